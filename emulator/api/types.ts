@@ -1,0 +1,86 @@
+/** The types every user of the emulator sees: the CLI, the HTTP host, the debugger and the extension. */
+import type { HistoryEvent } from "../history/history-event";
+
+export type RuntimeStatus =
+  | "Pending"
+  | "Running"
+  | "Completed"
+  | "ContinuedAsNew"
+  | "Failed"
+  | "Terminated"
+  | "Suspended";
+
+export const TERMINAL_STATUSES: ReadonlySet<RuntimeStatus> = new Set(["Completed", "Failed", "Terminated"]);
+
+export function isTerminal(status: RuntimeStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export interface FailureInfo {
+  message: string;
+  errorType?: string;
+  stack?: string;
+}
+
+/** One orchestration instance as stored. Inputs, outputs and custom status are JSON text. */
+export interface InstanceRecord {
+  instanceId: string;
+  name: string;
+  executionId: string;
+  runtimeStatus: RuntimeStatus;
+  input?: string;
+  output?: string;
+  customStatus?: string;
+  failure?: FailureInfo;
+  /** ISO 8601 UTC. */
+  createdTime: string;
+  lastUpdatedTime: string;
+  parent?: { instanceId: string; executionId: string; taskId: number; name: string };
+  version?: string;
+}
+
+export interface InstanceQuery {
+  runtimeStatus?: RuntimeStatus[];
+  createdTimeFrom?: string;
+  createdTimeTo?: string;
+  instanceIdPrefix?: string;
+  name?: string;
+  /** Page size; all when unset. */
+  top?: number;
+  /** Opaque token from the previous page. */
+  continuationToken?: string;
+}
+
+export interface InstancePage {
+  instances: InstanceRecord[];
+  continuationToken?: string;
+}
+
+/** The status shape the Durable HTTP API and the JS client use (values parsed from JSON). */
+export interface InstanceStatus {
+  instanceId: string;
+  name: string;
+  runtimeStatus: RuntimeStatus;
+  input: unknown;
+  output: unknown;
+  customStatus: unknown;
+  createdTime: string;
+  lastUpdatedTime: string;
+  failure?: FailureInfo;
+  history?: HistoryEvent[];
+}
+
+export interface StartOptions {
+  instanceId?: string;
+  input?: unknown;
+  version?: string;
+}
+
+/** What the engine reports as it works; the CLI progress, the dashboard and the debugger all listen to it. */
+export type EngineEvent =
+  | { kind: "instanceUpdated"; instance: InstanceRecord }
+  | { kind: "historyAppended"; instanceId: string; executionId: string; events: HistoryEvent[] }
+  | { kind: "activityStarted"; instanceId: string; taskId: number; name: string }
+  | { kind: "activityFinished"; instanceId: string; taskId: number; name: string; ok: boolean; durationMs: number }
+  | { kind: "log"; level: string; functionName?: string; message: string }
+  | { kind: "warning"; instanceId?: string; message: string };

@@ -1,0 +1,218 @@
+/**
+ * The emulator's side of the app host: starts the child process that runs the user's app, sends it invocations and
+ * matches the answers. If the child dies, every invocation in flight fails with AppHostExitedError and the next
+ * request starts a fresh child.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import type {
+  ChildToParent,
+  ErrorDto,
+  OrchestrationEpisodeResult,
+  ParentToChild,
+  RegisteredFunction,
+} from "./protocol";
+import type { HistoryEvent } from "../history/history-event";
+
+export class AppHostExitedError extends Error {
+  constructor(detail: string) {
+    super(`The app process exited while running this function (${detail}).`);
+    this.name = "AppHostExitedError";
+  }
+}
+
+export class AppLoadFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AppLoadFailedError";
+  }
+}
+
+export type ActivityOutcome = { ok: true; result: unknown } | { ok: false; error: ErrorDto };
+
+export interface OrchestrateRequest {
+  functionName: string;
+  instanceId: string;
+  executionId: string;
+  /** The whole history of this execution; only the part the child has not seen is sent. */
+  history: readonly HistoryEvent[];
+  input: unknown;
+  parentInstanceId?: string;
+}
+
+export interface AppHostOptions {
+  appDir: string;
+  entryFiles: string[];
+  onLog?: (entry: { level: string; functionName?: string; message: string }) => void;
+  /** Where the app's own console output goes (default: this process's stderr). */
+  output?: NodeJS.WritableStream;
+}
+
+type Pending = {
+  resolve: (message: ChildToParent) => void;
+  reject: (error: Error) => void;
+  resend?: () => void;
+};
+
+/** Replay schema V4 and the timer settings of the Azure Storage backend, as the real extension sends them. */
+export const UPPER_SCHEMA_VERSION = 3;
+export const TIMER_SETTINGS = {
+  maximumShortTimerDuration: "P6D",
+  longRunningTimerIntervalDuration: "P3D",
+  defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+};
+
+export class AppHostClient {
+  private child: ChildProcess | undefined;
+  private starting: Promise<RegisteredFunction[]> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextRequestId = 1;
+  private outbox: ParentToChild[] = [];
+  private flushScheduled = false;
+  /** How many events of each execution's history the current child holds. */
+  private readonly childKnownEvents = new Map<string, number>();
+  functions: RegisteredFunction[] = [];
+  durableFunctionsVersion = "";
+
+  constructor(private readonly options: AppHostOptions) {}
+
+  /** Starts the child (if needed) and returns the app's registered functions. */
+  start(): Promise<RegisteredFunction[]> {
+    if (this.child && !this.starting) return Promise.resolve(this.functions);
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private spawn(): Promise<RegisteredFunction[]> {
+    return new Promise((resolve, reject) => {
+      const child = fork(path.join(__dirname, "worker-main.js"), [], {
+        cwd: this.options.appDir,
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+        serialization: "advanced",
+        env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node", AzureWebJobsScriptRoot: this.options.appDir },
+      });
+      this.child = child;
+      this.childKnownEvents.clear();
+      const output = this.options.output ?? process.stderr;
+      child.stdout?.on("data", (chunk) => output.write(chunk));
+      child.stderr?.on("data", (chunk) => output.write(chunk));
+      let ready = false;
+      child.on("message", (batch: ChildToParent[]) => {
+        for (const message of batch) {
+          if (message.type === "ready") {
+            ready = true;
+            this.functions = message.functions;
+            this.durableFunctionsVersion = message.durableFunctionsVersion;
+            resolve(message.functions);
+          } else if (message.type === "loadError") {
+            child.kill();
+            reject(new AppLoadFailedError(message.message));
+          } else {
+            this.receive(message);
+          }
+        }
+      });
+      child.on("exit", (code, signal) => {
+        if (this.child === child) this.child = undefined;
+        const detail = signal ? `signal ${signal}` : `exit code ${code}`;
+        if (!ready) reject(new AppLoadFailedError(`The app process exited while loading the app (${detail}).`));
+        const inFlight = [...this.pending.values()];
+        this.pending.clear();
+        for (const entry of inFlight) entry.reject(new AppHostExitedError(detail));
+      });
+      child.send({ type: "start", options: { appDir: this.options.appDir, entryFiles: this.options.entryFiles } });
+    });
+  }
+
+  private receive(message: ChildToParent): void {
+    if (message.type === "log") {
+      this.options.onLog?.(message);
+      return;
+    }
+    if (message.type === "ready" || message.type === "loadError") return;
+    const entry = this.pending.get(message.requestId);
+    if (!entry) return;
+    if (message.type === "needHistory") {
+      entry.resend?.();
+      return;
+    }
+    this.pending.delete(message.requestId);
+    if (message.type === "invocationError") entry.reject(new Error(message.message));
+    else entry.resolve(message);
+  }
+
+  private post(message: ParentToChild): void {
+    this.outbox.push(message);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        const batch = this.outbox;
+        this.outbox = [];
+        if (this.child?.connected) this.child.send(batch);
+      });
+    }
+  }
+
+  private async request(build: (requestId: number) => ParentToChild, onNeedHistory?: (requestId: number) => ParentToChild): Promise<ChildToParent> {
+    await this.start();
+    const requestId = this.nextRequestId++;
+    return new Promise<ChildToParent>((resolve, reject) => {
+      const entry: Pending = { resolve, reject };
+      if (onNeedHistory) entry.resend = () => this.post(onNeedHistory(requestId));
+      this.pending.set(requestId, entry);
+      this.post(build(requestId));
+    });
+  }
+
+  async orchestrate(request: OrchestrateRequest): Promise<OrchestrationEpisodeResult> {
+    const key = `${request.instanceId}|${request.executionId}`;
+    const message = (requestId: number, knownEvents: number): ParentToChild => ({
+      type: "orchestrate",
+      requestId,
+      functionName: request.functionName,
+      instanceId: request.instanceId,
+      executionId: request.executionId,
+      knownEvents,
+      newEvents: request.history.slice(knownEvents),
+      input: request.input,
+      parentInstanceId: request.parentInstanceId,
+      upperSchemaVersion: UPPER_SCHEMA_VERSION,
+      timerSettings: TIMER_SETTINGS,
+    });
+    const known = this.childKnownEvents.get(key) ?? 0;
+    this.childKnownEvents.set(key, request.history.length);
+    const answer = await this.request(
+      (requestId) => message(requestId, known),
+      (requestId) => message(requestId, 0),
+    );
+    if (answer.type !== "orchestrationResult") throw new Error(`Unexpected answer ${answer.type} to an orchestration request.`);
+    if (answer.result.state.isDone || answer.result.failure || answer.result.nondeterminism) this.childKnownEvents.delete(key);
+    return answer.result;
+  }
+
+  /** Tells the child it may drop its copy of an execution's history (the instance ended or was reset). */
+  forget(instanceId: string, executionId: string): void {
+    const key = `${instanceId}|${executionId}`;
+    if (!this.childKnownEvents.delete(key) || !this.child) return;
+    this.post({ type: "forget", instanceId, executionId });
+  }
+
+  async runActivity(functionName: string, instanceId: string, taskId: number, input: unknown): Promise<ActivityOutcome> {
+    const answer = await this.request((requestId) => ({ type: "activity", requestId, functionName, instanceId, taskId, input }));
+    if (answer.type !== "activityResult") throw new Error(`Unexpected answer ${answer.type} to an activity request.`);
+    return answer.ok ? { ok: true, result: answer.result } : { ok: false, error: answer.error };
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    await new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.kill();
+    });
+  }
+}

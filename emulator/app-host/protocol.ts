@@ -1,0 +1,113 @@
+/**
+ * Messages between the emulator (parent) and the app host (a child Node process that loads the user's app).
+ * Both directions send arrays of messages, so a burst of invocations or results costs one IPC write.
+ */
+import type { HistoryEvent } from "../history/history-event";
+import type { NondeterminismReport } from "../history/task-matching";
+
+export type FunctionKind = "orchestration" | "activity" | "entity" | "http" | "other";
+
+export interface RegisteredFunction {
+  name: string;
+  kind: FunctionKind;
+  triggerType: string;
+  /** Binding metadata as @azure/functions registered it (binding name → binding). */
+  bindings: Record<string, { type: string; direction?: string; [key: string]: unknown }>;
+}
+
+export interface AppHostStartOptions {
+  appDir: string;
+  entryFiles: string[];
+}
+
+/** What one task id of the package's replay stands for: enough for the host to schedule it. */
+export type TrackedTaskRole =
+  | { role: "activity"; name: string; input: unknown }
+  | { role: "subOrchestration"; name: string; input: unknown; instanceId?: string; version?: string }
+  | { role: "timer"; fireAt: string; canceled: boolean }
+  | { role: "retryTimer"; firstAttemptId: number; failures: number; retryOptions: RetryOptionsDto }
+  | { role: "http"; request: DurableHttpRequestDto; pollLocation?: string }
+  | { role: "entity"; operation: "call" | "signal" | "lock" | "release" }
+  | { role: "unknown"; description: string };
+
+export interface TrackedTask {
+  id: number;
+  /** Still waiting for its completion event at the end of this replay. */
+  open: boolean;
+  task: TrackedTaskRole;
+}
+
+export interface RetryOptionsDto {
+  firstRetryIntervalInMilliseconds: number;
+  maxNumberOfAttempts: number;
+  backoffCoefficient?: number;
+  maxRetryIntervalInMilliseconds?: number;
+  retryTimeoutInMilliseconds?: number;
+}
+
+export interface DurableHttpRequestDto {
+  method: string;
+  uri: string;
+  content?: string;
+  headers?: Record<string, string>;
+  asynchronousPatternEnabled?: boolean;
+}
+
+/** The package's OrchestratorState, less its actions (the host works from the tracked tasks instead). */
+export interface OrchestratorStateDto {
+  isDone: boolean;
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+  schemaVersion: number;
+  /** How many actions the package emitted in all (schema V2+ lists are cumulative). */
+  actionCount: number;
+}
+
+export interface OrchestrationEpisodeResult {
+  state: OrchestratorStateDto;
+  /** Set when the orchestrator function threw (the package wraps it in an OrchestrationFailureError). */
+  failure?: { message: string; stack?: string };
+  /** Tasks of this replay that the history does not record yet: the work to schedule now. */
+  newTasks: TrackedTask[];
+  /** Set when the replay no longer matches the history. */
+  nondeterminism?: NondeterminismReport;
+  /** The ContinueAsNew action, when the orchestrator asked for one. */
+  continueAsNew?: { input: unknown; preserveUnprocessedEvents: boolean };
+}
+
+export interface ErrorDto {
+  name: string;
+  message: string;
+  stack?: string;
+  /** FailureDetails JSON the package's activity wrapper produced, if any. */
+  failureDetailsJson?: string;
+}
+
+export type ParentToChild =
+  | {
+      type: "orchestrate";
+      requestId: number;
+      functionName: string;
+      instanceId: string;
+      executionId: string;
+      /** How many events the child should already hold for this execution; it sends needHistory if it does not. */
+      knownEvents: number;
+      newEvents: HistoryEvent[];
+      input: unknown;
+      parentInstanceId?: string;
+      upperSchemaVersion: number;
+      timerSettings: { maximumShortTimerDuration: string; longRunningTimerIntervalDuration: string; defaultHttpAsyncRequestSleepTimeMillseconds: number };
+    }
+  | { type: "activity"; requestId: number; functionName: string; instanceId: string; taskId: number; input: unknown }
+  | { type: "forget"; instanceId: string; executionId: string };
+
+export type ChildToParent =
+  | { type: "ready"; functions: RegisteredFunction[]; durableFunctionsVersion: string }
+  | { type: "loadError"; message: string }
+  | { type: "needHistory"; requestId: number }
+  | { type: "orchestrationResult"; requestId: number; result: OrchestrationEpisodeResult }
+  | { type: "activityResult"; requestId: number; ok: true; result: unknown }
+  | { type: "activityResult"; requestId: number; ok: false; error: ErrorDto }
+  | { type: "invocationError"; requestId: number; message: string }
+  | { type: "log"; level: string; functionName?: string; message: string };

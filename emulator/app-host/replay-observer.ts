@@ -1,0 +1,184 @@
+/**
+ * Watches the real `durable-functions` replay (never replaces it) to learn which task id the package gave each
+ * durable call. The package assigns ids as tasks are yielded, and assigns more on its own for retries, HTTP polling
+ * and long timers; the host must use exactly those ids in the completion events it sends back. The Durable Task
+ * extension gets the same numbering by replaying the actions in C#; we read it off the package instead.
+ */
+import * as path from "node:path";
+import type { RetryOptionsDto, TrackedTask, TrackedTaskRole, DurableHttpRequestDto } from "./protocol";
+
+/** The slice of the package's task objects this observer reads. */
+interface PackageTask {
+  id: number | string | false;
+  actionObj: PackageAction | "noOp";
+  stateObj: number;
+  parent?: PackageTask & { children: PackageTask[]; isCanceled?: boolean };
+  children?: PackageTask[];
+  result?: { getHeader?: (name: string) => string | undefined };
+}
+
+interface PackageAction {
+  actionType: number;
+  functionName?: string;
+  input?: unknown;
+  instanceId?: string;
+  version?: string;
+  fireAt?: Date;
+  isCanceled?: boolean;
+  retryOptions?: RetryOptionsDto;
+  httpRequest?: DurableHttpRequestDto;
+  compoundActions?: PackageAction[];
+}
+
+interface ExecutorInternals {
+  trackOpenTask(task: PackageTask): void;
+  recordFireAndForgetAction(action: PackageAction, increment?: number): void;
+  execute(...args: unknown[]): Promise<unknown>;
+  sequenceNumber: number;
+}
+
+const enum ActionType {
+  CallActivity = 0,
+  CallActivityWithRetry = 1,
+  CallSubOrchestrator = 2,
+  CallSubOrchestratorWithRetry = 3,
+  ContinueAsNew = 4,
+  CreateTimer = 5,
+  WaitForExternalEvent = 6,
+  CallEntity = 7,
+  CallHttp = 8,
+  SignalEntity = 9,
+  LockEntities = 13,
+  ReleaseEntities = 14,
+}
+
+const TASK_RUNNING = 0;
+
+interface Recording {
+  executor?: { exception?: unknown };
+  tasks: PackageTask[];
+  fireAndForget: { firstId: number; count: number; action: PackageAction }[];
+}
+
+let current: Recording | undefined;
+
+/** Patches the app's own copy of the package so every replay reports its task ids to the active recording. */
+export function installReplayObserver(durableFunctionsRoot: string): void {
+  const executorPath = path.join(durableFunctionsRoot, "lib", "src", "orchestrations", "TaskOrchestrationExecutor.js");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const executorModule = require(executorPath) as { TaskOrchestrationExecutor?: { prototype: ExecutorInternals } };
+  const proto = executorModule.TaskOrchestrationExecutor?.prototype;
+  if (!proto || typeof proto.trackOpenTask !== "function" || typeof proto.recordFireAndForgetAction !== "function") {
+    throw new Error(
+      `This version of durable-functions (${durableFunctionsRoot}) is not one the emulator knows how to host. ` +
+        "Use durable-functions 3.x (npm install durable-functions@3).",
+    );
+  }
+  const originalExecute = proto.execute;
+  proto.execute = function (this: ExecutorInternals, ...args: unknown[]) {
+    if (current) current.executor = this as unknown as Recording["executor"];
+    return originalExecute.apply(this, args);
+  };
+  const originalTrack = proto.trackOpenTask;
+  proto.trackOpenTask = function (this: ExecutorInternals, task: PackageTask) {
+    const hadId = typeof task.id === "number";
+    originalTrack.call(this, task);
+    if (current && !hadId && typeof task.id === "number" && !task.children) current.tasks.push(task);
+  };
+  const originalFireAndForget = proto.recordFireAndForgetAction;
+  proto.recordFireAndForgetAction = function (this: ExecutorInternals, action: PackageAction, increment = 1) {
+    const firstId = this.sequenceNumber;
+    originalFireAndForget.call(this, action, increment);
+    const count = this.sequenceNumber - firstId;
+    if (current && count > 0) current.fireAndForget.push({ firstId, count, action });
+  };
+}
+
+/** Runs `replay` (which must run the orchestrator synchronously, as the package does) and returns its task ids. */
+export function recordReplay<T>(replay: () => T): { value: T; collect: () => TrackedTask[]; thrown: () => unknown } {
+  const recording: Recording = { tasks: [], fireAndForget: [] };
+  current = recording;
+  try {
+    const value = replay();
+    // The package keeps only the message of what the orchestrator threw; the error itself has the stack.
+    return { value, collect: () => describe(recording), thrown: () => recording.executor?.exception };
+  } finally {
+    current = undefined;
+  }
+}
+
+function describe(recording: Recording): TrackedTask[] {
+  const tracked: TrackedTask[] = recording.tasks.map((task) => ({
+    id: task.id as number,
+    open: task.stateObj === TASK_RUNNING,
+    task: roleOf(task),
+  }));
+  for (const entry of recording.fireAndForget) {
+    const operation = entry.action.actionType === ActionType.ReleaseEntities ? "release" : "signal";
+    for (let i = 0; i < entry.count; i++) {
+      tracked.push({ id: entry.firstId + i, open: false, task: { role: "entity", operation } });
+    }
+  }
+  return tracked.sort((a, b) => a.id - b.id);
+}
+
+/** Activity-style inputs arrive JSON-encoded when they were strings (the package's Utils.processInput). */
+function decodeProcessedInput(input: unknown): unknown {
+  if (typeof input !== "string") return input;
+  try {
+    return JSON.parse(input);
+  } catch {
+    return input;
+  }
+}
+
+function describeCall(action: PackageAction): TrackedTaskRole {
+  switch (action.actionType) {
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry:
+      return { role: "activity", name: action.functionName ?? "", input: decodeProcessedInput(action.input) };
+    case ActionType.CallSubOrchestrator:
+      return { role: "subOrchestration", name: action.functionName ?? "", input: action.input, instanceId: action.instanceId, version: action.version };
+    case ActionType.CallSubOrchestratorWithRetry:
+      return { role: "subOrchestration", name: action.functionName ?? "", input: decodeProcessedInput(action.input), instanceId: action.instanceId, version: action.version };
+    case ActionType.CreateTimer:
+      return { role: "timer", fireAt: (action.fireAt as Date).toISOString(), canceled: action.isCanceled === true };
+    case ActionType.CallHttp:
+      return { role: "http", request: action.httpRequest as DurableHttpRequestDto };
+    case ActionType.CallEntity:
+      return { role: "entity", operation: "call" };
+    case ActionType.LockEntities:
+      return { role: "entity", operation: "lock" };
+    default:
+      return { role: "unknown", description: `action type ${action.actionType}` };
+  }
+}
+
+function roleOf(task: PackageTask): TrackedTaskRole {
+  const parent = task.parent;
+  if (task.actionObj === "noOp") {
+    // A RetryableTask's children are: the first attempt, then (timer, next attempt) pairs.
+    if (!parent || parent.actionObj === "noOp") return { role: "unknown", description: "no-op task without a retry parent" };
+    const index = parent.children.indexOf(task);
+    const retryAction = parent.actionObj;
+    if (index % 2 === 1) {
+      return {
+        role: "retryTimer",
+        firstAttemptId: parent.children[0].id as number,
+        failures: (index + 1) / 2,
+        retryOptions: { ...(retryAction.retryOptions as RetryOptionsDto) },
+      };
+    }
+    return describeCall(retryAction);
+  }
+  const role = describeCall(task.actionObj);
+  if (role.role === "timer" && parent?.isCanceled) role.canceled = true;
+  if (role.role === "http" && parent?.children) {
+    // Under HTTP polling the children are: the first call, then (timer, poll) pairs; a poll GETs the last Location.
+    const index = parent.children.indexOf(task);
+    const previousCall = index >= 2 ? parent.children[index - 2] : undefined;
+    const location = previousCall?.result?.getHeader?.("Location");
+    if (location) role.pollLocation = location;
+  }
+  return role;
+}

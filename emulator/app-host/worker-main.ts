@@ -1,0 +1,284 @@
+/**
+ * Entry point of the app host: a child Node process that loads the user's Functions app the way the Node worker
+ * does and runs its handlers on request. It keeps each running orchestration's history so the emulator only sends
+ * the events that are new. A crash here never reaches the emulator's store.
+ */
+import * as path from "node:path";
+import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations } from "./functions-core";
+import { installReplayObserver, recordReplay } from "./replay-observer";
+import type { ChildToParent, ErrorDto, ParentToChild, AppHostStartOptions } from "./protocol";
+import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-event";
+import { matchTasksToHistory } from "../history/task-matching";
+
+const outbox: ChildToParent[] = [];
+let flushScheduled = false;
+
+function send(message: ChildToParent): void {
+  outbox.push(message);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+
+function flush(): void {
+  flushScheduled = false;
+  if (outbox.length === 0 || !process.send) return;
+  process.send(outbox.splice(0, outbox.length));
+}
+
+function log(level: string, message: string, functionName?: string): void {
+  send({ type: "log", level, message, functionName });
+}
+
+interface InvocationContextClass {
+  new (init: {
+    invocationId: string;
+    functionName: string;
+    logHandler: (level: string, ...args: unknown[]) => void;
+    options?: unknown;
+  }): object;
+}
+
+let registrations: CapturedRegistrations;
+let InvocationContext: InvocationContextClass;
+let invocationCounter = 0;
+
+function newContext(fn: CapturedFunction): object {
+  const { format } = require("node:util") as typeof import("node:util");
+  invocationCounter++;
+  const bindings = Object.entries(fn.bindings).map(([name, binding]) => ({ ...binding, name }));
+  const trigger = bindings.find((binding) => /trigger$/i.test(binding.type));
+  return new InvocationContext({
+    invocationId: `devkit-${process.pid}-${invocationCounter}`,
+    functionName: fn.name,
+    logHandler: (level: string, ...args: unknown[]) => log(level, format(...args), fn.name),
+    options: {
+      trigger,
+      extraInputs: bindings.filter((binding) => binding !== trigger && binding.direction === "in"),
+      extraOutputs: bindings.filter((binding) => binding !== trigger && binding.direction === "out"),
+    },
+  });
+}
+
+function toErrorDto(error: unknown): ErrorDto {
+  if (error instanceof Error) {
+    const dto: ErrorDto = { name: error.name, message: error.message, stack: error.stack };
+    // The package's activity wrapper replaces the message with FailureDetails JSON when a provider is registered.
+    if (error.message.startsWith("{") && error.message.includes("\"errorType\"")) {
+      try {
+        const details = JSON.parse(error.message) as { errorMessage?: string };
+        dto.failureDetailsJson = error.message;
+        dto.message = details.errorMessage ?? error.message;
+      } catch {
+        // not FailureDetails after all
+      }
+    }
+    return dto;
+  }
+  return { name: "Error", message: typeof error === "string" ? error : JSON.stringify(error) ?? String(error) };
+}
+
+function lookup(name: string, kind: CapturedFunction["kind"]): CapturedFunction {
+  const fn = registrations.functions.get(name);
+  if (!fn || fn.kind !== kind) {
+    throw new Error(`No ${kind} function named "${name}" is registered in this app.`);
+  }
+  return fn;
+}
+
+const OUT_OF_PROC_LABEL = "\n\n$OutOfProcData$:";
+
+interface CachedExecution {
+  history: HistoryEvent[];
+  /** The history's scheduling events by EventId, kept up to date as events arrive. */
+  scheduled: Map<number, HistoryEvent>;
+}
+
+const executions = new Map<string, CachedExecution>();
+
+interface RawState {
+  isDone: boolean;
+  actions: RawAction[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+  schemaVersion: number;
+}
+
+async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate" }>): Promise<void> {
+  const key = `${message.instanceId}|${message.executionId}`;
+  let execution = executions.get(key);
+  if (message.knownEvents === 0) {
+    execution = { history: [], scheduled: new Map() };
+    executions.set(key, execution);
+  } else if (!execution || execution.history.length !== message.knownEvents) {
+    send({ type: "needHistory", requestId: message.requestId });
+    return;
+  }
+  const { history, scheduled } = execution;
+  for (const event of history) event.IsPlayed = true;
+  for (const event of message.newEvents) {
+    history.push(event);
+    if (SCHEDULING_EVENT_TYPES.has(event.EventType)) scheduled.set(event.EventId, event);
+  }
+
+  const fn = lookup(message.functionName, "orchestration");
+  const trigger = {
+    history,
+    input: message.input,
+    instanceId: message.instanceId,
+    isReplaying: history.length > message.newEvents.length,
+    parentInstanceId: message.parentInstanceId,
+    upperSchemaVersion: message.upperSchemaVersion,
+    upperSchemaVersionNew: message.upperSchemaVersion,
+    ...message.timerSettings,
+  };
+  const context = newContext(fn);
+  const { value, collect, thrown } = recordReplay(() => fn.handler(trigger, context) as Promise<RawState>);
+  let state: RawState;
+  let failure: { message: string; stack?: string } | undefined;
+  try {
+    state = await value;
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const split = text.indexOf(OUT_OF_PROC_LABEL);
+    if (split < 0) throw error;
+    state = JSON.parse(text.slice(split + OUT_OF_PROC_LABEL.length)) as RawState;
+    const original = thrown();
+    failure = {
+      message: state.error ?? (original instanceof Error ? original.message : String(original)),
+      stack: original instanceof Error ? original.stack : undefined,
+    };
+  }
+  const flatActions = flattenActions(state.actions);
+  const continueAction = flatActions.find((action) => action.actionType === 4);
+  const match = matchTasksToHistory(collect(), scheduled, failure !== undefined);
+  send({
+    type: "orchestrationResult",
+    requestId: message.requestId,
+    result: {
+      state: {
+        isDone: state.isDone,
+        output: state.output,
+        error: state.error,
+        customStatus: state.customStatus,
+        schemaVersion: state.schemaVersion,
+        actionCount: flatActions.length,
+      },
+      failure,
+      newTasks: match.newTasks,
+      nondeterminism: match.nondeterminism,
+      continueAsNew: continueAction
+        ? { input: decodeInput(continueAction.input), preserveUnprocessedEvents: continueAction.preserveUnprocessedEvents === true }
+        : undefined,
+    },
+  });
+  if (state.isDone || failure || match.nondeterminism) executions.delete(key);
+}
+
+interface RawAction {
+  actionType: number;
+  input?: unknown;
+  preserveUnprocessedEvents?: boolean;
+  compoundActions?: RawAction[];
+}
+
+function flattenActions(actions: RawAction[][]): RawAction[] {
+  const flat: RawAction[] = [];
+  const visit = (action: RawAction) => {
+    if (action.compoundActions) action.compoundActions.forEach(visit);
+    else flat.push(action);
+  };
+  for (const group of actions ?? []) for (const action of group ?? []) visit(action);
+  return flat;
+}
+
+/** ContinueAsNew inputs arrive JSON-encoded when they were strings (the package's Utils.processInput). */
+function decodeInput(input: unknown): unknown {
+  if (typeof input !== "string") return input;
+  try {
+    return JSON.parse(input);
+  } catch {
+    return input;
+  }
+}
+
+async function runActivity(message: Extract<ParentToChild, { type: "activity" }>): Promise<void> {
+  const fn = lookup(message.functionName, "activity");
+  try {
+    const result = await fn.handler(message.input, newContext(fn));
+    send({ type: "activityResult", requestId: message.requestId, ok: true, result: result === undefined ? null : result });
+  } catch (error) {
+    send({ type: "activityResult", requestId: message.requestId, ok: false, error: toErrorDto(error) });
+  }
+}
+
+function handle(message: ParentToChild): void {
+  const run = (): Promise<void> | void => {
+    switch (message.type) {
+      case "orchestrate":
+        return orchestrate(message);
+      case "activity":
+        return runActivity(message);
+      case "forget":
+        executions.delete(`${message.instanceId}|${message.executionId}`);
+        return;
+    }
+  };
+  Promise.resolve()
+    .then(run)
+    .catch((error: unknown) => {
+      if ("requestId" in message) {
+        const dto = toErrorDto(error);
+        send({ type: "invocationError", requestId: message.requestId, message: dto.stack ?? dto.message });
+      }
+    });
+}
+
+function resolveFromApp(appDir: string, packageName: string): string {
+  try {
+    return path.dirname(require.resolve(`${packageName}/package.json`, { paths: [appDir] }));
+  } catch {
+    throw new Error(
+      `The app in ${appDir} does not have the "${packageName}" package installed. ` +
+        `Run \`npm install ${packageName}\` in that folder (or \`npm install\` if it is already in package.json).`,
+    );
+  }
+}
+
+function start(options: AppHostStartOptions): void {
+  process.setSourceMapsEnabled(true);
+  registrations = installFunctionsCore((level, message) => log(level, message));
+  const functionsRoot = resolveFromApp(options.appDir, "@azure/functions");
+  const durableRoot = resolveFromApp(options.appDir, "durable-functions");
+  installReplayObserver(durableRoot);
+  InvocationContext = (require(functionsRoot) as { InvocationContext: InvocationContextClass }).InvocationContext;
+  for (const file of options.entryFiles) {
+    try {
+      require(file);
+    } catch (error) {
+      const dto = toErrorDto(error);
+      throw new Error(`Loading ${path.relative(options.appDir, file) || file} failed: ${dto.stack ?? dto.message}`);
+    }
+  }
+  const durableVersion = (require(path.join(durableRoot, "package.json")) as { version: string }).version;
+  send({
+    type: "ready",
+    durableFunctionsVersion: durableVersion,
+    functions: [...registrations.functions.values()].map(({ handler: _handler, ...info }) => info),
+  });
+}
+
+process.on("message", (batch: ParentToChild[] | { type: "start"; options: AppHostStartOptions }) => {
+  if (!Array.isArray(batch)) {
+    try {
+      start(batch.options);
+    } catch (error) {
+      send({ type: "loadError", message: error instanceof Error ? error.message : String(error) });
+    }
+    return;
+  }
+  for (const message of batch) handle(message);
+});
+process.on("disconnect", () => process.exit(0));

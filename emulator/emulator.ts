@@ -1,0 +1,76 @@
+/**
+ * Puts the parts together: loads the app, starts its host process, opens the store and the engine. This is the one
+ * entry the CLI, the HTTP host, the debugger and the extension use.
+ */
+import * as path from "node:path";
+import { loadApp, type LoadedApp } from "./app/app-loader";
+import { AppHostClient } from "./app-host/app-host-client";
+import { Engine } from "./engine/engine";
+import { MemoryStore } from "./store/memory-store";
+import { SqlJsStore } from "./store/sqljs-store";
+import type { Store } from "./store/store";
+import type { EngineEvent } from "./api/types";
+
+export interface EmulatorOptions {
+  appDir: string;
+  /** "memory", or the path of an SQLite store file (default: .durable/emulator.sqlite in the app folder). */
+  store?: string;
+  timeSkipping?: boolean;
+  /** Where the app's console output goes (default: stderr). */
+  appOutput?: NodeJS.WritableStream;
+  onEvent?: (event: EngineEvent) => void;
+}
+
+export interface Emulator {
+  app: LoadedApp;
+  engine: Engine;
+  host: AppHostClient;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_STORE_FILE = path.join(".durable", "emulator.sqlite");
+
+export function createStore(spec: string | undefined, appDir: string): Store {
+  if (spec === "memory") return new MemoryStore();
+  return new SqlJsStore(path.resolve(appDir, spec ?? DEFAULT_STORE_FILE));
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const app = await loadApp(options.appDir);
+  const durableTask = app.hostJson.extensions?.durableTask ?? {};
+  let engine: Engine | undefined;
+  const host = new AppHostClient({
+    appDir: app.appDir,
+    entryFiles: app.entryFiles,
+    output: options.appOutput,
+    onLog: (entry) => options.onEvent?.({ kind: "log", ...entry }),
+  });
+  await host.start();
+  const store = createStore(options.store, app.appDir);
+  engine = new Engine({
+    store,
+    runtime: host,
+    timeSkipping: options.timeSkipping,
+    maxConcurrentActivityFunctions: durableTask.maxConcurrentActivityFunctions,
+    maxConcurrentOrchestratorFunctions: durableTask.maxConcurrentOrchestratorFunctions,
+  });
+  if (options.onEvent) engine.on(options.onEvent);
+  try {
+    await engine.start();
+  } catch (error) {
+    await host.stop();
+    throw error;
+  }
+  const started = engine;
+  return {
+    app,
+    engine: started,
+    host,
+    store,
+    async close() {
+      await started.close();
+      await host.stop();
+    },
+  };
+}

@@ -1,0 +1,1026 @@
+/**
+ * The durable engine: what the Durable Task extension and its backend do in Azure. It keeps each instance's
+ * history and queues, runs episodes (all waiting messages of one instance at once, never two episodes of one
+ * instance together), turns the tasks of the package's replay into history events and work, runs activities
+ * concurrently up to the host.json limit, fires timers on a wall or time-skipping clock, and commits every step to
+ * the store as one batch.
+ */
+import { EventEmitter } from "node:events";
+import { randomUUID } from "node:crypto";
+import {
+  HistoryEventType,
+  OrchestrationStatusCode,
+  completedTaskId,
+  type HistoryEvent,
+  SCHEDULING_EVENT_TYPES,
+} from "../history/history-event";
+import { HTTP_ACTIVITY_NAME } from "../history/task-matching";
+import type { PendingMessage, Store, StoreBatch, WorkItem } from "../store/store";
+import {
+  isTerminal,
+  type EngineEvent,
+  type FailureInfo,
+  type InstanceQuery,
+  type InstancePage,
+  type InstanceRecord,
+  type InstanceStatus,
+  type RuntimeStatus,
+  type StartOptions,
+} from "../api/types";
+import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from "../api/errors";
+import type { FunctionRuntime } from "./runtime";
+import type { OrchestrationEpisodeResult, TrackedTask } from "../app-host/protocol";
+import { AppHostExitedError } from "../app-host/app-host-client";
+import { Clock } from "./clock";
+import { TimerQueue } from "./timer-queue";
+import { nextRetry } from "./retry-policy";
+import { runHttpActivity, type HttpActivityInput } from "./http-activity";
+
+export interface EngineOptions {
+  store: Store;
+  runtime: FunctionRuntime;
+  /** Jump the clock to the next timer whenever nothing else can run. */
+  timeSkipping?: boolean;
+  /** host.json extensions.durableTask.maxConcurrentActivityFunctions (default: 10 per processor, as the real host). */
+  maxConcurrentActivityFunctions?: number;
+  /** host.json extensions.durableTask.maxConcurrentOrchestratorFunctions (default: 10 per processor). */
+  maxConcurrentOrchestratorFunctions?: number;
+  /** Test hook: the wall clock. */
+  now?: () => number;
+}
+
+interface ActiveInstance {
+  record: InstanceRecord;
+  history: HistoryEvent[];
+  scheduled: Map<number, HistoryEvent>;
+  completed: Set<number>;
+  inbox: PendingMessage[];
+  running: boolean;
+  /** Set by continue-as-new: the next commit replaces the stored history instead of appending. */
+  replaceHistory?: boolean;
+}
+
+const json = (value: unknown): string | undefined => (value === undefined ? undefined : JSON.stringify(value));
+const parseJson = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+export function toInstanceStatus(record: InstanceRecord, history?: HistoryEvent[]): InstanceStatus {
+  return {
+    instanceId: record.instanceId,
+    name: record.name,
+    runtimeStatus: record.runtimeStatus,
+    input: parseJson(record.input) ?? null,
+    output: parseJson(record.output) ?? null,
+    customStatus: parseJson(record.customStatus) ?? null,
+    createdTime: record.createdTime,
+    lastUpdatedTime: record.lastUpdatedTime,
+    failure: record.failure,
+    history,
+  };
+}
+
+export class Engine {
+  private readonly store: Store;
+  private readonly runtime: FunctionRuntime;
+  readonly clock: Clock;
+  private readonly events = new EventEmitter();
+  private readonly active = new Map<string, ActiveInstance>();
+  private readonly ready = new Set<string>();
+  private readonly timers = new TimerQueue();
+  private readonly activityQueue: WorkItem[] = [];
+  private activityQueueHead = 0;
+  private readonly inFlightWorkItems = new Set<number>();
+  private runningEpisodes = 0;
+  private runningActivities = 0;
+  private lastId = 0;
+  private pumpScheduled = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private closed = false;
+  private readonly maxActivities: number;
+  private readonly maxEpisodes: number;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(options: EngineOptions) {
+    const processors = Math.max(1, (require("node:os") as typeof import("node:os")).availableParallelism());
+    this.store = options.store;
+    this.runtime = options.runtime;
+    this.clock = new Clock(options.timeSkipping === true, options.now);
+    this.maxActivities = options.maxConcurrentActivityFunctions ?? 10 * processors;
+    this.maxEpisodes = options.maxConcurrentOrchestratorFunctions ?? 10 * processors;
+    this.events.setMaxListeners(0);
+  }
+
+  /** Opens the store and picks up every unfinished instance and its queued work (after a restart or crash). */
+  async start(): Promise<void> {
+    const snapshot = await this.store.open();
+    this.lastId = snapshot.lastId;
+    for (const record of snapshot.activeInstances) {
+      const history = snapshot.histories.get(record.instanceId) ?? [];
+      this.active.set(record.instanceId, this.activeFrom(record, history));
+    }
+    for (const message of snapshot.messages) this.deliver(message);
+    for (const item of snapshot.workItems) this.activityQueue.push(item);
+    this.schedulePump();
+  }
+
+  private activeFrom(record: InstanceRecord, history: HistoryEvent[]): ActiveInstance {
+    const instance: ActiveInstance = { record, history, scheduled: new Map(), completed: new Set(), inbox: [], running: false };
+    for (const event of history) this.index(instance, event);
+    return instance;
+  }
+
+  private index(instance: ActiveInstance, event: HistoryEvent): void {
+    if (SCHEDULING_EVENT_TYPES.has(event.EventType)) instance.scheduled.set(event.EventId, event);
+    const taskId = completedTaskId(event);
+    if (taskId !== undefined) instance.completed.add(taskId);
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  on(listener: (event: EngineEvent) => void): () => void {
+    this.events.on("event", listener);
+    return () => this.events.off("event", listener);
+  }
+
+  private emit(event: EngineEvent): void {
+    if (this.events.listenerCount("event") > 0) this.events.emit("event", event);
+  }
+
+  /** Resolves when the instance reaches Completed, Failed or Terminated. */
+  waitForCompletion(instanceId: string, timeoutMs?: number): Promise<InstanceStatus> {
+    const current = this.store.getInstance(instanceId);
+    if (!current) return Promise.reject(new InstanceNotFoundError(instanceId));
+    if (isTerminal(current.runtimeStatus)) return Promise.resolve(toInstanceStatus(current));
+    return new Promise((resolve, reject) => {
+      let timeout: NodeJS.Timeout | undefined;
+      const off = this.on((event) => {
+        if (event.kind === "instanceUpdated" && event.instance.instanceId === instanceId && isTerminal(event.instance.runtimeStatus)) {
+          off();
+          if (timeout) clearTimeout(timeout);
+          resolve(toInstanceStatus(event.instance));
+        }
+      });
+      if (timeoutMs !== undefined) {
+        timeout = setTimeout(() => {
+          off();
+          reject(new Error(`Instance ${instanceId} did not finish within ${timeoutMs} ms.`));
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /** Resolves when nothing can run now: no episode, no activity, no due timer (future timers may remain on wall time). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    const dueTimer = this.timers.size > 0 && (this.clock.skipping || (this.timers.peekDue() ?? Infinity) <= this.clock.now());
+    return (
+      this.runningEpisodes === 0 &&
+      this.runningActivities === 0 &&
+      this.ready.size === 0 &&
+      this.activityQueueHead >= this.activityQueue.length &&
+      !dueTimer
+    );
+  }
+
+  /** Instances that cannot progress by themselves (waiting for an external event or a far timer). */
+  pendingTimerCount(): number {
+    return this.timers.size;
+  }
+
+  // ---------------------------------------------------------------- client API
+
+  private requireFunction(name: string, kind: "orchestration" | "activity"): void {
+    const functions = this.runtime.functions.filter((fn) => fn.kind === kind);
+    if (!functions.some((fn) => fn.name === name)) throw new UnknownFunctionError(kind, name, functions.map((fn) => fn.name));
+  }
+
+  /** The registered functions of the app. */
+  get functions() {
+    return this.runtime.functions;
+  }
+
+  async startNew(name: string, options: StartOptions = {}): Promise<string> {
+    this.requireFunction(name, "orchestration");
+    const instanceId = options.instanceId ?? randomUUID().replace(/-/g, "");
+    if (!instanceId || /[/\\#?]/.test(instanceId) || instanceId.startsWith("@")) {
+      throw new Error(`"${instanceId}" is not a valid instance id: it must be non-empty, must not start with @ and must not contain / \\ # or ?.`);
+    }
+    const existing = this.store.getInstance(instanceId);
+    if (existing && !isTerminal(existing.runtimeStatus)) {
+      throw new InstanceStateError(
+        `An orchestration instance with the id "${instanceId}" already exists and is ${existing.runtimeStatus}. ` +
+          "Wait for it to finish, terminate it, or start with another id.",
+        instanceId,
+        existing.runtimeStatus,
+      );
+    }
+    const batch: StoreBatch = {};
+    this.createInstance(batch, { instanceId, name, input: options.input, version: options.version, reuse: existing !== undefined });
+    this.commit(batch);
+    await this.store.flush();
+    return instanceId;
+  }
+
+  private createInstance(
+    batch: StoreBatch,
+    spec: { instanceId: string; name: string; input: unknown; version?: string; parent?: InstanceRecord["parent"]; reuse: boolean; inputJson?: string },
+  ): void {
+    const now = new Date(this.clock.now()).toISOString();
+    const executionId = randomUUID().replace(/-/g, "");
+    const inputJson = spec.inputJson ?? json(spec.input);
+    const record: InstanceRecord = {
+      instanceId: spec.instanceId,
+      name: spec.name,
+      executionId,
+      runtimeStatus: "Pending",
+      input: inputJson,
+      createdTime: now,
+      lastUpdatedTime: now,
+      parent: spec.parent,
+      version: spec.version,
+    };
+    if (spec.reuse) {
+      const old = this.active.get(spec.instanceId);
+      if (old) this.runtime.forget(spec.instanceId, old.record.executionId);
+      (batch.history ??= []).push({ instanceId: spec.instanceId, events: [], replace: true });
+    }
+    this.upsert(batch, record);
+    this.active.set(spec.instanceId, this.activeFrom(record, []));
+    this.enqueue(batch, {
+      id: ++this.lastId,
+      instanceId: spec.instanceId,
+      executionId,
+      event: {
+        EventType: HistoryEventType.ExecutionStarted,
+        EventId: -1,
+        Timestamp: now,
+        IsPlayed: false,
+        Name: spec.name,
+        Version: spec.version ?? "",
+        Input: inputJson,
+        OrchestrationInstance: { InstanceId: spec.instanceId, ExecutionId: executionId },
+        ParentInstance: spec.parent
+          ? { Name: spec.parent.name, InstanceId: spec.parent.instanceId, TaskScheduleId: spec.parent.taskId }
+          : undefined,
+      },
+    });
+  }
+
+  getStatus(instanceId: string, options: { showHistory?: boolean } = {}): InstanceStatus | undefined {
+    const record = this.store.getInstance(instanceId);
+    if (!record) return undefined;
+    return toInstanceStatus(record, options.showHistory ? this.store.getHistory(instanceId) : undefined);
+  }
+
+  getHistory(instanceId: string): HistoryEvent[] {
+    if (!this.store.getInstance(instanceId)) throw new InstanceNotFoundError(instanceId);
+    return this.store.getHistory(instanceId);
+  }
+
+  getRecord(instanceId: string): InstanceRecord | undefined {
+    return this.store.getInstance(instanceId);
+  }
+
+  list(query: InstanceQuery = {}): InstancePage {
+    return this.store.listInstances(query);
+  }
+
+  private requireInstance(instanceId: string): InstanceRecord {
+    const record = this.store.getInstance(instanceId);
+    if (!record) throw new InstanceNotFoundError(instanceId);
+    return record;
+  }
+
+  private requireRunning(instanceId: string, action: string): InstanceRecord {
+    const record = this.requireInstance(instanceId);
+    if (isTerminal(record.runtimeStatus)) {
+      throw new InstanceStateError(
+        `Cannot ${action} instance "${instanceId}": it is already ${record.runtimeStatus}.`,
+        instanceId,
+        record.runtimeStatus,
+      );
+    }
+    return record;
+  }
+
+  private async sendControl(instanceId: string, event: Omit<HistoryEvent, "EventId" | "Timestamp" | "IsPlayed">): Promise<void> {
+    const batch: StoreBatch = {};
+    this.enqueue(batch, {
+      id: ++this.lastId,
+      instanceId,
+      event: { EventId: -1, Timestamp: new Date(this.clock.now()).toISOString(), IsPlayed: false, ...event },
+    });
+    this.commit(batch);
+    await this.store.flush();
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
+    if (!eventName) throw new Error("An event name is required.");
+    this.requireRunning(instanceId, `raise event "${eventName}" to`);
+    await this.sendControl(instanceId, { EventType: HistoryEventType.EventRaised, Name: eventName, Input: json(data) });
+  }
+
+  async terminate(instanceId: string, reason?: string): Promise<void> {
+    this.requireRunning(instanceId, "terminate");
+    await this.sendControl(instanceId, { EventType: HistoryEventType.ExecutionTerminated, Input: json(reason ?? null) });
+  }
+
+  async suspend(instanceId: string, reason?: string): Promise<void> {
+    const record = this.requireRunning(instanceId, "suspend");
+    if (record.runtimeStatus === "Suspended") return;
+    await this.sendControl(instanceId, { EventType: HistoryEventType.ExecutionSuspended, Reason: reason });
+  }
+
+  async resume(instanceId: string, reason?: string): Promise<void> {
+    const record = this.requireRunning(instanceId, "resume");
+    if (record.runtimeStatus !== "Suspended") {
+      throw new InstanceStateError(`Cannot resume instance "${instanceId}": it is ${record.runtimeStatus}, not Suspended.`, instanceId, record.runtimeStatus);
+    }
+    await this.sendControl(instanceId, { EventType: HistoryEventType.ExecutionResumed, Reason: reason });
+  }
+
+  /**
+   * Rewinds a Failed instance as the Durable extension does: failed task results are rewritten into GenericEvents,
+   * the failure is removed, the failed activities run again, failed sub-orchestrations are rewound too, and the
+   * orchestrator replays from there.
+   */
+  async rewind(instanceId: string, reason = "rewound"): Promise<void> {
+    const record = this.requireInstance(instanceId);
+    if (record.runtimeStatus !== "Failed") {
+      throw new InstanceStateError(`Cannot rewind instance "${instanceId}": only Failed instances can be rewound, and it is ${record.runtimeStatus}.`, instanceId, record.runtimeStatus);
+    }
+    const batch: StoreBatch = {};
+    this.rewindInto(batch, record, reason);
+    this.commit(batch);
+    await this.store.flush();
+  }
+
+  private rewindInto(batch: StoreBatch, record: InstanceRecord, reason: string): void {
+    const old = this.store.getHistory(record.instanceId);
+    const now = new Date(this.clock.now()).toISOString();
+    const scheduledById = new Map(old.filter((e) => SCHEDULING_EVENT_TYPES.has(e.EventType)).map((e) => [e.EventId, e]));
+    const history: HistoryEvent[] = [];
+    const rerun: HistoryEvent[] = [];
+    const rewindChildren: string[] = [];
+    for (const event of old) {
+      if (event.EventType === HistoryEventType.ExecutionCompleted) continue;
+      if (event.EventType === HistoryEventType.TaskFailed || event.EventType === HistoryEventType.SubOrchestrationInstanceFailed) {
+        history.push({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: event.Timestamp, IsPlayed: false, Reason: `Rewound: ${event.Reason ?? ""}`.trim() } as HistoryEvent);
+        const scheduled = scheduledById.get(event.TaskScheduledId ?? -1);
+        if (scheduled) rerun.push(scheduled);
+        continue;
+      }
+      history.push(event);
+    }
+    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now };
+    (batch.history ??= []).push({ instanceId: record.instanceId, events: history, replace: true });
+    this.upsert(batch, updated);
+    const instance = this.activeFrom(updated, history);
+    this.active.set(record.instanceId, instance);
+    for (const scheduled of rerun) {
+      instance.completed.delete(scheduled.EventId);
+      if (scheduled.EventType === HistoryEventType.TaskScheduled) {
+        this.addWorkItem(batch, instance, scheduled.EventId, scheduled.Name ?? "", scheduled.Input ?? "null");
+      } else if (scheduled.EventType === HistoryEventType.SubOrchestrationInstanceCreated && scheduled.InstanceId) {
+        rewindChildren.push(scheduled.InstanceId);
+      }
+    }
+    for (const childId of rewindChildren) {
+      const child = this.store.getInstance(childId);
+      if (child?.runtimeStatus === "Failed") this.rewindInto(batch, child, reason);
+    }
+    // A GenericEvent message wakes the orchestrator so it replays with the rewritten history.
+    this.enqueue(batch, {
+      id: ++this.lastId,
+      instanceId: record.instanceId,
+      executionId: record.executionId,
+      event: { EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewind: ${reason}` },
+    });
+  }
+
+  /** Starts the instance again with its original input (under the same id, or a new one). Returns the id. */
+  async restart(instanceId: string, options: { newInstanceId?: boolean } = {}): Promise<string> {
+    const record = this.requireInstance(instanceId);
+    if (!options.newInstanceId && !isTerminal(record.runtimeStatus)) {
+      throw new InstanceStateError(
+        `Cannot restart instance "${instanceId}" under the same id while it is ${record.runtimeStatus}. Terminate it first, or restart with a new instance id.`,
+        instanceId,
+        record.runtimeStatus,
+      );
+    }
+    this.requireFunction(record.name, "orchestration");
+    const newId = options.newInstanceId ? randomUUID().replace(/-/g, "") : instanceId;
+    const batch: StoreBatch = {};
+    this.createInstance(batch, { instanceId: newId, name: record.name, input: undefined, inputJson: record.input, version: record.version, reuse: newId === instanceId });
+    this.commit(batch);
+    await this.store.flush();
+    return newId;
+  }
+
+  /** Deletes a finished instance and its history. Returns whether there was one. */
+  async purge(instanceId: string): Promise<boolean> {
+    const record = this.store.getInstance(instanceId);
+    if (!record) return false;
+    if (!isTerminal(record.runtimeStatus)) {
+      throw new InstanceStateError(`Cannot purge instance "${instanceId}" while it is ${record.runtimeStatus}. Terminate it first.`, instanceId, record.runtimeStatus);
+    }
+    this.commit({ purgeInstances: [instanceId] });
+    await this.store.flush();
+    return true;
+  }
+
+  /** Purges every finished instance that matches the query. Returns how many were deleted. */
+  async purgeWhere(query: InstanceQuery): Promise<number> {
+    const statuses = (query.runtimeStatus?.length ? query.runtimeStatus : (["Completed", "Failed", "Terminated"] as RuntimeStatus[])).filter((s) =>
+      isTerminal(s),
+    );
+    const ids = this.store.listInstances({ ...query, runtimeStatus: statuses, top: undefined, continuationToken: undefined }).instances.map((r) => r.instanceId);
+    if (ids.length) {
+      this.commit({ purgeInstances: ids });
+      await this.store.flush();
+    }
+    return ids.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    await this.store.flush();
+    await this.store.close();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private commit(batch: StoreBatch): void {
+    this.store.commit(batch);
+    for (const record of batch.upsertInstances ?? []) this.emit({ kind: "instanceUpdated", instance: record });
+    this.schedulePump();
+  }
+
+  private upsert(batch: StoreBatch, record: InstanceRecord): void {
+    const list = (batch.upsertInstances ??= []);
+    const index = list.findIndex((r) => r.instanceId === record.instanceId);
+    if (index >= 0) list[index] = record;
+    else list.push(record);
+  }
+
+  /** Adds a message to the batch and routes it in memory: to a timer, or to the instance's inbox. */
+  private enqueue(batch: StoreBatch, message: PendingMessage): void {
+    const isTimer = message.visibleAt !== undefined && message.visibleAt > this.clock.now();
+    if (!isTimer && !this.active.has(message.instanceId)) return; // nobody will ever read it
+    (batch.addMessages ??= []).push(message);
+    this.deliver(message);
+  }
+
+  private deliver(message: PendingMessage): void {
+    if (message.visibleAt !== undefined && message.visibleAt > this.clock.now()) {
+      this.timers.push(message);
+      return;
+    }
+    const instance = this.active.get(message.instanceId);
+    if (!instance) {
+      // The instance is gone or finished: the message can never be processed. Drop it from the store too.
+      this.store.commit({ deleteMessages: [message.id] });
+      return;
+    }
+    instance.inbox.push(message);
+    if (!instance.running) this.ready.add(message.instanceId);
+  }
+
+  private addWorkItem(batch: StoreBatch, instance: ActiveInstance, taskId: number, name: string, input: string): void {
+    const item: WorkItem = {
+      id: ++this.lastId,
+      kind: name === HTTP_ACTIVITY_NAME ? "http" : "activity",
+      instanceId: instance.record.instanceId,
+      executionId: instance.record.executionId,
+      taskId,
+      name,
+      input,
+    };
+    (batch.addWorkItems ??= []).push(item);
+    this.activityQueue.push(item);
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.closed) return;
+    this.pumpScheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pumpScheduled = false;
+    if (this.closed) return;
+    for (const message of this.timers.popDue(this.clock.now())) {
+      message.visibleAt = undefined;
+      this.deliver(message);
+    }
+    for (const instanceId of this.ready) {
+      if (this.runningEpisodes >= this.maxEpisodes) break;
+      this.ready.delete(instanceId);
+      const instance = this.active.get(instanceId);
+      if (instance && !instance.running && instance.inbox.length) void this.runEpisode(instance);
+    }
+    while (this.runningActivities < this.maxActivities && this.activityQueueHead < this.activityQueue.length) {
+      const item = this.activityQueue[this.activityQueueHead++];
+      void this.runWorkItem(item);
+    }
+    if (this.activityQueueHead > 1024 && this.activityQueueHead * 2 > this.activityQueue.length) {
+      this.activityQueue.splice(0, this.activityQueueHead);
+      this.activityQueueHead = 0;
+    }
+    const busy = this.runningEpisodes > 0 || this.runningActivities > 0 || this.ready.size > 0;
+    const nextDue = this.timers.peekDue();
+    if (!busy && nextDue !== undefined && this.clock.skipping) {
+      this.clock.advanceTo(nextDue);
+      this.schedulePump();
+      return;
+    }
+    if (nextDue !== undefined && !this.clock.skipping) this.wakeUpAt(nextDue);
+    if (this.isIdle()) {
+      const waiters = this.idleWaiters.splice(0);
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private wakeUpAt(due: number): void {
+    if (due >= this.wakeAt && this.wakeTimer) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = due;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeAt = Number.POSITIVE_INFINITY;
+      this.schedulePump();
+    }, Math.min(2 ** 31 - 1, Math.max(0, due - this.clock.now())));
+    this.wakeTimer.unref?.();
+  }
+
+  // ---------------------------------------------------------------- activities
+
+  private async runWorkItem(item: WorkItem): Promise<void> {
+    if (this.inFlightWorkItems.has(item.id)) return;
+    const instance = this.active.get(item.instanceId);
+    if (!instance || instance.record.executionId !== item.executionId) {
+      this.commit({ deleteWorkItems: [item.id] }); // its orchestration ended or moved on
+      return;
+    }
+    this.inFlightWorkItems.add(item.id);
+    this.runningActivities++;
+    const started = Date.now();
+    this.emit({ kind: "activityStarted", instanceId: item.instanceId, taskId: item.taskId, name: item.name });
+    let completion: HistoryEvent;
+    const timestamp = () => new Date(this.clock.now()).toISOString();
+    try {
+      const input = JSON.parse(item.input) as unknown;
+      if (item.kind === "http") {
+        const response = await runHttpActivity(input as HttpActivityInput);
+        completion = { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: JSON.stringify(response) };
+      } else {
+        const outcome = await this.runtime.runActivity(item.name, item.instanceId, item.taskId, input);
+        completion = outcome.ok
+          ? { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: json(outcome.result) ?? "null" }
+          : this.taskFailed(item, outcome.error.message, outcome.error.stack, outcome.error.name, timestamp());
+      }
+    } catch (error) {
+      const detail = error instanceof AppHostExitedError ? error.message : error instanceof Error ? error.message : String(error);
+      completion = this.taskFailed(item, detail, error instanceof Error ? error.stack : undefined, error instanceof Error ? error.name : "Error", timestamp());
+    } finally {
+      this.runningActivities--;
+      this.inFlightWorkItems.delete(item.id);
+    }
+    this.emit({
+      kind: "activityFinished",
+      instanceId: item.instanceId,
+      taskId: item.taskId,
+      name: item.name,
+      ok: completion.EventType === HistoryEventType.TaskCompleted,
+      durationMs: Date.now() - started,
+    });
+    if (this.closed) return;
+    const batch: StoreBatch = { deleteWorkItems: [item.id] };
+    this.enqueue(batch, { id: ++this.lastId, instanceId: item.instanceId, executionId: item.executionId, event: completion });
+    this.commit(batch);
+  }
+
+  private taskFailed(item: WorkItem, message: string, stack: string | undefined, errorType: string, timestamp: string): HistoryEvent {
+    return {
+      EventType: HistoryEventType.TaskFailed,
+      EventId: -1,
+      Timestamp: timestamp,
+      IsPlayed: false,
+      TaskScheduledId: item.taskId,
+      Reason: `Activity function '${item.name}' failed: ${message}`,
+      Details: stack ?? message,
+      FailureDetails: { ErrorType: errorType, ErrorMessage: message, StackTrace: stack },
+    };
+  }
+
+  // ---------------------------------------------------------------- episodes
+
+  private async runEpisode(instance: ActiveInstance): Promise<void> {
+    instance.running = true;
+    this.runningEpisodes++;
+    try {
+      await this.executeEpisode(instance);
+    } catch (error) {
+      this.emit({ kind: "warning", instanceId: instance.record.instanceId, message: `Episode failed unexpectedly: ${error instanceof Error ? error.stack : String(error)}` });
+    } finally {
+      instance.running = false;
+      this.runningEpisodes--;
+      if (this.active.get(instance.record.instanceId) === instance && instance.inbox.length) this.ready.add(instance.record.instanceId);
+      this.schedulePump();
+    }
+  }
+
+  /** Takes the messages this episode may process; a suspended instance only takes resume and terminate. */
+  private takeInbox(instance: ActiveInstance): PendingMessage[] {
+    if (instance.record.runtimeStatus !== "Suspended") return instance.inbox.splice(0);
+    const control = (m: PendingMessage) =>
+      m.event.EventType === HistoryEventType.ExecutionResumed || m.event.EventType === HistoryEventType.ExecutionTerminated;
+    const taken = instance.inbox.filter(control);
+    instance.inbox = instance.inbox.filter((m) => !control(m));
+    return taken;
+  }
+
+  private async executeEpisode(instance: ActiveInstance): Promise<void> {
+    const messages = this.takeInbox(instance);
+    if (!messages.length) return;
+    const record = { ...instance.record };
+    const batch: StoreBatch = { deleteMessages: messages.map((m) => m.id) };
+    const now = this.clock.now();
+    const timestamp = new Date(now).toISOString();
+    const newEvents: HistoryEvent[] = [{ EventType: HistoryEventType.OrchestratorStarted, EventId: -1, Timestamp: timestamp, IsPlayed: false }];
+    let terminateReason: string | undefined;
+    let wake = false;
+    for (const message of messages) {
+      const event = message.event;
+      if (message.executionId && message.executionId !== record.executionId) continue; // for an earlier execution
+      const taskId = completedTaskId(event);
+      if (taskId !== undefined) {
+        // Completions for unknown or already completed tasks are duplicates (activities run at least once).
+        if (!instance.scheduled.has(taskId) || instance.completed.has(taskId)) continue;
+        instance.completed.add(taskId);
+      }
+      switch (event.EventType) {
+        case HistoryEventType.ExecutionStarted:
+          if (instance.history.some((e) => e.EventType === HistoryEventType.ExecutionStarted)) continue;
+          record.runtimeStatus = "Running";
+          break;
+        case HistoryEventType.ExecutionTerminated:
+          terminateReason = (parseJson(event.Input) as string | null) ?? "";
+          break;
+        case HistoryEventType.ExecutionSuspended:
+          record.runtimeStatus = "Suspended";
+          break;
+        case HistoryEventType.ExecutionResumed:
+          record.runtimeStatus = "Running";
+          break;
+        case HistoryEventType.GenericEvent:
+          wake = true;
+          continue;
+      }
+      newEvents.push(event);
+    }
+    const historyBefore = instance.history.length;
+    const appendHistory = (events: HistoryEvent[]) => {
+      for (const event of events) {
+        instance.history.push(event);
+        this.index(instance, event);
+      }
+    };
+
+    if (newEvents.length === 1 && !wake) {
+      // Nothing left to deliver (duplicates or stale messages): just drop the messages.
+      this.commit(batch);
+      return;
+    }
+
+    if (terminateReason !== undefined) {
+      appendHistory(newEvents);
+      this.finish(batch, instance, record, "Terminated", json(terminateReason), undefined, [
+        { EventType: HistoryEventType.ExecutionCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, OrchestrationStatus: OrchestrationStatusCode.Terminated, Result: json(terminateReason) },
+      ]);
+      this.commitEpisode(batch, instance, record, historyBefore);
+      return;
+    }
+
+    if (record.runtimeStatus === "Suspended") {
+      appendHistory(newEvents);
+      record.lastUpdatedTime = timestamp;
+      this.commitEpisode(batch, instance, record, historyBefore);
+      return;
+    }
+
+    appendHistory(newEvents);
+    let result: OrchestrationEpisodeResult;
+    try {
+      result = await this.runtime.orchestrate({
+        functionName: record.name,
+        instanceId: record.instanceId,
+        executionId: record.executionId,
+        history: instance.history,
+        input: parseJson(record.input),
+        parentInstanceId: record.parent?.instanceId,
+      });
+    } catch (error) {
+      if (this.closed) return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.fail(batch, instance, record, { message: `The orchestrator could not run: ${message}`, errorType: error instanceof Error ? error.name : "Error" }, timestamp);
+      this.commitEpisode(batch, instance, record, historyBefore);
+      return;
+    }
+    if (this.closed) return;
+    this.applyResult(batch, instance, record, result, now);
+    this.commitEpisode(batch, instance, record, historyBefore);
+  }
+
+  private applyResult(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, result: OrchestrationEpisodeResult, now: number): void {
+    const timestamp = new Date(now).toISOString();
+    record.customStatus = json(result.state.customStatus);
+    record.lastUpdatedTime = timestamp;
+    if (result.nondeterminism) {
+      this.fail(batch, instance, record, { message: result.nondeterminism.message, errorType: "NonDeterministicOrchestrationException" }, timestamp);
+      return;
+    }
+    if (result.failure) {
+      this.fail(
+        batch,
+        instance,
+        record,
+        { message: `Orchestrator function '${record.name}' failed: ${result.failure.message}`, stack: result.failure.stack, errorType: "Error" },
+        timestamp,
+      );
+      return;
+    }
+    const produced: HistoryEvent[] = [];
+    for (const task of result.newTasks) {
+      const failure = this.scheduleTask(batch, instance, record, task, now, produced);
+      if (failure) {
+        this.appendProduced(instance, produced);
+        this.fail(batch, instance, record, failure, timestamp);
+        return;
+      }
+    }
+    this.appendProduced(instance, produced);
+    if (result.state.isDone) {
+      if (result.continueAsNew) {
+        this.continueAsNew(batch, instance, record, result.continueAsNew.input, timestamp);
+      } else {
+        const output = json(result.state.output) ?? "null";
+        this.finish(batch, instance, record, "Completed", output, undefined, [
+          { EventType: HistoryEventType.ExecutionCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, OrchestrationStatus: OrchestrationStatusCode.Completed, Result: output },
+        ]);
+      }
+      return;
+    }
+    record.runtimeStatus = "Running";
+    instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
+  }
+
+  private appendProduced(instance: ActiveInstance, produced: HistoryEvent[]): void {
+    for (const event of produced) {
+      instance.history.push(event);
+      this.index(instance, event);
+    }
+  }
+
+  /** Turns one new task of the replay into its scheduling event and work. Returns a failure if it cannot be done. */
+  private scheduleTask(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, tracked: TrackedTask, now: number, produced: HistoryEvent[]): FailureInfo | undefined {
+    const timestamp = new Date(now).toISOString();
+    const task = tracked.task;
+    const id = tracked.id;
+    switch (task.role) {
+      case "activity": {
+        const activities = this.runtime.functions.filter((fn) => fn.kind === "activity").map((fn) => fn.name);
+        if (!activities.includes(task.name)) {
+          return {
+            message:
+              `Orchestrator function '${record.name}' failed: The function '${task.name}' doesn't exist, is disabled, or is not an activity or orchestrator function. ` +
+              `Additional info: the following are the known activity functions: ${activities.map((n) => `'${n}'`).join(", ") || "(none)"}.`,
+            errorType: "ArgumentException",
+          };
+        }
+        const input = json(task.input) ?? "null";
+        produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: task.name, Input: input });
+        this.addWorkItem(batch, instance, id, task.name, input);
+        return undefined;
+      }
+      case "http": {
+        const input = JSON.stringify({ ...task.request, pollLocation: task.pollLocation } satisfies HttpActivityInput);
+        produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: HTTP_ACTIVITY_NAME, Input: input });
+        this.addWorkItem(batch, instance, id, HTTP_ACTIVITY_NAME, input);
+        return undefined;
+      }
+      case "timer": {
+        if (task.canceled) return undefined;
+        this.createTimer(batch, instance, id, Date.parse(task.fireAt), timestamp, produced);
+        return undefined;
+      }
+      case "retryTimer": {
+        const first = instance.scheduled.get(task.firstAttemptId);
+        const firstAt = first ? Date.parse(first.Timestamp) : now;
+        const decision = nextRetry(task.retryOptions, task.failures, firstAt, now);
+        if (!decision.retry) {
+          this.emit({
+            kind: "warning",
+            instanceId: record.instanceId,
+            message:
+              `Not retrying task ${task.firstAttemptId} of ${record.instanceId}: ${decision.reason}. Azure stops retrying here too, and ` +
+              "durable-functions for JavaScript then waits for a retry timer that never comes, so the orchestration hangs. Limit retries with maxNumberOfAttempts instead.",
+          });
+          return undefined;
+        }
+        this.createTimer(batch, instance, id, decision.fireAt, timestamp, produced);
+        return undefined;
+      }
+      case "subOrchestration": {
+        const orchestrations = this.runtime.functions.filter((fn) => fn.kind === "orchestration").map((fn) => fn.name);
+        if (!orchestrations.includes(task.name)) {
+          return {
+            message:
+              `Orchestrator function '${record.name}' failed: The function '${task.name}' doesn't exist, is disabled, or is not an activity or orchestrator function. ` +
+              `Additional info: the following are the known orchestrator functions: ${orchestrations.map((n) => `'${n}'`).join(", ")}.`,
+            errorType: "ArgumentException",
+          };
+        }
+        const childId = task.instanceId || `${record.instanceId}:${id.toString(16).toUpperCase().padStart(4, "0")}`;
+        const input = json(task.input);
+        produced.push({
+          EventType: HistoryEventType.SubOrchestrationInstanceCreated,
+          EventId: id,
+          Timestamp: timestamp,
+          IsPlayed: false,
+          Name: task.name,
+          Version: task.version ?? "",
+          InstanceId: childId,
+          Input: input,
+        });
+        const existing = this.store.getInstance(childId);
+        if (existing && !isTerminal(existing.runtimeStatus)) {
+          this.enqueue(batch, {
+            id: ++this.lastId,
+            instanceId: record.instanceId,
+            executionId: record.executionId,
+            event: {
+              EventType: HistoryEventType.SubOrchestrationInstanceFailed,
+              EventId: -1,
+              Timestamp: timestamp,
+              IsPlayed: false,
+              TaskScheduledId: id,
+              Reason: `An orchestration instance with the id "${childId}" already exists and is ${existing.runtimeStatus}.`,
+              Details: "",
+            },
+          });
+          return undefined;
+        }
+        this.createInstance(batch, {
+          instanceId: childId,
+          name: task.name,
+          input: task.input,
+          inputJson: input,
+          version: task.version,
+          parent: { instanceId: record.instanceId, executionId: record.executionId, taskId: id, name: record.name },
+          reuse: existing !== undefined,
+        });
+        return undefined;
+      }
+      case "entity":
+        return {
+          message:
+            `Orchestrator function '${record.name}' failed: it used a durable entity (${task.operation}), and entities are not supported by the Durable Devkit emulator yet. ` +
+            "Support is planned; until then, run entity code against Azure or the Functions host.",
+          errorType: "NotSupportedException",
+        };
+      default:
+        return { message: `Orchestrator function '${record.name}' failed: the emulator does not know how to run ${task.description}.`, errorType: "NotSupportedException" };
+    }
+  }
+
+  private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[]): void {
+    const fireAtIso = new Date(fireAt).toISOString();
+    produced.push({ EventType: HistoryEventType.TimerCreated, EventId: id, Timestamp: timestamp, IsPlayed: false, FireAt: fireAtIso });
+    this.enqueue(batch, {
+      id: ++this.lastId,
+      instanceId: instance.record.instanceId,
+      executionId: instance.record.executionId,
+      visibleAt: fireAt,
+      event: { EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: fireAtIso, IsPlayed: false, TimerId: id, FireAt: fireAtIso },
+    });
+  }
+
+  private fail(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, failure: FailureInfo, timestamp: string): void {
+    this.finish(batch, instance, record, "Failed", json(failure.message), failure, [
+      {
+        EventType: HistoryEventType.ExecutionCompleted,
+        EventId: -1,
+        Timestamp: timestamp,
+        IsPlayed: false,
+        OrchestrationStatus: OrchestrationStatusCode.Failed,
+        Result: json(failure.message),
+        FailureDetails: { ErrorType: failure.errorType ?? "Error", ErrorMessage: failure.message, StackTrace: failure.stack },
+      },
+    ]);
+  }
+
+  /** Ends the execution: final events, status, parent notification, and the instance's pending timers and work dropped. */
+  private finish(
+    batch: StoreBatch,
+    instance: ActiveInstance,
+    record: InstanceRecord,
+    status: "Completed" | "Failed" | "Terminated",
+    output: string | undefined,
+    failure: FailureInfo | undefined,
+    finalEvents: HistoryEvent[],
+  ): void {
+    const timestamp = finalEvents[0]?.Timestamp ?? new Date(this.clock.now()).toISOString();
+    for (const event of finalEvents) instance.history.push(event);
+    instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
+    record.runtimeStatus = status;
+    record.output = output;
+    record.failure = failure;
+    record.lastUpdatedTime = timestamp;
+    const parent = record.parent;
+    if (parent) {
+      const event: HistoryEvent =
+        status === "Completed"
+          ? { EventType: HistoryEventType.SubOrchestrationInstanceCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, TaskScheduledId: parent.taskId, Result: output ?? "null" }
+          : {
+              EventType: HistoryEventType.SubOrchestrationInstanceFailed,
+              EventId: -1,
+              Timestamp: timestamp,
+              IsPlayed: false,
+              TaskScheduledId: parent.taskId,
+              Reason: status === "Terminated" ? `Sub-orchestration '${record.name}' (${record.instanceId}) was terminated: ${parseJson(output) ?? ""}` : (failure?.message ?? "failed"),
+              Details: failure?.stack ?? "",
+              FailureDetails: { ErrorType: failure?.errorType ?? "OrchestrationFailure", ErrorMessage: failure?.message ?? `terminated: ${parseJson(output) ?? ""}`, StackTrace: failure?.stack },
+            };
+      this.enqueue(batch, { id: ++this.lastId, instanceId: parent.instanceId, executionId: parent.executionId, event });
+    }
+    this.dropPendingWork(batch, record.instanceId);
+  }
+
+  private dropPendingWork(batch: StoreBatch, instanceId: string): void {
+    const timers = this.timers.removeWhere((m) => m.instanceId === instanceId);
+    if (timers.length) (batch.deleteMessages ??= []).push(...timers.map((m) => m.id));
+  }
+
+  private continueAsNew(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, input: unknown, timestamp: string): void {
+    const oldExecution = record.executionId;
+    this.runtime.forget(record.instanceId, oldExecution);
+    this.dropPendingWork(batch, record.instanceId);
+    record.executionId = randomUUID().replace(/-/g, "");
+    record.runtimeStatus = "ContinuedAsNew";
+    record.input = json(input);
+    record.output = undefined;
+    record.lastUpdatedTime = timestamp;
+    // The finished execution's history is replaced, as the Azure Storage backend does.
+    instance.history.length = 0;
+    instance.scheduled.clear();
+    instance.completed.clear();
+    instance.replaceHistory = true;
+    this.enqueue(batch, {
+      id: ++this.lastId,
+      instanceId: record.instanceId,
+      executionId: record.executionId,
+      event: {
+        EventType: HistoryEventType.ExecutionStarted,
+        EventId: -1,
+        Timestamp: timestamp,
+        IsPlayed: false,
+        Name: record.name,
+        Version: record.version ?? "",
+        Input: record.input,
+        OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
+        ParentInstance: record.parent ? { Name: record.parent.name, InstanceId: record.parent.instanceId, TaskScheduleId: record.parent.taskId } : undefined,
+      },
+    });
+  }
+
+  private commitEpisode(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, historyBefore: number): void {
+    const replace = instance.replaceHistory === true;
+    instance.replaceHistory = false;
+    const appended = replace ? instance.history.slice() : instance.history.slice(historyBefore);
+    (batch.history ??= []).push({ instanceId: record.instanceId, events: appended, replace });
+    instance.record = record;
+    this.upsert(batch, record);
+    if (isTerminal(record.runtimeStatus)) {
+      this.active.delete(record.instanceId);
+      this.ready.delete(record.instanceId);
+      this.runtime.forget(record.instanceId, record.executionId);
+      if (instance.inbox.length) (batch.deleteMessages ??= []).push(...instance.inbox.map((m) => m.id));
+      instance.inbox.length = 0;
+    }
+    this.commit(batch);
+    if (appended.length) this.emit({ kind: "historyAppended", instanceId: record.instanceId, executionId: record.executionId, events: appended });
+  }
+}

@@ -1,0 +1,33 @@
+// Compiles every TypeScript source of the tools (not the fixtures) into dist/, one output file per source file,
+// with source maps so stack traces point at .ts lines. Type checking is `npm run typecheck` (tsc --noEmit).
+import { build } from "esbuild";
+import { readdirSync, statSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const roots = ["emulator", "cli", "test", "bench"];
+const skip = new Set(["fixtures", "node_modules"]);
+
+function collect(dir, out) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      if (!skip.has(name)) collect(path, out);
+    } else if (name.endsWith(".ts") && !name.endsWith(".d.ts")) {
+      out.push(path);
+    }
+  }
+  return out;
+}
+
+rmSync("dist", { recursive: true, force: true });
+const entryPoints = roots.flatMap((root) => collect(root, []));
+await build({
+  entryPoints,
+  outdir: "dist",
+  outbase: ".",
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  sourcemap: true,
+  logLevel: "warning",
+});
