@@ -37,6 +37,8 @@ export interface InstanceRecord {
   lastUpdatedTime: string;
   parent?: { instanceId: string; executionId: string; taskId: number; name: string };
   version?: string;
+  /** External events the orchestrator was waiting for after its last episode. */
+  waitingForEvents?: string[];
 }
 
 export interface InstanceQuery {

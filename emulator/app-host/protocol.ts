@@ -70,6 +70,8 @@ export interface OrchestrationEpisodeResult {
   failure?: { message: string; stack?: string };
   /** Tasks of this replay that the history does not record yet: the work to schedule now. */
   newTasks: TrackedTask[];
+  /** External events the orchestrator waits for at the end of this replay. */
+  waitingForEvents: string[];
   /** Set when the replay no longer matches the history. */
   nondeterminism?: NondeterminismReport;
   /** The ContinueAsNew action, when the orchestrator asked for one. */

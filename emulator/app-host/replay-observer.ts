@@ -55,7 +55,7 @@ const enum ActionType {
 const TASK_RUNNING = 0;
 
 interface Recording {
-  executor?: { exception?: unknown };
+  executor?: { exception?: unknown; openEvents?: Record<string, unknown[]> };
   tasks: PackageTask[];
   fireAndForget: { firstId: number; count: number; action: PackageAction }[];
 }
@@ -95,13 +95,26 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
 }
 
 /** Runs `replay` (which must run the orchestrator synchronously, as the package does) and returns its task ids. */
-export function recordReplay<T>(replay: () => T): { value: T; collect: () => TrackedTask[]; thrown: () => unknown } {
+export interface ReplayRecording<T> {
+  value: T;
+  collect: () => TrackedTask[];
+  /** What the orchestrator threw, with its stack (the package keeps only the message). */
+  thrown: () => unknown;
+  /** Names of the external events the orchestrator is waiting for. */
+  waitingForEvents: () => string[];
+}
+
+export function recordReplay<T>(replay: () => T): ReplayRecording<T> {
   const recording: Recording = { tasks: [], fireAndForget: [] };
   current = recording;
   try {
     const value = replay();
-    // The package keeps only the message of what the orchestrator threw; the error itself has the stack.
-    return { value, collect: () => describe(recording), thrown: () => recording.executor?.exception };
+    return {
+      value,
+      collect: () => describe(recording),
+      thrown: () => recording.executor?.exception,
+      waitingForEvents: () => Object.keys(recording.executor?.openEvents ?? {}),
+    };
   } finally {
     current = undefined;
   }

@@ -135,7 +135,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
     ...message.timerSettings,
   };
   const context = newContext(fn);
-  const { value, collect, thrown } = recordReplay(() => fn.handler(trigger, context) as Promise<RawState>);
+  const { value, collect, thrown, waitingForEvents } = recordReplay(() => fn.handler(trigger, context) as Promise<RawState>);
   let state: RawState;
   let failure: { message: string; stack?: string } | undefined;
   try {
@@ -168,6 +168,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
       },
       failure,
       newTasks: match.newTasks,
+      waitingForEvents: waitingForEvents(),
       nondeterminism: match.nondeterminism,
       continueAsNew: continueAction
         ? { input: decodeInput(continueAction.input), preserveUnprocessedEvents: continueAction.preserveUnprocessedEvents === true }

@@ -70,6 +70,12 @@ const parseJson = (text: string | undefined): unknown => {
   }
 };
 
+/** Messages a suspended instance still takes. */
+function isControlMessage(message: PendingMessage): boolean {
+  const type = message.event.EventType;
+  return type === HistoryEventType.ExecutionResumed || type === HistoryEventType.ExecutionTerminated;
+}
+
 export function toInstanceStatus(record: InstanceRecord, history?: HistoryEvent[]): InstanceStatus {
   return {
     instanceId: record.instanceId,
@@ -351,9 +357,12 @@ export class Engine {
   }
 
   /**
-   * Rewinds a Failed instance as the Durable extension does: failed task results are rewritten into GenericEvents,
-   * the failure is removed, the failed activities run again, failed sub-orchestrations are rewound too, and the
-   * orchestrator replays from there.
+   * Rewinds a Failed instance: its history is cut back to just before the episode that first failed (a failed
+   * activity or sub-orchestration, or the orchestrator's own failure), and everything that was in flight at that
+   * point runs again: activities are re-run, timers re-armed, finished sub-orchestrations report again and failed
+   * ones are rewound too, and events raised after that point are delivered again. The orchestrator then replays
+   * from there. (The Durable extension instead rewrites failures into GenericEvents, which cannot cope with the
+   * retry timers the package schedules after a failure.)
    */
   async rewind(instanceId: string, reason = "rewound"): Promise<void> {
     const record = this.requireInstance(instanceId);
@@ -369,44 +378,50 @@ export class Engine {
   private rewindInto(batch: StoreBatch, record: InstanceRecord, reason: string): void {
     const old = this.store.getHistory(record.instanceId);
     const now = new Date(this.clock.now()).toISOString();
-    const scheduledById = new Map(old.filter((e) => SCHEDULING_EVENT_TYPES.has(e.EventType)).map((e) => [e.EventId, e]));
-    const history: HistoryEvent[] = [];
-    const rerun: HistoryEvent[] = [];
-    const rewindChildren: string[] = [];
-    for (const event of old) {
-      if (event.EventType === HistoryEventType.ExecutionCompleted) continue;
-      if (event.EventType === HistoryEventType.TaskFailed || event.EventType === HistoryEventType.SubOrchestrationInstanceFailed) {
-        history.push({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: event.Timestamp, IsPlayed: false, Reason: `Rewound: ${event.Reason ?? ""}`.trim() } as HistoryEvent);
-        const scheduled = scheduledById.get(event.TaskScheduledId ?? -1);
-        if (scheduled) rerun.push(scheduled);
-        continue;
-      }
-      history.push(event);
-    }
-    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now };
-    (batch.history ??= []).push({ instanceId: record.instanceId, events: history, replace: true });
+    const isFailure = (e: HistoryEvent) =>
+      e.EventType === HistoryEventType.TaskFailed ||
+      e.EventType === HistoryEventType.SubOrchestrationInstanceFailed ||
+      e.EventType === HistoryEventType.ExecutionCompleted;
+    const firstFailure = old.findIndex(isFailure);
+    let cut = firstFailure < 0 ? old.length : firstFailure;
+    while (cut > 0 && old[cut].EventType !== HistoryEventType.OrchestratorStarted) cut--;
+    const kept = old.slice(0, cut);
+    const dropped = old.slice(cut);
+    kept.push({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewound: ${reason}` });
+
+    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined };
+    (batch.history ??= []).push({ instanceId: record.instanceId, events: kept, replace: true });
     this.upsert(batch, updated);
-    const instance = this.activeFrom(updated, history);
+    const instance = this.activeFrom(updated, kept);
     this.active.set(record.instanceId, instance);
-    for (const scheduled of rerun) {
-      instance.completed.delete(scheduled.EventId);
-      if (scheduled.EventType === HistoryEventType.TaskScheduled) {
-        this.addWorkItem(batch, instance, scheduled.EventId, scheduled.Name ?? "", scheduled.Input ?? "null");
-      } else if (scheduled.EventType === HistoryEventType.SubOrchestrationInstanceCreated && scheduled.InstanceId) {
-        rewindChildren.push(scheduled.InstanceId);
+    const message = (event: HistoryEvent, executionId?: string): PendingMessage => ({ id: ++this.lastId, instanceId: record.instanceId, executionId, event });
+
+    for (const [taskId, scheduled] of instance.scheduled) {
+      if (instance.completed.has(taskId)) continue;
+      switch (scheduled.EventType) {
+        case HistoryEventType.TaskScheduled:
+          this.addWorkItem(batch, instance, taskId, scheduled.Name ?? "", scheduled.Input ?? "null");
+          break;
+        case HistoryEventType.TimerCreated: {
+          const fireAt = scheduled.FireAt ?? now;
+          this.enqueue(batch, { ...message({ EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: fireAt, IsPlayed: false, TimerId: taskId, FireAt: fireAt }, record.executionId), visibleAt: Date.parse(fireAt) });
+          break;
+        }
+        case HistoryEventType.SubOrchestrationInstanceCreated: {
+          const child = scheduled.InstanceId ? this.store.getInstance(scheduled.InstanceId) : undefined;
+          if (child?.runtimeStatus === "Failed") this.rewindInto(batch, child, reason);
+          else if (child?.runtimeStatus === "Completed") {
+            this.enqueue(batch, message({ EventType: HistoryEventType.SubOrchestrationInstanceCompleted, EventId: -1, Timestamp: now, IsPlayed: false, TaskScheduledId: taskId, Result: child.output ?? "null" }, record.executionId));
+          }
+          break;
+        }
       }
     }
-    for (const childId of rewindChildren) {
-      const child = this.store.getInstance(childId);
-      if (child?.runtimeStatus === "Failed") this.rewindInto(batch, child, reason);
+    for (const event of dropped) {
+      if (event.EventType === HistoryEventType.EventRaised) this.enqueue(batch, message(event));
     }
-    // A GenericEvent message wakes the orchestrator so it replays with the rewritten history.
-    this.enqueue(batch, {
-      id: ++this.lastId,
-      instanceId: record.instanceId,
-      executionId: record.executionId,
-      event: { EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewind: ${reason}` },
-    });
+    // Wake the orchestrator so it replays the shortened history even when nothing else is due.
+    this.enqueue(batch, message({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewind: ${reason}` }, record.executionId));
   }
 
   /** Starts the instance again with its original input (under the same id, or a new one). Returns the id. */
@@ -495,7 +510,12 @@ export class Engine {
       return;
     }
     instance.inbox.push(message);
-    if (!instance.running) this.ready.add(message.instanceId);
+    if (!instance.running && this.hasRunnableMessages(instance)) this.ready.add(message.instanceId);
+  }
+
+  private hasRunnableMessages(instance: ActiveInstance): boolean {
+    if (instance.record.runtimeStatus !== "Suspended") return instance.inbox.length > 0;
+    return instance.inbox.some(isControlMessage);
   }
 
   private addWorkItem(batch: StoreBatch, instance: ActiveInstance, taskId: number, name: string, input: string): void {
@@ -637,7 +657,7 @@ export class Engine {
     } finally {
       instance.running = false;
       this.runningEpisodes--;
-      if (this.active.get(instance.record.instanceId) === instance && instance.inbox.length) this.ready.add(instance.record.instanceId);
+      if (this.active.get(instance.record.instanceId) === instance && this.hasRunnableMessages(instance)) this.ready.add(instance.record.instanceId);
       this.schedulePump();
     }
   }
@@ -645,10 +665,8 @@ export class Engine {
   /** Takes the messages this episode may process; a suspended instance only takes resume and terminate. */
   private takeInbox(instance: ActiveInstance): PendingMessage[] {
     if (instance.record.runtimeStatus !== "Suspended") return instance.inbox.splice(0);
-    const control = (m: PendingMessage) =>
-      m.event.EventType === HistoryEventType.ExecutionResumed || m.event.EventType === HistoryEventType.ExecutionTerminated;
-    const taken = instance.inbox.filter(control);
-    instance.inbox = instance.inbox.filter((m) => !control(m));
+    const taken = instance.inbox.filter(isControlMessage);
+    instance.inbox = instance.inbox.filter((m) => !isControlMessage(m));
     return taken;
   }
 
@@ -748,6 +766,7 @@ export class Engine {
     const timestamp = new Date(now).toISOString();
     record.customStatus = json(result.state.customStatus);
     record.lastUpdatedTime = timestamp;
+    record.waitingForEvents = result.waitingForEvents.length ? result.waitingForEvents : undefined;
     if (result.nondeterminism) {
       this.fail(batch, instance, record, { message: result.nondeterminism.message, errorType: "NonDeterministicOrchestrationException" }, timestamp);
       return;
@@ -946,6 +965,7 @@ export class Engine {
     for (const event of finalEvents) instance.history.push(event);
     instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
     record.runtimeStatus = status;
+    record.waitingForEvents = undefined;
     record.output = output;
     record.failure = failure;
     record.lastUpdatedTime = timestamp;

@@ -54,26 +54,75 @@ export class SqlJsStore implements Store {
     Statement
   >;
 
-  constructor(readonly filePath: string) {
+  private readonly lockPath: string;
+  private lockHeld = false;
+
+  /**
+   * @param readOnly read the store (file and journal) without writing anything, even while another process has it
+   *   open for writing; used by status, list, history and export.
+   */
+  constructor(readonly filePath: string, private readonly options: { readOnly?: boolean } = {}) {
     this.description = filePath;
     this.journalPath = `${filePath}.ddlog`;
+    this.lockPath = `${filePath}.lock`;
   }
 
   async open(): Promise<StoreSnapshot> {
     const SQL = await loadSqlJs();
-    fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
-    if (fs.existsSync(this.filePath)) {
-      this.db = this.openExisting(SQL, fs.readFileSync(this.filePath));
-    } else {
-      this.db = new SQL.Database();
-      this.createSchema();
+    const readOnly = this.options.readOnly === true;
+    if (!readOnly) {
+      fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
+      this.acquireLock();
     }
-    this.prepareStatements();
-    this.seq = Number(this.scalar("SELECT value FROM meta WHERE key = 'applied_seq'") ?? 0);
-    this.replayJournal();
-    this.checkpoint();
-    this.journalFd = fs.openSync(this.journalPath, "a");
-    return this.snapshot();
+    try {
+      if (fs.existsSync(this.filePath)) {
+        this.db = this.openExisting(SQL, fs.readFileSync(this.filePath));
+      } else {
+        this.db = new SQL.Database();
+        this.createSchema();
+      }
+      this.prepareStatements();
+      this.seq = Number(this.scalar("SELECT value FROM meta WHERE key = 'applied_seq'") ?? 0);
+      this.replayJournal();
+      if (!readOnly) {
+        this.checkpoint();
+        this.journalFd = fs.openSync(this.journalPath, "a");
+      }
+      return this.snapshot();
+    } catch (error) {
+      this.releaseLock();
+      throw error;
+    }
+  }
+
+  /** One writer at a time: a second process would interleave journal writes and checkpoints. */
+  private acquireLock(): void {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(this.lockPath, "wx");
+        fs.writeSync(fd, String(process.pid));
+        fs.closeSync(fd);
+        this.lockHeld = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        const owner = Number(fs.readFileSync(this.lockPath, "utf8").trim());
+        if (owner && owner !== process.pid && isAlive(owner)) {
+          throw new StoreFileError(
+            `The store ${this.filePath} is in use by another durable-devkit process (pid ${owner}). ` +
+              "Stop that process first, or use another --store file.",
+          );
+        }
+        fs.rmSync(this.lockPath, { force: true }); // left behind by a process that crashed
+      }
+    }
+    throw new StoreFileError(`Could not lock the store ${this.filePath} (${this.lockPath}).`);
+  }
+
+  private releaseLock(): void {
+    if (!this.lockHeld) return;
+    this.lockHeld = false;
+    fs.rmSync(this.lockPath, { force: true });
   }
 
   private openExisting(SQL: SqlJsStatic, bytes: Buffer): Database {
@@ -235,6 +284,7 @@ export class SqlJsStore implements Store {
   }
 
   commit(batch: StoreBatch): void {
+    if (this.options.readOnly) throw new Error(`The store ${this.filePath} was opened read-only.`);
     this.applyBatch(batch);
     this.seq++;
     const body = JSON.stringify({ seq: this.seq, batch } satisfies JournalRecord);
@@ -365,10 +415,22 @@ export class SqlJsStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db) return;
-    this.writePending();
-    this.checkpoint();
+    if (!this.options.readOnly) {
+      this.writePending();
+      this.checkpoint();
+    }
     if (this.journalFd !== undefined) fs.closeSync(this.journalFd);
     this.journalFd = undefined;
     this.db.close();
+    this.releaseLock();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

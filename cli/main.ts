@@ -1,0 +1,72 @@
+/** `durable-devkit`: the one command line door to the emulator (and, later, lint, replay, lsp and dap). */
+import { EXIT, UsageError } from "./cli-error";
+import type { Command, Io } from "./command";
+import { runCommand } from "./commands/run";
+import { statusCommand, listCommand, historyCommand, exportCommand } from "./commands/read-commands";
+import { raiseCommand, terminateCommand, suspendCommand, resumeCommand, rewindCommand, restartCommand, purgeCommand } from "./commands/control-commands";
+import { demoCommand } from "./commands/demo";
+import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
+
+export const COMMANDS: Command[] = [
+  runCommand,
+  statusCommand,
+  listCommand,
+  historyCommand,
+  raiseCommand,
+  terminateCommand,
+  suspendCommand,
+  resumeCommand,
+  rewindCommand,
+  restartCommand,
+  purgeCommand,
+  exportCommand,
+  demoCommand,
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    "Usage: durable-devkit <command> [options]",
+    "",
+    "Run Azure Durable Functions apps (durable-functions v3, Functions v4 programming model) locally.",
+    "",
+    "Commands:",
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    "",
+    "Run `durable-devkit <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+/** Errors a user can act on are printed as their message alone; anything else keeps its stack. */
+const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreFileError, InstanceNotFoundError, InstanceStateError, UnknownFunctionError];
+
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(`${usage()}\n`);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === "--version") {
+    io.stdout.write(`${(require("../../package.json") as { version: string }).version}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    io.stderr.write(`Unknown command "${name}".\n\n${usage()}\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (EXPECTED_ERRORS.some((type) => error instanceof type)) {
+      io.stderr.write(`${(error as Error).message}\n`);
+      return EXIT.failed;
+    }
+    io.stderr.write(`durable-devkit ${name} failed unexpectedly:\n${error instanceof Error ? error.stack : String(error)}\n`);
+    return EXIT.failed;
+  }
+}

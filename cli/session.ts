@@ -1,0 +1,70 @@
+/**
+ * How commands reach the emulator: mutating commands start it on the app and drive the affected instance until it
+ * finishes or can only wait (for an event, or while suspended); reading commands open the store read-only, without
+ * loading the app, so they also work while another process runs it.
+ */
+import * as path from "node:path";
+import {
+  startEmulator,
+  createStore,
+  isTerminal,
+  type Emulator,
+  type Engine,
+  type EngineEvent,
+  type InstanceStatus,
+} from "../emulator";
+import { SqlJsStore } from "../emulator/store/sqljs-store";
+import type { Store } from "../emulator/store/store";
+import { UsageError } from "./cli-error";
+import type { Io } from "./command";
+
+export interface SessionOptions {
+  app?: string;
+  store?: string;
+  "time-skip"?: boolean;
+  json?: boolean;
+}
+
+export async function openEmulator(options: SessionOptions, io: Io, onEvent?: (event: EngineEvent) => void): Promise<Emulator> {
+  return startEmulator({
+    appDir: path.resolve(options.app ?? "."),
+    store: options.store,
+    timeSkipping: options["time-skip"] === true,
+    // Keep stdout clean for --json: the app's own console output goes to stderr then.
+    appOutput: options.json ? io.stderr : io.stdout,
+    onEvent: (event) => {
+      if (event.kind === "warning") io.stderr.write(`warning: ${event.message}\n`);
+      if (event.kind === "log" && !options.json) io.stdout.write(`[${event.functionName ?? "app"}] ${event.message}\n`);
+      onEvent?.(event);
+    },
+  });
+}
+
+/** Opens the store for reading only. */
+export async function openStoreForReading(options: SessionOptions): Promise<Store> {
+  if (options.store === "memory") {
+    throw new UsageError("--store memory keeps nothing between commands. Use a store file (the default) to look at instances later.");
+  }
+  const appDir = path.resolve(options.app ?? ".");
+  const store = createStore(options.store, appDir);
+  const readable = store instanceof SqlJsStore ? new SqlJsStore(store.filePath, { readOnly: true }) : store;
+  await readable.open();
+  return readable;
+}
+
+/**
+ * Waits until the instance is finished, or until nothing more can happen without outside help. On wall time a
+ * pending timer counts as something that will happen.
+ */
+export async function driveToRest(engine: Engine, instanceId: string): Promise<InstanceStatus> {
+  const completion = engine.waitForCompletion(instanceId);
+  for (;;) {
+    const finished = await Promise.race([completion, engine.whenIdle().then(() => undefined)]);
+    if (finished) return finished;
+    const status = engine.getStatus(instanceId) as InstanceStatus;
+    if (isTerminal(status.runtimeStatus)) return status;
+    if (engine.clock.skipping || engine.pendingTimerCount() === 0) return status;
+    // On wall time a timer is still due: wait for the next thing the engine does.
+    await Promise.race([completion, new Promise<void>((resolve) => { const off = engine.on(() => { off(); resolve(); }); })]);
+  }
+}
