@@ -3,7 +3,7 @@ import { EXIT, UsageError } from "./cli-error";
 import type { Command, Io } from "./command";
 import { runCommand } from "./commands/run";
 import { statusCommand, listCommand, historyCommand, exportCommand } from "./commands/read-commands";
-import { raiseCommand, terminateCommand, suspendCommand, resumeCommand, rewindCommand, restartCommand, purgeCommand } from "./commands/control-commands";
+import { raiseCommand, terminateCommand, suspendCommand, resumeCommand, rewindCommand, restartCommand, purgeCommand, waitCommand } from "./commands/control-commands";
 import { demoCommand } from "./commands/demo";
 import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
 
@@ -19,6 +19,7 @@ export const COMMANDS: Command[] = [
   rewindCommand,
   restartCommand,
   purgeCommand,
+  waitCommand,
   exportCommand,
   demoCommand,
 ];
@@ -38,7 +39,7 @@ function usage(): string {
 }
 
 /** Errors a user can act on are printed as their message alone; anything else keeps its stack. */
-const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreFileError, InstanceNotFoundError, InstanceStateError, UnknownFunctionError];
+const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreFileError, InstanceNotFoundError, InstanceStateError];
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const [name, ...rest] = argv;
@@ -58,7 +59,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof UnknownFunctionError) {
       io.stderr.write(`${error.message}\n`);
       return EXIT.usage;
     }

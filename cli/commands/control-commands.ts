@@ -2,7 +2,7 @@
  * Commands that change instances: they start the emulator on the app (which also carries on every unfinished
  * instance in the store) and, where an instance will move on, drive it until it finishes or can only wait.
  */
-import type { Engine } from "../../emulator";
+import { InstanceNotFoundError, type Engine } from "../../emulator";
 import { APP_OPTIONS, APP_OPTIONS_HELP, parse, type Command, type Io } from "../command";
 import { EXIT } from "../cli-error";
 import { parseJsonArgument } from "../json-input";
@@ -93,6 +93,19 @@ export const rewindCommand = controlCommand({
   details: "Removes the failures from the history of a Failed instance and runs it again from there.",
   maxPositionals: 2,
   act: async (engine, [instanceId, reason]) => engine.rewind(instanceId, reason),
+});
+
+export const waitCommand = controlCommand({
+  name: "wait",
+  summary: "carry on the store's unfinished instances and wait for one to finish",
+  args: "<instanceId>",
+  details:
+    "Starts the emulator on the app, which carries on every unfinished instance in the store (after a crash, say),\n" +
+    "and waits until this one finishes or can only wait; then reports it like `run`.",
+  maxPositionals: 1,
+  act: async (engine, [instanceId]) => {
+    if (!engine.getRecord(instanceId)) throw new InstanceNotFoundError(instanceId);
+  },
 });
 
 export const restartCommand: Command = {
