@@ -72,10 +72,18 @@ export interface OrchestrationEpisodeResult {
   newTasks: TrackedTask[];
   /** External events the orchestrator waits for at the end of this replay. */
   waitingForEvents: string[];
+  /**
+   * Ids of the replay's tasks that have not completed, less cancelled timers and entity signals. DurableTask.Core
+   * does not complete an orchestration while such tasks are open, even if the orchestrator has returned.
+   */
+  openTaskIds: number[];
   /** Set when the replay no longer matches the history. */
   nondeterminism?: NondeterminismReport;
-  /** The ContinueAsNew action, when the orchestrator asked for one. */
-  continueAsNew?: { input: unknown; preserveUnprocessedEvents: boolean };
+  /**
+   * The ContinueAsNew action, when the orchestrator asked for one, and the index of the history event during whose
+   * replay it was called: events raised after that one carry over to the next execution.
+   */
+  continueAsNew?: { input: unknown; calledAtEvent: number };
 }
 
 export interface ErrorDto {

@@ -14,7 +14,7 @@ interface PackageTask {
   stateObj: number;
   parent?: PackageTask & { children: PackageTask[]; isCanceled?: boolean };
   children?: PackageTask[];
-  result?: { getHeader?: (name: string) => string | undefined };
+  result?: { headers?: Record<string, string | string[]> };
 }
 
 interface PackageAction {
@@ -31,6 +31,8 @@ interface PackageAction {
 }
 
 interface ExecutorInternals {
+  processEvent(event: unknown): void;
+  addToActions(action: PackageAction): void;
   trackOpenTask(task: PackageTask): void;
   recordFireAndForgetAction(action: PackageAction, increment?: number): void;
   execute(...args: unknown[]): Promise<unknown>;
@@ -55,6 +57,10 @@ const enum ActionType {
 const TASK_RUNNING = 0;
 
 interface Recording {
+  /** Index of the history event the replay is processing. */
+  eventIndex: number;
+  /** Index of the history event during which the orchestrator called continueAsNew. */
+  continueAsNewAt?: number;
   executor?: { exception?: unknown; openEvents?: Record<string, unknown[]> };
   tasks: PackageTask[];
   fireAndForget: { firstId: number; count: number; action: PackageAction }[];
@@ -79,6 +85,18 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
     if (current) current.executor = this as unknown as Recording["executor"];
     return originalExecute.apply(this, args);
   };
+  const originalProcessEvent = proto.processEvent;
+  proto.processEvent = function (this: ExecutorInternals, event: unknown) {
+    if (current) current.eventIndex++;
+    return originalProcessEvent.call(this, event);
+  };
+  const originalAddToActions = proto.addToActions;
+  proto.addToActions = function (this: ExecutorInternals, action: PackageAction) {
+    if (current && action.actionType === ActionType.ContinueAsNew && current.continueAsNewAt === undefined) {
+      current.continueAsNewAt = current.eventIndex;
+    }
+    return originalAddToActions.call(this, action);
+  };
   const originalTrack = proto.trackOpenTask;
   proto.trackOpenTask = function (this: ExecutorInternals, task: PackageTask) {
     const hadId = typeof task.id === "number";
@@ -102,10 +120,15 @@ export interface ReplayRecording<T> {
   thrown: () => unknown;
   /** Names of the external events the orchestrator is waiting for. */
   waitingForEvents: () => string[];
+  /**
+   * Index of the history event being replayed when the orchestrator called continueAsNew. Events raised after it
+   * belong to the next execution (DurableTask.Core's carry-over).
+   */
+  continueAsNewAt: () => number | undefined;
 }
 
 export function recordReplay<T>(replay: () => T): ReplayRecording<T> {
-  const recording: Recording = { tasks: [], fireAndForget: [] };
+  const recording: Recording = { eventIndex: -1, tasks: [], fireAndForget: [] };
   current = recording;
   try {
     const value = replay();
@@ -114,6 +137,7 @@ export function recordReplay<T>(replay: () => T): ReplayRecording<T> {
       collect: () => describe(recording),
       thrown: () => recording.executor?.exception,
       waitingForEvents: () => Object.keys(recording.executor?.openEvents ?? {}),
+      continueAsNewAt: () => recording.continueAsNewAt,
     };
   } finally {
     current = undefined;
@@ -190,8 +214,10 @@ function roleOf(task: PackageTask): TrackedTaskRole {
     // Under HTTP polling the children are: the first call, then (timer, poll) pairs; a poll GETs the last Location.
     const index = parent.children.indexOf(task);
     const previousCall = index >= 2 ? parent.children[index - 2] : undefined;
-    const location = previousCall?.result?.getHeader?.("Location");
-    if (location) role.pollLocation = location;
+    const headers = previousCall?.result?.headers ?? {};
+    const key = Object.keys(headers).find((name) => name.toLowerCase() === "location");
+    const location = key ? headers[key] : undefined;
+    if (location) role.pollLocation = Array.isArray(location) ? location[0] : location;
   }
   return role;
 }

@@ -135,7 +135,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
     ...message.timerSettings,
   };
   const context = newContext(fn);
-  const { value, collect, thrown, waitingForEvents } = recordReplay(() => fn.handler(trigger, context) as Promise<RawState>);
+  const { value, collect, thrown, waitingForEvents, continueAsNewAt } = recordReplay(() => fn.handler(trigger, context) as Promise<RawState>);
   let state: RawState;
   let failure: { message: string; stack?: string } | undefined;
   try {
@@ -153,7 +153,8 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   }
   const flatActions = flattenActions(state.actions);
   const continueAction = flatActions.find((action) => action.actionType === 4);
-  const match = matchTasksToHistory(collect(), scheduled, failure !== undefined);
+  const tracked = collect();
+  const match = matchTasksToHistory(tracked, scheduled, failure !== undefined);
   send({
     type: "orchestrationResult",
     requestId: message.requestId,
@@ -169,9 +170,13 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
       failure,
       newTasks: match.newTasks,
       waitingForEvents: waitingForEvents(),
+      openTaskIds: tracked
+        .filter((t) => t.open && t.task.role !== "entity" && !(t.task.role === "timer" && t.task.canceled))
+        .map((t) => t.id),
+
       nondeterminism: match.nondeterminism,
       continueAsNew: continueAction
-        ? { input: decodeInput(continueAction.input), preserveUnprocessedEvents: continueAction.preserveUnprocessedEvents === true }
+        ? { input: decodeInput(continueAction.input), calledAtEvent: continueAsNewAt() ?? history.length - 1 }
         : undefined,
     },
   });
@@ -181,7 +186,6 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
 interface RawAction {
   actionType: number;
   input?: unknown;
-  preserveUnprocessedEvents?: boolean;
   compoundActions?: RawAction[];
 }
 

@@ -609,11 +609,11 @@ export class Engine {
         const outcome = await this.runtime.runActivity(item.name, item.instanceId, item.taskId, input);
         completion = outcome.ok
           ? { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: json(outcome.result) ?? "null" }
-          : this.taskFailed(item, outcome.error.message, outcome.error.stack, outcome.error.name, timestamp());
+          : this.taskFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
       }
     } catch (error) {
       const detail = error instanceof AppHostExitedError ? error.message : error instanceof Error ? error.message : String(error);
-      completion = this.taskFailed(item, detail, error instanceof Error ? error.stack : undefined, error instanceof Error ? error.name : "Error", timestamp());
+      completion = this.taskFailed(item, detail, error instanceof Error ? error.stack : undefined, timestamp());
     } finally {
       this.runningActivities--;
       this.inFlightWorkItems.delete(item.id);
@@ -632,8 +632,13 @@ export class Engine {
     this.commit(batch);
   }
 
-  private taskFailed(item: WorkItem, message: string, stack: string | undefined, errorType: string, timestamp: string): HistoryEvent {
-    return {
+  /**
+   * A failed activity as the Durable extension records it: Reason "Activity function 'X' failed: <message>" and the
+   * details, from which the package builds `new Error(Reason + " \n " + Details)`. FailureDetails are added only when
+   * the app registered an exception properties provider, whose JSON the package's activity wrapper produced.
+   */
+  private taskFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string): HistoryEvent {
+    const event: HistoryEvent = {
       EventType: HistoryEventType.TaskFailed,
       EventId: -1,
       Timestamp: timestamp,
@@ -641,8 +646,18 @@ export class Engine {
       TaskScheduledId: item.taskId,
       Reason: `Activity function '${item.name}' failed: ${message}`,
       Details: stack ?? message,
-      FailureDetails: { ErrorType: errorType, ErrorMessage: message, StackTrace: stack },
     };
+    if (failureDetailsJson) {
+      const details = JSON.parse(failureDetailsJson) as { errorType?: string; errorMessage?: string; stackTrace?: string; isNonRetriable?: boolean; properties?: Record<string, unknown> };
+      event.FailureDetails = {
+        ErrorType: details.errorType ?? "Error",
+        ErrorMessage: details.errorMessage ?? message,
+        StackTrace: details.stackTrace,
+        IsNonRetriable: details.isNonRetriable,
+        Properties: details.properties,
+      };
+    }
+    return event;
   }
 
   // ---------------------------------------------------------------- episodes
@@ -771,16 +786,6 @@ export class Engine {
       this.fail(batch, instance, record, { message: result.nondeterminism.message, errorType: "NonDeterministicOrchestrationException" }, timestamp);
       return;
     }
-    if (result.failure) {
-      this.fail(
-        batch,
-        instance,
-        record,
-        { message: `Orchestrator function '${record.name}' failed: ${result.failure.message}`, stack: result.failure.stack, errorType: "Error" },
-        timestamp,
-      );
-      return;
-    }
     const produced: HistoryEvent[] = [];
     for (const task of result.newTasks) {
       const failure = this.scheduleTask(batch, instance, record, task, now, produced);
@@ -791,9 +796,38 @@ export class Engine {
       }
     }
     this.appendProduced(instance, produced);
+    if (result.state.isDone || result.failure) {
+      const stillOpen = result.openTaskIds.filter((id) => !instance.completed.has(id));
+      if (stillOpen.length) {
+        // DurableTask.Core completes an orchestration only when none of its tasks is open: a timer that lost a
+        // race and was not cancelled keeps it Running until it fires. Azure behaves the same.
+        this.emit({
+          kind: "warning",
+          instanceId: record.instanceId,
+          message:
+            `${record.name} (${record.instanceId}) has ${result.failure ? "failed" : "returned"}, but task${stillOpen.length > 1 ? "s" : ""} ` +
+            `${stillOpen.join(", ")} ${stillOpen.length > 1 ? "are" : "is"} still open, so it stays Running until they finish, as it would in Azure. ` +
+            "Cancel timers you no longer need (timer.cancel()).",
+        });
+        record.runtimeStatus = "Running";
+        instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
+        return;
+      }
+    }
+    if (result.failure) {
+      this.fail(
+        batch,
+        instance,
+        record,
+        { message: `Orchestrator function '${record.name}' failed: ${result.failure.message}`, stack: result.failure.stack, errorType: "Error" },
+        timestamp,
+      );
+      return;
+    }
     if (result.state.isDone) {
       if (result.continueAsNew) {
-        this.continueAsNew(batch, instance, record, result.continueAsNew.input, timestamp);
+        const carryover = instance.history.slice(result.continueAsNew.calledAtEvent + 1).filter((e) => e.EventType === HistoryEventType.EventRaised);
+        this.continueAsNew(batch, instance, record, result.continueAsNew.input, timestamp, carryover);
       } else {
         const output = json(result.state.output) ?? "null";
         this.finish(batch, instance, record, "Completed", output, undefined, [
@@ -841,7 +875,8 @@ export class Engine {
         return undefined;
       }
       case "timer": {
-        if (task.canceled) return undefined;
+        // A timer cancelled before it was scheduled is still created, as the Durable extension does; it no longer
+        // holds the orchestration open, and its firing is ignored.
         this.createTimer(batch, instance, id, Date.parse(task.fireAt), timestamp, produced);
         return undefined;
       }
@@ -872,7 +907,8 @@ export class Engine {
             errorType: "ArgumentException",
           };
         }
-        const childId = task.instanceId || `${record.instanceId}:${id.toString(16).toUpperCase().padStart(4, "0")}`;
+        // DurableTask.Core's default sub-orchestration id: the parent's execution id and the task id.
+        const childId = task.instanceId || `${record.executionId}:${id}`;
         const input = json(task.input);
         produced.push({
           EventType: HistoryEventType.SubOrchestrationInstanceCreated,
@@ -946,7 +982,6 @@ export class Engine {
         IsPlayed: false,
         OrchestrationStatus: OrchestrationStatusCode.Failed,
         Result: json(failure.message),
-        FailureDetails: { ErrorType: failure.errorType ?? "Error", ErrorMessage: failure.message, StackTrace: failure.stack },
       },
     ]);
   }
@@ -981,8 +1016,8 @@ export class Engine {
               IsPlayed: false,
               TaskScheduledId: parent.taskId,
               Reason: status === "Terminated" ? `Sub-orchestration '${record.name}' (${record.instanceId}) was terminated: ${parseJson(output) ?? ""}` : (failure?.message ?? "failed"),
-              Details: failure?.stack ?? "",
-              FailureDetails: { ErrorType: failure?.errorType ?? "OrchestrationFailure", ErrorMessage: failure?.message ?? `terminated: ${parseJson(output) ?? ""}`, StackTrace: failure?.stack },
+              // Always a string: the package cannot read a failure without Details (Azure sends none for terminations).
+              Details: failure ? `Message: ${failure.message}, StackTrace: ${failure.stack ?? ""}` : "",
             };
       this.enqueue(batch, { id: ++this.lastId, instanceId: parent.instanceId, executionId: parent.executionId, event });
     }
@@ -994,7 +1029,11 @@ export class Engine {
     if (timers.length) (batch.deleteMessages ??= []).push(...timers.map((m) => m.id));
   }
 
-  private continueAsNew(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, input: unknown, timestamp: string): void {
+  /**
+   * Starts the next execution. Events raised after the orchestrator called continueAsNew carry over to it, as
+   * DurableTask.Core does on the Azure Storage backend by default (JS cannot ask for preserveUnprocessedEvents).
+   */
+  private continueAsNew(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, input: unknown, timestamp: string, carryover: HistoryEvent[]): void {
     const oldExecution = record.executionId;
     this.runtime.forget(record.instanceId, oldExecution);
     this.dropPendingWork(batch, record.instanceId);
@@ -1024,6 +1063,7 @@ export class Engine {
         ParentInstance: record.parent ? { Name: record.parent.name, InstanceId: record.parent.instanceId, TaskScheduleId: record.parent.taskId } : undefined,
       },
     });
+    for (const event of carryover) this.enqueue(batch, { id: ++this.lastId, instanceId: record.instanceId, event: { ...event, IsPlayed: false } });
   }
 
   private commitEpisode(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, historyBefore: number): void {

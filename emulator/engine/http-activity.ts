@@ -21,7 +21,12 @@ export async function runHttpActivity(input: HttpActivityInput, timeoutMs = 100_
   const method = polling ? "GET" : (input.method || "GET").toUpperCase();
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.headers ?? {})) {
+    // A poll repeats the request's headers, less the function key (as the Durable extension does).
+    if (polling && name.toLowerCase() === "x-functions-key") continue;
     headers[name] = Array.isArray(value) ? value.join(", ") : String(value);
+  }
+  if (!polling && input.content !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === "content-type")) {
+    headers["Content-Type"] = "text/plain; charset=utf-8";
   }
   const response = await fetch(url, {
     method,

@@ -1,10 +1,13 @@
 /**
  * When to retry a failed activity or sub-orchestration, by the rules of DurableTask.Core's RetryInterceptor:
- * after failure n (1-based) wait firstRetryInterval × backoffCoefficient^(n-1), at most maxRetryInterval; stop once
- * the retry timeout (measured from the first attempt) has passed. The attempt count itself is enforced by the
- * package: after the timer it gives up when maxNumberOfAttempts attempts have failed.
+ * after failure n (1-based) wait firstRetryInterval × backoffCoefficient^(n-1), at most maxRetryInterval (6 days
+ * unless set, as the Durable extension's RetryOptions); stop once the retry timeout (measured from the first attempt)
+ * has passed. After the last allowed attempt the interceptor still schedules a "dummy" timer due at once, and the
+ * package waits for it before it reports the failure.
  */
 import type { RetryOptionsDto } from "../app-host/protocol";
+
+const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 3600 * 1000;
 
 export type RetryDecision = { retry: true; fireAt: number } | { retry: false; reason: string };
 
@@ -13,10 +16,11 @@ export function nextRetry(options: RetryOptionsDto, failures: number, firstAttem
   if (timeout !== undefined && timeout > 0 && timeout < Number.MAX_SAFE_INTEGER && now >= firstAttemptAt + timeout) {
     return { retry: false, reason: `the retry timeout of ${timeout} ms has passed` };
   }
+  if (failures >= options.maxNumberOfAttempts) return { retry: true, fireAt: now };
   const coefficient = options.backoffCoefficient ?? 1;
   let delay = options.firstRetryIntervalInMilliseconds * Math.pow(coefficient, failures - 1);
-  const max = options.maxRetryIntervalInMilliseconds;
-  if (max !== undefined && max > 0 && delay > max) delay = max;
+  const max = options.maxRetryIntervalInMilliseconds ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
+  if (max > 0 && delay > max) delay = max;
   if (!Number.isFinite(delay) || delay < 0) delay = 0;
   return { retry: true, fireAt: now + Math.round(delay) };
 }

@@ -110,7 +110,8 @@ for (const store of STORES) {
       const result = await runToEnd(emulator, "parentOfChain", undefined, `parent-${store}`);
       assert.deepEqual(result.output, { first: ["Hello, Tokyo!", "Hello, Seattle!", "Hello, London!"], second: 3 });
       const created = result.history.filter((e) => e.EventType === T.SubOrchestrationInstanceCreated).map((e) => e.InstanceId);
-      assert.deepEqual(created, [`parent-${store}:0000`, `parent-${store}-counter`]);
+      const executionId = emulator.engine.getRecord(`parent-${store}`)?.executionId;
+      assert.deepEqual(created, [`${executionId}:0`, `parent-${store}-counter`]);
     });
 
     it("lets the timer win a race against an event that never comes", async () => {
@@ -185,13 +186,14 @@ for (const store of STORES) {
     it("surfaces an activity failure to the orchestrator, caught or not", async () => {
       const caught = await runToEnd(emulator, "activityFailureCaught");
       assert.equal(caught.runtimeStatus, "Completed");
-      assert.match(String(caught.output), /^caught: .*activity refused: caught/);
+      // As in Azure, the orchestrator sees `${Reason} \n ${Details}`.
+      assert.match(String(caught.output), /^caught: Activity function 'alwaysFails' failed: activity refused: caught \n Error: activity refused/);
       const uncaught = await runToEnd(emulator, "activityFailureUncaught");
       assert.equal(uncaught.runtimeStatus, "Failed");
       assert.match(uncaught.failure?.message ?? "", /activity refused: uncaught/);
       const failedEvent = uncaught.history.find((e) => e.EventType === T.TaskFailed);
-      assert.equal(failedEvent?.FailureDetails?.ErrorMessage, "activity refused: uncaught");
-      assert.match(failedEvent?.FailureDetails?.StackTrace ?? "", /activities\.js/);
+      assert.equal(failedEvent?.Reason, "Activity function 'alwaysFails' failed: activity refused: uncaught");
+      assert.match(failedEvent?.Details ?? "", /activities\.js:\d+/);
     });
 
     it("fails a call to an activity the app does not have, naming the ones it has", async () => {

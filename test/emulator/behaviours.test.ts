@@ -1,0 +1,114 @@
+/** Host behaviours that code in Azure depends on: open tasks, carry-over, nondeterminism, durable HTTP. */
+import { strict as assert } from "node:assert";
+import * as http from "node:http";
+import * as path from "node:path";
+import type { AddressInfo } from "node:net";
+import { HistoryEventType as T, type EngineEvent } from "../../emulator";
+import { countByType, emulatorFor, runToEnd, tempDir } from "./harness";
+
+describe("host behaviours", function () {
+  it("keeps an orchestration Running while a timer that lost the race is still open, as Azure does", async () => {
+    const emulator = await emulatorFor("memory", { timeSkipping: false });
+    const warnings: string[] = [];
+    emulator.engine.on((event: EngineEvent) => event.kind === "warning" && warnings.push(event.message));
+    try {
+      const started = Date.now();
+      const id = await emulator.engine.startNew("raceWithoutCancel", { input: { timerMs: 600 } });
+      await waitFor(() => countByType(emulator.engine.getHistory(id)).TaskCompleted === 1);
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.getStatus(id)?.runtimeStatus, "Running");
+      assert.ok(warnings.some((w) => /still open, so it stays Running/.test(w)), warnings.join("\n"));
+      const status = await emulator.engine.waitForCompletion(id, 5000);
+      assert.equal(status.output, "activity won");
+      assert.ok(Date.now() - started >= 550, "completed only after the timer fired");
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("carries raised events no waiter took over to the next execution after continue-as-new", async () => {
+    const emulator = await emulatorFor("memory");
+    try {
+      const id = await emulator.engine.startNew("eventAccumulator", { input: { total: 0, remaining: 3 } });
+      // All three arrive with the start: the first execution takes one; the other two must carry over.
+      await emulator.engine.raiseEvent(id, "add", 1);
+      await emulator.engine.raiseEvent(id, "add", 10);
+      await emulator.engine.raiseEvent(id, "add", 100);
+      const status = await emulator.engine.waitForCompletion(id, 5000);
+      assert.equal(status.runtimeStatus, "Completed");
+      assert.equal(status.output, 111);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("fails an instance whose code changed under it, naming what the history and the code each did", async () => {
+    const storeFile = path.join(tempDir(), "nondeterminism.sqlite");
+    const previous = process.env.DD_FIXTURE_FIRST_STEP;
+    try {
+      process.env.DD_FIXTURE_FIRST_STEP = "sayHello";
+      const before = await emulatorFor("sqljs", { storeFile });
+      const id = await before.engine.startNew("shifty", { instanceId: "shifty-1" });
+      await waitFor(() => before.engine.getRecord(id)?.waitingForEvents?.includes("continue") === true);
+      await before.close();
+
+      process.env.DD_FIXTURE_FIRST_STEP = "double";
+      const after = await emulatorFor("sqljs", { storeFile });
+      try {
+        await after.engine.raiseEvent(id, "continue");
+        const status = await after.engine.waitForCompletion(id, 5000);
+        assert.equal(status.runtimeStatus, "Failed");
+        assert.match(status.failure?.message ?? "", /^Non-deterministic workflow detected/);
+        assert.match(status.failure?.message ?? "", /call of activity 'sayHello' as task 0/);
+        assert.match(status.failure?.message ?? "", /call of activity 'double' there/);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      if (previous === undefined) delete process.env.DD_FIXTURE_FIRST_STEP;
+      else process.env.DD_FIXTURE_FIRST_STEP = previous;
+    }
+  });
+
+  it("makes durable HTTP calls and follows 202 + Location polling", async () => {
+    const requests: string[] = [];
+    const server = http.createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`);
+      if (request.url === "/jobs") {
+        response.writeHead(202, { Location: "/jobs/7", "Retry-After": "5" });
+        response.end();
+      } else if (request.url === "/jobs/7" && requests.filter((r) => r.endsWith("/jobs/7")).length < 2) {
+        response.writeHead(202, { Location: "/jobs/7", "Retry-After": "5" });
+        response.end();
+      } else {
+        response.writeHead(200, { "Content-Type": "application/json" });
+        response.end(JSON.stringify({ done: true }));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const emulator = await emulatorFor("memory");
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs`;
+      const result = await runToEnd(emulator, "httpCaller", { url });
+      assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
+      assert.deepEqual(result.output, { statusCode: 200, content: '{"done":true}' });
+      assert.deepEqual(requests, ["GET /jobs", "GET /jobs/7", "GET /jobs/7"]);
+      const timers = result.history.filter((e) => e.EventType === T.TimerCreated);
+      assert.equal(timers.length, 2, "one timer per poll");
+      assert.equal(Date.parse(timers[0].FireAt as string) - Date.parse(timers[0].Timestamp), 5000, "Retry-After is honoured");
+      const calls = result.history.filter((e) => e.EventType === T.TaskScheduled);
+      assert.deepEqual(calls.map((e) => e.Name), ["BuiltIn::HttpActivity", "BuiltIn::HttpActivity", "BuiltIn::HttpActivity"]);
+    } finally {
+      await emulator.close();
+      server.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
