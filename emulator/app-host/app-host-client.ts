@@ -91,6 +91,7 @@ export class AppHostClient {
         cwd: this.options.appDir,
         stdio: ["ignore", "pipe", "pipe", "ipc"],
         serialization: "advanced",
+        execArgv: process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV ? process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV.split(" ") : undefined,
         env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node", AzureWebJobsScriptRoot: this.options.appDir },
       });
       this.child = child;
@@ -147,7 +148,7 @@ export class AppHostClient {
     this.outbox.push(message);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => {
+      queueMicrotask(() => {
         this.flushScheduled = false;
         const batch = this.outbox;
         this.outbox = [];
@@ -212,7 +213,9 @@ export class AppHostClient {
     this.child = undefined;
     await new Promise<void>((resolve) => {
       child.once("exit", () => resolve());
-      child.kill();
+      // Closing the channel lets the host exit by itself; kill it if it does not (a handler that never returns).
+      if (child.connected) child.disconnect();
+      setTimeout(() => child.kill(), 2000).unref();
     });
   }
 }

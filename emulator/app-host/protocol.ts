@@ -73,6 +73,11 @@ export interface OrchestrationEpisodeResult {
   /** External events the orchestrator waits for at the end of this replay. */
   waitingForEvents: string[];
   /**
+   * Set when the orchestrator waits on Task.all over plain tasks: the ids still open. Until all have completed (or
+   * one fails) another replay could not make progress, so the host may hold their completions back.
+   */
+  waitingForAll?: number[];
+  /**
    * Ids of the replay's tasks that have not completed, less cancelled timers and entity signals. DurableTask.Core
    * does not complete an orchestration while such tasks are open, even if the orchestrator has returned.
    */

@@ -6,6 +6,8 @@
  */
 import * as path from "node:path";
 import type { RetryOptionsDto, TrackedTask, TrackedTaskRole, DurableHttpRequestDto } from "./protocol";
+import { HistoryEventType, type HistoryEvent } from "../history/history-event";
+import { HTTP_ACTIVITY_NAME, mismatch, missing, type NondeterminismReport, type TaskMatch } from "../history/task-matching";
 
 /** The slice of the package's task objects this observer reads. */
 interface PackageTask {
@@ -61,7 +63,7 @@ interface Recording {
   eventIndex: number;
   /** Index of the history event during which the orchestrator called continueAsNew. */
   continueAsNewAt?: number;
-  executor?: { exception?: unknown; openEvents?: Record<string, unknown[]> };
+  executor?: { exception?: unknown; openEvents?: Record<string, unknown[]>; currentTask?: PackageTask };
   tasks: PackageTask[];
   fireAndForget: { firstId: number; count: number; action: PackageAction }[];
 }
@@ -115,7 +117,8 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
 /** Runs `replay` (which must run the orchestrator synchronously, as the package does) and returns its task ids. */
 export interface ReplayRecording<T> {
   value: T;
-  collect: () => TrackedTask[];
+  /** Matches the replay's tasks against the history's scheduling events (see history/task-matching). */
+  analyze: (scheduled: ReadonlyMap<number, HistoryEvent>, replayFailed: boolean) => ReplayAnalysis;
   /** What the orchestrator threw, with its stack (the package keeps only the message). */
   thrown: () => unknown;
   /** Names of the external events the orchestrator is waiting for. */
@@ -125,6 +128,11 @@ export interface ReplayRecording<T> {
    * belong to the next execution (DurableTask.Core's carry-over).
    */
   continueAsNewAt: () => number | undefined;
+  /**
+   * When the orchestrator is blocked on Task.all over plain tasks, the ids of those still open: it cannot observe
+   * any of them until all have completed (or one failed).
+   */
+  waitingForAll: () => number[] | undefined;
 }
 
 export function recordReplay<T>(replay: () => T): ReplayRecording<T> {
@@ -134,29 +142,114 @@ export function recordReplay<T>(replay: () => T): ReplayRecording<T> {
     const value = replay();
     return {
       value,
-      collect: () => describe(recording),
+      analyze: (scheduled, replayFailed) => analyze(recording, scheduled, replayFailed),
       thrown: () => recording.executor?.exception,
       waitingForEvents: () => Object.keys(recording.executor?.openEvents ?? {}),
       continueAsNewAt: () => recording.continueAsNewAt,
+      waitingForAll: () => openChildrenOfWhenAll(recording.executor?.currentTask),
     };
   } finally {
     current = undefined;
   }
 }
 
-function describe(recording: Recording): TrackedTask[] {
-  const tracked: TrackedTask[] = recording.tasks.map((task) => ({
-    id: task.id as number,
-    open: task.stateObj === TASK_RUNNING,
-    task: roleOf(task),
-  }));
+export interface ReplayAnalysis extends TaskMatch {
+  /** Tasks that have not completed, less cancelled timers and entity signals: they hold the orchestration open. */
+  openTaskIds: number[];
+}
+
+/**
+ * One pass over the replay's tasks. Tasks the history already records are checked without building descriptions
+ * (this runs on every episode, and a long orchestration has thousands of them); new ones are described for the host.
+ */
+function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEvent>, replayFailed: boolean): ReplayAnalysis {
+  const newTasks: TrackedTask[] = [];
+  const openTaskIds: number[] = [];
+  let matched = 0;
+  let nondeterminism: NondeterminismReport | undefined;
+  for (const task of recording.tasks) {
+    const id = task.id as number;
+    const open = task.stateObj === TASK_RUNNING;
+    const event = scheduled.get(id);
+    if (event) {
+      matched++;
+      if (!nondeterminism && !recordedBy(task, event)) nondeterminism = mismatch(id, event, roleOf(task));
+    } else {
+      newTasks.push({ id, open, task: roleOf(task) });
+    }
+    if (open && !(isTimer(task) && isCanceledTimer(task))) openTaskIds.push(id);
+  }
   for (const entry of recording.fireAndForget) {
     const operation = entry.action.actionType === ActionType.ReleaseEntities ? "release" : "signal";
-    for (let i = 0; i < entry.count; i++) {
-      tracked.push({ id: entry.firstId + i, open: false, task: { role: "entity", operation } });
+    for (let id = entry.firstId; id < entry.firstId + entry.count; id++) {
+      const event = scheduled.get(id);
+      if (event) {
+        matched++;
+        if (!nondeterminism && event.EventType !== HistoryEventType.EventSent) nondeterminism = mismatch(id, event, { role: "entity", operation });
+      } else {
+        newTasks.push({ id, open: false, task: { role: "entity", operation } });
+      }
     }
   }
-  return tracked.sort((a, b) => a.id - b.id);
+  if (!nondeterminism && !replayFailed && matched < scheduled.size) {
+    const replayed = new Set<number>(recording.tasks.map((task) => task.id as number));
+    for (const entry of recording.fireAndForget) for (let i = 0; i < entry.count; i++) replayed.add(entry.firstId + i);
+    for (const [eventId, event] of scheduled) {
+      if (!replayed.has(eventId)) {
+        nondeterminism = missing(eventId, event);
+        break;
+      }
+    }
+  }
+  newTasks.sort((a, b) => a.id - b.id);
+  return { newTasks, nondeterminism, openTaskIds };
+}
+
+function isTimer(task: PackageTask): boolean {
+  return task.actionObj !== "noOp" && task.actionObj.actionType === ActionType.CreateTimer;
+}
+
+function isCanceledTimer(task: PackageTask): boolean {
+  return (task.actionObj as PackageAction).isCanceled === true || task.parent?.isCanceled === true;
+}
+
+/** Whether the history event is the one this task produces (same kind of event and, for calls, same name). */
+function recordedBy(task: PackageTask, event: HistoryEvent): boolean {
+  let action = task.actionObj;
+  if (action === "noOp") {
+    const parent = task.parent;
+    if (!parent || parent.actionObj === "noOp") return false;
+    if (parent.children.indexOf(task) % 2 === 1) return event.EventType === HistoryEventType.TimerCreated;
+    action = parent.actionObj;
+  }
+  switch (action.actionType) {
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry:
+      return event.EventType === HistoryEventType.TaskScheduled && event.Name === action.functionName;
+    case ActionType.CallHttp:
+      return event.EventType === HistoryEventType.TaskScheduled && event.Name === HTTP_ACTIVITY_NAME;
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry:
+      return event.EventType === HistoryEventType.SubOrchestrationInstanceCreated && event.Name === action.functionName;
+    case ActionType.CreateTimer:
+      return event.EventType === HistoryEventType.TimerCreated;
+    case ActionType.CallEntity:
+    case ActionType.LockEntities:
+      return event.EventType === HistoryEventType.EventSent;
+    default:
+      return false;
+  }
+}
+
+function openChildrenOfWhenAll(task: PackageTask | undefined): number[] | undefined {
+  // Subclasses of WhenAllTask (retries, long timers) complete on their own terms: only the plain Task.all counts.
+  if (!task || task.constructor.name !== "WhenAllTask" || task.stateObj !== TASK_RUNNING || !task.children) return undefined;
+  const open: number[] = [];
+  for (const child of task.children) {
+    if (child.children || typeof child.id !== "number") return undefined; // nested compound task or event wait
+    if (child.stateObj === TASK_RUNNING) open.push(child.id);
+  }
+  return open;
 }
 
 /** Activity-style inputs arrive JSON-encoded when they were strings (the package's Utils.processInput). */

@@ -8,7 +8,6 @@ import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations
 import { installReplayObserver, recordReplay } from "./replay-observer";
 import type { ChildToParent, ErrorDto, ParentToChild, AppHostStartOptions } from "./protocol";
 import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-event";
-import { matchTasksToHistory } from "../history/task-matching";
 
 const outbox: ChildToParent[] = [];
 let flushScheduled = false;
@@ -93,6 +92,8 @@ interface CachedExecution {
   history: HistoryEvent[];
   /** The history's scheduling events by EventId, kept up to date as events arrive. */
   scheduled: Map<number, HistoryEvent>;
+  /** How many events at the start of the history are marked as played. */
+  played: number;
 }
 
 const executions = new Map<string, CachedExecution>();
@@ -110,14 +111,16 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   const key = `${message.instanceId}|${message.executionId}`;
   let execution = executions.get(key);
   if (message.knownEvents === 0) {
-    execution = { history: [], scheduled: new Map() };
+    execution = { history: [], scheduled: new Map(), played: 0 };
     executions.set(key, execution);
   } else if (!execution || execution.history.length !== message.knownEvents) {
     send({ type: "needHistory", requestId: message.requestId });
     return;
   }
   const { history, scheduled } = execution;
-  for (const event of history) event.IsPlayed = true;
+  // Events of earlier episodes count as played (context.df.isReplaying); only the last batch still needs marking.
+  for (let i = execution.played; i < history.length; i++) history[i].IsPlayed = true;
+  execution.played = history.length;
   for (const event of message.newEvents) {
     history.push(event);
     if (SCHEDULING_EVENT_TYPES.has(event.EventType)) scheduled.set(event.EventId, event);
@@ -135,7 +138,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
     ...message.timerSettings,
   };
   const context = newContext(fn);
-  const { value, collect, thrown, waitingForEvents, continueAsNewAt } = recordReplay(() => fn.handler(trigger, context) as Promise<RawState>);
+  const { value, analyze, thrown, waitingForEvents, continueAsNewAt, waitingForAll } = recordReplay(() => fn.handler(trigger, context) as Promise<RawState>);
   let state: RawState;
   let failure: { message: string; stack?: string } | undefined;
   try {
@@ -153,8 +156,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   }
   const flatActions = flattenActions(state.actions);
   const continueAction = flatActions.find((action) => action.actionType === 4);
-  const tracked = collect();
-  const match = matchTasksToHistory(tracked, scheduled, failure !== undefined);
+  const match = analyze(scheduled, failure !== undefined);
   send({
     type: "orchestrationResult",
     requestId: message.requestId,
@@ -170,9 +172,8 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
       failure,
       newTasks: match.newTasks,
       waitingForEvents: waitingForEvents(),
-      openTaskIds: tracked
-        .filter((t) => t.open && t.task.role !== "entity" && !(t.task.role === "timer" && t.task.canceled))
-        .map((t) => t.id),
+      waitingForAll: waitingForAll(),
+      openTaskIds: match.openTaskIds,
 
       nondeterminism: match.nondeterminism,
       continueAsNew: continueAction

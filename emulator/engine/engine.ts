@@ -58,6 +58,14 @@ interface ActiveInstance {
   running: boolean;
   /** Set by continue-as-new: the next commit replaces the stored history instead of appending. */
   replaceHistory?: boolean;
+  /**
+   * The open tasks of a Task.all the orchestrator is blocked on. Their successful completions wait in the inbox
+   * without waking the orchestrator until the last one arrives: a replay before then could not make progress, and
+   * holding them keeps a large fan-out from replaying once per batch of results.
+   */
+  waitingForAll?: Set<number>;
+  /** Inbox messages that should wake the orchestrator. */
+  wakingMessages: number;
 }
 
 const json = (value: unknown): string | undefined => (value === undefined ? undefined : JSON.stringify(value));
@@ -137,7 +145,7 @@ export class Engine {
   }
 
   private activeFrom(record: InstanceRecord, history: HistoryEvent[]): ActiveInstance {
-    const instance: ActiveInstance = { record, history, scheduled: new Map(), completed: new Set(), inbox: [], running: false };
+    const instance: ActiveInstance = { record, history, scheduled: new Map(), completed: new Set(), inbox: [], running: false, wakingMessages: 0 };
     for (const event of history) this.index(instance, event);
     return instance;
   }
@@ -510,11 +518,23 @@ export class Engine {
       return;
     }
     instance.inbox.push(message);
+    if (!this.isHeldBack(instance, message)) instance.wakingMessages++;
     if (!instance.running && this.hasRunnableMessages(instance)) this.ready.add(message.instanceId);
   }
 
+  /** A successful completion of a Task.all member, while other members are still open. */
+  private isHeldBack(instance: ActiveInstance, message: PendingMessage): boolean {
+    const waiting = instance.waitingForAll;
+    if (!waiting) return false;
+    const type = message.event.EventType;
+    const success = type === HistoryEventType.TaskCompleted || type === HistoryEventType.TimerFired || type === HistoryEventType.SubOrchestrationInstanceCompleted;
+    const taskId = completedTaskId(message.event);
+    if (!success || taskId === undefined || !waiting.delete(taskId)) return false;
+    return waiting.size > 0;
+  }
+
   private hasRunnableMessages(instance: ActiveInstance): boolean {
-    if (instance.record.runtimeStatus !== "Suspended") return instance.inbox.length > 0;
+    if (instance.record.runtimeStatus !== "Suspended") return instance.wakingMessages > 0;
     return instance.inbox.some(isControlMessage);
   }
 
@@ -679,9 +699,12 @@ export class Engine {
 
   /** Takes the messages this episode may process; a suspended instance only takes resume and terminate. */
   private takeInbox(instance: ActiveInstance): PendingMessage[] {
+    instance.wakingMessages = 0;
+    instance.waitingForAll = undefined;
     if (instance.record.runtimeStatus !== "Suspended") return instance.inbox.splice(0);
     const taken = instance.inbox.filter(isControlMessage);
     instance.inbox = instance.inbox.filter((m) => !isControlMessage(m));
+    instance.wakingMessages = instance.inbox.length; // they all wake it once it is resumed
     return taken;
   }
 
@@ -782,6 +805,15 @@ export class Engine {
     record.customStatus = json(result.state.customStatus);
     record.lastUpdatedTime = timestamp;
     record.waitingForEvents = result.waitingForEvents.length ? result.waitingForEvents : undefined;
+    if (result.waitingForAll?.length) {
+      const waiting = new Set(result.waitingForAll);
+      // Completions that arrived during this episode are already in the inbox (and will wake it anyway).
+      for (const message of instance.inbox) {
+        const taskId = completedTaskId(message.event);
+        if (taskId !== undefined) waiting.delete(taskId);
+      }
+      instance.waitingForAll = waiting;
+    }
     if (result.nondeterminism) {
       this.fail(batch, instance, record, { message: result.nondeterminism.message, errorType: "NonDeterministicOrchestrationException" }, timestamp);
       return;

@@ -1,7 +1,8 @@
 /**
- * Matches the task ids a replay produced against the scheduling events already in the history, as DurableTask.Core
- * does when it replays an orchestration: a task whose id is in the history must be the same kind of call with the
- * same name, every scheduled event must be produced again, and the tasks that are not in the history are new work.
+ * How the task ids a replay produced are checked against the scheduling events already in the history, as
+ * DurableTask.Core does when it replays an orchestration: a task whose id is in the history must be the same kind of
+ * call with the same name, every scheduled event must be produced again, and the tasks that are not in the history
+ * are new work. (The matching itself runs in the app host: app-host/replay-observer.ts.)
  */
 import { HistoryEventType, type HistoryEvent, eventTypeName } from "./history-event";
 import type { TrackedTask, TrackedTaskRole } from "../app-host/protocol";
@@ -22,7 +23,7 @@ export interface TaskMatch {
   nondeterminism?: NondeterminismReport;
 }
 
-function expectedEventFor(role: TrackedTaskRole): { type: HistoryEventType; name?: string } | undefined {
+export function expectedEventFor(role: TrackedTaskRole): { type: HistoryEventType; name?: string } | undefined {
   switch (role.role) {
     case "activity":
       return { type: HistoryEventType.TaskScheduled, name: role.name };
@@ -74,60 +75,27 @@ export function describeScheduledEvent(event: HistoryEvent): string {
   }
 }
 
-/**
- * @param scheduled the history's scheduling events (TaskScheduled, TimerCreated, SubOrchestrationInstanceCreated,
- *   EventSent) by EventId
- * @param replayFailed the orchestrator threw during this replay, so it may legitimately not reach every call
- */
-export function matchTasksToHistory(
-  tracked: readonly TrackedTask[],
-  scheduled: ReadonlyMap<number, HistoryEvent>,
-  replayFailed: boolean,
-): TaskMatch {
-  const newTasks: TrackedTask[] = [];
-  const seen = new Set<number>();
-  for (const task of tracked) {
-    seen.add(task.id);
-    const event = scheduled.get(task.id);
-    if (!event) {
-      newTasks.push(task);
-      continue;
-    }
-    const expected = expectedEventFor(task.task);
-    const sameKind = expected !== undefined && expected.type === event.EventType;
-    const sameName = expected?.name === undefined || expected.name === event.Name;
-    if (!sameKind || !sameName) {
-      const was = describeScheduledEvent(event);
-      const now = describeTask(task.task);
-      return {
-        newTasks,
-        nondeterminism: {
-          eventId: task.id,
-          expected: was,
-          actual: now,
-          message:
-            `Non-deterministic workflow detected: a previous execution of this orchestration made a ${was} as task ${task.id}, ` +
-            `but the current code makes a ${now} there. Was the orchestrator code changed after this instance started?`,
-        },
-      };
-    }
-  }
-  if (!replayFailed) {
-    for (const [eventId, event] of scheduled) {
-      if (seen.has(eventId)) continue;
-      const was = describeScheduledEvent(event);
-      return {
-        newTasks,
-        nondeterminism: {
-          eventId,
-          expected: was,
-          actual: "nothing",
-          message:
-            `Non-deterministic workflow detected: a previous execution of this orchestration made a ${was} as task ${eventId}, ` +
-            "but the current code has not made it. Was the orchestrator code changed after this instance started?",
-        },
-      };
-    }
-  }
-  return { newTasks };
+export function mismatch(eventId: number, event: HistoryEvent, now: TrackedTaskRole): NondeterminismReport {
+  const was = describeScheduledEvent(event);
+  const actual = describeTask(now);
+  return {
+    eventId,
+    expected: was,
+    actual,
+    message:
+      `Non-deterministic workflow detected: a previous execution of this orchestration made a ${was} as task ${eventId}, ` +
+      `but the current code makes a ${actual} there. Was the orchestrator code changed after this instance started?`,
+  };
+}
+
+export function missing(eventId: number, event: HistoryEvent): NondeterminismReport {
+  const was = describeScheduledEvent(event);
+  return {
+    eventId,
+    expected: was,
+    actual: "nothing",
+    message:
+      `Non-deterministic workflow detected: a previous execution of this orchestration made a ${was} as task ${eventId}, ` +
+      "but the current code has not made it. Was the orchestrator code changed after this instance started?",
+  };
 }
