@@ -30,6 +30,11 @@ export class AppLoadFailedError extends Error {
 
 export type ActivityOutcome = { ok: true; result: unknown } | { ok: false; error: ErrorDto };
 
+/** An episode's result, with the outcomes of the activities the child started eagerly, by task id. */
+export interface EpisodeOutcome extends OrchestrationEpisodeResult {
+  eagerActivities: Map<number, Promise<ActivityOutcome>>;
+}
+
 export interface OrchestrateRequest {
   functionName: string;
   instanceId: string;
@@ -38,6 +43,8 @@ export interface OrchestrateRequest {
   history: readonly HistoryEvent[];
   input: unknown;
   parentInstanceId?: string;
+  /** How many of the episode's new activities the app host may start right away. */
+  eagerActivitySlots?: number;
 }
 
 export interface AppHostOptions {
@@ -69,6 +76,8 @@ export class AppHostClient {
   private nextRequestId = 1;
   private outbox: ParentToChild[] = [];
   private flushScheduled = false;
+  /** Activities the child started by itself after an episode, by instance|execution|task id. */
+  private readonly eagerActivities = new Map<string, { resolve: (outcome: ActivityOutcome) => void; reject: (error: Error) => void }>();
   /** How many events of each execution's history the current child holds. */
   private readonly childKnownEvents = new Map<string, number>();
   functions: RegisteredFunction[] = [];
@@ -90,7 +99,7 @@ export class AppHostClient {
       const child = fork(path.join(__dirname, "worker-main.js"), [], {
         cwd: this.options.appDir,
         stdio: ["ignore", "pipe", "pipe", "ipc"],
-        serialization: "advanced",
+        serialization: "json",
         execArgv: process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV ? process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV.split(" ") : undefined,
         env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node", AzureWebJobsScriptRoot: this.options.appDir },
       });
@@ -119,8 +128,9 @@ export class AppHostClient {
         if (this.child === child) this.child = undefined;
         const detail = signal ? `signal ${signal}` : `exit code ${code}`;
         if (!ready) reject(new AppLoadFailedError(`The app process exited while loading the app (${detail}).`));
-        const inFlight = [...this.pending.values()];
+        const inFlight = [...this.pending.values(), ...this.eagerActivities.values()];
         this.pending.clear();
+        this.eagerActivities.clear();
         for (const entry of inFlight) entry.reject(new AppHostExitedError(detail));
       });
       child.send({ type: "start", options: { appDir: this.options.appDir, entryFiles: this.options.entryFiles } });
@@ -133,6 +143,13 @@ export class AppHostClient {
       return;
     }
     if (message.type === "ready" || message.type === "loadError") return;
+    if (message.type === "eagerActivityResult") {
+      const key = `${message.instanceId}|${message.executionId}|${message.taskId}`;
+      const eager = this.eagerActivities.get(key);
+      this.eagerActivities.delete(key);
+      eager?.resolve(message.ok ? { ok: true, result: message.result } : { ok: false, error: message.error });
+      return;
+    }
     const entry = this.pending.get(message.requestId);
     if (!entry) return;
     if (message.type === "needHistory") {
@@ -140,6 +157,20 @@ export class AppHostClient {
       return;
     }
     this.pending.delete(message.requestId);
+    if (message.type === "orchestrationResult") {
+      // Registered now, before a result that may follow in this same batch is read.
+      const eagerActivities = new Map<number, Promise<ActivityOutcome>>();
+      for (const taskId of message.result.eagerTaskIds) {
+        eagerActivities.set(
+          taskId,
+          new Promise<ActivityOutcome>((resolve, reject) => {
+            const key = `${message.result.instanceId}|${message.result.executionId}|${taskId}`;
+            this.eagerActivities.set(key, { resolve, reject });
+          }),
+        );
+      }
+      (message.result as EpisodeOutcome).eagerActivities = eagerActivities;
+    }
     if (message.type === "invocationError") entry.reject(new Error(message.message));
     else entry.resolve(message);
   }
@@ -168,7 +199,7 @@ export class AppHostClient {
     });
   }
 
-  async orchestrate(request: OrchestrateRequest): Promise<OrchestrationEpisodeResult> {
+  async orchestrate(request: OrchestrateRequest): Promise<EpisodeOutcome> {
     const key = `${request.instanceId}|${request.executionId}`;
     const message = (requestId: number, knownEvents: number): ParentToChild => ({
       type: "orchestrate",
@@ -181,6 +212,7 @@ export class AppHostClient {
       input: request.input,
       parentInstanceId: request.parentInstanceId,
       upperSchemaVersion: UPPER_SCHEMA_VERSION,
+      eagerActivitySlots: request.eagerActivitySlots ?? 0,
       timerSettings: TIMER_SETTINGS,
     });
     const known = this.childKnownEvents.get(key) ?? 0;
@@ -191,7 +223,7 @@ export class AppHostClient {
     );
     if (answer.type !== "orchestrationResult") throw new Error(`Unexpected answer ${answer.type} to an orchestration request.`);
     if (answer.result.state.isDone || answer.result.failure || answer.result.nondeterminism) this.childKnownEvents.delete(key);
-    return answer.result;
+    return answer.result as EpisodeOutcome;
   }
 
   /** Tells the child it may drop its copy of an execution's history (the instance ended or was reset). */

@@ -4,6 +4,7 @@
  * the events that are new. A crash here never reaches the emulator's store.
  */
 import * as path from "node:path";
+import { format } from "node:util";
 import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations } from "./functions-core";
 import { installReplayObserver, recordReplay } from "./replay-observer";
 import type { ChildToParent, ErrorDto, ParentToChild, AppHostStartOptions } from "./protocol";
@@ -44,7 +45,6 @@ let InvocationContext: InvocationContextClass;
 let invocationCounter = 0;
 
 function newContext(fn: CapturedFunction): object {
-  const { format } = require("node:util") as typeof import("node:util");
   invocationCounter++;
   const bindings = Object.entries(fn.bindings).map(([name, binding]) => ({ ...binding, name }));
   const trigger = bindings.find((binding) => /trigger$/i.test(binding.type));
@@ -157,10 +157,18 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   const flatActions = flattenActions(state.actions);
   const continueAction = flatActions.find((action) => action.actionType === 4);
   const match = analyze(scheduled, failure !== undefined);
+  const eager =
+    failure || match.nondeterminism
+      ? []
+      : match.newTasks
+          .filter((t) => t.task.role === "activity" && registrations.functions.get(t.task.name)?.kind === "activity")
+          .slice(0, message.eagerActivitySlots);
   send({
     type: "orchestrationResult",
     requestId: message.requestId,
     result: {
+      instanceId: message.instanceId,
+      executionId: message.executionId,
       state: {
         isDone: state.isDone,
         output: state.output,
@@ -176,12 +184,19 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
       openTaskIds: match.openTaskIds,
 
       nondeterminism: match.nondeterminism,
+      eagerTaskIds: eager.map((t) => t.id),
       continueAsNew: continueAction
         ? { input: decodeInput(continueAction.input), calledAtEvent: continueAsNewAt() ?? history.length - 1 }
         : undefined,
     },
   });
   if (state.isDone || failure || match.nondeterminism) executions.delete(key);
+  for (const { id, task } of eager) {
+    if (task.role !== "activity") continue;
+    void invokeActivity(task.name, task.input).then((outcome) =>
+      send({ type: "eagerActivityResult", instanceId: message.instanceId, executionId: message.executionId, taskId: id, ...outcome }),
+    );
+  }
 }
 
 interface RawAction {
@@ -210,14 +225,20 @@ function decodeInput(input: unknown): unknown {
   }
 }
 
-async function runActivity(message: Extract<ParentToChild, { type: "activity" }>): Promise<void> {
-  const fn = lookup(message.functionName, "activity");
+type ActivityOutcome = { ok: true; result: unknown } | { ok: false; error: ErrorDto };
+
+async function invokeActivity(name: string, input: unknown): Promise<ActivityOutcome> {
   try {
-    const result = await fn.handler(message.input, newContext(fn));
-    send({ type: "activityResult", requestId: message.requestId, ok: true, result: result === undefined ? null : result });
+    const fn = lookup(name, "activity");
+    const result = await fn.handler(input, newContext(fn));
+    return { ok: true, result: result === undefined ? null : result };
   } catch (error) {
-    send({ type: "activityResult", requestId: message.requestId, ok: false, error: toErrorDto(error) });
+    return { ok: false, error: toErrorDto(error) };
   }
+}
+
+async function runActivity(message: Extract<ParentToChild, { type: "activity" }>): Promise<void> {
+  send({ type: "activityResult", requestId: message.requestId, ...(await invokeActivity(message.functionName, message.input)) });
 }
 
 function handle(message: ParentToChild): void {

@@ -29,8 +29,8 @@ import {
 } from "../api/types";
 import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from "../api/errors";
 import type { FunctionRuntime } from "./runtime";
-import type { OrchestrationEpisodeResult, TrackedTask } from "../app-host/protocol";
-import { AppHostExitedError } from "../app-host/app-host-client";
+import type { TrackedTask } from "../app-host/protocol";
+import { AppHostExitedError, type ActivityOutcome, type EpisodeOutcome } from "../app-host/app-host-client";
 import { Clock } from "./clock";
 import { TimerQueue } from "./timer-queue";
 import { nextRetry } from "./retry-policy";
@@ -112,6 +112,8 @@ export class Engine {
   private readonly inFlightWorkItems = new Set<number>();
   private runningEpisodes = 0;
   private runningActivities = 0;
+  /** Activity slots promised to app-host episodes in flight for eager starts. */
+  private reservedActivitySlots = 0;
   private lastId = 0;
   private pumpScheduled = false;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -538,7 +540,8 @@ export class Engine {
     return instance.inbox.some(isControlMessage);
   }
 
-  private addWorkItem(batch: StoreBatch, instance: ActiveInstance, taskId: number, name: string, input: string): void {
+  /** Queues an activity, or, when the app host already started it, waits for its outcome instead. */
+  private addWorkItem(batch: StoreBatch, instance: ActiveInstance, taskId: number, name: string, input: string, eagerOutcome?: Promise<ActivityOutcome>): void {
     const item: WorkItem = {
       id: ++this.lastId,
       kind: name === HTTP_ACTIVITY_NAME ? "http" : "activity",
@@ -549,7 +552,8 @@ export class Engine {
       input,
     };
     (batch.addWorkItems ??= []).push(item);
-    this.activityQueue.push(item);
+    if (eagerOutcome) void this.runWorkItem(item, eagerOutcome);
+    else this.activityQueue.push(item);
   }
 
   private schedulePump(): void {
@@ -607,7 +611,7 @@ export class Engine {
 
   // ---------------------------------------------------------------- activities
 
-  private async runWorkItem(item: WorkItem): Promise<void> {
+  private async runWorkItem(item: WorkItem, eagerOutcome?: Promise<ActivityOutcome>): Promise<void> {
     if (this.inFlightWorkItems.has(item.id)) return;
     const instance = this.active.get(item.instanceId);
     if (!instance || instance.record.executionId !== item.executionId) {
@@ -626,7 +630,7 @@ export class Engine {
         const response = await runHttpActivity(input as HttpActivityInput);
         completion = { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: JSON.stringify(response) };
       } else {
-        const outcome = await this.runtime.runActivity(item.name, item.instanceId, item.taskId, input);
+        const outcome = await (eagerOutcome ?? this.runtime.runActivity(item.name, item.instanceId, item.taskId, input));
         completion = outcome.ok
           ? { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: json(outcome.result) ?? "null" }
           : this.taskFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
@@ -778,9 +782,12 @@ export class Engine {
     }
 
     appendHistory(newEvents);
-    let result: OrchestrationEpisodeResult;
+    let result: EpisodeOutcome;
+    const eagerActivitySlots = Math.max(0, this.maxActivities - this.runningActivities - this.reservedActivitySlots - (this.activityQueue.length - this.activityQueueHead));
+    this.reservedActivitySlots += eagerActivitySlots;
     try {
       result = await this.runtime.orchestrate({
+        eagerActivitySlots,
         functionName: record.name,
         instanceId: record.instanceId,
         executionId: record.executionId,
@@ -789,18 +796,20 @@ export class Engine {
         parentInstanceId: record.parent?.instanceId,
       });
     } catch (error) {
+      this.reservedActivitySlots -= eagerActivitySlots;
       if (this.closed) return;
       const message = error instanceof Error ? error.message : String(error);
       this.fail(batch, instance, record, { message: `The orchestrator could not run: ${message}`, errorType: error instanceof Error ? error.name : "Error" }, timestamp);
       this.commitEpisode(batch, instance, record, historyBefore);
       return;
     }
+    this.reservedActivitySlots -= eagerActivitySlots;
     if (this.closed) return;
     this.applyResult(batch, instance, record, result, now);
     this.commitEpisode(batch, instance, record, historyBefore);
   }
 
-  private applyResult(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, result: OrchestrationEpisodeResult, now: number): void {
+  private applyResult(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, result: EpisodeOutcome, now: number): void {
     const timestamp = new Date(now).toISOString();
     record.customStatus = json(result.state.customStatus);
     record.lastUpdatedTime = timestamp;
@@ -820,7 +829,7 @@ export class Engine {
     }
     const produced: HistoryEvent[] = [];
     for (const task of result.newTasks) {
-      const failure = this.scheduleTask(batch, instance, record, task, now, produced);
+      const failure = this.scheduleTask(batch, instance, record, task, now, produced, result.eagerActivities.get(task.id));
       if (failure) {
         this.appendProduced(instance, produced);
         this.fail(batch, instance, record, failure, timestamp);
@@ -880,7 +889,15 @@ export class Engine {
   }
 
   /** Turns one new task of the replay into its scheduling event and work. Returns a failure if it cannot be done. */
-  private scheduleTask(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, tracked: TrackedTask, now: number, produced: HistoryEvent[]): FailureInfo | undefined {
+  private scheduleTask(
+    batch: StoreBatch,
+    instance: ActiveInstance,
+    record: InstanceRecord,
+    tracked: TrackedTask,
+    now: number,
+    produced: HistoryEvent[],
+    eagerOutcome?: Promise<ActivityOutcome>,
+  ): FailureInfo | undefined {
     const timestamp = new Date(now).toISOString();
     const task = tracked.task;
     const id = tracked.id;
@@ -897,7 +914,7 @@ export class Engine {
         }
         const input = json(task.input) ?? "null";
         produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: task.name, Input: input });
-        this.addWorkItem(batch, instance, id, task.name, input);
+        this.addWorkItem(batch, instance, id, task.name, input, eagerOutcome);
         return undefined;
       }
       case "http": {
