@@ -19,6 +19,8 @@ export interface EmulatorOptions {
   /** Where the app's console output goes (default: stderr). */
   appOutput?: NodeJS.WritableStream;
   onEvent?: (event: EngineEvent) => void;
+  /** The newest out-of-process replay schema to offer the package (0 = V1 … 3 = V4, the default). */
+  replaySchema?: number;
 }
 
 export interface Emulator {
@@ -44,6 +46,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     appDir: app.appDir,
     entryFiles: app.entryFiles,
     output: options.appOutput,
+    upperSchemaVersion: options.replaySchema,
     onLog: (entry) => options.onEvent?.({ kind: "log", ...entry }),
   });
   await host.start();

@@ -53,6 +53,8 @@ export interface AppHostOptions {
   onLog?: (entry: { level: string; functionName?: string; message: string }) => void;
   /** Where the app's own console output goes (default: this process's stderr). */
   output?: NodeJS.WritableStream;
+  /** The newest replay schema to offer the package (0 = V1 … 3 = V4); for testing older protocol paths. */
+  upperSchemaVersion?: number;
 }
 
 type Pending = {
@@ -61,8 +63,12 @@ type Pending = {
   resend?: () => void;
 };
 
-/** Replay schema V4 and the timer settings of the Azure Storage backend, as the real extension sends them. */
+/**
+ * The newest out-of-process replay schema we offer the package: V4 (3), which durable-functions 3.5 understands
+ * (V3 plus entity locks); older packages pick the newest they know. The Durable extension 2.x offers V3.
+ */
 export const UPPER_SCHEMA_VERSION = 3;
+/** The timer settings of the Azure Storage backend, as the Durable extension sends them. */
 export const TIMER_SETTINGS = {
   maximumShortTimerDuration: "P6D",
   longRunningTimerIntervalDuration: "P3D",
@@ -211,7 +217,7 @@ export class AppHostClient {
       newEvents: request.history.slice(knownEvents),
       input: request.input,
       parentInstanceId: request.parentInstanceId,
-      upperSchemaVersion: UPPER_SCHEMA_VERSION,
+      upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
       eagerActivitySlots: request.eagerActivitySlots ?? 0,
       timerSettings: TIMER_SETTINGS,
     });

@@ -14,14 +14,27 @@ export function tempDir(prefix = "dd-test-"): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function emulatorFor(store: StoreKind, options: { timeSkipping?: boolean; appDir?: string; storeFile?: string } = {}): Promise<Emulator> {
+export async function emulatorFor(
+  store: StoreKind,
+  options: { timeSkipping?: boolean; appDir?: string; storeFile?: string; replaySchema?: number } = {},
+): Promise<Emulator> {
   const storeSpec = store === "memory" ? "memory" : (options.storeFile ?? path.join(tempDir(), "store.sqlite"));
   return startEmulator({
     appDir: options.appDir ?? KITCHEN_SINK,
     store: storeSpec,
     timeSkipping: options.timeSkipping ?? true,
+    replaySchema: options.replaySchema,
     appOutput: devNull(),
   });
+}
+
+/** A copy of the kitchen-sink app with its own host.json settings; it resolves packages from this repository. */
+export function kitchenSinkWith(hostJson: object): string {
+  const dir = path.join(tempDir(), "kitchen-sink");
+  fs.cpSync(KITCHEN_SINK, dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "host.json"), JSON.stringify(hostJson, null, 2));
+  fs.symlinkSync(path.resolve(KITCHEN_SINK, "..", "..", "..", "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
 }
 
 export function devNull(): NodeJS.WritableStream {
