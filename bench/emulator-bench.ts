@@ -92,7 +92,7 @@ async function measureStore(storeKind: "memory" | "sqljs", floor: Floor): Promis
     const latencies: number[] = [];
     for (let i = 0; i < LATENCY_RUNS; i++) latencies.push((await run(emulator, "helloSequence", null)).ms);
     latencies.sort((a, b) => a - b);
-    const hostPid = (emulator.host as unknown as { child?: { pid?: number } }).child?.pid;
+    const hostPid = emulator.host.pid;
     return {
       store: storeKind === "memory" ? "memory" : "sql.js file",
       chainMs: median(chainRuns),

@@ -245,6 +245,11 @@ export class AppHostClient {
     return answer.ok ? { ok: true, result: answer.result } : { ok: false, error: answer.error };
   }
 
+  /** The app host's process id, while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
