@@ -26,7 +26,7 @@ export interface SessionOptions {
 }
 
 export async function openEmulator(options: SessionOptions, io: Io, onEvent?: (event: EngineEvent) => void): Promise<Emulator> {
-  return startEmulator({
+  const emulator = await startEmulator({
     appDir: path.resolve(options.app ?? "."),
     store: options.store,
     timeSkipping: options["time-skip"] === true,
@@ -38,6 +38,18 @@ export async function openEmulator(options: SessionOptions, io: Io, onEvent?: (e
       onEvent?.(event);
     },
   });
+  // Ctrl+C: stop cleanly. Unfinished instances stay in the store, and any later command carries them on.
+  const onInterrupt = () => {
+    io.stderr.write("\nStopping. Unfinished instances stay in the store: `durable-devkit wait <instanceId>` carries them on.\n");
+    void emulator.close().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onInterrupt);
+  const close = emulator.close.bind(emulator);
+  emulator.close = async () => {
+    process.off("SIGINT", onInterrupt);
+    await close();
+  };
+  return emulator;
 }
 
 /** Opens the store for reading only. */

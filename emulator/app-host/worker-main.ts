@@ -191,6 +191,8 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
     },
   });
   if (state.isDone || failure || match.nondeterminism) executions.delete(key);
+  // The episode's result goes out before any eager activity runs: one that crashes the process must not take it along.
+  if (eager.length) flush();
   for (const { id, task } of eager) {
     if (task.role !== "activity") continue;
     void invokeActivity(task.name, task.input).then((outcome) =>

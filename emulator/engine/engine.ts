@@ -68,6 +68,9 @@ interface ActiveInstance {
   wakingMessages: number;
 }
 
+/** Attempts an activity or an episode gets when the app host keeps dying under it, before it is failed. */
+const MAX_HOST_CRASHES_PER_ACTIVITY = 3;
+
 const json = (value: unknown): string | undefined => (value === undefined ? undefined : JSON.stringify(value));
 const parseJson = (text: string | undefined): unknown => {
   if (text === undefined) return undefined;
@@ -77,6 +80,21 @@ const parseJson = (text: string | undefined): unknown => {
     return text;
   }
 };
+
+/** The event that starts an execution of the instance the record describes. */
+function executionStarted(record: InstanceRecord, timestamp: string): HistoryEvent {
+  return {
+    EventType: HistoryEventType.ExecutionStarted,
+    EventId: -1,
+    Timestamp: timestamp,
+    IsPlayed: false,
+    Name: record.name,
+    Version: record.version ?? "",
+    Input: record.input,
+    OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
+    ParentInstance: record.parent ? { Name: record.parent.name, InstanceId: record.parent.instanceId, TaskScheduleId: record.parent.taskId } : undefined,
+  };
+}
 
 /** Messages a suspended instance still takes. */
 function isControlMessage(message: PendingMessage): boolean {
@@ -112,6 +130,10 @@ export class Engine {
   private readonly inFlightWorkItems = new Set<number>();
   private runningEpisodes = 0;
   private runningActivities = 0;
+  /** How often the app host died during an episode of an instance, by instance id. */
+  private readonly episodeCrashes = new Map<string, number>();
+  /** How often the app host died while running a work item, by work item id. */
+  private readonly hostCrashes = new Map<number, number>();
   /** Activity slots promised to app-host episodes in flight for eager starts. */
   private reservedActivitySlots = 0;
   private lastId = 0;
@@ -273,24 +295,7 @@ export class Engine {
     }
     this.upsert(batch, record);
     this.active.set(spec.instanceId, this.activeFrom(record, []));
-    this.enqueue(batch, {
-      id: ++this.lastId,
-      instanceId: spec.instanceId,
-      executionId,
-      event: {
-        EventType: HistoryEventType.ExecutionStarted,
-        EventId: -1,
-        Timestamp: now,
-        IsPlayed: false,
-        Name: spec.name,
-        Version: spec.version ?? "",
-        Input: inputJson,
-        OrchestrationInstance: { InstanceId: spec.instanceId, ExecutionId: executionId },
-        ParentInstance: spec.parent
-          ? { Name: spec.parent.name, InstanceId: spec.parent.instanceId, TaskScheduleId: spec.parent.taskId }
-          : undefined,
-      },
-    });
+    this.enqueue(batch, { id: ++this.lastId, instanceId: spec.instanceId, executionId, event: executionStarted(record, now) });
   }
 
   getStatus(instanceId: string, options: { showHistory?: boolean } = {}): InstanceStatus | undefined {
@@ -636,12 +641,24 @@ export class Engine {
           : this.taskFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
       }
     } catch (error) {
-      const detail = error instanceof AppHostExitedError ? error.message : error instanceof Error ? error.message : String(error);
+      if (error instanceof AppHostExitedError && !this.closed) {
+        // As in Azure, work lost with a crashed worker runs again; after a few crashes it is treated as poison.
+        const crashes = (this.hostCrashes.get(item.id) ?? 0) + 1;
+        this.hostCrashes.set(item.id, crashes);
+        if (crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
+          this.activityQueue.push(item);
+          this.emit({ kind: "warning", instanceId: item.instanceId, message: `${error.message} Running activity '${item.name}' again (attempt ${crashes + 1}).` });
+          this.schedulePump();
+          return; // the finally block below frees its slot
+        }
+      }
+      const detail = error instanceof AppHostExitedError ? `${error.message} It did so ${MAX_HOST_CRASHES_PER_ACTIVITY} times; giving up.` : error instanceof Error ? error.message : String(error);
       completion = this.taskFailed(item, detail, error instanceof Error ? error.stack : undefined, timestamp());
     } finally {
-      this.runningActivities--;
       this.inFlightWorkItems.delete(item.id);
+      this.runningActivities--;
     }
+    this.hostCrashes.delete(item.id);
     this.emit({
       kind: "activityFinished",
       instanceId: item.instanceId,
@@ -798,15 +815,38 @@ export class Engine {
     } catch (error) {
       this.reservedActivitySlots -= eagerActivitySlots;
       if (this.closed) return;
+      if (error instanceof AppHostExitedError) {
+        // The app process died under this episode (maybe because of another instance's activity): run it again,
+        // unless the orchestrator itself keeps taking the process down.
+        const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + 1;
+        this.episodeCrashes.set(record.instanceId, crashes);
+        if (crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
+          this.undoEpisode(instance, messages, historyBefore);
+          this.emit({ kind: "warning", instanceId: record.instanceId, message: `${error.message} Running the episode of ${record.name} again.` });
+          return;
+        }
+      }
+      this.episodeCrashes.delete(record.instanceId);
       const message = error instanceof Error ? error.message : String(error);
       this.fail(batch, instance, record, { message: `The orchestrator could not run: ${message}`, errorType: error instanceof Error ? error.name : "Error" }, timestamp);
       this.commitEpisode(batch, instance, record, historyBefore);
       return;
     }
     this.reservedActivitySlots -= eagerActivitySlots;
+    this.episodeCrashes.delete(record.instanceId);
     if (this.closed) return;
     this.applyResult(batch, instance, record, result, now);
     this.commitEpisode(batch, instance, record, historyBefore);
+  }
+
+  /** Forgets an episode that could not run: its events leave the history and its messages go back to the inbox. */
+  private undoEpisode(instance: ActiveInstance, messages: PendingMessage[], historyBefore: number): void {
+    for (const event of instance.history.splice(historyBefore)) {
+      const taskId = completedTaskId(event);
+      if (taskId !== undefined) instance.completed.delete(taskId);
+    }
+    instance.inbox.unshift(...messages);
+    instance.wakingMessages += messages.length;
   }
 
   private applyResult(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, result: EpisodeOutcome, now: number): void {
@@ -1096,22 +1136,7 @@ export class Engine {
     instance.scheduled.clear();
     instance.completed.clear();
     instance.replaceHistory = true;
-    this.enqueue(batch, {
-      id: ++this.lastId,
-      instanceId: record.instanceId,
-      executionId: record.executionId,
-      event: {
-        EventType: HistoryEventType.ExecutionStarted,
-        EventId: -1,
-        Timestamp: timestamp,
-        IsPlayed: false,
-        Name: record.name,
-        Version: record.version ?? "",
-        Input: record.input,
-        OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
-        ParentInstance: record.parent ? { Name: record.parent.name, InstanceId: record.parent.instanceId, TaskScheduleId: record.parent.taskId } : undefined,
-      },
-    });
+    this.enqueue(batch, { id: ++this.lastId, instanceId: record.instanceId, executionId: record.executionId, event: executionStarted(record, timestamp) });
     for (const event of carryover) this.enqueue(batch, { id: ++this.lastId, instanceId: record.instanceId, event: { ...event, IsPlayed: false } });
   }
 

@@ -4,7 +4,7 @@ import * as http from "node:http";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { HistoryEventType as T, type EngineEvent } from "../../emulator";
-import { countByType, emulatorFor, runToEnd, tempDir } from "./harness";
+import { countByType, emulatorFor, runToEnd, tempDir, waitFor } from "./harness";
 
 describe("host behaviours", function () {
   it("keeps an orchestration Running while a timer that lost the race is still open, as Azure does", async () => {
@@ -105,10 +105,29 @@ describe("host behaviours", function () {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+describe("a crashing app", function () {
+  it("is restarted, and the activity that was running when it died runs again", async () => {
+    const emulator = await emulatorFor("memory");
+    try {
+      const marker = path.join(tempDir(), "crashed-once");
+      const result = await runToEnd(emulator, "crashingActivity", { marker });
+      assert.equal(result.runtimeStatus, "Completed");
+      assert.equal(result.output, "survived");
+      // The emulator and its store were untouched: other orchestrations still run.
+      assert.equal((await runToEnd(emulator, "helloSequence")).runtimeStatus, "Completed");
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("fails an activity that takes the app down every time, after three tries", async () => {
+    const emulator = await emulatorFor("memory");
+    try {
+      const result = await runToEnd(emulator, "crashingActivity", { always: true });
+      assert.equal(result.runtimeStatus, "Failed");
+      assert.match(result.failure?.message ?? "", /The app process exited while running this function \(exit code 4\)\. It did so 3 times/);
+    } finally {
+      await emulator.close();
+    }
+  });
+});

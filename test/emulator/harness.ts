@@ -62,3 +62,12 @@ export function countByType(history: HistoryEvent[]): Record<string, number> {
   for (const e of history) counts[HistoryEventType[e.EventType]] = (counts[HistoryEventType[e.EventType]] ?? 0) + 1;
   return counts;
 }
+
+/** Polls until the condition holds (the engine works asynchronously). */
+export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

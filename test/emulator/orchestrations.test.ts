@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { HistoryEventType as T, type Emulator, type HistoryEvent } from "../../emulator";
-import { STORES, countByType, emulatorFor, runToEnd, shapeOf } from "./harness";
+import { STORES, countByType, emulatorFor, runToEnd, shapeOf, waitFor } from "./harness";
 
 const types = (history: HistoryEvent[]) => history.map((e) => T[e.EventType]);
 const without = (history: HistoryEvent[], ...hidden: T[]) => history.filter((e) => !hidden.includes(e.EventType));
@@ -323,12 +323,4 @@ for (const store of STORES) {
       assert.deepEqual(shapeOf(chainA.history), shapeOf(chainB.history));
     });
   });
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
