@@ -611,7 +611,6 @@ export class Engine {
       this.wakeAt = Number.POSITIVE_INFINITY;
       this.schedulePump();
     }, Math.min(2 ** 31 - 1, Math.max(0, due - this.clock.now())));
-    this.wakeTimer.unref?.();
   }
 
   // ---------------------------------------------------------------- activities
