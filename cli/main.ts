@@ -5,10 +5,12 @@ import { runCommand } from "./commands/run";
 import { statusCommand, listCommand, historyCommand, exportCommand } from "./commands/read-commands";
 import { raiseCommand, terminateCommand, suspendCommand, resumeCommand, rewindCommand, restartCommand, purgeCommand, waitCommand } from "./commands/control-commands";
 import { demoCommand } from "./commands/demo";
+import { startCommand } from "./commands/start";
 import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
 
 export const COMMANDS: Command[] = [
   runCommand,
+  startCommand,
   statusCommand,
   listCommand,
   historyCommand,

@@ -21,6 +21,8 @@ export interface EmulatorOptions {
   onEvent?: (event: EngineEvent) => void;
   /** The newest out-of-process replay schema to offer the package (0 = V1 … 3 = V4, the default). */
   replaySchema?: number;
+  /** Environment for the app on top of local.settings.json Values (which the process environment overrides). */
+  appEnv?: Record<string, string>;
 }
 
 export interface Emulator {
@@ -38,6 +40,15 @@ export function createStore(spec: string | undefined, appDir: string): Store {
   return new SqlJsStore(path.resolve(appDir, spec ?? DEFAULT_STORE_FILE));
 }
 
+/** As `func start`: local.settings.json Values become environment variables, unless the environment sets them. */
+function appEnvironment(app: LoadedApp, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(app.localSettings.Values ?? {})) {
+    if (process.env[name] === undefined) env[name] = String(value);
+  }
+  return { ...env, ...extra };
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const app = await loadApp(options.appDir);
   const durableTask = app.hostJson.extensions?.durableTask ?? {};
@@ -47,6 +58,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     entryFiles: app.entryFiles,
     output: options.appOutput,
     upperSchemaVersion: options.replaySchema,
+    env: appEnvironment(app, options.appEnv),
     onLog: (entry) => options.onEvent?.({ kind: "log", ...entry }),
   });
   await host.start();

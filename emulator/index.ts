@@ -1,5 +1,7 @@
 /** The emulator's public API. Nothing outside emulator/ reaches further in than this file. */
 export { startEmulator, createStore, DEFAULT_STORE_FILE, type Emulator, type EmulatorOptions } from "./emulator";
+export { startServer, type EmulatorServer, type ServerOptions } from "./server";
+export { HttpHost } from "./http/http-host";
 export { Engine, toInstanceStatus } from "./engine/engine";
 export { loadApp, AppLoadError, type LoadedApp } from "./app/app-loader";
 export { AppLoadFailedError } from "./app-host/app-host-client";

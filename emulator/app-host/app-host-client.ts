@@ -8,6 +8,8 @@ import * as path from "node:path";
 import type {
   ChildToParent,
   ErrorDto,
+  HttpRequestDto,
+  HttpResponseDto,
   OrchestrationEpisodeResult,
   ParentToChild,
   RegisteredFunction,
@@ -53,6 +55,8 @@ export interface AppHostOptions {
   onLog?: (entry: { level: string; functionName?: string; message: string }) => void;
   /** Where the app's own console output goes (default: this process's stderr). */
   output?: NodeJS.WritableStream;
+  /** Extra environment for the app (WEBSITE_HOSTNAME, local.settings.json Values). */
+  env?: Record<string, string>;
   /** The newest replay schema to offer the package (0 = V1 … 3 = V4); for testing older protocol paths. */
   upperSchemaVersion?: number;
 }
@@ -107,7 +111,7 @@ export class AppHostClient {
         stdio: ["ignore", "pipe", "pipe", "ipc"],
         serialization: "json",
         execArgv: process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV ? process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV.split(" ") : undefined,
-        env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node", AzureWebJobsScriptRoot: this.options.appDir },
+        env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node", AzureWebJobsScriptRoot: this.options.appDir, ...this.options.env },
       });
       this.child = child;
       this.childKnownEvents.clear();
@@ -237,6 +241,13 @@ export class AppHostClient {
     const key = `${instanceId}|${executionId}`;
     if (!this.childKnownEvents.delete(key) || !this.child) return;
     this.post({ type: "forget", instanceId, executionId });
+  }
+
+  /** Runs an httpTrigger function; the durableClient value is what its durableClient input binding receives. */
+  async invokeHttp(functionName: string, request: HttpRequestDto, durableClient: unknown): Promise<{ ok: true; response: HttpResponseDto } | { ok: false; error: ErrorDto }> {
+    const answer = await this.request((requestId) => ({ type: "http", requestId, functionName, request, durableClient }));
+    if (answer.type !== "httpResult") throw new Error(`Unexpected answer ${answer.type} to an HTTP request.`);
+    return answer.ok ? { ok: true, response: answer.response } : { ok: false, error: answer.error };
   }
 
   async runActivity(functionName: string, instanceId: string, taskId: number, input: unknown): Promise<ActivityOutcome> {

@@ -103,6 +103,24 @@ export interface ErrorDto {
   failureDetailsJson?: string;
 }
 
+/** An HTTP request for an httpTrigger function, in the shape the Functions host sends (RpcHttpData). */
+export interface HttpRequestDto {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  params: Record<string, string>;
+  /** The body, base64-encoded (absent when empty). */
+  bodyBase64?: string;
+}
+
+export interface HttpResponseDto {
+  status: number;
+  headers: Record<string, string>;
+  cookies: { name: string; value: string; [attribute: string]: unknown }[];
+  bodyBase64: string;
+}
+
 export type ParentToChild =
   | {
       type: "orchestrate";
@@ -124,7 +142,15 @@ export type ParentToChild =
       timerSettings: { maximumShortTimerDuration: string; longRunningTimerIntervalDuration: string; defaultHttpAsyncRequestSleepTimeMillseconds: number };
     }
   | { type: "activity"; requestId: number; functionName: string; instanceId: string; taskId: number; input: unknown }
-  | { type: "forget"; instanceId: string; executionId: string };
+  | { type: "forget"; instanceId: string; executionId: string }
+  | {
+      type: "http";
+      requestId: number;
+      functionName: string;
+      request: HttpRequestDto;
+      /** What a durableClient input binding receives (the management URLs of this emulator). */
+      durableClient: unknown;
+    };
 
 export type ChildToParent =
   | { type: "ready"; functions: RegisteredFunction[]; durableFunctionsVersion: string }
@@ -135,4 +161,6 @@ export type ChildToParent =
   | { type: "activityResult"; requestId: number; ok: false; error: ErrorDto }
   | ({ type: "eagerActivityResult"; instanceId: string; executionId: string; taskId: number } & ({ ok: true; result: unknown } | { ok: false; error: ErrorDto }))
   | { type: "invocationError"; requestId: number; message: string }
+  | { type: "httpResult"; requestId: number; ok: true; response: HttpResponseDto }
+  | { type: "httpResult"; requestId: number; ok: false; error: ErrorDto }
   | { type: "log"; level: string; functionName?: string; message: string };

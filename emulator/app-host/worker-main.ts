@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { format } from "node:util";
-import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations } from "./functions-core";
+import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations, type FunctionHandler } from "./functions-core";
 import { installReplayObserver, recordReplay } from "./replay-observer";
 import type { ChildToParent, ErrorDto, ParentToChild, AppHostStartOptions } from "./protocol";
 import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-event";
@@ -239,6 +239,62 @@ async function invokeActivity(name: string, input: unknown): Promise<ActivityOut
   }
 }
 
+interface CoreInvocationModel {
+  getArguments(): Promise<{ context: object; inputs: unknown[] }>;
+  invokeFunction(context: object, inputs: unknown[], handler: FunctionHandler): Promise<unknown>;
+  getResponse(context: object, result: unknown): Promise<{ returnValue?: { http?: RpcHttpResponse } | null }>;
+}
+
+interface RpcHttpResponse {
+  statusCode?: string;
+  headers?: Record<string, string>;
+  cookies?: { name: string; value: string; [attribute: string]: unknown }[];
+  body?: { bytes?: Uint8Array; string?: string } | null;
+}
+
+/**
+ * Runs an httpTrigger function exactly as the Node worker does: through the programming model's invocation model,
+ * with the request and any durableClient input as RPC typed data, and the HttpResponse converted back.
+ */
+async function runHttp(message: Extract<ParentToChild, { type: "http" }>): Promise<void> {
+  const fn = lookup(message.functionName, "http");
+  const model = registrations.programmingModel as { getInvocationModel(coreCtx: object): CoreInvocationModel } | undefined;
+  if (!model) throw new Error("The app registered no programming model; is @azure/functions v4 installed?");
+  invocationCounter++;
+  const request = message.request;
+  const inputData: { name: string; data: object }[] = [];
+  for (const [name, binding] of Object.entries(fn.bindings)) {
+    if (/^httptrigger$/i.test(binding.type)) {
+      const body = request.bodyBase64 ? { bytes: Buffer.from(request.bodyBase64, "base64") } : undefined;
+      inputData.push({ name, data: { http: { method: request.method, url: request.url, headers: request.headers, query: request.query, params: request.params, body } } });
+    } else if (/^(durableClient|orchestrationClient)$/i.test(binding.type)) {
+      inputData.push({ name, data: { string: JSON.stringify(message.durableClient) } });
+    }
+  }
+  const invocation = model.getInvocationModel({
+    invocationId: `devkit-${process.pid}-${invocationCounter}`,
+    metadata: { name: fn.name, bindings: fn.bindings },
+    request: { inputData, triggerMetadata: {} },
+    state: undefined,
+    log: (level: string, _category: string, text: string) => log(level, text, fn.name),
+  });
+  try {
+    const { context, inputs } = await invocation.getArguments();
+    const result = await invocation.invokeFunction(context, inputs, fn.handler);
+    const response = await invocation.getResponse(context, result);
+    const http = response.returnValue?.http ?? {};
+    const body = http.body?.bytes ? Buffer.from(http.body.bytes) : Buffer.from(http.body?.string ?? "");
+    send({
+      type: "httpResult",
+      requestId: message.requestId,
+      ok: true,
+      response: { status: Number(http.statusCode ?? 200), headers: http.headers ?? {}, cookies: http.cookies ?? [], bodyBase64: body.toString("base64") },
+    });
+  } catch (error) {
+    send({ type: "httpResult", requestId: message.requestId, ok: false, error: toErrorDto(error) });
+  }
+}
+
 async function runActivity(message: Extract<ParentToChild, { type: "activity" }>): Promise<void> {
   send({ type: "activityResult", requestId: message.requestId, ...(await invokeActivity(message.functionName, message.input)) });
 }
@@ -250,6 +306,8 @@ function handle(message: ParentToChild): void {
         return orchestrate(message);
       case "activity":
         return runActivity(message);
+      case "http":
+        return runHttp(message);
       case "forget":
         executions.delete(`${message.instanceId}|${message.executionId}`);
         return;

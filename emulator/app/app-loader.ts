@@ -20,10 +20,17 @@ export interface LoadedApp {
   /** Set when this load compiled TypeScript. */
   built?: { files: number; outDir: string; durationMs: number };
   hostJson: HostJson;
+  localSettings: LocalSettings;
+}
+
+/** local.settings.json: the app settings `func start` puts in the environment, and the local host's options. */
+export interface LocalSettings {
+  Values?: Record<string, string>;
+  Host?: { LocalHttpPort?: number; CORS?: string; CORSCredentials?: boolean };
 }
 
 export interface HostJson {
-  extensions?: { durableTask?: DurableTaskSettings };
+  extensions?: { durableTask?: DurableTaskSettings; http?: { routePrefix?: string } };
   [key: string]: unknown;
 }
 
@@ -101,6 +108,17 @@ async function buildTypeScript(appDir: string, tsconfig: TsConfigPaths, sources:
   return { files: sources.length, outDir: tsconfig.outDir, durationMs: Date.now() - started };
 }
 
+/** host.json and local.settings.json (either may be missing). */
+export function readAppSettings(appDirInput: string): { hostJson: HostJson; localSettings: LocalSettings } {
+  const appDir = path.resolve(appDirInput);
+  const hostFile = path.join(appDir, "host.json");
+  const settingsFile = path.join(appDir, "local.settings.json");
+  return {
+    hostJson: fs.existsSync(hostFile) ? readJson<HostJson>(hostFile, "The app's host.json") : {},
+    localSettings: fs.existsSync(settingsFile) ? readJson<LocalSettings>(settingsFile, "The app's local.settings.json") : {},
+  };
+}
+
 export async function loadApp(appDirInput: string, options: { build?: boolean } = {}): Promise<LoadedApp> {
   const appDir = path.resolve(appDirInput);
   if (!fs.existsSync(appDir) || !fs.statSync(appDir).isDirectory()) {
@@ -115,8 +133,7 @@ export async function loadApp(appDirInput: string, options: { build?: boolean } 
     );
   }
   const packageJson = readJson<{ main?: string }>(packageFile, "The app's package.json");
-  const hostFile = path.join(appDir, "host.json");
-  const hostJson = fs.existsSync(hostFile) ? readJson<HostJson>(hostFile, "The app's host.json") : {};
+  const { hostJson, localSettings } = readAppSettings(appDir);
   const main = packageJson.main ?? "index.js";
   const mainPattern = path.posix.normalize(main.replace(/\\/g, "/")).replace(/^\.\//, "");
   const matcher = globToRegExp(mainPattern);
@@ -148,5 +165,5 @@ export async function loadApp(appDirInput: string, options: { build?: boolean } 
         ' Point "main" at the files that register your functions, e.g. "dist/src/functions/*.js" or "src/functions/*.js".',
     );
   }
-  return { appDir, entryFiles, built, hostJson };
+  return { appDir, entryFiles, built, hostJson, localSettings };
 }

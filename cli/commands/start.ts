@@ -1,0 +1,60 @@
+import * as path from "node:path";
+import { startServer } from "../../emulator";
+import { APP_OPTIONS, APP_OPTIONS_HELP, parse, writeLines, type Command } from "../command";
+import { EXIT, UsageError } from "../cli-error";
+
+export const startCommand: Command = {
+  name: "start",
+  summary: "serve the app's HTTP functions and the Durable HTTP API, like `func start`",
+  help: `Usage: durable-devkit start [--port 7071] [options]
+
+Starts the emulator as a local Functions host for durable apps: the app's HTTP-triggered functions at
+http://127.0.0.1:PORT/api/<route> (the durableClient binding works unmodified), and the Durable HTTP management API at
+http://127.0.0.1:PORT/runtime/webhooks/durabletask/. Unfinished instances in the store carry on. It listens on
+127.0.0.1 only. Stop it with Ctrl+C; the store keeps everything.
+
+Options:
+  --port, -p PORT      the port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free one)
+${APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--json")).join("\n")}`,
+  async run(args, io) {
+    const { values, help } = parse("start", args, { ...APP_OPTIONS, port: { type: "string", short: "p" } }, { min: 0, max: 0 });
+    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a port number (0-65535), not "${values.port}".`);
+    const server = await startServer({
+      appDir: path.resolve(values.app ?? "."),
+      store: values.store,
+      timeSkipping: values["time-skip"] === true,
+      port,
+      appOutput: io.stdout,
+      onLog: (line) => io.stdout.write(`${line}\n`),
+      onEvent: (event) => {
+        if (event.kind === "warning") io.stderr.write(`warning: ${event.message}\n`);
+        if (event.kind === "log") io.stdout.write(`[${event.functionName ?? "app"}] ${event.message}\n`);
+      },
+    });
+    const functions = server.emulator.host.functions;
+    const urls = server.http.functionUrls();
+    writeLines(io.stdout, [
+      `Durable Devkit emulator for ${server.emulator.app.appDir}`,
+      `  store: ${server.emulator.store.description}${values["time-skip"] ? " · time skipping on" : ""}`,
+      "",
+      "Functions:",
+      "",
+      ...urls.map((f) => `        ${f.name}: [${f.methods.join(",")}] ${f.url}`),
+      ...(urls.length ? [""] : []),
+      ...functions.filter((fn) => fn.kind !== "http").map((fn) => `        ${fn.name}: ${fn.triggerType}`),
+      "",
+      `Durable HTTP API: ${server.http.origin}/runtime/webhooks/durabletask/instances`,
+      "Press Ctrl+C to stop.",
+    ]);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    io.stdout.write("\nStopping. Unfinished instances stay in the store and carry on at the next start.\n");
+    await server.close();
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,210 @@
+/**
+ * The HTTP front door over real loopback HTTP: the app's HTTP functions, the real durable-functions client inside
+ * them talking to our Durable HTTP API, the management API contract, and the guards that keep web pages out.
+ */
+import { strict as assert } from "node:assert";
+import { startServer, type EmulatorServer } from "../../emulator";
+import { KITCHEN_SINK, devNull } from "../emulator/harness";
+import { request, type Answer } from "./http-client";
+
+async function pollUntil(url: string, done: (answer: Answer) => boolean, timeoutMs = 10_000): Promise<Answer> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await request(url);
+    if (done(answer)) return answer;
+    if (Date.now() > deadline) throw new Error(`gave up polling ${url}: ${answer.status} ${answer.text}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("the HTTP host", function () {
+  let server: EmulatorServer;
+  let origin: string;
+  const api = (path: string) => `${origin}/runtime/webhooks/durabletask${path}`;
+  const client = async (operation: string, instanceId?: string, args: object = {}) => {
+    const answer = await request(`${origin}/api/client/${operation}${instanceId ? `/${instanceId}` : ""}`, { method: "POST", body: JSON.stringify(args) });
+    assert.equal(answer.status, 200, `${operation}: ${answer.text}`);
+    return answer.json().result;
+  };
+
+  before(async () => {
+    server = await startServer({ appDir: KITCHEN_SINK, store: "memory", port: 0, appOutput: devNull() });
+    origin = server.http.origin;
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("runs the async HTTP API pattern end to end through the starter's check-status links", async () => {
+    const started = await request(`${origin}/api/orchestrators/approvalRace`, { method: "POST", body: JSON.stringify({ timeoutSeconds: 3600 }) });
+    assert.equal(started.status, 202);
+    const links = started.json();
+    for (const key of ["id", "statusQueryGetUri", "sendEventPostUri", "terminatePostUri", "rewindPostUri", "purgeHistoryDeleteUri", "restartPostUri", "suspendPostUri", "resumePostUri"]) {
+      assert.equal(typeof links[key], "string", key);
+    }
+    assert.equal(started.headers.location, links.statusQueryGetUri);
+    assert.equal(started.headers["retry-after"], "10");
+    assert.ok(links.statusQueryGetUri.startsWith(`${origin}/runtime/webhooks/durabletask/instances/${links.id}`));
+
+    const running = await pollUntil(links.statusQueryGetUri, (a) => a.status === 202 && a.json().runtimeStatus === "Running");
+    assert.equal(running.headers.location, links.statusQueryGetUri);
+    assert.deepEqual(running.json().input, { timeoutSeconds: 3600 });
+
+    const raised = await request(links.sendEventPostUri.replace("{eventName}", "approval"), { method: "POST", body: JSON.stringify("Grace") });
+    assert.equal(raised.status, 202);
+    const done = await pollUntil(links.statusQueryGetUri, (a) => a.status === 200);
+    const status = done.json();
+    assert.equal(status.runtimeStatus, "Completed");
+    assert.deepEqual(status.output, { approved: true, by: "Grace" });
+    for (const key of ["name", "instanceId", "runtimeStatus", "input", "customStatus", "output", "createdTime", "lastUpdatedTime"]) assert.ok(key in status, key);
+    assert.match(status.createdTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    // Terminate another one through its link, with a reason.
+    const second = (await request(`${origin}/api/orchestrators/waitForever`, { method: "POST" })).json();
+    const terminated = await request(second.terminatePostUri.replace("{text}", "no%20longer%20needed"), { method: "POST" });
+    assert.equal(terminated.status, 202);
+    const final = await pollUntil(second.statusQueryGetUri, (a) => a.status === 200);
+    assert.equal(final.json().runtimeStatus, "Terminated");
+    assert.equal(final.json().output, "no longer needed");
+    const again = await request(second.terminatePostUri.replace("{text}", "again"), { method: "POST" });
+    assert.equal(again.status, 410, "terminating a finished instance is Gone");
+  });
+
+  it("supports every durable client method from inside an HTTP function", async () => {
+    const id = "client-ops";
+    assert.equal(await client("startNew", id, { name: "statusReporter" }), id);
+    const status = await client("getStatus", id, { showHistory: true, showHistoryOutput: true });
+    assert.equal(status.instanceId, id);
+    assert.ok(["Pending", "Running"].includes(status.runtimeStatus));
+    await pollUntil(api(`/instances/${id}`), (a) => a.json().customStatus?.stage === "waiting for go");
+    await client("suspend", id, { reason: "pause" });
+    await pollUntil(api(`/instances/${id}`), (a) => a.json().runtimeStatus === "Suspended");
+    await client("raiseEvent", id, { eventName: "go", eventData: { value: 1 } });
+    await client("resume", id, { reason: "go on" });
+    const completed = await pollUntil(api(`/instances/${id}`), (a) => a.status === 200);
+    assert.deepEqual(completed.json().customStatus, { stage: "done", go: { value: 1 } });
+
+    const all = await client("getStatusAll");
+    assert.ok(all.some((s: { instanceId: string }) => s.instanceId === id));
+    const completedOnly = await client("getStatusBy", undefined, { runtimeStatus: ["Completed"] });
+    assert.ok(completedOnly.every((s: { runtimeStatus: string }) => s.runtimeStatus === "Completed"));
+    assert.ok(completedOnly.some((s: { instanceId: string }) => s.instanceId === id));
+
+    // As in Azure, the JS client drops the history the API returns as `historyEvents` (durable-js issue #620).
+    const withHistory = await client("getStatus", id, { showHistory: true, showHistoryOutput: true });
+    assert.equal(withHistory.history, undefined);
+    const events = (await request(api(`/instances/${id}?showHistory=true&showHistoryOutput=true`))).json().historyEvents;
+    assert.deepEqual(events.map((e: { EventType: string }) => e.EventType), ["ExecutionStarted", "ExecutionSuspended", "ExecutionResumed", "EventRaised", "ExecutionCompleted"]);
+    assert.deepEqual(events[3], { EventType: "EventRaised", Timestamp: events[3].Timestamp, Name: "go", Input: { value: 1 } });
+
+    const payload = await client("createHttpManagementPayload", id);
+    assert.equal(payload.id, id);
+    assert.ok(payload.statusQueryGetUri.includes(`/instances/${id}`));
+
+    // Rewind a failed instance, after fixing the cause.
+    const failedId = "client-rewind";
+    await client("startNew", failedId, { name: "retryActivity", input: { key: "http-rewind", failTimes: 1, attempts: 1 } });
+    await pollUntil(api(`/instances/${failedId}`), (a) => a.json().runtimeStatus === "Failed");
+    await client("rewind", failedId, { reason: "try again" });
+    const rewound = await pollUntil(api(`/instances/${failedId}`), (a) => a.status === 200 && a.json().runtimeStatus !== "Failed");
+    assert.equal(rewound.json().output, "succeeded on attempt 2");
+
+    const waiter = "client-terminate";
+    await client("startNew", waiter, { name: "waitForever" });
+    await client("terminate", waiter, { reason: "stop" });
+    await pollUntil(api(`/instances/${waiter}`), (a) => a.json().runtimeStatus === "Terminated");
+
+    assert.deepEqual(await client("purgeInstanceHistory", waiter), { instancesDeleted: 1 });
+    assert.deepEqual(await client("purgeInstanceHistory", waiter), { instancesDeleted: 0 });
+    const purged = await client("purgeInstanceHistoryBy", undefined, { runtimeStatus: ["Completed"] });
+    assert.ok(purged.instancesDeleted >= 2);
+    assert.equal((await request(api(`/instances/${id}`))).status, 404);
+  });
+
+  it("waits for completion within the timeout, and answers with check-status links past it", async () => {
+    const quick = await request(`${origin}/api/wait/helloSequence?timeoutMs=5000`);
+    assert.equal(quick.status, 200);
+    assert.deepEqual(quick.json(), ["Hello, Tokyo!", "Hello, Seattle!", "Hello, London!"]);
+    const slow = await request(`${origin}/api/wait/waitForever?timeoutMs=300`);
+    assert.equal(slow.status, 202);
+    assert.ok(slow.json().statusQueryGetUri);
+    assert.equal(slow.headers.location, slow.json().statusQueryGetUri);
+    const failed = await request(`${origin}/api/wait/throwsError?timeoutMs=5000`);
+    assert.equal(failed.status, 500);
+    assert.equal(failed.json().runtimeStatus, "Failed");
+  });
+
+  it("serves HTTP functions with route parameters, query, headers, bodies, status, headers and cookies", async () => {
+    const answer = await request(`${origin}/api/echo/42/more?x=1&y=two`, { method: "PUT", headers: { "x-custom": "hi", "content-type": "text/plain" }, body: "hello body" });
+    assert.equal(answer.status, 201);
+    assert.equal(answer.headers["x-echo"], "yes");
+    assert.match(String(answer.headers["set-cookie"]), /session=abc; HttpOnly/);
+    assert.deepEqual(answer.json(), { method: "PUT", params: { id: "42", rest: "more" }, query: { x: "1", y: "two" }, header: "hi", body: "hello body" });
+    assert.deepEqual((await request(`${origin}/api/echo/7`)).json().params, { id: "7" });
+    assert.equal((await request(`${origin}/api/echo/not-a-number`)).status, 404, "the :int constraint");
+    const wrongMethod = await request(`${origin}/api/echo/1`, { method: "DELETE" });
+    assert.equal(wrongMethod.status, 405);
+    assert.match(wrongMethod.headers.allow ?? "", /GET/);
+    const broken = await request(`${origin}/api/throws`);
+    assert.equal(broken.status, 500);
+    assert.match(broken.json().error, /the handler broke/);
+  });
+
+  it("lists, filters and pages instances through the management API", async () => {
+    for (let i = 0; i < 5; i++) await request(`${origin}/api/wait/helloSequence?timeoutMs=5000`);
+    const first = await request(api("/instances?runtimeStatus=Completed&top=2"));
+    assert.equal(first.status, 200);
+    assert.equal(first.json().length, 2);
+    const token = first.headers["x-ms-continuation-token"];
+    assert.ok(token, "a continuation token for the next page");
+    const second = await request(api("/instances?runtimeStatus=Completed&top=2"), { headers: { "x-ms-continuation-token": String(token) } });
+    assert.equal(second.json().length, 2);
+    assert.notDeepEqual(second.json().map((s: { instanceId: string }) => s.instanceId), first.json().map((s: { instanceId: string }) => s.instanceId));
+    const future = await request(api(`/instances?createdTimeFrom=${new Date(Date.now() + 3600_000).toISOString()}`));
+    assert.deepEqual(future.json(), []);
+    assert.equal((await request(api("/instances?runtimeStatus=Sleeping"))).status, 400);
+  });
+
+  it("answers unknown instances with 404, and finished ones with 410 where the real API does", async () => {
+    assert.equal((await request(api("/instances/nope"))).status, 404);
+    assert.equal((await request(api("/instances/nope/raiseEvent/x"), { method: "POST", body: "1" })).status, 404);
+    assert.equal((await request(api("/instances/nope/terminate"), { method: "POST" })).status, 404);
+    assert.equal((await request(api("/instances/nope"), { method: "DELETE" })).status, 404);
+    const done = await request(`${origin}/api/wait/helloSequence?timeoutMs=5000`);
+    assert.equal(done.status, 200);
+    const [latest] = (await request(api("/instances?runtimeStatus=Completed&top=1000"))).json().slice(-1);
+    assert.equal((await request(api(`/instances/${latest.instanceId}/raiseEvent/late`), { method: "POST", body: "1" })).status, 410);
+    assert.equal((await request(api(`/instances/${latest.instanceId}/rewind`), { method: "POST" })).status, 412);
+  });
+
+  it("starts orchestrations through the management API and restarts them", async () => {
+    const started = await request(api("/orchestrators/countChain/mgmt-1"), { method: "POST", body: "3" });
+    assert.equal(started.status, 202);
+    assert.equal(started.json().id, "mgmt-1");
+    const done = await pollUntil(started.json().statusQueryGetUri, (a) => a.status === 200);
+    assert.equal(done.json().output, 3);
+    const restarted = await request(api("/instances/mgmt-1/restart?restartWithNewInstanceId=false"), { method: "POST" });
+    assert.equal(restarted.status, 202);
+    assert.equal(restarted.json().id, "mgmt-1");
+    const unknown = await request(api("/orchestrators/nope"), { method: "POST" });
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.json().error, /no orchestration function named "nope"/);
+  });
+
+  it("refuses foreign Host and Origin headers, oversized bodies and bad JSON with clear 4xx answers", async () => {
+    const foreignHost = await request(api("/instances"), { headers: { Host: "attacker.example" } });
+    assert.equal(foreignHost.status, 421);
+    const wrongPort = await request(api("/instances"), { headers: { Host: "127.0.0.1:1" } });
+    assert.equal(wrongPort.status, 421);
+    assert.equal((await request(api("/instances"), { headers: { Host: `localhost:${server.http.port}` } })).status, 200);
+    const foreignOrigin = await request(api("/orchestrators/helloSequence"), { method: "POST", headers: { Origin: "https://attacker.example" } });
+    assert.equal(foreignOrigin.status, 403);
+    const sameOrigin = await request(api("/orchestrators/helloSequence"), { method: "POST", headers: { Origin: origin } });
+    assert.equal(sameOrigin.status, 202);
+    const huge = await request(api("/orchestrators/helloSequence"), { method: "POST", body: Buffer.alloc(2 * 1024 * 1024, 0x20) });
+    assert.equal(huge.status, 413);
+    const badJson = await request(api("/orchestrators/helloSequence"), { method: "POST", body: "{not json" });
+    assert.equal(badJson.status, 400);
+    assert.match(badJson.json().error, /not valid JSON/);
+  });
+});
