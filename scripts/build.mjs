@@ -1,11 +1,12 @@
 // Compiles every TypeScript source of the tools (not the fixtures) into dist/, one output file per source file,
 // with source maps so stack traces point at .ts lines. Type checking is `npm run typecheck` (tsc --noEmit).
 import { build } from "esbuild";
-import { readdirSync, statSync, rmSync } from "node:fs";
+import { readdirSync, statSync, rmSync, copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
 const roots = ["emulator", "cli", "test", "bench"];
-const skip = new Set(["fixtures", "node_modules"]);
+// The dashboard is browser code: it has its own build below.
+const skip = new Set(["fixtures", "node_modules", "dashboard"]);
 
 function collect(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -31,3 +32,17 @@ await build({
   sourcemap: true,
   logLevel: "warning",
 });
+
+// The dashboard: one browser bundle, plus its page and styles, served by the emulator from dist/emulator/dashboard.
+await build({
+  entryPoints: ["emulator/dashboard/app.ts"],
+  outfile: "dist/emulator/dashboard/app.js",
+  bundle: true,
+  platform: "browser",
+  format: "iife",
+  target: "es2022",
+  sourcemap: true,
+  logLevel: "warning",
+});
+mkdirSync("dist/emulator/dashboard", { recursive: true });
+for (const file of ["index.html", "styles.css"]) copyFileSync(join("emulator/dashboard", file), join("dist/emulator/dashboard", file));

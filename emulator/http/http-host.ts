@@ -12,6 +12,7 @@ import { AppRoutes } from "./app-routes";
 import { durableClientBinding, WEBHOOK_PATH } from "./client-binding";
 import { HttpError, checkHost, checkOrigin, readBody } from "./request-guard";
 import { ManagementApi } from "./management-api";
+import { DashboardRoutes, DASHBOARD_PATH } from "./dashboard-routes";
 
 export interface HttpHostOptions {
   /** 0 picks a free port. */
@@ -29,12 +30,14 @@ export interface HttpHostOptions {
 export interface AttachedEmulator {
   engine: Engine;
   host: AppHostClient;
+  app: { appDir: string };
+  store: { description: string };
 }
 
 const MAX_MANAGEMENT_BODY_BYTES = 1024 * 1024;
 
 export class HttpHost {
-  private attached: { emulator: AttachedEmulator; routes: AppRoutes; management: ManagementApi } | undefined;
+  private attached: { emulator: AttachedEmulator; routes: AppRoutes; management: ManagementApi; dashboard: DashboardRoutes } | undefined;
 
   private constructor(
     private readonly server: http.Server,
@@ -75,7 +78,14 @@ export class HttpHost {
   attach(emulator: AttachedEmulator): void {
     const routes = new AppRoutes(emulator.host.functions, this.options.routePrefix ?? "api");
     const management = new ManagementApi(emulator.engine, this.origin, this.taskHubName);
-    this.attached = { emulator, routes, management };
+    const dashboard = new DashboardRoutes({
+      engine: emulator.engine,
+      functions: emulator.host.functions,
+      appDir: emulator.app.appDir,
+      store: emulator.store.description,
+      taskHubName: this.taskHubName,
+    });
+    this.attached = { emulator, routes, management, dashboard };
   }
 
   /** The app's HTTP functions with their URLs, as `func start` lists them. */
@@ -101,6 +111,10 @@ export class HttpHost {
         const body = await readBody(request, MAX_MANAGEMENT_BODY_BYTES);
         const answer = await this.attached.management.handle(request.method ?? "GET", path.slice(WEBHOOK_PATH.length), url.searchParams, body, request.headers);
         send(response, answer.status, answer.headers ?? {}, answer.body);
+        return;
+      }
+      if (path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`)) {
+        this.attached.dashboard.handle(request, response, path);
         return;
       }
       await this.invokeAppFunction(request, response, url);

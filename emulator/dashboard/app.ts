@@ -1,0 +1,461 @@
+/**
+ * The dashboard page: instance list (status filters, search, paging), instance view (facts, actions, timeline,
+ * history table, input/output), live updates over server-sent events. Plain DOM, no framework, no CDN.
+ */
+
+interface InstanceSummary {
+  instanceId: string;
+  name: string;
+  runtimeStatus: string;
+  createdTime: string;
+  lastUpdatedTime: string;
+}
+
+interface InstanceRecord extends InstanceSummary {
+  executionId: string;
+  input?: string;
+  output?: string;
+  customStatus?: string;
+  failure?: { message: string; stack?: string };
+  waitingForEvents?: string[];
+  parent?: { instanceId: string };
+}
+
+interface HistoryEvent {
+  EventType: number;
+  EventId: number;
+  Timestamp: string;
+  Name?: string;
+  Input?: string;
+  Result?: string;
+  Reason?: string;
+  TaskScheduledId?: number;
+  TimerId?: number;
+  FireAt?: string;
+  InstanceId?: string;
+}
+
+const EVENT_NAMES = [
+  "ExecutionStarted", "ExecutionCompleted", "ExecutionFailed", "ExecutionTerminated", "TaskScheduled", "TaskCompleted", "TaskFailed",
+  "SubOrchestrationInstanceCreated", "SubOrchestrationInstanceCompleted", "SubOrchestrationInstanceFailed", "TimerCreated", "TimerFired",
+  "OrchestratorStarted", "OrchestratorCompleted", "EventSent", "EventRaised", "ContinueAsNew", "GenericEvent", "HistoryState",
+  "ExecutionSuspended", "ExecutionResumed",
+];
+const STATUSES = ["All", "Running", "Pending", "Suspended", "Completed", "Failed", "Terminated"];
+const PAGE_SIZE = 25;
+const API = "/runtime/webhooks/durabletask";
+
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
+
+const state = {
+  status: "All",
+  search: "",
+  offset: 0,
+  total: 0,
+  selected: undefined as string | undefined,
+  tab: "timeline",
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+function pretty(json: string | undefined): string {
+  if (json === undefined) return "(none)";
+  try {
+    return JSON.stringify(JSON.parse(json), null, 2);
+  } catch {
+    return json;
+  }
+}
+
+function shortTime(iso: string): string {
+  const date = new Date(iso);
+  return `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 23)}`;
+}
+
+/** Time of day for today's instances, date and time otherwise. */
+function clockTime(iso: string): string {
+  const date = new Date(iso);
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay ? date.toISOString().slice(11, 23) : shortTime(iso);
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+// ------------------------------------------------------------------ list
+
+function renderStatusFilters(): void {
+  const group = $("#status-filters");
+  group.replaceChildren(
+    ...STATUSES.map((status) => {
+      const button = el("button", { type: "button", "aria-pressed": String(state.status === status), "data-status": status }, status);
+      button.addEventListener("click", () => {
+        state.status = status;
+        state.offset = 0;
+        renderStatusFilters();
+        void loadList();
+      });
+      return button;
+    }),
+  );
+}
+
+async function loadList(): Promise<void> {
+  const query = new URLSearchParams({ offset: String(state.offset), limit: String(PAGE_SIZE) });
+  if (state.status !== "All") query.set("status", state.status);
+  if (state.search) query.set("search", state.search);
+  const page = await getJson<{ total: number; instances: InstanceSummary[] }>(`/_durable/api/instances?${query}`);
+  state.total = page.total;
+  const body = $("#instances tbody");
+  body.replaceChildren(
+    ...page.instances.map((instance) => {
+      const row = el("tr", { "data-instance": instance.instanceId });
+      if (instance.instanceId === state.selected) row.classList.add("selected");
+      row.append(
+        el("td", { class: "mono" }, instance.instanceId),
+        el("td", {}, instance.name),
+        (() => {
+          const cell = el("td");
+          cell.append(el("span", { class: `badge s-${instance.runtimeStatus}` }, instance.runtimeStatus));
+          return cell;
+        })(),
+        el("td", { class: "mono", title: `created ${shortTime(instance.createdTime)}, updated ${shortTime(instance.lastUpdatedTime)}` }, clockTime(instance.createdTime)),
+      );
+      row.addEventListener("click", () => void select(instance.instanceId));
+      return row;
+    }),
+  );
+  if (!page.instances.length) {
+    const row = el("tr");
+    row.append(el("td", { colspan: "4", class: "muted" }, "No instances match."));
+    body.append(row);
+  }
+  const last = Math.min(state.offset + PAGE_SIZE, state.total);
+  $("#page-label").textContent = state.total ? `${state.offset + 1}–${last} of ${state.total}` : "";
+  ($("#prev-page") as HTMLButtonElement).disabled = state.offset === 0;
+  ($("#next-page") as HTMLButtonElement).disabled = last >= state.total;
+}
+
+// ------------------------------------------------------------------ detail
+
+async function select(instanceId: string): Promise<void> {
+  state.selected = instanceId;
+  history.replaceState(null, "", `#${encodeURIComponent(instanceId)}`);
+  for (const row of document.querySelectorAll("#instances tbody tr")) row.classList.toggle("selected", row.getAttribute("data-instance") === instanceId);
+  await loadDetail();
+}
+
+async function loadDetail(): Promise<void> {
+  if (!state.selected) return;
+  let data: { instance: InstanceRecord; history: HistoryEvent[]; now: string };
+  try {
+    data = await getJson(`/_durable/api/instances/${encodeURIComponent(state.selected)}/history`);
+  } catch {
+    $("#detail").hidden = true;
+    $("#detail-empty").hidden = false;
+    $("#detail-empty").textContent = `Instance ${state.selected} no longer exists.`;
+    return;
+  }
+  const { instance, history: events } = data;
+  $("#detail-empty").hidden = true;
+  $("#detail").hidden = false;
+  $("#detail-title").textContent = `${instance.name} · ${instance.instanceId}`;
+  const badge = $("#detail-status");
+  badge.className = `badge s-${instance.runtimeStatus}`;
+  badge.textContent = instance.runtimeStatus;
+  const facts: [string, string][] = [
+    ["Created", shortTime(instance.createdTime)],
+    ["Last updated", shortTime(instance.lastUpdatedTime)],
+    ["Execution", instance.executionId],
+  ];
+  if (instance.parent) facts.push(["Parent", instance.parent.instanceId]);
+  if (instance.waitingForEvents?.length) facts.push(["Waiting for", instance.waitingForEvents.join(", ")]);
+  if (instance.failure) facts.push(["Failure", instance.failure.message]);
+  $("#detail-facts").replaceChildren(...facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
+  updateActions(instance.runtimeStatus);
+  $("#data-input").textContent = pretty(instance.input);
+  $("#data-output").textContent = pretty(instance.output);
+  $("#data-custom").textContent = pretty(instance.customStatus);
+  renderHistoryTable(events);
+  await renderTimeline(events, data.now);
+}
+
+function updateActions(status: string): void {
+  const terminal = ["Completed", "Failed", "Terminated"].includes(status);
+  const enabled: Record<string, boolean> = {
+    suspend: !terminal && status !== "Suspended",
+    resume: status === "Suspended",
+    terminate: !terminal,
+    rewind: status === "Failed",
+    restart: true,
+    purge: terminal,
+  };
+  for (const button of document.querySelectorAll<HTMLButtonElement>("#actions button[data-action]")) {
+    button.disabled = !enabled[button.dataset.action ?? ""];
+  }
+  for (const control of document.querySelectorAll<HTMLInputElement | HTMLButtonElement>("#raise-form input, #raise-form button")) control.disabled = terminal;
+}
+
+function describe(event: HistoryEvent, scheduled: Map<number, HistoryEvent>): string {
+  const origin = scheduled.get(event.TaskScheduledId ?? event.TimerId ?? -2);
+  switch (EVENT_NAMES[event.EventType]) {
+    case "ExecutionStarted":
+      return `input ${event.Input ?? "null"}`;
+    case "TaskScheduled":
+    case "SubOrchestrationInstanceCreated":
+      return `${event.Name} #${event.EventId}${event.InstanceId ? ` → ${event.InstanceId}` : ""} input ${event.Input ?? "null"}`;
+    case "TaskCompleted":
+    case "SubOrchestrationInstanceCompleted":
+      return `${origin?.Name ?? ""} #${event.TaskScheduledId} → ${event.Result ?? "null"}`;
+    case "TaskFailed":
+    case "SubOrchestrationInstanceFailed":
+      return `${origin?.Name ?? ""} #${event.TaskScheduledId} ✗ ${event.Reason ?? ""}`;
+    case "TimerCreated":
+      return `#${event.EventId} fires at ${event.FireAt}`;
+    case "TimerFired":
+      return `#${event.TimerId}`;
+    case "EventRaised":
+      return `${event.Name} ${event.Input ?? ""}`;
+    case "ExecutionCompleted":
+      return `${event.Result ?? ""}`;
+    default:
+      return event.Reason ?? "";
+  }
+}
+
+function renderHistoryTable(events: HistoryEvent[]): void {
+  const scheduled = new Map(events.filter((e) => [4, 7, 10].includes(e.EventType)).map((e) => [e.EventId, e]));
+  const rows = events.slice(0, 2000).map((event, index) => {
+    const row = el("tr");
+    row.append(el("td", {}, String(index)), el("td", { class: "mono" }, shortTime(event.Timestamp)), el("td", {}, EVENT_NAMES[event.EventType] ?? String(event.EventType)), el("td", { class: "mono" }, describe(event, scheduled)));
+    return row;
+  });
+  if (events.length > 2000) rows.push(el("tr", {}, `… ${events.length - 2000} more events`));
+  $("#history tbody").replaceChildren(...rows);
+}
+
+// ------------------------------------------------------------------ timeline
+
+interface Span {
+  label: string;
+  kind: "activity" | "timer" | "suborchestration" | "event";
+  start: number;
+  end: number;
+  status: "done" | "failed" | "pending";
+  depth: number;
+  instanceId?: string;
+}
+
+function spansOf(events: HistoryEvent[], now: number, depth: number): Span[] {
+  const spans = new Map<number, Span>();
+  const result: Span[] = [];
+  for (const event of events) {
+    const type = EVENT_NAMES[event.EventType];
+    const at = Date.parse(event.Timestamp);
+    if (type === "TaskScheduled" || type === "SubOrchestrationInstanceCreated" || type === "TimerCreated") {
+      const kind = type === "TaskScheduled" ? "activity" : type === "TimerCreated" ? "timer" : "suborchestration";
+      const label = kind === "timer" ? `timer #${event.EventId}` : `${event.Name} #${event.EventId}`;
+      const span: Span = { label, kind, start: at, end: kind === "timer" && event.FireAt ? Math.min(Date.parse(event.FireAt), now) : now, status: "pending", depth, instanceId: event.InstanceId };
+      spans.set(event.EventId, span);
+      result.push(span);
+    } else if (type === "EventRaised") {
+      result.push({ label: `event ${event.Name}`, kind: "event", start: at, end: at, status: "done", depth });
+    } else {
+      const id = event.TaskScheduledId ?? event.TimerId;
+      const span = id === undefined ? undefined : spans.get(id);
+      if (span) {
+        span.end = at;
+        span.status = type === "TaskFailed" || type === "SubOrchestrationInstanceFailed" ? "failed" : "done";
+      }
+    }
+  }
+  return result;
+}
+
+async function renderTimeline(events: HistoryEvent[], nowIso: string): Promise<void> {
+  const now = Date.parse(nowIso);
+  let spans = spansOf(events, now, 0);
+  // Nest the first sub-orchestrations' own work under them.
+  const children = spans.filter((span) => span.kind === "suborchestration" && span.instanceId).slice(0, 10);
+  for (const child of children) {
+    try {
+      const data = await getJson<{ history: HistoryEvent[]; now: string }>(`/_durable/api/instances/${encodeURIComponent(child.instanceId as string)}/history`);
+      const nested = spansOf(data.history, Date.parse(data.now), 1);
+      spans = [...spans.slice(0, spans.indexOf(child) + 1), ...nested, ...spans.slice(spans.indexOf(child) + 1)];
+    } catch {
+      // the child was purged: show the parent's bar alone
+    }
+  }
+  const container = $("#timeline");
+  if (!spans.length) {
+    container.replaceChildren(el("p", { class: "muted" }, "Nothing scheduled yet."));
+    return;
+  }
+  const shown = spans.slice(0, 300);
+  const start = Math.min(...events.map((e) => Date.parse(e.Timestamp)), ...shown.map((s) => s.start));
+  const end = Math.max(start + 1, ...shown.map((s) => s.end));
+  const labelWidth = 190;
+  const width = 760;
+  const rowHeight = 18;
+  const height = shown.length * rowHeight + 30;
+  const x = (t: number) => labelWidth + ((t - start) / (end - start)) * (width - labelWidth - 10);
+  const svgNs = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(svgNs, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "Timeline of the instance's activities, timers, events and sub-orchestrations");
+  const add = (tag: string, attributes: Record<string, string | number>, text?: string) => {
+    const node = document.createElementNS(svgNs, tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+    if (text !== undefined) node.textContent = text;
+    svg.append(node);
+    return node;
+  };
+  add("line", { x1: labelWidth, y1: height - 20, x2: width - 10, y2: height - 20, class: "axis" });
+  add("text", { x: labelWidth, y: height - 6, class: "axis-label" }, "0");
+  add("text", { x: width - 10, y: height - 6, class: "axis-label", "text-anchor": "end" }, formatDuration(end - start));
+  shown.forEach((span, index) => {
+    const y = index * rowHeight + 4;
+    add("text", { x: 4 + span.depth * 12, y: y + 11, class: "row-label" }, `${span.depth ? "↳ " : ""}${span.label}`);
+    if (span.kind === "event") {
+      add("circle", { cx: x(span.start), cy: y + 7, r: 4, class: "mark-event" });
+      return;
+    }
+    const kindClass = span.status === "failed" ? "bar-failed" : span.status === "pending" && span.kind !== "timer" ? "bar-pending" : `bar-${span.kind}`;
+    const bar = add("rect", { x: x(span.start), y, width: Math.max(2, x(span.end) - x(span.start)), height: rowHeight - 6, rx: 2, class: kindClass });
+    const title = document.createElementNS(svgNs, "title");
+    title.textContent = `${span.label}: ${formatDuration(span.end - span.start)}${span.status === "pending" ? " (running)" : span.status === "failed" ? " (failed)" : ""}`;
+    bar.append(title);
+  });
+  const note = spans.length > shown.length ? [el("p", { class: "muted" }, `Showing ${shown.length} of ${spans.length} rows.`)] : [];
+  container.replaceChildren(svg, ...note);
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
+// ------------------------------------------------------------------ actions
+
+async function act(action: string): Promise<void> {
+  const id = state.selected;
+  if (!id) return;
+  const base = `${API}/instances/${encodeURIComponent(id)}`;
+  const message = $("#action-message");
+  if (action === "purge" && !confirm(`Delete instance ${id} and its history?`)) return;
+  const response =
+    action === "purge"
+      ? await fetch(base, { method: "DELETE" })
+      : await fetch(`${base}/${action}?reason=${encodeURIComponent("from the dashboard")}${action === "restart" ? "&restartWithNewInstanceId=true" : ""}`, { method: "POST" });
+  const text = await response.text();
+  message.textContent = response.ok ? `${action}: done (${response.status})` : `${action} failed (${response.status}): ${safeError(text)}`;
+  if (response.ok && action === "restart") await select((JSON.parse(text) as { id: string }).id);
+  await refresh();
+}
+
+function safeError(text: string): string {
+  try {
+    return (JSON.parse(text) as { error?: string }).error ?? text;
+  } catch {
+    return text;
+  }
+}
+
+async function raise(event: Event): Promise<void> {
+  event.preventDefault();
+  const id = state.selected;
+  const name = ($("#event-name") as HTMLInputElement).value.trim();
+  const dataText = ($("#event-data") as HTMLInputElement).value.trim();
+  const message = $("#action-message");
+  if (!id || !name) return;
+  if (dataText) {
+    try {
+      JSON.parse(dataText);
+    } catch (error) {
+      message.textContent = `The event data is not JSON: ${(error as Error).message}. Quote strings: "yes".`;
+      return;
+    }
+  }
+  const response = await fetch(`${API}/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(name)}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: dataText || undefined,
+  });
+  message.textContent = response.ok ? `Raised "${name}" (${response.status}).` : `Raising "${name}" failed (${response.status}): ${safeError(await response.text())}`;
+  await refresh();
+}
+
+// ------------------------------------------------------------------ live updates
+
+let refreshTimer: number | undefined;
+async function refresh(): Promise<void> {
+  await loadList();
+  await loadDetail();
+}
+
+function scheduleRefresh(): void {
+  if (refreshTimer !== undefined) return;
+  refreshTimer = window.setTimeout(() => {
+    refreshTimer = undefined;
+    void refresh();
+  }, 250);
+}
+
+function connectLive(): void {
+  const source = new EventSource("/_durable/api/events");
+  const indicator = $("#live");
+  source.addEventListener("open", () => indicator.classList.remove("off"));
+  source.addEventListener("error", () => indicator.classList.add("off"));
+  source.addEventListener("instance", () => scheduleRefresh());
+}
+
+async function start(): Promise<void> {
+  const info = await getJson<{ appDir: string; store: string; timeSkipping: boolean }>("/_durable/api/info");
+  $("#app-info").textContent = `${info.appDir} · store ${info.store}${info.timeSkipping ? " · time skipping" : ""}`;
+  renderStatusFilters();
+  let searchTimer: number | undefined;
+  $("#search").addEventListener("input", () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(() => {
+      state.search = ($("#search") as HTMLInputElement).value.trim();
+      state.offset = 0;
+      void loadList();
+    }, 200);
+  });
+  $("#prev-page").addEventListener("click", () => {
+    state.offset = Math.max(0, state.offset - PAGE_SIZE);
+    void loadList();
+  });
+  $("#next-page").addEventListener("click", () => {
+    state.offset += PAGE_SIZE;
+    void loadList();
+  });
+  for (const button of document.querySelectorAll<HTMLButtonElement>("#actions button[data-action]")) {
+    button.addEventListener("click", () => void act(button.dataset.action ?? ""));
+  }
+  $("#raise-form").addEventListener("submit", (event) => void raise(event));
+  for (const tab of document.querySelectorAll<HTMLButtonElement>(".tabs button")) {
+    tab.addEventListener("click", () => {
+      state.tab = tab.dataset.tab ?? "timeline";
+      for (const other of document.querySelectorAll<HTMLButtonElement>(".tabs button")) other.setAttribute("aria-selected", String(other === tab));
+      for (const panel of document.querySelectorAll<HTMLElement>(".tab")) panel.hidden = panel.id !== `tab-${state.tab}`;
+    });
+  }
+  await loadList();
+  const fromHash = decodeURIComponent(location.hash.slice(1));
+  if (fromHash) await select(fromHash);
+  connectLive();
+}
+
+void start();

@@ -1,0 +1,127 @@
+/**
+ * The dashboard at /_durable/: its static files (built into dist/emulator/dashboard, no CDN), a few read-only
+ * endpoints the page needs beyond the management API (raw histories, app info), and a server-sent event stream of
+ * instance changes for live updates. Actions go through the management API, same-origin.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Engine } from "../engine/engine";
+import type { RegisteredFunction } from "../app-host/protocol";
+import type { RuntimeStatus } from "../api/types";
+import { HttpError } from "./request-guard";
+import { send } from "./http-host";
+
+export const DASHBOARD_PATH = "/_durable";
+
+const STATIC_FILES: Record<string, string> = {
+  "/": "index.html",
+  "/index.html": "index.html",
+  "/app.js": "app.js",
+  "/app.js.map": "app.js.map",
+  "/styles.css": "styles.css",
+};
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+};
+/** The page may talk to this server only, and may not be framed by another site (its buttons change state). */
+const SECURITY_HEADERS = {
+  "Content-Security-Policy": "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+  "X-Frame-Options": "DENY",
+  "X-Content-Type-Options": "nosniff",
+  "Cache-Control": "no-cache",
+};
+
+export interface DashboardContext {
+  engine: Engine;
+  functions: readonly RegisteredFunction[];
+  appDir: string;
+  store: string;
+  taskHubName: string;
+}
+
+export class DashboardRoutes {
+  private readonly root = path.resolve(__dirname, "..", "dashboard");
+
+  constructor(private readonly context: DashboardContext) {}
+
+  handle(request: IncomingMessage, response: ServerResponse, path_: string): void {
+    const method = (request.method ?? "GET").toUpperCase();
+    if (method !== "GET" && method !== "HEAD") throw new HttpError(405, "The dashboard's own routes are read-only; actions go through the management API.");
+    const rest = path_.slice(DASHBOARD_PATH.length) || "";
+    if (rest === "") {
+      response.writeHead(308, { Location: `${DASHBOARD_PATH}/` });
+      response.end();
+      return;
+    }
+    if (rest.startsWith("/api/")) return this.api(request, response, rest.slice("/api".length) + (request.url?.includes("?") ? request.url.slice(request.url.indexOf("?")) : ""));
+    const file = STATIC_FILES[rest];
+    if (!file) throw new HttpError(404, `The dashboard has no ${rest}.`);
+    const full = path.join(this.root, file);
+    if (!fs.existsSync(full)) throw new HttpError(500, `The dashboard is not built (${full} is missing). Run \`npm run build\`.`);
+    response.writeHead(200, { "Content-Type": CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream", ...SECURITY_HEADERS });
+    response.end(method === "HEAD" ? undefined : fs.readFileSync(full));
+  }
+
+  private api(request: IncomingMessage, response: ServerResponse, route: string): void {
+    const { engine } = this.context;
+    const path_ = route.split("?")[0];
+    if (path_ === "/info") {
+      send(response, 200, SECURITY_HEADERS, {
+        appDir: this.context.appDir,
+        store: this.context.store,
+        taskHubName: this.context.taskHubName,
+        timeSkipping: engine.clock.skipping,
+        now: new Date(engine.clock.now()).toISOString(),
+        functions: this.context.functions.map((fn) => ({ name: fn.name, kind: fn.kind })),
+      });
+      return;
+    }
+    if (route.startsWith("/instances?") || route === "/instances") {
+      const query = new URL(route, "http://dashboard").searchParams;
+      const status = query.get("status");
+      const search = (query.get("search") ?? "").toLowerCase();
+      const offset = Math.max(0, Number(query.get("offset") ?? 0) || 0);
+      const limit = Math.min(200, Math.max(1, Number(query.get("limit") ?? 25) || 25));
+      const all = engine
+        .list({ runtimeStatus: status ? [status as RuntimeStatus] : undefined })
+        .instances.filter((record) => !search || record.instanceId.toLowerCase().startsWith(search) || record.name.toLowerCase().includes(search))
+        .reverse(); // newest first
+      const instances = all.slice(offset, offset + limit).map(({ instanceId, name, runtimeStatus, createdTime, lastUpdatedTime }) => ({ instanceId, name, runtimeStatus, createdTime, lastUpdatedTime }));
+      send(response, 200, SECURITY_HEADERS, { total: all.length, instances });
+      return;
+    }
+    const history = /^\/instances\/([^/?]+)\/history$/.exec(route.split("?")[0]);
+    if (history) {
+      const instanceId = decodeURIComponent(history[1]);
+      const record = engine.getRecord(instanceId);
+      if (!record) throw new HttpError(404, `No instance with ID '${instanceId}' was found.`);
+      send(response, 200, SECURITY_HEADERS, { instance: record, now: new Date(engine.clock.now()).toISOString(), history: engine.getHistory(instanceId) });
+      return;
+    }
+    if (path_ === "/events") {
+      this.stream(request, response);
+      return;
+    }
+    throw new HttpError(404, `The dashboard API has no ${route}.`);
+  }
+
+  /** Server-sent events: one `instance` event per instance change, and a comment every 15 s to keep proxies open. */
+  private stream(request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive", ...SECURITY_HEADERS });
+    response.write(": connected\n\n");
+    const off = this.context.engine.on((event) => {
+      if (event.kind !== "instanceUpdated") return;
+      const { instanceId, name, runtimeStatus, lastUpdatedTime } = event.instance;
+      response.write(`event: instance\ndata: ${JSON.stringify({ instanceId, name, runtimeStatus, lastUpdatedTime })}\n\n`);
+    });
+    const keepAlive = setInterval(() => response.write(": keep-alive\n\n"), 15_000);
+    request.on("close", () => {
+      off();
+      clearInterval(keepAlive);
+    });
+  }
+}
