@@ -254,9 +254,12 @@ interface Span {
   instanceId?: string;
 }
 
-function spansOf(events: HistoryEvent[], now: number, depth: number): Span[] {
+function spansOf(events: HistoryEvent[], nowInput: number, depth: number): Span[] {
   const spans = new Map<number, Span>();
   const result: Span[] = [];
+  // Work still open when the execution ended (a cancelled timer, a race's loser) stops where the instance did.
+  const ended = events.find((e) => EVENT_NAMES[e.EventType] === "ExecutionCompleted");
+  const now = ended ? Date.parse(ended.Timestamp) : nowInput;
   for (const event of events) {
     const type = EVENT_NAMES[event.EventType];
     const at = Date.parse(event.Timestamp);
@@ -332,7 +335,7 @@ async function renderTimeline(events: HistoryEvent[], nowIso: string): Promise<v
     const kindClass = span.status === "failed" ? "bar-failed" : span.status === "pending" && span.kind !== "timer" ? "bar-pending" : `bar-${span.kind}`;
     const bar = add("rect", { x: x(span.start), y, width: Math.max(2, x(span.end) - x(span.start)), height: rowHeight - 6, rx: 2, class: kindClass });
     const title = document.createElementNS(svgNs, "title");
-    title.textContent = `${span.label}: ${formatDuration(span.end - span.start)}${span.status === "pending" ? " (running)" : span.status === "failed" ? " (failed)" : ""}`;
+    title.textContent = `${span.label}: ${formatDuration(span.end - span.start)}${span.status === "pending" ? " (not completed)" : span.status === "failed" ? " (failed)" : ""}`;
     bar.append(title);
   });
   const note = spans.length > shown.length ? [el("p", { class: "muted" }, `Showing ${shown.length} of ${spans.length} rows.`)] : [];
