@@ -4,10 +4,13 @@
  */
 import { HttpHost } from "./http/http-host";
 import * as fs from "node:fs";
-import { readAppSettings } from "./app/app-loader";
+import { loadApp, readAppSettings } from "./app/app-loader";
+import { watchApp } from "./app/app-watcher";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
 
 export interface ServerOptions extends EmulatorOptions {
+  /** Reload the app when its sources change, keeping every instance. */
+  watch?: boolean;
   /** Default: local.settings.json Host.LocalHttpPort, else 7071, as `func start`. 0 picks a free port. */
   port?: number;
   onLog?: (line: string) => void;
@@ -45,12 +48,38 @@ export async function startServer(options: ServerOptions): Promise<EmulatorServe
     throw error;
   }
   http.attach(emulator);
+  const watcher = options.watch ? watchApp(emulator.app.appDir, (files) => void reload(emulator, http, files, options.onLog), { outDir: emulator.app.outDir }) : undefined;
   return {
     emulator,
     http,
     async close() {
+      watcher?.close();
       await http.close();
       await emulator.close();
     },
   };
+}
+
+/**
+ * Rebuilds the app and restarts its host on the new code; in-flight work runs again there, and every idle instance
+ * is replayed against the new code, failing the ones whose history it no longer matches.
+ */
+async function reload(emulator: Emulator, http: HttpHost, files: string[], log: ((line: string) => void) | undefined): Promise<void> {
+  const say = log ?? (() => undefined);
+  say(`Change detected (${files.slice(0, 3).join(", ")}${files.length > 3 ? ", …" : ""}): reloading the app.`);
+  try {
+    const app = await loadApp(emulator.app.appDir);
+    emulator.app.entryFiles = app.entryFiles;
+    const functions = await emulator.host.reload(app.entryFiles);
+    http.attach(emulator);
+    const { replayed, failed } = await emulator.engine.revalidate();
+    say(
+      `Reloaded: ${functions.length} functions${app.built ? ` (TypeScript built in ${app.built.durationMs} ms)` : ""}; ` +
+        `${replayed} unfinished instance${replayed === 1 ? "" : "s"} replayed with the new code` +
+        (failed.length ? `, ${failed.length} no longer match${failed.length === 1 ? "es" : ""} ${failed.length === 1 ? "its" : "their"} history:` : "."),
+    );
+    for (const failure of failed) say(`  ${failure.instanceId}: ${failure.message}`);
+  } catch (error) {
+    say(`Reload failed; the previous code keeps running. ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

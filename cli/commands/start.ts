@@ -5,7 +5,7 @@ import { EXIT, UsageError } from "../cli-error";
 
 export const startCommand: Command = {
   name: "start",
-  summary: "serve the app's HTTP functions and the Durable HTTP API, like `func start`",
+  summary: "serve the app's HTTP functions, the Durable HTTP API and a dashboard, like `func start`",
   help: `Usage: durable-devkit start [--port 7071] [options]
 
 Starts the emulator as a local Functions host for durable apps: the app's HTTP-triggered functions at
@@ -15,9 +15,11 @@ http://127.0.0.1:PORT/runtime/webhooks/durabletask/. Unfinished instances in the
 
 Options:
   --port, -p PORT      the port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free one)
+  --watch, -w          reload the app when its sources change: instances carry on with the new code, and any
+                       whose history the new code no longer matches fails with a nondeterminism report
 ${APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--json")).join("\n")}`,
   async run(args, io) {
-    const { values, help } = parse("start", args, { ...APP_OPTIONS, port: { type: "string", short: "p" } }, { min: 0, max: 0 });
+    const { values, help } = parse("start", args, { ...APP_OPTIONS, port: { type: "string", short: "p" }, watch: { type: "boolean", short: "w" } }, { min: 0, max: 0 });
     if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a port number (0-65535), not "${values.port}".`);
@@ -26,6 +28,7 @@ ${APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--json")).join("
       store: values.store,
       timeSkipping: values["time-skip"] === true,
       port,
+      watch: values.watch === true,
       appOutput: io.stdout,
       onLog: (line) => io.stdout.write(`${line}\n`),
       onEvent: (event) => {
@@ -37,7 +40,7 @@ ${APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--json")).join("
     const urls = server.http.functionUrls();
     writeLines(io.stdout, [
       `Durable Devkit emulator for ${server.emulator.app.appDir}`,
-      `  store: ${server.emulator.store.description}${values["time-skip"] ? " · time skipping on" : ""}`,
+      `  store: ${server.emulator.store.description}${values["time-skip"] ? " · time skipping on" : ""}${values.watch ? " · watching for changes" : ""}`,
       "",
       "Functions:",
       "",
@@ -46,6 +49,7 @@ ${APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--json")).join("
       ...functions.filter((fn) => fn.kind !== "http").map((fn) => `        ${fn.name}: ${fn.triggerType}`),
       "",
       `Durable HTTP API: ${server.http.origin}/runtime/webhooks/durabletask/instances`,
+      `Dashboard:        ${server.http.origin}/_durable/`,
       "Press Ctrl+C to stop.",
     ]);
     await new Promise<void>((resolve) => {

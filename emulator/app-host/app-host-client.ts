@@ -23,6 +23,14 @@ export class AppHostExitedError extends Error {
   }
 }
 
+/** The app host was restarted on purpose (the app's code changed): the work it was doing runs again. */
+export class AppHostReloadedError extends AppHostExitedError {
+  constructor() {
+    super("the app was reloaded");
+    this.name = "AppHostReloadedError";
+  }
+}
+
 export class AppLoadFailedError extends Error {
   constructor(message: string) {
     super(message);
@@ -51,6 +59,7 @@ export interface OrchestrateRequest {
 
 export interface AppHostOptions {
   appDir: string;
+  /** The files that register the app's functions; replaced by `reload`. */
   entryFiles: string[];
   onLog?: (entry: { level: string; functionName?: string; message: string }) => void;
   /** Where the app's own console output goes (default: this process's stderr). */
@@ -93,15 +102,52 @@ export class AppHostClient {
   functions: RegisteredFunction[] = [];
   durableFunctionsVersion = "";
 
+  private reloading = false;
+
   constructor(private readonly options: AppHostOptions) {}
 
-  /** Starts the child (if needed) and returns the app's registered functions. */
-  start(): Promise<RegisteredFunction[]> {
-    if (this.child && !this.starting) return Promise.resolve(this.functions);
+  /** While the app's new code cannot load, requests wait here for a reload that works. */
+  private paused: { promise: Promise<void>; resume: () => void } | undefined;
+
+  /**
+   * Restarts the app host on new entry files (after a rebuild); work in flight is failed with AppHostReloadedError
+   * and runs again. If the new code does not load, requests wait until a later reload succeeds.
+   */
+  async reload(entryFiles: string[]): Promise<RegisteredFunction[]> {
+    this.options.entryFiles = entryFiles;
+    this.reloading = true;
+    try {
+      await this.stop();
+    } finally {
+      this.reloading = false;
+    }
+    try {
+      const functions = await this.spawnNow();
+      const paused = this.paused;
+      this.paused = undefined;
+      paused?.resume();
+      return functions;
+    } catch (error) {
+      if (!this.paused) {
+        let resume = () => undefined as void;
+        const promise = new Promise<void>((resolve) => (resume = resolve));
+        this.paused = { promise, resume };
+      }
+      throw error;
+    }
+  }
+
+  private spawnNow(): Promise<RegisteredFunction[]> {
     this.starting ??= this.spawn().finally(() => {
       this.starting = undefined;
     });
     return this.starting;
+  }
+
+  /** Starts the child (if needed) and returns the app's registered functions. */
+  start(): Promise<RegisteredFunction[]> {
+    if (this.child && !this.starting) return Promise.resolve(this.functions);
+    return this.spawnNow();
   }
 
   private spawn(): Promise<RegisteredFunction[]> {
@@ -141,7 +187,7 @@ export class AppHostClient {
         const inFlight = [...this.pending.values(), ...this.eagerActivities.values()];
         this.pending.clear();
         this.eagerActivities.clear();
-        for (const entry of inFlight) entry.reject(new AppHostExitedError(detail));
+        for (const entry of inFlight) entry.reject(this.reloading ? new AppHostReloadedError() : new AppHostExitedError(detail));
       });
       child.send({ type: "start", options: { appDir: this.options.appDir, entryFiles: this.options.entryFiles } });
     });
@@ -199,6 +245,7 @@ export class AppHostClient {
   }
 
   private async request(build: (requestId: number) => ParentToChild, onNeedHistory?: (requestId: number) => ParentToChild): Promise<ChildToParent> {
+    while (this.paused) await this.paused.promise;
     await this.start();
     const requestId = this.nextRequestId++;
     return new Promise<ChildToParent>((resolve, reject) => {

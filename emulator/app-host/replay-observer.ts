@@ -59,6 +59,8 @@ const enum ActionType {
 const TASK_RUNNING = 0;
 
 interface Recording {
+  /** Record where in the app each durable call was made (costly: only for diagnostic replays). */
+  captureCallSites: boolean;
   /** Index of the history event the replay is processing. */
   eventIndex: number;
   /** Index of the history event during which the orchestrator called continueAsNew. */
@@ -87,6 +89,7 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
     if (current) current.executor = this as unknown as Recording["executor"];
     return originalExecute.apply(this, args);
   };
+  patchCallSites(durableFunctionsRoot);
   const originalProcessEvent = proto.processEvent;
   proto.processEvent = function (this: ExecutorInternals, event: unknown) {
     if (current) current.eventIndex++;
@@ -114,6 +117,57 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
   };
 }
 
+const CALL_SITE = Symbol("durable-devkit call site");
+const DURABLE_CALLS = [
+  "callActivity",
+  "callActivityWithRetry",
+  "callSubOrchestrator",
+  "callSubOrchestratorWithRetry",
+  "callHttp",
+  "createTimer",
+  "callEntity",
+  "waitForExternalEvent",
+];
+let appRoot = "";
+
+/** Remembers, on each task the app creates, the app's source line that created it (when a recording asks). */
+function patchCallSites(durableFunctionsRoot: string): void {
+  const contextPath = path.join(durableFunctionsRoot, "lib", "src", "orchestrations", "DurableOrchestrationContext.js");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const contextModule = require(contextPath) as { DurableOrchestrationContext?: { prototype: Record<string, unknown> } };
+  const proto = contextModule.DurableOrchestrationContext?.prototype;
+  if (!proto) return;
+  const packageDir = `${path.sep}durable-functions${path.sep}`;
+  for (const name of DURABLE_CALLS) {
+    const original = proto[name];
+    if (typeof original !== "function") continue;
+    proto[name] = function (this: unknown, ...args: unknown[]) {
+      const task = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (current?.captureCallSites && task && typeof task === "object") {
+        const frames = (new Error().stack ?? "").split("\n").slice(2);
+        const frame = frames.find((line) => !line.includes(packageDir) && !line.includes("node:internal") && !line.includes("replay-observer"));
+        const location = frame ? /\(?([^()\s]+:\d+:\d+)\)?$/.exec(frame.trim())?.[1] : undefined;
+        if (location) (task as Record<symbol, string>)[CALL_SITE] = appRoot && location.startsWith(appRoot) ? path.relative(appRoot, location) : location;
+      }
+      return task;
+    };
+  }
+}
+
+/** Where the app created the task (retry attempts, timers of long timers and HTTP polls count as their parent's call). */
+function callSiteOf(task: PackageTask | undefined): string | undefined {
+  for (let node: PackageTask | undefined = task; node; node = node.parent) {
+    const site = (node as unknown as Record<symbol, string | undefined>)[CALL_SITE];
+    if (site) return site;
+  }
+  return undefined;
+}
+
+/** Lets call sites be shown relative to the app folder. */
+export function setAppRoot(root: string): void {
+  appRoot = root;
+}
+
 /** Runs `replay` (which must run the orchestrator synchronously, as the package does) and returns its task ids. */
 export interface ReplayRecording<T> {
   value: T;
@@ -135,8 +189,8 @@ export interface ReplayRecording<T> {
   waitingForAll: () => number[] | undefined;
 }
 
-export function recordReplay<T>(replay: () => T): ReplayRecording<T> {
-  const recording: Recording = { eventIndex: -1, tasks: [], fireAndForget: [] };
+export function recordReplay<T>(replay: () => T, options: { captureCallSites?: boolean } = {}): ReplayRecording<T> {
+  const recording: Recording = { captureCallSites: options.captureCallSites === true, eventIndex: -1, tasks: [], fireAndForget: [] };
   current = recording;
   try {
     const value = replay();
@@ -173,7 +227,7 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
     const event = scheduled.get(id);
     if (event) {
       matched++;
-      if (!nondeterminism && !recordedBy(task, event)) nondeterminism = mismatch(id, event, roleOf(task));
+      if (!nondeterminism && !recordedBy(task, event)) nondeterminism = mismatch(id, event, roleOf(task), callSiteOf(task));
     } else {
       newTasks.push({ id, open, task: roleOf(task) });
     }

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { format } from "node:util";
 import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations, type FunctionHandler } from "./functions-core";
-import { installReplayObserver, recordReplay } from "./replay-observer";
+import { installReplayObserver, recordReplay, setAppRoot } from "./replay-observer";
 import type { ChildToParent, ErrorDto, ParentToChild, AppHostStartOptions } from "./protocol";
 import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-event";
 
@@ -156,7 +156,13 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   }
   const flatActions = flattenActions(state.actions);
   const continueAction = flatActions.find((action) => action.actionType === 4);
-  const match = analyze(scheduled, failure !== undefined);
+  let match = analyze(scheduled, failure !== undefined);
+  if (match.nondeterminism && !match.nondeterminism.sourceLine) {
+    // Replay once more, noting where the app makes each call, to point at the line that diverged.
+    const diagnostic = recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true });
+    await Promise.resolve(diagnostic.value).catch(() => undefined);
+    match = diagnostic.analyze(scheduled, failure !== undefined);
+  }
   const eager =
     failure || match.nondeterminism
       ? []
@@ -340,6 +346,7 @@ function start(options: AppHostStartOptions): void {
   const functionsRoot = resolveFromApp(options.appDir, "@azure/functions");
   const durableRoot = resolveFromApp(options.appDir, "durable-functions");
   installReplayObserver(durableRoot);
+  setAppRoot(options.appDir);
   InvocationContext = (require(functionsRoot) as { InvocationContext: InvocationContextClass }).InvocationContext;
   for (const file of options.entryFiles) {
     try {

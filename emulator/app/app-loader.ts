@@ -19,6 +19,8 @@ export interface LoadedApp {
   entryFiles: string[];
   /** Set when this load compiled TypeScript. */
   built?: { files: number; outDir: string; durationMs: number };
+  /** The TypeScript output folder, relative to the app (for TypeScript apps). */
+  outDir?: string;
   hostJson: HostJson;
   localSettings: LocalSettings;
 }
@@ -165,5 +167,5 @@ export async function loadApp(appDirInput: string, options: { build?: boolean } 
         ' Point "main" at the files that register your functions, e.g. "dist/src/functions/*.js" or "src/functions/*.js".',
     );
   }
-  return { appDir, entryFiles, built, hostJson, localSettings };
+  return { appDir, entryFiles, built, hostJson, localSettings, outDir: tsconfig ? path.relative(appDir, tsconfig.outDir) : undefined };
 }

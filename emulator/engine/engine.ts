@@ -30,7 +30,7 @@ import {
 import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from "../api/errors";
 import type { FunctionRuntime } from "./runtime";
 import type { TrackedTask } from "../app-host/protocol";
-import { AppHostExitedError, type ActivityOutcome, type EpisodeOutcome } from "../app-host/app-host-client";
+import { AppHostExitedError, AppHostReloadedError, type ActivityOutcome, type EpisodeOutcome } from "../app-host/app-host-client";
 import { Clock } from "./clock";
 import { TimerQueue } from "./timer-queue";
 import { nextRetry } from "./retry-policy";
@@ -483,6 +483,49 @@ export class Engine {
     return ids.length;
   }
 
+  /**
+   * Replays every unfinished instance that is not busy against the app's current code (after a reload) and fails
+   * those whose history the code no longer matches, with the nondeterminism report. Returns what it found.
+   */
+  async revalidate(): Promise<{ replayed: number; failed: { instanceId: string; message: string }[] }> {
+    const failed: { instanceId: string; message: string }[] = [];
+    let replayed = 0;
+    for (const instance of [...this.active.values()]) {
+      const record = instance.record;
+      if (instance.running || this.closed || !instance.history.some((e) => e.EventType === HistoryEventType.OrchestratorStarted)) continue;
+      instance.running = true;
+      this.runningEpisodes++;
+      try {
+        const result = await this.runtime.orchestrate({
+          functionName: record.name,
+          instanceId: record.instanceId,
+          executionId: record.executionId,
+          history: instance.history,
+          input: parseJson(record.input),
+          parentInstanceId: record.parent?.instanceId,
+          eagerActivitySlots: 0,
+        });
+        replayed++;
+        if (result.nondeterminism && !this.closed) {
+          const batch: StoreBatch = {};
+          const updated = { ...record };
+          const historyBefore = instance.history.length;
+          this.fail(batch, instance, updated, { message: result.nondeterminism.message, errorType: "NonDeterministicOrchestrationException" }, new Date(this.clock.now()).toISOString());
+          this.commitEpisode(batch, instance, updated, historyBefore);
+          failed.push({ instanceId: record.instanceId, message: result.nondeterminism.message });
+        }
+      } catch {
+        // The app could not replay it now; its next episode will tell.
+      } finally {
+        instance.running = false;
+        this.runningEpisodes--;
+        if (this.active.get(record.instanceId) === instance && this.hasRunnableMessages(instance)) this.ready.add(record.instanceId);
+        this.schedulePump();
+      }
+    }
+    return { replayed, failed };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -642,11 +685,14 @@ export class Engine {
     } catch (error) {
       if (error instanceof AppHostExitedError && !this.closed) {
         // As in Azure, work lost with a crashed worker runs again; after a few crashes it is treated as poison.
-        const crashes = (this.hostCrashes.get(item.id) ?? 0) + 1;
+        // A deliberate reload (the app's code changed) does not count as a crash.
+        const crashes = (this.hostCrashes.get(item.id) ?? 0) + (error instanceof AppHostReloadedError ? 0 : 1);
         this.hostCrashes.set(item.id, crashes);
         if (crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
           this.activityQueue.push(item);
-          this.emit({ kind: "warning", instanceId: item.instanceId, message: `${error.message} Running activity '${item.name}' again (attempt ${crashes + 1}).` });
+          if (!(error instanceof AppHostReloadedError)) {
+            this.emit({ kind: "warning", instanceId: item.instanceId, message: `${error.message} Running activity '${item.name}' again (attempt ${crashes + 1}).` });
+          }
           this.schedulePump();
           return; // the finally block below frees its slot
         }
@@ -817,11 +863,13 @@ export class Engine {
       if (error instanceof AppHostExitedError) {
         // The app process died under this episode (maybe because of another instance's activity): run it again,
         // unless the orchestrator itself keeps taking the process down.
-        const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + 1;
+        const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + (error instanceof AppHostReloadedError ? 0 : 1);
         this.episodeCrashes.set(record.instanceId, crashes);
         if (crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
           this.undoEpisode(instance, messages, historyBefore);
-          this.emit({ kind: "warning", instanceId: record.instanceId, message: `${error.message} Running the episode of ${record.name} again.` });
+          if (!(error instanceof AppHostReloadedError)) {
+            this.emit({ kind: "warning", instanceId: record.instanceId, message: `${error.message} Running the episode of ${record.name} again.` });
+          }
           return;
         }
       }

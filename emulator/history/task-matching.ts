@@ -15,6 +15,8 @@ export interface NondeterminismReport {
   expected: string;
   /** What the current code did at this id. */
   actual: string;
+  /** The app's source line that made the call which no longer matches, when it could be found. */
+  sourceLine?: string;
   message: string;
 }
 
@@ -75,16 +77,17 @@ export function describeScheduledEvent(event: HistoryEvent): string {
   }
 }
 
-export function mismatch(eventId: number, event: HistoryEvent, now: TrackedTaskRole): NondeterminismReport {
+export function mismatch(eventId: number, event: HistoryEvent, now: TrackedTaskRole, sourceLine?: string): NondeterminismReport {
   const was = describeScheduledEvent(event);
   const actual = describeTask(now);
   return {
     eventId,
     expected: was,
     actual,
+    sourceLine,
     message:
       `Non-deterministic workflow detected: a previous execution of this orchestration made a ${was} as task ${eventId}, ` +
-      `but the current code makes a ${actual} there. Was the orchestrator code changed after this instance started?`,
+      `but the current code makes a ${actual} there${sourceLine ? ` (at ${sourceLine})` : ""}. Was the orchestrator code changed after this instance started?`,
   };
 }
 

@@ -4,7 +4,8 @@ import * as http from "node:http";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { HistoryEventType as T, type EngineEvent } from "../../emulator";
-import { countByType, emulatorFor, runToEnd, tempDir, waitFor } from "./harness";
+import * as fs from "node:fs";
+import { KITCHEN_SINK, countByType, emulatorFor, runToEnd, tempDir, waitFor } from "./harness";
 
 describe("host behaviours", function () {
   it("keeps an orchestration Running while a timer that lost the race is still open, as Azure does", async () => {
@@ -60,7 +61,10 @@ describe("host behaviours", function () {
         assert.equal(status.runtimeStatus, "Failed");
         assert.match(status.failure?.message ?? "", /^Non-deterministic workflow detected/);
         assert.match(status.failure?.message ?? "", /call of activity 'sayHello' as task 0/);
-        assert.match(status.failure?.message ?? "", /call of activity 'double' there/);
+        assert.match(status.failure?.message ?? "", /call of activity 'double' there \(at src\/functions\/orchestrations\.js:\d+:\d+\)/);
+        const line = Number(/orchestrations\.js:(\d+)/.exec(status.failure?.message ?? "")?.[1]);
+        const source = fs.readFileSync(path.join(KITCHEN_SINK, "src", "functions", "orchestrations.js"), "utf8").split("\n");
+        assert.match(source[line - 1], /DD_FIXTURE_FIRST_STEP/, "the line that makes the diverging call");
       } finally {
         await after.close();
       }
