@@ -199,8 +199,9 @@ function errorAnswer(error: unknown): ApiAnswer {
   if (error instanceof InstanceNotFoundError) return { status: 404, body: { error: `No instance with ID '${error.instanceId}' was found.` } };
   if (error instanceof UnknownFunctionError) return { status: 400, body: { error: error.message } };
   if (error instanceof InstanceStateError) {
-    // 410 Gone for an instance that already finished; 412 for a rewind of one that did not fail; 409 otherwise.
-    const status = isTerminal(error.runtimeStatus as RuntimeStatus) && !/rewind|purge/.test(error.message) ? 410 : /rewind/.test(error.message) ? 412 : 409;
+    // As the extension: a start over an unfinished instance is a conflict (409), a rewind of one that did not fail
+    // is refused (412), and any other operation the instance's state does not allow is Gone (410).
+    const status = /already exists/.test(error.message) ? 409 : /rewind/.test(error.message) ? 412 : /purge/.test(error.message) ? 409 : 410;
     return { status, body: { error: error.message } };
   }
   return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
