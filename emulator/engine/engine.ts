@@ -28,6 +28,7 @@ import {
   type StartOptions,
 } from "../api/types";
 import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from "../api/errors";
+import { parseJsonText as parseJson } from "../api/json-text";
 import type { FunctionRuntime } from "./runtime";
 import type { TrackedTask } from "../app-host/protocol";
 import { AppHostExitedError, AppHostReloadedError, type ActivityOutcome, type EpisodeOutcome } from "../app-host/app-host-client";
@@ -72,14 +73,6 @@ interface ActiveInstance {
 const MAX_HOST_CRASHES_PER_ACTIVITY = 3;
 
 const json = (value: unknown): string | undefined => (value === undefined ? undefined : JSON.stringify(value));
-const parseJson = (text: string | undefined): unknown => {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-};
 
 /** The event that starts an execution of the instance the record describes. */
 function executionStarted(record: InstanceRecord, timestamp: string): HistoryEvent {
@@ -496,15 +489,7 @@ export class Engine {
       instance.running = true;
       this.runningEpisodes++;
       try {
-        const result = await this.runtime.orchestrate({
-          functionName: record.name,
-          instanceId: record.instanceId,
-          executionId: record.executionId,
-          history: instance.history,
-          input: parseJson(record.input),
-          parentInstanceId: record.parent?.instanceId,
-          eagerActivitySlots: 0,
-        });
+        const result = await this.replay(instance, 0);
         replayed++;
         if (result.nondeterminism && !this.closed) {
           const batch: StoreBatch = {};
@@ -848,15 +833,7 @@ export class Engine {
     const eagerActivitySlots = Math.max(0, this.maxActivities - this.runningActivities - this.reservedActivitySlots - (this.activityQueue.length - this.activityQueueHead));
     this.reservedActivitySlots += eagerActivitySlots;
     try {
-      result = await this.runtime.orchestrate({
-        eagerActivitySlots,
-        functionName: record.name,
-        instanceId: record.instanceId,
-        executionId: record.executionId,
-        history: instance.history,
-        input: parseJson(record.input),
-        parentInstanceId: record.parent?.instanceId,
-      });
+      result = await this.replay(instance, eagerActivitySlots);
     } catch (error) {
       this.reservedActivitySlots -= eagerActivitySlots;
       if (this.closed) return;
@@ -884,6 +861,20 @@ export class Engine {
     if (this.closed) return;
     this.applyResult(batch, instance, record, result, now);
     this.commitEpisode(batch, instance, record, historyBefore);
+  }
+
+  /** Has the app replay the instance's current history (the orchestrator function runs in the app host). */
+  private replay(instance: ActiveInstance, eagerActivitySlots: number): Promise<EpisodeOutcome> {
+    const record = instance.record;
+    return this.runtime.orchestrate({
+      functionName: record.name,
+      instanceId: record.instanceId,
+      executionId: record.executionId,
+      history: instance.history,
+      input: parseJson(record.input),
+      parentInstanceId: record.parent?.instanceId,
+      eagerActivitySlots,
+    });
   }
 
   /** Forgets an episode that could not run: its events leave the history and its messages go back to the inbox. */

@@ -4,17 +4,10 @@
  * events left out, results only with showHistoryOutput.
  */
 import { HistoryEventType, eventTypeName, SCHEDULING_EVENT_TYPES, completedTaskId, type HistoryEvent } from "../history/history-event";
+import { parseJsonText as parse } from "../api/json-text";
 
 const HIDDEN = new Set([HistoryEventType.OrchestratorStarted, HistoryEventType.OrchestratorCompleted, HistoryEventType.TaskScheduled, HistoryEventType.SubOrchestrationInstanceCreated]);
 
-function parse(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 export function renderHistory(history: HistoryEvent[], showOutput: boolean): Record<string, unknown>[] {
   const scheduled = new Map<number, HistoryEvent>();

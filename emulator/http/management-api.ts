@@ -10,6 +10,10 @@ import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from 
 import { managementUrls } from "./client-binding";
 import { HttpError, parseJsonBody } from "./request-guard";
 import { renderHistory } from "./history-json";
+import { parseJsonText } from "../api/json-text";
+
+/** Stored JSON text as a value; absent is null in the API. */
+const parse = (text: string | undefined): unknown => parseJsonText(text) ?? null;
 
 export interface ApiAnswer {
   status: number;
@@ -215,14 +219,6 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function parse(text: string | undefined): unknown {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /** The extension writes times without fractions of a second: 2026-11-24T10:00:00Z. */
 function formatTime(iso: string): string {

@@ -1,0 +1,9 @@
+/** Inputs, outputs and custom status are stored as JSON text; this reads them back (text that is not JSON stays text). */
+export function parseJsonText(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
