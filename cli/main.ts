@@ -6,6 +6,7 @@ import { statusCommand, listCommand, historyCommand, exportCommand } from "./com
 import { raiseCommand, terminateCommand, suspendCommand, resumeCommand, rewindCommand, restartCommand, purgeCommand, waitCommand } from "./commands/control-commands";
 import { demoCommand } from "./commands/demo";
 import { startCommand } from "./commands/start";
+import { entityCommand } from "./commands/entity";
 import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
 
 export const COMMANDS: Command[] = [
@@ -22,6 +23,7 @@ export const COMMANDS: Command[] = [
   restartCommand,
   purgeCommand,
   waitCommand,
+  entityCommand,
   exportCommand,
   demoCommand,
 ];

@@ -72,7 +72,11 @@ export async function driveToRest(engine: Engine, instanceId: string): Promise<I
   const completion = engine.waitForCompletion(instanceId);
   for (;;) {
     const finished = await Promise.race([completion, engine.whenIdle().then(() => undefined)]);
-    if (finished) return finished;
+    if (finished) {
+      // What it set off (entity signals, say) runs before the process exits.
+      await engine.whenIdle();
+      return engine.getStatus(instanceId) as InstanceStatus;
+    }
     const status = engine.getStatus(instanceId) as InstanceStatus;
     if (isTerminal(status.runtimeStatus)) return status;
     if (engine.clock.skipping || engine.pendingTimerCount() === 0) return status;

@@ -69,6 +69,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     timeSkipping: options.timeSkipping,
     maxConcurrentActivityFunctions: durableTask.maxConcurrentActivityFunctions,
     maxConcurrentOrchestratorFunctions: durableTask.maxConcurrentOrchestratorFunctions,
+    maxEntityOperationBatchSize: durableTask.maxEntityOperationBatchSize,
   });
   if (options.onEvent) engine.on(options.onEvent);
   try {

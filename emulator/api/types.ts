@@ -39,6 +39,8 @@ export interface InstanceRecord {
   version?: string;
   /** External events the orchestrator was waiting for after its last episode. */
   waitingForEvents?: string[];
+  /** Set for durable entities (instance ids `@name@key`): whether the entity exists, and its state as JSON text. */
+  entity?: { exists: boolean; state?: string };
 }
 
 export interface InstanceQuery {
@@ -51,6 +53,8 @@ export interface InstanceQuery {
   top?: number;
   /** Opaque token from the previous page. */
   continuationToken?: string;
+  /** true: only durable entities; otherwise only orchestration instances. */
+  entities?: boolean;
 }
 
 export interface InstancePage {

@@ -10,6 +10,8 @@ import type {
   ErrorDto,
   HttpRequestDto,
   HttpResponseDto,
+  EntityBatchResultDto,
+  EntityOperationDto,
   OrchestrationEpisodeResult,
   ParentToChild,
   RegisteredFunction,
@@ -288,6 +290,13 @@ export class AppHostClient {
     const key = `${instanceId}|${executionId}`;
     if (!this.childKnownEvents.delete(key) || !this.child) return;
     this.post({ type: "forget", instanceId, executionId });
+  }
+
+  /** Runs a batch of operations on one entity; the state is JSON text (undefined when the entity does not exist). */
+  async runEntityBatch(functionName: string, entity: { name: string; key: string }, exists: boolean, state: string | undefined, batch: EntityOperationDto[]): Promise<EntityBatchResultDto> {
+    const answer = await this.request((requestId) => ({ type: "entity", requestId, functionName, entity, exists, state, batch }));
+    if (answer.type !== "entityResult") throw new Error(`Unexpected answer ${answer.type} to an entity request.`);
+    return answer.result;
   }
 
   /** Runs an httpTrigger function; the durableClient value is what its durableClient input binding receives. */

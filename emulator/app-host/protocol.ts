@@ -27,7 +27,8 @@ export type TrackedTaskRole =
   | { role: "timer"; fireAt: string; canceled: boolean }
   | { role: "retryTimer"; firstAttemptId: number; failures: number; retryOptions: RetryOptionsDto }
   | { role: "http"; request: DurableHttpRequestDto; pollLocation?: string }
-  | { role: "entity"; operation: "call" | "signal" | "lock" | "release" }
+  | { role: "entity"; operation: "call" | "signal"; entityInstanceId: string; operationName: string; input: unknown }
+  | { role: "entityLock"; operation: "lock" | "release" }
   | { role: "unknown"; description: string };
 
 export interface TrackedTask {
@@ -121,6 +122,23 @@ export interface HttpResponseDto {
   bodyBase64: string;
 }
 
+/** One entity operation, as the entity's batch request carries it. */
+export interface EntityOperationDto {
+  name: string;
+  /** JSON text of the input, or undefined. */
+  input?: string;
+  id: string;
+  isSignal: boolean;
+}
+
+/** What the package's entity function returns for a batch. */
+export interface EntityBatchResultDto {
+  entityExists: boolean;
+  entityState?: string;
+  results: { isError: boolean; duration: number; startTime: number; result?: string }[];
+  signals: { target: { name: string; key: string }; name: string; input: string; requestId: string; requestTime: number }[];
+}
+
 export type ParentToChild =
   | {
       type: "orchestrate";
@@ -144,6 +162,15 @@ export type ParentToChild =
   | { type: "activity"; requestId: number; functionName: string; instanceId: string; taskId: number; input: unknown }
   | { type: "forget"; instanceId: string; executionId: string }
   | {
+      type: "entity";
+      requestId: number;
+      functionName: string;
+      entity: { name: string; key: string };
+      exists: boolean;
+      state?: string;
+      batch: EntityOperationDto[];
+    }
+  | {
       type: "http";
       requestId: number;
       functionName: string;
@@ -161,6 +188,7 @@ export type ChildToParent =
   | { type: "activityResult"; requestId: number; ok: false; error: ErrorDto }
   | ({ type: "eagerActivityResult"; instanceId: string; executionId: string; taskId: number } & ({ ok: true; result: unknown } | { ok: false; error: ErrorDto }))
   | { type: "invocationError"; requestId: number; message: string }
+  | { type: "entityResult"; requestId: number; result: EntityBatchResultDto }
   | { type: "httpResult"; requestId: number; ok: true; response: HttpResponseDto }
   | { type: "httpResult"; requestId: number; ok: false; error: ErrorDto }
   | { type: "log"; level: string; functionName?: string; message: string };

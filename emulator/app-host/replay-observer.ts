@@ -28,6 +28,7 @@ interface PackageAction {
   fireAt?: Date;
   isCanceled?: boolean;
   retryOptions?: RetryOptionsDto;
+  operation?: string;
   httpRequest?: DurableHttpRequestDto;
   compoundActions?: PackageAction[];
 }
@@ -234,14 +235,17 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
     if (open && !(isTimer(task) && isCanceledTimer(task))) openTaskIds.push(id);
   }
   for (const entry of recording.fireAndForget) {
-    const operation = entry.action.actionType === ActionType.ReleaseEntities ? "release" : "signal";
+    const role: TrackedTaskRole =
+      entry.action.actionType === ActionType.ReleaseEntities
+        ? { role: "entityLock", operation: "release" }
+        : { role: "entity", operation: "signal", entityInstanceId: entry.action.instanceId ?? "", operationName: entry.action.operation ?? "", input: entry.action.input };
     for (let id = entry.firstId; id < entry.firstId + entry.count; id++) {
       const event = scheduled.get(id);
       if (event) {
         matched++;
-        if (!nondeterminism && event.EventType !== HistoryEventType.EventSent) nondeterminism = mismatch(id, event, { role: "entity", operation });
+        if (!nondeterminism && event.EventType !== HistoryEventType.EventSent) nondeterminism = mismatch(id, event, role);
       } else {
-        newTasks.push({ id, open: false, task: { role: "entity", operation } });
+        newTasks.push({ id, open: false, task: role });
       }
     }
   }
@@ -330,9 +334,9 @@ function describeCall(action: PackageAction): TrackedTaskRole {
     case ActionType.CallHttp:
       return { role: "http", request: action.httpRequest as DurableHttpRequestDto };
     case ActionType.CallEntity:
-      return { role: "entity", operation: "call" };
+      return { role: "entity", operation: "call", entityInstanceId: action.instanceId ?? "", operationName: action.operation ?? "", input: action.input };
     case ActionType.LockEntities:
-      return { role: "entity", operation: "lock" };
+      return { role: "entityLock", operation: "lock" };
     default:
       return { role: "unknown", description: `action type ${action.actionType}` };
   }

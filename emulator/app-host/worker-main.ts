@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { format } from "node:util";
 import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations, type FunctionHandler } from "./functions-core";
 import { installReplayObserver, recordReplay, setAppRoot } from "./replay-observer";
-import type { ChildToParent, ErrorDto, ParentToChild, AppHostStartOptions } from "./protocol";
+import type { ChildToParent, EntityBatchResultDto, ErrorDto, ParentToChild, AppHostStartOptions } from "./protocol";
 import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-event";
 
 const outbox: ChildToParent[] = [];
@@ -301,6 +301,29 @@ async function runHttp(message: Extract<ParentToChild, { type: "http" }>): Promi
   }
 }
 
+/**
+ * Runs one batch of entity operations through the package's entity function. The package records a failed
+ * operation as JSON.stringify(error), which is "{}" for an Error; while the batch runs, errors serialize with their
+ * name and message so the caller learns what went wrong.
+ */
+async function runEntityBatch(message: Extract<ParentToChild, { type: "entity" }>): Promise<void> {
+  const fn = lookup(message.functionName, "entity");
+  const trigger = { self: message.entity, exists: message.exists, state: message.state, batch: message.batch };
+  const errorPrototype = Error.prototype as Error & { toJSON?: () => unknown };
+  const hadToJson = Object.prototype.hasOwnProperty.call(errorPrototype, "toJSON");
+  const previous = errorPrototype.toJSON;
+  errorPrototype.toJSON = function (this: Error) {
+    return { name: this.name, message: this.message };
+  };
+  try {
+    const result = (await fn.handler(trigger, newContext(fn))) as EntityBatchResultDto;
+    send({ type: "entityResult", requestId: message.requestId, result: JSON.parse(JSON.stringify(result)) as EntityBatchResultDto });
+  } finally {
+    if (hadToJson) errorPrototype.toJSON = previous;
+    else delete errorPrototype.toJSON;
+  }
+}
+
 async function runActivity(message: Extract<ParentToChild, { type: "activity" }>): Promise<void> {
   send({ type: "activityResult", requestId: message.requestId, ...(await invokeActivity(message.functionName, message.input)) });
 }
@@ -314,6 +337,8 @@ function handle(message: ParentToChild): void {
         return runActivity(message);
       case "http":
         return runHttp(message);
+      case "entity":
+        return runEntityBatch(message);
       case "forget":
         executions.delete(`${message.instanceId}|${message.executionId}`);
         return;

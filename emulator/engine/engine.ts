@@ -36,6 +36,16 @@ import { Clock } from "./clock";
 import { TimerQueue } from "./timer-queue";
 import { nextRetry } from "./retry-policy";
 import { runHttpActivity, type HttpActivityInput } from "./http-activity";
+import {
+  ENTITY_OPERATION_EVENT,
+  entityInstanceId as entityInstanceId_,
+  isEntityInstanceId,
+  parseEntityInstanceId,
+  responseMessage,
+  runWithRollback,
+  type EntityBatchOutcome,
+  type EntityRequest,
+} from "./entity-batch";
 
 export interface EngineOptions {
   store: Store;
@@ -46,6 +56,8 @@ export interface EngineOptions {
   maxConcurrentActivityFunctions?: number;
   /** host.json extensions.durableTask.maxConcurrentOrchestratorFunctions (default: 10 per processor). */
   maxConcurrentOrchestratorFunctions?: number;
+  /** host.json extensions.durableTask.maxEntityOperationBatchSize: operations one entity runs per batch (default 5000). */
+  maxEntityOperationBatchSize?: number;
   /** Test hook: the wall clock. */
   now?: () => number;
 }
@@ -136,6 +148,7 @@ export class Engine {
   private closed = false;
   private readonly maxActivities: number;
   private readonly maxEpisodes: number;
+  private readonly maxEntityBatch: number;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(options: EngineOptions) {
@@ -145,6 +158,7 @@ export class Engine {
     this.clock = new Clock(options.timeSkipping === true, options.now);
     this.maxActivities = options.maxConcurrentActivityFunctions ?? 10 * processors;
     this.maxEpisodes = options.maxConcurrentOrchestratorFunctions ?? 10 * processors;
+    this.maxEntityBatch = Math.max(1, options.maxEntityOperationBatchSize ?? 5000);
     this.events.setMaxListeners(0);
   }
 
@@ -737,7 +751,8 @@ export class Engine {
     instance.running = true;
     this.runningEpisodes++;
     try {
-      await this.executeEpisode(instance);
+      if (instance.record.entity) await this.runEntity(instance);
+      else await this.executeEpisode(instance);
     } catch (error) {
       this.emit({ kind: "warning", instanceId: instance.record.instanceId, message: `Episode failed unexpectedly: ${error instanceof Error ? error.stack : String(error)}` });
     } finally {
@@ -1076,16 +1091,161 @@ export class Engine {
         });
         return undefined;
       }
-      case "entity":
+      case "entity": {
+        const entityFunction = this.entityFunctionFor(task.entityInstanceId);
+        if (!entityFunction) {
+          const known = this.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => `'${fn.name}'`);
+          return {
+            message: `Orchestrator function '${record.name}' failed: there is no entity function for ${task.entityInstanceId}. Known entity functions: ${known.join(", ") || "(none)"}.`,
+            errorType: "ArgumentException",
+          };
+        }
+        const request: EntityRequest = {
+          id: randomUUID(),
+          op: task.operationName,
+          signal: task.operation === "signal",
+          input: json(task.input),
+          parent: task.operation === "call" ? record.instanceId : undefined,
+          parentExecution: task.operation === "call" ? record.executionId : undefined,
+        };
+        produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) });
+        this.sendToEntity(batch, task.entityInstanceId, entityFunction, request);
+        return undefined;
+      }
+      case "entityLock":
         return {
-          message:
-            `Orchestrator function '${record.name}' failed: it used a durable entity (${task.operation}), and entities are not supported by the Durable Devkit emulator yet. ` +
-            "Support is planned; until then, run entity code against Azure or the Functions host.",
+          message: `Orchestrator function '${record.name}' failed: critical sections (context.df.lock) are not supported by the Durable Devkit emulator yet; call and signal entities directly instead.`,
           errorType: "NotSupportedException",
         };
       default:
         return { message: `Orchestrator function '${record.name}' failed: the emulator does not know how to run ${task.description}.`, errorType: "NotSupportedException" };
     }
+  }
+
+  // ---------------------------------------------------------------- entities
+
+  /** The registered entity function an entity instance id (`@name@key`) names; names match case-insensitively. */
+  private entityFunctionFor(entityInstanceId: string): string | undefined {
+    if (!isEntityInstanceId(entityInstanceId)) return undefined;
+    const { name } = parseEntityInstanceId(entityInstanceId);
+    return this.runtime.functions.find((fn) => fn.kind === "entity" && fn.name.toLowerCase() === name.toLowerCase())?.name;
+  }
+
+  /** Queues an operation for an entity, creating the entity's record on its first operation. */
+  private sendToEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string, request: EntityRequest): void {
+    if (!this.active.has(entityInstanceId)) {
+      const existing = this.store.getInstance(entityInstanceId);
+      const now = new Date(this.clock.now()).toISOString();
+      const record: InstanceRecord = existing ?? {
+        instanceId: entityInstanceId,
+        name: entityFunction,
+        executionId: "",
+        runtimeStatus: "Running",
+        createdTime: now,
+        lastUpdatedTime: now,
+        entity: { exists: false },
+      };
+      if (!existing) this.upsert(batch, record);
+      this.active.set(entityInstanceId, this.activeFrom(record, []));
+    }
+    this.enqueue(batch, {
+      id: ++this.lastId,
+      instanceId: entityInstanceId,
+      event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: new Date(this.clock.now()).toISOString(), IsPlayed: false, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) },
+    });
+  }
+
+  /** Signals an entity from outside an orchestration (the CLI, the durable client, the management API). */
+  async signalEntity(name: string, key: string, operation: string, input?: unknown): Promise<void> {
+    if (!name || !key || !operation) throw new Error("An entity name, key and operation are all required.");
+    const entityInstanceId = entityInstanceId_(name, key);
+    const entityFunction = this.entityFunctionFor(entityInstanceId);
+    if (!entityFunction) throw new UnknownFunctionError("entity", name, this.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => fn.name));
+    const batch: StoreBatch = {};
+    this.sendToEntity(batch, entityInstanceId, entityFunction, { id: randomUUID(), op: operation, signal: true, input: json(input) });
+    this.commit(batch);
+    await this.store.flush();
+  }
+
+  /** An entity's state (JSON text parsed), or undefined when it does not exist. */
+  readEntity(name: string, key: string): { exists: boolean; state: unknown; lastUpdatedTime: string } | undefined {
+    const record = this.store.getInstance(entityInstanceId_(name, key));
+    if (!record?.entity?.exists) return undefined;
+    return { exists: true, state: parseJson(record.entity.state), lastUpdatedTime: record.lastUpdatedTime };
+  }
+
+  /** Every durable entity's record (existing or emptied). */
+  listEntities(): InstanceRecord[] {
+    return this.store.listInstances({ entities: true }).instances;
+  }
+
+  /** Removes the records of entities that no longer exist and have nothing queued, as Azure's clean entity storage. */
+  async cleanEntityStorage(): Promise<number> {
+    const empty = this.listEntities()
+      .filter((record) => !record.entity?.exists)
+      .filter((record) => {
+        const instance = this.active.get(record.instanceId);
+        return !instance || (!instance.running && instance.inbox.length === 0);
+      })
+      .map((record) => record.instanceId);
+    if (!empty.length) return 0;
+    for (const id of empty) this.active.delete(id);
+    this.commit({ purgeInstances: empty });
+    await this.store.flush();
+    return empty.length;
+  }
+
+  private async runEntity(instance: ActiveInstance): Promise<void> {
+    const record = { ...instance.record };
+    const entity = record.entity ?? { exists: false };
+    const messages = instance.inbox.splice(0, this.maxEntityBatch);
+    instance.wakingMessages = instance.inbox.length;
+    const requests = messages.map((message) => JSON.parse(message.event.Input ?? "{}") as EntityRequest);
+    const self = parseEntityInstanceId(record.instanceId);
+    let outcome: EntityBatchOutcome;
+    try {
+      outcome = await runWithRollback((operations, exists, state) => this.runtime.runEntityBatch(record.name, self, exists, state, operations), requests, entity.exists, entity.state);
+    } catch (error) {
+      if (this.closed) return;
+      const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + (error instanceof AppHostReloadedError ? 0 : 1);
+      this.episodeCrashes.set(record.instanceId, crashes);
+      if (error instanceof AppHostExitedError && crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
+        instance.inbox.unshift(...messages);
+        instance.wakingMessages = instance.inbox.length;
+        return;
+      }
+      // The batch cannot run: every caller gets the error, and the operations are dropped.
+      const reason = error instanceof Error ? error.message : String(error);
+      outcome = { outcomes: requests.map((request) => ({ request, error: `Error: ${reason}`, errorType: "Error" })), signals: [], exists: entity.exists, state: entity.state };
+    }
+    this.episodeCrashes.delete(record.instanceId);
+    if (this.closed) return;
+    const now = new Date(this.clock.now()).toISOString();
+    const batch: StoreBatch = { deleteMessages: messages.map((m) => m.id) };
+    for (const result of outcome.outcomes) {
+      const request = result.request;
+      if (request.signal || !request.parent) continue;
+      this.enqueue(batch, {
+        id: ++this.lastId,
+        instanceId: request.parent,
+        executionId: request.parentExecution,
+        event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: now, IsPlayed: false, Name: request.id, Input: responseMessage(result) },
+      });
+    }
+    for (const signal of outcome.signals) {
+      const target = entityInstanceId_(signal.target.name, signal.target.key);
+      const targetFunction = this.entityFunctionFor(target);
+      if (!targetFunction) {
+        this.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} signalled ${target}, but no entity function has that name; the signal is dropped.` });
+        continue;
+      }
+      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined });
+    }
+    record.entity = { exists: outcome.exists, state: outcome.exists ? outcome.state : undefined };
+    record.lastUpdatedTime = now;
+    instance.record = record;
+    this.upsert(batch, record);
+    this.commit(batch);
   }
 
   private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[]): void {

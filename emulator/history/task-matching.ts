@@ -37,6 +37,7 @@ export function expectedEventFor(role: TrackedTaskRole): { type: HistoryEventTyp
     case "retryTimer":
       return { type: HistoryEventType.TimerCreated };
     case "entity":
+    case "entityLock":
       return { type: HistoryEventType.EventSent };
     default:
       return undefined;
@@ -56,6 +57,8 @@ export function describeTask(role: TrackedTaskRole): string {
     case "retryTimer":
       return "retry timer";
     case "entity":
+      return `entity ${role.operation} of '${role.operationName}' on ${role.entityInstanceId}`;
+    case "entityLock":
       return `entity ${role.operation}`;
     default:
       return role.description;

@@ -10,6 +10,7 @@ import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from 
 import { managementUrls } from "./client-binding";
 import { HttpError, parseJsonBody } from "./request-guard";
 import { renderHistory } from "./history-json";
+import { parseEntityInstanceId } from "../engine/entity-batch";
 import { parseJsonText } from "../api/json-text";
 
 /** Stored JSON text as a value; absent is null in the API. */
@@ -60,13 +61,38 @@ export class ManagementApi {
         allow(verb, ["POST"]);
         return await this.control(id, action, query);
       }
-      if (collection === "entities") {
-        return { status: 404, body: { error: "Durable entities are not supported by the Durable Devkit emulator yet, so there are no entity routes." } };
-      }
+      if (collection === "entities") return await this.entities(verb, segments.slice(1), query, body);
       throw new HttpError(404, `No Durable HTTP API route matches ${verb} ${path || "/"}.`);
     } catch (error) {
       return errorAnswer(error);
     }
+  }
+
+  /** GET entities[/{name}] lists, GET entities/{name}/{key} reads the state, POST entities/{name}/{key}?op= signals. */
+  private async entities(verb: string, path: string[], query: URLSearchParams, body: Buffer): Promise<ApiAnswer> {
+    const [name, key] = path;
+    if (path.length <= 1) {
+      allow(verb, ["GET"]);
+      const fetchState = query.get("fetchState") === "true";
+      const all = this.engine.listEntities().filter((record) => !name || record.name.toLowerCase() === name.toLowerCase());
+      return {
+        status: 200,
+        body: all.map((record) => {
+          const id = parseEntityInstanceId(record.instanceId);
+          return { entityId: { name: id.name, key: id.key }, lastOperationTime: formatTime(record.lastUpdatedTime), ...(fetchState ? { state: parse(record.entity?.state) } : {}) };
+        }),
+      };
+    }
+    if (path.length !== 2) throw new HttpError(404, "Entity routes are entities, entities/{name} and entities/{name}/{key}.");
+    if (verb === "POST") {
+      const operation = query.get("op");
+      if (!operation) throw new HttpError(400, "Signalling an entity needs the operation name as ?op=.");
+      await this.engine.signalEntity(name, key, operation, parseJsonBody(body));
+      return { status: 202 };
+    }
+    allow(verb, ["GET", "POST"]);
+    const entity = this.engine.readEntity(name, key);
+    return entity ? { status: 200, body: entity.state ?? null } : { status: 404, body: { error: `The entity @${name}@${key} does not exist.` } };
   }
 
   private checkStatus(instanceId: string, status: number): ApiAnswer {

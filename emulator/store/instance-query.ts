@@ -27,6 +27,7 @@ export function compareForListing(a: InstanceRecord, b: InstanceRecord): number 
 }
 
 export function matchesQuery(record: InstanceRecord, query: InstanceQuery): boolean {
+  if ((record.entity !== undefined) !== (query.entities === true)) return false;
   if (query.runtimeStatus?.length && !query.runtimeStatus.includes(record.runtimeStatus)) return false;
   if (query.createdTimeFrom && record.createdTime < query.createdTimeFrom) return false;
   if (query.createdTimeTo && record.createdTime > query.createdTimeTo) return false;

@@ -382,7 +382,8 @@ export class SqlJsStore implements Store {
   }
 
   listInstances(query: InstanceQuery): InstancePage {
-    const where: string[] = [];
+    // Entity instance ids start with "@" (DurableTask's @name@key).
+    const where: string[] = [query.entities ? "substr(instance_id, 1, 1) = '@'" : "substr(instance_id, 1, 1) <> '@'"];
     const params: SqlValue[] = [];
     if (query.runtimeStatus?.length) {
       where.push(`runtime_status IN (${query.runtimeStatus.map(() => "?").join(", ")})`);
@@ -403,7 +404,7 @@ export class SqlJsStore implements Store {
     const top = query.top && query.top > 0 ? query.top : undefined;
     const sql =
       "SELECT record FROM instances" +
-      (where.length ? ` WHERE ${where.join(" AND ")}` : "") +
+      ` WHERE ${where.join(" AND ")}` +
       " ORDER BY created_time, instance_id" +
       (top ? ` LIMIT ${top + 1}` : "");
     const records = this.rows(sql, params).map(([record]) => JSON.parse(record as string) as InstanceRecord);

@@ -203,10 +203,10 @@ for (const store of STORES) {
       assert.match(result.failure?.message ?? "", /'sayHello'/);
     });
 
-    it("answers entity use with a clear not-supported failure", async () => {
-      const result = await runToEnd(emulator, "usesEntity");
+    it("answers a critical section (context.df.lock) with a clear not-supported failure", async () => {
+      const result = await runToEnd(emulator, "usesLock");
       assert.equal(result.runtimeStatus, "Failed");
-      assert.match(result.failure?.message ?? "", /entities are not supported by the Durable Devkit emulator yet/);
+      assert.match(result.failure?.message ?? "", /critical sections \(context\.df\.lock\) are not supported/);
     });
 
     it("terminates a waiting instance with a reason", async () => {

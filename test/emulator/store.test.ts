@@ -6,7 +6,7 @@ import * as path from "node:path";
 import initSqlJs = require("sql.js");
 import { HistoryEventType as T, type HistoryEvent } from "../../emulator";
 import { SqlJsStore } from "../../emulator/store/sqljs-store";
-import { BIN, cli } from "./cli.test";
+import { BIN, cli } from "./cli-runner";
 import { KITCHEN_SINK, tempDir } from "./harness";
 
 const app = ["--app", KITCHEN_SINK];

@@ -1,0 +1,125 @@
+/** Durable entities: signals and calls from orchestrations, clients, the CLI and HTTP, on both stores. */
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { startServer, type Emulator } from "../../emulator";
+import { STORES, KITCHEN_SINK, devNull, emulatorFor, runToEnd, tempDir } from "./harness";
+import { BIN, cli } from "./cli-runner";
+import { request } from "../http/http-client";
+
+for (const store of STORES) {
+  describe(`durable entities on the ${store} store`, function () {
+    let emulator: Emulator;
+    before(async () => {
+      emulator = await emulatorFor(store);
+    });
+    after(async () => {
+      await emulator.close();
+    });
+
+    it("counts exactly 10,000 signals sent by 100 concurrent orchestrations", async () => {
+      const key = `ten-thousand-${store}`;
+      const ids = await Promise.all(Array.from({ length: 100 }, () => emulator.engine.startNew("signalCounter", { input: { key, times: 100 } })));
+      for (const id of ids) assert.equal((await emulator.engine.waitForCompletion(id, 60_000)).runtimeStatus, "Completed");
+      await emulator.engine.whenIdle();
+      assert.deepEqual(emulator.engine.readEntity("counter", key)?.state, 10_000);
+      const history = emulator.engine.getHistory(ids[0]);
+      assert.equal(history.filter((e) => e.EventType === 14 /* EventSent */).length, 100);
+    });
+
+    it("answers calls, and keeps the state when an operation throws", async () => {
+      const key = `calls-${store}`;
+      assert.equal((await runToEnd(emulator, "callCounter", { key, amount: 4 })).output, 4);
+      assert.equal((await runToEnd(emulator, "callCounter", { key, amount: 6 })).output, 10);
+      const failure = await runToEnd(emulator, "entityFailure", `failing-${store}`);
+      assert.equal(failure.runtimeStatus, "Completed");
+      assert.deepEqual(failure.output, { message: "Error: refusing to add to 5", value: 5 });
+    });
+
+    it("deletes entities, cleans their storage, and lets entities signal entities", async () => {
+      await emulator.engine.signalEntity("counter", `from-${store}`, "add", 3);
+      await emulator.engine.signalEntity("counter", `from-${store}`, "forward", { to: `to-${store}`, amount: 7 });
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.readEntity("counter", `to-${store}`)?.state, 7);
+      await emulator.engine.signalEntity("counter", `from-${store}`, "delete");
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.readEntity("counter", `from-${store}`), undefined);
+      assert.ok((await emulator.engine.cleanEntityStorage()) >= 1);
+      assert.ok(!emulator.engine.listEntities().some((record) => record.instanceId === `@counter@from-${store}`));
+      assert.ok(emulator.engine.listEntities().some((record) => record.instanceId === `@counter@to-${store}`));
+      assert.ok(!emulator.engine.list().instances.some((record) => record.instanceId.startsWith("@")), "entities are not listed as instances");
+    });
+  });
+}
+
+describe("durable entities over HTTP and the CLI", function () {
+  it("reads and signals entities through the JS durable client and the management API", async () => {
+    const server = await startServer({ appDir: KITCHEN_SINK, store: "memory", port: 0, appOutput: devNull() });
+    try {
+      const client = async (args: object) => {
+        const answer = await request(`${server.http.origin}/api/client/${(args as { op: string }).op}`, { method: "POST", body: JSON.stringify(args) });
+        assert.equal(answer.status, 200, answer.text);
+        return answer.json().result;
+      };
+      await client({ op: "signalEntity", name: "counter", key: "http", operation: "add", input: 41 });
+      await server.emulator.engine.whenIdle();
+      assert.deepEqual(await client({ op: "readEntityState", name: "counter", key: "http" }), { entityExists: true, entityState: 41 });
+      assert.deepEqual(await client({ op: "readEntityState", name: "counter", key: "nobody" }), { entityExists: false });
+
+      const api = `${server.http.origin}/runtime/webhooks/durabletask/entities`;
+      assert.equal((await request(`${api}/counter/http?op=add`, { method: "POST", body: "1" })).status, 202);
+      await server.emulator.engine.whenIdle();
+      const read = await request(`${api}/counter/http`);
+      assert.equal(read.status, 200);
+      assert.equal(read.json(), 42);
+      assert.equal((await request(`${api}/counter/nobody`)).status, 404);
+      assert.equal((await request(`${api}/counter/http`, { method: "POST" })).status, 400, "a signal needs ?op=");
+      const listed = (await request(`${api}/counter?fetchState=true`)).json();
+      assert.deepEqual(listed.find((e: { entityId: { key: string } }) => e.entityId.key === "http")?.state, 42);
+
+      // The aggregator pattern over HTTP: readings in, summary out.
+      for (const value of [3, 9, 6]) assert.equal((await request(`${api}/aggregator/sensor?op=record`, { method: "POST", body: String(value) })).status, 202);
+      await server.emulator.engine.whenIdle();
+      assert.deepEqual((await request(`${api}/aggregator/sensor`)).json(), { count: 3, sum: 18, min: 3, max: 9 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("runs the aggregator pattern through the CLI", () => {
+    const store = path.join(tempDir(), "aggregator.sqlite");
+    const app = ["--app", KITCHEN_SINK, "--store", store];
+    for (const value of [10, 20, 60]) assert.equal(cli(["entity", "signal", "aggregator", "room1", "record", String(value), ...app]).code, 0);
+    const got = cli(["entity", "get", "aggregator", "room1", ...app, "--json"]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.deepEqual(JSON.parse(got.stdout).state, { count: 3, sum: 90, min: 10, max: 60 });
+    const listed = JSON.parse(cli(["entity", "list", ...app, "--json"]).stdout);
+    assert.deepEqual(listed.map((e: { name: string; key: string }) => `${e.name}/${e.key}`), ["aggregator/room1"]);
+    assert.equal(cli(["entity", "get", "aggregator", "nobody", ...app]).code, 1);
+  });
+
+  it("loses no acknowledged signal when the emulator is killed mid-stream", async () => {
+    const store = path.join(tempDir(), "signals.sqlite");
+    const app = ["--app", KITCHEN_SINK, "--store", store];
+    const child = spawn(process.execPath, [BIN, "run", "signalSlowly", ...app, "--id", "stream", "--input", '{"key":"stream","times":150,"ms":5}']);
+    let stderr = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+        if (stderr.includes("Started signalSlowly")) resolve();
+      });
+      child.on("exit", () => reject(new Error(`the run ended early: ${stderr}`)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    assert.equal(child.exitCode, null, "still running when killed");
+    child.kill("SIGKILL");
+    await exited;
+    const midway = JSON.parse(cli(["entity", "get", "counter", "stream", ...app, "--json"]).stdout || '{"state":0}').state as number;
+    assert.ok(midway < 150, `the kill came mid-stream (count ${midway})`);
+    const resumed = cli(["wait", "stream", ...app, "--json"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(JSON.parse(cli(["entity", "get", "counter", "stream", ...app, "--json"]).stdout).state, 150);
+  });
+});
+
