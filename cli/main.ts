@@ -7,9 +7,11 @@ import { raiseCommand, terminateCommand, suspendCommand, resumeCommand, rewindCo
 import { demoCommand } from "./commands/demo";
 import { startCommand } from "./commands/start";
 import { entityCommand } from "./commands/entity";
+import { newCommand } from "./commands/new";
 import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
 
 export const COMMANDS: Command[] = [
+  newCommand,
   runCommand,
   startCommand,
   statusCommand,
