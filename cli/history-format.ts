@@ -30,6 +30,16 @@ function detail(event: HistoryEvent): string {
       return `#${event.TimerId}`;
     case HistoryEventType.EventRaised:
       return `${event.Name} input=${shorten(event.Input ?? "null")}`;
+    case HistoryEventType.EventSent: {
+      const request = (() => {
+        try {
+          return JSON.parse(event.Input ?? "{}") as { op?: string; signal?: boolean; input?: string };
+        } catch {
+          return {};
+        }
+      })();
+      return `#${event.EventId} ${request.signal ? "signal" : "call"} ${event.InstanceId} ${request.op ?? event.Name}(${shorten(request.input ?? "", 40)})`;
+    }
     case HistoryEventType.ExecutionCompleted:
       return `result=${shorten(event.Result, 120)}`;
     case HistoryEventType.ExecutionTerminated:
@@ -59,12 +69,12 @@ export function formatHistory(history: HistoryEvent[], options: { maxRun?: numbe
   for (let i = 0; i < visible.length; ) {
     const event = visible[i];
     let j = i + 1;
-    while (j < visible.length && visible[j].EventType === event.EventType && visible[j].Name === event.Name) j++;
+    while (j < visible.length && visible[j].EventType === event.EventType && visible[j].Name === event.Name && visible[j].InstanceId === event.InstanceId) j++;
     const run = j - i;
     const offset = formatOffset(Date.parse(event.Timestamp) - start).padStart(9);
     const type = eventTypeName(event.EventType).padEnd(34);
     if (run > maxRun) {
-      const name = event.Name ? `${event.Name} ` : "";
+      const name = event.EventType === HistoryEventType.EventSent ? `to ${event.InstanceId} ` : event.Name ? `${event.Name} ` : "";
       lines.push(`${offset}  ${type}${name}×${run}`);
     } else {
       for (let k = i; k < j; k++) {

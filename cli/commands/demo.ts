@@ -1,82 +1,127 @@
 /**
- * `npm run demo`: runs the sample TypeScript app (built on the fly) through the emulator on an SQLite store file,
- * and prints each orchestration's result and history. Nothing but this package is needed.
+ * `npm run demo`, the product's showcase: scaffolds the six orchestration patterns into a fresh TypeScript app,
+ * runs each in the emulator on an SQLite store with time skipping (raising the events a pattern waits for, and
+ * driving the async HTTP API over real HTTP), and prints each result with a short history.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type InstanceStatus } from "../../emulator";
+import * as http from "node:http";
+import { startServer, type InstanceStatus } from "../../emulator";
+import { PATTERNS, scaffold } from "../../templates/scaffold";
 import { writeLines, type Command } from "../command";
 import { EXIT } from "../cli-error";
 import { formatHistory } from "../history-format";
 import { driveToRest } from "../session";
 
-const SAMPLE_APP = path.resolve(__dirname, "..", "..", "..", "examples", "sample-app");
+const PACKAGE_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+function httpJson(url: string, method = "GET", body?: string): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method }, (response) => {
+      let text = "";
+      response.on("data", (chunk) => (text += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }));
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "run the sample app's orchestrations in the emulator and show what happened",
+  summary: "scaffold the six patterns into a new app and run each in the emulator",
   help: `Usage: durable-devkit demo [--keep]
 
-Copies examples/sample-app to a temporary folder, builds it (TypeScript, with esbuild), and runs its orchestrations
-in the emulator on an SQLite store file: a function chain, a fan-out with retries, and a 72-hour approval wait under
-time skipping, first answered by an event and then timed out.
+Scaffolds the six orchestration patterns (${PATTERNS.map((p) => p.id).join(", ")}) into a temporary TypeScript app,
+builds it, and runs each in the emulator on an SQLite store with time skipping: events are raised where a pattern
+waits for them, the async HTTP API is driven over real HTTP, and a 72-hour approval timeout passes in milliseconds.
+Prints each pattern's result and history.
 
 Options:
-  --keep   keep the temporary app and store afterwards (their path is printed)`,
+  --keep   keep the app and its store afterwards (the path is printed)`,
   async run(args, io) {
     if (args.includes("--help") || args.includes("-h")) return io.stdout.write(`${this.help}\n`), EXIT.ok;
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "durable-devkit-demo-"));
-    const appDir = path.join(workDir, "sample-app");
-    fs.cpSync(SAMPLE_APP, appDir, { recursive: true, filter: (source) => !/[\\/](dist|\.durable|node_modules)$/.test(source) });
-    // The copy resolves durable-functions and @azure/functions from this package's own node_modules.
-    fs.symlinkSync(path.resolve(__dirname, "..", "..", "..", "node_modules"), path.join(appDir, "node_modules"), "dir");
+    const appDir = path.join(workDir, "patterns-app");
+    for (const pattern of PATTERNS) scaffold({ pattern: pattern.id, language: "ts", dir: appDir });
+    // The new app resolves durable-functions and @azure/functions from this package's own node_modules.
+    fs.symlinkSync(path.join(PACKAGE_ROOT, "node_modules"), path.join(appDir, "node_modules"), "dir");
     const storeFile = path.join(appDir, ".durable", "emulator.sqlite");
     const started = Date.now();
-    const emulator = await startEmulator({ appDir, store: storeFile, timeSkipping: true, appOutput: io.stdout });
+    const server = await startServer({ appDir, store: storeFile, port: 0, timeSkipping: true, appOutput: devNull() });
+    const { engine } = server.emulator;
     let failures = 0;
-    try {
-      const built = emulator.app.built;
+    const show = (title: string, how: string, status: InstanceStatus, ms: number) => {
+      if (status.runtimeStatus !== "Completed") failures++;
+      const history = engine.getHistory(status.instanceId);
       writeLines(io.stdout, [
-        "Durable Devkit demo",
-        `  app:   ${appDir}${built ? ` (TypeScript built in ${built.durationMs} ms)` : ""}`,
-        `  store: ${storeFile}`,
-        `  functions: ${emulator.host.functions.map((fn) => `${fn.name} (${fn.kind})`).join(", ")}`,
+        `■ ${title} — ${how}`,
+        `  ${status.name} → ${status.runtimeStatus} in ${ms} ms, ${history.length} history events`,
+        `  output: ${JSON.stringify(status.output)}`,
+        ...formatHistory(history).map((line) => `  ${line}`),
         "",
       ]);
-      const show = (title: string, status: InstanceStatus, ms: number) => {
-        if (status.runtimeStatus !== "Completed") failures++;
-        const history = emulator.engine.getHistory(status.instanceId);
-        writeLines(io.stdout, [
-          `■ ${title}`,
-          `  ${status.name} ${status.instanceId} → ${status.runtimeStatus} in ${ms} ms (${history.length} history events)`,
-          `  output: ${JSON.stringify(status.output)}`,
-          ...formatHistory(history).map((line) => `  ${line}`),
-          "",
-        ]);
-      };
-      const runOne = async (title: string, name: string, input?: unknown, during?: (id: string) => Promise<void>) => {
-        const t0 = Date.now();
-        const id = await emulator.engine.startNew(name, { input });
-        if (during) await during(id);
-        show(title, await driveToRest(emulator.engine, id), Date.now() - t0);
-      };
-      await runOne("Function chaining", "greetCities");
-      const orders = Array.from({ length: 12 }, (_, i) => ({ id: `o${i + 1}`, amount: 10 * (i + 1) }));
-      await runOne("Fan-out/fan-in with retries (every third charge fails once)", "processOrders", orders);
-      // Raised before the orchestrator even starts waiting: early events are kept until it asks for them.
-      await runOne("Human interaction, answered", "requestApproval", { hours: 72 }, (id) => emulator.engine.raiseEvent(id, "approval", "Ada"));
-      await runOne("Human interaction, 72 hours without an answer (time skipping)", "requestApproval", { hours: 72 });
+    };
+    const run = async (title: string, how: string, name: string, input?: unknown, afterStart?: (id: string) => Promise<void>) => {
+      const t0 = Date.now();
+      const id = await engine.startNew(name, { input });
+      if (afterStart) await afterStart(id);
+      show(title, how, await driveToRest(engine, id), Date.now() - t0);
+    };
+    try {
+      const built = server.emulator.app.built;
+      writeLines(io.stdout, [
+        "Durable Devkit demo: the six orchestration patterns, scaffolded and run",
+        `  app:   ${appDir} (${PATTERNS.length} patterns${built ? `, TypeScript built in ${built.durationMs} ms` : ""})`,
+        `  store: ${storeFile} · time skipping on · HTTP on ${server.http.origin}`,
+        "",
+      ]);
+      await run("Function chaining", "steps in order", "helloSequence");
+      await run("Fan-out/fan-in", "one activity per item, in parallel", "fanOutFanIn", ["alpha", "beta", "gamma", "delta"]);
+
+      // Async HTTP API, over real HTTP: POST the starter, then poll the status URL it answers with.
+      const t0 = Date.now();
+      const accepted = await httpJson(`${server.http.origin}/api/asyncHttpApi`, "POST", JSON.stringify({ reportName: "sales" }));
+      const links = accepted.json as { id: string; statusQueryGetUri: string };
+      let polls = 0;
+      let poll = await httpJson(links.statusQueryGetUri);
+      while (poll.status === 202) {
+        polls++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        poll = await httpJson(links.statusQueryGetUri);
+      }
+      show("Async HTTP API", `POST /api/asyncHttpApi → ${accepted.status}, then ${polls + 1} polls of statusQueryGetUri → ${poll.status}`, engine.getStatus(links.id) as InstanceStatus, Date.now() - t0);
+
+      await run("Human interaction, approved", "the Approval event arrives before the 72-hour deadline", "approvalWorkflow", { request: "buy a laptop" }, (id) =>
+        engine.raiseEvent(id, "Approval", { approved: true, by: "Ada" }),
+      );
+      await run("Human interaction, timed out", "nobody answers; time skipping passes the 72 hours", "approvalWorkflow", { request: "buy a chair" });
+
+      // Aggregator: concurrent signals over HTTP, then an orchestration that signals more and reads the total.
+      await Promise.all([5, 10, 15, 20].map((value) => httpJson(`${server.http.origin}/api/aggregator/room1`, "POST", String(value))));
+      await run("Aggregator", "4 concurrent HTTP signals, then an orchestration signals 3 more and calls the entity", "aggregator_report", { key: "room1", values: [1, 2, 3] });
+
+      await run("External events", "Shipped and PaymentReceived raised in the opposite order to the code's", "orderEvents", "order-42", async (id) => {
+        await engine.raiseEvent(id, "Shipped", { carrier: "DHL" });
+        await engine.raiseEvent(id, "PaymentReceived", { amount: 30 });
+      });
     } finally {
-      await emulator.close();
+      await server.close();
     }
     writeLines(io.stdout, [
-      `Done in ${Date.now() - started} ms. Everything above is stored in ${storeFile}.`,
+      `Done in ${Date.now() - started} ms; everything above is stored in ${storeFile}.`,
       args.includes("--keep")
-        ? `Look at it again with: durable-devkit list --app ${appDir}`
-        : "Run `npm run demo -- --keep` to keep the app and store and explore them with `durable-devkit list`.",
+        ? `Explore it: durable-devkit list --app ${appDir}   ·   durable-devkit start --app ${appDir} and open /_durable/`
+        : "Run `npm run demo -- --keep` to keep the app, then `durable-devkit start --app <path>` and open /_durable/.",
     ]);
     if (!args.includes("--keep")) fs.rmSync(workDir, { recursive: true, force: true });
     return failures ? EXIT.failed : EXIT.ok;
   },
 };
+
+function devNull(): NodeJS.WritableStream {
+  const { Writable } = require("node:stream") as typeof import("node:stream");
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
+}
+
