@@ -8,6 +8,7 @@ import { demoCommand } from "./commands/demo";
 import { startCommand } from "./commands/start";
 import { entityCommand } from "./commands/entity";
 import { newCommand } from "./commands/new";
+import { lintCommand } from "./commands/lint";
 import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
 
 export const COMMANDS: Command[] = [
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   purgeCommand,
   waitCommand,
   entityCommand,
+  lintCommand,
   exportCommand,
   demoCommand,
 ];

@@ -1,0 +1,35 @@
+import * as path from "node:path";
+import { lintPaths } from "../../language-server/analysis/lint";
+import { parse, type Command } from "../command";
+import { EXIT, UsageError } from "../cli-error";
+
+export const lintCommand: Command = {
+  name: "lint",
+  summary: "find nondeterministic code and durable API misuse in orchestrators",
+  help: `Usage: durable-devkit lint [paths...] [--format text|json]
+
+Analyses the orchestrators in the given files or folders (default: the current folder) and the workspace functions
+they call, with the TypeScript compiler. Exit code 1 when an error-severity problem is found, so CI can gate on it.
+--format json prints [{ file, line, column, endLine, endColumn, code, severity, message }] (1-based positions).
+Silence one finding with a comment on its line or the line above: // durable-devkit-ignore DD001`,
+  async run(args, io) {
+    const { values, positionals, help } = parse("lint", args, { format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } }, { min: 0, max: 1000 });
+    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    const format = values.format ?? "text";
+    if (format !== "text" && format !== "json") throw new UsageError(`--format is text or json, not "${format}".`);
+    let results;
+    try {
+      results = lintPaths(positionals);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+    if (format === "json") {
+      io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    } else {
+      for (const r of results) io.stdout.write(`${path.relative(process.cwd(), r.file)}:${r.line}:${r.column} ${r.severity} ${r.code} ${r.message}\n`);
+      const errors = results.filter((r) => r.severity === "error").length;
+      io.stdout.write(results.length ? `\n${results.length} problem${results.length === 1 ? "" : "s"} (${errors} error${errors === 1 ? "" : "s"}).\n` : "No problems found.\n");
+    }
+    return results.some((r) => r.severity === "error") ? EXIT.failed : EXIT.ok;
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * The TypeScript program the analyzer reads: the workspace's tsconfig.json when it has one (plus its JavaScript
+ * files), otherwise an inferred project of every .ts/.js file outside node_modules and build output.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as ts from "typescript";
+
+const INFERRED_OPTIONS: ts.CompilerOptions = {
+  allowJs: true,
+  checkJs: false,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: ts.ModuleResolutionKind.Node10,
+  esModuleInterop: true,
+  skipLibCheck: true,
+  types: [],
+};
+
+const SKIPPED = new Set(["node_modules", "dist", ".git", ".durable", "out", "coverage"]);
+
+function sourceFiles(root: string): string[] {
+  const files: string[] = [];
+  const visit = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) {
+        if (!SKIPPED.has(entry.name) && !entry.name.startsWith(".")) visit(path.join(dir, entry.name));
+      } else if (/\.(c|m)?(t|j)sx?$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
+        files.push(path.join(dir, entry.name));
+      }
+    }
+  };
+  visit(root);
+  return files;
+}
+
+export interface ProjectOptions {
+  /** Text of open editor documents, by absolute path, that replaces what is on disk. */
+  overrides?: Map<string, string>;
+  /** The previous program, so an edit re-checks only what changed. */
+  oldProgram?: ts.Program;
+}
+
+export function createProgram(root: string, options: ProjectOptions = {}): ts.Program {
+  const rootDir = path.resolve(root);
+  let compilerOptions = INFERRED_OPTIONS;
+  let fileNames = sourceFiles(rootDir);
+  const configPath = path.join(rootDir, "tsconfig.json");
+  if (fs.existsSync(configPath)) {
+    const config = ts.readConfigFile(configPath, ts.sys.readFile);
+    const parsed = ts.parseJsonConfigFileContent(config.config ?? {}, ts.sys, rootDir);
+    compilerOptions = { ...parsed.options, allowJs: true, checkJs: false, noEmit: true, skipLibCheck: true };
+    fileNames = [...new Set([...parsed.fileNames, ...fileNames])];
+  }
+  const host = ts.createCompilerHost(compilerOptions, true);
+  const overrides = options.overrides;
+  if (overrides?.size) {
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+      const text = overrides.get(path.resolve(fileName));
+      return text !== undefined ? ts.createSourceFile(fileName, text, languageVersion, true) : getSourceFile(fileName, languageVersion, onError, shouldCreate);
+    };
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (fileName) => overrides.has(path.resolve(fileName)) || fileExists(fileName);
+    const readFile = host.readFile.bind(host);
+    host.readFile = (fileName) => overrides.get(path.resolve(fileName)) ?? readFile(fileName);
+    for (const file of overrides.keys()) if (file.startsWith(rootDir) && !fileNames.includes(file)) fileNames.push(file);
+  }
+  return ts.createProgram({ rootNames: fileNames, options: compilerOptions, host, oldProgram: options.oldProgram });
+}
+
+/** The folder whose project a file belongs to: the nearest one up with a tsconfig.json or package.json. */
+export function projectRootOf(fileOrDir: string): string {
+  let dir = fs.existsSync(fileOrDir) && fs.statSync(fileOrDir).isDirectory() ? path.resolve(fileOrDir) : path.dirname(path.resolve(fileOrDir));
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (fs.existsSync(path.join(current, "tsconfig.json")) || fs.existsSync(path.join(current, "package.json"))) return current;
+    if (path.dirname(current) === current) return dir;
+  }
+}

@@ -1,0 +1,25 @@
+/** The determinism rules: stable codes, default severities, and what to do instead (docs/rules.md explains each). */
+export type Severity = "error" | "warning" | "information";
+
+export interface Rule {
+  code: string;
+  severity: Severity;
+  title: string;
+}
+
+export const RULES: Record<string, Rule> = {
+  DD001: { code: "DD001", severity: "error", title: "Reads the current time: use context.df.currentUtcDateTime" },
+  DD002: { code: "DD002", severity: "error", title: "Random numbers or new ids: use context.df.newGuid() or an activity" },
+  DD003: { code: "DD003", severity: "error", title: "Real timers and sleeps: use context.df.createTimer" },
+  DD004: { code: "DD004", severity: "error", title: "I/O (files, network, processes, databases): move it into an activity" },
+  DD005: { code: "DD005", severity: "warning", title: "Reads the environment: pass the value in as input" },
+  DD006: { code: "DD006", severity: "error", title: "async/await in an orchestrator: use a generator and yield" },
+  DD007: { code: "DD007", severity: "error", title: "Promise combinators over durable tasks: use context.df.Task.all/any" },
+  DD008: { code: "DD008", severity: "error", title: "A durable task that is never yielded" },
+  DD009: { code: "DD009", severity: "error", title: "Calls a function the app does not register" },
+  DD011: { code: "DD011", severity: "information", title: "Logging repeats on every replay: use context.log or an isReplaying guard" },
+  DD012: { code: "DD012", severity: "warning", title: "Writes module-level state: it does not survive replays or other instances" },
+  DD013: { code: "DD013", severity: "error", title: "Threads, workers or cluster: move the work into activities" },
+};
+
+export const DOCS_URL = "https://github.com/durable-devkit/durable-devkit/blob/main/docs/rules.md";

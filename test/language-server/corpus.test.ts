@@ -1,0 +1,154 @@
+/**
+ * The determinism checker on a corpus of small workspaces: each rule positive and negative, calls followed across
+ * files, aliases, destructuring, renamed imports, JavaScript and TypeScript.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { lintPaths, type LintResult } from "../../language-server/analysis/lint";
+import { tempDir } from "../emulator/harness";
+
+type Files = Record<string, string>;
+
+function workspace(files: Files): string {
+  const dir = tempDir("dd-lint-");
+  fs.writeFileSync(path.join(dir, "package.json"), "{}");
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+function lint(files: Files): LintResult[] {
+  return lintPaths([workspace(files)]);
+}
+
+const ORCH = (body: string, prelude = "") => `const df = require("durable-functions");\n${prelude}\ndf.app.activity("work", { handler: () => 1 });\ndf.app.orchestration("main", function* (context) {\n${body}\n});\n`;
+const TS_ORCH = (body: string, prelude = "") =>
+  `import * as df from "durable-functions";\nimport type { OrchestrationContext, OrchestrationHandler } from "durable-functions";\n${prelude}\ndf.app.activity("work", { handler: () => 1 });\nconst main: OrchestrationHandler = function* (context: OrchestrationContext) {\n${body}\n};\ndf.app.orchestration("main", main);\n`;
+
+interface Case {
+  name: string;
+  files: Files;
+  /** Expected codes, in order of position; [] for none. */
+  codes: string[];
+  check?: (results: LintResult[]) => void;
+}
+
+const CASES: Case[] = [
+  // DD001 time
+  { name: "Date.now() in an orchestrator", files: { "a.js": ORCH("const t = Date.now();") }, codes: ["DD001"] },
+  { name: "new Date() in an orchestrator", files: { "a.js": ORCH("const t = new Date();") }, codes: ["DD001"] },
+  { name: "Date() in an orchestrator", files: { "a.js": ORCH("const t = Date();") }, codes: ["DD001"] },
+  { name: "currentUtcDateTime is fine", files: { "a.js": ORCH("const t = context.df.currentUtcDateTime; const d = new Date(context.df.currentUtcDateTime);") }, codes: [] },
+  { name: "new Date(literal) is fine", files: { "a.js": ORCH('const d = new Date("2026-01-01T00:00:00Z");') }, codes: [] },
+  { name: "Date.now() in an activity is fine", files: { "a.js": 'const df = require("durable-functions");\ndf.app.activity("stamp", { handler: () => Date.now() });\n' }, codes: [] },
+  // DD002 randomness
+  { name: "Math.random()", files: { "a.js": ORCH("const r = Math.random();") }, codes: ["DD002"] },
+  { name: "crypto.randomUUID() global", files: { "a.js": ORCH("const id = crypto.randomUUID();") }, codes: ["DD002"] },
+  { name: "randomUUID imported from node:crypto", files: { "a.ts": TS_ORCH("const id = randomUUID();", 'import { randomUUID } from "node:crypto";') }, codes: ["DD002"] },
+  { name: "uuid v4 renamed import", files: { "a.ts": TS_ORCH("const id = makeId();", 'import { v4 as makeId } from "uuid";') }, codes: ["DD002"] },
+  { name: "context.df.newGuid is fine", files: { "a.js": ORCH("const id = context.df.newGuid(context.df.instanceId);") }, codes: [] },
+  // DD003 timers
+  { name: "setTimeout", files: { "a.js": ORCH("setTimeout(() => undefined, 10);") }, codes: ["DD003"] },
+  { name: "timers/promises setTimeout", files: { "a.js": ORCH("sleep(100);", 'const { setTimeout: sleep } = require("timers/promises");') }, codes: ["DD003"] },
+  { name: "createTimer is fine", files: { "a.js": ORCH("yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 1000));") }, codes: [] },
+  // DD004 I/O
+  { name: "fs.readFileSync", files: { "a.js": ORCH('const text = fs.readFileSync("x");', 'const fs = require("fs");') }, codes: ["DD004"] },
+  { name: "readFile destructured from node:fs/promises", files: { "a.js": ORCH('readFile("x");', 'const { readFile } = require("node:fs/promises");') }, codes: ["DD004"] },
+  { name: "fetch", files: { "a.js": ORCH('fetch("http://example.test");') }, codes: ["DD004"] },
+  { name: "axios default import", files: { "a.ts": TS_ORCH('axios.get("http://x");', 'import axios from "axios";') }, codes: ["DD004"] },
+  { name: "child_process.execSync", files: { "a.js": ORCH('cp.execSync("ls");', 'const cp = require("child_process");') }, codes: ["DD004"] },
+  { name: "fs in an activity is fine", files: { "a.js": 'const df = require("durable-functions");\nconst fs = require("fs");\ndf.app.activity("read", { handler: () => fs.readFileSync("x", "utf8") });\n' }, codes: [] },
+  // DD005 environment
+  { name: "process.env", files: { "a.js": ORCH("const url = process.env.API_URL;") }, codes: ["DD005"] },
+  { name: "os.hostname()", files: { "a.js": ORCH("const h = os.hostname();", 'const os = require("os");') }, codes: ["DD005"] },
+  // DD006 async
+  { name: "async orchestrator", files: { "a.js": 'const df = require("durable-functions");\ndf.app.orchestration("main", async function (context) {\n  return 1;\n});\n' }, codes: ["DD006"] },
+  { name: "await inside an orchestrator", files: { "a.js": 'const df = require("durable-functions");\ndf.app.orchestration("main", async function (context) {\n  await Promise.resolve(1);\n});\n' }, codes: ["DD006", "DD006"] },
+  // DD007 Promise combinators
+  { name: "Promise.all over tasks", files: { "a.js": ORCH('const r = yield Promise.all([context.df.callActivity("work")]);') }, codes: ["DD007"] },
+  { name: "Promise.race", files: { "a.js": ORCH('yield Promise.race([context.df.callActivity("work")]);') }, codes: ["DD007"] },
+  { name: "Task.all is fine", files: { "a.js": ORCH('const r = yield context.df.Task.all([context.df.callActivity("work")]);') }, codes: [] },
+  // DD008 missing yield
+  { name: "callActivity without yield", files: { "a.js": ORCH('context.df.callActivity("work");') }, codes: ["DD008"] },
+  { name: "destructured df, createTimer without yield", files: { "a.js": ORCH("const { df } = context;\ndf.createTimer(new Date(df.currentUtcDateTime.getTime() + 5));") }, codes: ["DD008"] },
+  { name: "tasks kept for Task.all are fine", files: { "a.js": ORCH('const t = context.df.callActivity("work");\nyield context.df.Task.all([t]);') }, codes: [] },
+  // DD009 unknown names
+  { name: "misspelled activity with a suggestion", files: { "a.js": ORCH('yield context.df.callActivity("wrok");') }, codes: ["DD009"], check: (r) => assert.match(r[0].message, /did you mean 'work'/) },
+  { name: "unknown sub-orchestration", files: { "a.js": ORCH('yield context.df.callSubOrchestrator("nope");') }, codes: ["DD009"] },
+  { name: "activity registered in another file is known", files: { "a.js": ORCH('yield context.df.callActivity("elsewhere");'), "b.js": 'const df = require("durable-functions");\ndf.app.activity("elsewhere", { handler: () => 2 });\n' }, codes: [] },
+  // DD011 logging
+  { name: "console.log", files: { "a.js": ORCH('console.log("hi");') }, codes: ["DD011"], check: (r) => assert.equal(r[0].severity, "information") },
+  { name: "console.log behind !isReplaying is fine", files: { "a.js": ORCH('if (!context.df.isReplaying) console.log("hi");') }, codes: [] },
+  { name: "context.log is fine", files: { "a.js": ORCH('context.log("hi");') }, codes: [] },
+  // DD012 module state
+  { name: "writes a module-level counter", files: { "a.js": ORCH("calls++;", "let calls = 0;") }, codes: ["DD012"] },
+  { name: "writes a property of a module-level object", files: { "a.js": ORCH("cache.last = 1;", "const cache = {};") }, codes: ["DD012"] },
+  { name: "local state is fine", files: { "a.js": ORCH("let n = 0; n++; const o = {}; o.x = 1;") }, codes: [] },
+  // DD013 threads
+  { name: "new Worker from worker_threads", files: { "a.js": ORCH('new Worker("./w.js");', 'const { Worker } = require("worker_threads");') }, codes: ["DD013"] },
+  { name: "cluster.fork()", files: { "a.js": ORCH("cluster.fork();", 'const cluster = require("cluster");') }, codes: ["DD013"] },
+  // Following calls
+  {
+    name: "a helper in the same file",
+    files: { "a.js": ORCH("const t = now();", "function now() { return Date.now(); }") },
+    codes: ["DD001"],
+    check: (r) => assert.match(r[0].message, /reached from orchestrator 'main' via now\(\)/),
+  },
+  {
+    name: "a helper imported from another file (TS, renamed import)",
+    files: {
+      "src/orch.ts": TS_ORCH("const v = check(1);", 'import { validate as check } from "./helpers";'),
+      "src/helpers.ts": "export function validate(n: number) { return stamp() + n; }\nfunction stamp() { return Date.now(); }\n",
+    },
+    codes: ["DD001"],
+    check: (r) => {
+      assert.match(r[0].file, /helpers\.ts$/);
+      assert.match(r[0].message, /via validate\(\) → stamp\(\)/);
+    },
+  },
+  {
+    name: "a helper required from another JS file, destructured",
+    files: { "orch.js": ORCH("const x = pick([1, 2]);", 'const { pick } = require("./util");'), "util.js": "function pick(list) { return list[Math.floor(Math.random() * list.length)]; }\nmodule.exports = { pick };\n" },
+    codes: ["DD002"],
+  },
+  { name: "an arrow helper assigned to a const", files: { "a.js": ORCH("tick();", "const tick = () => setInterval(() => 0, 5);") }, codes: ["DD003"] },
+  { name: "a deterministic helper is fine", files: { "a.js": ORCH("const s = sum([1, 2]);", "function sum(list) { return list.reduce((a, b) => a + b, 0); }") }, codes: [] },
+  { name: "a helper called twice reports once", files: { "a.js": ORCH("now(); now();", "function now() { return Date.now(); }") }, codes: ["DD001"] },
+  // Finding orchestrators
+  { name: "a handler passed by name", files: { "a.js": 'const df = require("durable-functions");\nfunction* flow(context) { const t = Date.now(); }\ndf.app.orchestration("flow", flow);\n' }, codes: ["DD001"] },
+  { name: "a handler in an options object", files: { "a.js": 'const df = require("durable-functions");\ndf.app.orchestration("flow", { handler: function* (context) { Math.random(); } });\n' }, codes: ["DD002"] },
+  { name: "an OrchestrationHandler-typed function not registered here", files: { "a.ts": 'import type { OrchestrationHandler } from "durable-functions";\nexport const flow: OrchestrationHandler = function* (context) { const t = new Date(); };\n' }, codes: ["DD001"] },
+  { name: "a handler imported from another file", files: { "reg.js": 'const df = require("durable-functions");\nconst { flow } = require("./flow");\ndf.app.orchestration("flow", flow);\n', "flow.js": "exports.flow = function* (context) { Date.now(); };\n" }, codes: ["DD001"] },
+  { name: "df.orchestrator() wrapper", files: { "a.js": 'const df = require("durable-functions");\nmodule.exports = df.orchestrator(function* (context) { Date.now(); });\n' }, codes: ["DD001"] },
+  { name: "HTTP and entity functions are never flagged", files: { "a.js": 'const { app } = require("@azure/functions");\nconst df = require("durable-functions");\napp.http("h", { handler: async () => ({ body: String(Date.now() + Math.random()) }) });\ndf.app.entity("e", (context) => { context.df.setState(Date.now()); });\n' }, codes: [] },
+  // Suppression
+  { name: "suppressed on the line above", files: { "a.js": ORCH("// durable-devkit-ignore DD001\nconst t = Date.now();") }, codes: [] },
+  { name: "suppression of another rule does not hide it", files: { "a.js": ORCH("// durable-devkit-ignore DD002\nconst t = Date.now();") }, codes: ["DD001"] },
+  { name: "suppressed on the same line", files: { "a.js": ORCH("const t = Date.now(); // durable-devkit-ignore DD001") }, codes: [] },
+  // Several findings and positions
+  {
+    name: "positions are 1-based and cover the call",
+    files: { "a.js": ORCH("  const t = Date.now();") },
+    codes: ["DD001"],
+    check: (r) => {
+      assert.equal(r[0].line, 5);
+      assert.equal(r[0].column, 13);
+      assert.equal(r[0].endColumn, 23);
+    },
+  },
+  { name: "several problems in one orchestrator", files: { "a.js": ORCH('const a = Date.now();\nconst b = Math.random();\nconsole.log(a, b);\ncontext.df.callActivity("work");') }, codes: ["DD001", "DD002", "DD011", "DD008"] },
+  { name: "a TypeScript orchestrator with no problems", files: { "a.ts": TS_ORCH('const x: number = yield context.df.callActivity("work", 1);\nreturn x;') }, codes: [] },
+];
+
+describe("the determinism checker (corpus)", function () {
+  for (const testCase of CASES) {
+    it(testCase.name, () => {
+      const results = lint(testCase.files);
+      assert.deepEqual(results.map((r) => r.code), testCase.codes, JSON.stringify(results, null, 2));
+      testCase.check?.(results);
+    });
+  }
+});
