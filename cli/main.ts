@@ -9,6 +9,7 @@ import { startCommand } from "./commands/start";
 import { entityCommand } from "./commands/entity";
 import { newCommand } from "./commands/new";
 import { lintCommand } from "./commands/lint";
+import { lspCommand } from "./commands/lsp";
 import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
 
 export const COMMANDS: Command[] = [
@@ -28,6 +29,7 @@ export const COMMANDS: Command[] = [
   waitCommand,
   entityCommand,
   lintCommand,
+  lspCommand,
   exportCommand,
   demoCommand,
 ];

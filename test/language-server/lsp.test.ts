@@ -1,0 +1,162 @@
+/**
+ * The language server through a real LSP client over stdio (`durable-devkit lsp --stdio` in a child process): the
+ * diagnostics it publishes, their codes, ranges and related information, and quick fixes applied to the text, after
+ * which the diagnostic is gone and the TypeScript still compiles.
+ */
+import { strict as assert } from "node:assert";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type CodeAction,
+  type Diagnostic,
+  type TextEdit,
+} from "vscode-languageserver-protocol/node";
+import { tempDir } from "../emulator/harness";
+import { BIN } from "../emulator/cli-runner";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+
+const ORCHESTRATOR = `import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import { stamp } from "./helpers";
+
+df.app.activity("work", { handler: (n: number) => n + 1 });
+
+const flow: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const started = new Date();
+  const results: number[] = yield Promise.all([context.df.callActivity("work", 1), context.df.callActivity("wrok", 2)]);
+  const when = stamp();
+  return { started: started.toISOString(), results, when };
+};
+df.app.orchestration("flow", flow);
+`;
+const HELPERS = `export function stamp(): number {
+  return Date.now();
+}
+`;
+
+/** Applies LSP text edits (non-overlapping) to a text. */
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split("\n");
+  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((sum, line) => sum + line.length + 1, 0) + p.character;
+  return [...edits]
+    .sort((a, b) => offset(b.range.start) - offset(a.range.start))
+    .reduce((result, edit) => result.slice(0, offset(edit.range.start)) + edit.newText + result.slice(offset(edit.range.end)), text);
+}
+
+describe("the language server over stdio", function () {
+  let child: ChildProcess;
+  let connection: ProtocolConnection;
+  let dir: string;
+  const diagnostics = new Map<string, Diagnostic[]>();
+  let notified: () => void = () => undefined;
+
+  const waitForDiagnostics = (uri: string, predicate: (list: Diagnostic[]) => boolean) =>
+    new Promise<Diagnostic[]>((resolve, reject) => {
+      const timeout = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri}: ${JSON.stringify(diagnostics.get(uri))}`)), 20_000);
+      const check = () => {
+        const list = diagnostics.get(uri);
+        if (list && predicate(list)) {
+          clearTimeout(timeout);
+          resolve(list);
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const previous = notified;
+      notified = () => {
+        previous();
+        check();
+      };
+    });
+
+  before(async () => {
+    dir = tempDir("dd-lsp-");
+    fs.writeFileSync(path.join(dir, "package.json"), "{}");
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", target: "es2022", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true }, include: ["src/**/*.ts"] }));
+    fs.mkdirSync(path.join(dir, "src"));
+    fs.writeFileSync(path.join(dir, "src", "flow.ts"), ORCHESTRATOR);
+    fs.writeFileSync(path.join(dir, "src", "helpers.ts"), HELPERS);
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    child = spawn(process.execPath, [BIN, "lsp", "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+    connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    connection.onNotification("textDocument/publishDiagnostics", (params: PublishDiagnosticsParams) => {
+      diagnostics.set(params.uri, params.diagnostics);
+      notified();
+    });
+    connection.listen();
+    const init = (await connection.sendRequest("initialize", { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} })) as { capabilities: { codeActionProvider?: unknown } };
+    assert.ok(init.capabilities.codeActionProvider);
+    await connection.sendNotification("initialized", {});
+  });
+
+  after(async () => {
+    await connection.sendRequest("shutdown").catch(() => undefined);
+    await connection.sendNotification("exit").catch(() => undefined);
+    connection.dispose();
+    child.kill();
+  });
+
+  it("publishes diagnostics with codes, ranges and the call path", async () => {
+    const uri = pathToFileURL(path.join(dir, "src", "flow.ts")).toString();
+    await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version: 1, text: ORCHESTRATOR } });
+    const list = await waitForDiagnostics(uri, (l) => l.length >= 3);
+    assert.deepEqual(list.map((d) => d.code).sort(), ["DD001", "DD007", "DD009"]);
+    const dd001 = list.find((d) => d.code === "DD001") as Diagnostic;
+    assert.deepEqual(dd001.range, { start: { line: 7, character: 18 }, end: { line: 7, character: 28 } });
+    assert.equal(dd001.severity, 1);
+    assert.equal(dd001.source, "durable-devkit");
+    const dd009 = list.find((d) => d.code === "DD009") as Diagnostic;
+    assert.match(String(dd009.message), /did you mean 'work'/);
+
+    const helpersUri = pathToFileURL(path.join(dir, "src", "helpers.ts")).toString();
+    const inHelper = await waitForDiagnostics(helpersUri, (l) => l.length === 1);
+    assert.equal(inHelper[0].code, "DD001");
+    assert.match(inHelper[0].relatedInformation?.[0].message ?? "", /reached from orchestrator 'flow' via stamp\(\)/);
+    assert.equal(inHelper[0].relatedInformation?.[0].location.uri, uri);
+  });
+
+  it("offers quick fixes that remove the problems and keep the code compiling", async () => {
+    const uri = pathToFileURL(path.join(dir, "src", "flow.ts")).toString();
+    let text = ORCHESTRATOR;
+    let version = 1;
+    for (const code of ["DD001", "DD007", "DD009"]) {
+      const list = await waitForDiagnostics(uri, (l) => l.some((d) => d.code === code));
+      const diagnostic = list.find((d) => d.code === code) as Diagnostic;
+      const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+      const fix = actions.find((action) => action.isPreferred) as CodeAction;
+      assert.ok(fix, `a quick fix for ${code}: ${JSON.stringify(actions.map((a) => a.title))}`);
+      text = applyEdits(text, fix.edit?.changes?.[uri] ?? []);
+      version++;
+      await connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] });
+      await waitForDiagnostics(uri, (l) => !l.some((d) => d.code === code));
+    }
+    assert.match(text, /const started = context\.df\.currentUtcDateTime;/);
+    assert.match(text, /yield context\.df\.Task\.all\(\[/);
+    assert.match(text, /callActivity\("work", 2\)/);
+    fs.writeFileSync(path.join(dir, "src", "flow.ts"), text);
+    const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    const compiled = spawnSync(process.execPath, [tsc, "-p", path.join(dir, "tsconfig.json")], { encoding: "utf8" });
+    assert.equal(compiled.status, 0, compiled.stdout + compiled.stderr);
+  });
+
+  it("offers to silence a finding with a comment, which the analysis then respects", async () => {
+    const uri = pathToFileURL(path.join(dir, "src", "helpers.ts")).toString();
+    await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version: 1, text: HELPERS } });
+    const [diagnostic] = await waitForDiagnostics(uri, (l) => l.length === 1);
+    const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    const ignore = actions.find((action) => /Ignore DD001/.test(action.title)) as CodeAction;
+    const text = applyEdits(HELPERS, ignore.edit?.changes?.[uri] ?? []);
+    assert.match(text, /^  \/\/ durable-devkit-ignore DD001\n  return Date\.now\(\);/m);
+    await connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text }] });
+    await waitForDiagnostics(uri, (l) => l.length === 0);
+  });
+});
