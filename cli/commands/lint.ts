@@ -11,15 +11,23 @@ export const lintCommand: Command = {
 Analyses the orchestrators in the given files or folders (default: the current folder) and the workspace functions
 they call, with the TypeScript compiler. Exit code 1 when an error-severity problem is found, so CI can gate on it.
 --format json prints [{ file, line, column, endLine, endColumn, code, severity, message }] (1-based positions).
-Silence one finding with a comment on its line or the line above: // durable-devkit-ignore DD001`,
+Silence one finding with a comment on its line or the line above: // durable-devkit-ignore DD001
+Turn a rule off or change its severity: --rule DD011=off --rule DD005=error (repeatable).
+The rules: docs/rules.md.`,
   async run(args, io) {
-    const { values, positionals, help } = parse("lint", args, { format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } }, { min: 0, max: 1000 });
+    const { values, positionals, help } = parse("lint", args, { format: { type: "string", short: "f" }, rule: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } }, { min: 0, max: 1000 });
     if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
     const format = values.format ?? "text";
     if (format !== "text" && format !== "json") throw new UsageError(`--format is text or json, not "${format}".`);
+    const rules: Record<string, "error" | "warning" | "information" | "off"> = {};
+    for (const setting of values.rule ?? []) {
+      const match = /^(DD\d{3})=(error|warning|information|off)$/.exec(setting);
+      if (!match) throw new UsageError(`--rule takes CODE=error|warning|information|off, e.g. --rule DD011=off (got "${setting}").`);
+      rules[match[1]] = match[2] as "error" | "warning" | "information" | "off";
+    }
     let results;
     try {
-      results = lintPaths(positionals);
+      results = lintPaths(positionals, { rules });
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     }

@@ -287,6 +287,7 @@ export class Analyzer {
         if (node.elseStatement) visit(node.elseStatement, guardedByReplayCheck);
         return;
       }
+      if (ts.isYieldExpression(node) && inOrchestrator) this.checkYield(node, reach, findings);
       if (ts.isNewExpression(node)) this.checkNew(node, reach, imports, findings);
       if (ts.isCallExpression(node)) {
         this.checkCall(node, reach, imports, guardedByReplayCheck, findings);
@@ -403,6 +404,36 @@ export class Analyzer {
       reach,
       suggestion ? [{ title: `Change to '${suggestion}'`, edits: [{ file: file.fileName, start: first.getStart(file), end: first.getEnd(), newText: `${quote}${suggestion}${quote}` }] }] : [],
     );
+  }
+
+  /** DD010: `yield` of something the package cannot wait for (a promise, a plain value, nothing). */
+  private checkYield(node: ts.YieldExpression, reach: Reach, findings: Finding[]): void {
+    if (node.asteriskToken) return;
+    const expression = node.expression;
+    if (!expression) {
+      this.report(findings, "DD010", node, "yield with nothing to wait for: yield a durable task (context.df.callActivity(...), createTimer, Task.all...).", reach);
+      return;
+    }
+    const literal =
+      ts.isLiteralExpression(expression) ||
+      ts.isObjectLiteralExpression(expression) ||
+      ts.isArrayLiteralExpression(expression) ||
+      expression.kind === ts.SyntaxKind.TrueKeyword ||
+      expression.kind === ts.SyntaxKind.FalseKeyword ||
+      expression.kind === ts.SyntaxKind.NullKeyword;
+    // Promise.all/race/... are reported as DD007, with their own fix.
+    if (ts.isCallExpression(expression) && /^Promise\.(all|race|any|allSettled)$/.test(expression.expression.getText(expression.getSourceFile()))) return;
+    const type = this.checker.getTypeAtLocation(expression);
+    const promise = type.getSymbol()?.getName() === "Promise" || ts.isAwaitExpression(expression);
+    if (literal || promise) {
+      this.report(
+        findings,
+        "DD010",
+        expression,
+        `yield ${promise ? "of a Promise" : "of a plain value"}: orchestrators may only yield durable tasks (context.df.callActivity(...), createTimer, waitForExternalEvent, Task.all/any). Do async work in an activity.`,
+        reach,
+      );
+    }
   }
 
   /** DD008: a durable call whose task is dropped on the floor (no yield, not kept). */

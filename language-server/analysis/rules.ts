@@ -17,6 +17,7 @@ export const RULES: Record<string, Rule> = {
   DD007: { code: "DD007", severity: "error", title: "Promise combinators over durable tasks: use context.df.Task.all/any" },
   DD008: { code: "DD008", severity: "error", title: "A durable task that is never yielded" },
   DD009: { code: "DD009", severity: "error", title: "Calls a function the app does not register" },
+  DD010: { code: "DD010", severity: "error", title: "Yields something that is not a durable task" },
   DD011: { code: "DD011", severity: "information", title: "Logging repeats on every replay: use context.log or an isReplaying guard" },
   DD012: { code: "DD012", severity: "warning", title: "Writes module-level state: it does not survive replays or other instances" },
   DD013: { code: "DD013", severity: "error", title: "Threads, workers or cluster: move the work into activities" },

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { lintPaths, type LintResult } from "../../language-server/analysis/lint";
 import { tempDir } from "../emulator/harness";
+import { cli } from "../emulator/cli-runner";
 
 type Files = Record<string, string>;
 
@@ -79,6 +80,10 @@ const CASES: Case[] = [
   { name: "misspelled activity with a suggestion", files: { "a.js": ORCH('yield context.df.callActivity("wrok");') }, codes: ["DD009"], check: (r) => assert.match(r[0].message, /did you mean 'work'/) },
   { name: "unknown sub-orchestration", files: { "a.js": ORCH('yield context.df.callSubOrchestrator("nope");') }, codes: ["DD009"] },
   { name: "activity registered in another file is known", files: { "a.js": ORCH('yield context.df.callActivity("elsewhere");'), "b.js": 'const df = require("durable-functions");\ndf.app.activity("elsewhere", { handler: () => 2 });\n' }, codes: [] },
+  // DD010 yielding something that is not a task
+  { name: "yield of a promise", files: { "a.ts": TS_ORCH("const x: unknown = yield Promise.resolve(1);") }, codes: ["DD010"] },
+  { name: "yield of a plain value", files: { "a.js": ORCH("yield 42;") }, codes: ["DD010"] },
+  { name: "yield of a task kept in a variable is fine", files: { "a.js": ORCH('const t = context.df.callActivity("work");\nconst r = yield t;') }, codes: [] },
   // DD011 logging
   { name: "console.log", files: { "a.js": ORCH('console.log("hi");') }, codes: ["DD011"], check: (r) => assert.equal(r[0].severity, "information") },
   { name: "console.log behind !isReplaying is fine", files: { "a.js": ORCH('if (!context.df.isReplaying) console.log("hi");') }, codes: [] },
@@ -151,4 +156,27 @@ describe("the determinism checker (corpus)", function () {
       testCase.check?.(results);
     });
   }
+});
+
+describe("durable-devkit lint", function () {
+  it("prints findings, exits 1 on errors, speaks JSON, and takes rule settings", () => {
+    const dir = workspace({ "a.js": ORCH("const t = Date.now();\nconst e = process.env.X;") });
+    const text = cli(["lint", dir]);
+    assert.equal(text.code, 1);
+    assert.match(text.stdout, /a\.js:5:11 error DD001 Date\.now\(\) reads the clock/);
+    assert.match(text.stdout, /2 problems \(1 error\)/);
+    const json = cli(["lint", dir, "--format", "json"]);
+    const results = JSON.parse(json.stdout) as LintResult[];
+    assert.deepEqual(results.map((r) => [r.code, r.severity, r.line, r.column, r.endLine, r.endColumn]), [
+      ["DD001", "error", 5, 11, 5, 21],
+      ["DD005", "warning", 6, 11, 6, 22],
+    ]);
+    const relaxed = cli(["lint", dir, "--rule", "DD001=warning", "--rule", "DD005=off"]);
+    assert.equal(relaxed.code, 0, "no errors left");
+    assert.match(relaxed.stdout, /warning DD001/);
+    assert.doesNotMatch(relaxed.stdout, /DD005/);
+    assert.equal(cli(["lint", dir, "--rule", "DD001=loud"]).code, 2);
+    assert.match(cli(["lint", path.join(dir, "missing")]).stderr, /does not exist/);
+    assert.equal(cli(["lint", workspace({ "ok.js": ORCH('yield context.df.callActivity("work");') })]).code, 0);
+  });
 });
