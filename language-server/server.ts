@@ -117,7 +117,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
   });
 
   documents.onDidOpen((event) => schedule(event.document.uri, 0));
-  documents.onDidChangeContent((event) => schedule(event.document.uri, 60));
+  documents.onDidChangeContent((event) => schedule(event.document.uri, 20));
   documents.onDidSave((event) => schedule(event.document.uri, 0));
 
   connection.onCodeAction((params) => {

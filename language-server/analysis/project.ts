@@ -16,7 +16,24 @@ const INFERRED_OPTIONS: ts.CompilerOptions = {
   esModuleInterop: true,
   skipLibCheck: true,
   types: [],
+  // Without the DOM: the rules look for Node and durable APIs, and a smaller library parses and binds faster.
+  lib: ["lib.es2022.d.ts"],
 };
+
+/**
+ * Parsed files kept between programs: the language server builds a new program on every edit, and parsing the
+ * unchanged files (the standard library above all) again would cost far more than analysing the edit.
+ */
+const sourceFileCache = new Map<string, { text: string; file: ts.SourceFile }>();
+
+function cachedSourceFile(fileName: string, text: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile {
+  const key = `${fileName}|${typeof languageVersion === "object" ? languageVersion.languageVersion : languageVersion}`;
+  const cached = sourceFileCache.get(key);
+  if (cached && cached.text === text) return cached.file;
+  const file = ts.createSourceFile(fileName, text, languageVersion, true);
+  sourceFileCache.set(key, { text, file });
+  return file;
+}
 
 const SKIPPED = new Set(["node_modules", "dist", ".git", ".durable", "out", "coverage"]);
 
@@ -54,13 +71,19 @@ export function createProgram(root: string, options: ProjectOptions = {}): ts.Pr
     fileNames = [...new Set([...parsed.fileNames, ...fileNames])];
   }
   const host = ts.createCompilerHost(compilerOptions, true);
-  const overrides = options.overrides;
-  if (overrides?.size) {
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
-      const text = overrides.get(path.resolve(fileName));
-      return text !== undefined ? ts.createSourceFile(fileName, text, languageVersion, true) : getSourceFile(fileName, languageVersion, onError, shouldCreate);
-    };
+  const overrides = options.overrides ?? new Map<string, string>();
+  host.getSourceFile = (fileName, languageVersion, onError) => {
+    let text = overrides.get(path.resolve(fileName));
+    if (text === undefined) {
+      try {
+        text = ts.sys.readFile(fileName);
+      } catch (error) {
+        onError?.(error instanceof Error ? error.message : String(error));
+      }
+    }
+    return text === undefined ? undefined : cachedSourceFile(fileName, text, languageVersion);
+  };
+  if (overrides.size) {
     const fileExists = host.fileExists.bind(host);
     host.fileExists = (fileName) => overrides.has(path.resolve(fileName)) || fileExists(fileName);
     const readFile = host.readFile.bind(host);
