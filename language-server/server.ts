@@ -77,7 +77,12 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
       }));
       void connection.sendDiagnostics({ uri: toUri(file), diagnostics });
     }
+    // Files that lost their findings are cleared; open documents always hear back, even with nothing to report.
     for (const file of previous) if (!now.has(file)) void connection.sendDiagnostics({ uri: toUri(file), diagnostics: [] });
+    for (const document of documents.all()) {
+      const file = document.uri.startsWith("file:") ? toPath(document.uri) : undefined;
+      if (file && !now.has(file) && !previous.has(file) && file.startsWith(root)) void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    }
     published.set(root, now);
   }
 

@@ -7,7 +7,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { lintPaths, type LintResult } from "../../language-server/analysis/lint";
 import { tempDir } from "../emulator/harness";
-import { cli } from "../emulator/cli-runner";
+import { BIN, cli } from "../emulator/cli-runner";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from "vscode-languageserver-protocol/node";
 
 type Files = Record<string, string>;
 
@@ -154,6 +164,69 @@ describe("the determinism checker (corpus)", function () {
       const results = lint(testCase.files);
       assert.deepEqual(results.map((r) => r.code), testCase.codes, JSON.stringify(results, null, 2));
       testCase.check?.(results);
+    });
+  }
+});
+
+describe("the determinism checker (corpus) through a real LSP client over stdio", function () {
+  let child: ChildProcess;
+  let connection: ProtocolConnection;
+  const published = new Map<string, Diagnostic[]>();
+  const listeners = new Set<() => void>();
+
+  before(async () => {
+    child = spawn(process.execPath, [BIN, "lsp", "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+    connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    connection.onNotification("textDocument/publishDiagnostics", (params: PublishDiagnosticsParams) => {
+      published.set(params.uri, params.diagnostics);
+      for (const listener of listeners) listener();
+    });
+    connection.listen();
+    await connection.sendRequest("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
+    await connection.sendNotification("initialized", {});
+  });
+  after(async () => {
+    await connection.sendRequest("shutdown").catch(() => undefined);
+    connection.dispose();
+    child.kill();
+  });
+
+  const diagnosticsFor = (uris: string[]) =>
+    new Promise<Map<string, Diagnostic[]>>((resolve, reject) => {
+      const timeout = setTimeout(() => reject(new Error(`no diagnostics for ${uris.join(", ")}`)), 20_000);
+      const check = () => {
+        if (!uris.every((uri) => published.has(uri))) return;
+        clearTimeout(timeout);
+        listeners.delete(check);
+        resolve(new Map(uris.map((uri) => [uri, published.get(uri) as Diagnostic[]])));
+      };
+      listeners.add(check);
+      check();
+    });
+
+  for (const testCase of CASES) {
+    it(testCase.name, async () => {
+      const dir = workspace(testCase.files);
+      const uris = Object.keys(testCase.files).map((file) => pathToFileURL(path.join(dir, file)).toString());
+      for (const [file, text] of Object.entries(testCase.files)) {
+        const uri = pathToFileURL(path.join(dir, file)).toString();
+        await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: file.endsWith(".ts") ? "typescript" : "javascript", version: 1, text } });
+      }
+      // The last open triggers the analysis that counts; wait for every file to hear from it.
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      for (const uri of uris) published.delete(uri);
+      await connection.sendNotification("textDocument/didSave", { textDocument: { uri: uris[uris.length - 1] } });
+      const byUri = await diagnosticsFor(uris);
+      const expected = lint(testCase.files);
+      const actual = [...byUri].flatMap(([uri, list]) => list.map((d) => ({ file: fileURLToPath(uri), line: d.range.start.line + 1, column: d.range.start.character + 1, code: String(d.code) })));
+      actual.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+      assert.deepEqual(actual.map((d) => d.code), testCase.codes);
+      assert.deepEqual(
+        actual.map((d) => [d.line, d.column]),
+        expected.map((r) => [r.line, r.column]),
+        "the same ranges as the command line",
+      );
+      for (const uri of uris) await connection.sendNotification("textDocument/didClose", { textDocument: { uri } });
     });
   }
 });
