@@ -10,6 +10,7 @@ import { entityCommand } from "./commands/entity";
 import { newCommand } from "./commands/new";
 import { lintCommand } from "./commands/lint";
 import { lspCommand } from "./commands/lsp";
+import { replayCommand } from "./commands/replay";
 import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
 
 export const COMMANDS: Command[] = [
@@ -31,6 +32,7 @@ export const COMMANDS: Command[] = [
   lintCommand,
   lspCommand,
   exportCommand,
+  replayCommand,
   demoCommand,
 ];
 

@@ -41,7 +41,7 @@ export function createStore(spec: string | undefined, appDir: string): Store {
 }
 
 /** As `func start`: local.settings.json Values become environment variables, unless the environment sets them. */
-function appEnvironment(app: LoadedApp, extra: Record<string, string> = {}): Record<string, string> {
+export function appEnvironment(app: LoadedApp, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(app.localSettings.Values ?? {})) {
     if (process.env[name] === undefined) env[name] = String(value);

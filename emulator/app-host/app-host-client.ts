@@ -15,6 +15,7 @@ import type {
   OrchestrationEpisodeResult,
   ParentToChild,
   RegisteredFunction,
+  ReplayTrace,
 } from "./protocol";
 import type { HistoryEvent } from "../history/history-event";
 
@@ -107,6 +108,11 @@ export class AppHostClient {
   private reloading = false;
 
   constructor(private readonly options: AppHostOptions) {}
+
+  /** The app folder this host runs. */
+  get appDir(): string {
+    return this.options.appDir;
+  }
 
   /** While the app's new code cannot load, requests wait here for a reload that works. */
   private paused: { promise: Promise<void>; resume: () => void } | undefined;
@@ -283,6 +289,22 @@ export class AppHostClient {
     if (answer.type !== "orchestrationResult") throw new Error(`Unexpected answer ${answer.type} to an orchestration request.`);
     if (answer.result.state.isDone || answer.result.failure || answer.result.nondeterminism) this.childKnownEvents.delete(key);
     return answer.result as EpisodeOutcome;
+  }
+
+  /**
+   * Replays a whole history against the current code without running anything (see app-host/replay-tracer.ts).
+   * `detailed` records every step with stacks and logs, for the debugger; without it only the verdict is computed.
+   */
+  async trace(request: { functionName: string; instanceId: string; history: HistoryEvent[]; input: unknown; parentInstanceId?: string; detailed: boolean }): Promise<ReplayTrace> {
+    const answer = await this.request((requestId) => ({
+      type: "trace",
+      requestId,
+      ...request,
+      upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
+      timerSettings: TIMER_SETTINGS,
+    }));
+    if (answer.type !== "traceResult") throw new Error(`Unexpected answer ${answer.type} to a replay request.`);
+    return answer.result;
   }
 
   /** Tells the child it may drop its copy of an execution's history (the instance ended or was reset). */

@@ -4,6 +4,7 @@
  */
 import Module = require("node:module");
 import type { FunctionKind, RegisteredFunction } from "./protocol";
+import { captureUserStack } from "./user-stack";
 
 export type FunctionHandler = (...args: unknown[]) => unknown;
 
@@ -62,6 +63,7 @@ export function installFunctionsCore(log: (level: string, message: string) => vo
         kind: kindOf(triggerType),
         triggerType,
         bindings: metadata.bindings,
+        source: captureUserStack(1)[0],
         handler,
       });
       return { dispose() { captured.functions.delete(metadata.name); } };

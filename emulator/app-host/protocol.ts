@@ -13,6 +13,17 @@ export interface RegisteredFunction {
   triggerType: string;
   /** Binding metadata as @azure/functions registered it (binding name → binding). */
   bindings: Record<string, { type: string; direction?: string; [key: string]: unknown }>;
+  /** Where the app registered it (source-mapped), so a debugger can show the function. */
+  source?: SourceFrame;
+}
+
+/** A position in the app's own source (after source maps): absolute file, 1-based line and column. */
+export interface SourceFrame {
+  /** The function the position is in. */
+  name: string;
+  file: string;
+  line: number;
+  column: number;
 }
 
 export interface AppHostStartOptions {
@@ -139,6 +150,58 @@ export interface EntityBatchResultDto {
   signals: { target: { name: string; key: string }; name: string; input: string; requestId: string; requestTime: number }[];
 }
 
+/** A durable task the traced replay created, with the app's stack where it was created. */
+export interface TracedTask {
+  /** The package's task id; external event waits have none. */
+  id?: number;
+  task: TrackedTaskRole | { role: "externalEvent"; name: string } | { role: "whenAll" | "whenAny"; childIds: number[] };
+  /** Index of the history event whose processing created it (-1: before the first event). */
+  createdAtEvent: number;
+  /** The app's frames at the durable call, innermost first. */
+  stack: SourceFrame[];
+  /** Whether the replay ended with it still waiting. */
+  open: boolean;
+}
+
+/** Whether a traced task is one the history records (an activity, timer, …) rather than a wait or a group. */
+export function isRecordedRole(role: TracedTask["task"]): role is TrackedTaskRole {
+  return role.role !== "externalEvent" && role.role !== "whenAll" && role.role !== "whenAny";
+}
+
+/** The orchestrator's state right after the package processed one history event. */
+export interface TraceStep {
+  eventIndex: number;
+  isReplaying: boolean;
+  currentUtcDateTime: string;
+  customStatus?: unknown;
+  /** Index into ReplayTrace.tasks of the durable call this event belongs to, if any. */
+  eventTask?: number;
+  /** Index into ReplayTrace.tasks of what the orchestrator waits on after this event (its `yield`). */
+  waitingOn?: number;
+  /** Indexes into ReplayTrace.tasks of the tasks created while this event was processed. */
+  created: number[];
+  /** Ids of the tasks still open after this event. */
+  openTaskIds: number[];
+  waitingForEvents: string[];
+  /** What the orchestrator logged (context.log or console) while this event was processed. */
+  logs: { level: string; message: string }[];
+  /** Set once the orchestrator has returned or thrown. */
+  finished?: { output?: unknown; error?: string };
+}
+
+/** One replay of a whole history against the current code, recorded event by event for the debugger and `replay`. */
+export interface ReplayTrace {
+  steps: TraceStep[];
+  tasks: TracedTask[];
+  state: { isDone: boolean; output?: unknown; error?: string; customStatus?: unknown };
+  failure?: { message: string; stack?: string };
+  /** Tasks the current code makes that the history does not record (pending work at the end of the history). */
+  newTasks: TrackedTask[];
+  nondeterminism?: NondeterminismReport;
+  /** The orchestrator's registration, for a frame when no durable call is on the stack. */
+  orchestratorSource?: SourceFrame;
+}
+
 export type ParentToChild =
   | {
       type: "orchestrate";
@@ -160,6 +223,19 @@ export type ParentToChild =
       timerSettings: { maximumShortTimerDuration: string; longRunningTimerIntervalDuration: string; defaultHttpAsyncRequestSleepTimeMillseconds: number };
     }
   | { type: "activity"; requestId: number; functionName: string; instanceId: string; taskId: number; input: unknown }
+  | {
+      type: "trace";
+      requestId: number;
+      functionName: string;
+      instanceId: string;
+      history: HistoryEvent[];
+      input: unknown;
+      parentInstanceId?: string;
+      upperSchemaVersion: number;
+      timerSettings: { maximumShortTimerDuration: string; longRunningTimerIntervalDuration: string; defaultHttpAsyncRequestSleepTimeMillseconds: number };
+      /** false: only the verdict (fast, for `replay`); true: steps with stacks and logs (for the debugger). */
+      detailed: boolean;
+    }
   | { type: "forget"; instanceId: string; executionId: string }
   | {
       type: "entity";
@@ -184,6 +260,7 @@ export type ChildToParent =
   | { type: "loadError"; message: string }
   | { type: "needHistory"; requestId: number }
   | { type: "orchestrationResult"; requestId: number; result: OrchestrationEpisodeResult }
+  | { type: "traceResult"; requestId: number; result: ReplayTrace }
   | { type: "activityResult"; requestId: number; ok: true; result: unknown }
   | { type: "activityResult"; requestId: number; ok: false; error: ErrorDto }
   | ({ type: "eagerActivityResult"; instanceId: string; executionId: string; taskId: number } & ({ ok: true; result: unknown } | { ok: false; error: ErrorDto }))

@@ -10,7 +10,7 @@ import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 import { HTTP_ACTIVITY_NAME, mismatch, missing, type NondeterminismReport, type TaskMatch } from "../history/task-matching";
 
 /** The slice of the package's task objects this observer reads. */
-interface PackageTask {
+export interface PackageTask {
   id: number | string | false;
   actionObj: PackageAction | "noOp";
   stateObj: number;
@@ -59,9 +59,22 @@ const enum ActionType {
 
 const TASK_RUNNING = 0;
 
+/** What a debugger-grade replay (app-host/replay-tracer.ts) is told as the package works. */
+export interface TraceHooks {
+  beforeEvent(executor: unknown, event: HistoryEvent, index: number): void;
+  afterEvent(executor: unknown, event: HistoryEvent, index: number): void;
+  /** The app called a durable API that returned this task (method: callActivity, Task.all, …). */
+  durableCall(task: object, method: string): void;
+  /** The package gave a task an id (including the ones it makes itself for retries, long timers and polling). */
+  taskTracked(task: object): void;
+  /** The executor that runs this replay, once known. */
+  executorStarted(executor: unknown, context: { df?: { Task?: Record<string, unknown> } }): void;
+}
+
 interface Recording {
   /** Record where in the app each durable call was made (costly: only for diagnostic replays). */
   captureCallSites: boolean;
+  trace?: TraceHooks;
   /** Index of the history event the replay is processing. */
   eventIndex: number;
   /** Index of the history event during which the orchestrator called continueAsNew. */
@@ -88,13 +101,19 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
   const originalExecute = proto.execute;
   proto.execute = function (this: ExecutorInternals, ...args: unknown[]) {
     if (current) current.executor = this as unknown as Recording["executor"];
+    current?.trace?.executorStarted(this, args[0] as { df?: { Task?: Record<string, unknown> } });
     return originalExecute.apply(this, args);
   };
   patchCallSites(durableFunctionsRoot);
   const originalProcessEvent = proto.processEvent;
   proto.processEvent = function (this: ExecutorInternals, event: unknown) {
     if (current) current.eventIndex++;
-    return originalProcessEvent.call(this, event);
+    const trace = current?.trace;
+    if (!trace) return originalProcessEvent.call(this, event);
+    const index = current?.eventIndex ?? 0;
+    trace.beforeEvent(this, event as HistoryEvent, index);
+    originalProcessEvent.call(this, event);
+    trace.afterEvent(this, event as HistoryEvent, index);
   };
   const originalAddToActions = proto.addToActions;
   proto.addToActions = function (this: ExecutorInternals, action: PackageAction) {
@@ -108,6 +127,7 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
     const hadId = typeof task.id === "number";
     originalTrack.call(this, task);
     if (current && !hadId && typeof task.id === "number" && !task.children) current.tasks.push(task);
+    if (current?.trace && !hadId) current.trace.taskTracked(task);
   };
   const originalFireAndForget = proto.recordFireAndForgetAction;
   proto.recordFireAndForgetAction = function (this: ExecutorInternals, action: PackageAction, increment = 1) {
@@ -144,6 +164,7 @@ function patchCallSites(durableFunctionsRoot: string): void {
     if (typeof original !== "function") continue;
     proto[name] = function (this: unknown, ...args: unknown[]) {
       const task = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (current?.trace && task && typeof task === "object") current.trace.durableCall(task, name);
       if (current?.captureCallSites && task && typeof task === "object") {
         const frames = (new Error().stack ?? "").split("\n").slice(2);
         const frame = frames.find((line) => !line.includes(packageDir) && !line.includes("node:internal") && !line.includes("replay-observer"));
@@ -190,8 +211,8 @@ export interface ReplayRecording<T> {
   waitingForAll: () => number[] | undefined;
 }
 
-export function recordReplay<T>(replay: () => T, options: { captureCallSites?: boolean } = {}): ReplayRecording<T> {
-  const recording: Recording = { captureCallSites: options.captureCallSites === true, eventIndex: -1, tasks: [], fireAndForget: [] };
+export function recordReplay<T>(replay: () => T, options: { captureCallSites?: boolean; trace?: TraceHooks } = {}): ReplayRecording<T> {
+  const recording: Recording = { captureCallSites: options.captureCallSites === true, trace: options.trace, eventIndex: -1, tasks: [], fireAndForget: [] };
   current = recording;
   try {
     const value = replay();
@@ -342,7 +363,8 @@ function describeCall(action: PackageAction): TrackedTaskRole {
   }
 }
 
-function roleOf(task: PackageTask): TrackedTaskRole {
+/** What a task the package tracks stands for (exported for the tracer). */
+export function roleOf(task: PackageTask): TrackedTaskRole {
   const parent = task.parent;
   if (task.actionObj === "noOp") {
     // A RetryableTask's children are: the first attempt, then (timer, next attempt) pairs.

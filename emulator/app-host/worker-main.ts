@@ -7,8 +7,10 @@ import * as path from "node:path";
 import { format } from "node:util";
 import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations, type FunctionHandler } from "./functions-core";
 import { installReplayObserver, recordReplay, setAppRoot } from "./replay-observer";
-import type { ChildToParent, EntityBatchResultDto, ErrorDto, ParentToChild, AppHostStartOptions } from "./protocol";
+import { createTracer } from "./replay-tracer";
+import { isRecordedRole, type ChildToParent, type EntityBatchResultDto, type ErrorDto, type ParentToChild, type AppHostStartOptions } from "./protocol";
 import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-event";
+import { mismatch } from "../history/task-matching";
 
 const outbox: ChildToParent[] = [];
 let flushScheduled = false;
@@ -27,8 +29,12 @@ function flush(): void {
   process.send(outbox.splice(0, outbox.length));
 }
 
+/** Set while a traced replay runs: the orchestrator's logs belong to the trace, not to the live log. */
+let logSink: ((level: string, message: string) => void) | undefined;
+
 function log(level: string, message: string, functionName?: string): void {
-  send({ type: "log", level, message, functionName });
+  if (logSink) logSink(level, message);
+  else send({ type: "log", level, message, functionName });
 }
 
 interface InvocationContextClass {
@@ -41,6 +47,7 @@ interface InvocationContextClass {
 }
 
 let registrations: CapturedRegistrations;
+let appRoot = "";
 let InvocationContext: InvocationContextClass;
 let invocationCounter = 0;
 
@@ -207,6 +214,92 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   }
 }
 
+/** The orchestrator's final state; a failed orchestrator's state comes inside the package's error message. */
+async function settle(value: Promise<RawState>, thrown: () => unknown): Promise<{ state: RawState; failure?: { message: string; stack?: string } }> {
+  try {
+    return { state: await value };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    const split = text.indexOf(OUT_OF_PROC_LABEL);
+    if (split < 0) throw error;
+    const state = JSON.parse(text.slice(split + OUT_OF_PROC_LABEL.length)) as RawState;
+    const original = thrown();
+    return {
+      state,
+      failure: {
+        message: state.error ?? (original instanceof Error ? original.message : String(original)),
+        stack: original instanceof Error ? original.stack : undefined,
+      },
+    };
+  }
+}
+
+const CONSOLE_LEVELS = { log: "information", info: "information", debug: "debug", trace: "trace", warn: "warning", error: "error" } as const;
+
+/** Runs `body` with console output and context.log captured into `sink`. */
+function capturingLogs<T>(sink: (level: string, message: string) => void, body: () => T): T {
+  const saved = Object.keys(CONSOLE_LEVELS).map((name) => [name, (console as unknown as Record<string, unknown>)[name]] as const);
+  for (const [name, level] of Object.entries(CONSOLE_LEVELS)) {
+    (console as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => sink(level, format(...args));
+  }
+  logSink = sink;
+  try {
+    return body();
+  } finally {
+    logSink = undefined;
+    for (const [name, original] of saved) (console as unknown as Record<string, unknown>)[name] = original;
+  }
+}
+
+/**
+ * Replays a whole history against the current code without running anything: the verdict for `replay`, and with
+ * `detailed` the event-by-event record the debugger steps through.
+ */
+async function trace(message: Extract<ParentToChild, { type: "trace" }>): Promise<void> {
+  const fn = lookup(message.functionName, "orchestration");
+  const history = message.history.map((event) => ({ ...event, IsPlayed: false }));
+  const scheduled = new Map<number, HistoryEvent>();
+  for (const event of history) if (SCHEDULING_EVENT_TYPES.has(event.EventType)) scheduled.set(event.EventId, event);
+  const trigger = {
+    history,
+    input: message.input,
+    instanceId: message.instanceId,
+    isReplaying: true,
+    parentInstanceId: message.parentInstanceId,
+    upperSchemaVersion: message.upperSchemaVersion,
+    upperSchemaVersionNew: message.upperSchemaVersion,
+    ...message.timerSettings,
+  };
+  const tracer = message.detailed ? createTracer(true, appRoot) : undefined;
+  const sink = tracer ? tracer.log : () => undefined;
+  const recording = capturingLogs(sink, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { trace: tracer?.hooks }));
+  const { state, failure } = await settle(recording.value, recording.thrown);
+  const match = recording.analyze(scheduled, failure !== undefined);
+  const record = tracer ? tracer.finish(message.history) : { steps: [], tasks: [] };
+  let nondeterminism = match.nondeterminism;
+  if (nondeterminism && !nondeterminism.sourceLine) {
+    // The traced stacks say where the diverging call was made, without a second replay.
+    const traced = record.tasks.find((task) => task.id === nondeterminism?.eventId);
+    const frame = traced?.stack[0];
+    const event = scheduled.get(nondeterminism.eventId);
+    if (traced && frame && event && isRecordedRole(traced.task)) {
+      nondeterminism = mismatch(nondeterminism.eventId, event, traced.task, `${path.relative(appRoot, frame.file)}:${frame.line}:${frame.column}`);
+    }
+  }
+  send({
+    type: "traceResult",
+    requestId: message.requestId,
+    result: {
+      ...record,
+      state: { isDone: state.isDone, output: state.output, error: state.error, customStatus: state.customStatus },
+      failure,
+      newTasks: match.newTasks,
+      nondeterminism,
+      orchestratorSource: fn.source,
+    },
+  });
+}
+
 interface RawAction {
   actionType: number;
   input?: unknown;
@@ -335,6 +428,8 @@ function handle(message: ParentToChild): void {
         return orchestrate(message);
       case "activity":
         return runActivity(message);
+      case "trace":
+        return trace(message);
       case "http":
         return runHttp(message);
       case "entity":
@@ -372,6 +467,7 @@ function start(options: AppHostStartOptions): void {
   const durableRoot = resolveFromApp(options.appDir, "durable-functions");
   installReplayObserver(durableRoot);
   setAppRoot(options.appDir);
+  appRoot = options.appDir;
   InvocationContext = (require(functionsRoot) as { InvocationContext: InvocationContextClass }).InvocationContext;
   for (const file of options.entryFiles) {
     try {
