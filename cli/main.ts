@@ -11,6 +11,7 @@ import { newCommand } from "./commands/new";
 import { lintCommand } from "./commands/lint";
 import { lspCommand } from "./commands/lsp";
 import { replayCommand } from "./commands/replay";
+import { dapCommand } from "./commands/dap";
 import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
 
 export const COMMANDS: Command[] = [
@@ -33,6 +34,7 @@ export const COMMANDS: Command[] = [
   lspCommand,
   exportCommand,
   replayCommand,
+  dapCommand,
   demoCommand,
 ];
 

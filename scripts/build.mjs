@@ -4,7 +4,7 @@ import { build } from "esbuild";
 import { readdirSync, statSync, rmSync, copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["emulator", "cli", "templates", "language-server", "test", "bench"];
+const roots = ["emulator", "cli", "templates", "language-server", "debug-adapter", "test", "bench"];
 // The dashboard is browser code: it has its own build below.
 const skip = new Set(["fixtures", "node_modules", "dashboard"]);
 

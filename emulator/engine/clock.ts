@@ -16,6 +16,12 @@ export class Clock {
     return value;
   }
 
+  /** Moves time forward by `ms` in either mode (the debugger's `advance`): timers due by then fire. */
+  advanceBy(ms: number): void {
+    if (!(ms > 0)) throw new Error("The clock only moves forward: give a positive duration.");
+    this.offsetMs += ms;
+  }
+
   /** Moves virtual time forward to `target` (time-skipping mode only). */
   advanceTo(target: number): void {
     if (!this.skipping) throw new Error("The clock only skips ahead in time-skipping mode.");

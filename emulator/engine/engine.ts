@@ -603,6 +603,12 @@ export class Engine {
     else this.activityQueue.push(item);
   }
 
+  /** Moves the emulator's clock forward (the debugger's `advance`); timers that are due by then fire. */
+  advanceClock(ms: number): void {
+    this.clock.advanceBy(ms);
+    this.schedulePump();
+  }
+
   private schedulePump(): void {
     if (this.pumpScheduled || this.closed) return;
     this.pumpScheduled = true;

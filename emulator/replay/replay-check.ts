@@ -48,11 +48,11 @@ export async function replayHistory(host: AppHostClient, source: HistorySource, 
     rebuiltDivergence = rebuilt.divergence;
   }
   let trace = await traceOf(events, options.detailed === true);
-  let divergence = rebuiltDivergence ?? judge(events, trace, host.appDir);
+  let divergence = rebuiltDivergence ?? judgeReplay(events, trace, host.appDir);
   if (divergence && !options.detailed) {
     // Once more with stacks, to point at the line.
     trace = await traceOf(events, true);
-    divergence = rebuiltDivergence ?? judge(events, trace, host.appDir);
+    divergence = rebuiltDivergence ?? judgeReplay(events, trace, host.appDir);
   }
   return { source, events, divergence, trace, durationMs: performance.now() - started };
 }
@@ -62,7 +62,7 @@ export function requireOrchestrator(host: AppHostClient, name: string): void {
   if (!orchestrators.includes(name)) throw new UnknownFunctionError("orchestration", name, orchestrators);
 }
 
-function judge(events: HistoryEvent[], trace: ReplayTrace, appDir: string): Divergence | undefined {
+export function judgeReplay(events: HistoryEvent[], trace: ReplayTrace, appDir: string): Divergence | undefined {
   const report = trace.nondeterminism;
   if (report) {
     const eventIndex = events.findIndex((event) => event.EventId === report.eventId && event.EventType !== HistoryEventType.OrchestratorStarted && event.EventId >= 0);

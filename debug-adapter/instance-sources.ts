@@ -1,0 +1,272 @@
+/**
+ * Where a debug session's instances come from, and what it can do to them:
+ * - a new instance running in an emulator started for the session (`launch`);
+ * - a saved history replayed without running anything (`launch` with mode "replay": a file, or an instance in a
+ *   store, whose sub-orchestrations come along);
+ * - a running `durable-devkit start`, over its loopback HTTP API (`attach`).
+ * The session only sees this interface, so stepping works the same on all three.
+ */
+import * as path from "node:path";
+import { startEmulator, createStore, type Emulator } from "../emulator";
+import type { AppHostClient } from "../emulator/app-host/app-host-client";
+import { openReplayHost, type ReplayHost } from "../emulator/replay/replay-host";
+import { historyFromInstance, readHistoryFile, type HistorySource } from "../emulator/replay/history-source";
+import { rebuildFromApi } from "../emulator/replay/api-history";
+import { requireOrchestrator } from "../emulator/replay/replay-check";
+import { SqlJsStore } from "../emulator/store/sqljs-store";
+import type { Store } from "../emulator/store/store";
+import { HistoryEventType, OrchestrationStatusCode, type HistoryEvent } from "../emulator/history/history-event";
+import type { InstanceFacts } from "./timeline";
+
+export type LogListener = (entry: { level: string; functionName?: string; message: string }) => void;
+
+export interface InstanceSource {
+  /** Whether the instances can still change while the session runs. */
+  readonly live: boolean;
+  /** The app host that replays histories for the timeline. */
+  readonly host: AppHostClient;
+  /** The instance the session is about. */
+  readonly mainInstanceId: string;
+  load(instanceId: string): Promise<InstanceFacts | undefined>;
+  /** Calls back when an instance's history grows (live sources only). */
+  onHistoryChanged(listener: (instanceId: string) => void): void;
+  raise(instanceId: string, eventName: string, data: unknown): Promise<void>;
+  terminate(instanceId: string, reason: string): Promise<void>;
+  /** Moves the clock forward; returns the new time. */
+  advance(ms: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export class NotLiveError extends Error {
+  constructor(what: string) {
+    super(`${what} needs a running instance: this session replays a saved history, and nothing in it runs. Start a "durable" launch configuration (mode "run") to drive an instance.`);
+  }
+}
+
+export interface RunOptions {
+  appDir: string;
+  orchestrator: string;
+  input?: unknown;
+  instanceId?: string;
+  store?: string;
+  timeSkipping?: boolean;
+  onLog: LogListener;
+  appOutput: NodeJS.WritableStream;
+}
+
+/** `launch`: a new instance in an emulator of the session's own. */
+export async function runInEmulator(options: RunOptions): Promise<InstanceSource> {
+  const listeners: ((instanceId: string) => void)[] = [];
+  const emulator: Emulator = await startEmulator({
+    appDir: options.appDir,
+    store: options.store ?? "memory",
+    timeSkipping: options.timeSkipping ?? true,
+    appOutput: options.appOutput,
+    onEvent: (event) => {
+      if (event.kind === "historyAppended") for (const listener of listeners) listener(event.instanceId);
+      if (event.kind === "instanceUpdated") for (const listener of listeners) listener(event.instance.instanceId);
+      if (event.kind === "log") options.onLog(event);
+    },
+  });
+  try {
+    requireOrchestrator(emulator.host, options.orchestrator);
+    const instanceId = await emulator.engine.startNew(options.orchestrator, { input: options.input, instanceId: options.instanceId });
+    return {
+      live: true,
+      host: emulator.host,
+      mainInstanceId: instanceId,
+      async load(id) {
+        const record = emulator.engine.getRecord(id);
+        if (!record) return undefined;
+        return {
+          instanceId: id,
+          name: record.name,
+          input: parseJson(record.input),
+          runtimeStatus: record.runtimeStatus,
+          history: emulator.engine.getHistory(id),
+          parentInstanceId: record.parent?.instanceId,
+        };
+      },
+      onHistoryChanged: (listener) => void listeners.push(listener),
+      raise: (id, name, data) => emulator.engine.raiseEvent(id, name, data),
+      terminate: (id, reason) => emulator.engine.terminate(id, reason),
+      async advance(ms) {
+        emulator.engine.advanceClock(ms);
+        return new Date(emulator.engine.clock.now()).toISOString();
+      },
+      close: () => emulator.close(),
+    };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+}
+
+export interface ReplayOptions {
+  appDir: string;
+  /** A history file, or an instance id in the store. */
+  history?: string;
+  instanceId?: string;
+  store?: string;
+  /** The orchestrator the user expects the history to belong to (checked when given). */
+  orchestrator?: string;
+  onLog: LogListener;
+  appOutput: NodeJS.WritableStream;
+}
+
+/** `launch` in mode "replay": a saved history against the current code. */
+export async function replaySaved(options: ReplayOptions): Promise<InstanceSource> {
+  let store: Store | undefined;
+  let main: HistorySource;
+  if (options.history) {
+    main = readHistoryFile(path.resolve(options.appDir, options.history));
+  } else if (options.instanceId) {
+    store = await openStore(options.appDir, options.store);
+    const record = store.getInstance(options.instanceId);
+    if (!record) {
+      await store.close();
+      throw new Error(`No instance has the id "${options.instanceId}" in ${store.description}. List them with \`durable-devkit list\`, or give a history file in "history".`);
+    }
+    main = historyFromInstance(record, store.getHistory(options.instanceId));
+  } else {
+    throw new Error('A replay needs "history" (a file from `durable-devkit export` or the management API) or "instanceId" (an instance in the store).');
+  }
+  if (options.orchestrator && options.orchestrator !== main.name) {
+    await store?.close();
+    throw new Error(`${main.origin} is a history of the orchestrator "${main.name}", not "${options.orchestrator}". Pick the history of "${options.orchestrator}", or remove "orchestrator" from the configuration.`);
+  }
+  let replayHost: ReplayHost;
+  try {
+    replayHost = await openReplayHost(options.appDir, { appOutput: options.appOutput, onLog: options.onLog });
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+  try {
+    requireOrchestrator(replayHost.host, main.name);
+    if (!main.events) main = { ...main, events: (await rebuildFromApi(main, (history) => replayHost.host.trace({ functionName: main.name, instanceId: main.instanceId, history, input: main.input, detailed: false }))).events };
+  } catch (error) {
+    await replayHost.close();
+    await store?.close();
+    throw error;
+  }
+  const saved = main;
+  return {
+    live: false,
+    host: replayHost.host,
+    mainInstanceId: saved.instanceId,
+    async load(id) {
+      if (id === saved.instanceId) return { instanceId: id, name: saved.name, input: saved.input, runtimeStatus: statusOf(saved.events ?? []), history: saved.events ?? [] };
+      const record = store?.getInstance(id);
+      if (!store || !record) return undefined;
+      return { instanceId: id, name: record.name, input: parseJson(record.input), runtimeStatus: record.runtimeStatus, history: store.getHistory(id), parentInstanceId: record.parent?.instanceId };
+    },
+    onHistoryChanged: () => undefined,
+    raise: () => Promise.reject(new NotLiveError("raise")),
+    terminate: () => Promise.reject(new NotLiveError("terminate")),
+    advance: () => Promise.reject(new NotLiveError("advance")),
+    async close() {
+      await replayHost.close();
+      await store?.close();
+    },
+  };
+}
+
+async function openStore(appDir: string, spec: string | undefined): Promise<Store> {
+  if (spec === "memory") throw new Error('A replay cannot read instances from "memory": give the store file the instance ran in, or a history file.');
+  const store = createStore(spec, appDir);
+  const readable = store instanceof SqlJsStore ? new SqlJsStore(store.filePath, { readOnly: true }) : store;
+  await readable.open();
+  return readable;
+}
+
+function statusOf(history: HistoryEvent[]): string {
+  for (let index = history.length - 1; index >= 0; index--) {
+    const event = history[index];
+    if (event.EventType === HistoryEventType.ExecutionCompleted) return OrchestrationStatusCode[event.OrchestrationStatus ?? OrchestrationStatusCode.Completed] ?? "Completed";
+    if (event.EventType === HistoryEventType.ExecutionTerminated) return "Terminated";
+  }
+  return "Running";
+}
+
+export interface AttachOptions {
+  port: number;
+  /** Only this instance; by default every orchestration instance of the server. */
+  instanceId?: string;
+  onLog: LogListener;
+  appOutput: NodeJS.WritableStream;
+}
+
+/** `attach`: a running `durable-devkit start`, read through its loopback API and replayed locally. */
+export async function attachToServer(options: AttachOptions): Promise<InstanceSource & { listInstances(): Promise<string[]> }> {
+  const base = `http://127.0.0.1:${options.port}`;
+  const get = async <T>(route: string): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${route}`);
+    } catch {
+      throw new Error(`Nothing answers on port ${options.port}. Start the emulator with \`durable-devkit start --port ${options.port}\` (or the extension's "Durable: Start Emulator") and attach again.`);
+    }
+    if (!response.ok) throw new Error(`${route} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const info = await get<{ appDir: string; functions: { name: string; kind: string }[] }>("/_durable/api/info");
+  const replayHost = await openReplayHost(info.appDir, { appOutput: options.appOutput, onLog: options.onLog });
+  const listeners: ((instanceId: string) => void)[] = [];
+  const lengths = new Map<string, number>();
+  const post = async (route: string, body: unknown) => {
+    const response = await fetch(`${base}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? null) });
+    if (!response.ok) throw new Error(`${route} answered ${response.status}: ${await response.text()}`);
+  };
+  const listInstances = async () => {
+    const page = await get<{ instances: { instanceId: string }[] }>("/_durable/api/instances?limit=200");
+    return page.instances.map((instance) => instance.instanceId).filter((id) => !options.instanceId || id === options.instanceId);
+  };
+  // The server's history grows as it runs; a light poll tells the session which instances moved.
+  const poll = setInterval(() => {
+    void listInstances()
+      .then(async (ids) => {
+        for (const id of ids) {
+          const answer = await get<{ history: HistoryEvent[] }>(`/_durable/api/instances/${encodeURIComponent(id)}/history`);
+          if (lengths.get(id) !== answer.history.length) {
+            lengths.set(id, answer.history.length);
+            for (const listener of listeners) listener(id);
+          }
+        }
+      })
+      .catch(() => undefined);
+  }, 250);
+  return {
+    live: true,
+    host: replayHost.host,
+    mainInstanceId: options.instanceId ?? "",
+    listInstances,
+    async load(id) {
+      let answer: { instance: { name: string; input?: string; runtimeStatus: string; parent?: { instanceId: string } }; history: HistoryEvent[] };
+      try {
+        answer = await get(`/_durable/api/instances/${encodeURIComponent(id)}/history`);
+      } catch {
+        return undefined;
+      }
+      lengths.set(id, answer.history.length);
+      return { instanceId: id, name: answer.instance.name, input: parseJson(answer.instance.input), runtimeStatus: answer.instance.runtimeStatus, history: answer.history, parentInstanceId: answer.instance.parent?.instanceId };
+    },
+    onHistoryChanged: (listener) => void listeners.push(listener),
+    raise: (id, name, data) => post(`/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(name)}`, data),
+    terminate: (id, reason) => post(`/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/terminate?reason=${encodeURIComponent(reason)}`, null),
+    advance: () => Promise.reject(new Error("advance moves the clock of an emulator the session started; an attached server keeps its own clock (start it with --time-skip to skip timers).")),
+    async close() {
+      clearInterval(poll);
+      await replayHost.close();
+    },
+  };
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * The replay debugger through a real DAP client over stdio (@vscode/debugadapter-testsupport's DebugClient talking to
+ * `durable-devkit dap`), on a TypeScript app whose stacks are mapped back to the .ts lines.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { tempDir } from "../emulator/harness";
+import { cliAsync as runCli } from "../emulator/cli-runner";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+
+// Line numbers below are asserted: keep the layout.
+const ORCHESTRATIONS = `import * as df from "durable-functions";
+import type { OrchestrationContext } from "durable-functions";
+
+df.app.orchestration("greetings", function* (context: OrchestrationContext) {
+  const cities = context.df.getInput() as string[];
+  const results: string[] = [];
+  for (const city of cities) {
+    results.push(yield context.df.callActivity("greet", city));
+  }
+  context.df.setCustomStatus({ done: results.length });
+  return results;
+});
+
+df.app.orchestration("approval", function* (context: OrchestrationContext) {
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + 3600_000);
+  const timer = context.df.createTimer(deadline);
+  const answer = context.df.waitForExternalEvent("Approved");
+  const winner = yield context.df.Task.any([answer, timer]);
+  if (winner === answer) timer.cancel();
+  return winner === answer ? { approved: answer.result } : { approved: false };
+});
+
+df.app.orchestration("parent", function* (context: OrchestrationContext) {
+  const first = yield context.df.callSubOrchestrator("greetings", ["Oslo"], "child-1");
+  const total = yield context.df.callActivity("count", first);
+  return total;
+});
+`;
+
+const ACTIVITIES = `import * as df from "durable-functions";
+
+df.app.activity("greet", { handler: (city: string) => \`Hello, \${city}!\` });
+df.app.activity("shout", { handler: (city: string) => \`HELLO, \${city}!\` });
+df.app.activity("count", { handler: (items: string[]) => items.length });
+`;
+
+function makeApp(): string {
+  const dir = path.join(tempDir("dd-dap-"), "app");
+  fs.mkdirSync(path.join(dir, "src", "functions"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "dap-app", private: true, main: "dist/src/functions/*.js", dependencies: { "durable-functions": "3.5.0", "@azure/functions": "4.16.5" } }));
+  fs.writeFileSync(path.join(dir, "host.json"), JSON.stringify({ version: "2.0" }));
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", target: "es2022", outDir: "dist", rootDir: ".", strict: true, esModuleInterop: true, skipLibCheck: true } }));
+  fs.writeFileSync(path.join(dir, "src", "functions", "orchestrations.ts"), ORCHESTRATIONS);
+  fs.writeFileSync(path.join(dir, "src", "functions", "activities.ts"), ACTIVITIES);
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** A launcher file, so DebugClient (which spawns `runtime file`) runs `durable-devkit dap`. */
+function launcher(): string {
+  const file = path.join(tempDir("dd-dap-bin-"), "dap.js");
+  fs.writeFileSync(file, `require(${JSON.stringify(path.join(ROOT, "dist", "cli", "main.js"))}).main(["dap"]);\n`);
+  return file;
+}
+
+describe("replay debugger over DAP", function () {
+  this.timeout(60_000);
+  let app: string;
+  let dapFile: string;
+  let client: DebugClient;
+  let orchestrations: string;
+
+  before(() => {
+    app = makeApp();
+    dapFile = launcher();
+    orchestrations = path.join(app, "src", "functions", "orchestrations.ts");
+  });
+
+  beforeEach(async () => {
+    client = new DebugClient(process.execPath, dapFile, "durable");
+    await client.start();
+  });
+
+  afterEach(async () => {
+    await client.stop().catch(() => undefined);
+  });
+
+  async function top(threadId?: number): Promise<DebugProtocol.StackFrame> {
+    const threads = await client.threadsRequest();
+    const id = threadId ?? threads.body.threads[0].id;
+    const stack = await client.stackTraceRequest({ threadId: id });
+    return stack.body.stackFrames[0];
+  }
+
+  async function scope(name: string, threadId: number): Promise<Record<string, string>> {
+    const stack = await client.stackTraceRequest({ threadId });
+    const scopes = await client.scopesRequest({ frameId: stack.body.stackFrames[0].id });
+    const found = scopes.body.scopes.find((candidate) => candidate.name === name);
+    assert.ok(found, `scope ${name}`);
+    const variables = await client.variablesRequest({ variablesReference: found.variablesReference });
+    return Object.fromEntries(variables.body.variables.map((variable) => [variable.name, variable.value]));
+  }
+
+  async function stopped(): Promise<DebugProtocol.StoppedEvent> {
+    return (await client.waitForEvent("stopped")) as DebugProtocol.StoppedEvent;
+  }
+
+  async function launch(args: Record<string, unknown>): Promise<void> {
+    await Promise.all([client.configurationSequence(), client.launch({ app, ...args })]);
+  }
+
+  it("launches a chain and steps through every event with the .ts line and the event, then back and forth identically", async () => {
+    const first = stopped();
+    await launch({ orchestrator: "greetings", input: ["Tokyo", "Seattle"], stopOnEntry: true });
+    const entry = await first;
+    assert.equal(entry.body.reason, "entry");
+    const threadId = entry.body.threadId as number;
+    const seen: { name: string; line: number; type: string; extra: string }[] = [];
+    for (;;) {
+      const frame = await top(threadId);
+      const event = await scope("Event", threadId);
+      seen.push({ name: frame.name, line: frame.line, type: JSON.parse(event.type), extra: event.result ?? event.input ?? "" });
+      assert.equal(frame.source?.path, orchestrations, `frame source of ${frame.name}`);
+      if (JSON.parse(event.type) === "ExecutionCompleted") break;
+      const next = stopped();
+      await client.nextRequest({ threadId });
+      await next;
+    }
+    assert.deepEqual(
+      seen.map((s) => `${s.type}@${s.line}`),
+      ["ExecutionStarted@8", "TaskScheduled@8", "TaskCompleted@8", "TaskScheduled@8", "TaskCompleted@8", "ExecutionCompleted@8"],
+    );
+    assert.match(seen[1].name, /^callActivity\("greet"\) ← TaskScheduled #\d+/);
+    assert.equal(seen[1].extra, '"Tokyo"');
+    assert.equal(seen[2].extra, '"Hello, Tokyo!"');
+    assert.equal(seen[4].extra, '"Hello, Seattle!"');
+
+    // Three back, then three forward: the same frames and the same state.
+    const atEnd = { frame: await top(threadId), orchestration: await scope("Orchestration", threadId) };
+    assert.equal(JSON.parse(atEnd.orchestration.status), "Completed");
+    assert.equal(atEnd.orchestration.customStatus, '{"done":2}');
+    for (let i = 0; i < 3; i++) {
+      const back = stopped();
+      await client.stepBackRequest({ threadId });
+      await back;
+    }
+    const middle = await scope("Event", threadId);
+    assert.equal(JSON.parse(middle.type), "TaskCompleted");
+    assert.equal(middle.result, '"Hello, Tokyo!"');
+    assert.equal(JSON.parse((await scope("Orchestration", threadId)).status), "Running");
+    for (let i = 0; i < 3; i++) {
+      const forward = stopped();
+      await client.nextRequest({ threadId });
+      await forward;
+    }
+    assert.deepEqual({ frame: await top(threadId), orchestration: await scope("Orchestration", threadId) }, atEnd);
+
+    const evaluated = await client.evaluateRequest({ expression: "history.length", context: "watch" });
+    assert.ok(Number(evaluated.body.result) >= 10);
+    const result = await client.evaluateRequest({ expression: "orchestration.output[1]", context: "watch" });
+    assert.equal(result.body.result, '"Hello, Seattle!"');
+    await assert.rejects(client.evaluateRequest({ expression: "process.exit()", context: "watch" }), /not defined here|Cannot read/);
+
+    const end = client.waitForEvent("terminated");
+    await client.continueRequest({ threadId });
+    await end;
+  });
+
+  it("stops at a line breakpoint on the event of that line, and moves a breakpoint to the next durable call", async () => {
+    const hit = stopped();
+    await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    const breakpoints = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line: 15 }, { line: 40 }] });
+    assert.deepEqual(breakpoints.body.breakpoints.map((bp) => [bp.verified, bp.line]), [[true, 16], [false, undefined]]);
+    assert.match(breakpoints.body.breakpoints[0].message ?? "", /Moved to line 16/);
+    assert.match(breakpoints.body.breakpoints[1].message ?? "", /No durable call at or after this line/);
+    await client.configurationDoneRequest();
+    await client.launch({ app, orchestrator: "approval", timeSkipping: true });
+    const event = await hit;
+    assert.equal(event.body.reason, "breakpoint");
+    const frame = await top(event.body.threadId);
+    assert.equal(frame.line, 16);
+    assert.match(frame.name, /^createTimer\(.*\) ← TimerCreated #\d+/);
+    assert.equal(JSON.parse((await scope("Event", event.body.threadId as number)).type), "TimerCreated");
+  });
+
+  it("stops at a function breakpoint on an activity, and stepIn shows the activity about to run", async () => {
+    const hit = stopped();
+    await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: "greet" }] });
+    await client.configurationDoneRequest();
+    await client.launch({ app, orchestrator: "greetings", input: ["Lima"] });
+    const event = await hit;
+    assert.equal(event.body.reason, "function breakpoint");
+    const threadId = event.body.threadId as number;
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "TaskScheduled");
+    const stepped = stopped();
+    await client.stepInRequest({ threadId });
+    await stepped;
+    const frame = await top(threadId);
+    assert.match(frame.name, /^activity greet\("Lima"\)/);
+    assert.equal(frame.source?.path, path.join(app, "src", "functions", "activities.ts"));
+    assert.equal(frame.line, 3);
+  });
+
+  it("completes a human-interaction instance with raise from the debug console", async () => {
+    const entry = stopped();
+    await launch({ orchestrator: "approval", timeSkipping: false, stopOnEntry: true });
+    const threadId = (await entry).body.threadId as number;
+    const raised = await client.evaluateRequest({ expression: 'raise Approved {"by":"ana"}', context: "repl" });
+    assert.match(raised.body.result, /Raised "Approved"/);
+    const output: string[] = [];
+    client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+    const end = client.waitForEvent("terminated");
+    await client.continueRequest({ threadId });
+    await end;
+    assert.ok(output.some((line) => /end of the history \(Completed\)/.test(line)), output.join(""));
+    const bad = client.evaluateRequest({ expression: "raise Approved {not json", context: "repl" });
+    await assert.rejects(bad);
+  });
+
+  it("steps into a sub-orchestration's thread and back out to the parent", async () => {
+    const entry = stopped();
+    await launch({ orchestrator: "parent", stopOnEntry: true });
+    const parentThread = (await entry).body.threadId as number;
+    let event = await scope("Event", parentThread);
+    while (JSON.parse(event.type) !== "SubOrchestrationInstanceCreated") {
+      const next = stopped();
+      await client.nextRequest({ threadId: parentThread });
+      await next;
+      event = await scope("Event", parentThread);
+    }
+    const into = stopped();
+    await client.stepInRequest({ threadId: parentThread });
+    const childStop = await into;
+    const childThread = childStop.body.threadId as number;
+    assert.notEqual(childThread, parentThread);
+    const childOrchestration = await scope("Orchestration", childThread);
+    assert.equal(JSON.parse(childOrchestration.instanceId), "child-1");
+    assert.equal(JSON.parse(childOrchestration.name), "greetings");
+    const threads = await client.threadsRequest();
+    assert.equal(threads.body.threads.length, 2);
+    const out = stopped();
+    await client.stepOutRequest({ threadId: childThread });
+    const back = await out;
+    assert.equal(back.body.threadId, parentThread);
+    const completed = await scope("Event", parentThread);
+    assert.equal(JSON.parse(completed.type), "SubOrchestrationInstanceCompleted");
+    assert.equal(completed.result, 'Array(1)');
+  });
+
+  it("replays an exported history against changed code and stops on nondeterminism at the changed line", async () => {
+    const storeFile = path.join(tempDir(), "store.sqlite");
+    const run = await runCli(["run", "greetings", "--input", '["Rome","Paris"]', "--app", app, "--store", storeFile, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const instanceId = (JSON.parse(run.stdout) as { instanceId: string }).instanceId;
+    const file = path.join(tempDir(), "greetings.json");
+    assert.equal((await runCli(["export", instanceId, "--out", file, "--app", app, "--store", storeFile])).code, 0);
+    const changedApp = path.join(tempDir("dd-dap-changed-"), "app");
+    fs.cpSync(app, changedApp, { recursive: true, verbatimSymlinks: true });
+    fs.rmSync(path.join(changedApp, "dist"), { recursive: true, force: true });
+    const changedFile = path.join(changedApp, "src", "functions", "orchestrations.ts");
+    fs.writeFileSync(changedFile, ORCHESTRATIONS.replace('callActivity("greet", city)', 'callActivity(city === "Paris" ? "shout" : "greet", city)'));
+
+    const hit = stopped();
+    await launch({ app: changedApp, mode: "replay", history: file });
+    const event = await hit;
+    assert.equal(event.body.reason, "exception");
+    assert.equal(event.body.description, "Nondeterminism");
+    const frame = await top(event.body.threadId);
+    assert.equal(frame.source?.path, changedFile);
+    assert.equal(frame.line, 8);
+    assert.match(frame.name, /call of activity 'shout' ≠ history: call of activity 'greet'/);
+    const info = await client.exceptionInfoRequest({ threadId: event.body.threadId as number });
+    assert.match(info.body.details?.stackTrace ?? "", /history: call of activity 'greet'\ncode: {4}call of activity 'shout'/);
+
+    // The same history against the unchanged code replays to the end without stopping.
+    const cli = await runCli(["replay", file, "--app", app]);
+    assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+    const diverged = await runCli(["replay", file, "--app", changedApp]);
+    assert.equal(diverged.code, 1);
+    assert.match(diverged.stdout, /at src\/functions\/orchestrations\.ts:8:/);
+  });
+
+  it("replays a history in the management API's shape (showHistory=true)", async () => {
+    const file = path.join(tempDir(), "api.json");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        name: "greetings",
+        instanceId: "from-azure",
+        runtimeStatus: "Completed",
+        input: ["Kyiv", "Rome"],
+        output: ["Hello, Kyiv!", "Hello, Rome!"],
+        historyEvents: [
+          { EventType: "ExecutionStarted", Timestamp: "2026-01-01T00:00:00Z", FunctionName: "greetings", Input: '["Kyiv","Rome"]' },
+          { EventType: "TaskCompleted", Timestamp: "2026-01-01T00:00:01Z", FunctionName: "greet", ScheduledTime: "2026-01-01T00:00:00Z", Result: "Hello, Kyiv!" },
+          { EventType: "TaskCompleted", Timestamp: "2026-01-01T00:00:02Z", FunctionName: "greet", ScheduledTime: "2026-01-01T00:00:01Z", Result: "Hello, Rome!" },
+          { EventType: "ExecutionCompleted", Timestamp: "2026-01-01T00:00:02Z", OrchestrationStatus: "Completed", Result: ["Hello, Kyiv!", "Hello, Rome!"] },
+        ],
+      }),
+    );
+    const hit = stopped();
+    await launch({ mode: "replay", history: file, stopOnEntry: true });
+    const threadId = (await hit).body.threadId as number;
+    const types: string[] = [];
+    for (;;) {
+      const event = await scope("Event", threadId);
+      types.push(`${JSON.parse(event.type)}${event.result ? ` ${event.result}` : ""}`);
+      if (JSON.parse(event.type) === "ExecutionCompleted") break;
+      const next = stopped();
+      await client.nextRequest({ threadId });
+      await next;
+    }
+    assert.deepEqual(types, ["ExecutionStarted", "TaskScheduled", 'TaskCompleted "Hello, Kyiv!"', "TaskScheduled", 'TaskCompleted "Hello, Rome!"', "ExecutionCompleted Array(2)"]);
+    const orchestration = await scope("Orchestration", threadId);
+    assert.equal(orchestration.currentUtcDateTime, '"2026-01-01T00:00:02.000Z"');
+  });
+
+  for (const [label, args, message] of [
+    ["a missing history file", { mode: "replay", history: "nope.json" }, /There is no history file at .*nope\.json/],
+    ["malformed JSON", { mode: "replay", history: "BAD" }, /is not valid JSON/],
+    ["an unknown orchestrator", { orchestrator: "nosuch" }, /no orchestration function named "nosuch".*"greetings"/],
+    ["a history from another orchestrator", { mode: "replay", history: "OTHER", orchestrator: "approval" }, /is a history of the orchestrator "greetings", not "approval"/],
+  ] as const) {
+    it(`ends the session with a clear message on ${label}`, async () => {
+      const resolved: Record<string, unknown> = { ...args };
+      if (args.history === "BAD") {
+        resolved.history = path.join(tempDir(), "bad.json");
+        fs.writeFileSync(resolved.history as string, "{ not json");
+      }
+      if (args.history === "OTHER") {
+        resolved.history = path.join(tempDir(), "other.json");
+        fs.writeFileSync(resolved.history as string, JSON.stringify([{ EventType: 12, EventId: -1, Timestamp: "2026-01-01T00:00:00Z", IsPlayed: false }, { EventType: 0, EventId: -1, Timestamp: "2026-01-01T00:00:00Z", IsPlayed: false, Name: "greetings", Input: "[]" }]));
+      }
+      const output: string[] = [];
+      client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+      const terminated = client.waitForEvent("terminated", 20_000);
+      await assert.rejects(launch(resolved), message);
+      await terminated;
+      assert.match(output.join(""), message);
+    });
+  }
+});
