@@ -48,6 +48,8 @@ export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArgum
   /** Jump the clock to the next timer whenever nothing else can run (default true). */
   timeSkipping?: boolean;
   stopOnEntry?: boolean;
+  /** run: start the app process with the V8 inspector on 127.0.0.1 at this port, for a JavaScript debugger. */
+  inspectPort?: number;
 }
 
 export interface DurableAttachArguments extends DebugProtocol.AttachRequestArguments {
@@ -151,7 +153,7 @@ export class DurableDebugSession extends LoggingDebugSession {
         return replaySaved({ appDir, history: args.history, instanceId: args.instanceId, store: args.store, orchestrator: args.orchestrator, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
       }
       if (!args.orchestrator) throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
-      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
+      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
     });
   }
 

@@ -50,6 +50,8 @@ export interface RunOptions {
   instanceId?: string;
   store?: string;
   timeSkipping?: boolean;
+  /** Start the app process with the V8 inspector on this port (the extension attaches js-debug to it). */
+  inspectPort?: number;
   onLog: LogListener;
   appOutput: NodeJS.WritableStream;
 }
@@ -61,6 +63,7 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
     appDir: options.appDir,
     store: options.store ?? "memory",
     timeSkipping: options.timeSkipping ?? true,
+    inspectPort: options.inspectPort,
     appOutput: options.appOutput,
     onEvent: (event) => {
       if (event.kind === "historyAppended") for (const listener of listeners) listener(event.instanceId);

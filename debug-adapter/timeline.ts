@@ -30,6 +30,11 @@ export class InstanceTimeline {
   /** Indexes of the history events a step stops on. */
   readonly stops: number[];
   private readonly scheduledById = new Map<number, HistoryEvent>();
+  /** The traced step of each event index (undefined for events the package did not process). */
+  private readonly stepOfEvent: (TraceStep | undefined)[] = [];
+  /** The last traced step at or before each event index. */
+  private readonly stateAtEvent: (TraceStep | undefined)[] = [];
+  private readonly taskById = new Map<number, TracedTask>();
 
   constructor(
     readonly facts: InstanceFacts,
@@ -43,6 +48,13 @@ export class InstanceTimeline {
         this.scheduledById.set(event.EventId, event);
       }
     });
+    for (const step of trace.steps) this.stepOfEvent[step.eventIndex] = step;
+    let last: TraceStep | undefined;
+    for (let index = 0; index < facts.history.length; index++) {
+      last = this.stepOfEvent[index] ?? last;
+      this.stateAtEvent[index] = last;
+    }
+    for (const task of trace.tasks) if (task.id !== undefined && !this.taskById.has(task.id)) this.taskById.set(task.id, task);
   }
 
   get history(): HistoryEvent[] {
@@ -51,22 +63,16 @@ export class InstanceTimeline {
 
   /** The traced state after the event (the last traced state once the orchestrator has finished). */
   stepAt(eventIndex: number): TraceStep | undefined {
-    const steps = this.trace.steps;
-    let found: TraceStep | undefined;
-    for (const step of steps) {
-      if (step.eventIndex > eventIndex) break;
-      found = step;
-    }
-    return found;
+    return this.stateAtEvent[Math.min(eventIndex, this.stateAtEvent.length - 1)];
   }
 
   /** The durable call an event belongs to. */
   taskOf(eventIndex: number): TracedTask | undefined {
-    const step = this.trace.steps.find((candidate) => candidate.eventIndex === eventIndex);
+    const step = this.stepOfEvent[eventIndex];
     if (step?.eventTask !== undefined) return this.trace.tasks[step.eventTask];
     const event = this.history[eventIndex];
     const id = event ? taskIdOf(event) : undefined;
-    return id === undefined ? undefined : this.trace.tasks.find((task) => task.id === id);
+    return id === undefined ? undefined : this.taskById.get(id);
   }
 
   /** The scheduling event a completion answers (for its name and input). */
@@ -135,7 +141,7 @@ export class InstanceTimeline {
   orchestrationView(eventIndex: number): Record<string, unknown> {
     const step = this.stepAt(eventIndex);
     const pending = (step?.openTaskIds ?? []).map((id) => {
-      const task = this.trace.tasks.find((candidate) => candidate.id === id);
+      const task = this.taskById.get(id);
       return { id, call: task ? callText(task) : `task ${id}`, line: task?.stack[0] ? `${path.basename(task.stack[0].file)}:${task.stack[0].line}` : undefined };
     });
     const view: Record<string, unknown> = {
@@ -176,7 +182,7 @@ export class InstanceTimeline {
 
   /** Logs the orchestrator wrote while processing this event. */
   logsAt(eventIndex: number): { level: string; message: string; replaying: boolean }[] {
-    const step = this.trace.steps.find((candidate) => candidate.eventIndex === eventIndex);
+    const step = this.stepOfEvent[eventIndex];
     return (step?.logs ?? []).map((entry) => ({ ...entry, replaying: step?.isReplaying ?? false }));
   }
 

@@ -23,6 +23,8 @@ export interface EmulatorOptions {
   replaySchema?: number;
   /** Environment for the app on top of local.settings.json Values (which the process environment overrides). */
   appEnv?: Record<string, string>;
+  /** Start the app process with the V8 inspector on 127.0.0.1 at this port, for a JavaScript debugger to attach. */
+  inspectPort?: number;
 }
 
 export interface Emulator {
@@ -59,6 +61,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     output: options.appOutput,
     upperSchemaVersion: options.replaySchema,
     env: appEnvironment(app, options.appEnv),
+    inspectPort: options.inspectPort,
     onLog: (entry) => options.onEvent?.({ kind: "log", ...entry }),
   });
   await host.start();

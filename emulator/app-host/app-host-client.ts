@@ -71,6 +71,11 @@ export interface AppHostOptions {
   env?: Record<string, string>;
   /** The newest replay schema to offer the package (0 = V1 … 3 = V4); for testing older protocol paths. */
   upperSchemaVersion?: number;
+  /**
+   * Starts the app process with the V8 inspector on 127.0.0.1 at this port (0: any free port), so a JavaScript
+   * debugger can attach beside the replay debugger and stop inside activities and orchestrators.
+   */
+  inspectPort?: number;
 }
 
 type Pending = {
@@ -108,6 +113,12 @@ export class AppHostClient {
   private reloading = false;
 
   constructor(private readonly options: AppHostOptions) {}
+
+  private execArgv(): string[] | undefined {
+    const extra = process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV ? process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV.split(" ") : [];
+    if (this.options.inspectPort !== undefined) extra.push(`--inspect=127.0.0.1:${this.options.inspectPort}`);
+    return extra.length ? extra : undefined;
+  }
 
   /** The app folder this host runs. */
   get appDir(): string {
@@ -164,7 +175,7 @@ export class AppHostClient {
         cwd: this.options.appDir,
         stdio: ["ignore", "pipe", "pipe", "ipc"],
         serialization: "json",
-        execArgv: process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV ? process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV.split(" ") : undefined,
+        execArgv: this.execArgv(),
         env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node", AzureWebJobsScriptRoot: this.options.appDir, ...this.options.env },
       });
       this.child = child;
@@ -295,7 +306,7 @@ export class AppHostClient {
    * Replays a whole history against the current code without running anything (see app-host/replay-tracer.ts).
    * `detailed` records every step with stacks and logs, for the debugger; without it only the verdict is computed.
    */
-  async trace(request: { functionName: string; instanceId: string; history: HistoryEvent[]; input: unknown; parentInstanceId?: string; detailed: boolean }): Promise<ReplayTrace> {
+  async trace(request: { functionName: string; instanceId: string; history: HistoryEvent[] | { file: string }; input: unknown; parentInstanceId?: string; detailed: boolean }): Promise<ReplayTrace> {
     const answer = await this.request((requestId) => ({
       type: "trace",
       requestId,

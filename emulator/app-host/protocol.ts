@@ -228,7 +228,8 @@ export type ParentToChild =
       requestId: number;
       functionName: string;
       instanceId: string;
-      history: HistoryEvent[];
+      /** The events, or the export file holding them (read by the child: a long history then crosses no pipe). */
+      history: HistoryEvent[] | { file: string };
       input: unknown;
       parentInstanceId?: string;
       upperSchemaVersion: number;

@@ -3,6 +3,7 @@
  * does and runs its handlers on request. It keeps each running orchestration's history so the emulator only sends
  * the events that are new. A crash here never reaches the emulator's store.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { format } from "node:util";
 import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations, type FunctionHandler } from "./functions-core";
@@ -214,6 +215,12 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   }
 }
 
+/** The events of a history file the parent has already validated (an export file or a bare event array). */
+function readHistoryEvents(file: string): HistoryEvent[] {
+  const json = JSON.parse(fs.readFileSync(file, "utf8")) as HistoryEvent[] | { history: HistoryEvent[] };
+  return Array.isArray(json) ? json : json.history;
+}
+
 /** The orchestrator's final state; a failed orchestrator's state comes inside the package's error message. */
 async function settle(value: Promise<RawState>, thrown: () => unknown): Promise<{ state: RawState; failure?: { message: string; stack?: string } }> {
   try {
@@ -257,7 +264,9 @@ function capturingLogs<T>(sink: (level: string, message: string) => void, body: 
  */
 async function trace(message: Extract<ParentToChild, { type: "trace" }>): Promise<void> {
   const fn = lookup(message.functionName, "orchestration");
-  const history = message.history.map((event) => ({ ...event, IsPlayed: false }));
+  const history = Array.isArray(message.history) ? message.history : readHistoryEvents(message.history.file);
+  // The events arrived fresh (IPC or file): marking them in place copies nothing.
+  for (const event of history) event.IsPlayed = false;
   const scheduled = new Map<number, HistoryEvent>();
   for (const event of history) if (SCHEDULING_EVENT_TYPES.has(event.EventType)) scheduled.set(event.EventId, event);
   const trigger = {
@@ -275,7 +284,7 @@ async function trace(message: Extract<ParentToChild, { type: "trace" }>): Promis
   const recording = capturingLogs(sink, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { trace: tracer?.hooks }));
   const { state, failure } = await settle(recording.value, recording.thrown);
   const match = recording.analyze(scheduled, failure !== undefined);
-  const record = tracer ? tracer.finish(message.history) : { steps: [], tasks: [] };
+  const record = tracer ? tracer.finish(history) : { steps: [], tasks: [] };
   let nondeterminism = match.nondeterminism;
   if (nondeterminism && !nondeterminism.sourceLine) {
     // The traced stacks say where the diverging call was made, without a second replay.

@@ -46,6 +46,8 @@ export interface HistorySource {
   input: unknown;
   /** The full history, when the source has one. */
   events?: HistoryEvent[];
+  /** The file the events were read from, as they are (the app host can read it itself). */
+  file?: string;
   /** The management API's folded history, to rebuild by replaying. */
   apiEvents?: ApiHistoryEvent[];
 }
@@ -71,7 +73,8 @@ export function readHistoryFile(file: string): HistorySource {
   } catch (error) {
     throw new HistoryFileError(`${shown} is not valid JSON (${(error as Error).message}). ${HOW_TO_GET_ONE}`);
   }
-  return historyFromJson(json, shown);
+  const source = historyFromJson(json, shown);
+  return source.events ? { ...source, file: path.resolve(file) } : source;
 }
 
 export function historyFromJson(json: unknown, origin: string): HistorySource {

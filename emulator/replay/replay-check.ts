@@ -39,7 +39,7 @@ export async function replayHistory(host: AppHostClient, source: HistorySource, 
   const started = performance.now();
   requireOrchestrator(host, source.name);
   const traceOf = (events: HistoryEvent[], detailed: boolean) =>
-    host.trace({ functionName: source.name, instanceId: source.instanceId, history: events, input: source.input, detailed });
+    host.trace({ functionName: source.name, instanceId: source.instanceId, history: events === source.events && source.file ? { file: source.file } : events, input: source.input, detailed });
   let events = source.events;
   let rebuiltDivergence: Divergence | undefined;
   if (!events) {

@@ -321,6 +321,16 @@ describe("replay debugger over DAP", function () {
     assert.equal(orchestration.currentUtcDateTime, '"2026-01-01T00:00:02.000Z"');
   });
 
+  it("starts the app process with an inspector when asked, for a JavaScript debugger beside the replay debugger", async () => {
+    const port = 19229 + (process.pid % 500);
+    const entry = stopped();
+    await launch({ orchestrator: "greetings", input: ["Oslo"], stopOnEntry: true, inspectPort: port });
+    await entry;
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { type: string; webSocketDebuggerUrl: string }[];
+    assert.equal(targets[0].type, "node");
+    assert.match(targets[0].webSocketDebuggerUrl, new RegExp(`^ws://127\\.0\\.0\\.1:${port}/`));
+  });
+
   for (const [label, args, message] of [
     ["a missing history file", { mode: "replay", history: "nope.json" }, /There is no history file at .*nope\.json/],
     ["malformed JSON", { mode: "replay", history: "BAD" }, /is not valid JSON/],
@@ -345,4 +355,37 @@ describe("replay debugger over DAP", function () {
       assert.match(output.join(""), message);
     });
   }
+});
+
+describe("durable-devkit replay", function () {
+  this.timeout(60_000);
+
+  it("replays a folder, answers in JSON, and exits 2 on a malformed history or an unknown orchestrator", async () => {
+    const app = makeApp();
+    const storeFile = path.join(tempDir(), "store.sqlite");
+    const run = await runCli(["run", "greetings", "--input", '["Oslo"]', "--app", app, "--store", storeFile, "--json"]);
+    const instanceId = (JSON.parse(run.stdout) as { instanceId: string }).instanceId;
+    const folder = tempDir("dd-histories-");
+    assert.equal((await runCli(["export", instanceId, "--out", path.join(folder, "a.json"), "--app", app, "--store", storeFile])).code, 0);
+    fs.copyFileSync(path.join(folder, "a.json"), path.join(folder, "b.json"));
+    const ok = await runCli(["replay", folder, "--app", app, "--json"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const results = JSON.parse(ok.stdout) as { ok: boolean; name: string; events: number }[];
+    assert.deepEqual(results.map((r) => [r.ok, r.name]), [[true, "greetings"], [true, "greetings"]]);
+    const fromStore = await runCli(["replay", instanceId, "--app", app, "--store", storeFile]);
+    assert.equal(fromStore.code, 0, fromStore.stdout + fromStore.stderr);
+
+    fs.writeFileSync(path.join(folder, "c.json"), "[1, 2");
+    const bad = await runCli(["replay", folder, "--app", app]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /c\.json is not valid JSON/);
+    assert.match(bad.stdout, /3 histories: 2 match, 0 diverge, 1 could not be read/);
+
+    const other = path.join(tempDir(), "other.json");
+    const exported = JSON.parse(fs.readFileSync(path.join(folder, "a.json"), "utf8")) as { name: string };
+    fs.writeFileSync(other, JSON.stringify({ ...exported, name: "nosuch" }));
+    const unknown = await runCli(["replay", other, "--app", app]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /no orchestration function named "nosuch"/);
+  });
 });
