@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { tempDir } from "../emulator/harness";
+import { devNull, tempDir } from "../emulator/harness";
+import { startServer } from "../../emulator";
 import { cliAsync as runCli } from "../emulator/cli-runner";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -166,6 +167,12 @@ describe("replay debugger over DAP", function () {
     assert.equal(result.body.result, '"Hello, Seattle!"');
     await assert.rejects(client.evaluateRequest({ expression: "process.exit()", context: "watch" }), /not defined here|Cannot read/);
 
+    // Back to the start in one go, then the same first frame as at entry.
+    const rewound = stopped();
+    await client.reverseContinueRequest({ threadId });
+    assert.equal((await rewound).body.reason, "entry");
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "ExecutionStarted");
+
     const end = client.waitForEvent("terminated");
     await client.continueRequest({ threadId });
     await end;
@@ -221,6 +228,21 @@ describe("replay debugger over DAP", function () {
     assert.ok(output.some((line) => /end of the history \(Completed\)/.test(line)), output.join(""));
     const bad = client.evaluateRequest({ expression: "raise Approved {not json", context: "repl" });
     await assert.rejects(bad);
+  });
+
+  it("moves the emulator's clock with advance, which fires the durable timer", async () => {
+    const entry = stopped();
+    await launch({ orchestrator: "approval", timeSkipping: false, stopOnEntry: true });
+    const threadId = (await entry).body.threadId as number;
+    const advanced = await client.evaluateRequest({ expression: "advance 2h", context: "repl" });
+    assert.match(advanced.body.result, /The clock is now/);
+    await assert.rejects(client.evaluateRequest({ expression: "advance soon", context: "repl" }), /is not a duration/);
+    const output: string[] = [];
+    client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+    const end = client.waitForEvent("terminated");
+    await client.continueRequest({ threadId });
+    await end;
+    assert.ok(output.some((line) => /end of the history \(Completed\)/.test(line)), output.join(""));
   });
 
   it("steps into a sub-orchestration's thread and back out to the parent", async () => {
@@ -329,6 +351,30 @@ describe("replay debugger over DAP", function () {
     const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { type: string; webSocketDebuggerUrl: string }[];
     assert.equal(targets[0].type, "node");
     assert.match(targets[0].webSocketDebuggerUrl, new RegExp(`^ws://127\\.0\\.0\\.1:${port}/`));
+  });
+
+  it("attaches to a running durable-devkit start and stops in an instance started over HTTP", async () => {
+    const server = await startServer({ appDir: app, port: 0, store: "memory", timeSkipping: true, appOutput: devNull() });
+    try {
+      const port = Number(new URL(server.http.origin).port);
+      await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+      await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: "greet" }] });
+      await client.configurationDoneRequest();
+      await client.attachRequest({ port } as DebugProtocol.AttachRequestArguments);
+      const hit = stopped();
+      const started = await fetch(`${server.http.origin}/runtime/webhooks/durabletask/orchestrators/greetings`, { method: "POST", headers: { "content-type": "application/json" }, body: '["Nairobi"]' });
+      assert.equal(started.status, 202);
+      const event = await hit;
+      assert.equal(event.body.reason, "function breakpoint");
+      const threadId = event.body.threadId as number;
+      const frame = await top(threadId);
+      assert.equal(frame.source?.path, orchestrations);
+      assert.equal(frame.line, 8);
+      assert.equal((await scope("Event", threadId)).input, '"Nairobi"');
+    } finally {
+      await client.stop().catch(() => undefined);
+      await server.close();
+    }
   });
 
   for (const [label, args, message] of [
