@@ -29,6 +29,7 @@ import { evaluatePath, ExpressionError } from "./expressions";
 import { attachToServer, replaySaved, runInEmulator, type InstanceSource } from "./instance-sources";
 import { parseDuration } from "./duration";
 import type { ReplayTrace, SourceFrame } from "../emulator/app-host/protocol";
+import { parseJsonText } from "../emulator/api/json-text";
 
 /** `launch` configuration of type "durable". */
 export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -538,7 +539,7 @@ export class DurableDebugSession extends LoggingDebugSession {
         this.output(`The history of sub-orchestration ${scheduling.InstanceId} is not available here (a history file holds one instance); stepping over it.\n`, "console");
       } else if (scheduling?.EventType === HistoryEventType.TaskScheduled && !thread.inActivity) {
         const registered = this.source?.host.functions.find((fn) => fn.name === scheduling.Name);
-        thread.inActivity = { name: scheduling.Name ?? "activity", input: parseText(scheduling.Input), source: registered?.source };
+        thread.inActivity = { name: scheduling.Name ?? "activity", input: parseJsonText(scheduling.Input), source: registered?.source };
         this.variableHandles.reset();
         const stopped = new StoppedEvent("step", thread.id) as DebugProtocol.StoppedEvent;
         stopped.body.description = `activity ${scheduling.Name}`;
@@ -829,14 +830,6 @@ function normalize(file: string): string {
   return process.platform === "win32" ? resolved.toLowerCase() : resolved;
 }
 
-function parseText(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 function preview(value: unknown): string {
   if (value === undefined) return "undefined";

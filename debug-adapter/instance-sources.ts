@@ -17,6 +17,7 @@ import { SqlJsStore } from "../emulator/store/sqljs-store";
 import type { Store } from "../emulator/store/store";
 import { HistoryEventType, OrchestrationStatusCode, type HistoryEvent } from "../emulator/history/history-event";
 import type { InstanceFacts } from "./timeline";
+import { parseJsonText } from "../emulator/api/json-text";
 
 export type LogListener = (entry: { level: string; functionName?: string; message: string }) => void;
 
@@ -84,7 +85,7 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
         return {
           instanceId: id,
           name: record.name,
-          input: parseJson(record.input),
+          input: parseJsonText(record.input),
           runtimeStatus: record.runtimeStatus,
           history: emulator.engine.getHistory(id),
           parentInstanceId: record.parent?.instanceId,
@@ -162,7 +163,7 @@ export async function replaySaved(options: ReplayOptions): Promise<InstanceSourc
       if (id === saved.instanceId) return { instanceId: id, name: saved.name, input: saved.input, runtimeStatus: statusOf(saved.events ?? []), history: saved.events ?? [] };
       const record = store?.getInstance(id);
       if (!store || !record) return undefined;
-      return { instanceId: id, name: record.name, input: parseJson(record.input), runtimeStatus: record.runtimeStatus, history: store.getHistory(id), parentInstanceId: record.parent?.instanceId };
+      return { instanceId: id, name: record.name, input: parseJsonText(record.input), runtimeStatus: record.runtimeStatus, history: store.getHistory(id), parentInstanceId: record.parent?.instanceId };
     },
     onHistoryChanged: () => undefined,
     raise: () => Promise.reject(new NotLiveError("raise")),
@@ -252,7 +253,7 @@ export async function attachToServer(options: AttachOptions): Promise<InstanceSo
         return undefined;
       }
       lengths.set(id, answer.history.length);
-      return { instanceId: id, name: answer.instance.name, input: parseJson(answer.instance.input), runtimeStatus: answer.instance.runtimeStatus, history: answer.history, parentInstanceId: answer.instance.parent?.instanceId };
+      return { instanceId: id, name: answer.instance.name, input: parseJsonText(answer.instance.input), runtimeStatus: answer.instance.runtimeStatus, history: answer.history, parentInstanceId: answer.instance.parent?.instanceId };
     },
     onHistoryChanged: (listener) => void listeners.push(listener),
     raise: (id, name, data) => post(`/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(name)}`, data),
@@ -265,11 +266,3 @@ export async function attachToServer(options: AttachOptions): Promise<InstanceSo
   };
 }
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}

@@ -4,7 +4,7 @@
  * Everything here is derived from data; stepping back and forth is indexing, so any point is reproduced exactly.
  */
 import * as path from "node:path";
-import { HistoryEventType, OrchestrationStatusCode, eventTypeName, type HistoryEvent } from "../emulator/history/history-event";
+import { HistoryEventType, OrchestrationStatusCode, eventTypeName, taskIdOf, type HistoryEvent } from "../emulator/history/history-event";
 import type { ReplayTrace, SourceFrame, TraceStep, TracedTask } from "../emulator/app-host/protocol";
 import type { Divergence } from "../emulator/replay/replay-check";
 
@@ -192,19 +192,6 @@ export class InstanceTimeline {
   }
 }
 
-function taskIdOf(event: HistoryEvent): number | undefined {
-  switch (event.EventType) {
-    case HistoryEventType.TaskScheduled:
-    case HistoryEventType.TimerCreated:
-    case HistoryEventType.SubOrchestrationInstanceCreated:
-    case HistoryEventType.EventSent:
-      return event.EventId;
-    case HistoryEventType.TimerFired:
-      return event.TimerId;
-    default:
-      return event.TaskScheduledId;
-  }
-}
 
 /** How the durable call reads in the orchestrator, e.g. callActivity("SayHello"). */
 export function callText(task: TracedTask): string {

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { roleOf, type PackageTask, type TraceHooks } from "./replay-observer";
 import { captureUserStack } from "./user-stack";
 import type { ReplayTrace, SourceFrame, TraceStep, TracedTask } from "./protocol";
-import { HistoryEventType, type HistoryEvent } from "../history/history-event";
+import { HistoryEventType, taskIdOf, type HistoryEvent } from "../history/history-event";
 
 /** The slice of the package's executor the tracer reads. */
 interface ExecutorView {
@@ -146,7 +146,8 @@ export function createTracer(detailed: boolean, appRoot: string): Tracer {
       });
       for (const step of steps) {
         if (step.eventTask !== undefined) continue;
-        const id = taskIdOf(history[step.eventIndex]);
+        const event = history[step.eventIndex];
+        const id = event ? taskIdOf(event) : undefined;
         if (id !== undefined) step.eventTask = byId.get(id);
       }
       return { steps, tasks };
@@ -154,21 +155,6 @@ export function createTracer(detailed: boolean, appRoot: string): Tracer {
   };
 }
 
-/** The task id a scheduling or completion event names. */
-function taskIdOf(event: HistoryEvent | undefined): number | undefined {
-  if (!event) return undefined;
-  switch (event.EventType) {
-    case HistoryEventType.TaskScheduled:
-    case HistoryEventType.TimerCreated:
-    case HistoryEventType.SubOrchestrationInstanceCreated:
-    case HistoryEventType.EventSent:
-      return event.EventId;
-    case HistoryEventType.TimerFired:
-      return event.TimerId;
-    default:
-      return event.TaskScheduledId;
-  }
-}
 
 function describe(task: TaskObject, method: string, taskIndex: Map<object, number>): TracedTask["task"] {
   if (method === "waitForExternalEvent") return { role: "externalEvent", name: String(task.id) };

@@ -99,6 +99,11 @@ export function completedTaskId(event: HistoryEvent): number | undefined {
   }
 }
 
+/** The task id an event names: its own EventId when it schedules, the scheduling event's id when it completes. */
+export function taskIdOf(event: HistoryEvent): number | undefined {
+  return SCHEDULING_EVENT_TYPES.has(event.EventType) ? event.EventId : completedTaskId(event);
+}
+
 export function eventTypeName(type: HistoryEventType): string {
   return HistoryEventType[type] ?? `EventType${type}`;
 }

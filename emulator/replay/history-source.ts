@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { HISTORY_EXPORT_FORMAT } from "../history/history-export";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
+import { parseJsonText } from "../api/json-text";
 
 /** A history file that cannot be used; the message names the file, the problem and what to do. */
 export class HistoryFileError extends Error {
@@ -131,7 +132,7 @@ function fromEventArray(events: unknown[], origin: string, known: Known): Histor
     origin,
     name,
     instanceId: known.instanceId ?? started.OrchestrationInstance?.InstanceId ?? path.basename(origin, ".json"),
-    input: known.hasInput ? known.input : parseText(started.Input),
+    input: known.hasInput ? known.input : parseJsonText(started.Input),
     events: history,
   };
 }
@@ -148,19 +149,11 @@ function fromApiEvents(events: ApiHistoryEvent[], origin: string, known: Known):
     origin,
     name,
     instanceId: known.instanceId ?? path.basename(origin, ".json"),
-    input: known.hasInput ? known.input : typeof started.Input === "string" ? parseText(started.Input) : started.Input,
+    input: known.hasInput ? known.input : typeof started.Input === "string" ? parseJsonText(started.Input) : started.Input,
     apiEvents: events,
   };
 }
 
-function parseText(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /** The .json files of a folder, or the file itself. */
 export function historyFilesAt(target: string): string[] {
@@ -182,5 +175,5 @@ export function historyFilesAt(target: string): string[] {
 
 /** An instance's history as a store keeps it. */
 export function historyFromInstance(record: { instanceId: string; name: string; input?: string }, events: HistoryEvent[]): HistorySource {
-  return { origin: `instance ${record.instanceId}`, name: record.name, instanceId: record.instanceId, input: parseText(record.input), events };
+  return { origin: `instance ${record.instanceId}`, name: record.name, instanceId: record.instanceId, input: parseJsonText(record.input), events };
 }

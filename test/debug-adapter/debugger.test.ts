@@ -111,6 +111,16 @@ describe("replay debugger over DAP", function () {
     return (await client.waitForEvent("stopped")) as DebugProtocol.StoppedEvent;
   }
 
+  /** Continues until the session ends; returns what the debug console printed on the way. */
+  async function continueToEnd(threadId: number): Promise<string> {
+    const output: string[] = [];
+    client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+    const end = client.waitForEvent("terminated");
+    await client.continueRequest({ threadId });
+    await end;
+    return output.join("");
+  }
+
   async function launch(args: Record<string, unknown>): Promise<void> {
     await Promise.all([client.configurationSequence(), client.launch({ app, ...args })]);
   }
@@ -220,12 +230,7 @@ describe("replay debugger over DAP", function () {
     const threadId = (await entry).body.threadId as number;
     const raised = await client.evaluateRequest({ expression: 'raise Approved {"by":"ana"}', context: "repl" });
     assert.match(raised.body.result, /Raised "Approved"/);
-    const output: string[] = [];
-    client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
-    const end = client.waitForEvent("terminated");
-    await client.continueRequest({ threadId });
-    await end;
-    assert.ok(output.some((line) => /end of the history \(Completed\)/.test(line)), output.join(""));
+    assert.match(await continueToEnd(threadId), /end of the history \(Completed\)/);
     const bad = client.evaluateRequest({ expression: "raise Approved {not json", context: "repl" });
     await assert.rejects(bad);
   });
@@ -237,12 +242,7 @@ describe("replay debugger over DAP", function () {
     const advanced = await client.evaluateRequest({ expression: "advance 2h", context: "repl" });
     assert.match(advanced.body.result, /The clock is now/);
     await assert.rejects(client.evaluateRequest({ expression: "advance soon", context: "repl" }), /is not a duration/);
-    const output: string[] = [];
-    client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
-    const end = client.waitForEvent("terminated");
-    await client.continueRequest({ threadId });
-    await end;
-    assert.ok(output.some((line) => /end of the history \(Completed\)/.test(line)), output.join(""));
+    assert.match(await continueToEnd(threadId), /end of the history \(Completed\)/);
   });
 
   it("steps into a sub-orchestration's thread and back out to the parent", async () => {

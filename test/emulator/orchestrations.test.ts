@@ -162,12 +162,13 @@ for (const store of STORES) {
       assert.deepEqual(result.input, { value: 5, target: 5 });
     });
 
-    it("waits 72 hours under time skipping in well under a second", async () => {
+    it("waits 72 hours under time skipping without waiting for the wall clock", async () => {
       const started = Date.now();
       const result = await runToEnd(emulator, "longWait");
       const elapsed = Date.now() - started;
       assert.deepEqual(result.output, { waitedHours: 72 });
-      assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+      // Any wall-clock wait would take 72 hours; the bound only needs to rule that out (speed is bench/'s job).
+      assert.ok(elapsed < 30_000, `took ${elapsed} ms`);
       const timer = result.history.find((e) => e.EventType === T.TimerCreated);
       const fired = result.history.find((e) => e.EventType === T.TimerFired);
       assert.equal(timer?.FireAt, fired?.FireAt);
