@@ -164,7 +164,12 @@ export class DurableDebugSession extends LoggingDebugSession {
       if (!Number.isInteger(args.port)) throw new Error('An "attach" configuration needs "port": the port `durable-devkit start` listens on.');
       const source = await attachToServer({ port: args.port, instanceId: args.instanceId, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
       this.source = source;
-      for (const id of await source.listInstances()) await this.refresh(this.threadFor(id));
+      try {
+        for (const id of await source.listInstances()) await this.refresh(this.threadFor(id));
+      } catch (error) {
+        await source.close();
+        throw error;
+      }
       this.attachRunning = true;
       return source;
     });
@@ -217,11 +222,12 @@ export class DurableDebugSession extends LoggingDebugSession {
     this.sendEvent(new TerminatedEvent());
   }
 
-  protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
+  protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): Promise<void> {
     this.waiting = undefined;
     await this.source?.close().catch(() => undefined);
     this.source = undefined;
-    this.sendResponse(response);
+    // Answers and, over stdio, ends the adapter process (run in-process by the extension, it stays).
+    super.disconnectRequest(response, args);
   }
 
   protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {

@@ -38,6 +38,7 @@ df.app.orchestration("approval", function* (context: OrchestrationContext) {
 
 df.app.orchestration("parent", function* (context: OrchestrationContext) {
   const first = yield context.df.callSubOrchestrator("greetings", ["Oslo"], "child-1");
+  context.log("parent got", first.length, "greeting");
   const total = yield context.df.callActivity("count", first);
   return total;
 });
@@ -47,7 +48,12 @@ const ACTIVITIES = `import * as df from "durable-functions";
 
 df.app.activity("greet", { handler: (city: string) => \`Hello, \${city}!\` });
 df.app.activity("shout", { handler: (city: string) => \`HELLO, \${city}!\` });
-df.app.activity("count", { handler: (items: string[]) => items.length });
+df.app.activity("count", {
+  handler: (items: string[], context: { log(...args: unknown[]): void }) => {
+    context.log("counting", items.length, "items");
+    return items.length;
+  },
+});
 `;
 
 function makeApp(): string {
@@ -183,9 +189,26 @@ describe("replay debugger over DAP", function () {
     assert.equal((await rewound).body.reason, "entry");
     assert.equal(JSON.parse((await scope("Event", threadId)).type), "ExecutionStarted");
 
+    // Restart frame replays from the start again.
+    await client.nextRequest({ threadId });
+    await stopped();
+    const restarted = stopped();
+    await client.send("restartFrame", { frameId: (await top(threadId)).id });
+    assert.equal((await restarted).body.reason, "entry");
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "ExecutionStarted");
+
     const end = client.waitForEvent("terminated");
     await client.continueRequest({ threadId });
     await end;
+  });
+
+  it("terminates the instance from the debug console", async () => {
+    const entry = stopped();
+    await launch({ orchestrator: "approval", timeSkipping: false, stopOnEntry: true });
+    const threadId = (await entry).body.threadId as number;
+    const answer = await client.evaluateRequest({ expression: "terminate not needed", context: "repl" });
+    assert.match(answer.body.result, /Terminated/);
+    assert.match(await continueToEnd(threadId), /end of the history \(Terminated\)/);
   });
 
   it("stops at a line breakpoint on the event of that line, and moves a breakpoint to the next durable call", async () => {
@@ -246,6 +269,8 @@ describe("replay debugger over DAP", function () {
   });
 
   it("steps into a sub-orchestration's thread and back out to the parent", async () => {
+    const output: string[] = [];
+    client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
     const entry = stopped();
     await launch({ orchestrator: "parent", stopOnEntry: true });
     const parentThread = (await entry).body.threadId as number;
@@ -273,6 +298,10 @@ describe("replay debugger over DAP", function () {
     const completed = await scope("Event", parentThread);
     assert.equal(JSON.parse(completed.type), "SubOrchestrationInstanceCompleted");
     assert.equal(completed.result, 'Array(1)');
+    // The orchestrator's log appears as its event is passed (marked when replayed); the activity's appears live.
+    await continueToEnd(parentThread);
+    assert.match(output.join(""), /(\[replay\] )?\[parent\] parent got 1 greeting/);
+    assert.match(output.join(""), /\[count\] counting 1 items/);
   });
 
   it("replays an exported history against changed code and stops on nondeterminism at the changed line", async () => {
