@@ -51,6 +51,8 @@ export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArgum
   stopOnEntry?: boolean;
   /** run: start the app process with the V8 inspector on 127.0.0.1 at this port, for a JavaScript debugger. */
   inspectPort?: number;
+  /** run: the Node.js executable that runs the app (default: the one running the debugger). */
+  nodePath?: string;
 }
 
 export interface DurableAttachArguments extends DebugProtocol.AttachRequestArguments {
@@ -151,10 +153,10 @@ export class DurableDebugSession extends LoggingDebugSession {
     this.stopOnEntry = args.stopOnEntry === true;
     await this.openSession(response, async () => {
       if (args.mode === "replay" || (args.mode === undefined && args.history !== undefined)) {
-        return replaySaved({ appDir, history: args.history, instanceId: args.instanceId, store: args.store, orchestrator: args.orchestrator, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
+        return replaySaved({ appDir, history: args.history, instanceId: args.instanceId, store: args.store, orchestrator: args.orchestrator, nodePath: args.nodePath, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
       }
       if (!args.orchestrator) throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
-      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
+      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, nodePath: args.nodePath, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
     });
   }
 

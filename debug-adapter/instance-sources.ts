@@ -53,6 +53,8 @@ export interface RunOptions {
   timeSkipping?: boolean;
   /** Start the app process with the V8 inspector on this port (the extension attaches js-debug to it). */
   inspectPort?: number;
+  /** The Node.js executable that runs the app. */
+  nodePath?: string;
   onLog: LogListener;
   appOutput: NodeJS.WritableStream;
 }
@@ -65,6 +67,7 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
     store: options.store ?? "memory",
     timeSkipping: options.timeSkipping ?? true,
     inspectPort: options.inspectPort,
+    nodePath: options.nodePath,
     appOutput: options.appOutput,
     onEvent: (event) => {
       if (event.kind === "historyAppended") for (const listener of listeners) listener(event.instanceId);
@@ -114,6 +117,7 @@ export interface ReplayOptions {
   store?: string;
   /** The orchestrator the user expects the history to belong to (checked when given). */
   orchestrator?: string;
+  nodePath?: string;
   onLog: LogListener;
   appOutput: NodeJS.WritableStream;
 }
@@ -141,7 +145,7 @@ export async function replaySaved(options: ReplayOptions): Promise<InstanceSourc
   }
   let replayHost: ReplayHost;
   try {
-    replayHost = await openReplayHost(options.appDir, { appOutput: options.appOutput, onLog: options.onLog });
+    replayHost = await openReplayHost(options.appDir, { appOutput: options.appOutput, onLog: options.onLog, nodePath: options.nodePath });
   } catch (error) {
     await store?.close();
     throw error;

@@ -25,6 +25,8 @@ export interface EmulatorOptions {
   appEnv?: Record<string, string>;
   /** Start the app process with the V8 inspector on 127.0.0.1 at this port, for a JavaScript debugger to attach. */
   inspectPort?: number;
+  /** The Node.js executable that runs the app (default: the one running the emulator). */
+  nodePath?: string;
 }
 
 export interface Emulator {
@@ -62,6 +64,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     upperSchemaVersion: options.replaySchema,
     env: appEnvironment(app, options.appEnv),
     inspectPort: options.inspectPort,
+    nodePath: options.nodePath,
     onLog: (entry) => options.onEvent?.({ kind: "log", ...entry }),
   });
   await host.start();

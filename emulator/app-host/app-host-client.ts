@@ -76,6 +76,8 @@ export interface AppHostOptions {
    * debugger can attach beside the replay debugger and stop inside activities and orchestrators.
    */
   inspectPort?: number;
+  /** The Node.js executable that runs the app (default: the one running the emulator). */
+  nodePath?: string;
 }
 
 type Pending = {
@@ -176,6 +178,7 @@ export class AppHostClient {
         stdio: ["ignore", "pipe", "pipe", "ipc"],
         serialization: "json",
         execArgv: this.execArgv(),
+        execPath: this.options.nodePath,
         env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node", AzureWebJobsScriptRoot: this.options.appDir, ...this.options.env },
       });
       this.child = child;

@@ -76,7 +76,7 @@ export class DashboardRoutes {
         taskHubName: this.context.taskHubName,
         timeSkipping: engine.clock.skipping,
         now: new Date(engine.clock.now()).toISOString(),
-        functions: this.context.functions.map((fn) => ({ name: fn.name, kind: fn.kind })),
+        functions: this.context.functions.map((fn) => ({ name: fn.name, kind: fn.kind, source: fn.source })),
       });
       return;
     }

@@ -12,7 +12,14 @@ export interface ReplayHost {
   close(): Promise<void>;
 }
 
-export async function openReplayHost(appDir: string, options: { appOutput?: NodeJS.WritableStream; onLog?: (entry: { level: string; functionName?: string; message: string }) => void } = {}): Promise<ReplayHost> {
+export interface ReplayHostOptions {
+  appOutput?: NodeJS.WritableStream;
+  onLog?: (entry: { level: string; functionName?: string; message: string }) => void;
+  /** The Node.js executable that runs the app (default: the one running this process). */
+  nodePath?: string;
+}
+
+export async function openReplayHost(appDir: string, options: ReplayHostOptions = {}): Promise<ReplayHost> {
   const app = await loadApp(appDir);
   const host = new AppHostClient({
     appDir: app.appDir,
@@ -20,6 +27,7 @@ export async function openReplayHost(appDir: string, options: { appOutput?: Node
     output: options.appOutput,
     env: appEnvironment(app),
     onLog: options.onLog,
+    nodePath: options.nodePath,
   });
   await host.start();
   return { app, host, close: () => host.stop() };

@@ -1,0 +1,161 @@
+/** Commands on orchestrations and instances: run, raise, control, history, export, replay, dashboard. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { DevkitContext } from "../devkit-context";
+import type { InstanceAction } from "../emulator-client";
+import type { InstanceNode } from "../views/instances-view";
+import { showError } from "../output";
+import { showHistoryPanel } from "../history-panel";
+
+function parseJsonInput(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (!text.trim()) return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, message: `Not JSON: ${(error as Error).message}. Strings need quotes: "Tokyo".` };
+  }
+}
+
+async function askJson(title: string, prompt: string): Promise<{ value: unknown } | undefined> {
+  const text = await vscode.window.showInputBox({ title, prompt, placeHolder: "JSON, e.g. [\"Tokyo\", \"London\"] (empty: null)", validateInput: (value) => {
+    const parsed = parseJsonInput(value);
+    return parsed.ok ? undefined : parsed.message;
+  } });
+  if (text === undefined) return undefined;
+  const parsed = parseJsonInput(text);
+  return parsed.ok ? { value: parsed.value } : undefined;
+}
+
+async function pickInstance(context: DevkitContext, node: InstanceNode | undefined, title: string, statuses?: string[]): Promise<string | undefined> {
+  if (node && "instance" in node) return node.instance.instanceId;
+  await context.ensureEmulator();
+  await context.refresh();
+  const candidates = context.instancesView.all().filter((instance) => !statuses || statuses.includes(instance.runtimeStatus));
+  if (!candidates.length) {
+    void vscode.window.showInformationMessage(statuses ? `No instance is ${statuses.join(" or ")}.` : "The emulator has no instances yet: Durable: Run Orchestration… starts one.");
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((instance) => ({ label: instance.name, description: instance.runtimeStatus, detail: instance.instanceId, id: instance.instanceId })),
+    { title, matchOnDetail: true },
+  );
+  return picked?.id;
+}
+
+async function pickOrchestrator(context: DevkitContext): Promise<string | undefined> {
+  await context.ensureEmulator();
+  const names = context.functionsView.orchestrators;
+  if (!names.length) {
+    void vscode.window.showWarningMessage("The app registers no orchestrators. Durable: New Orchestration from Pattern… scaffolds one.");
+    return undefined;
+  }
+  return names.length === 1 ? names[0] : vscode.window.showQuickPick(names, { title: "Run which orchestrator?" });
+}
+
+export function registerInstanceCommands(context: DevkitContext): vscode.Disposable[] {
+  const guarded = (id: string, run: (...args: never[]) => Promise<unknown>) =>
+    vscode.commands.registerCommand(id, async (...args: never[]) => {
+      try {
+        await run(...args);
+      } catch (error) {
+        await showError(`${id.replace("durableDevkit.", "")} failed`, error);
+      }
+    });
+  const control = (action: InstanceAction, statuses: string[] | undefined, askReason: boolean) =>
+    guarded(`durableDevkit.${action}Instance`, async (node?: InstanceNode) => {
+      const instanceId = await pickInstance(context, node, `${action[0].toUpperCase()}${action.slice(1)} which instance?`, statuses);
+      if (!instanceId) return;
+      const reason = askReason ? await vscode.window.showInputBox({ title: `Reason to ${action}`, value: `${action} from VS Code` }) : undefined;
+      if (askReason && reason === undefined) return;
+      const client = await context.ensureEmulator();
+      await client.act(instanceId, action, reason);
+      await context.refresh();
+      void vscode.window.setStatusBarMessage(`Durable: ${action} sent to ${instanceId}`, 4000);
+    });
+
+  return [
+    guarded("durableDevkit.startEmulator", async () => {
+      await context.ensureEmulator();
+    }),
+    guarded("durableDevkit.stopEmulator", () => context.emulator.stop()),
+    guarded("durableDevkit.runOrchestration", async (name?: string) => {
+      const orchestrator = typeof name === "string" ? name : await pickOrchestrator(context);
+      if (!orchestrator) return;
+      const input = await askJson(`Run ${orchestrator}`, "The orchestration's input");
+      if (!input) return;
+      const client = await context.ensureEmulator();
+      const instanceId = await client.start(orchestrator, input.value);
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${orchestrator}…`, cancellable: true }, async (_progress, token) => {
+        for (let i = 0; i < 600 && !token.isCancellationRequested; i++) {
+          const status = await client.status(instanceId);
+          if (!["Running", "Pending"].includes(status.runtimeStatus)) {
+            await context.refresh();
+            const message = `${orchestrator} ${instanceId}: ${status.runtimeStatus}${status.output !== undefined && status.output !== null ? ` → ${JSON.stringify(status.output).slice(0, 200)}` : ""}`;
+            if (status.runtimeStatus === "Failed") void vscode.window.showErrorMessage(message, "Show History").then((choice) => choice && showHistoryPanel(context, instanceId));
+            else void vscode.window.showInformationMessage(message, "Show History").then((choice) => choice && showHistoryPanel(context, instanceId));
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        await context.refresh();
+        void vscode.window.showInformationMessage(`${orchestrator} ${instanceId} is still running (waiting for an event or a timer?). The Instances view follows it.`);
+      });
+    }),
+    guarded("durableDevkit.raiseEvent", async (node?: InstanceNode) => {
+      const instanceId = await pickInstance(context, node, "Raise an event to which instance?", ["Running", "Pending", "Suspended"]);
+      if (!instanceId) return;
+      const eventName = await vscode.window.showInputBox({ title: "Event name", prompt: "The name the orchestrator waits for (waitForExternalEvent)", validateInput: (v) => (v.trim() ? undefined : "Give the event a name") });
+      if (!eventName) return;
+      const data = await askJson(`Raise ${eventName}`, "The event's data");
+      if (!data) return;
+      const client = await context.ensureEmulator();
+      await client.raise(instanceId, eventName.trim(), data.value);
+      await context.refresh();
+    }),
+    control("terminate", ["Running", "Pending", "Suspended"], true),
+    control("suspend", ["Running", "Pending"], true),
+    control("resume", ["Suspended"], true),
+    control("rewind", ["Failed"], true),
+    control("restart", undefined, false),
+    guarded("durableDevkit.purgeInstance", async (node?: InstanceNode) => {
+      const instanceId = await pickInstance(context, node, "Purge which instance?", ["Completed", "Failed", "Terminated"]);
+      if (!instanceId) return;
+      const sure = await vscode.window.showWarningMessage(`Delete ${instanceId} and its history?`, { modal: true }, "Purge");
+      if (sure !== "Purge") return;
+      await (await context.ensureEmulator()).purge(instanceId);
+      await context.refresh();
+    }),
+    guarded("durableDevkit.showHistory", async (node?: InstanceNode) => {
+      const instanceId = await pickInstance(context, node, "Show the history of which instance?");
+      if (instanceId) await showHistoryPanel(context, instanceId);
+    }),
+    guarded("durableDevkit.exportHistory", async (node?: InstanceNode) => {
+      const instanceId = await pickInstance(context, node, "Export the history of which instance?");
+      if (!instanceId) return;
+      const client = await context.ensureEmulator();
+      const { instance, history } = await client.history(instanceId);
+      const target = await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.file(path.join(context.appDir(), "histories", `${instance.name}-${instanceId}.json`)),
+        filters: { "History JSON": ["json"] },
+      });
+      if (!target) return;
+      const parse = (text?: string) => (text === undefined ? null : (JSON.parse(text) as unknown));
+      const exported = { format: "durable-devkit.history/v1", instanceId, name: instance.name, input: parse(instance.input), runtimeStatus: instance.runtimeStatus, output: parse(instance.output), history };
+      fs.mkdirSync(path.dirname(target.fsPath), { recursive: true });
+      fs.writeFileSync(target.fsPath, `${JSON.stringify(exported, null, 2)}\n`);
+      void vscode.window.showInformationMessage(`Exported ${history.length} events to ${vscode.workspace.asRelativePath(target)}. Durable: Replay History File… replays it.`);
+    }),
+    guarded("durableDevkit.replayHistoryFile", async (uri?: vscode.Uri) => {
+      const file = uri?.fsPath ?? (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "History JSON": ["json"] }, openLabel: "Replay" }))?.[0]?.fsPath;
+      if (!file) return;
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      await vscode.debug.startDebugging(folder, { type: "durable", request: "launch", name: `Replay ${path.basename(file)}`, mode: "replay", history: file, app: context.appDir(), stopOnEntry: true });
+    }),
+    guarded("durableDevkit.openDashboard", async () => {
+      const client = await context.ensureEmulator();
+      await vscode.env.openExternal(vscode.Uri.parse(`${client.origin}/_durable/`));
+    }),
+    guarded("durableDevkit.refreshInstances", () => context.refresh()),
+  ];
+}

@@ -1,0 +1,84 @@
+/**
+ * The `durable` debugger in VS Code: the replay debugger's session runs in-process; F5 works without a launch.json
+ * (it asks which orchestrator); the app process gets an inspector and a js-debug child session attaches to it, so
+ * ordinary breakpoints with locals work in activities and orchestrators beside the history stepping.
+ */
+import * as net from "node:net";
+import * as vscode from "vscode";
+import { DurableDebugSession } from "../../debug-adapter/durable-debug-session";
+import type { DevkitContext } from "../devkit-context";
+import { log } from "../output";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const INITIAL_CONFIGURATIONS: vscode.DebugConfiguration[] = [
+  { type: "durable", request: "launch", name: "Durable: run an orchestration", orchestrator: "${command:durableDevkit.pickOrchestrator}", input: null, stopOnEntry: true },
+  { type: "durable", request: "launch", name: "Durable: replay a history file", mode: "replay", history: "${file}" },
+  { type: "durable", request: "attach", name: "Durable: attach to durable-devkit start", port: 7071 },
+];
+
+class DurableConfigurationProvider implements vscode.DebugConfigurationProvider {
+  constructor(private readonly context: DevkitContext) {}
+
+  provideDebugConfigurations(): vscode.DebugConfiguration[] {
+    return INITIAL_CONFIGURATIONS;
+  }
+
+  async resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+    if (!config.type && !config.request && !config.name) {
+      // F5 without a launch.json: run an orchestrator the user picks.
+      const orchestrator = await pickOrchestrator(this.context);
+      if (!orchestrator) return undefined;
+      Object.assign(config, { type: "durable", request: "launch", name: `Durable: ${orchestrator}`, orchestrator, input: null, stopOnEntry: true });
+    }
+    config.app ??= this.context.appDir();
+    return config;
+  }
+
+  async resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration> {
+    if (config.request === "launch" && config.mode !== "replay") {
+      const runtime = this.context.runtime();
+      if (runtime.source !== "VS Code") config.nodePath ??= runtime.path;
+      if (config.attachJavaScriptDebugger !== false && config.inspectPort === undefined) config.inspectPort = await freePort();
+    }
+    return config;
+  }
+}
+
+export async function pickOrchestrator(context: DevkitContext): Promise<string | undefined> {
+  await context.ensureEmulator();
+  const names = context.functionsView.orchestrators;
+  if (!names.length) {
+    void vscode.window.showWarningMessage("The app registers no orchestrators. Durable: New Orchestration from Pattern… scaffolds one.");
+    return undefined;
+  }
+  return vscode.window.showQuickPick(names, { title: "Debug which orchestrator?" });
+}
+
+export function registerDebugger(context: DevkitContext): vscode.Disposable[] {
+  return [
+    vscode.debug.registerDebugConfigurationProvider("durable", new DurableConfigurationProvider(context)),
+    vscode.debug.registerDebugConfigurationProvider("durable", { provideDebugConfigurations: () => INITIAL_CONFIGURATIONS }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugAdapterDescriptorFactory("durable", {
+      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new DurableDebugSession() as unknown as vscode.DebugAdapter),
+    }),
+    vscode.commands.registerCommand("durableDevkit.pickOrchestrator", () => pickOrchestrator(context)),
+    vscode.debug.onDidStartDebugSession((session) => {
+      const port = session.type === "durable" ? (session.configuration.inspectPort as number | undefined) : undefined;
+      if (!port) return;
+      // Best effort: without js-debug (or if the app exits first) the replay debugger still works on its own.
+      void vscode.debug
+        .startDebugging(session.workspaceFolder, { type: "node", request: "attach", name: "Durable app (JavaScript)", address: "127.0.0.1", port, continueOnAttach: true, timeout: 15000 }, { parentSession: session, compact: true })
+        .then((started) => !started && log().appendLine("The JavaScript debugger did not attach to the app process; history stepping works without it."));
+    }),
+  ];
+}

@@ -1,0 +1,88 @@
+/** What the commands, views and the debugger share: the app folder, the runtime, and the emulator (started on demand). */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { EmulatorProcess, bundledCli } from "./emulator-process";
+import type { EmulatorClient } from "./emulator-client";
+import { FunctionsView } from "./views/functions-view";
+import { InstancesView } from "./views/instances-view";
+import { describeRuntime, resolveNodeRuntime, type NodeRuntime } from "./node-runtime";
+import { log } from "./output";
+
+export class DevkitContext implements vscode.Disposable {
+  readonly emulator: EmulatorProcess;
+  readonly functionsView = new FunctionsView();
+  readonly instancesView = new InstancesView();
+  private poll: NodeJS.Timeout | undefined;
+
+  constructor(readonly extensionRoot: string) {
+    this.emulator = new EmulatorProcess(bundledCli(extensionRoot), log());
+    this.emulator.onDidChange((state) => {
+      if (state.kind === "running") this.startPolling(state.client);
+      else this.stopPolling();
+      void vscode.commands.executeCommand("setContext", "durableDevkit.emulatorRunning", state.kind === "running");
+    });
+  }
+
+  /** The Functions app folder: the setting, else the first workspace folder with a package.json using durable-functions. */
+  appDir(): string {
+    const configured = vscode.workspace.getConfiguration("durableDevkit").get<string>("appFolder");
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (configured) return path.resolve(folders[0]?.uri.fsPath ?? process.cwd(), configured);
+    for (const folder of folders) {
+      const packageFile = path.join(folder.uri.fsPath, "package.json");
+      try {
+        const json = JSON.parse(fs.readFileSync(packageFile, "utf8")) as { dependencies?: Record<string, string> };
+        if (json.dependencies?.["durable-functions"]) return folder.uri.fsPath;
+      } catch {
+        // not this one
+      }
+    }
+    if (folders[0]) return folders[0].uri.fsPath;
+    throw new Error("Open the folder of your Functions app first (File > Open Folder).");
+  }
+
+  runtime(): NodeRuntime {
+    const runtime = resolveNodeRuntime(vscode.workspace.getConfiguration("durableDevkit").get<string>("nodePath") || undefined);
+    log().appendLine(`Your app runs on ${describeRuntime(runtime)}.`);
+    return runtime;
+  }
+
+  /** The running emulator, started (with progress) when it is not. */
+  async ensureEmulator(): Promise<EmulatorClient> {
+    const state = this.emulator.state;
+    if (state.kind === "running") return state.client;
+    const appDir = this.appDir();
+    const runtime = this.runtime();
+    if (runtime.source === "VS Code") void vscode.window.showWarningMessage(`Durable Devkit runs your app on ${describeRuntime(runtime)}.`);
+    const timeSkipping = vscode.workspace.getConfiguration("durableDevkit").get<boolean>("timeSkipping") ?? false;
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Starting the Durable emulator…" }, async () => {
+      const client = await this.emulator.start(appDir, runtime, { timeSkipping });
+      await this.refresh(client);
+      return client;
+    });
+  }
+
+  async refresh(client?: EmulatorClient): Promise<void> {
+    const target = client ?? (this.emulator.state.kind === "running" ? this.emulator.state.client : undefined);
+    if (!target) return;
+    const [info, instances] = await Promise.all([target.info(), target.instances()]);
+    this.functionsView.update(info.functions);
+    this.instancesView.update(instances);
+  }
+
+  private startPolling(client: EmulatorClient): void {
+    this.stopPolling();
+    this.poll = setInterval(() => void this.refresh(client).catch(() => undefined), 1000);
+  }
+
+  private stopPolling(): void {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
+  }
+
+  dispose(): void {
+    this.stopPolling();
+    this.emulator.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+/** The running emulator's HTTP API (management API and the dashboard's read API), as the extension uses it. */
+
+export interface FunctionInfo {
+  name: string;
+  kind: "orchestration" | "activity" | "entity" | "http" | "other";
+  source?: { file: string; line: number; column: number };
+}
+
+export interface InstanceSummary {
+  instanceId: string;
+  name: string;
+  runtimeStatus: string;
+  createdTime: string;
+  lastUpdatedTime: string;
+}
+
+export type InstanceAction = "terminate" | "suspend" | "resume" | "rewind" | "restart";
+
+export class EmulatorClient {
+  constructor(readonly origin: string) {}
+
+  private async request(method: string, route: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${this.origin}${route}`, {
+      method,
+      headers: body === undefined ? undefined : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      let message = text;
+      try {
+        const parsed = JSON.parse(text) as { error?: string; message?: string };
+        message = parsed.error ?? parsed.message ?? text;
+      } catch {
+        // plain text
+      }
+      throw new Error(message || `${method} ${route} answered ${response.status}`);
+    }
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  }
+
+  info(): Promise<{ appDir: string; functions: FunctionInfo[]; timeSkipping: boolean; now: string }> {
+    return this.request("GET", "/_durable/api/info") as Promise<{ appDir: string; functions: FunctionInfo[]; timeSkipping: boolean; now: string }>;
+  }
+
+  async instances(): Promise<InstanceSummary[]> {
+    const page = (await this.request("GET", "/_durable/api/instances?limit=200")) as { instances: InstanceSummary[] };
+    return page.instances;
+  }
+
+  history(instanceId: string): Promise<{ instance: { name: string; runtimeStatus: string; input?: string; output?: string }; history: unknown[] }> {
+    return this.request("GET", `/_durable/api/instances/${encodeURIComponent(instanceId)}/history`) as Promise<{ instance: { name: string; runtimeStatus: string }; history: unknown[] }>;
+  }
+
+  async start(orchestrator: string, input: unknown): Promise<string> {
+    const answer = (await this.request("POST", `/runtime/webhooks/durabletask/orchestrators/${encodeURIComponent(orchestrator)}`, input ?? null)) as { id: string };
+    return answer.id;
+  }
+
+  status(instanceId: string): Promise<{ runtimeStatus: string; output: unknown; customStatus: unknown }> {
+    return this.request("GET", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`) as Promise<{ runtimeStatus: string; output: unknown; customStatus: unknown }>;
+  }
+
+  async raise(instanceId: string, eventName: string, data: unknown): Promise<void> {
+    await this.request("POST", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}/raiseEvent/${encodeURIComponent(eventName)}`, data ?? null);
+  }
+
+  async act(instanceId: string, action: InstanceAction, reason?: string): Promise<unknown> {
+    const query = reason ? `?reason=${encodeURIComponent(reason)}` : "";
+    return this.request("POST", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}/${action}${query}`);
+  }
+
+  async purge(instanceId: string): Promise<void> {
+    await this.request("DELETE", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`);
+  }
+}
