@@ -1,4 +1,6 @@
 /** `durable-devkit`: the one command line door to the emulator (and, later, lint, replay, lsp and dap). */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { EXIT, UsageError } from "./cli-error";
 import type { Command, Io } from "./command";
 import { runCommand } from "./commands/run";
@@ -62,7 +64,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return name ? EXIT.ok : EXIT.usage;
   }
   if (name === "--version") {
-    io.stdout.write(`${(require("../../package.json") as { version: string }).version}\n`);
+    io.stdout.write(`${devkitVersion()}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);
@@ -84,4 +86,17 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     io.stderr.write(`durable-devkit ${name} failed unexpectedly:\n${error instanceof Error ? error.stack : String(error)}\n`);
     return EXIT.failed;
   }
+}
+
+/** Our package.json: two folders up from dist/cli/, one up from the extension's out/ bundle. */
+function devkitVersion(): string {
+  for (const file of [path.join(__dirname, "..", "..", "package.json"), path.join(__dirname, "..", "package.json")]) {
+    try {
+      const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (manifest.name === "durable-devkit" && manifest.version) return manifest.version;
+    } catch {
+      // not here
+    }
+  }
+  return "unknown";
 }

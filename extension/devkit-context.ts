@@ -7,7 +7,7 @@ import type { EmulatorClient } from "./emulator-client";
 import { FunctionsView } from "./views/functions-view";
 import { InstancesView } from "./views/instances-view";
 import { describeRuntime, resolveNodeRuntime, type NodeRuntime } from "./node-runtime";
-import { log } from "./output";
+import { CancelledError, log } from "./output";
 
 export class DevkitContext implements vscode.Disposable {
   readonly emulator: EmulatorProcess;
@@ -53,6 +53,11 @@ export class DevkitContext implements vscode.Disposable {
     const state = this.emulator.state;
     if (state.kind === "running") return state.client;
     const appDir = this.appDir();
+    if (!fs.existsSync(path.join(appDir, "package.json"))) {
+      const scaffold = "New Orchestration from Pattern…";
+      void vscode.window.showWarningMessage(`There is no Functions app in ${appDir} (no package.json). Scaffold one, or set durableDevkit.appFolder to your app's folder.`, scaffold).then((choice) => choice && vscode.commands.executeCommand("durableDevkit.newFromPattern"));
+      throw new CancelledError();
+    }
     const runtime = this.runtime();
     if (runtime.source === "VS Code") void vscode.window.showWarningMessage(`Durable Devkit runs your app on ${describeRuntime(runtime)}.`);
     const timeSkipping = vscode.workspace.getConfiguration("durableDevkit").get<boolean>("timeSkipping") ?? false;

@@ -1,14 +1,12 @@
-/** The determinism checker in the editor: the language server bundled with the extension, over IPC. */
-import * as path from "node:path";
+/** The determinism checker in the editor: `durable-devkit lsp --stdio` from the bundled CLI, on VS Code's own runtime. */
 import * as vscode from "vscode";
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import { bundledCli } from "./emulator-process";
 
 export function startLanguageClient(extensionRoot: string): LanguageClient {
-  const module = path.join(extensionRoot, "out", "language-server.js");
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc },
-  };
+  // The client appends --stdio to the arguments for this transport.
+  const server = { module: bundledCli(extensionRoot), args: ["lsp"], transport: TransportKind.stdio };
+  const serverOptions: ServerOptions = { run: server, debug: server };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: "file", language: "typescript" },

@@ -55,7 +55,8 @@ export interface ScaffoldResult {
   files: string[];
 }
 
-const TEMPLATES = path.resolve(__dirname, "..", "..", "templates");
+// dist/templates → templates/ in the repository and the npm package; out/ → templates/ inside the extension.
+const TEMPLATES = [path.resolve(__dirname, "..", "..", "templates"), path.resolve(__dirname, "..", "templates")].find((dir) => fs.existsSync(path.join(dir, "patterns"))) ?? path.resolve(__dirname, "..", "..", "templates");
 const RESERVED = new Set(
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(" "),
 );

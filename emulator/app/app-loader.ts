@@ -1,11 +1,12 @@
 /**
  * Finds a Functions app's entry files the way the Node worker does (package.json `main`, often a glob), and builds
- * TypeScript apps with esbuild when their output is missing or older than the sources, so users never need a manual
+ * TypeScript apps (with esbuild, else the app's own TypeScript) when their output is missing or older than the sources, so users never need a manual
  * `npm run build` before running locally.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { globToRegExp, walkFiles } from "./glob";
+import { TranspilerMissingError, transpileWithAppTypeScript } from "./typescript-transpiler";
 
 export class AppLoadError extends Error {
   constructor(message: string) {
@@ -87,25 +88,38 @@ function oldestMtime(files: string[]): number {
   return files.reduce((oldest, file) => Math.min(oldest, fs.statSync(file).mtimeMs), Number.POSITIVE_INFINITY);
 }
 
+async function loadEsbuild(): Promise<typeof import("esbuild") | undefined> {
+  try {
+    return await import("esbuild");
+  } catch {
+    return undefined; // the VS Code extension's bundle ships no esbuild: the app's own TypeScript compiles it instead
+  }
+}
+
 async function buildTypeScript(appDir: string, tsconfig: TsConfigPaths, sources: string[]): Promise<LoadedApp["built"]> {
   const started = Date.now();
-  const { build } = await import("esbuild");
+  const esbuild = await loadEsbuild();
   try {
-    await build({
-      entryPoints: sources,
-      outdir: tsconfig.outDir,
-      outbase: tsconfig.rootDir,
-      platform: "node",
-      format: "cjs",
-      target: "node20",
-      sourcemap: true,
-      logLevel: "silent",
-      absWorkingDir: appDir,
-    });
+    if (esbuild) {
+      await esbuild.build({
+        entryPoints: sources,
+        outdir: tsconfig.outDir,
+        outbase: tsconfig.rootDir,
+        platform: "node",
+        format: "cjs",
+        target: "node20",
+        sourcemap: true,
+        logLevel: "silent",
+        absWorkingDir: appDir,
+      });
+    } else {
+      transpileWithAppTypeScript(appDir, tsconfig.rootDir, tsconfig.outDir, sources);
+    }
   } catch (error) {
+    if (error instanceof TranspilerMissingError) throw new AppLoadError(error.message);
     const details = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors;
     const lines = details?.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text));
-    throw new AppLoadError(`Building the TypeScript app in ${appDir} failed:\n${lines?.join("\n") ?? String(error)}`);
+    throw new AppLoadError(`Building the TypeScript app in ${appDir} failed:\n${lines?.join("\n") ?? (error instanceof Error ? error.message : String(error))}`);
   }
   return { files: sources.length, outDir: tsconfig.outDir, durationMs: Date.now() - started };
 }

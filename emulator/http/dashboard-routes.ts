@@ -44,7 +44,8 @@ export interface DashboardContext {
 }
 
 export class DashboardRoutes {
-  private readonly root = path.resolve(__dirname, "..", "dashboard");
+  // dist/emulator/http → dist/emulator/dashboard when built; out/ → out/dashboard inside the extension's bundle.
+  private readonly root = [path.resolve(__dirname, "..", "dashboard"), path.resolve(__dirname, "dashboard")].find((dir) => fs.existsSync(path.join(dir, "index.html"))) ?? path.resolve(__dirname, "..", "dashboard");
 
   constructor(private readonly context: DashboardContext) {}
 

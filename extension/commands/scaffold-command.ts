@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import { PATTERNS, ScaffoldError, scaffold, validateName, type Language } from "../../templates/scaffold";
 import { DEFAULT_PATTERN, PATTERN_QUESTIONS } from "../../templates/pattern-guide";
 import { showError } from "../output";
+import { installDependencies } from "./install-dependencies";
 
 const GUIDE = "help";
 
@@ -66,7 +67,9 @@ export async function newOrchestrationFromPattern(): Promise<void> {
     const result = scaffold({ pattern: pattern.id, name, language, dir });
     const main = result.files.find((file) => file.startsWith(path.join("src", "functions")));
     if (main) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, main)));
-    const next = result.appCreated ? "Run `npm install` in the folder, then Durable: Run Orchestration…" : "Durable: Run Orchestration… runs it.";
+    let installed = !result.appCreated;
+    if (result.appCreated && vscode.workspace.getConfiguration("durableDevkit").get<boolean>("installDependencies") !== false) installed = await installDependencies(dir);
+    const next = installed ? "Durable: Run Orchestration… runs it." : "Run `npm install` in the folder, then Durable: Run Orchestration…";
     void vscode.window.showInformationMessage(`${pattern.title} "${result.name}" written (${result.files.length} files). ${next}`);
   } catch (error) {
     if (error instanceof ScaffoldError) void vscode.window.showErrorMessage(error.message);

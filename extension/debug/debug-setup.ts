@@ -1,11 +1,12 @@
 /**
- * The `durable` debugger in VS Code: the replay debugger's session runs in-process; F5 works without a launch.json
+ * The `durable` debugger in VS Code: the replay debugger runs as `durable-devkit dap` over stdio; F5 works without a launch.json
  * (it asks which orchestrator); the app process gets an inspector and a js-debug child session attaches to it, so
  * ordinary breakpoints with locals work in activities and orchestrators beside the history stepping.
  */
 import * as net from "node:net";
 import * as vscode from "vscode";
-import { DurableDebugSession } from "../../debug-adapter/durable-debug-session";
+import { bundledCli } from "../emulator-process";
+import { pickOrchestrator } from "../commands/pickers";
 import type { DevkitContext } from "../devkit-context";
 import { log } from "../output";
 
@@ -36,7 +37,7 @@ class DurableConfigurationProvider implements vscode.DebugConfigurationProvider 
   async resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
     if (!config.type && !config.request && !config.name) {
       // F5 without a launch.json: run an orchestrator the user picks.
-      const orchestrator = await pickOrchestrator(this.context);
+      const orchestrator = await pickOrchestrator(this.context, "Debug which orchestrator?");
       if (!orchestrator) return undefined;
       Object.assign(config, { type: "durable", request: "launch", name: `Durable: ${orchestrator}`, orchestrator, input: null, stopOnEntry: true });
     }
@@ -54,24 +55,19 @@ class DurableConfigurationProvider implements vscode.DebugConfigurationProvider 
   }
 }
 
-export async function pickOrchestrator(context: DevkitContext): Promise<string | undefined> {
-  await context.ensureEmulator();
-  const names = context.functionsView.orchestrators;
-  if (!names.length) {
-    void vscode.window.showWarningMessage("The app registers no orchestrators. Durable: New Orchestration from Pattern… scaffolds one.");
-    return undefined;
-  }
-  return vscode.window.showQuickPick(names, { title: "Debug which orchestrator?" });
-}
-
 export function registerDebugger(context: DevkitContext): vscode.Disposable[] {
   return [
     vscode.debug.registerDebugConfigurationProvider("durable", new DurableConfigurationProvider(context)),
     vscode.debug.registerDebugConfigurationProvider("durable", { provideDebugConfigurations: () => INITIAL_CONFIGURATIONS }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugAdapterDescriptorFactory("durable", {
-      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new DurableDebugSession() as unknown as vscode.DebugAdapter),
+      // `durable-devkit dap` in a process of its own, on the app's Node.js: the replay engine and the TypeScript parser
+      // stay out of the extension host, and an adapter crash cannot take the editor's extensions down with it.
+      createDebugAdapterDescriptor: () => {
+        const runtime = context.runtime();
+        return new vscode.DebugAdapterExecutable(runtime.path, [bundledCli(context.extensionRoot), "dap"], { env: runtime.env });
+      },
     }),
-    vscode.commands.registerCommand("durableDevkit.pickOrchestrator", () => pickOrchestrator(context)),
+    vscode.commands.registerCommand("durableDevkit.pickOrchestrator", () => pickOrchestrator(context, "Debug which orchestrator?")),
     vscode.debug.onDidStartDebugSession((session) => {
       const port = session.type === "durable" ? (session.configuration.inspectPort as number | undefined) : undefined;
       if (!port) return;

@@ -3,25 +3,14 @@
  * running instance, opens one, shows its timeline, raises an event from the page, and saves a screenshot.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM_ARGS, chromiumPath } from "../chromium";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
 
 const SCREENSHOT_DIR = path.resolve(__dirname, "..", "..", "..", ".test-output");
-
-function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean) as string[];
-  const found = candidates.find((candidate) => fs.existsSync(candidate));
-  if (found) return found;
-  try {
-    return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" }).trim();
-  } catch {
-    throw new Error("Chromium is not installed: `apt-get install -y chromium` (.ci/run does this), or set CHROMIUM_PATH.");
-  }
-}
 
 describe("the dashboard in a browser", function () {
   this.timeout(90_000);
@@ -34,7 +23,7 @@ describe("the dashboard in a browser", function () {
     server = await startServer({ appDir: KITCHEN_SINK, store: "memory", port: 0, appOutput: devNull() });
     browser = await chromium.launch({
       executablePath: chromiumPath(),
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: CHROMIUM_ARGS,
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));

@@ -1,0 +1,50 @@
+/** Quick picks and input boxes the commands and the debugger share: an orchestrator, an instance, JSON input. */
+import * as vscode from "vscode";
+import type { DevkitContext } from "../devkit-context";
+import type { InstanceNode } from "../views/instances-view";
+
+function parseJsonInput(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (!text.trim()) return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, message: `Not JSON: ${(error as Error).message}. Strings need quotes: "Tokyo".` };
+  }
+}
+
+export async function askJson(title: string, prompt: string): Promise<{ value: unknown } | undefined> {
+  const text = await vscode.window.showInputBox({ title, prompt, placeHolder: "JSON, e.g. [\"Tokyo\", \"London\"] (empty: null)", validateInput: (value) => {
+    const parsed = parseJsonInput(value);
+    return parsed.ok ? undefined : parsed.message;
+  } });
+  if (text === undefined) return undefined;
+  const parsed = parseJsonInput(text);
+  return parsed.ok ? { value: parsed.value } : undefined;
+}
+
+export async function pickInstance(context: DevkitContext, node: InstanceNode | undefined, title: string, statuses?: string[]): Promise<string | undefined> {
+  if (node && "instance" in node) return node.instance.instanceId;
+  await context.ensureEmulator();
+  await context.refresh();
+  const candidates = context.instancesView.all().filter((instance) => !statuses || statuses.includes(instance.runtimeStatus));
+  if (!candidates.length) {
+    void vscode.window.showInformationMessage(statuses ? `No instance is ${statuses.join(" or ")}.` : "The emulator has no instances yet: Durable: Run Orchestration… starts one.");
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((instance) => ({ label: instance.name, description: instance.runtimeStatus, detail: instance.instanceId, id: instance.instanceId })),
+    { title, matchOnDetail: true },
+  );
+  return picked?.id;
+}
+
+/** The orchestrator to run or debug: asks when the app has more than one (the emulator starts first, to know them). */
+export async function pickOrchestrator(context: DevkitContext, title = "Run which orchestrator?"): Promise<string | undefined> {
+  await context.ensureEmulator();
+  const names = context.functionsView.orchestrators;
+  if (!names.length) {
+    void vscode.window.showWarningMessage("The app registers no orchestrators. Durable: New Orchestration from Pattern… scaffolds one.");
+    return undefined;
+  }
+  return names.length === 1 ? names[0] : vscode.window.showQuickPick(names, { title });
+}

@@ -1,0 +1,246 @@
+/**
+ * The extension in a real VS Code: code-server (VS Code 1.100 served to a browser) with the built VSIX installed by
+ * `--install-extension`, driven through Debian's Chromium by playwright-core, as a user would: the command palette
+ * scaffolds function chaining, the determinism checker flags a Date.now() typed into the orchestrator, the emulator
+ * runs the orchestration to Completed, and F5 starts a `durable` debug session that stops on the first history event.
+ * Screenshots of every step go to .test-output/e2e/ (kept when a step fails).
+ *
+ * Run it with `npm run test:e2e` (it builds the VSIX and installs code-server once, cached in ~/.cache/durable-devkit).
+ */
+import { strict as assert } from "node:assert";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM_ARGS, chromiumPath } from "../chromium";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const SHOTS = path.join(ROOT, ".test-output", "e2e");
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function builtVsix(): string {
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
+  const vsix = path.join(ROOT, ".vsix", `${name}-${version}.vsix`);
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first (npm run test:e2e does).`);
+  return vsix;
+}
+
+function installCodeServer(): string {
+  const output = execFileSync("bash", [path.join(ROOT, "scripts", "e2e", "install-code-server.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 });
+  return output.trim().split("\n").pop() ?? "";
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe("the extension in a real VS Code (code-server + Chromium)", function () {
+  this.timeout(900_000);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "durable-e2e-"));
+  const workspace = path.join(work, "my-durable-app");
+  const userData = path.join(work, "user-data");
+  const extensions = path.join(work, "extensions");
+  let entry: string;
+  let server: ChildProcess | undefined;
+  const serverLog: string[] = [];
+  let browser: Browser | undefined;
+  let page: Page;
+  let step = 0;
+
+  async function shot(name: string): Promise<void> {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, `${String(++step).padStart(2, "0")}-${name}.png`) });
+  }
+
+  /** F1, the command's title, Enter: as a user runs a command. Retried while the workbench is still loading extensions. */
+  async function runCommand(title: string): Promise<void> {
+    const input = page.locator(".quick-input-widget input.input");
+    // The focused (first) row must be the command itself, not another that merely matches the words.
+    const row = page.locator(".quick-input-list .monaco-list-row.focused", { hasText: title });
+    await until(`the command "${title}" in the palette`, async () => {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("F1");
+      await input.waitFor({ state: "visible" });
+      await input.fill(`>${title}`);
+      return row.waitFor({ state: "visible", timeout: 3_000 }).then(() => true);
+    }, 60_000);
+    await page.keyboard.press("Enter");
+  }
+
+  /** Waits for the open quick pick or input box (titled `title`) and answers it. */
+  async function answer(title: RegExp, value: string | undefined): Promise<void> {
+    const widget = page.locator(".quick-input-widget");
+    await until(`the prompt ${title}`, async () => title.test((await widget.textContent()) ?? "") && (await widget.isVisible()), 60_000);
+    const input = widget.locator("input.input");
+    if (value !== undefined) await input.fill(value);
+    await page.keyboard.press("Enter");
+  }
+
+  async function notification(text: RegExp, timeoutMs: number): Promise<string> {
+    return until(`a notification ${text}`, async () => {
+      const toasts = await page.locator(".notification-toast").allTextContents();
+      return toasts.find((toast) => text.test(toast));
+    }, timeoutMs);
+  }
+
+  before(async () => {
+    fs.rmSync(SHOTS, { recursive: true, force: true });
+    entry = installCodeServer();
+    assert.ok(fs.existsSync(entry), `code-server entry ${entry}`);
+    fs.mkdirSync(workspace, { recursive: true });
+    fs.mkdirSync(path.join(userData, "User"), { recursive: true });
+    fs.writeFileSync(
+      path.join(userData, "User", "settings.json"),
+      JSON.stringify({
+        "security.workspace.trust.enabled": false,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "editor.autoClosingBrackets": "never",
+        "editor.autoClosingQuotes": "never",
+        "editor.quickSuggestions": { other: false, comments: false, strings: false },
+        "editor.suggestOnTriggerCharacters": false,
+        "editor.acceptSuggestionOnEnter": "off",
+        "extensions.autoCheckUpdates": false,
+        "extensions.autoUpdate": false,
+        "telemetry.telemetryLevel": "off",
+      }),
+    );
+    const install = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", builtVsix()], { encoding: "utf8", timeout: 120_000 });
+    assert.match(install, /durable-devkit.*(successfully installed|was successfully installed)/i, install);
+    const listed = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--list-extensions"], { encoding: "utf8" });
+    assert.match(listed, /durable-devkit\.durable-devkit/);
+
+    const port = await freePort();
+    server = spawn(process.execPath, [entry, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", userData, "--extensions-dir", extensions, workspace], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    server.stdout?.on("data", (chunk: Buffer) => serverLog.push(chunk.toString()));
+    server.stderr?.on("data", (chunk: Buffer) => serverLog.push(chunk.toString()));
+    await until("code-server to answer", async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
+
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60_000 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && page) {
+      await shot("failed").catch(() => undefined);
+      fs.mkdirSync(SHOTS, { recursive: true });
+      fs.writeFileSync(path.join(SHOTS, "code-server.log"), serverLog.join(""));
+      console.log(`    screenshots and the code-server log: ${SHOTS}`);
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.kill();
+    // The emulator and the debug adapter are children of code-server's extension host; they end with it.
+  });
+
+  it("scaffolds function chaining from the command palette", async () => {
+    await shot("workbench");
+    await runCommand("Durable: New Orchestration from Pattern");
+    await answer(/Pick an orchestration pattern|New Orchestration from Pattern/, "Function chaining");
+    await answer(/Function chaining: name/, undefined); // the default name, helloSequence
+    await answer(/Function chaining: language/, "TypeScript");
+    await shot("scaffolding");
+    const orchestrator = path.join(workspace, "src", "functions", "helloSequence.ts");
+    for (const file of ["package.json", "host.json", "tsconfig.json", "local.settings.json", orchestrator]) {
+      assert.ok(fs.existsSync(path.resolve(workspace, file)), `${file} was written`);
+    }
+    // The extension runs npm install for a new app (from the npm registry; its cache is warm after npm ci).
+    await notification(/Function chaining "helloSequence" written/, 300_000);
+    assert.ok(fs.existsSync(path.join(workspace, "node_modules", "durable-functions", "package.json")), "npm install ran");
+    await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().waitFor({ state: "visible" });
+    await shot("scaffolded");
+  });
+
+  it("flags Date.now() typed into the orchestrator in the Problems panel", async () => {
+    const orchestrator = path.join(workspace, "src", "functions", "helloSequence.ts");
+    const lines = fs.readFileSync(orchestrator, "utf8").split("\n");
+    const line = lines.findIndex((text) => text.includes("const outputs: string[] = [];")) + 1;
+    assert.ok(line > 0, "the template's outputs line");
+    await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
+    await runCommand("Go to Line/Column");
+    await page.keyboard.type(String(line));
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("const startedAt = Date.now();");
+    await page.keyboard.press("Control+s");
+    await until("the edit on disk", async () => fs.readFileSync(orchestrator, "utf8").includes("Date.now()"), 20_000);
+    await runCommand("Problems: Focus on Problems View");
+    const problems = page.locator(".markers-panel");
+    const text = await until("DD001 in the Problems panel", async () => {
+      const content = (await problems.textContent()) ?? "";
+      return /DD001/.test(content) ? content : undefined;
+    }, 120_000);
+    assert.match(text, /Date\.now\(\)|current time|currentUtcDateTime/i);
+    await shot("problems-DD001");
+  });
+
+  it("starts the emulator and runs the orchestration to Completed", async () => {
+    await runCommand("Durable: Start Emulator");
+    const status = await until("the emulator's port in the status bar", async () => {
+      const content = (await page.locator(".statusbar").textContent()) ?? "";
+      return /Durable :\d+/.exec(content)?.[0];
+    }, 120_000);
+    assert.match(status, /Durable :\d+/);
+    await shot("emulator-running");
+    await runCommand("Durable: Run Orchestration");
+    await answer(/Run helloSequence/, ""); // empty input: null
+    const done = await notification(/helloSequence \S+: (Completed|Failed)/, 120_000);
+    assert.match(done, /Completed → \["Hello, Tokyo!","Hello, Seattle!","Hello, London!"\]/);
+    await shot("orchestration-completed");
+  });
+
+  it("starts a durable debug session with F5 that stops on the first history event", async () => {
+    await page.keyboard.press("Escape");
+    await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
+    await page.keyboard.press("F5");
+    // Without a launch.json VS Code may ask which debugger to use; ours is "Durable Functions (replay debugger)".
+    const picker = page.locator(".quick-input-widget");
+    const asked = await picker
+      .locator(".monaco-list-row", { hasText: "Durable Functions (replay debugger)" })
+      .first()
+      .waitFor({ state: "visible", timeout: 15_000 })
+      .then(() => true, () => false);
+    if (asked) {
+      await picker.locator("input.input").fill("Durable Functions (replay debugger)");
+      await page.keyboard.press("Enter");
+    }
+    const callStack = page.locator(".debug-call-stack");
+    const frames = await until("a stopped durable session in the Call Stack", async () => {
+      const content = (await callStack.textContent()) ?? "";
+      return /← ExecutionStarted/.test(content) ? content : undefined;
+    }, 120_000);
+    assert.match(frames, /helloSequence\(null\) ← ExecutionStarted/);
+    await page.locator(".debug-toolbar").waitFor({ state: "visible" });
+    const scopes = await until("the Event and Orchestration scopes in Variables", async () => {
+      const content = (await page.locator(".debug-variables").textContent()) ?? "";
+      return /Event/.test(content) && /Orchestration/.test(content) ? content : undefined;
+    }, 30_000);
+    assert.match(scopes, /History/);
+    await shot("debugger-stopped-on-entry");
+  });
+});
