@@ -4,9 +4,10 @@ import { build } from "esbuild";
 import { readdirSync, statSync, rmSync, copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = ["emulator", "cli", "templates", "language-server", "debug-adapter", "test", "bench"];
-// The dashboard is browser code: it has its own build below.
-const skip = new Set(["fixtures", "node_modules", "dashboard"]);
+const roots = ["emulator", "cli", "templates", "language-server", "debug-adapter", "extension", "test", "bench"];
+// The dashboard and the history webview are browser code: the dashboard has its own build below, the webview is bundled
+// by scripts/package.mjs. (extension/ is compiled for the extension-host tests; the VSIX uses the bundles in out/.)
+const skip = new Set(["fixtures", "node_modules", "dashboard", "webview"]);
 
 function collect(dir, out) {
   for (const name of readdirSync(dir)) {

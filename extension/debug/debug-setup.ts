@@ -27,7 +27,7 @@ export const INITIAL_CONFIGURATIONS: vscode.DebugConfiguration[] = [
   { type: "durable", request: "attach", name: "Durable: attach to durable-devkit start", port: 7071 },
 ];
 
-class DurableConfigurationProvider implements vscode.DebugConfigurationProvider {
+export class DurableConfigurationProvider implements vscode.DebugConfigurationProvider {
   constructor(private readonly context: DevkitContext) {}
 
   provideDebugConfigurations(): vscode.DebugConfiguration[] {

@@ -8,48 +8,21 @@
  * Run it with `npm run test:e2e` (it builds the VSIX and installs code-server once, cached in ~/.cache/durable-devkit).
  */
 import { strict as assert } from "node:assert";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, chromiumPath } from "../chromium";
+import { ROOT, installCodeServer, startCodeServer, until, writeUserSettings, type CodeServer } from "./code-server";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
 const SHOTS = path.join(ROOT, ".test-output", "e2e");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function builtVsix(): string {
   const { name, version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
   const vsix = path.join(ROOT, ".vsix", `${name}-${version}.vsix`);
   if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first (npm run test:e2e does).`);
   return vsix;
-}
-
-function installCodeServer(): string {
-  const output = execFileSync("bash", [path.join(ROOT, "scripts", "e2e", "install-code-server.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 });
-  return output.trim().split("\n").pop() ?? "";
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 describe("the extension in a real VS Code (code-server + Chromium)", function () {
@@ -59,8 +32,7 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
   const userData = path.join(work, "user-data");
   const extensions = path.join(work, "extensions");
   let entry: string;
-  let server: ChildProcess | undefined;
-  const serverLog: string[] = [];
+  let server: CodeServer | undefined;
   let browser: Browser | undefined;
   let page: Page;
   let step = 0;
@@ -104,41 +76,25 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
   before(async () => {
     fs.rmSync(SHOTS, { recursive: true, force: true });
     entry = installCodeServer();
-    assert.ok(fs.existsSync(entry), `code-server entry ${entry}`);
     fs.mkdirSync(workspace, { recursive: true });
-    fs.mkdirSync(path.join(userData, "User"), { recursive: true });
-    fs.writeFileSync(
-      path.join(userData, "User", "settings.json"),
-      JSON.stringify({
-        "security.workspace.trust.enabled": false,
-        "workbench.startupEditor": "none",
-        "workbench.tips.enabled": false,
-        "editor.autoClosingBrackets": "never",
-        "editor.autoClosingQuotes": "never",
-        "editor.quickSuggestions": { other: false, comments: false, strings: false },
-        "editor.suggestOnTriggerCharacters": false,
-        "editor.acceptSuggestionOnEnter": "off",
-        "extensions.autoCheckUpdates": false,
-        "extensions.autoUpdate": false,
-        "telemetry.telemetryLevel": "off",
-      }),
-    );
+    writeUserSettings(userData, {
+      // Typing in the editor as a test does: no auto-closed brackets or accepted suggestions to account for.
+      "editor.autoClosingBrackets": "never",
+      "editor.autoClosingQuotes": "never",
+      "editor.quickSuggestions": { other: false, comments: false, strings: false },
+      "editor.suggestOnTriggerCharacters": false,
+      "editor.acceptSuggestionOnEnter": "off",
+    });
     const install = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", builtVsix()], { encoding: "utf8", timeout: 120_000 });
     assert.match(install, /durable-devkit.*(successfully installed|was successfully installed)/i, install);
     const listed = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--list-extensions"], { encoding: "utf8" });
     assert.match(listed, /durable-devkit\.durable-devkit/);
 
-    const port = await freePort();
-    server = spawn(process.execPath, [entry, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", userData, "--extensions-dir", extensions, workspace], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    server.stdout?.on("data", (chunk: Buffer) => serverLog.push(chunk.toString()));
-    server.stderr?.on("data", (chunk: Buffer) => serverLog.push(chunk.toString()));
-    await until("code-server to answer", async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000);
+    server = await startCodeServer(entry, { userData, extensions, folder: workspace });
 
     browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60_000 });
   });
 
@@ -146,14 +102,14 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     if (this.currentTest?.state === "failed" && page) {
       await shot("failed").catch(() => undefined);
       fs.mkdirSync(SHOTS, { recursive: true });
-      fs.writeFileSync(path.join(SHOTS, "code-server.log"), serverLog.join(""));
+      fs.writeFileSync(path.join(SHOTS, "code-server.log"), server?.log.join("") ?? "");
       console.log(`    screenshots and the code-server log: ${SHOTS}`);
     }
   });
 
   after(async () => {
     await browser?.close();
-    server?.kill();
+    server?.stop();
     // The emulator and the debug adapter are children of code-server's extension host; they end with it.
   });
 
@@ -236,6 +192,8 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     }, 120_000);
     assert.match(frames, /helloSequence\(null\) ← ExecutionStarted/);
     await page.locator(".debug-toolbar").waitFor({ state: "visible" });
+    // The JavaScript debugger's child session may take the focus when it attaches; select the history frame as a user would.
+    await callStack.locator(".monaco-list-row", { hasText: "← ExecutionStarted" }).first().click();
     const scopes = await until("the Event and Orchestration scopes in Variables", async () => {
       const content = (await page.locator(".debug-variables").textContent()) ?? "";
       return /Event/.test(content) && /Orchestration/.test(content) ? content : undefined;

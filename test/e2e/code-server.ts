@@ -1,0 +1,70 @@
+/**
+ * code-server for the end-to-end tests: installed (once, cached) by scripts/e2e/install-code-server.sh, started on a
+ * free loopback port with a fresh profile, and Chromium to look at it.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "..", "..", "..");
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The path of code-server's entry script, installing it first when the cache has none. */
+export function installCodeServer(): string {
+  const output = execFileSync("bash", [path.join(ROOT, "scripts", "e2e", "install-code-server.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 });
+  const entry = output.trim().split("\n").pop() ?? "";
+  if (!fs.existsSync(entry)) throw new Error(`code-server was not installed (no ${entry}); see the install script's output above.`);
+  return entry;
+}
+
+export interface CodeServer {
+  origin: string;
+  port: number;
+  log: string[];
+  stop(): void;
+}
+
+/** A fresh profile: no workspace-trust prompt, no start page, no update checks. */
+export function writeUserSettings(userData: string, extra: Record<string, unknown> = {}): void {
+  fs.mkdirSync(path.join(userData, "User"), { recursive: true });
+  fs.writeFileSync(
+    path.join(userData, "User", "settings.json"),
+    JSON.stringify({ "security.workspace.trust.enabled": false, "workbench.startupEditor": "none", "workbench.tips.enabled": false, "extensions.autoCheckUpdates": false, "extensions.autoUpdate": false, "telemetry.telemetryLevel": "off", ...extra }),
+  );
+}
+
+export async function startCodeServer(entry: string, options: { userData: string; extensions: string; folder: string }): Promise<CodeServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [entry, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", options.userData, "--extensions-dir", options.extensions, options.folder],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const log: string[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
+  const origin = `http://127.0.0.1:${port}`;
+  await until("code-server to answer", async () => (await fetch(`${origin}/healthz`)).ok, 60_000);
+  return { origin, port, log, stop: () => child.kill() };
+}

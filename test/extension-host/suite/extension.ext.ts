@@ -1,0 +1,237 @@
+/**
+ * The extension inside a real VS Code extension host: activation, every contributed command, the two views and the
+ * debug configuration provider, against the emulator running the workspace's scaffolded apps (see ../run-tests.ts).
+ * Prompts are answered by replacing vscode.window's pickers for the duration of a test: the user's choices are the
+ * only thing not real here.
+ */
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { DevkitContext } from "../../../extension/devkit-context";
+import { DurableConfigurationProvider } from "../../../extension/debug/debug-setup";
+import type { InstanceNode } from "../../../extension/views/instances-view";
+
+const EXTENSION_ID = "durable-devkit.durable-devkit";
+
+type Answer = string | vscode.Uri;
+const messages: string[] = [];
+const opened: vscode.Uri[] = [];
+
+/** Replaces the window's prompts: each quick pick or input box takes the next answer (by label for quick picks). */
+function answering(answers: Answer[]): () => void {
+  const window = vscode.window as unknown as Record<string, unknown>;
+  const env = vscode.env as unknown as Record<string, unknown>;
+  const replaced = ["showQuickPick", "showInputBox", "showSaveDialog", "showOpenDialog", "showInformationMessage", "showWarningMessage", "showErrorMessage"];
+  const saved = Object.fromEntries(replaced.map((name) => [name, window[name]]));
+  const savedOpenExternal = env.openExternal;
+  const next = (what: string): Answer => {
+    if (!answers.length) throw new Error(`The test has no answer left for ${what}`);
+    return answers.shift() as Answer;
+  };
+  window.showQuickPick = async (items: readonly (string | vscode.QuickPickItem)[] | Thenable<readonly (string | vscode.QuickPickItem)[]>) => {
+    const list = await items;
+    const wanted = next("a quick pick");
+    const found = list.find((item) => (typeof item === "string" ? item : item.label) === wanted);
+    if (!found) throw new Error(`No quick pick item "${String(wanted)}" among ${list.map((item) => (typeof item === "string" ? item : item.label)).join(", ")}`);
+    return found;
+  };
+  window.showInputBox = async (options?: vscode.InputBoxOptions) => {
+    const value = String(next(`the input box "${options?.title ?? ""}"`));
+    const invalid = await options?.validateInput?.(value);
+    if (invalid) throw new Error(`The input box refused "${value}": ${typeof invalid === "string" ? invalid : invalid.message}`);
+    return value;
+  };
+  window.showSaveDialog = async () => next("a save dialog");
+  window.showOpenDialog = async () => [next("an open dialog")];
+  for (const kind of ["showInformationMessage", "showWarningMessage", "showErrorMessage"]) {
+    window[kind] = async (message: string, ...rest: unknown[]) => {
+      messages.push(message);
+      // A modal confirmation (purge) is answered with its action button.
+      const buttons = rest.filter((item): item is string => typeof item === "string");
+      return typeof rest[0] === "object" && (rest[0] as vscode.MessageOptions).modal ? buttons[0] : undefined;
+    };
+  }
+  env.openExternal = async (uri: vscode.Uri) => (opened.push(uri), true);
+  return () => {
+    Object.assign(window, saved);
+    env.openExternal = savedOpenExternal;
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe("Durable Devkit in the extension host", () => {
+  let context: DevkitContext;
+  const workspace = () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
+  let restore: (() => void) | undefined;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<{ context: DevkitContext }>(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is installed`);
+    context = (await extension.activate()).context;
+  });
+  afterEach(() => {
+    restore?.();
+    restore = undefined;
+    messages.length = 0;
+  });
+  after(async () => {
+    await vscode.commands.executeCommand("durableDevkit.stopEmulator");
+  });
+
+  const instanceNode = async (instanceId: string): Promise<InstanceNode> => {
+    await context.refresh();
+    const instance = context.instancesView.all().find((candidate) => candidate.instanceId === instanceId);
+    assert.ok(instance, `instance ${instanceId} in the Instances view`);
+    return { instance };
+  };
+  const statusOf = async (instanceId: string) => (await context.ensureEmulator()).status(instanceId).then((status) => status.runtimeStatus);
+
+  it("activates and registers every command it contributes", async () => {
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { commands: { command: string }[] } };
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = manifest.contributes.commands.map((command) => command.command).filter((command) => !registered.has(command));
+    assert.deepEqual(missing, []);
+    assert.ok(registered.has("durableDevkit.pickOrchestrator"));
+  });
+
+  it("Start Emulator runs the app and fills the Functions view, each function opening its source", async () => {
+    await vscode.commands.executeCommand("durableDevkit.startEmulator");
+    assert.equal(context.emulator.state.kind, "running");
+    const groups = context.functionsView.getChildren().map((node) => context.functionsView.getTreeItem(node).label);
+    assert.deepEqual(groups, ["Orchestrators", "Activities", "HTTP functions"]);
+    const orchestrators = context.functionsView.getChildren(context.functionsView.getChildren()[0]).map((node) => context.functionsView.getTreeItem(node));
+    assert.deepEqual(orchestrators.map((item) => item.label).sort(), ["approvalWorkflow", "failOnce", "helloSequence"]);
+    const chain = orchestrators.find((item) => item.label === "helloSequence");
+    assert.equal(chain?.command?.command, "vscode.open");
+    assert.equal((chain?.command?.arguments?.[0] as vscode.Uri).fsPath, path.join(workspace(), "src", "functions", "helloSequence.js"));
+  });
+
+  it("Run Orchestration… validates the JSON input and follows the instance to Completed", async () => {
+    restore = answering(["helloSequence", "null"]);
+    await vscode.commands.executeCommand("durableDevkit.runOrchestration");
+    const done = messages.find((message) => /helloSequence \S+: Completed/.test(message));
+    assert.ok(done, `a completion message among ${JSON.stringify(messages)}`);
+    assert.match(done, /\["Hello, Tokyo!","Hello, Seattle!","Hello, London!"\]/);
+    const statuses = context.instancesView.getChildren().map((node) => context.instancesView.getTreeItem(node).label);
+    assert.ok(statuses.includes("Completed (1)"), JSON.stringify(statuses));
+    restore();
+    restore = answering(["helloSequence", "{not json"]);
+    await vscode.commands.executeCommand("durableDevkit.runOrchestration");
+    assert.ok(messages.some((message) => /Not JSON/.test(message)), `the input box refuses bad JSON: ${JSON.stringify(messages)}`);
+  });
+
+  it("Suspend, Resume, Raise Event, Terminate, Restart and Purge act on instances from the view's context menu", async () => {
+    const client = await context.ensureEmulator();
+    const waiting = await client.start("approvalWorkflow", { request: "laptop", timeoutHours: 24 });
+    await until("the approval to wait", async () => (await statusOf(waiting)) === "Running");
+
+    restore = answering(["too busy"]);
+    await vscode.commands.executeCommand("durableDevkit.suspendInstance", await instanceNode(waiting));
+    await until("Suspended", async () => (await statusOf(waiting)) === "Suspended");
+    restore();
+    restore = answering(["back"]);
+    await vscode.commands.executeCommand("durableDevkit.resumeInstance", await instanceNode(waiting));
+    await until("Running again", async () => (await statusOf(waiting)) === "Running");
+    restore();
+
+    restore = answering(["Approval", '{ "approved": true, "by": "Ana" }']);
+    await vscode.commands.executeCommand("durableDevkit.raiseEvent", await instanceNode(waiting));
+    await until("the approval to complete it", async () => (await statusOf(waiting)) === "Completed");
+    assert.deepEqual((await client.status(waiting)).output, { request: "laptop", outcome: "approved by Ana" });
+    restore();
+
+    const second = await client.start("approvalWorkflow", { request: "desk" });
+    await until("the second approval to wait", async () => (await statusOf(second)) === "Running");
+    restore = answering(["not needed"]);
+    await vscode.commands.executeCommand("durableDevkit.terminateInstance", await instanceNode(second));
+    await until("Terminated", async () => (await statusOf(second)) === "Terminated");
+    restore();
+
+    const before = new Set((await client.instances()).map((instance) => instance.instanceId));
+    await vscode.commands.executeCommand("durableDevkit.restartInstance", await instanceNode(second));
+    const restarted = await until("a restarted instance", async () => (await client.instances()).find((instance) => !before.has(instance.instanceId)));
+    assert.equal(restarted.name, "approvalWorkflow");
+
+    restore = answering([]); // the modal "Delete … and its history?" is confirmed with its Purge button
+    await vscode.commands.executeCommand("durableDevkit.purgeInstance", await instanceNode(second));
+    assert.ok(!(await client.instances()).some((instance) => instance.instanceId === second), "purged");
+  });
+
+  it("Rewind re-runs a failed instance", async () => {
+    const client = await context.ensureEmulator();
+    const failing = await client.start("failOnce", null);
+    await until("the first attempt to fail", async () => (await statusOf(failing)) === "Failed");
+    restore = answering(["fixed"]);
+    await vscode.commands.executeCommand("durableDevkit.rewindInstance", await instanceNode(failing));
+    await until("the rewound instance to complete", async () => (await statusOf(failing)) === "Completed");
+  });
+
+  it("Show History opens the timeline webview; Export History writes a file that Replay History File replays", async () => {
+    const client = await context.ensureEmulator();
+    const done = context.instancesView.all().find((instance) => instance.name === "helloSequence" && instance.runtimeStatus === "Completed");
+    assert.ok(done);
+    await vscode.commands.executeCommand("durableDevkit.showHistory", await instanceNode(done.instanceId));
+    await until("the history webview's tab", () =>
+      vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.label === `History ${done.instanceId.slice(0, 8)}` && tab.input instanceof vscode.TabInputWebview),
+    );
+
+    const target = vscode.Uri.file(path.join(workspace(), "histories", "chain.json"));
+    restore = answering([target]);
+    await vscode.commands.executeCommand("durableDevkit.exportHistory", await instanceNode(done.instanceId));
+    const exported = JSON.parse(fs.readFileSync(target.fsPath, "utf8")) as { format: string; history: unknown[] };
+    assert.equal(exported.format, "durable-devkit.history/v1");
+    assert.equal(exported.history.length, (await client.history(done.instanceId)).history.length);
+
+    const started = new Promise<vscode.DebugSession>((resolve) => {
+      const listener = vscode.debug.onDidStartDebugSession((session) => {
+        if (session.type === "durable") listener.dispose(), resolve(session);
+      });
+    });
+    await vscode.commands.executeCommand("durableDevkit.replayHistoryFile", target);
+    const session = await started;
+    assert.equal(session.configuration.mode, "replay");
+    const threads = (await session.customRequest("threads")) as { threads: { id: number; name: string }[] };
+    assert.ok(threads.threads.length >= 1);
+    await vscode.debug.stopDebugging(session);
+  });
+
+  it("the debug configuration provider offers launch, replay and attach, and makes F5 work without a launch.json", async () => {
+    const provider = new DurableConfigurationProvider(context);
+    const initial = provider.provideDebugConfigurations();
+    assert.deepEqual(initial.map((config) => `${config.request}:${config.mode ?? "run"}`), ["launch:run", "launch:replay", "attach:run"]);
+
+    restore = answering(["helloSequence"]);
+    const resolved = await provider.resolveDebugConfiguration(undefined, { type: "", request: "", name: "" });
+    assert.equal(resolved?.type, "durable");
+    assert.equal(resolved?.orchestrator, "helloSequence");
+    assert.equal(resolved?.app, workspace());
+    const substituted = await provider.resolveDebugConfigurationWithSubstitutedVariables(undefined, resolved as vscode.DebugConfiguration);
+    assert.equal(typeof substituted.inspectPort, "number", "an inspector port for the JavaScript debugger");
+  });
+
+  it("New Orchestration from Pattern… writes the pattern in the app's language and opens it", async () => {
+    restore = answering(["Fan-out/fan-in", "resizeImages"]);
+    await vscode.commands.executeCommand("durableDevkit.newFromPattern");
+    const file = path.join(workspace(), "src", "functions", "resizeImages.js");
+    assert.ok(fs.existsSync(file), "the JavaScript app got a JavaScript orchestrator");
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file);
+  });
+
+  it("Open Dashboard opens the emulator's dashboard; Stop Emulator stops it", async () => {
+    restore = answering([]);
+    await vscode.commands.executeCommand("durableDevkit.openDashboard");
+    assert.match(opened.at(-1)?.toString() ?? "", /^http:\/\/127\.0\.0\.1:\d+\/_durable\/$/);
+    await vscode.commands.executeCommand("durableDevkit.stopEmulator");
+    assert.equal(context.emulator.state.kind, "stopped");
+  });
+});
