@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadApp } from "../../emulator";
+import { TranspilerMissingError, transpileWithAppTypeScript } from "../../emulator/app/typescript-transpiler";
 import { SAMPLE_APP, emulatorFor, runToEnd, tempDir } from "./harness";
 
 const TS_APP = path.resolve(__dirname, "..", "..", "..", "test", "fixtures", "ts-app");
@@ -61,6 +62,39 @@ describe("TypeScript apps", function () {
     const appDir = copyOfTsApp();
     fs.appendFileSync(path.join(appDir, "src", "functions", "typed.ts"), "\nconst broken = ;\n");
     await assert.rejects(() => loadApp(appDir), /Building the TypeScript app in .* failed:\n.*typed\.ts:22:15: Unexpected ";"/);
+  });
+
+  it("are compiled with the app's own TypeScript where esbuild is absent (the extension's bundle), with .ts stacks", async () => {
+    const appDir = copyOfTsApp();
+    const sources = ["typed.ts"].map((file) => path.join(appDir, "src", "functions", file));
+    transpileWithAppTypeScript(appDir, appDir, path.join(appDir, "dist"), sources);
+    const map = JSON.parse(fs.readFileSync(path.join(appDir, "dist", "src", "functions", "typed.js.map"), "utf8")) as { sources: string[] };
+    assert.deepEqual(map.sources, ["../../../src/functions/typed.ts"], "the map points at the real source");
+    const emulator = await emulatorFor("memory", { appDir });
+    try {
+      assert.equal(emulator.app.built, undefined, "the output is newer than the sources: loaded as compiled");
+      assert.equal((await runToEnd(emulator, "typedChain")).output, "ADA!");
+      const failed = await runToEnd(emulator, "typedFailure");
+      assert.match(failed.failure?.stack ?? "", /src\/functions\/typed\.ts:18/);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("say what to do when TypeScript is missing, and where a syntax error is", () => {
+    const bare = path.join(tempDir(), "no-typescript");
+    fs.mkdirSync(path.join(bare, "src"), { recursive: true });
+    fs.writeFileSync(path.join(bare, "package.json"), "{}");
+    fs.writeFileSync(path.join(bare, "src", "a.ts"), "export const a = 1;\n");
+    assert.throws(() => transpileWithAppTypeScript(bare, bare, path.join(bare, "dist"), [path.join(bare, "src", "a.ts")]), (error: Error) => {
+      assert.ok(error instanceof TranspilerMissingError);
+      assert.match(error.message, /has no typescript package installed\. Run `npm install` in that folder/);
+      return true;
+    });
+    const appDir = copyOfTsApp();
+    const typed = path.join(appDir, "src", "functions", "typed.ts");
+    fs.appendFileSync(typed, "\nconst broken = ;\n");
+    assert.throws(() => transpileWithAppTypeScript(appDir, appDir, path.join(appDir, "dist"), [typed]), /typed\.ts:22:16: Expression expected/);
   });
 
   it("include the sample app, which type-checks under strict settings against the real durable-functions types", () => {
