@@ -4,21 +4,9 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -55,15 +43,17 @@ export function writeUserSettings(userData: string, extra: Record<string, unknow
 }
 
 export async function startCodeServer(entry: string, options: { userData: string; extensions: string; folder: string }): Promise<CodeServer> {
-  const port = await freePort();
+  // Port 0: the system picks a free one, and code-server says which in its log.
   const child: ChildProcess = spawn(
     process.execPath,
-    [entry, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", options.userData, "--extensions-dir", options.extensions, options.folder],
+    [entry, "--auth", "none", "--bind-addr", "127.0.0.1:0", "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", options.userData, "--extensions-dir", options.extensions, options.folder],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const log: string[] = [];
   child.stdout?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
+  const exited = new Promise<never>((_resolve, reject) => child.once("exit", (code) => reject(new Error(`code-server exited (code ${code}):\n${log.join("")}`))));
+  const port = await Promise.race([exited, until("code-server's port", async () => Number(/HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log.join(""))?.[1]), 60_000)]);
   const origin = `http://127.0.0.1:${port}`;
   await until("code-server to answer", async () => (await fetch(`${origin}/healthz`)).ok, 60_000);
   return { origin, port, log, stop: () => child.kill() };
