@@ -42,6 +42,9 @@ export class DurableConfigurationProvider implements vscode.DebugConfigurationPr
       Object.assign(config, { type: "durable", request: "launch", name: `Durable: ${orchestrator}`, orchestrator, input: null, stopOnEntry: true });
     }
     config.app ??= this.context.appDir();
+    // Attach without a port: to the emulator this window runs, if it runs.
+    const emulator = this.context.emulator.state;
+    if (config.request === "attach" && config.port === undefined && emulator.kind === "running") config.port = emulator.port;
     return config;
   }
 

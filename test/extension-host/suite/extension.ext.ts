@@ -217,6 +217,11 @@ describe("Durable Devkit in the extension host", () => {
     assert.equal(resolved?.app, workspace());
     const substituted = await provider.resolveDebugConfigurationWithSubstitutedVariables(undefined, resolved as vscode.DebugConfiguration);
     assert.equal(typeof substituted.inspectPort, "number", "an inspector port for the JavaScript debugger");
+
+    const state = context.emulator.state;
+    assert.equal(state.kind, "running");
+    const attach = await provider.resolveDebugConfiguration(undefined, { type: "durable", request: "attach", name: "Attach" });
+    assert.equal(attach?.port, state.kind === "running" ? state.port : -1, "attach without a port goes to this window's emulator");
   });
 
   it("New Orchestration from Pattern… writes the pattern in the app's language and opens it", async () => {
