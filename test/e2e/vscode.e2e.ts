@@ -170,6 +170,26 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await shot("orchestration-completed");
   });
 
+  it("shows the instance's history in a webview with the dashboard's timeline, under its content security policy", async () => {
+    const cspViolations: string[] = [];
+    page.on("console", (message) => /Content Security Policy|Refused to/.test(message.text()) && cspViolations.push(message.text()));
+    await runCommand("Durable: Show History");
+    await answer(/Show the history of which instance/, "helloSequence");
+    const frame = await until("the history webview's page", async () => {
+      for (const candidate of page.frames()) {
+        if (await candidate.locator("#events tbody tr").count().catch(() => 0)) return candidate;
+      }
+      return undefined;
+    }, 60_000);
+    assert.match((await frame.locator("#title").textContent()) ?? "", /helloSequence · \S+ · Completed/);
+    const events = await frame.locator("#events tbody tr").allTextContents();
+    assert.ok(events.some((row) => /TaskCompleted/.test(row)) && events.some((row) => /ExecutionCompleted/.test(row)), events.join("\n"));
+    assert.ok((await frame.locator("#timeline *").count()) > 0, "the timeline is drawn");
+    assert.deepEqual(cspViolations.filter((text) => /history-view/.test(text)), [], "no CSP violation by the history view");
+    await shot("history-webview");
+    await page.keyboard.press("Escape");
+  });
+
   it("starts a durable debug session with F5 that stops on the first history event", async () => {
     await page.keyboard.press("Escape");
     await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
