@@ -74,9 +74,11 @@ export function registerDebugger(context: DevkitContext): vscode.Disposable[] {
     vscode.debug.onDidStartDebugSession((session) => {
       const port = session.type === "durable" ? (session.configuration.inspectPort as number | undefined) : undefined;
       if (!port) return;
-      // Best effort: without js-debug (or if the app exits first) the replay debugger still works on its own.
+      // Not compact: VS Code moves the focus to a compact child of the focused session, and the user would lose the
+      // stopped history event from the Variables view. Best effort: without js-debug (or if the app exits first) the
+      // replay debugger still works on its own.
       void vscode.debug
-        .startDebugging(session.workspaceFolder, { type: "node", request: "attach", name: "Durable app (JavaScript)", address: "127.0.0.1", port, continueOnAttach: true, timeout: 15000 }, { parentSession: session, compact: true })
+        .startDebugging(session.workspaceFolder, { type: "node", request: "attach", name: "Durable app (JavaScript)", address: "127.0.0.1", port, continueOnAttach: true, timeout: 15000 }, { parentSession: session, compact: false })
         .then((started) => !started && log().appendLine("The JavaScript debugger did not attach to the app process; history stepping works without it."));
     }),
   ];

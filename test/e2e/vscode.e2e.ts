@@ -190,7 +190,7 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await page.keyboard.press("Escape");
   });
 
-  it("starts a durable debug session with F5 that stops on the first history event", async () => {
+  it("starts a durable debug session with F5 that stops on the first history event, the JavaScript debugger attached", async () => {
     await page.keyboard.press("Escape");
     await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
     await page.keyboard.press("F5");
@@ -212,8 +212,8 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     }, 120_000);
     assert.match(frames, /helloSequence\(null\) ← ExecutionStarted/);
     await page.locator(".debug-toolbar").waitFor({ state: "visible" });
-    // The JavaScript debugger's child session may take the focus when it attaches; select the history frame as a user would.
-    await callStack.locator(".monaco-list-row", { hasText: "← ExecutionStarted" }).first().click();
+    // VS Code's JavaScript debugger attaches to the app as a child session; the focus stays on the stopped history event.
+    await until("the JavaScript debugger's child session", async () => /Durable app \(JavaScript\)/.test((await callStack.textContent()) ?? ""), 30_000);
     const scopes = await until("the Event and Orchestration scopes in Variables", async () => {
       const content = (await page.locator(".debug-variables").textContent()) ?? "";
       return /Event/.test(content) && /Orchestration/.test(content) ? content : undefined;
