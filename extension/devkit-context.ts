@@ -7,7 +7,7 @@ import type { EmulatorClient } from "./emulator-client";
 import { FunctionsView } from "./views/functions-view";
 import { InstancesView } from "./views/instances-view";
 import { describeRuntime, resolveNodeRuntime, type NodeRuntime } from "./node-runtime";
-import { CancelledError, log } from "./output";
+import { CancelledError, log, showError } from "./output";
 
 export class DevkitContext implements vscode.Disposable {
   readonly emulator: EmulatorProcess;
@@ -18,6 +18,7 @@ export class DevkitContext implements vscode.Disposable {
   constructor(readonly extensionRoot: string) {
     this.emulator = new EmulatorProcess(bundledCli(extensionRoot), log());
     this.emulator.onDidChange((state) => {
+      if (state.kind === "failed" && this.poll) void showError(state.message + " Its output is in the log; Durable: Start Emulator starts it again");
       if (state.kind === "running") this.startPolling(state.client);
       else this.stopPolling();
       void vscode.commands.executeCommand("setContext", "durableDevkit.emulatorRunning", state.kind === "running");
@@ -60,9 +61,11 @@ export class DevkitContext implements vscode.Disposable {
     }
     const runtime = this.runtime();
     if (runtime.source === "VS Code") void vscode.window.showWarningMessage(`Durable Devkit runs your app on ${describeRuntime(runtime)}.`);
-    const timeSkipping = vscode.workspace.getConfiguration("durableDevkit").get<boolean>("timeSkipping") ?? false;
+    const settings = vscode.workspace.getConfiguration("durableDevkit");
+    const timeSkipping = settings.get<boolean>("timeSkipping") ?? false;
+    const watch = settings.get<boolean>("watch") ?? true;
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Starting the Durable emulator…" }, async () => {
-      const client = await this.emulator.start(appDir, runtime, { timeSkipping });
+      const client = await this.emulator.start(appDir, runtime, { timeSkipping, watch });
       await this.refresh(client);
       return client;
     });

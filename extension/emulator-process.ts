@@ -12,6 +12,7 @@ export type EmulatorState = { kind: "stopped" } | { kind: "starting" } | { kind:
 
 export class EmulatorProcess implements vscode.Disposable {
   private child: ChildProcess | undefined;
+  private stopping = false;
   private stateValue: EmulatorState = { kind: "stopped" };
   private readonly changed = new vscode.EventEmitter<EmulatorState>();
   readonly onDidChange = this.changed.event;
@@ -31,10 +32,10 @@ export class EmulatorProcess implements vscode.Disposable {
   }
 
   /** Starts the emulator on the app folder (once); resolves with its client when it answers. */
-  async start(appDir: string, runtime: NodeRuntime, options: { timeSkipping: boolean }): Promise<EmulatorClient> {
+  async start(appDir: string, runtime: NodeRuntime, options: { timeSkipping: boolean; watch: boolean }): Promise<EmulatorClient> {
     if (this.stateValue.kind === "running") return this.stateValue.client;
     this.set({ kind: "starting" });
-    const args = [this.cliPath, "start", "--app", appDir, "--port", "0", ...(options.timeSkipping ? ["--time-skip"] : [])];
+    const args = [this.cliPath, "start", "--app", appDir, "--port", "0", ...(options.timeSkipping ? ["--time-skip"] : []), ...(options.watch ? ["--watch"] : [])];
     this.output.appendLine(`> ${runtime.path} ${args.map((a) => (a.includes(" ") ? `"${a}"` : a)).join(" ")}`);
     const child = spawn(runtime.path, args, { cwd: appDir, env: { ...process.env, ...runtime.env }, stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
@@ -69,7 +70,7 @@ export class EmulatorProcess implements vscode.Disposable {
       child.on("exit", (code) => {
         this.child = undefined;
         if (!settled) fail(`The emulator stopped before it was ready (exit code ${code}). ${lastLines(buffered)}`);
-        else if (this.stateValue.kind === "running") this.set({ kind: "stopped" });
+        else if (this.stateValue.kind === "running" && !this.stopping) this.set({ kind: "failed", message: `The emulator stopped unexpectedly (exit code ${code}).` });
       });
     });
   }
@@ -80,11 +81,13 @@ export class EmulatorProcess implements vscode.Disposable {
       this.set({ kind: "stopped" });
       return;
     }
+    this.stopping = true;
     await new Promise<void>((resolve) => {
       child.once("exit", () => resolve());
       child.kill("SIGTERM");
       setTimeout(() => child.kill("SIGKILL"), 5000).unref();
     });
+    this.stopping = false;
     this.set({ kind: "stopped" });
   }
 
