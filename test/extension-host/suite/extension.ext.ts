@@ -224,12 +224,14 @@ describe("Durable Devkit in the extension host", () => {
     assert.equal(attach?.port, state.kind === "running" ? state.port : -1, "attach without a port goes to this window's emulator");
   });
 
-  it("New Orchestration from Pattern… writes the pattern in the app's language and opens it", async () => {
+  it("New Orchestration from Pattern… writes the pattern in the app's language, opens it, and the emulator reloads", async () => {
     restore = answering(["Fan-out/fan-in", "resizeImages"]);
     await vscode.commands.executeCommand("durableDevkit.newFromPattern");
     const file = path.join(workspace(), "src", "functions", "resizeImages.js");
     assert.ok(fs.existsSync(file), "the JavaScript app got a JavaScript orchestrator");
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file);
+    // The running emulator watches the app: the new orchestrator appears without a restart.
+    await until("resizeImages in the Functions view", async () => (await context.refresh(), context.functionsView.orchestrators.includes("resizeImages")), 30_000);
   });
 
   it("Open Dashboard opens the emulator's dashboard; Stop Emulator stops it", async () => {
