@@ -234,6 +234,14 @@ describe("Durable Devkit in the extension host", () => {
     await until("resizeImages in the Functions view", async () => (await context.refresh(), context.functionsView.orchestrators.includes("resizeImages")), 30_000);
   });
 
+  it("New Orchestration from Pattern… → Help me choose walks the questions to a pattern", async () => {
+    // No, no, yes: "Must it wait for several outside events, in any order?" leads to external events.
+    restore = answering(["$(question) Help me choose…", "No", "No", "Yes", "orderCallbacks"]);
+    await vscode.commands.executeCommand("durableDevkit.newFromPattern");
+    const file = path.join(workspace(), "src", "functions", "orderCallbacks.js");
+    assert.match(fs.readFileSync(file, "utf8"), /waitForExternalEvent/);
+  });
+
   it("Open Dashboard opens the emulator's dashboard; Stop Emulator stops it", async () => {
     restore = answering([]);
     await vscode.commands.executeCommand("durableDevkit.openDashboard");
