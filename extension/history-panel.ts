@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { DevkitContext } from "./devkit-context";
+import { HistoryEventType } from "../emulator/history/history-event";
 
 interface HistoryEventLike {
   EventType: number;
@@ -33,7 +34,7 @@ export async function showHistoryPanel(context: DevkitContext, instanceId: strin
     const { instance, history } = await client.history(instanceId);
     const events = history as HistoryEventLike[];
     const children = [];
-    for (const event of events.filter((e) => e.EventType === 7 && e.InstanceId).slice(0, 10)) {
+    for (const event of events.filter((e) => e.EventType === HistoryEventType.SubOrchestrationInstanceCreated && e.InstanceId).slice(0, 10)) {
       try {
         children.push({ instanceId: event.InstanceId as string, history: (await client.history(event.InstanceId as string)).history });
       } catch {

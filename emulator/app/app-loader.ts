@@ -1,7 +1,7 @@
 /**
  * Finds a Functions app's entry files the way the Node worker does (package.json `main`, often a glob), and builds
- * TypeScript apps (with esbuild, else the app's own TypeScript) when their output is missing or older than the sources, so users never need a manual
- * `npm run build` before running locally.
+ * TypeScript apps (with esbuild, else the app's own TypeScript) when their output is missing or older than the
+ * sources, so users never need a manual `npm run build` before running locally.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

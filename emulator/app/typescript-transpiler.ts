@@ -37,26 +37,30 @@ export function transpileWithAppTypeScript(appDir: string, rootDir: string, outD
     noEmit: false,
   };
   const problems: string[] = [];
+  const outputs: { file: string; text: string }[] = [];
   for (const source of sources) {
-    const relative = path.relative(rootDir, source).replace(/\.(c|m)?tsx?$/, ".js");
-    const outFile = path.join(outDir, relative);
+    const outFile = path.join(outDir, path.relative(rootDir, source).replace(/\.(c|m)?tsx?$/, ".js"));
     const output = typescript.transpileModule(fs.readFileSync(source, "utf8"), { compilerOptions, fileName: source, reportDiagnostics: true });
     for (const diagnostic of output.diagnostics ?? []) {
       const where = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start) : undefined;
       const text = typescript.flattenDiagnosticMessageText(diagnostic.messageText, "\n");
       problems.push(where ? `${source}:${where.line + 1}:${where.character + 1}: ${text}` : `${source}: ${text}`);
     }
-    fs.mkdirSync(path.dirname(outFile), { recursive: true });
     const mapName = `${path.basename(outFile)}.map`;
     const code = output.outputText.replace(/\/\/# sourceMappingURL=\S+\s*$/, "");
-    fs.writeFileSync(outFile, `${code}//# sourceMappingURL=${mapName}\n`);
+    outputs.push({ file: outFile, text: `${code}//# sourceMappingURL=${mapName}\n` });
     if (output.sourceMapText) {
       // transpileModule names the source by its base name; point it at the real file from the output folder.
       const map = JSON.parse(output.sourceMapText) as { sources: string[]; file?: string };
       map.sources = [path.relative(path.dirname(outFile), source).split(path.sep).join("/")];
       map.file = path.basename(outFile);
-      fs.writeFileSync(`${outFile}.map`, JSON.stringify(map));
+      outputs.push({ file: `${outFile}.map`, text: JSON.stringify(map) });
     }
   }
+  // Nothing is written when a file has errors (as esbuild): output newer than the sources would not be rebuilt next time.
   if (problems.length) throw new Error(problems.join("\n"));
+  for (const output of outputs) {
+    fs.mkdirSync(path.dirname(output.file), { recursive: true });
+    fs.writeFileSync(output.file, output.text);
+  }
 }

@@ -95,6 +95,7 @@ describe("TypeScript apps", function () {
     const typed = path.join(appDir, "src", "functions", "typed.ts");
     fs.appendFileSync(typed, "\nconst broken = ;\n");
     assert.throws(() => transpileWithAppTypeScript(appDir, appDir, path.join(appDir, "dist"), [typed]), /typed\.ts:22:16: Expression expected/);
+    assert.ok(!fs.existsSync(path.join(appDir, "dist", "src", "functions", "typed.js")), "nothing written on an error");
   });
 
   it("include the sample app, which type-checks under strict settings against the real durable-functions types", () => {
