@@ -26,7 +26,7 @@ export async function showHistoryPanel(context: DevkitContext, instanceId: strin
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <link rel="stylesheet" href="${panel.webview.asWebviewUri(vscode.Uri.joinPath(media, "history-view.css"))}">
 <title>History</title></head><body>
-<h1 id="title">Loading ${instanceId}…</h1><div id="timeline"></div>
+<h1 id="title">Loading ${escapeHtml(instanceId)}…</h1><div id="timeline"></div>
 <table id="events"><thead><tr><th>#</th><th>time</th><th>event</th><th>details</th></tr></thead><tbody></tbody></table>
 <script nonce="${nonce}" src="${panel.webview.asWebviewUri(vscode.Uri.joinPath(media, "history-view.js"))}"></script>
 </body></html>`;
@@ -54,4 +54,9 @@ export async function showHistoryPanel(context: DevkitContext, instanceId: strin
   }, 1000);
   panel.onDidDispose(() => clearInterval(timer));
   return panel;
+}
+
+/** Instance ids are the user's (any string the API accepted): never markup in the page. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
