@@ -589,12 +589,15 @@ export class DurableDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected override pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): void {
+  protected override async pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): Promise<void> {
     this.sendResponse(response);
     const waiting = this.waiting;
     const thread = waiting?.thread ?? this.threads.get(args.threadId) ?? this.current;
     this.waiting = undefined;
-    if (thread?.timeline) this.stopAt({ thread, position: Math.max(0, Math.min(thread.position, thread.timeline.stops.length - 1)), reason: "pause" });
+    if (!thread) return;
+    // A running instance pauses at its newest event: the history as it is now, not when the timeline was last built.
+    await this.refresh(thread).catch(() => undefined);
+    this.stopAt({ thread, position: Math.max(0, (thread.timeline?.stops.length ?? 0) - 1), reason: "pause" });
   }
 
   // ------------------------------------------------------------------ breakpoints

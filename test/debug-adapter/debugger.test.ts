@@ -42,6 +42,20 @@ df.app.orchestration("parent", function* (context: OrchestrationContext) {
   const total = yield context.df.callActivity("count", first);
   return total;
 });
+
+df.app.orchestration("risky", function* (context: OrchestrationContext) {
+  try {
+    yield context.df.callActivity("explode", "boom");
+  } catch {
+    // handled: the orchestration goes on
+  }
+  try {
+    yield context.df.callEntity(new df.EntityId("counter", "c1"), "fail");
+  } catch {
+    // handled too
+  }
+  return "survived";
+});
 `;
 
 const ACTIVITIES = `import * as df from "durable-functions";
@@ -53,6 +67,15 @@ df.app.activity("count", {
     context.log("counting", items.length, "items");
     return items.length;
   },
+});
+df.app.activity("explode", {
+  handler: (what: string) => {
+    throw new Error(\`exploded: \${what}\`);
+  },
+});
+df.app.entity("counter", (context) => {
+  if (context.df.operationName === "fail") throw new Error("entity says no");
+  context.df.setState((context.df.getState(() => 0) as number) + 1);
 });
 `;
 
@@ -200,6 +223,42 @@ describe("replay debugger over DAP", function () {
     const end = client.waitForEvent("terminated");
     await client.continueRequest({ threadId });
     await end;
+  });
+
+  it("stops on a failed activity and a failed entity operation when those exception filters are on", async () => {
+    await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    await client.setExceptionBreakpointsRequest({ filters: ["activityFailed", "entityError"] });
+    await client.configurationDoneRequest();
+    const first = stopped();
+    await client.launch({ app, orchestrator: "risky", timeSkipping: true });
+    const activity = await first;
+    assert.equal(activity.body.reason, "exception");
+    assert.equal(activity.body.description, "Activity failed");
+    const threadId = activity.body.threadId as number;
+    const info = await client.exceptionInfoRequest({ threadId });
+    assert.match(info.body.description ?? "", /explode failed: .*exploded: boom/);
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "TaskFailed");
+
+    const second = stopped();
+    await client.continueRequest({ threadId });
+    const entity = await second;
+    assert.equal(entity.body.description, "Entity operation failed");
+    assert.match((await client.exceptionInfoRequest({ threadId })).body.description ?? "", /entity says no/);
+    assert.match(await continueToEnd(threadId), /end of the history \(Completed\)/);
+  });
+
+  it("pauses an instance that waits for an event", async () => {
+    await Promise.all([client.configurationSequence(), client.launch({ app, orchestrator: "approval", timeSkipping: false })]);
+    const threadId = (await client.threadsRequest()).body.threads[0].id;
+    // Once its first episode has run, the instance waits for the event with history to show.
+    for (let tries = 0; (await client.stackTraceRequest({ threadId })).body.stackFrames.length === 0; tries++) {
+      assert.ok(tries < 100, "the instance never ran its first episode");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const paused = stopped();
+    await client.pauseRequest({ threadId });
+    assert.equal((await paused).body.reason, "pause");
+    assert.match((await top(threadId)).name, /← (TimerCreated|EventRaised|ExecutionStarted)/, "the newest history event");
   });
 
   it("terminates the instance from the debug console", async () => {
