@@ -53,6 +53,11 @@ export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArgum
   inspectPort?: number;
   /** run: the Node.js executable that runs the app (default: the one running the debugger). */
   nodePath?: string;
+  /**
+   * run, with inspectPort: start the instance only once the client sends the custom request
+   * "javaScriptDebuggerAttached" (or after 20 s), so breakpoints set in a JavaScript debugger hit from the first episode.
+   */
+  waitForJavaScriptDebugger?: boolean;
 }
 
 export interface DurableAttachArguments extends DebugProtocol.AttachRequestArguments {
@@ -156,8 +161,27 @@ export class DurableDebugSession extends LoggingDebugSession {
         return replaySaved({ appDir, history: args.history, instanceId: args.instanceId, store: args.store, orchestrator: args.orchestrator, nodePath: args.nodePath, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
       }
       if (!args.orchestrator) throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
-      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, nodePath: args.nodePath, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
+      const beforeStart = args.waitForJavaScriptDebugger && args.inspectPort !== undefined ? () => this.javaScriptDebuggerAttached() : undefined;
+      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, nodePath: args.nodePath, beforeStart, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
     });
+  }
+
+  private javaScriptDebuggerSignal: (() => void) | undefined;
+  private readonly javaScriptDebuggerReady = new Promise<void>((resolve) => (this.javaScriptDebuggerSignal = resolve));
+
+  /** Resolves when the client says its JavaScript debugger is attached, or after 20 s (then the run goes on without). */
+  private async javaScriptDebuggerAttached(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), 20_000)));
+    const outcome = await Promise.race([this.javaScriptDebuggerReady, late]);
+    clearTimeout(timer);
+    if (outcome === "late") this.output("The JavaScript debugger did not attach within 20 s: the instance runs without it.\n", "console");
+  }
+
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command !== "javaScriptDebuggerAttached") return super.customRequest(command, response, args);
+    this.javaScriptDebuggerSignal?.();
+    this.sendResponse(response);
   }
 
   protected override async attachRequest(response: DebugProtocol.AttachResponse, args: DurableAttachArguments): Promise<void> {
@@ -189,6 +213,7 @@ export class DurableDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
     await this.configured;
     try {
+      await this.source.started;
       if (!this.source.mainInstanceId) return; // attached to everything: run until a breakpoint
       const main = this.threadFor(this.source.mainInstanceId);
       await this.refresh(main);

@@ -6,6 +6,7 @@
  * - a running `durable-devkit start`, over its loopback HTTP API (`attach`).
  * The session only sees this interface, so stepping works the same on all three.
  */
+import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import { startEmulator, createStore, type Emulator } from "../emulator";
 import type { AppHostClient } from "../emulator/app-host/app-host-client";
@@ -28,6 +29,8 @@ export interface InstanceSource {
   readonly host: AppHostClient;
   /** The instance the session is about. */
   readonly mainInstanceId: string;
+  /** Resolves once the main instance exists (a launch may hold it back for a JavaScript debugger); rejects if it cannot start. */
+  readonly started?: Promise<void>;
   load(instanceId: string): Promise<InstanceFacts | undefined>;
   /** Calls back when an instance's history grows (live sources only). */
   onHistoryChanged(listener: (instanceId: string) => void): void;
@@ -55,6 +58,8 @@ export interface RunOptions {
   inspectPort?: number;
   /** The Node.js executable that runs the app. */
   nodePath?: string;
+  /** Awaited once the app runs and before the instance starts (a JavaScript debugger attaches meanwhile). */
+  beforeStart?: () => Promise<void>;
   onLog: LogListener;
   appOutput: NodeJS.WritableStream;
 }
@@ -77,11 +82,23 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
   });
   try {
     requireOrchestrator(emulator.host, options.orchestrator);
-    const instanceId = await emulator.engine.startNew(options.orchestrator, { input: options.input, instanceId: options.instanceId });
+    const start = (instanceId?: string) => emulator.engine.startNew(options.orchestrator, { input: options.input, instanceId });
+    let instanceId: string;
+    let started: Promise<void>;
+    if (options.beforeStart) {
+      // Held back, not the launch: VS Code starts the JavaScript debugger's session only once the launch has answered.
+      instanceId = options.instanceId ?? randomUUID().replace(/-/g, "");
+      started = options.beforeStart().then(() => start(instanceId).then(() => undefined));
+      started.catch(() => undefined); // handled where the session awaits it; this only keeps Node from calling it unhandled
+    } else {
+      instanceId = await start(options.instanceId);
+      started = Promise.resolve();
+    }
     return {
       live: true,
       host: emulator.host,
       mainInstanceId: instanceId,
+      started,
       async load(id) {
         const record = emulator.engine.getRecord(id);
         if (!record) return undefined;

@@ -1,12 +1,13 @@
 /**
- * The `durable` debugger in VS Code: the replay debugger runs as `durable-devkit dap` over stdio; F5 works without a launch.json
- * (it asks which orchestrator); the app process gets an inspector and a js-debug child session attaches to it, so
- * ordinary breakpoints with locals work in activities and orchestrators beside the history stepping.
+ * The `durable` debugger in VS Code: the replay debugger runs as `durable-devkit dap` over stdio; F5 works without a
+ * launch.json (it asks which orchestrator); the app process gets an inspector and a js-debug child session attaches to
+ * it (javascript-child.ts), so ordinary breakpoints with locals work in activities and orchestrators as well.
  */
 import * as net from "node:net";
 import * as vscode from "vscode";
 import { bundledCli } from "../emulator-process";
 import { pickOrchestrator } from "../commands/pickers";
+import { attachJavaScriptDebuggers } from "./javascript-child";
 import type { DevkitContext } from "../devkit-context";
 import { log } from "../output";
 
@@ -52,7 +53,11 @@ export class DurableConfigurationProvider implements vscode.DebugConfigurationPr
     if (config.request === "launch" && config.mode !== "replay") {
       const runtime = this.context.runtime();
       if (runtime.source !== "VS Code") config.nodePath ??= runtime.path;
-      if (config.attachJavaScriptDebugger !== false && config.inspectPort === undefined) config.inspectPort = await freePort();
+      if (config.attachJavaScriptDebugger !== false && config.inspectPort === undefined) {
+        config.inspectPort = await freePort();
+        // The instance waits for js-debug, so breakpoints in orchestrators and activities hit from the first episode.
+        config.waitForJavaScriptDebugger = true;
+      }
     }
     return config;
   }
@@ -71,15 +76,6 @@ export function registerDebugger(context: DevkitContext): vscode.Disposable[] {
       },
     }),
     vscode.commands.registerCommand("durableDevkit.pickOrchestrator", () => pickOrchestrator(context, "Debug which orchestrator?")),
-    vscode.debug.onDidStartDebugSession((session) => {
-      const port = session.type === "durable" ? (session.configuration.inspectPort as number | undefined) : undefined;
-      if (!port) return;
-      // Not compact: VS Code moves the focus to a compact child of the focused session, and the user would lose the
-      // stopped history event from the Variables view. Best effort: without js-debug (or if the app exits first) the
-      // replay debugger still works on its own.
-      void vscode.debug
-        .startDebugging(session.workspaceFolder, { type: "node", request: "attach", name: "Durable app (JavaScript)", address: "127.0.0.1", port, continueOnAttach: true, timeout: 15000 }, { parentSession: session, compact: false })
-        .then((started) => !started && log().appendLine("The JavaScript debugger did not attach to the app process; history stepping works without it."));
-    }),
+    attachJavaScriptDebuggers(),
   ];
 }

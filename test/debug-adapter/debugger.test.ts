@@ -441,6 +441,28 @@ describe("replay debugger over DAP", function () {
     assert.match(targets[0].webSocketDebuggerUrl, new RegExp(`^ws://127\\.0\\.0\\.1:${port}/`));
   });
 
+  it("holds the instance until the client's JavaScript debugger is attached, when asked to wait for it", async () => {
+    const port = 19829 + (process.pid % 500);
+    let entered = false;
+    client.on("stopped", () => (entered = true));
+    // The launch answers once the instance has started: after the JavaScript debugger, here the test, says so.
+    const launched = launch({ orchestrator: "greetings", input: ["Oslo"], stopOnEntry: true, inspectPort: port, waitForJavaScriptDebugger: true });
+    let targets: { type: string }[] = [];
+    for (let tries = 0; !targets.length; tries++) {
+      assert.ok(tries < 100, "the app's inspector never answered");
+      targets = await fetch(`http://127.0.0.1:${port}/json/list`).then((answer) => answer.json() as Promise<{ type: string }[]>, () => []);
+      if (!targets.length) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(targets[0].type, "node", "the app runs with its inspector");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(entered, false, "no stop before the JavaScript debugger is there");
+    const entry = stopped();
+    await client.customRequest("javaScriptDebuggerAttached");
+    await launched;
+    assert.equal((await entry).body.reason, "entry");
+    assert.match((await top()).name, /greetings\(\["Oslo"\]\) ← ExecutionStarted/);
+  });
+
   it("attaches to a running durable-devkit start and stops in an instance started over HTTP", async () => {
     const server = await startServer({ appDir: app, port: 0, store: "memory", timeSkipping: true, appOutput: devNull() });
     try {

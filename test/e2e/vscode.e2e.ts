@@ -190,9 +190,15 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await page.keyboard.press("Escape");
   });
 
-  it("starts a durable debug session with F5 that stops on the first history event, the JavaScript debugger attached", async () => {
+  it("starts a durable debug session with F5: a JavaScript breakpoint in the orchestrator hits, then it stops on the first history event", async () => {
     await page.keyboard.press("Escape");
+    const orchestrator = path.join(workspace, "src", "functions", "helloSequence.ts");
+    const line = fs.readFileSync(orchestrator, "utf8").split("\n").findIndex((text) => text.includes("const outputs: string[] = [];")) + 1;
     await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
+    await runCommand("Go to Line/Column");
+    await page.keyboard.type(String(line));
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("F9"); // an ordinary breakpoint, for VS Code's JavaScript debugger
     await page.keyboard.press("F5");
     // Without a launch.json VS Code may ask which debugger to use; ours is "Durable Functions (replay debugger)".
     const picker = page.locator(".quick-input-widget");
@@ -206,16 +212,24 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
       await page.keyboard.press("Enter");
     }
     const callStack = page.locator(".debug-call-stack");
+    const variables = page.locator(".debug-variables");
+
+    // The instance waited for js-debug to attach, so the first episode stops at the breakpoint, with the locals.
+    await until("the JavaScript debugger paused at the breakpoint", async () => /Durable app \(JavaScript\)[\s\S]*Paused on breakpoint/i.test((await callStack.textContent()) ?? ""), 120_000);
+    await until("the orchestrator's context among the locals", async () => /context/.test((await variables.textContent()) ?? ""), 30_000);
+    await shot("javascript-breakpoint-in-orchestrator");
+    await runCommand("Remove All Breakpoints");
+    await page.keyboard.press("F5"); // continue the paused JavaScript session
+
     const frames = await until("a stopped durable session in the Call Stack", async () => {
       const content = (await callStack.textContent()) ?? "";
       return /← ExecutionStarted/.test(content) ? content : undefined;
     }, 120_000);
     assert.match(frames, /helloSequence\(null\) ← ExecutionStarted/);
     await page.locator(".debug-toolbar").waitFor({ state: "visible" });
-    // VS Code's JavaScript debugger attaches to the app as a child session; the focus stays on the stopped history event.
-    await until("the JavaScript debugger's child session", async () => /Durable app \(JavaScript\)/.test((await callStack.textContent()) ?? ""), 30_000);
+    await callStack.locator(".monaco-list-row", { hasText: "← ExecutionStarted" }).first().click();
     const scopes = await until("the Event and Orchestration scopes in Variables", async () => {
-      const content = (await page.locator(".debug-variables").textContent()) ?? "";
+      const content = (await variables.textContent()) ?? "";
       return /Event/.test(content) && /Orchestration/.test(content) ? content : undefined;
     }, 30_000);
     assert.match(scopes, /History/);
