@@ -7,8 +7,8 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM_ARGS, chromiumPath } from "../chromium";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../chromium";
 import { prepareWorkspace } from "../extension-host/workspace";
 import { ROOT, installCodeServer, startCodeServer, until, writeUserSettings, type CodeServer } from "./code-server";
 
@@ -31,7 +31,7 @@ describe("the extension-host suite in code-server", function () {
     workspace = prepareWorkspace(ROOT);
     server = await startCodeServer(entry, { userData: path.join(profile, "user-data"), extensions: path.join(profile, "extensions"), folder: workspace });
 
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const consoleLines: string[] = [];
     page.on("console", (message) => consoleLines.push(message.text()));

@@ -12,8 +12,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, chromiumPath } from "../chromium";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../chromium";
 import { ROOT, installCodeServer, startCodeServer, until, writeUserSettings, type CodeServer } from "./code-server";
 
 const SHOTS = path.join(ROOT, ".test-output", "e2e");
@@ -92,7 +92,7 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
 
     server = await startCodeServer(entry, { userData, extensions, folder: workspace });
 
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
     await page.goto(`${server.origin}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60_000 });

@@ -1,12 +1,12 @@
 /**
- * The dashboard in a real browser (Debian's Chromium driven by playwright-core): it lists a completed and a
+ * The dashboard in a real browser (Chromium driven by playwright-core: Debian's when installed, else the one npm install brings): it lists a completed and a
  * running instance, opens one, shows its timeline, raises an event from the page, and saves a screenshot.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, chromiumPath } from "../chromium";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../chromium";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
 
@@ -21,10 +21,7 @@ describe("the dashboard in a browser", function () {
 
   before(async () => {
     server = await startServer({ appDir: KITCHEN_SINK, store: "memory", port: 0, appOutput: devNull() });
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => message.type() === "error" && pageErrors.push(message.text()));
