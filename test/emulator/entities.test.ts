@@ -101,20 +101,22 @@ describe("durable entities over HTTP and the CLI", function () {
   it("loses no acknowledged signal when the emulator is killed mid-stream", async () => {
     const store = path.join(tempDir(), "signals.sqlite");
     const app = ["--app", KITCHEN_SINK, "--store", store];
-    const child = spawn(process.execPath, [BIN, "run", "signalSlowly", ...app, "--id", "stream", "--input", '{"key":"stream","times":150,"ms":5}']);
+    const child = spawn(process.execPath, [BIN, "run", "signalSlowly", ...app, "--id", "stream", "--input", '{"key":"stream","times":150,"ms":5,"log":true}']);
+    // Killed at a point it has seen (30 signals sent), not after a number of milliseconds.
+    let stdout = "";
     let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
     await new Promise<void>((resolve, reject) => {
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-        if (stderr.includes("Started signalSlowly")) resolve();
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk;
+        if (stdout.includes("signalSlowly sent 30\n") && child.exitCode === null) {
+          child.kill("SIGKILL");
+          resolve();
+        }
       });
-      child.on("exit", () => reject(new Error(`the run ended early: ${stderr}`)));
+      child.on("exit", (code, signal) => signal !== "SIGKILL" && reject(new Error(`the run ended (code ${code}) before it could be killed: ${stderr}`)));
     });
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const exited = new Promise((resolve) => child.on("exit", resolve));
-    assert.equal(child.exitCode, null, "still running when killed");
-    child.kill("SIGKILL");
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) await new Promise((resolve) => child.once("exit", resolve));
     const midway = JSON.parse(cli(["entity", "get", "counter", "stream", ...app, "--json"]).stdout || '{"state":0}').state as number;
     assert.ok(midway < 150, `the kill came mid-stream (count ${midway})`);
     const resumed = cli(["wait", "stream", ...app, "--json"]);

@@ -64,7 +64,7 @@ export function countByType(history: HistoryEvent[]): Record<string, number> {
 }
 
 /** Polls until the condition holds (the engine works asynchronously). */
-export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error("condition not met in time");

@@ -127,7 +127,7 @@ for (const store of STORES) {
       await waitFor(() => engine.getRecord(id)?.waitingForEvents?.includes("approval") === true);
       assert.equal(engine.pendingTimerCount(), 1);
       await engine.raiseEvent(id, "approval", "Grace");
-      const status = await engine.waitForCompletion(id, 10_000);
+      const status = await engine.waitForCompletion(id, 30_000);
       assert.deepEqual(status.output, { approved: true, by: "Grace" });
       const history = engine.getHistory(id);
       assert.deepEqual(visible(history), ["ExecutionStarted", "TimerCreated", "EventRaised", "ExecutionCompleted"]);
@@ -137,7 +137,7 @@ for (const store of STORES) {
     it("buffers an event raised before the orchestrator waits for it", async () => {
       const id = await emulator.engine.startNew("statusReporter");
       await emulator.engine.raiseEvent(id, "go", { early: true });
-      const status = await emulator.engine.waitForCompletion(id, 10_000);
+      const status = await emulator.engine.waitForCompletion(id, 30_000);
       assert.equal(status.output, "finished");
       assert.deepEqual(status.customStatus, { stage: "done", go: { early: true } });
     });
@@ -148,7 +148,7 @@ for (const store of STORES) {
       assert.deepEqual(emulator.engine.getStatus(id)?.customStatus, { stage: "waiting for go" });
       assert.equal(emulator.engine.getStatus(id)?.runtimeStatus, "Running");
       await emulator.engine.raiseEvent(id, "go", 7);
-      const status = await emulator.engine.waitForCompletion(id, 10_000);
+      const status = await emulator.engine.waitForCompletion(id, 30_000);
       assert.deepEqual(status.customStatus, { stage: "done", go: 7 });
     });
 
@@ -218,7 +218,7 @@ for (const store of STORES) {
       const id = await emulator.engine.startNew("waitForever");
       await waitFor(() => emulator.engine.getStatus(id)?.runtimeStatus === "Running");
       await emulator.engine.terminate(id, "no longer needed");
-      const status = await emulator.engine.waitForCompletion(id, 10_000);
+      const status = await emulator.engine.waitForCompletion(id, 30_000);
       assert.equal(status.runtimeStatus, "Terminated");
       assert.equal(status.output, "no longer needed");
       assert.ok(types(emulator.engine.getHistory(id)).includes("ExecutionTerminated"));
@@ -234,7 +234,7 @@ for (const store of STORES) {
       await emulator.engine.whenIdle();
       assert.equal(emulator.engine.getStatus(id)?.runtimeStatus, "Suspended", "events wait while suspended");
       await emulator.engine.resume(id, "done");
-      const status = await emulator.engine.waitForCompletion(id, 10_000);
+      const status = await emulator.engine.waitForCompletion(id, 30_000);
       assert.equal(status.runtimeStatus, "Completed");
       assert.deepEqual(status.customStatus, { stage: "done", go: "while suspended" });
       const history = types(emulator.engine.getHistory(id));
@@ -247,12 +247,12 @@ for (const store of STORES) {
       const failed = await runToEnd(emulator, "retryActivity", { key, failTimes: 2, attempts: 1 });
       assert.equal(failed.runtimeStatus, "Failed");
       await emulator.engine.rewind(failed.instanceId, "fixed the gateway");
-      const status = await emulator.engine.waitForCompletion(failed.instanceId, 10_000);
+      const status = await emulator.engine.waitForCompletion(failed.instanceId, 30_000);
       // Attempt 2 still fails (the retry policy allows 1 attempt), so rewind once more.
       if (status.runtimeStatus === "Failed") {
         await emulator.engine.rewind(failed.instanceId, "again");
       }
-      const final = await emulator.engine.waitForCompletion(failed.instanceId, 10_000);
+      const final = await emulator.engine.waitForCompletion(failed.instanceId, 30_000);
       assert.equal(final.runtimeStatus, "Completed");
       assert.equal(final.output, "succeeded on attempt 3");
       const history = emulator.engine.getHistory(failed.instanceId);
@@ -266,12 +266,12 @@ for (const store of STORES) {
       assert.equal(first.output, 2);
       const sameId = await emulator.engine.restart(first.instanceId);
       assert.equal(sameId, first.instanceId);
-      const again = await emulator.engine.waitForCompletion(sameId, 10_000);
+      const again = await emulator.engine.waitForCompletion(sameId, 30_000);
       assert.equal(again.output, 2);
       assert.equal(countByType(emulator.engine.getHistory(sameId)).ExecutionStarted, 1, "the old history is replaced");
       const newId = await emulator.engine.restart(first.instanceId, { newInstanceId: true });
       assert.notEqual(newId, first.instanceId);
-      assert.equal((await emulator.engine.waitForCompletion(newId, 10_000)).output, 2);
+      assert.equal((await emulator.engine.waitForCompletion(newId, 30_000)).output, 2);
     });
 
     it("refuses to start a second instance with the id of a running one", async () => {
@@ -279,10 +279,10 @@ for (const store of STORES) {
       await emulator.engine.startNew("waitForever", { instanceId: id });
       await assert.rejects(() => emulator.engine.startNew("waitForever", { instanceId: id }), /already exists and is (Pending|Running)/);
       await emulator.engine.terminate(id);
-      await emulator.engine.waitForCompletion(id, 10_000);
+      await emulator.engine.waitForCompletion(id, 30_000);
       // A finished instance's id can be reused.
       await emulator.engine.startNew("helloSequence", { instanceId: id });
-      assert.equal((await emulator.engine.waitForCompletion(id, 10_000)).runtimeStatus, "Completed");
+      assert.equal((await emulator.engine.waitForCompletion(id, 30_000)).runtimeStatus, "Completed");
     });
 
     it("purges one instance, and finished instances by filter", async () => {

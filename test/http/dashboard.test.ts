@@ -34,7 +34,7 @@ describe("the dashboard in a browser", function () {
   it("shows instances, opens one with its timeline, and raises an event from the page", async () => {
     const engine = server.emulator.engine;
     const done = await engine.startNew("helloSequence", { instanceId: "dash-done" });
-    await engine.waitForCompletion(done, 10_000);
+    await engine.waitForCompletion(done, 30_000);
     await engine.startNew("approvalRace", { instanceId: "dash-waiting", input: { timeoutSeconds: 3600 } });
     await engine.whenIdle();
 

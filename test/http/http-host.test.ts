@@ -7,7 +7,7 @@ import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
 import { request, type Answer } from "./http-client";
 
-async function pollUntil(url: string, done: (answer: Answer) => boolean, timeoutMs = 10_000): Promise<Answer> {
+async function pollUntil(url: string, done: (answer: Answer) => boolean, timeoutMs = 30_000): Promise<Answer> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await request(url);
@@ -191,7 +191,7 @@ describe("the HTTP host", function () {
     assert.match(unknown.json().error, /no orchestration function named "nope"/);
   });
 
-  it("refuses foreign Host and Origin headers, oversized bodies and bad JSON with clear 4xx answers", async () => {
+  it("refuses foreign Host and Origin headers and bad JSON with clear 4xx answers (body caps: app-client.test)", async () => {
     const foreignHost = await request(api("/instances"), { headers: { Host: "attacker.example" } });
     assert.equal(foreignHost.status, 421);
     const wrongPort = await request(api("/instances"), { headers: { Host: "127.0.0.1:1" } });
@@ -201,8 +201,6 @@ describe("the HTTP host", function () {
     assert.equal(foreignOrigin.status, 403);
     const sameOrigin = await request(api("/orchestrators/helloSequence"), { method: "POST", headers: { Origin: origin } });
     assert.equal(sameOrigin.status, 202);
-    const huge = await request(api("/orchestrators/helloSequence"), { method: "POST", body: Buffer.alloc(2 * 1024 * 1024, 0x20) });
-    assert.equal(huge.status, 413);
     const badJson = await request(api("/orchestrators/helloSequence"), { method: "POST", body: "{not json" });
     assert.equal(badJson.status, 400);
     assert.match(badJson.json().error, /not valid JSON/);

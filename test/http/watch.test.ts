@@ -31,9 +31,9 @@ describe("start --watch", function () {
     assert.match(logs.find((line) => line.startsWith("Reloaded")) ?? "", /1 unfinished instance replayed with the new code\./);
 
     const id = await engine.startNew("helloSequence");
-    assert.deepEqual((await engine.waitForCompletion(id, 10_000)).output, ["Hi, Tokyo!", "Hi, Seattle!", "Hi, London!"]);
+    assert.deepEqual((await engine.waitForCompletion(id, 30_000)).output, ["Hi, Tokyo!", "Hi, Seattle!", "Hi, London!"]);
     await engine.raiseEvent(waiting, "go", 1);
-    assert.equal((await engine.waitForCompletion(waiting, 10_000)).runtimeStatus, "Completed");
+    assert.equal((await engine.waitForCompletion(waiting, 30_000)).runtimeStatus, "Completed");
   });
 
   it("fails an instance whose history the edited code no longer matches, naming the line", async () => {
@@ -47,7 +47,7 @@ describe("start --watch", function () {
     fs.writeFileSync(orchestrations, fs.readFileSync(orchestrations, "utf8").replace('process.env.DD_FIXTURE_FIRST_STEP || "sayHello"', '"double"'));
     await waitFor(() => reloads() > before, 15_000);
 
-    const status = await engine.waitForCompletion(shifty, 10_000);
+    const status = await engine.waitForCompletion(shifty, 30_000);
     assert.equal(status.runtimeStatus, "Failed");
     assert.match(status.failure?.message ?? "", /Non-deterministic workflow detected: .*call of activity 'sayHello' as task 0, but the current code makes a call of activity 'double' there \(at src\/functions\/orchestrations\.js:\d+:\d+\)/);
     assert.ok(logs.some((line) => line.includes("watch-shifty: Non-deterministic")), logs.join("\n"));

@@ -24,7 +24,7 @@ function generate(pattern: string, language: Language, name?: string): { dir: st
 }
 
 async function poll(url: string, done: (status: { runtimeStatus: string }) => boolean): Promise<{ runtimeStatus: string; output: unknown }> {
-  for (let i = 0; i < 500; i++) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
     const answer = await request(url);
     const status = answer.json();
     if (done(status)) return status;
@@ -98,7 +98,7 @@ for (const language of ["ts", "js"] as const) {
 
       const skipping = await serve(generate("human-interaction", language).dir, true);
       const id = await skipping.emulator.engine.startNew(name, { input: { request: "buy a laptop", timeoutHours: 72 } });
-      const timedOut = await skipping.emulator.engine.waitForCompletion(id, 10_000);
+      const timedOut = await skipping.emulator.engine.waitForCompletion(id, 30_000);
       assert.deepEqual(timedOut.output, { request: "buy a laptop", outcome: "timed out after 72 hours" });
     });
 
@@ -112,7 +112,7 @@ for (const language of ["ts", "js"] as const) {
       assert.deepEqual(state.json(), { count: 50, sum: 1275 });
       assert.equal((await request(`${server.http.origin}/api/${name}/nobody`)).status, 404);
       const id = await server.emulator.engine.startNew(`${name}_report`, { input: { key: "fresh", values: [1, 2, 3] } });
-      assert.deepEqual((await server.emulator.engine.waitForCompletion(id, 10_000)).output, { count: 3, sum: 6 });
+      assert.deepEqual((await server.emulator.engine.waitForCompletion(id, 30_000)).output, { count: 3, sum: 6 });
     });
 
     it("external events completes once both events arrive, in either order", async () => {
