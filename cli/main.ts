@@ -14,7 +14,8 @@ import { lintCommand } from "./commands/lint";
 import { lspCommand } from "./commands/lsp";
 import { replayCommand } from "./commands/replay";
 import { dapCommand } from "./commands/dap";
-import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, StoreFileError, UnknownFunctionError } from "../emulator";
+import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, InvalidRequestError, StoreFileError, UnknownFunctionError } from "../emulator";
+import { StoreBusyError } from "../emulator/store/store-errors";
 
 export const COMMANDS: Command[] = [
   newCommand,
@@ -55,9 +56,22 @@ function usage(): string {
 }
 
 /** Errors a user can act on are printed as their message alone; anything else keeps its stack. */
-const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreFileError, InstanceNotFoundError, InstanceStateError];
+const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreBusyError, InstanceNotFoundError, InstanceStateError];
+
+/**
+ * `durable-devkit list | head` closes our stdout early: the rest of the output has no reader, which is no error.
+ * Without a listener the EPIPE would be thrown and end the command mid-work (a store mid-commit, say).
+ */
+function ignoreClosedReader(stream: NodeJS.WritableStream): void {
+  if (stream.listenerCount("error") > 0) return;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+  });
+}
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  ignoreClosedReader(io.stdout);
+  ignoreClosedReader(io.stderr);
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(`${usage()}\n`);
@@ -75,7 +89,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof UnknownFunctionError) {
+    // A store file that cannot be used as given (not ours, damaged, a folder) is fixed like a bad argument: exit 2.
+    if (error instanceof UsageError || error instanceof UnknownFunctionError || error instanceof InvalidRequestError || error instanceof StoreFileError) {
       io.stderr.write(`${error.message}\n`);
       return EXIT.usage;
     }

@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import { loadApp, type LoadedApp } from "./app/app-loader";
 import { AppHostClient } from "./app-host/app-host-client";
+import { parseFunctionTimeout } from "./app-host/function-timeouts";
 import { Engine } from "./engine/engine";
 import { MemoryStore } from "./store/memory-store";
 import { SqlJsStore } from "./store/sqljs-store";
@@ -27,6 +28,8 @@ export interface EmulatorOptions {
   inspectPort?: number;
   /** The Node.js executable that runs the app (default: the one running the emulator). */
   nodePath?: string;
+  /** How long orchestrator code may run without yielding before its instance fails (default 10 s). */
+  episodeLimitMs?: number;
 }
 
 export interface Emulator {
@@ -65,7 +68,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     env: appEnvironment(app, options.appEnv),
     inspectPort: options.inspectPort,
     nodePath: options.nodePath,
+    functionTimeoutMs: parseFunctionTimeout(app.hostJson.functionTimeout, path.join(app.appDir, "host.json")) ?? null,
+    episodeLimitMs: options.episodeLimitMs,
     onLog: (entry) => options.onEvent?.({ kind: "log", ...entry }),
+    onSlowLoad: (message) => options.onEvent?.({ kind: "warning", message }),
   });
   await host.start();
   const store = createStore(options.store, app.appDir);

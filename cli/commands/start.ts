@@ -11,7 +11,8 @@ export const startCommand: Command = {
 Starts the emulator as a local Functions host for durable apps: the app's HTTP-triggered functions at
 http://127.0.0.1:PORT/api/<route> (the durableClient binding works unmodified), and the Durable HTTP management API at
 http://127.0.0.1:PORT/runtime/webhooks/durabletask/. Unfinished instances in the store carry on. It listens on
-127.0.0.1 only. Stop it with Ctrl+C; the store keeps everything.
+127.0.0.1 only and refuses state changes from other sites, but, as with \`func start\`, a page open in your browser
+can still trigger the app's GET functions. Stop it with Ctrl+C; the store keeps everything.
 
 Options:
   --port, -p PORT      the port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free one)

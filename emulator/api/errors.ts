@@ -26,3 +26,26 @@ export class UnknownFunctionError extends Error {
     this.name = "UnknownFunctionError";
   }
 }
+
+/** The request itself is malformed (a bad instance id, an input that cannot be stored). HTTP: 400; CLI: exit 2. */
+export class InvalidRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidRequestError";
+  }
+}
+
+/**
+ * An orchestration-only operation (raise event, terminate, suspend, resume, rewind, restart) aimed at an entity.
+ * Azure only refuses "@" ids when starting (DurableClient.StartNewAsync); sent on, such a message reaches the entity's
+ * queue as something it cannot process, so the emulator refuses it up front.
+ */
+export class NotAnOrchestrationError extends InvalidRequestError {
+  constructor(readonly instanceId: string, action: string) {
+    super(
+      `Cannot ${action} "${instanceId}": it is a durable entity, not an orchestration instance. ` +
+        "Entities take operations: signal one with `durable-devkit entity signal <name> <key> <operation>` (or client.signalEntity).",
+    );
+    this.name = "NotAnOrchestrationError";
+  }
+}

@@ -18,6 +18,10 @@ import type {
   ReplayTrace,
 } from "./protocol";
 import type { HistoryEvent } from "../history/history-event";
+import { InvalidRequestError } from "../api/errors";
+import { describeSerializationError, sendBatch, type SendFunction } from "./ipc-batch";
+import { DEFAULT_EPISODE_LIMIT_MS, DEFAULT_FUNCTION_TIMEOUT_MS, FunctionTimeoutError, type TimedFunctionKind } from "./function-timeouts";
+import { WATCHDOG_FD, type StuckReport } from "./episode-watchdog";
 
 export class AppHostExitedError extends Error {
   constructor(detail: string) {
@@ -31,6 +35,15 @@ export class AppHostReloadedError extends AppHostExitedError {
   constructor() {
     super("the app was reloaded");
     this.name = "AppHostReloadedError";
+  }
+}
+
+/** The app host was restarted because one function overran its time; the other work it was doing runs again. */
+export class AppHostRestartedError extends AppHostReloadedError {
+  constructor(readonly reason: string) {
+    super();
+    this.message = `The app process was restarted while running this function (${reason}).`;
+    this.name = "AppHostRestartedError";
   }
 }
 
@@ -78,13 +91,30 @@ export interface AppHostOptions {
   inspectPort?: number;
   /** The Node.js executable that runs the app (default: the one running the emulator). */
   nodePath?: string;
+  /**
+   * Activities, entity batches and HTTP functions running longer fail and the app process restarts (host.json
+   * functionTimeout; default 5 minutes; null: no limit). No limit while a JavaScript debugger may be attached.
+   */
+  functionTimeoutMs?: number | null;
+  /** Orchestrator code running this long without yielding fails its instance (default 10 s; null: no limit). */
+  episodeLimitMs?: number | null;
+  /** Called while loading the app takes long (after 5 s, then every 15 s), with what it waits for. */
+  onSlowLoad?: (message: string) => void;
 }
 
 type Pending = {
   resolve: (message: ChildToParent) => void;
   reject: (error: Error) => void;
   resend?: () => void;
+  /** The orchestrator a replay request runs, to name it when the watchdog reports it stuck. */
+  orchestrator?: string;
 };
+
+/** A request that must answer within the function timeout. */
+interface TimeLimit {
+  kind: Exclude<TimedFunctionKind, "orchestration">;
+  functionName: string;
+}
 
 /**
  * The newest out-of-process replay schema we offer the package: V4 (3), which durable-functions 3.5 understands
@@ -113,8 +143,72 @@ export class AppHostClient {
   durableFunctionsVersion = "";
 
   private reloading = false;
+  /** Children killed on purpose because a function overran, with the reason the rest of their work is told. */
+  private readonly restartReasons = new WeakMap<ChildProcess, string>();
 
   constructor(private readonly options: AppHostOptions) {}
+
+  /** A debugger paused at a breakpoint is not a stuck function: no limits while one may be attached. */
+  private limit(value: number | null | undefined, fallback: number): number | undefined {
+    if (this.options.inspectPort !== undefined || value === null) return undefined;
+    return value ?? fallback;
+  }
+
+  private get functionTimeoutMs(): number | undefined {
+    return this.limit(this.options.functionTimeoutMs, DEFAULT_FUNCTION_TIMEOUT_MS);
+  }
+
+  private get episodeLimitMs(): number | undefined {
+    return this.limit(this.options.episodeLimitMs, DEFAULT_EPISODE_LIMIT_MS);
+  }
+
+  /**
+   * Fails one request (or eager activity) for overrunning its time and restarts the child it ran on; the rest of
+   * the child's work runs again.
+   */
+  private failForOverrun(requestId: number, error: FunctionTimeoutError): void {
+    this.overran(this.pending, requestId, error);
+  }
+
+  private failEagerForOverrun(key: string, error: FunctionTimeoutError): void {
+    this.overran(this.eagerActivities, key, error);
+  }
+
+  private overran<K>(waiting: Map<K, { reject: (error: Error) => void }>, key: K, error: FunctionTimeoutError): void {
+    const entry = waiting.get(key);
+    if (!entry) return;
+    waiting.delete(key);
+    entry.reject(error);
+    const child = this.child;
+    if (!child) return;
+    this.restartReasons.set(child, `${error.kind} function '${error.functionName}' overran its time`);
+    child.kill("SIGKILL");
+  }
+
+  /** The watchdog thread's reports: one JSON line per orchestrator replay that would not yield. */
+  private watchStuckReports(child: ChildProcess): void {
+    const reports = child.stdio[WATCHDOG_FD] as NodeJS.ReadableStream | null | undefined;
+    if (!reports) return;
+    let buffered = "";
+    reports.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      for (let end = buffered.indexOf("\n"); end >= 0; end = buffered.indexOf("\n")) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        let report: StuckReport;
+        try {
+          report = JSON.parse(line) as StuckReport;
+        } catch {
+          continue;
+        }
+        const entry = this.pending.get(report.stuckRequest);
+        const limitMs = this.episodeLimitMs;
+        if (entry?.orchestrator !== undefined && limitMs !== undefined && this.child === child) {
+          this.failForOverrun(report.stuckRequest, new FunctionTimeoutError("orchestration", entry.orchestrator, limitMs));
+        }
+      }
+    });
+  }
 
   private execArgv(): string[] | undefined {
     const extra = process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV ? process.env.DURABLE_DEVKIT_HOST_EXEC_ARGV.split(" ") : [];
@@ -175,7 +269,7 @@ export class AppHostClient {
     return new Promise((resolve, reject) => {
       const child = fork(path.join(__dirname, "worker-main.js"), [], {
         cwd: this.options.appDir,
-        stdio: ["ignore", "pipe", "pipe", "ipc"],
+        stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"],
         serialization: "json",
         execArgv: this.execArgv(),
         execPath: this.options.nodePath,
@@ -186,15 +280,35 @@ export class AppHostClient {
       const output = this.options.output ?? process.stderr;
       child.stdout?.on("data", (chunk) => output.write(chunk));
       child.stderr?.on("data", (chunk) => output.write(chunk));
+      this.watchStuckReports(child);
       let ready = false;
+      let loadingFile: string | undefined;
+      const loadStarted = Date.now();
+      const sayStillLoading = () => {
+        const seconds = Math.round((Date.now() - loadStarted) / 1000);
+        const file = loadingFile ? path.relative(this.options.appDir, loadingFile) || loadingFile : "the app's entry files";
+        this.options.onSlowLoad?.(
+          `Still loading the app after ${seconds} s: ${file} has not finished running (app process ${child.pid}). Code at the top level of a function file runs at load; ` +
+            "a loop or a blocking call there holds the app up. Press Ctrl+C to stop.",
+        );
+        slowLoadTimer = setTimeout(sayStillLoading, 15_000);
+        slowLoadTimer.unref();
+      };
+      let slowLoadTimer = setTimeout(sayStillLoading, 5_000);
+      slowLoadTimer.unref();
+      child.once("exit", () => clearTimeout(slowLoadTimer));
       child.on("message", (batch: ChildToParent[]) => {
         for (const message of batch) {
-          if (message.type === "ready") {
+          if (message.type === "loading") {
+            loadingFile = message.file;
+          } else if (message.type === "ready") {
+            clearTimeout(slowLoadTimer);
             ready = true;
             this.functions = message.functions;
             this.durableFunctionsVersion = message.durableFunctionsVersion;
             resolve(message.functions);
           } else if (message.type === "loadError") {
+            clearTimeout(slowLoadTimer);
             child.kill();
             reject(new AppLoadFailedError(message.message));
           } else {
@@ -209,9 +323,13 @@ export class AppHostClient {
         const inFlight = [...this.pending.values(), ...this.eagerActivities.values()];
         this.pending.clear();
         this.eagerActivities.clear();
-        for (const entry of inFlight) entry.reject(this.reloading ? new AppHostReloadedError() : new AppHostExitedError(detail));
+        const restartReason = this.restartReasons.get(child);
+        const failure = () => (restartReason ? new AppHostRestartedError(restartReason) : this.reloading ? new AppHostReloadedError() : new AppHostExitedError(detail));
+        for (const entry of inFlight) entry.reject(failure());
       });
-      child.send({ type: "start", options: { appDir: this.options.appDir, entryFiles: this.options.entryFiles } });
+      // Without an 'error' listener a failed write to a dying child (EPIPE) would be thrown in this process.
+      child.on("error", () => undefined);
+      child.send({ type: "start", options: { appDir: this.options.appDir, entryFiles: this.options.entryFiles, episodeLimitMs: this.episodeLimitMs } }, () => undefined);
     });
   }
 
@@ -220,7 +338,7 @@ export class AppHostClient {
       this.options.onLog?.(message);
       return;
     }
-    if (message.type === "ready" || message.type === "loadError") return;
+    if (message.type === "ready" || message.type === "loadError" || message.type === "loading") return;
     if (message.type === "eagerActivityResult") {
       const key = `${message.instanceId}|${message.executionId}|${message.taskId}`;
       const eager = this.eagerActivities.get(key);
@@ -239,11 +357,19 @@ export class AppHostClient {
       // Registered now, before a result that may follow in this same batch is read.
       const eagerActivities = new Map<number, Promise<ActivityOutcome>>();
       for (const taskId of message.result.eagerTaskIds) {
+        const task = message.result.newTasks.find((t) => t.id === taskId)?.task;
+        const functionName = task?.role === "activity" ? task.name : "(activity)";
         eagerActivities.set(
           taskId,
           new Promise<ActivityOutcome>((resolve, reject) => {
             const key = `${message.result.instanceId}|${message.result.executionId}|${taskId}`;
-            this.eagerActivities.set(key, { resolve, reject });
+            const timeoutMs = this.functionTimeoutMs;
+            const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.failEagerForOverrun(key, new FunctionTimeoutError("activity", functionName, timeoutMs)), timeoutMs);
+            timer?.unref();
+            this.eagerActivities.set(key, {
+              resolve: (outcome) => (timer && clearTimeout(timer), resolve(outcome)),
+              reject: (error) => (timer && clearTimeout(timer), reject(error)),
+            });
           }),
         );
       }
@@ -257,21 +383,61 @@ export class AppHostClient {
     this.outbox.push(message);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(() => {
-        this.flushScheduled = false;
-        const batch = this.outbox;
-        this.outbox = [];
-        if (this.child?.connected) this.child.send(batch);
-      });
+      queueMicrotask(() => this.flush());
     }
   }
 
-  private async request(build: (requestId: number) => ParentToChild, onNeedHistory?: (requestId: number) => ParentToChild): Promise<ChildToParent> {
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.outbox;
+    this.outbox = [];
+    const child = this.child;
+    if (!child?.connected) {
+      // The child is gone (its exit may not have been handled yet): what was meant for it runs again on a new one.
+      for (const message of batch) this.failRequest(message, new AppHostExitedError("the app process was not running"));
+      return;
+    }
+    const send = child.send.bind(child) as SendFunction<ParentToChild>;
+    sendBatch(
+      send,
+      batch,
+      (message, error) => {
+        this.failRequest(message, new InvalidRequestError(`The data for this function cannot be sent to the app: ${describeSerializationError(error)}.`));
+        return undefined;
+      },
+      // EPIPE and friends: the child died; its 'exit' handler fails what it was running, and that work runs again.
+      () => undefined,
+    );
+  }
+
+  private failRequest(message: ParentToChild, error: Error): void {
+    if (!("requestId" in message)) return;
+    const entry = this.pending.get(message.requestId);
+    this.pending.delete(message.requestId);
+    entry?.reject(error);
+  }
+
+  private async request(
+    build: (requestId: number) => ParentToChild,
+    options: { onNeedHistory?: (requestId: number) => ParentToChild; timeLimit?: TimeLimit; orchestrator?: string } = {},
+  ): Promise<ChildToParent> {
     while (this.paused) await this.paused.promise;
     await this.start();
     const requestId = this.nextRequestId++;
     return new Promise<ChildToParent>((resolve, reject) => {
-      const entry: Pending = { resolve, reject };
+      const timeoutMs = options.timeLimit ? this.functionTimeoutMs : undefined;
+      const timer =
+        options.timeLimit && timeoutMs !== undefined
+          ? setTimeout(() => this.failForOverrun(requestId, new FunctionTimeoutError(options.timeLimit!.kind, options.timeLimit!.functionName, timeoutMs)), timeoutMs)
+          : undefined;
+      timer?.unref();
+      const settle = () => timer && clearTimeout(timer);
+      const entry: Pending = {
+        resolve: (message) => (settle(), resolve(message)),
+        reject: (error) => (settle(), reject(error)),
+        orchestrator: options.orchestrator,
+      };
+      const { onNeedHistory } = options;
       if (onNeedHistory) entry.resend = () => this.post(onNeedHistory(requestId));
       this.pending.set(requestId, entry);
       this.post(build(requestId));
@@ -296,10 +462,10 @@ export class AppHostClient {
     });
     const known = this.childKnownEvents.get(key) ?? 0;
     this.childKnownEvents.set(key, request.history.length);
-    const answer = await this.request(
-      (requestId) => message(requestId, known),
-      (requestId) => message(requestId, 0),
-    );
+    const answer = await this.request((requestId) => message(requestId, known), {
+      onNeedHistory: (requestId) => message(requestId, 0),
+      orchestrator: request.functionName,
+    });
     if (answer.type !== "orchestrationResult") throw new Error(`Unexpected answer ${answer.type} to an orchestration request.`);
     if (answer.result.state.isDone || answer.result.failure || answer.result.nondeterminism) this.childKnownEvents.delete(key);
     return answer.result as EpisodeOutcome;
@@ -310,13 +476,16 @@ export class AppHostClient {
    * `detailed` records every step with stacks and logs, for the debugger; without it only the verdict is computed.
    */
   async trace(request: { functionName: string; instanceId: string; history: HistoryEvent[] | { file: string }; input: unknown; parentInstanceId?: string; detailed: boolean }): Promise<ReplayTrace> {
-    const answer = await this.request((requestId) => ({
-      type: "trace",
-      requestId,
-      ...request,
-      upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
-      timerSettings: TIMER_SETTINGS,
-    }));
+    const answer = await this.request(
+      (requestId) => ({
+        type: "trace",
+        requestId,
+        ...request,
+        upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
+        timerSettings: TIMER_SETTINGS,
+      }),
+      { orchestrator: request.functionName },
+    );
     if (answer.type !== "traceResult") throw new Error(`Unexpected answer ${answer.type} to a replay request.`);
     return answer.result;
   }
@@ -330,20 +499,20 @@ export class AppHostClient {
 
   /** Runs a batch of operations on one entity; the state is JSON text (undefined when the entity does not exist). */
   async runEntityBatch(functionName: string, entity: { name: string; key: string }, exists: boolean, state: string | undefined, batch: EntityOperationDto[]): Promise<EntityBatchResultDto> {
-    const answer = await this.request((requestId) => ({ type: "entity", requestId, functionName, entity, exists, state, batch }));
+    const answer = await this.request((requestId) => ({ type: "entity", requestId, functionName, entity, exists, state, batch }), { timeLimit: { kind: "entity", functionName } });
     if (answer.type !== "entityResult") throw new Error(`Unexpected answer ${answer.type} to an entity request.`);
     return answer.result;
   }
 
   /** Runs an httpTrigger function; the durableClient value is what its durableClient input binding receives. */
   async invokeHttp(functionName: string, request: HttpRequestDto, durableClient: unknown): Promise<{ ok: true; response: HttpResponseDto } | { ok: false; error: ErrorDto }> {
-    const answer = await this.request((requestId) => ({ type: "http", requestId, functionName, request, durableClient }));
+    const answer = await this.request((requestId) => ({ type: "http", requestId, functionName, request, durableClient }), { timeLimit: { kind: "http", functionName } });
     if (answer.type !== "httpResult") throw new Error(`Unexpected answer ${answer.type} to an HTTP request.`);
     return answer.ok ? { ok: true, response: answer.response } : { ok: false, error: answer.error };
   }
 
   async runActivity(functionName: string, instanceId: string, taskId: number, input: unknown): Promise<ActivityOutcome> {
-    const answer = await this.request((requestId) => ({ type: "activity", requestId, functionName, instanceId, taskId, input }));
+    const answer = await this.request((requestId) => ({ type: "activity", requestId, functionName, instanceId, taskId, input }), { timeLimit: { kind: "activity", functionName } });
     if (answer.type !== "activityResult") throw new Error(`Unexpected answer ${answer.type} to an activity request.`);
     return answer.ok ? { ok: true, result: answer.result } : { ok: false, error: answer.error };
   }

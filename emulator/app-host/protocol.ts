@@ -29,6 +29,8 @@ export interface SourceFrame {
 export interface AppHostStartOptions {
   appDir: string;
   entryFiles: string[];
+  /** Orchestrator code that runs this long without yielding is reported (see episode-watchdog.ts); unset: never. */
+  episodeLimitMs?: number;
 }
 
 /** What one task id of the package's replay stands for: enough for the host to schedule it. */
@@ -259,6 +261,8 @@ export type ParentToChild =
 export type ChildToParent =
   | { type: "ready"; functions: RegisteredFunction[]; durableFunctionsVersion: string }
   | { type: "loadError"; message: string }
+  /** Sent straight away before each entry file runs, so a file that never finishes loading can be named. */
+  | { type: "loading"; file: string }
   | { type: "needHistory"; requestId: number }
   | { type: "orchestrationResult"; requestId: number; result: OrchestrationEpisodeResult }
   | { type: "traceResult"; requestId: number; result: ReplayTrace }

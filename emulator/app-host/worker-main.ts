@@ -5,13 +5,15 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { format } from "node:util";
+import { format, inspect } from "node:util";
 import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations, type FunctionHandler } from "./functions-core";
 import { installReplayObserver, recordReplay, setAppRoot } from "./replay-observer";
 import { createTracer } from "./replay-tracer";
 import { isRecordedRole, type ChildToParent, type EntityBatchResultDto, type ErrorDto, type ParentToChild, type AppHostStartOptions } from "./protocol";
 import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-event";
 import { mismatch } from "../history/task-matching";
+import { describeSerializationError, sendBatch, type SendFunction } from "./ipc-batch";
+import { startEpisodeWatchdog, type EpisodeWatchdog } from "./episode-watchdog";
 
 const outbox: ChildToParent[] = [];
 let flushScheduled = false;
@@ -27,7 +29,50 @@ function send(message: ChildToParent): void {
 function flush(): void {
   flushScheduled = false;
   if (outbox.length === 0 || !process.send) return;
-  process.send(outbox.splice(0, outbox.length));
+  const send = process.send.bind(process) as SendFunction<ChildToParent>;
+  // A lost channel means the emulator is gone; 'disconnect' ends this process.
+  sendBatch(send, outbox.splice(0, outbox.length), unsendableResult, () => undefined);
+}
+
+/**
+ * What the emulator gets instead of a result JSON cannot hold: the invocation fails with the reason, as it does
+ * under the Node worker (which converts return values with JSON.stringify). Only that invocation fails.
+ */
+function unsendableResult(message: ChildToParent, error: Error): ChildToParent | undefined {
+  const reason = describeSerializationError(error);
+  const failure: ErrorDto = { name: "TypeError", message: `The function's result cannot be sent to the host: ${reason}.` };
+  switch (message.type) {
+    case "activityResult":
+      return { type: "activityResult", requestId: message.requestId, ok: false, error: failure };
+    case "eagerActivityResult":
+      return { type: "eagerActivityResult", instanceId: message.instanceId, executionId: message.executionId, taskId: message.taskId, ok: false, error: failure };
+    case "httpResult":
+      return { type: "httpResult", requestId: message.requestId, ok: false, error: failure };
+    case "orchestrationResult": {
+      const { result } = message;
+      return {
+        type: "orchestrationResult",
+        requestId: message.requestId,
+        result: {
+          instanceId: result.instanceId,
+          executionId: result.executionId,
+          state: { isDone: false, schemaVersion: result.state.schemaVersion, actionCount: 0 },
+          failure: { message: `its output, custom status or an input it passes on cannot be converted to JSON: ${reason}` },
+          newTasks: [],
+          waitingForEvents: [],
+          openTaskIds: [],
+          eagerTaskIds: [],
+        },
+      };
+    }
+    case "log":
+      return { ...message, message: `(a log message that cannot be converted to JSON: ${reason})` };
+    case "ready":
+    case "loadError":
+      return { type: "loadError", message: `The app's function metadata cannot be sent to the host: ${reason}.` };
+    default:
+      return "requestId" in message ? { type: "invocationError", requestId: message.requestId, message: failure.message } : undefined;
+  }
 }
 
 /** Set while a traced replay runs: the orchestrator's logs belong to the trace, not to the live log. */
@@ -51,6 +96,7 @@ let registrations: CapturedRegistrations;
 let appRoot = "";
 let InvocationContext: InvocationContextClass;
 let invocationCounter = 0;
+let watchdog: EpisodeWatchdog = { around: (_requestId, body) => body() };
 
 function newContext(fn: CapturedFunction): object {
   invocationCounter++;
@@ -83,7 +129,13 @@ function toErrorDto(error: unknown): ErrorDto {
     }
     return dto;
   }
-  return { name: "Error", message: typeof error === "string" ? error : JSON.stringify(error) ?? String(error) };
+  if (typeof error === "string") return { name: "Error", message: error };
+  try {
+    return { name: "Error", message: JSON.stringify(error) ?? String(error) };
+  } catch {
+    // A thrown value JSON cannot hold (a cycle, a BigInt): describe it rather than fail while failing.
+    return { name: "Error", message: inspect(error, { depth: 2, breakLength: Infinity }) };
+  }
 }
 
 function lookup(name: string, kind: CapturedFunction["kind"]): CapturedFunction {
@@ -146,7 +198,9 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
     ...message.timerSettings,
   };
   const context = newContext(fn);
-  const { value, analyze, thrown, waitingForEvents, continueAsNewAt, waitingForAll } = recordReplay(() => fn.handler(trigger, context) as Promise<RawState>);
+  const { value, analyze, thrown, waitingForEvents, continueAsNewAt, waitingForAll } = watchdog.around(message.requestId, () =>
+    recordReplay(() => fn.handler(trigger, context) as Promise<RawState>),
+  );
   let state: RawState;
   let failure: { message: string; stack?: string } | undefined;
   try {
@@ -167,7 +221,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   let match = analyze(scheduled, failure !== undefined);
   if (match.nondeterminism && !match.nondeterminism.sourceLine) {
     // Replay once more, noting where the app makes each call, to point at the line that diverged.
-    const diagnostic = recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true });
+    const diagnostic = watchdog.around(message.requestId, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true }));
     await Promise.resolve(diagnostic.value).catch(() => undefined);
     match = diagnostic.analyze(scheduled, failure !== undefined);
   }
@@ -281,7 +335,9 @@ async function trace(message: Extract<ParentToChild, { type: "trace" }>): Promis
   };
   const tracer = message.detailed ? createTracer(true, appRoot) : undefined;
   const sink = tracer ? tracer.log : () => undefined;
-  const recording = capturingLogs(sink, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { trace: tracer?.hooks }));
+  const recording = watchdog.around(message.requestId, () =>
+    capturingLogs(sink, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { trace: tracer?.hooks })),
+  );
   const { state, failure } = await settle(recording.value, recording.thrown);
   const match = recording.analyze(scheduled, failure !== undefined);
   const record = tracer ? tracer.finish(history) : { steps: [], tasks: [] };
@@ -471,6 +527,7 @@ function resolveFromApp(appDir: string, packageName: string): string {
 
 function start(options: AppHostStartOptions): void {
   process.setSourceMapsEnabled(true);
+  watchdog = startEpisodeWatchdog(options.episodeLimitMs);
   registrations = installFunctionsCore((level, message) => log(level, message));
   const functionsRoot = resolveFromApp(options.appDir, "@azure/functions");
   const durableRoot = resolveFromApp(options.appDir, "durable-functions");
@@ -479,6 +536,8 @@ function start(options: AppHostStartOptions): void {
   appRoot = options.appDir;
   InvocationContext = (require(functionsRoot) as { InvocationContext: InvocationContextClass }).InvocationContext;
   for (const file of options.entryFiles) {
+    // Not batched: if this file never finishes loading, the batch would never go out.
+    process.send?.([{ type: "loading", file } satisfies ChildToParent], () => undefined);
     try {
       require(file);
     } catch (error) {

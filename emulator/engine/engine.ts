@@ -27,11 +27,12 @@ import {
   type RuntimeStatus,
   type StartOptions,
 } from "../api/types";
-import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from "../api/errors";
+import { InstanceNotFoundError, InstanceStateError, InvalidRequestError, NotAnOrchestrationError, UnknownFunctionError } from "../api/errors";
 import { parseJsonText as parseJson } from "../api/json-text";
 import type { FunctionRuntime } from "./runtime";
 import type { TrackedTask } from "../app-host/protocol";
 import { AppHostExitedError, AppHostReloadedError, type ActivityOutcome, type EpisodeOutcome } from "../app-host/app-host-client";
+import { FunctionTimeoutError } from "../app-host/function-timeouts";
 import { Clock } from "./clock";
 import { TimerQueue } from "./timer-queue";
 import { nextRetry } from "./retry-policy";
@@ -41,6 +42,7 @@ import {
   entityInstanceId as entityInstanceId_,
   isEntityInstanceId,
   parseEntityInstanceId,
+  parseEntityRequest,
   responseMessage,
   runWithRollback,
   type EntityBatchOutcome,
@@ -84,7 +86,16 @@ interface ActiveInstance {
 /** Attempts an activity or an episode gets when the app host keeps dying under it, before it is failed. */
 const MAX_HOST_CRASHES_PER_ACTIVITY = 3;
 
-const json = (value: unknown): string | undefined => (value === undefined ? undefined : JSON.stringify(value));
+/** JSON text of a value the user gave (an input, event data); one that cannot be stored as JSON is a bad request. */
+function json(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    const reason = error instanceof RangeError ? "it is nested too deeply" : error instanceof Error ? error.message : String(error);
+    throw new InvalidRequestError(`The value cannot be stored as JSON: ${reason}. Send plain JSON data (objects, arrays, strings, numbers, booleans, null).`);
+  }
+}
 
 /** The event that starts an execution of the instance the record describes. */
 function executionStarted(record: InstanceRecord, timestamp: string): HistoryEvent {
@@ -259,7 +270,7 @@ export class Engine {
     this.requireFunction(name, "orchestration");
     const instanceId = options.instanceId ?? randomUUID().replace(/-/g, "");
     if (!instanceId || /[/\\#?]/.test(instanceId) || instanceId.startsWith("@")) {
-      throw new Error(`"${instanceId}" is not a valid instance id: it must be non-empty, must not start with @ and must not contain / \\ # or ?.`);
+      throw new InvalidRequestError(`"${instanceId}" is not a valid instance id: it must be non-empty, must not start with @ and must not contain / \\ # or ?.`);
     }
     const existing = this.store.getInstance(instanceId);
     if (existing && !isTerminal(existing.runtimeStatus)) {
@@ -330,8 +341,15 @@ export class Engine {
     return record;
   }
 
-  private requireRunning(instanceId: string, action: string): InstanceRecord {
+  /** Orchestration-only operations refuse entity ids before they can put a message in an entity's queue. */
+  private requireOrchestration(instanceId: string, action: string): InstanceRecord {
     const record = this.requireInstance(instanceId);
+    if (record.entity || isEntityInstanceId(instanceId)) throw new NotAnOrchestrationError(instanceId, action);
+    return record;
+  }
+
+  private requireRunning(instanceId: string, action: string): InstanceRecord {
+    const record = this.requireOrchestration(instanceId, action);
     if (isTerminal(record.runtimeStatus)) {
       throw new InstanceStateError(
         `Cannot ${action} instance "${instanceId}": it is already ${record.runtimeStatus}.`,
@@ -354,7 +372,7 @@ export class Engine {
   }
 
   async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
-    if (!eventName) throw new Error("An event name is required.");
+    if (!eventName) throw new InvalidRequestError("An event name is required.");
     this.requireRunning(instanceId, `raise event "${eventName}" to`);
     await this.sendControl(instanceId, { EventType: HistoryEventType.EventRaised, Name: eventName, Input: json(data) });
   }
@@ -387,7 +405,7 @@ export class Engine {
    * retry timers the package schedules after a failure.)
    */
   async rewind(instanceId: string, reason = "rewound"): Promise<void> {
-    const record = this.requireInstance(instanceId);
+    const record = this.requireOrchestration(instanceId, "rewind");
     if (record.runtimeStatus !== "Failed") {
       throw new InstanceStateError(`Cannot rewind instance "${instanceId}": only Failed instances can be rewound, and it is ${record.runtimeStatus}.`, instanceId, record.runtimeStatus);
     }
@@ -448,7 +466,7 @@ export class Engine {
 
   /** Starts the instance again with its original input (under the same id, or a new one). Returns the id. */
   async restart(instanceId: string, options: { newInstanceId?: boolean } = {}): Promise<string> {
-    const record = this.requireInstance(instanceId);
+    const record = this.requireOrchestration(instanceId, "restart");
     if (!options.newInstanceId && !isTerminal(record.runtimeStatus)) {
       throw new InstanceStateError(
         `Cannot restart instance "${instanceId}" under the same id while it is ${record.runtimeStatus}. Terminate it first, or restart with a new instance id.`,
@@ -482,7 +500,12 @@ export class Engine {
     const statuses = (query.runtimeStatus?.length ? query.runtimeStatus : (["Completed", "Failed", "Terminated"] as RuntimeStatus[])).filter((s) =>
       isTerminal(s),
     );
-    const ids = this.store.listInstances({ ...query, runtimeStatus: statuses, top: undefined, continuationToken: undefined }).instances.map((r) => r.instanceId);
+    // Asked only for unfinished statuses: nothing may go (an empty status filter would match every instance).
+    if (!statuses.length) return 0;
+    const ids = this.store
+      .listInstances({ ...query, runtimeStatus: statuses, top: undefined, continuationToken: undefined })
+      .instances.filter((r) => isTerminal(r.runtimeStatus))
+      .map((r) => r.instanceId);
     if (ids.length) {
       this.commit({ purgeInstances: ids });
       await this.store.flush();
@@ -703,7 +726,9 @@ export class Engine {
         }
       }
       const detail = error instanceof AppHostExitedError ? `${error.message} It did so ${MAX_HOST_CRASHES_PER_ACTIVITY} times; giving up.` : error instanceof Error ? error.message : String(error);
-      completion = this.taskFailed(item, detail, error instanceof Error ? error.stack : undefined, timestamp());
+      // A timeout's stack is the emulator's, not the app's: the message says it all.
+      const stack = error instanceof Error && !(error instanceof FunctionTimeoutError) ? error.stack : undefined;
+      completion = this.taskFailed(item, detail, stack, timestamp());
     } finally {
       this.inFlightWorkItems.delete(item.id);
       this.runningActivities--;
@@ -872,8 +897,8 @@ export class Engine {
         }
       }
       this.episodeCrashes.delete(record.instanceId);
-      const message = error instanceof Error ? error.message : String(error);
-      this.fail(batch, instance, record, { message: `The orchestrator could not run: ${message}`, errorType: error instanceof Error ? error.name : "Error" }, timestamp);
+      const message = error instanceof FunctionTimeoutError ? error.message : `The orchestrator could not run: ${error instanceof Error ? error.message : String(error)}`;
+      this.fail(batch, instance, record, { message, errorType: error instanceof Error ? error.name : "Error" }, timestamp);
       this.commitEpisode(batch, instance, record, historyBefore);
       return;
     }
@@ -1206,11 +1231,22 @@ export class Engine {
     const entity = record.entity ?? { exists: false };
     const messages = instance.inbox.splice(0, this.maxEntityBatch);
     instance.wakingMessages = instance.inbox.length;
-    const requests = messages.map((message) => JSON.parse(message.event.Input ?? "{}") as EntityRequest);
+    const requests: EntityRequest[] = [];
+    for (const message of messages) {
+      const parsed = parseEntityRequest(message.event);
+      if ("unusable" in parsed) {
+        // Dead-lettered: removed with the batch below, and said out loud; the operations around it still run.
+        this.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} dropped a message it cannot process: ${parsed.unusable}.` });
+      } else {
+        requests.push(parsed);
+      }
+    }
     const self = parseEntityInstanceId(record.instanceId);
     let outcome: EntityBatchOutcome;
     try {
-      outcome = await runWithRollback((operations, exists, state) => this.runtime.runEntityBatch(record.name, self, exists, state, operations), requests, entity.exists, entity.state);
+      outcome = requests.length
+        ? await runWithRollback((operations, exists, state) => this.runtime.runEntityBatch(record.name, self, exists, state, operations), requests, entity.exists, entity.state)
+        : { outcomes: [], signals: [], exists: entity.exists, state: entity.state };
     } catch (error) {
       if (this.closed) return;
       const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + (error instanceof AppHostReloadedError ? 0 : 1);

@@ -3,6 +3,7 @@
  * operation that throws leaves the entity's state as it was before that operation.
  */
 import type { EntityBatchResultDto, EntityOperationDto } from "../app-host/protocol";
+import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 
 /** An operation on an entity, as the emulator queues it (the EventRaised "op" message's input). */
 export interface EntityRequest {
@@ -17,6 +18,30 @@ export interface EntityRequest {
 }
 
 export const ENTITY_OPERATION_EVENT = "op";
+
+/**
+ * The operation a queued message carries, or why the entity cannot take it (a message that is not an operation, or
+ * one whose payload is not an operation request). Such a message is dropped with that reason instead of failing the
+ * whole batch, so it can never block the operations queued behind it.
+ */
+export function parseEntityRequest(event: HistoryEvent): EntityRequest | { unusable: string } {
+  if (event.EventType !== HistoryEventType.EventRaised || event.Name !== ENTITY_OPERATION_EVENT) {
+    const name = event.Name ? ` "${event.Name}"` : "";
+    return { unusable: `a ${HistoryEventType[event.EventType] ?? `type ${event.EventType}`}${name} message is not an entity operation` };
+  }
+  let request: unknown;
+  try {
+    request = JSON.parse(event.Input ?? "");
+  } catch {
+    return { unusable: "the operation message is not JSON" };
+  }
+  const candidate = request as Partial<EntityRequest> | null;
+  if (typeof candidate !== "object" || candidate === null || typeof candidate.op !== "string" || typeof candidate.id !== "string") {
+    return { unusable: "the operation message has no operation name or id" };
+  }
+  if (candidate.input !== undefined && typeof candidate.input !== "string") return { unusable: "the operation's input is not JSON text" };
+  return { id: candidate.id, op: candidate.op, signal: candidate.signal === true, input: candidate.input, parent: candidate.parent, parentExecution: candidate.parentExecution };
+}
 
 /** `@<name lower-cased>@<key>`, as the Durable Task framework names entity instances. */
 export function entityInstanceId(name: string, key: string): string {

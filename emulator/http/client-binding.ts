@@ -1,6 +1,8 @@
 /**
  * The value a `durableClient` input binding receives: the URLs of this emulator's Durable HTTP API, in the shape
- * the Durable Task extension gives out-of-process workers, so `df.getClient(context)` works unmodified.
+ * the Durable Task extension gives out-of-process workers, so `df.getClient(context)` works unmodified. The client
+ * makes its own calls under rpcBaseUrl (the app's private endpoint, see app-client-endpoint.ts); the other URLs are
+ * the public API's, which the client hands to callers in check-status responses.
  */
 export const WEBHOOK_PATH = "/runtime/webhooks/durabletask";
 export const INSTANCE_ID_PLACEHOLDER = "INSTANCEID";
@@ -27,7 +29,7 @@ export interface ManagementUrls {
   resumePostUri: string;
 }
 
-export function durableClientBinding(origin: string, taskHubName: string, connection = "Storage"): DurableClientBinding {
+export function durableClientBinding(origin: string, taskHubName: string, rpcBaseUrl: string, connection = "Storage"): DurableClientBinding {
   const base = `${origin}${WEBHOOK_PATH}`;
   const query = `taskHub=${encodeURIComponent(taskHubName)}&connection=${connection}`;
   return {
@@ -39,7 +41,7 @@ export function durableClientBinding(origin: string, taskHubName: string, connec
     managementUrls: managementUrls(origin, taskHubName, INSTANCE_ID_PLACEHOLDER, connection),
     baseUrl: base,
     requiredQueryStringParameters: query,
-    rpcBaseUrl: `${base}/`,
+    rpcBaseUrl,
     httpBaseUrl: base,
   };
 }

@@ -8,9 +8,9 @@ import * as path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Engine } from "../engine/engine";
 import type { RegisteredFunction } from "../app-host/protocol";
-import type { RuntimeStatus } from "../api/types";
 import { HttpError } from "./request-guard";
 import { send } from "./http-host";
+import { MAX_INT32, decodePathSegment, runtimeStatusParam, wholeNumberParam } from "./url-values";
 
 export const DASHBOARD_PATH = "/_durable";
 
@@ -49,16 +49,16 @@ export class DashboardRoutes {
 
   constructor(private readonly context: DashboardContext) {}
 
-  handle(request: IncomingMessage, response: ServerResponse, path_: string): void {
+  handle(request: IncomingMessage, response: ServerResponse, url: URL): void {
     const method = (request.method ?? "GET").toUpperCase();
     if (method !== "GET" && method !== "HEAD") throw new HttpError(405, "The dashboard's own routes are read-only; actions go through the management API.");
-    const rest = path_.slice(DASHBOARD_PATH.length) || "";
+    const rest = url.pathname.slice(DASHBOARD_PATH.length) || "";
     if (rest === "") {
       response.writeHead(308, { Location: `${DASHBOARD_PATH}/` });
       response.end();
       return;
     }
-    if (rest.startsWith("/api/")) return this.api(request, response, rest.slice("/api".length) + (request.url?.includes("?") ? request.url.slice(request.url.indexOf("?")) : ""));
+    if (rest.startsWith("/api/")) return this.api(request, response, rest.slice("/api".length), url.searchParams);
     const file = STATIC_FILES[rest];
     if (!file) throw new HttpError(404, `The dashboard has no ${rest}.`);
     const full = path.join(this.root, file);
@@ -67,10 +67,9 @@ export class DashboardRoutes {
     response.end(method === "HEAD" ? undefined : fs.readFileSync(full));
   }
 
-  private api(request: IncomingMessage, response: ServerResponse, route: string): void {
+  private api(request: IncomingMessage, response: ServerResponse, route: string, query: URLSearchParams): void {
     const { engine } = this.context;
-    const path_ = route.split("?")[0];
-    if (path_ === "/info") {
+    if (route === "/info") {
       send(response, 200, SECURITY_HEADERS, {
         appDir: this.context.appDir,
         store: this.context.store,
@@ -81,29 +80,28 @@ export class DashboardRoutes {
       });
       return;
     }
-    if (route.startsWith("/instances?") || route === "/instances") {
-      const query = new URL(route, "http://dashboard").searchParams;
+    if (route === "/instances") {
       const status = query.get("status");
       const search = (query.get("search") ?? "").toLowerCase();
-      const offset = Math.max(0, Number(query.get("offset") ?? 0) || 0);
-      const limit = Math.min(200, Math.max(1, Number(query.get("limit") ?? 25) || 25));
+      const offset = wholeNumberParam(query, "offset", 0, MAX_INT32) ?? 0;
+      const limit = wholeNumberParam(query, "limit", 1, 200) ?? 25;
       const all = engine
-        .list({ runtimeStatus: status ? [status as RuntimeStatus] : undefined })
+        .list({ runtimeStatus: status ? [runtimeStatusParam(status)] : undefined })
         .instances.filter((record) => !search || record.instanceId.toLowerCase().startsWith(search) || record.name.toLowerCase().includes(search))
         .reverse(); // newest first
       const instances = all.slice(offset, offset + limit).map(({ instanceId, name, runtimeStatus, createdTime, lastUpdatedTime }) => ({ instanceId, name, runtimeStatus, createdTime, lastUpdatedTime }));
       send(response, 200, SECURITY_HEADERS, { total: all.length, instances });
       return;
     }
-    const history = /^\/instances\/([^/?]+)\/history$/.exec(route.split("?")[0]);
+    const history = /^\/instances\/([^/]+)\/history$/.exec(route);
     if (history) {
-      const instanceId = decodeURIComponent(history[1]);
+      const instanceId = decodePathSegment(history[1]);
       const record = engine.getRecord(instanceId);
       if (!record) throw new HttpError(404, `No instance with ID '${instanceId}' was found.`);
       send(response, 200, SECURITY_HEADERS, { instance: record, now: new Date(engine.clock.now()).toISOString(), history: engine.getHistory(instanceId) });
       return;
     }
-    if (path_ === "/events") {
+    if (route === "/events") {
       this.stream(request, response);
       return;
     }

@@ -1,9 +1,11 @@
 /**
  * The emulator's HTTP front door, a drop-in for `func start` for durable apps: the app's httpTrigger functions under
  * /api, the Durable HTTP management API under /runtime/webhooks/durabletask (which the real JS durable client calls),
- * on 127.0.0.1 only, with Host and Origin checks and capped bodies. Nothing a request sends can crash it.
+ * on 127.0.0.1 only, with Host and Origin checks, capped bodies and bounded request times. Nothing a request sends
+ * can crash it, and every request gets an answer.
  */
 import * as http from "node:http";
+import { constants as bufferConstants } from "node:buffer";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine/engine";
 import type { AppHostClient } from "../app-host/app-host-client";
@@ -11,8 +13,11 @@ import type { HttpRequestDto } from "../app-host/protocol";
 import { AppRoutes } from "./app-routes";
 import { durableClientBinding, WEBHOOK_PATH } from "./client-binding";
 import { HttpError, checkHost, checkOrigin, readBody } from "./request-guard";
+import { requestUrl } from "./request-target";
 import { ManagementApi } from "./management-api";
 import { DashboardRoutes, DASHBOARD_PATH } from "./dashboard-routes";
+import { AppClientEndpoint, APP_CLIENT_PATH } from "./app-client-endpoint";
+import { answerProtocolErrors } from "./protocol-errors";
 
 export interface HttpHostOptions {
   /** 0 picks a free port. */
@@ -24,7 +29,21 @@ export interface HttpHostOptions {
   taskHubName?: string;
   /** Largest request body the app's functions accept (the Functions host allows 100 MB). */
   maxAppBodyBytes?: number;
+  /** How long a request may take to arrive; see RequestTimeouts. */
+  requestTimeouts?: Partial<Pick<RequestTimeouts, "headersMs" | "requestMs">>;
   onLog?: (line: string) => void;
+}
+
+/**
+ * Deadlines for receiving a request, so a client that sends part of one cannot hold a connection: its headers
+ * within headersMs, the whole request (body included) within requestMs of its start. They end once the request has
+ * arrived, so a long answer (a long poll, the dashboard's event stream) is never cut. Node checks them every
+ * checkIntervalMs, so a slow client is answered 408 at most that much after its deadline.
+ */
+export interface RequestTimeouts {
+  headersMs: number;
+  requestMs: number;
+  checkIntervalMs: number;
 }
 
 export interface AttachedEmulator {
@@ -34,10 +53,20 @@ export interface AttachedEmulator {
   store: { description: string };
 }
 
-const MAX_MANAGEMENT_BODY_BYTES = 1024 * 1024;
+/** What the Functions host accepts by default (its MaxRequestBodySize, 104857600 bytes), the management API included. */
+const FUNCTIONS_HOST_MAX_BODY_BYTES = 100 * 1024 * 1024;
+/**
+ * The app's own durable client is trusted as `durable-devkit run --input @file` is: its bodies are capped only by
+ * what can still be read as one JSON text.
+ */
+const APP_CLIENT_MAX_BODY_BYTES = bufferConstants.MAX_STRING_LENGTH;
+const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export class HttpHost {
   private attached: { emulator: AttachedEmulator; routes: AppRoutes; management: ManagementApi; dashboard: DashboardRoutes } | undefined;
+  private readonly appClient = new AppClientEndpoint();
 
   private constructor(
     private readonly server: http.Server,
@@ -47,9 +76,7 @@ export class HttpHost {
 
   /** Listens on 127.0.0.1 before the app starts, so the app's environment can name the real port. */
   static async listen(options: HttpHostOptions): Promise<HttpHost> {
-    const server = http.createServer();
-    server.headersTimeout = 30_000;
-    server.requestTimeout = 120_000;
+    const server = http.createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS });
     await new Promise<void>((resolve, reject) => {
       server.once("error", (error: NodeJS.ErrnoException) =>
         reject(
@@ -62,9 +89,23 @@ export class HttpHost {
     });
     const port = (server.address() as AddressInfo).port;
     const host = new HttpHost(server, port, options);
+    host.setRequestTimeouts({ headersMs: DEFAULT_HEADERS_TIMEOUT_MS, requestMs: DEFAULT_REQUEST_TIMEOUT_MS, ...options.requestTimeouts });
+    answerProtocolErrors(server);
     server.on("request", (request, response) => void host.handle(request, response));
-    server.on("clientError", (_error, socket) => socket.destroy());
     return host;
+  }
+
+  get requestTimeouts(): RequestTimeouts {
+    return { headersMs: this.server.headersTimeout, requestMs: this.server.requestTimeout, checkIntervalMs: TIMEOUT_CHECK_INTERVAL_MS };
+  }
+
+  /** Takes effect for requests in progress too (Node reads the deadlines at each check). */
+  setRequestTimeouts(timeouts: Pick<RequestTimeouts, "headersMs" | "requestMs">): void {
+    if (!(timeouts.headersMs > 0 && timeouts.requestMs >= timeouts.headersMs)) {
+      throw new Error(`Request timeouts need 0 < headersMs <= requestMs (got ${timeouts.headersMs} and ${timeouts.requestMs}).`);
+    }
+    this.server.headersTimeout = timeouts.headersMs;
+    this.server.requestTimeout = timeouts.requestMs;
   }
 
   get origin(): string {
@@ -104,27 +145,46 @@ export class HttpHost {
     try {
       checkHost(request, this.port);
       checkOrigin(request, this.port, this.options.allowedOrigins ?? []);
-      const url = new URL(request.url ?? "/", this.origin);
+      const url = requestUrl(request.url ?? "/", this.origin, this.port);
       if (!this.attached) throw new HttpError(503, "The emulator is still starting.");
       const path = url.pathname;
       if (path === WEBHOOK_PATH || path.startsWith(`${WEBHOOK_PATH}/`)) {
-        const body = await readBody(request, MAX_MANAGEMENT_BODY_BYTES);
-        const answer = await this.attached.management.handle(request.method ?? "GET", path.slice(WEBHOOK_PATH.length), url.searchParams, body, request.headers);
-        send(response, answer.status, answer.headers ?? {}, answer.body);
+        await this.callManagementApi(request, response, path.slice(WEBHOOK_PATH.length), url, FUNCTIONS_HOST_MAX_BODY_BYTES);
         return;
       }
+      const appClient = this.appClient.match(path);
+      if (appClient.kind === "app") {
+        await this.callManagementApi(request, response, appClient.path, url, APP_CLIENT_MAX_BODY_BYTES);
+        return;
+      }
+      if (appClient.kind === "forbidden") {
+        throw new HttpError(403, `${APP_CLIENT_PATH}/ is the app's own durable client's endpoint. Call the Durable HTTP API at ${this.origin}${WEBHOOK_PATH}/ instead.`);
+      }
       if (path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`)) {
-        this.attached.dashboard.handle(request, response, path);
+        this.attached.dashboard.handle(request, response, url);
         return;
       }
       await this.invokeAppFunction(request, response, url);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
-      if (!(error instanceof HttpError)) this.options.onLog?.(`HTTP ${request.method} ${request.url} failed: ${error instanceof Error ? error.stack : String(error)}`);
-      // A body we did not read leaves the connection unusable: close it after answering.
-      const close: Record<string, string> = request.headers.connection === "close" || !request.complete ? { Connection: "close" } : {};
+      if (!(error instanceof HttpError)) this.options.onLog?.(`HTTP ${request.method} ${this.loggablePath(request)} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      // Node reads and drops a body the route did not read, so the connection stays usable, unless it is not worth it.
+      const close: Record<string, string> = error instanceof HttpError && error.closeConnection ? { Connection: "close" } : {};
       send(response, status, close, { error: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  private async callManagementApi(request: http.IncomingMessage, response: http.ServerResponse, path: string, url: URL, maxBodyBytes: number): Promise<void> {
+    const management = (this.attached as NonNullable<HttpHost["attached"]>).management;
+    const body = await readBody(request, maxBodyBytes);
+    const answer = await management.handle(request.method ?? "GET", path, url.searchParams, body, request.headers);
+    send(response, answer.status, answer.headers ?? {}, answer.body);
+  }
+
+  /** The request's path for the log, without the app client's secret. */
+  private loggablePath(request: http.IncomingMessage): string {
+    const path = request.url ?? "/";
+    return this.appClient.match(path.split("?")[0]).kind === "app" ? `${APP_CLIENT_PATH}/…` : path;
   }
 
   private async invokeAppFunction(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
@@ -149,7 +209,7 @@ export class HttpHost {
       bodyBase64: body.length ? body.toString("base64") : undefined,
     };
     const started = Date.now();
-    const outcome = await attached.emulator.host.invokeHttp(match.route.functionName, dto, durableClientBinding(this.origin, this.taskHubName));
+    const outcome = await attached.emulator.host.invokeHttp(match.route.functionName, dto, durableClientBinding(this.origin, this.taskHubName, this.appClient.baseUrl(this.origin)));
     if (!outcome.ok) {
       this.options.onLog?.(`Executed '${match.route.functionName}' (Failed, ${Date.now() - started} ms): ${outcome.error.stack ?? outcome.error.message}`);
       throw new HttpError(500, `The function '${match.route.functionName}' failed: ${outcome.error.message}`);

@@ -5,13 +5,14 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Engine } from "../engine/engine";
-import { isTerminal, type InstanceQuery, type InstanceRecord, type RuntimeStatus } from "../api/types";
+import { isTerminal, type InstanceQuery, type InstanceRecord } from "../api/types";
 import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from "../api/errors";
 import { managementUrls } from "./client-binding";
 import { HttpError, parseJsonBody } from "./request-guard";
 import { renderHistory } from "./history-json";
 import { parseEntityInstanceId } from "../engine/entity-batch";
 import { parseJsonText } from "../api/json-text";
+import { MAX_INT32, decodePathSegment, runtimeStatusParam, wholeNumberParam } from "./url-values";
 
 /** Stored JSON text as a value; absent is null in the API. */
 const parse = (text: string | undefined): unknown => parseJsonText(text) ?? null;
@@ -22,8 +23,9 @@ export interface ApiAnswer {
   body?: unknown;
 }
 
-const STATUSES: RuntimeStatus[] = ["Pending", "Running", "Completed", "ContinuedAsNew", "Failed", "Terminated", "Suspended"];
 const CONTINUATION_HEADER = "x-ms-continuation-token";
+/** Azure answers no HTTP request after more than 230 s (its front end's limit), so a start-and-wait waits at most that. */
+const MAX_START_WAIT_MS = 230_000;
 /** Seconds a poller should wait, as the extension's check-status response says. */
 const RETRY_AFTER_SECONDS = "10";
 
@@ -35,7 +37,7 @@ export class ManagementApi {
   ) {}
 
   async handle(method: string, path: string, query: URLSearchParams, body: Buffer, headers: IncomingHttpHeaders): Promise<ApiAnswer> {
-    const segments = path.split("/").filter(Boolean).map(decodeSegment);
+    const segments = path.split("/").filter(Boolean).map(decodePathSegment);
     const verb = method.toUpperCase();
     try {
       const [collection, id, action, extra] = segments;
@@ -105,7 +107,7 @@ export class ManagementApi {
     const id = await this.engine.startNew(name, { instanceId, input, version: query.get("version") ?? undefined });
     const timeoutSeconds = query.has("timeout") ? Number(query.get("timeout")) : undefined;
     if (timeoutSeconds !== undefined && Number.isFinite(timeoutSeconds) && timeoutSeconds > 0) {
-      const finished = await this.engine.waitForCompletion(id, timeoutSeconds * 1000).catch(() => undefined);
+      const finished = await this.engine.waitForCompletion(id, Math.min(timeoutSeconds * 1000, MAX_START_WAIT_MS)).catch(() => undefined);
       if (finished) return { status: 200, body: finished.runtimeStatus === "Completed" ? finished.output : this.statusJson(this.recordOf(id), query) };
     }
     return this.checkStatus(id, 202);
@@ -151,11 +153,7 @@ export class ManagementApi {
       .flatMap((value) => value.split(","))
       .map((value) => value.trim())
       .filter(Boolean)
-      .map((value) => {
-        const match = STATUSES.find((status) => status.toLowerCase() === value.toLowerCase());
-        if (!match) throw new HttpError(400, `"${value}" is not a runtime status. Use one of: ${STATUSES.join(", ")}.`);
-        return match;
-      });
+      .map(runtimeStatusParam);
     return {
       runtimeStatus: statuses.length ? statuses : undefined,
       createdTimeFrom: time(query.get("createdTimeFrom"), "createdTimeFrom"),
@@ -165,9 +163,7 @@ export class ManagementApi {
   }
 
   private list(query: URLSearchParams, headers: IncomingHttpHeaders): ApiAnswer {
-    const topText = query.get("top");
-    const top = topText === null ? undefined : Number(topText);
-    if (top !== undefined && (!Number.isInteger(top) || top <= 0)) throw new HttpError(400, `top must be a positive whole number, not "${topText}".`);
+    const top = wholeNumberParam(query, "top", 1, MAX_INT32);
     const token = headers[CONTINUATION_HEADER];
     const page = this.engine.list({ ...this.filters(query), top, continuationToken: typeof token === "string" && token ? token : undefined });
     return {
@@ -187,7 +183,10 @@ export class ManagementApi {
     if (!filters.createdTimeFrom && !filters.runtimeStatus && !filters.instanceIdPrefix) {
       throw new HttpError(400, "Purging by filter needs createdTimeFrom, runtimeStatus or instanceIdPrefix.");
     }
-    const count = await this.engine.purgeWhere(filters);
+    // Only finished instances are purged, so a filter naming no finished status matches nothing. (The engine drops
+    // the non-finished statuses, and a status filter left empty would match every instance, running ones included.)
+    const finished = filters.runtimeStatus?.filter(isTerminal);
+    const count = finished?.length === 0 ? 0 : await this.engine.purgeWhere({ ...filters, runtimeStatus: finished });
     return count ? { status: 200, body: { instancesDeleted: count } } : { status: 404, body: { instancesDeleted: 0 } };
   }
 
@@ -236,15 +235,6 @@ function errorAnswer(error: unknown): ApiAnswer {
   }
   return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
 }
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HttpError(400, `The path segment "${segment}" is not valid percent-encoding.`);
-  }
-}
-
 
 /** The extension writes times without fractions of a second: 2026-11-24T10:00:00Z. */
 function formatTime(iso: string): string {

@@ -8,19 +8,28 @@ import type { IncomingMessage } from "node:http";
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  /** Close the connection after the answer: the rest of the request is not worth reading. */
+  readonly closeConnection: boolean;
+
+  constructor(readonly status: number, message: string, options: { closeConnection?: boolean } = {}) {
     super(message);
     this.name = "HttpError";
+    this.closeConnection = options.closeConnection ?? false;
   }
 }
 
 export function checkHost(request: IncomingMessage, port: number): void {
   const host = (request.headers.host ?? "").toLowerCase();
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  const hostPort = match?.[2] ? Number(match[2]) : 80;
-  if (!match || !LOOPBACK_NAMES.has(match[1]) || hostPort !== port) {
+  if (!isOwnAuthority(host, port)) {
     throw new HttpError(421, `This emulator only answers requests addressed to 127.0.0.1:${port} or localhost:${port} (got Host "${host}").`);
   }
+}
+
+/** Whether a Host header (or the authority of an absolute URL) names this loopback server. */
+export function isOwnAuthority(authority: string, port: number): boolean {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(authority.toLowerCase());
+  if (!match) return false;
+  return LOOPBACK_NAMES.has(match[1]) && (match[2] ? Number(match[2]) : 80) === port;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -42,33 +51,35 @@ function isLoopbackOrigin(origin: string, port: number): boolean {
   }
 }
 
-/** Beyond this an oversized upload is cut off instead of drained. */
-const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+/**
+ * How far past its cap an upload is still read and thrown away, so the client reads the 413 instead of a reset
+ * connection (Node reads the rest of a declared body after the answer); past that the connection is closed.
+ */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 
 /**
- * Reads the body, refusing one larger than `limitBytes` with a 413. An oversized upload is drained (up to 64 MB) so
- * the client reads the answer instead of a reset connection; past that, or when the declared length alone is too
- * large, the connection is closed after the answer.
+ * Reads the body, refusing one larger than `limitBytes` with a 413: at once when the declared length says so,
+ * before any of it is read, else when the (chunked) body passes the cap.
  */
 export function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  const tooLarge = (size: string) => new HttpError(413, `The request body is ${size}; this endpoint accepts at most ${limitBytes} bytes.`);
+  const tooLarge = (size: string, closeConnection: boolean) =>
+    new HttpError(413, `The request body is ${size}; this endpoint accepts at most ${limitBytes} bytes.`, { closeConnection });
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > MAX_DRAIN_BYTES) {
-    request.headers.connection = "close";
-    return Promise.reject(tooLarge(`${declared} bytes`));
-  }
+  if (declared > limitBytes) return Promise.reject(tooLarge(`${declared} bytes`, declared > limitBytes + MAX_DRAIN_BYTES));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limitBytes) chunks.push(chunk);
-      else if (size > MAX_DRAIN_BYTES) request.destroy();
+      else if (size > limitBytes + MAX_DRAIN_BYTES) reject(tooLarge(`over ${limitBytes + MAX_DRAIN_BYTES} bytes`, true));
     });
-    request.on("end", () => (size > limitBytes ? reject(tooLarge(`${size} bytes`)) : resolve(Buffer.concat(chunks))));
-    request.on("error", reject);
+    request.on("end", () => (size > limitBytes ? reject(tooLarge(`${size} bytes`, false)) : resolve(Buffer.concat(chunks))));
+    // A client that goes away mid-body is no fault of ours: "aborted" is an error event on the request.
+    const brokenOff = () => reject(new HttpError(400, "The request ended before its body did."));
+    request.on("error", brokenOff);
     request.on("close", () => {
-      if (!request.complete) reject(new HttpError(400, "The request ended before its body did."));
+      if (!request.complete) brokenOff();
     });
   });
 }

@@ -12,13 +12,10 @@ import { HISTORY_EXPORT_FORMAT } from "../history/history-export";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 import { parseJsonText } from "../api/json-text";
 
-/** A history file that cannot be used; the message names the file, the problem and what to do. */
-export class HistoryFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "HistoryFileError";
-  }
-}
+import { HistoryFileError } from "./history-file-error";
+import { validateHistory } from "./history-validation";
+
+export { HistoryFileError };
 
 /** One event as the management API shows it: EventType as a name, no ids. */
 export interface ApiHistoryEvent {
@@ -128,6 +125,7 @@ function fromEventArray(events: unknown[], origin: string, known: Known): Histor
   if (!started) throw new HistoryFileError(`${origin} has no ExecutionStarted event, so it is not the history of an orchestration from its start.`);
   const name = known.name ?? started.Name;
   if (!name) throw new HistoryFileError(`${origin} does not say which orchestrator it belongs to (no name, and ExecutionStarted has no Name).`);
+  validateHistory(history, origin, known.name);
   return {
     origin,
     name,

@@ -2,29 +2,37 @@
  * The file store: an SQLite database (sql.js, WebAssembly, no native build) that any SQLite tool can open, plus an
  * append-only journal beside it. sql.js keeps the database in memory, and writing the whole file per episode would be
  * far too slow, so each committed batch is appended to `<file>.ddlog` as one checksummed line and the database file is
- * rewritten (atomically, by rename) only at checkpoints. Opening replays the journal's complete lines, so a kill -9
- * at any moment loses nothing that was flushed; a torn last line is the only thing ever dropped.
+ * rewritten (atomically, by rename) only at checkpoints, which then start a new journal (also by rename). Opening
+ * replays the journal's complete lines, so a kill -9 at any moment loses nothing that was flushed; a torn last line
+ * is the only thing ever dropped. Anything else that is wrong with the files is refused before anything is written.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import initSqlJs = require("sql.js");
 import type { Database, SqlJsStatic, Statement, SqlValue } from "sql.js";
 import type { HistoryEvent } from "../history/history-event";
 import type { InstanceQuery, InstanceRecord, InstancePage, RuntimeStatus } from "../api/types";
 import type { PendingMessage, Store, StoreBatch, StoreSnapshot, WorkItem } from "./store";
 import { decodeContinuationToken, encodeContinuationToken } from "./instance-query";
+import { checkDatabase } from "./database-checks";
+import { assertNotFolders, readConsistently } from "./consistent-read";
+import { encodeJournalLine } from "./journal-format";
+import { recordsToReplay } from "./journal-replay";
+import { StoreLock } from "./store-lock";
+import { StoreFileError, damagedJournal } from "./store-errors";
+import { removeStaleTemporaryFiles, syncFolderOf, writeFileAtomically } from "./temporary-files";
+
+export { StoreBusyError, StoreFileError } from "./store-errors";
 
 /** Written into the SQLite header (PRAGMA application_id) so we never mistake another program's database for ours. */
 const APPLICATION_ID = 0x44444b31; // "DDK1"
 export const STORE_SCHEMA_VERSION = 1;
-const CHECKPOINT_JOURNAL_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CHECKPOINT_JOURNAL_BYTES = 16 * 1024 * 1024;
 
-export class StoreFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StoreFileError";
-  }
+/** DURABLE_DEVKIT_CHECKPOINT_BYTES: checkpoint once the journal is this long (tests make it small to checkpoint often). */
+function checkpointJournalBytes(): number {
+  const configured = Number(process.env.DURABLE_DEVKIT_CHECKPOINT_BYTES);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : DEFAULT_CHECKPOINT_JOURNAL_BYTES;
 }
 
 let sqlJsLoading: Promise<SqlJsStatic> | undefined;
@@ -33,15 +41,11 @@ function loadSqlJs(): Promise<SqlJsStatic> {
   return sqlJsLoading;
 }
 
-interface JournalRecord {
-  seq: number;
-  batch: StoreBatch;
-}
-
 export class SqlJsStore implements Store {
   readonly description: string;
   private readonly journalPath: string;
   private db!: Database;
+  private opened = false;
   private journalFd: number | undefined;
   private journalBytes = 0;
   private seq = 0;
@@ -54,8 +58,8 @@ export class SqlJsStore implements Store {
     Statement
   >;
 
-  private readonly lockPath: string;
-  private lockHeld = false;
+  private readonly lock: StoreLock;
+  private readonly checkpointBytes = checkpointJournalBytes();
 
   /**
    * @param readOnly read the store (file and journal) without writing anything, even while another process has it
@@ -64,65 +68,43 @@ export class SqlJsStore implements Store {
   constructor(readonly filePath: string, private readonly options: { readOnly?: boolean } = {}) {
     this.description = filePath;
     this.journalPath = `${filePath}.ddlog`;
-    this.lockPath = `${filePath}.lock`;
+    this.lock = new StoreLock(`${filePath}.lock`, filePath);
   }
 
   async open(): Promise<StoreSnapshot> {
     const SQL = await loadSqlJs();
     const readOnly = this.options.readOnly === true;
+    assertNotFolders(this.filePath, this.journalPath);
     if (!readOnly) {
       fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
-      this.acquireLock();
+      this.lock.acquire();
     }
     try {
-      if (fs.existsSync(this.filePath)) {
-        this.db = this.openExisting(SQL, fs.readFileSync(this.filePath));
-      } else {
-        this.db = new SQL.Database();
-        this.createSchema();
-      }
+      // Everything is read and checked in memory first: a refusal must leave the files exactly as they were.
+      const files = await readConsistently(this.filePath, this.journalPath);
+      this.db = files.database ? this.openExisting(SQL, files.database) : this.createDatabase(SQL);
       this.prepareStatements();
       this.seq = Number(this.scalar("SELECT value FROM meta WHERE key = 'applied_seq'") ?? 0);
-      this.replayJournal();
+      if (files.journal !== undefined) this.replayJournal(files.journal);
+      const snapshot = this.snapshot();
       if (!readOnly) {
+        removeStaleTemporaryFiles([this.filePath, this.journalPath], this.lock.takenAtMs);
         this.checkpoint();
-        this.journalFd = fs.openSync(this.journalPath, "a");
       }
-      return this.snapshot();
+      this.opened = true;
+      return snapshot;
     } catch (error) {
-      this.releaseLock();
+      (this.db as Database | undefined)?.close();
+      this.lock.release();
       throw error;
     }
   }
 
-  /** One writer at a time: a second process would interleave journal writes and checkpoints. */
-  private acquireLock(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = fs.openSync(this.lockPath, "wx");
-        fs.writeSync(fd, String(process.pid));
-        fs.closeSync(fd);
-        this.lockHeld = true;
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        const owner = Number(fs.readFileSync(this.lockPath, "utf8").trim());
-        if (owner && owner !== process.pid && isAlive(owner)) {
-          throw new StoreFileError(
-            `The store ${this.filePath} is in use by another durable-devkit process (pid ${owner}). ` +
-              "Stop that process first, or use another --store file.",
-          );
-        }
-        fs.rmSync(this.lockPath, { force: true }); // left behind by a process that crashed
-      }
-    }
-    throw new StoreFileError(`Could not lock the store ${this.filePath} (${this.lockPath}).`);
-  }
-
-  private releaseLock(): void {
-    if (!this.lockHeld) return;
-    this.lockHeld = false;
-    fs.rmSync(this.lockPath, { force: true });
+  private createDatabase(SQL: SqlJsStatic): Database {
+    const db = new SQL.Database();
+    this.db = db;
+    this.createSchema();
+    return db;
   }
 
   private openExisting(SQL: SqlJsStatic, bytes: Buffer): Database {
@@ -151,6 +133,12 @@ export class SqlJsStore implements Store {
         `${this.filePath} was written by a newer Durable Devkit (store schema ${version}; this one reads up to ${STORE_SCHEMA_VERSION}). ` +
           "Update durable-devkit, or use another --store file.",
       );
+    }
+    try {
+      checkDatabase(db, this.filePath);
+    } catch (error) {
+      db.close();
+      throw error;
     }
     return db;
   }
@@ -209,58 +197,32 @@ export class SqlJsStore implements Store {
     return result;
   }
 
-  /** Applies the journal's complete records that the database file does not contain yet. */
-  private replayJournal(): void {
-    if (!fs.existsSync(this.journalPath)) return;
-    const text = fs.readFileSync(this.journalPath, "utf8");
-    const lines = text.split("\n");
-    // The text after the last newline is a record whose write was cut short, or nothing.
-    const complete = lines.slice(0, -1);
-    for (let i = 0; i < complete.length; i++) {
-      const record = this.parseJournalLine(complete[i]);
-      if (!record) {
-        if (i === complete.length - 1) break; // a torn final record: it was never acknowledged
-        throw new StoreFileError(
-          `The journal ${this.journalPath} is damaged at record ${i + 1} of ${complete.length}, before later good records. ` +
-            "Nothing was changed. Move both store files away to start fresh, or keep them for inspection.",
-        );
+  /** Applies the journal's records that the database file does not contain yet. */
+  private replayJournal(text: string): void {
+    for (const { record, line, lineCount } of recordsToReplay(text, this.seq, { journalPath: this.journalPath, filePath: this.filePath })) {
+      try {
+        this.applyBatch(record.batch);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw damagedJournal(this.journalPath, this.filePath, `at record ${line} of ${lineCount}`, `its batch cannot be applied (${why})`);
       }
-      if (record.seq <= this.seq) continue;
-      this.applyBatch(record.batch);
       this.seq = record.seq;
     }
   }
 
-  private parseJournalLine(line: string): JournalRecord | undefined {
-    const tab = line.lastIndexOf("\t");
-    if (tab < 0) return undefined;
-    const body = line.slice(0, tab);
-    if (zlib.crc32(body).toString(16) !== line.slice(tab + 1)) return undefined;
-    try {
-      return JSON.parse(body) as JournalRecord;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Writes the whole database to the file (via a temporary file and rename) and empties the journal. */
+  /**
+   * Writes the whole database to the file and starts a new, empty journal. Both are replaced by rename, never changed
+   * in place: a reader in another process that opened the old journal reads all of it (see consistent-read.ts).
+   */
   private checkpoint(): void {
     this.db.run("UPDATE meta SET value = ? WHERE key = 'applied_seq'", [String(this.seq)]);
-    const temporary = `${this.filePath}.tmp-${process.pid}`;
-    const fd = fs.openSync(temporary, "w");
-    try {
-      fs.writeSync(fd, this.db.export());
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temporary, this.filePath);
-    // The file now holds every record: the journal can start over.
-    if (this.journalFd !== undefined) {
-      fs.ftruncateSync(this.journalFd, 0);
-    } else {
-      fs.writeFileSync(this.journalPath, "");
-    }
+    writeFileAtomically(this.filePath, this.db.export());
+    // The new database file must be durable before the journal that it makes redundant is emptied.
+    syncFolderOf(this.filePath);
+    if (this.journalFd !== undefined) fs.closeSync(this.journalFd);
+    this.journalFd = undefined;
+    writeFileAtomically(this.journalPath, new Uint8Array(0));
+    this.journalFd = fs.openSync(this.journalPath, "a");
     this.journalBytes = 0;
     // db.export() closes prepared statements in sql.js; make them again.
     this.prepareStatements();
@@ -287,8 +249,7 @@ export class SqlJsStore implements Store {
     if (this.options.readOnly) throw new Error(`The store ${this.filePath} was opened read-only.`);
     this.applyBatch(batch);
     this.seq++;
-    const body = JSON.stringify({ seq: this.seq, batch } satisfies JournalRecord);
-    this.pendingLines.push(`${body}\t${zlib.crc32(body).toString(16)}\n`);
+    this.pendingLines.push(encodeJournalLine({ seq: this.seq, batch }));
     this.scheduleFlush();
   }
 
@@ -355,7 +316,7 @@ export class SqlJsStore implements Store {
       this.pendingLines = [];
       fs.writeSync(this.journalFd, chunk);
       this.journalBytes += Buffer.byteLength(chunk);
-      if (this.journalBytes > CHECKPOINT_JOURNAL_BYTES) this.checkpoint();
+      if (this.journalBytes > this.checkpointBytes) this.checkpoint();
     }
     const waiters = this.flushWaiters;
     this.flushWaiters = [];
@@ -415,7 +376,8 @@ export class SqlJsStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (!this.db) return;
+    if (!this.opened) return;
+    this.opened = false;
     if (!this.options.readOnly) {
       this.writePending();
       this.checkpoint();
@@ -423,15 +385,6 @@ export class SqlJsStore implements Store {
     if (this.journalFd !== undefined) fs.closeSync(this.journalFd);
     this.journalFd = undefined;
     this.db.close();
-    this.releaseLock();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    this.lock.release();
   }
 }

@@ -540,8 +540,10 @@ describe("durable-devkit replay", function () {
     assert.match(bad.stdout, /3 histories: 2 match, 0 diverge, 1 could not be read/);
 
     const other = path.join(tempDir(), "other.json");
-    const exported = JSON.parse(fs.readFileSync(path.join(folder, "a.json"), "utf8")) as { name: string };
-    fs.writeFileSync(other, JSON.stringify({ ...exported, name: "nosuch" }));
+    const exported = JSON.parse(fs.readFileSync(path.join(folder, "a.json"), "utf8")) as { name: string; history: { EventType: number; Name?: string }[] };
+    // Renamed throughout (a name that disagrees with its ExecutionStarted is refused as relabelled).
+    const history = exported.history.map((event) => (event.EventType === 0 ? { ...event, Name: "nosuch" } : event));
+    fs.writeFileSync(other, JSON.stringify({ ...exported, name: "nosuch", history }));
     const unknown = await runCli(["replay", other, "--app", app]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /no orchestration function named "nosuch"/);

@@ -88,6 +88,10 @@ describe("the durable-devkit command line", function () {
     const purged = cli(["purge", "--all", "--status", "Completed", ...app, "--store", store]);
     assert.match(purged.stdout, /Purged 1 instance\./);
     assert.match(cli(["status", "r1", ...app, "--store", store]).stderr, /No instance has the id "r1"/);
+    // Purging by an unfinished status deletes nothing: it once matched every instance, the running one too.
+    const running = JSON.parse(restarted.stdout).instanceId as string;
+    assert.match(cli(["purge", "--all", "--status", "Running", ...app, "--store", store]).stdout, /Purged 0 instances\./);
+    assert.equal(JSON.parse(cli(["status", running, ...app, "--store", store, "--json"]).stdout).runtimeStatus, "Running");
   });
 
   it("names the registered orchestrators when asked for an unknown one", () => {

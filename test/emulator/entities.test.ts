@@ -2,7 +2,8 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { startServer, type Emulator } from "../../emulator";
+import { HistoryEventType, startServer, type Emulator } from "../../emulator";
+import { SqlJsStore } from "../../emulator/store/sqljs-store";
 import { STORES, KITCHEN_SINK, devNull, emulatorFor, runToEnd, tempDir } from "./harness";
 import { BIN, cli } from "./cli-runner";
 import { request } from "../http/http-client";
@@ -123,5 +124,66 @@ describe("durable entities over HTTP and the CLI", function () {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(JSON.parse(cli(["entity", "get", "counter", "stream", ...app, "--json"]).stdout).state, 150);
   });
-});
 
+  it("refuses orchestration-only operations on an entity id, and the entity loses no signal", async () => {
+    // Reported: `terminate @counter@q` was accepted, and the entity's next batch then threw and dropped its signals.
+    const store = path.join(tempDir(), "refuse.sqlite");
+    const app = ["--app", KITCHEN_SINK, "--store", store];
+    assert.equal(cli(["entity", "signal", "counter", "q", "add", "1", ...app]).code, 0);
+    for (const args of [["terminate", "@counter@q"], ["raise", "@counter@q", "ping", "null"], ["suspend", "@counter@q"], ["rewind", "@counter@q"], ["restart", "@counter@q"]]) {
+      const refused = cli([...args, ...app]);
+      assert.equal(refused.code, 2, `${args[0]}: ${refused.stderr}`);
+      assert.match(refused.stderr, /"@counter@q": it is a durable entity, not an orchestration instance/);
+      assert.doesNotMatch(refused.stderr, /\n\s+at /, "no stack trace");
+    }
+    assert.equal(cli(["entity", "signal", "counter", "q", "add", "1", ...app]).code, 0);
+    assert.equal(JSON.parse(cli(["entity", "get", "counter", "q", ...app, "--json"]).stdout).state, 2);
+  });
+
+  it("dead-letters a queued message the entity cannot take, says so, and runs the operations around it", async () => {
+    // A store written before the refusal above can hold such a message; it must never block the queue again.
+    const file = path.join(tempDir(), "poisoned.sqlite");
+    const app = ["--app", KITCHEN_SINK, "--store", file];
+    assert.equal(cli(["entity", "signal", "counter", "p", "add", "1", ...app]).code, 0);
+    const store = new SqlJsStore(file);
+    const { lastId } = await store.open();
+    const at = new Date().toISOString();
+    store.commit({
+      addMessages: [
+        { id: lastId + 1, instanceId: "@counter@p", event: { EventType: HistoryEventType.ExecutionTerminated, EventId: -1, Timestamp: at, IsPlayed: false, Input: "null" } },
+        { id: lastId + 2, instanceId: "@counter@p", event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: at, IsPlayed: false, Name: "op", Input: "null" } },
+        { id: lastId + 3, instanceId: "@counter@p", event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: at, IsPlayed: false, Name: "op", Input: JSON.stringify({ id: "queued", op: "add", signal: true, input: "5" }) } },
+      ],
+    });
+    await store.flush();
+    await store.close();
+    const signalled = cli(["entity", "signal", "counter", "p", "add", "1", ...app]);
+    assert.equal(signalled.code, 0, signalled.stderr);
+    assert.match(signalled.stderr, /Entity @counter@p dropped a message it cannot process: a ExecutionTerminated message is not an entity operation/);
+    assert.match(signalled.stderr, /dropped a message it cannot process: the operation message has no operation name or id/);
+    assert.equal(JSON.parse(cli(["entity", "get", "counter", "p", ...app, "--json"]).stdout).state, 7);
+    // Gone from the queue: the next run has nothing to warn about.
+    const again = cli(["entity", "signal", "counter", "p", "add", "1", ...app]);
+    assert.doesNotMatch(again.stderr, /dropped a message/);
+    assert.equal(JSON.parse(cli(["entity", "get", "counter", "p", ...app, "--json"]).stdout).state, 8);
+  });
+
+  it("answers 400 over HTTP to an orchestration operation on an entity id", async () => {
+    const server = await startServer({ appDir: KITCHEN_SINK, store: "memory", port: 0, appOutput: devNull() });
+    try {
+      await server.emulator.engine.signalEntity("counter", "web", "add", 1);
+      await server.emulator.engine.whenIdle();
+      const base = `${server.http.origin}/runtime/webhooks/durabletask/instances/${encodeURIComponent("@counter@web")}`;
+      for (const route of ["terminate", "raiseEvent/ping", "suspend", "resume", "rewind"]) {
+        const answer = await request(`${base}/${route}`, { method: "POST", body: "null", headers: { "content-type": "application/json" } });
+        assert.equal(answer.status, 400, `${route}: ${answer.text}`);
+        assert.match(answer.text, /durable entity, not an orchestration instance/);
+      }
+      await server.emulator.engine.signalEntity("counter", "web", "add", 1);
+      await server.emulator.engine.whenIdle();
+      assert.equal(server.emulator.engine.readEntity("counter", "web")?.state, 2);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -68,7 +68,7 @@ describe("the SQLite file store", function () {
     fs.writeFileSync(file, "these are my notes, not a database\n".repeat(200));
     const before = fs.readFileSync(file);
     const result = cli(["run", "helloSequence", ...app, "--store", file]);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2, "a store file that is not ours is a usage error");
     assert.match(result.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not a Durable Devkit store`));
     assert.match(result.stderr, /left untouched/);
     assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
@@ -83,7 +83,7 @@ describe("the SQLite file store", function () {
     fs.writeFileSync(file, db.export());
     const before = fs.readFileSync(file);
     const result = cli(["list", ...app, "--store", file]);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2, "a store file that is not ours is a usage error");
     assert.match(result.stderr, /SQLite database of some other program/);
     assert.deepEqual(fs.readFileSync(file), before);
   });

@@ -165,6 +165,17 @@ describe("the HTTP host", function () {
     assert.equal((await request(api("/instances?runtimeStatus=Sleeping"))).status, 400);
   });
 
+  it("purges by filter only finished instances, whatever statuses the filter names", async () => {
+    const running = (await request(api("/orchestrators/waitForever/purge-keeps-me"), { method: "POST" })).json().id;
+    for (const statuses of ["Running", "ContinuedAsNew", "Pending,Suspended"]) {
+      const purged = await request(api(`/instances?runtimeStatus=${statuses}`), { method: "DELETE" });
+      assert.equal(purged.status, 404, `${statuses}: ${purged.text}`);
+      assert.deepEqual(purged.json(), { instancesDeleted: 0 });
+    }
+    // Still there (Pending until its first episode has run on a busy machine, then Running).
+    assert.match((await request(api(`/instances/${running}`))).json().runtimeStatus, /^(Pending|Running)$/);
+  });
+
   it("answers unknown instances with 404, and finished ones with 410 where the real API does", async () => {
     assert.equal((await request(api("/instances/nope"))).status, 404);
     assert.equal((await request(api("/instances/nope/raiseEvent/x"), { method: "POST", body: "1" })).status, 404);
@@ -201,6 +212,10 @@ describe("the HTTP host", function () {
     assert.equal(foreignOrigin.status, 403);
     const sameOrigin = await request(api("/orchestrators/helloSequence"), { method: "POST", headers: { Origin: origin } });
     assert.equal(sameOrigin.status, 202);
+    // As with `func start`, a GET from another site (an <img src>) still runs an app's GET function: the README's
+    // security section says so.
+    const crossSiteGet = await request(`${origin}/api/echo/1`, { headers: { Origin: "https://attacker.example" } });
+    assert.equal(crossSiteGet.status, 201);
     const badJson = await request(api("/orchestrators/helloSequence"), { method: "POST", body: "{not json" });
     assert.equal(badJson.status, 400);
     assert.match(badJson.json().error, /not valid JSON/);

@@ -1,9 +1,8 @@
 /** At least 500 malformed or hostile requests across the management routes: each gets a 4xx, and the server stays up. */
 import { strict as assert } from "node:assert";
-import * as net from "node:net";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
-import { request } from "./http-client";
+import { rawExchange, request } from "./http-client";
 
 describe("the HTTP host under hostile input", function () {
   let server: EmulatorServer;
@@ -46,7 +45,7 @@ describe("the HTTP host under hostile input", function () {
       hostile.push({ path, method: "POST", headers: { Host: `127.0.0.1:${server.http.port + 1}` } });
       hostile.push({ path, method: "POST", headers: { Origin: "https://evil.example" } });
       hostile.push({ path, method: "DELETE", headers: { Origin: "null" } });
-      hostile.push({ path, method: "POST", body: Buffer.alloc(1024 * 1024 + 10, 0x7b) });
+      hostile.push({ path, method: "POST", body: Buffer.alloc(1024 * 1024 + 10, 0x7b) }); // a megabyte of "{"
       hostile.push({ path, method: "GET", headers: { Host: "localhost.evil.example:80" } });
       hostile.push({ path, method: "GET", headers: { "x-ms-continuation-token": "not-a-token" } });
       hostile.push({ path, method: "OPTIONS" });
@@ -69,23 +68,14 @@ describe("the HTTP host under hostile input", function () {
       });
     }
     // A declared length far too large is refused at once (raw socket: no client library second-guessing it).
-    const declared = await new Promise<string>((resolve) => {
-      let answer = "";
-      const socket = net.connect(server.http.port, "127.0.0.1", () =>
-        socket.write(`POST ${base}/orchestrators/helloSequence HTTP/1.1\r\nHost: 127.0.0.1:${server.http.port}\r\nContent-Length: 99999999999\r\n\r\n{`),
-      );
-      socket.on("data", (chunk) => (answer += chunk));
-      socket.on("close", () => resolve(answer));
-      socket.on("error", () => resolve(answer));
-    });
-    assert.match(declared, /^HTTP\/1\.1 413/);
-    // Raw garbage on the socket must not bring it down either.
+    const declared = await rawExchange(server.http.port, [
+      `POST ${base}/orchestrators/helloSequence HTTP/1.1\r\nHost: 127.0.0.1:${server.http.port}\r\nContent-Length: 99999999999\r\n\r\n{`,
+    ]);
+    assert.equal(declared.status, 413, declared.text);
+    // Raw garbage on the socket must not bring it down either, and gets an answer rather than a dropped connection.
     for (const garbage of ["GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "\u0000\u0001\u0002\r\n"]) {
-      await new Promise<void>((resolve) => {
-        const socket = net.connect(server.http.port, "127.0.0.1", () => socket.end(garbage));
-        socket.on("close", () => resolve());
-        socket.on("error", () => resolve());
-      });
+      const answer = await rawExchange(server.http.port, [garbage]);
+      assert.equal(answer.status, 400, `${JSON.stringify(garbage)}: ${JSON.stringify(answer.text)}`);
     }
     assert.ok(count >= 500, `sent ${count}`);
     assert.deepEqual(failures, []);
