@@ -6,6 +6,7 @@ import { HttpHost } from "./http/http-host";
 import * as fs from "node:fs";
 import { loadApp, readAppSettings } from "./app/app-loader";
 import { watchApp } from "./app/app-watcher";
+import { sourceProblems } from "./app/reload-report";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
 
 export interface ServerOptions extends EmulatorOptions {
@@ -67,19 +68,33 @@ export async function startServer(options: ServerOptions): Promise<EmulatorServe
 async function reload(emulator: Emulator, http: HttpHost, files: string[], log: ((line: string) => void) | undefined): Promise<void> {
   const say = log ?? (() => undefined);
   say(`Change detected (${files.slice(0, 3).join(", ")}${files.length > 3 ? ", …" : ""}): reloading the app.`);
+  const appDir = emulator.app.appDir;
+  const failed = (error: unknown, previousCodeRuns: boolean) => {
+    const message = error instanceof Error ? error.message : String(error);
+    say(previousCodeRuns ? `Reload failed; the previous code keeps running. ${message}` : `Reload failed: the new code did not load, and its functions wait until a change loads. ${message}`);
+    const stack = error instanceof Error && error.stack ? error.stack : message;
+    http.reportReload({ state: "failed", at: new Date().toISOString(), message, previousCodeRuns, problems: sourceProblems(stack, appDir) });
+  };
+  let app;
   try {
-    const app = await loadApp(emulator.app.appDir);
+    app = await loadApp(appDir);
+  } catch (error) {
+    failed(error, true);
+    return;
+  }
+  try {
     emulator.app.entryFiles = app.entryFiles;
     const functions = await emulator.host.reload(app.entryFiles);
     http.attach(emulator);
-    const { replayed, failed } = await emulator.engine.revalidate();
+    http.reportReload({ state: "loaded", at: new Date().toISOString() });
+    const { replayed, failed: mismatched } = await emulator.engine.revalidate();
     say(
       `Reloaded: ${functions.length} functions${app.built ? ` (TypeScript built in ${app.built.durationMs} ms)` : ""}; ` +
         `${replayed} unfinished instance${replayed === 1 ? "" : "s"} replayed with the new code` +
-        (failed.length ? `, ${failed.length} no longer match${failed.length === 1 ? "es" : ""} ${failed.length === 1 ? "its" : "their"} history:` : "."),
+        (mismatched.length ? `, ${mismatched.length} no longer match${mismatched.length === 1 ? "es" : ""} ${mismatched.length === 1 ? "its" : "their"} history:` : "."),
     );
-    for (const failure of failed) say(`  ${failure.instanceId}: ${failure.message}`);
+    for (const failure of mismatched) say(`  ${failure.instanceId}: ${failure.message}`);
   } catch (error) {
-    say(`Reload failed; the previous code keeps running. ${error instanceof Error ? error.message : String(error)}`);
+    failed(error, false);
   }
 }

@@ -6,6 +6,7 @@ import { EmulatorProcess, bundledCli } from "./emulator-process";
 import type { EmulatorClient } from "./emulator-client";
 import { FunctionsView } from "./views/functions-view";
 import { InstancesView } from "./views/instances-view";
+import { ReloadProblems } from "./reload-problems";
 import { describeRuntime, resolveNodeRuntime, type NodeRuntime } from "./node-runtime";
 import { CancelledError, log, showError } from "./output";
 
@@ -13,6 +14,7 @@ export class DevkitContext implements vscode.Disposable {
   readonly emulator: EmulatorProcess;
   readonly functionsView = new FunctionsView();
   readonly instancesView = new InstancesView();
+  readonly reloadProblems = new ReloadProblems();
   private poll: NodeJS.Timeout | undefined;
 
   constructor(readonly extensionRoot: string) {
@@ -20,7 +22,10 @@ export class DevkitContext implements vscode.Disposable {
     this.emulator.onDidChange((state) => {
       if (state.kind === "failed" && this.poll) void showError(state.message + " Its output is in the log; Durable: Start Emulator starts it again");
       if (state.kind === "running") this.startPolling(state.client);
-      else this.stopPolling();
+      else {
+        this.stopPolling();
+        this.reloadProblems.update(undefined);
+      }
       void vscode.commands.executeCommand("setContext", "durableDevkit.emulatorRunning", state.kind === "running");
     });
   }
@@ -77,6 +82,7 @@ export class DevkitContext implements vscode.Disposable {
     const [info, instances] = await Promise.all([target.info(), target.instances()]);
     this.functionsView.update(info.functions);
     this.instancesView.update(instances);
+    this.reloadProblems.update(info.reload);
   }
 
   private startPolling(client: EmulatorClient): void {
@@ -92,5 +98,6 @@ export class DevkitContext implements vscode.Disposable {
   dispose(): void {
     this.stopPolling();
     this.emulator.dispose();
+    this.reloadProblems.dispose();
   }
 }

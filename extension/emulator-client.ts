@@ -1,4 +1,5 @@
 /** The running emulator's HTTP API (management API and the dashboard's read API), as the extension uses it. */
+import type { ReloadReport } from "../emulator/app/reload-report";
 
 export interface FunctionInfo {
   name: string;
@@ -12,6 +13,15 @@ export interface InstanceSummary {
   runtimeStatus: string;
   createdTime: string;
   lastUpdatedTime: string;
+}
+
+export interface EmulatorInfo {
+  appDir: string;
+  functions: FunctionInfo[];
+  timeSkipping: boolean;
+  now: string;
+  /** How the last reload of the watched app went. */
+  reload: ReloadReport;
 }
 
 export type InstanceAction = "terminate" | "suspend" | "resume" | "rewind" | "restart";
@@ -39,8 +49,8 @@ export class EmulatorClient {
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
 
-  info(): Promise<{ appDir: string; functions: FunctionInfo[]; timeSkipping: boolean; now: string }> {
-    return this.request("GET", "/_durable/api/info") as Promise<{ appDir: string; functions: FunctionInfo[]; timeSkipping: boolean; now: string }>;
+  info(): Promise<EmulatorInfo> {
+    return this.request("GET", "/_durable/api/info") as Promise<EmulatorInfo>;
   }
 
   async instances(): Promise<InstanceSummary[]> {

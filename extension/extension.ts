@@ -11,6 +11,8 @@ import { newOrchestrationFromPattern } from "./commands/scaffold-command";
 import { registerDebugger } from "./debug/debug-setup";
 import { startLanguageClient } from "./language-client";
 import { log, showError } from "./output";
+import { trackDebugWalkthroughSteps } from "./walkthrough-steps";
+import { putCliOnTerminalPath } from "./terminal-cli";
 
 let languageClient: LanguageClient | undefined;
 
@@ -19,7 +21,7 @@ export function activate(extension: vscode.ExtensionContext): { context: DevkitC
   extension.subscriptions.push(
     context,
     log(),
-    createStatusBar(context.emulator.onDidChange),
+    createStatusBar(context.emulator.onDidChange, context.reloadProblems.onDidChange),
     vscode.window.registerTreeDataProvider("durableDevkit.functions", context.functionsView),
     vscode.window.registerTreeDataProvider("durableDevkit.instances", context.instancesView),
     vscode.commands.registerCommand("durableDevkit.newFromPattern", async () => {
@@ -31,10 +33,19 @@ export function activate(extension: vscode.ExtensionContext): { context: DevkitC
     }),
     ...registerInstanceCommands(context),
     ...registerDebugger(context),
+    trackDebugWalkthroughSteps(),
   );
   if (vscode.workspace.getConfiguration("durableDevkit").get<boolean>("languageServer.enabled") !== false) {
     languageClient = startLanguageClient(extension.extensionPath);
   }
+  // After activation: resolving the runtime runs `node --version`, which need not hold up the editor.
+  setImmediate(() => {
+    try {
+      putCliOnTerminalPath(extension, context.runtime());
+    } catch (error) {
+      log().appendLine(`[warning] durable-devkit is not on the terminals' PATH: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
   log().appendLine(`Durable Devkit ${String(extension.extension.packageJSON.version)} is active.`);
   return { context };
 }

@@ -1,7 +1,6 @@
 /** `durable-devkit dap`: the replay debugger as a Debug Adapter Protocol server over stdio. */
 import { parse, type Command } from "../command";
 import { EXIT } from "../cli-error";
-import { runDebugAdapterOverStdio } from "../../debug-adapter/main";
 
 const HELP = `Usage: durable-devkit dap [--stdio]
 
@@ -19,6 +18,7 @@ export const dapCommand: Command = {
   async run(args, io) {
     const { help } = parse("dap", args, { stdio: { type: "boolean" }, help: { type: "boolean", short: "h" } }, { min: 0, max: 0 });
     if (help) return io.stdout.write(`${HELP}\n`), EXIT.ok;
+    const { runDebugAdapterOverStdio } = require("../../debug-adapter/main") as typeof import("../../debug-adapter/main");
     runDebugAdapterOverStdio();
     // The session ends the process when the client disconnects.
     return new Promise<number>(() => undefined);

@@ -1,4 +1,3 @@
-import { startLanguageServer } from "../../language-server/server";
 import { type Command } from "../command";
 import { EXIT, UsageError } from "../cli-error";
 
@@ -12,6 +11,7 @@ orchestrators as documents change, with quick fixes. Editors start it; the VS Co
   async run(args, io) {
     if (args.includes("--help") || args.includes("-h")) return io.stdout.write(`${this.help}\n`), EXIT.ok;
     if (!args.includes("--stdio")) throw new UsageError("The language server talks over standard input and output: durable-devkit lsp --stdio");
+    const { startLanguageServer } = require("../../language-server/server") as typeof import("../../language-server/server");
     const connection = startLanguageServer();
     await new Promise<void>((resolve) => connection.onExit(() => resolve()));
     return EXIT.ok;

@@ -48,9 +48,11 @@ export class AppHostRestartedError extends AppHostReloadedError {
 }
 
 export class AppLoadFailedError extends Error {
-  constructor(message: string) {
+  constructor(message: string, appStack?: string) {
     super(message);
     this.name = "AppLoadFailedError";
+    // The app process's stack says where its code failed; this process's says nothing useful.
+    if (appStack) this.stack = appStack;
   }
 }
 
@@ -310,7 +312,7 @@ export class AppHostClient {
           } else if (message.type === "loadError") {
             clearTimeout(slowLoadTimer);
             child.kill();
-            reject(new AppLoadFailedError(message.message));
+            reject(new AppLoadFailedError(message.message, message.stack));
           } else {
             this.receive(message);
           }

@@ -260,7 +260,8 @@ export type ParentToChild =
 
 export type ChildToParent =
   | { type: "ready"; functions: RegisteredFunction[]; durableFunctionsVersion: string }
-  | { type: "loadError"; message: string }
+  /** stack: where the app's code failed, for the editor (a SyntaxError's stack starts with the file and line). */
+  | { type: "loadError"; message: string; stack?: string }
   /** Sent straight away before each entry file runs, so a file that never finishes loading can be named. */
   | { type: "loading"; file: string }
   | { type: "needHistory"; requestId: number }

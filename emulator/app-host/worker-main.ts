@@ -558,7 +558,7 @@ process.on("message", (batch: ParentToChild[] | { type: "start"; options: AppHos
     try {
       start(batch.options);
     } catch (error) {
-      send({ type: "loadError", message: error instanceof Error ? error.message : String(error) });
+      send({ type: "loadError", message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined });
     }
     return;
   }

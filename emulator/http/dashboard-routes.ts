@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Engine } from "../engine/engine";
 import type { RegisteredFunction } from "../app-host/protocol";
 import { HttpError } from "./request-guard";
+import type { ReloadReport } from "../app/reload-report";
 import { send } from "./http-host";
 import { MAX_INT32, decodePathSegment, runtimeStatusParam, wholeNumberParam } from "./url-values";
 
@@ -41,6 +42,7 @@ export interface DashboardContext {
   appDir: string;
   store: string;
   taskHubName: string;
+  reloadReport: () => ReloadReport;
 }
 
 export class DashboardRoutes {
@@ -77,6 +79,7 @@ export class DashboardRoutes {
         timeSkipping: engine.clock.skipping,
         now: new Date(engine.clock.now()).toISOString(),
         functions: this.context.functions.map((fn) => ({ name: fn.name, kind: fn.kind, source: fn.source })),
+        reload: this.context.reloadReport(),
       });
       return;
     }

@@ -18,6 +18,7 @@ import { ManagementApi } from "./management-api";
 import { DashboardRoutes, DASHBOARD_PATH } from "./dashboard-routes";
 import { AppClientEndpoint, APP_CLIENT_PATH } from "./app-client-endpoint";
 import { answerProtocolErrors } from "./protocol-errors";
+import type { ReloadReport } from "../app/reload-report";
 
 export interface HttpHostOptions {
   /** 0 picks a free port. */
@@ -67,6 +68,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 export class HttpHost {
   private attached: { emulator: AttachedEmulator; routes: AppRoutes; management: ManagementApi; dashboard: DashboardRoutes } | undefined;
   private readonly appClient = new AppClientEndpoint();
+  private reload: ReloadReport = { state: "loaded", at: new Date().toISOString() };
 
   private constructor(
     private readonly server: http.Server,
@@ -125,8 +127,14 @@ export class HttpHost {
       appDir: emulator.app.appDir,
       store: emulator.store.description,
       taskHubName: this.taskHubName,
+      reloadReport: () => this.reload,
     });
     this.attached = { emulator, routes, management, dashboard };
+  }
+
+  /** How the last reload of a watched app went (the dashboard's info route answers it). */
+  reportReload(report: ReloadReport): void {
+    this.reload = report;
   }
 
   /** The app's HTTP functions with their URLs, as `func start` lists them. */

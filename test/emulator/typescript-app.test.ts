@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadApp } from "../../emulator";
 import { TranspilerMissingError, transpileWithAppTypeScript } from "../../emulator/app/typescript-transpiler";
+import { sourceProblems } from "../../emulator/app/reload-report";
 import { SAMPLE_APP, emulatorFor, runToEnd, tempDir } from "./harness";
 
 const TS_APP = path.resolve(__dirname, "..", "..", "..", "test", "fixtures", "ts-app");
@@ -62,6 +63,33 @@ describe("TypeScript apps", function () {
     const appDir = copyOfTsApp();
     fs.appendFileSync(path.join(appDir, "src", "functions", "typed.ts"), "\nconst broken = ;\n");
     await assert.rejects(() => loadApp(appDir), /Building the TypeScript app in .* failed:\n.*typed\.ts:22:15: Unexpected ";"/);
+  });
+
+  it("name the source positions of a failed reload for the editor's Problems: build errors, syntax errors, throws at load", async () => {
+    const appDir = copyOfTsApp();
+    const typed = path.join(appDir, "src", "functions", "typed.ts");
+    fs.appendFileSync(typed, "\nconst broken = ;\n");
+    const buildError = await loadApp(appDir).then(() => undefined, (error: Error) => error);
+    assert.deepEqual(sourceProblems(buildError?.message ?? "", appDir), [{ file: typed, line: 22, column: 15, message: 'Unexpected ";"' }]);
+    // Node's own errors, from files this test loads: a syntax error (header, source line, caret) and a throw at load.
+    const syntax = path.join(appDir, "syntax.js");
+    fs.writeFileSync(syntax, "const a = 1;\nthis is not javascript\n");
+    const throwing = path.join(appDir, "throwing.js");
+    fs.writeFileSync(throwing, "const settings = {};\nfunction read() {\n  throw new Error(\"no MY_SETTING\");\n}\nread();\n");
+    for (const [file, line, column, message] of [[syntax, 2, 6, /^SyntaxError: Unexpected identifier/], [throwing, 3, 9, /^Error: no MY_SETTING$/]] as const) {
+      const thrown = (() => {
+        try {
+          require(file);
+        } catch (error) {
+          return error as Error;
+        }
+        return undefined;
+      })();
+      const [problem, ...more] = sourceProblems(thrown?.stack ?? "", appDir);
+      assert.deepEqual({ file: problem?.file, line: problem?.line, column: problem?.column, more: more.length }, { file, line, column, more: 0 }, thrown?.stack);
+      assert.match(problem.message, message);
+    }
+    assert.deepEqual(sourceProblems("Error: outside\n    at x (/elsewhere/file.js:1:1)", appDir), [], "frames outside the app point nowhere");
   });
 
   it("are compiled with the app's own TypeScript where esbuild is absent (the extension's bundle), with .ts stacks", async () => {

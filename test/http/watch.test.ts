@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { devNull, kitchenSinkWith, waitFor } from "../emulator/harness";
+import type { ReloadReport } from "../../emulator/app/reload-report";
 
 describe("start --watch", function () {
   let server: EmulatorServer;
@@ -18,6 +19,7 @@ describe("start --watch", function () {
     await server.close();
   });
 
+  const info = async () => (await (await fetch(`${server.http.origin}/_durable/api/info`)).json()) as { reload: ReloadReport };
   const reloads = () => logs.filter((line) => line.startsWith("Reloaded")).length;
 
   it("reloads changed code: running instances carry on and new work runs the new code", async () => {
@@ -61,8 +63,15 @@ describe("start --watch", function () {
     const before = logs.length;
     fs.writeFileSync(activities, `${good}\nthis is not javascript\n`);
     await waitFor(() => logs.slice(before).some((line) => line.startsWith("Reload failed")), 15_000);
+    // What the editor shows (status bar, Problems): the failure, where it is, and that work waits for a fix.
+    const failed = (await info()).reload;
+    assert.equal(failed.state, "failed", JSON.stringify(failed));
+    assert.ok(failed.state === "failed" && !failed.previousCodeRuns, "new code that does not load runs nothing until a fix");
+    assert.deepEqual(failed.state === "failed" && failed.problems.map(({ file, line }) => ({ file, line })), [{ file: activities, line: good.split("\n").length + 1 }]);
+    assert.match(failed.state === "failed" ? failed.problems[0].message : "", /SyntaxError/);
     const id = await engine.startNew("helloSequence", { instanceId: "watch-after-fix" });
     fs.writeFileSync(activities, good);
     assert.deepEqual((await engine.waitForCompletion(id, 15_000)).output, ["Hi, Tokyo!", "Hi, Seattle!", "Hi, London!"]);
+    assert.equal((await info()).reload.state, "loaded");
   });
 });
