@@ -1,5 +1,8 @@
 /** The running emulator's HTTP API (management API and the dashboard's read API), as the extension uses it. */
 import type { ReloadReport } from "../emulator/app/reload-report";
+import type { InstanceWaits, InstanceWaitsAnswer } from "../emulator/api/types";
+
+export type { InstanceWaits, InstanceWaitsAnswer };
 
 export interface FunctionInfo {
   name: string;
@@ -13,6 +16,8 @@ export interface InstanceSummary {
   runtimeStatus: string;
   createdTime: string;
   lastUpdatedTime: string;
+  /** What it waits for (Running and Suspended instances only). */
+  waits?: InstanceWaits;
 }
 
 export interface EmulatorInfo {
@@ -60,6 +65,11 @@ export class EmulatorClient {
 
   history(instanceId: string): Promise<{ instance: { name: string; runtimeStatus: string; input?: string; output?: string }; history: unknown[] }> {
     return this.request("GET", `/_durable/api/instances/${encodeURIComponent(instanceId)}/history`) as Promise<{ instance: { name: string; runtimeStatus: string }; history: unknown[] }>;
+  }
+
+  /** The instance's status and what it waits for; cheap enough to poll (no history in the answer). */
+  waits(instanceId: string): Promise<InstanceWaitsAnswer> {
+    return this.request("GET", `/_durable/api/instances/${encodeURIComponent(instanceId)}`) as Promise<InstanceWaitsAnswer>;
   }
 
   async start(orchestrator: string, input: unknown): Promise<string> {

@@ -39,8 +39,43 @@ export interface InstanceRecord {
   version?: string;
   /** External events the orchestrator was waiting for after its last episode. */
   waitingForEvents?: string[];
+  /** Timers the orchestrator had cancelled but that had not fired after its last episode: no longer waited for. */
+  canceledTimerIds?: number[];
   /** Set for durable entities (instance ids `@name@key`): whether the entity exists, and its state as JSON text. */
   entity?: { exists: boolean; state?: string };
+}
+
+/**
+ * What a running instance waits for, from its record and history (see engine/instance-waits.ts). All empty once
+ * it has ended. Times are ISO 8601 UTC.
+ */
+export interface InstanceWaits {
+  /** External event names the orchestrator waits for (waitForExternalEvent), in the order it asked. */
+  events: string[];
+  /** Durable timers created and not fired, soonest first; cancelled ones are left out. */
+  timers: { taskId: number; fireAt: string }[];
+  /** Activities (and durable HTTP calls) scheduled and not yet answered. */
+  activities: { taskId: number; name: string; scheduledAt: string }[];
+  /** Sub-orchestrations started and not yet finished. */
+  subOrchestrations: { taskId: number; name: string; instanceId?: string; scheduledAt: string }[];
+}
+
+/** A row of the dashboard read API's instance list (GET /_durable/api/instances). */
+export interface InstanceSummary {
+  instanceId: string;
+  name: string;
+  runtimeStatus: RuntimeStatus;
+  createdTime: string;
+  lastUpdatedTime: string;
+  /** Set on Running and Suspended instances. */
+  waits?: InstanceWaits;
+}
+
+/** GET /_durable/api/instances/<id>: the instance and what it waits for, cheap enough to poll. */
+export interface InstanceWaitsAnswer extends InstanceSummary {
+  /** The emulator's clock (it differs from the wall clock when time skips). */
+  now: string;
+  waits: InstanceWaits;
 }
 
 export interface InstanceQuery {

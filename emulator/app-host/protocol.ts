@@ -98,6 +98,8 @@ export interface OrchestrationEpisodeResult {
    * does not complete an orchestration while such tasks are open, even if the orchestrator has returned.
    */
   openTaskIds: number[];
+  /** Ids of timers the orchestrator cancelled that have not fired: they are no longer waited for. */
+  canceledTimerIds: number[];
   /** Set when the replay no longer matches the history. */
   nondeterminism?: NondeterminismReport;
   /** Ids of new activity tasks the child started itself (see eagerActivitySlots); their results follow. */

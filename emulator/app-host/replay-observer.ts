@@ -232,6 +232,8 @@ export function recordReplay<T>(replay: () => T, options: { captureCallSites?: b
 export interface ReplayAnalysis extends TaskMatch {
   /** Tasks that have not completed, less cancelled timers and entity signals: they hold the orchestration open. */
   openTaskIds: number[];
+  /** Timers the orchestrator cancelled that are still open (their firing will be ignored). */
+  canceledTimerIds: number[];
 }
 
 /**
@@ -241,6 +243,7 @@ export interface ReplayAnalysis extends TaskMatch {
 function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEvent>, replayFailed: boolean): ReplayAnalysis {
   const newTasks: TrackedTask[] = [];
   const openTaskIds: number[] = [];
+  const canceledTimerIds: number[] = [];
   let matched = 0;
   let nondeterminism: NondeterminismReport | undefined;
   for (const task of recording.tasks) {
@@ -253,7 +256,10 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
     } else {
       newTasks.push({ id, open, task: roleOf(task) });
     }
-    if (open && !(isTimer(task) && isCanceledTimer(task))) openTaskIds.push(id);
+    if (open) {
+      if (isTimer(task) && isCanceledTimer(task)) canceledTimerIds.push(id);
+      else openTaskIds.push(id);
+    }
   }
   for (const entry of recording.fireAndForget) {
     const role: TrackedTaskRole =
@@ -281,7 +287,7 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
     }
   }
   newTasks.sort((a, b) => a.id - b.id);
-  return { newTasks, nondeterminism, openTaskIds };
+  return { newTasks, nondeterminism, openTaskIds, canceledTimerIds };
 }
 
 function isTimer(task: PackageTask): boolean {

@@ -61,6 +61,7 @@ function unsendableResult(message: ChildToParent, error: Error): ChildToParent |
           newTasks: [],
           waitingForEvents: [],
           openTaskIds: [],
+          canceledTimerIds: [],
           eagerTaskIds: [],
         },
       };
@@ -250,6 +251,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
       waitingForEvents: waitingForEvents(),
       waitingForAll: waitingForAll(),
       openTaskIds: match.openTaskIds,
+      canceledTimerIds: match.canceledTimerIds,
 
       nondeterminism: match.nondeterminism,
       eagerTaskIds: eager.map((t) => t.id),

@@ -18,8 +18,13 @@ interface InstanceRecord extends InstanceSummary {
   output?: string;
   customStatus?: string;
   failure?: { message: string; stack?: string };
-  waitingForEvents?: string[];
   parent?: { instanceId: string };
+}
+
+/** The read API's answer to "what does it wait for" (emulator/api/types.ts InstanceWaits; the page is bundled apart). */
+interface InstanceWaits {
+  events: string[];
+  timers: { taskId: number; fireAt: string }[];
 }
 
 
@@ -137,7 +142,7 @@ async function select(instanceId: string): Promise<void> {
 
 async function loadDetail(): Promise<void> {
   if (!state.selected) return;
-  let data: { instance: InstanceRecord; history: HistoryEvent[]; now: string };
+  let data: { instance: InstanceRecord; history: HistoryEvent[]; now: string; waits: InstanceWaits };
   try {
     data = await getJson(`/_durable/api/instances/${encodeURIComponent(state.selected)}/history`);
   } catch {
@@ -159,7 +164,12 @@ async function loadDetail(): Promise<void> {
     ["Execution", instance.executionId],
   ];
   if (instance.parent) facts.push(["Parent", instance.parent.instanceId]);
-  if (instance.waitingForEvents?.length) facts.push(["Waiting for", instance.waitingForEvents.join(", ")]);
+  if (data.waits.events.length) facts.push(["Waiting for", data.waits.events.join(", ")]);
+  if (data.waits.timers.length) facts.push(["Next timer", shortTime(data.waits.timers[0].fireAt)]);
+  // The event it waits for is the one most likely raised next; a name the user typed stays.
+  const eventName = $("#event-name") as HTMLInputElement;
+  eventName.placeholder = data.waits.events[0] ?? "event name";
+  if (!eventName.value && data.waits.events.length === 1) eventName.value = data.waits.events[0];
   if (instance.failure) facts.push(["Failure", instance.failure.message]);
   $("#detail-facts").replaceChildren(...facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
   updateActions(instance.runtimeStatus);

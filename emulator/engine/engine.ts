@@ -429,7 +429,7 @@ export class Engine {
     const dropped = old.slice(cut);
     kept.push({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewound: ${reason}` });
 
-    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined };
+    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined, canceledTimerIds: undefined };
     (batch.history ??= []).push({ instanceId: record.instanceId, events: kept, replace: true });
     this.upsert(batch, updated);
     const instance = this.activeFrom(updated, kept);
@@ -938,6 +938,7 @@ export class Engine {
     record.customStatus = json(result.state.customStatus);
     record.lastUpdatedTime = timestamp;
     record.waitingForEvents = result.waitingForEvents.length ? result.waitingForEvents : undefined;
+    record.canceledTimerIds = result.canceledTimerIds.length ? result.canceledTimerIds : undefined;
     if (result.waitingForAll?.length) {
       const waiting = new Set(result.waitingForAll);
       // Completions that arrived during this episode are already in the inbox (and will wake it anyway).
@@ -1330,6 +1331,7 @@ export class Engine {
     instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
     record.runtimeStatus = status;
     record.waitingForEvents = undefined;
+    record.canceledTimerIds = undefined;
     record.output = output;
     record.failure = failure;
     record.lastUpdatedTime = timestamp;

@@ -1,19 +1,26 @@
 /**
  * The dashboard at /_durable/: its static files (built into dist/emulator/dashboard, no CDN), a few read-only
- * endpoints the page needs beyond the management API (raw histories, app info), and a server-sent event stream of
- * instance changes for live updates. Actions go through the management API, same-origin.
+ * endpoints the page and the extension need beyond the management API (raw histories, what an instance waits for,
+ * app info), and a server-sent event stream of instance changes for live updates. Actions go through the management
+ * API, same-origin.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Engine } from "../engine/engine";
 import type { RegisteredFunction } from "../app-host/protocol";
+import type { InstanceRecord, InstanceSummary, InstanceWaits, InstanceWaitsAnswer } from "../api/types";
+import { instanceWaits, noWaits } from "../engine/instance-waits";
 import { HttpError } from "./request-guard";
 import type { ReloadReport } from "../app/reload-report";
 import { send } from "./http-host";
 import { MAX_INT32, decodePathSegment, runtimeStatusParam, wholeNumberParam } from "./url-values";
 
 export const DASHBOARD_PATH = "/_durable";
+
+function mayWait(record: InstanceRecord): boolean {
+  return record.runtimeStatus === "Running" || record.runtimeStatus === "Suspended";
+}
 
 const STATIC_FILES: Record<string, string> = {
   "/": "index.html",
@@ -92,16 +99,22 @@ export class DashboardRoutes {
         .list({ runtimeStatus: status ? [runtimeStatusParam(status)] : undefined })
         .instances.filter((record) => !search || record.instanceId.toLowerCase().startsWith(search) || record.name.toLowerCase().includes(search))
         .reverse(); // newest first
-      const instances = all.slice(offset, offset + limit).map(({ instanceId, name, runtimeStatus, createdTime, lastUpdatedTime }) => ({ instanceId, name, runtimeStatus, createdTime, lastUpdatedTime }));
+      const instances = all.slice(offset, offset + limit).map((record) => this.summary(record));
       send(response, 200, SECURITY_HEADERS, { total: all.length, instances });
+      return;
+    }
+    const one = /^\/instances\/([^/]+)$/.exec(route);
+    if (one) {
+      const record = this.record(decodePathSegment(one[1]));
+      const answer: InstanceWaitsAnswer = { ...this.summary(record), now: new Date(engine.clock.now()).toISOString(), waits: this.waitsOf(record) };
+      send(response, 200, SECURITY_HEADERS, answer);
       return;
     }
     const history = /^\/instances\/([^/]+)\/history$/.exec(route);
     if (history) {
-      const instanceId = decodePathSegment(history[1]);
-      const record = engine.getRecord(instanceId);
-      if (!record) throw new HttpError(404, `No instance with ID '${instanceId}' was found.`);
-      send(response, 200, SECURITY_HEADERS, { instance: record, now: new Date(engine.clock.now()).toISOString(), history: engine.getHistory(instanceId) });
+      const record = this.record(decodePathSegment(history[1]));
+      const events = engine.getHistory(record.instanceId);
+      send(response, 200, SECURITY_HEADERS, { instance: record, now: new Date(engine.clock.now()).toISOString(), history: events, waits: instanceWaits(record, events) });
       return;
     }
     if (route === "/events") {
@@ -109,6 +122,25 @@ export class DashboardRoutes {
       return;
     }
     throw new HttpError(404, `The dashboard API has no ${route}.`);
+  }
+
+  private record(instanceId: string): InstanceRecord {
+    const record = this.context.engine.getRecord(instanceId);
+    if (!record) throw new HttpError(404, `No instance with ID '${instanceId}' was found.`);
+    return record;
+  }
+
+  /** Reads the history only for instances that can be waiting: a page of finished ones costs no history reads. */
+  private waitsOf(record: InstanceRecord): InstanceWaits {
+    return mayWait(record) ? instanceWaits(record, this.context.engine.getHistory(record.instanceId)) : noWaits();
+  }
+
+  /** One row of the instance list; running and suspended ones say what they wait for. */
+  private summary(record: InstanceRecord): InstanceSummary {
+    const { instanceId, name, runtimeStatus, createdTime, lastUpdatedTime } = record;
+    const summary: InstanceSummary = { instanceId, name, runtimeStatus, createdTime, lastUpdatedTime };
+    if (mayWait(record)) summary.waits = this.waitsOf(record);
+    return summary;
   }
 
   /** Server-sent events: one `instance` event per instance change, and a comment every 15 s to keep proxies open. */

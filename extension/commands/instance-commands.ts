@@ -7,7 +7,9 @@ import type { InstanceAction } from "../emulator-client";
 import type { InstanceNode } from "../views/instances-view";
 import { showError } from "../output";
 import { showHistoryPanel } from "../history-panel";
+import { followInstance } from "./follow-instance";
 import { askJson, pickInstance, pickOrchestrator } from "./pickers";
+import { raiseEvent, type RaiseTarget } from "./raise-event";
 
 export function registerInstanceCommands(context: DevkitContext): vscode.Disposable[] {
   const guarded = (id: string, run: (...args: never[]) => Promise<unknown>) =>
@@ -22,7 +24,7 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
     guarded(`durableDevkit.${action}Instance`, async (node?: InstanceNode) => {
       const instanceId = await pickInstance(context, node, `${action[0].toUpperCase()}${action.slice(1)} which instance?`, statuses);
       if (!instanceId) return;
-      const reason = askReason ? await vscode.window.showInputBox({ title: `Reason to ${action}`, value: `${action} from VS Code` }) : undefined;
+      const reason = askReason ? await vscode.window.showInputBox({ title: `Reason to ${action}`, value: `${action} from VS Code`, ignoreFocusOut: true }) : undefined;
       if (askReason && reason === undefined) return;
       const client = await context.ensureEmulator();
       await client.act(instanceId, action, reason);
@@ -42,33 +44,9 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
       if (!input) return;
       const client = await context.ensureEmulator();
       const instanceId = await client.start(orchestrator, input.value);
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${orchestrator}…`, cancellable: true }, async (_progress, token) => {
-        for (let i = 0; i < 600 && !token.isCancellationRequested; i++) {
-          const status = await client.status(instanceId);
-          if (!["Running", "Pending"].includes(status.runtimeStatus)) {
-            await context.refresh();
-            const message = `${orchestrator} ${instanceId}: ${status.runtimeStatus}${status.output !== undefined && status.output !== null ? ` → ${JSON.stringify(status.output).slice(0, 200)}` : ""}`;
-            if (status.runtimeStatus === "Failed") void vscode.window.showErrorMessage(message, "Show History").then((choice) => choice && showHistoryPanel(context, instanceId));
-            else void vscode.window.showInformationMessage(message, "Show History").then((choice) => choice && showHistoryPanel(context, instanceId));
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-        await context.refresh();
-        void vscode.window.showInformationMessage(`${orchestrator} ${instanceId} is still running (waiting for an event or a timer?). The Instances view follows it.`);
-      });
+      await followInstance(context, client, orchestrator, instanceId);
     }),
-    guarded("durableDevkit.raiseEvent", async (node?: InstanceNode) => {
-      const instanceId = await pickInstance(context, node, "Raise an event to which instance?", ["Running", "Pending", "Suspended"]);
-      if (!instanceId) return;
-      const eventName = await vscode.window.showInputBox({ title: "Event name", prompt: "The name the orchestrator waits for (waitForExternalEvent)", validateInput: (v) => (v.trim() ? undefined : "Give the event a name") });
-      if (!eventName) return;
-      const data = await askJson(`Raise ${eventName}`, "The event's data");
-      if (!data) return;
-      const client = await context.ensureEmulator();
-      await client.raise(instanceId, eventName.trim(), data.value);
-      await context.refresh();
-    }),
+    guarded("durableDevkit.raiseEvent", (target?: InstanceNode | RaiseTarget) => raiseEvent(context, target)),
     control("terminate", ["Running", "Pending", "Suspended"], true),
     control("suspend", ["Running", "Pending"], true),
     control("resume", ["Suspended"], true),

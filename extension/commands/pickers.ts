@@ -1,7 +1,8 @@
-/** Quick picks and input boxes the commands and the debugger share: an orchestrator, an instance, JSON input. */
+/** Quick picks and input boxes the commands and the debugger share: an orchestrator, an instance, an event, JSON input. */
 import * as vscode from "vscode";
 import type { DevkitContext } from "../devkit-context";
 import type { InstanceNode } from "../views/instances-view";
+import { describeWaits } from "../wait-description";
 
 function parseJsonInput(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
   if (!text.trim()) return { ok: true, value: null };
@@ -13,7 +14,7 @@ function parseJsonInput(text: string): { ok: true; value: unknown } | { ok: fals
 }
 
 export async function askJson(title: string, prompt: string): Promise<{ value: unknown } | undefined> {
-  const text = await vscode.window.showInputBox({ title, prompt, placeHolder: "JSON, e.g. [\"Tokyo\", \"London\"] (empty: null)", validateInput: (value) => {
+  const text = await vscode.window.showInputBox({ title, prompt, placeHolder: "JSON, e.g. [\"Tokyo\", \"London\"] (empty: null)", ignoreFocusOut: true, validateInput: (value) => {
     const parsed = parseJsonInput(value);
     return parsed.ok ? undefined : parsed.message;
   } });
@@ -32,8 +33,11 @@ export async function pickInstance(context: DevkitContext, node: InstanceNode | 
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    candidates.map((instance) => ({ label: instance.name, description: instance.runtimeStatus, detail: instance.instanceId, id: instance.instanceId })),
-    { title, matchOnDetail: true },
+    candidates.map((instance) => {
+      const waits = instance.waits && describeWaits(instance.waits);
+      return { label: instance.name, description: waits ? `${instance.runtimeStatus} · waiting for ${waits}` : instance.runtimeStatus, detail: instance.instanceId, id: instance.instanceId };
+    }),
+    { title, matchOnDetail: true, ignoreFocusOut: true },
   );
   return picked?.id;
 }
@@ -46,5 +50,32 @@ export async function pickOrchestrator(context: DevkitContext, title = "Run whic
     void vscode.window.showWarningMessage("The app registers no orchestrators. Durable: New Orchestration from Pattern… scaffolds one.");
     return undefined;
   }
-  return names.length === 1 ? names[0] : vscode.window.showQuickPick(names, { title });
+  return names.length === 1 ? names[0] : vscode.window.showQuickPick(names, { title, ignoreFocusOut: true });
+}
+
+const OTHER_EVENT = "Other…";
+
+/**
+ * The event to raise: the ones the instance waits for as a quick pick (plus "Other…" for any name), or an input box
+ * when it waits for none it knows of.
+ */
+export async function pickEventName(awaited: readonly string[], title: string): Promise<string | undefined> {
+  if (awaited.length) {
+    const picked = await vscode.window.showQuickPick(
+      [
+        ...awaited.map((name) => ({ label: name, description: "the instance waits for it" })),
+        { label: OTHER_EVENT, description: "another event name" },
+      ],
+      { title, ignoreFocusOut: true },
+    );
+    if (!picked) return undefined;
+    if (picked.label !== OTHER_EVENT) return picked.label;
+  }
+  const typed = await vscode.window.showInputBox({
+    title,
+    prompt: "The name the orchestrator waits for (waitForExternalEvent)",
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() ? undefined : "Give the event a name"),
+  });
+  return typed?.trim() || undefined;
 }

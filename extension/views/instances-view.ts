@@ -1,6 +1,10 @@
-/** The "Instances" view: the emulator's orchestration instances, grouped by status, refreshed while it runs. */
+/**
+ * The "Instances" view: the emulator's orchestration instances, grouped by status, refreshed while it runs; a
+ * waiting instance says what it waits for.
+ */
 import * as vscode from "vscode";
 import type { InstanceSummary } from "../emulator-client";
+import { describeWaits } from "../wait-description";
 
 const STATUS_ICONS: Record<string, [string, string?]> = {
   Running: ["sync~spin", "charts.blue"],
@@ -49,8 +53,15 @@ export class InstancesView implements vscode.TreeDataProvider<InstanceNode> {
     const { instance } = node;
     const item = new vscode.TreeItem(instance.name, vscode.TreeItemCollapsibleState.None);
     item.id = instance.instanceId;
-    item.description = instance.instanceId;
-    item.tooltip = `${instance.name} ${instance.instanceId}\n${instance.runtimeStatus}\ncreated ${instance.createdTime}\nupdated ${instance.lastUpdatedTime}`;
+    const waits = instance.waits && describeWaits(instance.waits);
+    item.description = waits ? `${instance.instanceId} · waiting for ${waits}` : instance.instanceId;
+    item.tooltip = [
+      `${instance.name} ${instance.instanceId}`,
+      instance.runtimeStatus,
+      ...(waits ? [`waiting for ${waits}`] : []),
+      `created ${instance.createdTime}`,
+      `updated ${instance.lastUpdatedTime}`,
+    ].join("\n");
     item.contextValue = `durableInstance.${instance.runtimeStatus}`;
     const [icon, color] = STATUS_ICONS[instance.runtimeStatus] ?? ["circle-outline"];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);

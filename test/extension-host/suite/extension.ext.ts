@@ -16,10 +16,15 @@ const EXTENSION_ID = "durable-devkit.durable-devkit";
 
 type Answer = string | vscode.Uri;
 const messages: string[] = [];
+/** The labels of each quick pick shown, in order. */
+const quickPicks: string[][] = [];
 const opened: vscode.Uri[] = [];
 
-/** Replaces the window's prompts: each quick pick or input box takes the next answer (by label for quick picks). */
-function answering(answers: Answer[]): () => void {
+/**
+ * Replaces the window's prompts: each quick pick or input box takes the next answer (by label for quick picks). A
+ * notification offering the next of `buttons` is answered with it; others are dismissed.
+ */
+function answering(answers: Answer[], buttons: string[] = []): () => void {
   const window = vscode.window as unknown as Record<string, unknown>;
   const env = vscode.env as unknown as Record<string, unknown>;
   const replaced = ["showQuickPick", "showInputBox", "showSaveDialog", "showOpenDialog", "showInformationMessage", "showWarningMessage", "showErrorMessage"];
@@ -31,6 +36,7 @@ function answering(answers: Answer[]): () => void {
   };
   window.showQuickPick = async (items: readonly (string | vscode.QuickPickItem)[] | Thenable<readonly (string | vscode.QuickPickItem)[]>) => {
     const list = await items;
+    quickPicks.push(list.map((item) => (typeof item === "string" ? item : item.label)));
     const wanted = next("a quick pick");
     const found = list.find((item) => (typeof item === "string" ? item : item.label) === wanted);
     if (!found) throw new Error(`No quick pick item "${String(wanted)}" among ${list.map((item) => (typeof item === "string" ? item : item.label)).join(", ")}`);
@@ -48,8 +54,9 @@ function answering(answers: Answer[]): () => void {
     window[kind] = async (message: string, ...rest: unknown[]) => {
       messages.push(message);
       // A modal confirmation (purge) is answered with its action button.
-      const buttons = rest.filter((item): item is string => typeof item === "string");
-      return typeof rest[0] === "object" && (rest[0] as vscode.MessageOptions).modal ? buttons[0] : undefined;
+      const offered = rest.filter((item): item is string => typeof item === "string");
+      if (typeof rest[0] === "object" && (rest[0] as vscode.MessageOptions).modal) return offered[0];
+      return buttons.length && offered.includes(buttons[0]) ? buttons.shift() : undefined;
     };
   }
   env.openExternal = async (uri: vscode.Uri) => (opened.push(uri), true);
@@ -83,6 +90,7 @@ describe("Durable Devkit in the extension host", () => {
     restore?.();
     restore = undefined;
     messages.length = 0;
+    quickPicks.length = 0;
   });
   after(async () => {
     await vscode.commands.executeCommand("durableDevkit.stopEmulator");
@@ -130,10 +138,30 @@ describe("Durable Devkit in the extension host", () => {
     assert.ok(messages.some((message) => /Not JSON/.test(message)), `the input box refuses bad JSON: ${JSON.stringify(messages)}`);
   });
 
+  it("Run Orchestration… says what a waiting instance waits for, and its Raise button asks only for the event's data", async () => {
+    // No event name is asked: were it, the quick pick or input box would take the JSON answer and the run would not end.
+    restore = answering(["approvalWorkflow", '{ "request": "chair", "timeoutHours": 24 }', '{ "approved": true, "by": "Bo" }'], ["Raise Approval…"]);
+    const running = vscode.commands.executeCommand("durableDevkit.runOrchestration");
+    const done = await until("the run to end", () => messages.find((message) => /^approvalWorkflow \S+: /.test(message)), 60_000);
+    await running;
+    const notice = messages.find((message) => / is waiting for /.test(message));
+    assert.ok(notice, `a waiting notice among ${JSON.stringify(messages)}`);
+    const [, instanceId] = /^approvalWorkflow (\S+) is waiting for event `Approval` or a timer at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d \(local time\)$/.exec(notice) ?? [];
+    assert.ok(instanceId, notice);
+    assert.equal(done, `approvalWorkflow ${instanceId}: Completed → {"request":"chair","outcome":"approved by Bo"}`);
+    assert.ok(messages.indexOf(notice) < messages.indexOf(done), "the notice came while it waited");
+    assert.equal(quickPicks.length, 1, `only the orchestrator was picked: ${JSON.stringify(quickPicks)}`);
+  });
+
   it("Suspend, Resume, Raise Event, Terminate, Restart and Purge act on instances from the view's context menu", async () => {
     const client = await context.ensureEmulator();
     const waiting = await client.start("approvalWorkflow", { request: "laptop", timeoutHours: 24 });
     await until("the approval to wait", async () => (await statusOf(waiting)) === "Running");
+    const item = await until("the Instances view to say what it waits for", async () => {
+      const candidate = context.instancesView.getTreeItem(await instanceNode(waiting));
+      return /waiting for event `Approval` or a timer at /.test(String(candidate.description)) && candidate;
+    });
+    assert.match(String(item.tooltip), /\nwaiting for event `Approval` or a timer at .+ \(local time\)\n/);
 
     restore = answering(["too busy"]);
     await vscode.commands.executeCommand("durableDevkit.suspendInstance", await instanceNode(waiting));
@@ -144,8 +172,10 @@ describe("Durable Devkit in the extension host", () => {
     await until("Running again", async () => (await statusOf(waiting)) === "Running");
     restore();
 
+    // The event is picked from the ones the instance waits for, not typed into an empty box.
     restore = answering(["Approval", '{ "approved": true, "by": "Ana" }']);
     await vscode.commands.executeCommand("durableDevkit.raiseEvent", await instanceNode(waiting));
+    assert.deepEqual(quickPicks, [["Approval", "Other…"]]);
     await until("the approval to complete it", async () => (await statusOf(waiting)) === "Completed");
     assert.deepEqual((await client.status(waiting)).output, { request: "laptop", outcome: "approved by Ana" });
     restore();

@@ -1,0 +1,29 @@
+/** Durable: Raise Event…: to an instance the user picks, or the one (and the event) a waiting notice names. */
+import * as vscode from "vscode";
+import type { DevkitContext } from "../devkit-context";
+import type { InstanceNode } from "../views/instances-view";
+import { askJson, pickEventName, pickInstance } from "./pickers";
+
+/** What the "Raise …" button of a waiting notice passes: the instance, and the event when it waits for one only. */
+export interface RaiseTarget {
+  instanceId: string;
+  eventName?: string;
+}
+
+export async function raiseEvent(context: DevkitContext, target?: InstanceNode | RaiseTarget): Promise<void> {
+  const instanceId =
+    target && "instanceId" in target ? target.instanceId : await pickInstance(context, target, "Raise an event to which instance?", ["Running", "Pending", "Suspended"]);
+  if (!instanceId) return;
+  const client = await context.ensureEmulator();
+  let eventName = target && "instanceId" in target ? target.eventName : undefined;
+  if (!eventName) {
+    const { waits } = await client.waits(instanceId);
+    eventName = await pickEventName(waits.events, `Raise which event to ${instanceId}?`);
+  }
+  if (!eventName) return;
+  const data = await askJson(`Raise ${eventName} to ${instanceId}`, "The event's data");
+  if (!data) return;
+  await client.raise(instanceId, eventName, data.value);
+  await context.refresh();
+  void vscode.window.setStatusBarMessage(`Durable: ${eventName} raised to ${instanceId}`, 4000);
+}
