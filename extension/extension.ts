@@ -15,7 +15,7 @@ import { log, showError } from "./output";
 let languageClient: LanguageClient | undefined;
 
 export function activate(extension: vscode.ExtensionContext): { context: DevkitContext } {
-  const context = new DevkitContext(extension.extensionPath);
+  const context = new DevkitContext(extension.extensionPath, extension.workspaceState);
   extension.subscriptions.push(
     context,
     log(),

@@ -22,7 +22,7 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
     guarded(`durableDevkit.${action}Instance`, async (node?: InstanceNode) => {
       const instanceId = await pickInstance(context, node, `${action[0].toUpperCase()}${action.slice(1)} which instance?`, statuses);
       if (!instanceId) return;
-      const reason = askReason ? await vscode.window.showInputBox({ title: `Reason to ${action}`, value: `${action} from VS Code` }) : undefined;
+      const reason = askReason ? await vscode.window.showInputBox({ title: `Reason to ${action}`, value: `${action} from VS Code`, ignoreFocusOut: true }) : undefined;
       if (askReason && reason === undefined) return;
       const client = await context.ensureEmulator();
       await client.act(instanceId, action, reason);
@@ -38,7 +38,7 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
     guarded("durableDevkit.runOrchestration", async (name?: string) => {
       const orchestrator = typeof name === "string" ? name : await pickOrchestrator(context);
       if (!orchestrator) return;
-      const input = await askJson(`Run ${orchestrator}`, "The orchestration's input");
+      const input = await context.inputs.ask(orchestrator, `Run ${orchestrator}`);
       if (!input) return;
       const client = await context.ensureEmulator();
       const instanceId = await client.start(orchestrator, input.value);
@@ -61,7 +61,7 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
     guarded("durableDevkit.raiseEvent", async (node?: InstanceNode) => {
       const instanceId = await pickInstance(context, node, "Raise an event to which instance?", ["Running", "Pending", "Suspended"]);
       if (!instanceId) return;
-      const eventName = await vscode.window.showInputBox({ title: "Event name", prompt: "The name the orchestrator waits for (waitForExternalEvent)", validateInput: (v) => (v.trim() ? undefined : "Give the event a name") });
+      const eventName = await vscode.window.showInputBox({ title: "Event name", prompt: "The name the orchestrator waits for (waitForExternalEvent)", validateInput: (v) => (v.trim() ? undefined : "Give the event a name"), ignoreFocusOut: true });
       if (!eventName) return;
       const data = await askJson(`Raise ${eventName}`, "The event's data");
       if (!data) return;
