@@ -26,7 +26,7 @@ import { judgeReplay } from "../emulator/replay/replay-check";
 import { InstanceTimeline } from "./timeline";
 import { verifyLines } from "./breakpoints";
 import { evaluatePath, ExpressionError } from "./expressions";
-import { attachToServer, replaySaved, runInEmulator, type InstanceSource } from "./instance-sources";
+import { attachToServer, replaySaved, runInEmulator, type InstanceSource, type TimeHeld, type TimeSkipping } from "./instance-sources";
 import { parseDuration } from "./duration";
 import type { ReplayTrace, SourceFrame } from "../emulator/app-host/protocol";
 import { parseJsonText } from "../emulator/api/json-text";
@@ -46,8 +46,12 @@ export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArgum
   history?: string;
   /** "memory" (default for run), or an SQLite store file. */
   store?: string;
-  /** Jump the clock to the next timer whenever nothing else can run (default true). */
-  timeSkipping?: boolean;
+  /**
+   * Jump the clock to the next timer whenever nothing else can run (default true), except past a point where an
+   * orchestrator waits for an external event: that timer waits for `advance` (or wall time). "always": skip every
+   * timer, as `durable-devkit run --time-skip`. false: wall time.
+   */
+  timeSkipping?: TimeSkipping;
   stopOnEntry?: boolean;
   /** run: start the app process with the V8 inspector on 127.0.0.1 at this port, for a JavaScript debugger. */
   inspectPort?: number;
@@ -121,6 +125,8 @@ export class DurableDebugSession extends LoggingDebugSession {
   private stopOnEntry = false;
   /** Attached to every instance of a server, running until one of them hits a breakpoint. */
   private attachRunning = false;
+  /** Instances whose timer time skipping holds back, until their history moves on. */
+  private readonly heldTimers = new Map<string, TimeHeld>();
 
   constructor() {
     super();
@@ -161,8 +167,11 @@ export class DurableDebugSession extends LoggingDebugSession {
         return replaySaved({ appDir, history: args.history, instanceId: args.instanceId, store: args.store, orchestrator: args.orchestrator, nodePath: args.nodePath, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
       }
       if (!args.orchestrator) throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
+      if (args.timeSkipping !== undefined && typeof args.timeSkipping !== "boolean" && args.timeSkipping !== "always") {
+        throw new Error(`"timeSkipping" is true (skip timers, but hold at awaited events), "always" or false, not ${JSON.stringify(args.timeSkipping)}.`);
+      }
       const beforeStart = args.waitForJavaScriptDebugger && args.inspectPort !== undefined ? () => this.javaScriptDebuggerAttached() : undefined;
-      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, nodePath: args.nodePath, beforeStart, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
+      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, nodePath: args.nodePath, beforeStart, onLog: (entry) => this.liveLog(entry), onTimeHeld: (held) => this.timeHeld(held), appOutput: this.consoleStream() });
     });
   }
 
@@ -296,6 +305,7 @@ export class DurableDebugSession extends LoggingDebugSession {
 
   /** History changes arrive in bursts; each instance is looked at once per burst, one at a time. */
   private historyChanged(instanceId: string): void {
+    this.heldTimers.delete(instanceId); // it moved on: the timer fired, or the event came
     if (this.queuedChanges.has(instanceId)) return;
     this.queuedChanges.add(instanceId);
     this.changeQueue = this.changeQueue.then(() => {
@@ -383,6 +393,9 @@ export class DurableDebugSession extends LoggingDebugSession {
     }
     if (this.source?.live && !timeline.finished) {
       this.printLogs(thread, end);
+      // Running on into held time would look like a hang: say again what it waits for.
+      const held = this.heldTimers.get(thread.instanceId);
+      if (held) this.timeHeld(held);
       thread.position = end;
       this.waiting = { thread, scanFrom: timeline.stops.length, kind, entry };
       return;
@@ -824,14 +837,11 @@ export class DurableDebugSession extends LoggingDebugSession {
       case "terminate":
         await source.terminate(instanceId, rest || "terminated from the debugger");
         return `Terminated ${instanceId}.`;
-      case "advance": {
-        const ms = parseDuration(rest);
-        const now = await source.advance(ms);
-        return `The clock is now ${now}.`;
-      }
+      case "advance":
+        return source.advance(rest ? parseDuration(rest) : undefined);
       default:
         return [
-          "Commands: raise <event> [json]   terminate [reason]   advance <duration: 30s, 5m, 2h, 1d, PT1H>",
+          "Commands: raise <event> [json]   terminate [reason]   advance [duration: 30s, 5m, 2h, 1d, PT1H; none: to the next timer]",
           "Expressions: event.*, orchestration.*, history[n].*, history.length, input.*",
         ].join("\n");
     }
@@ -841,6 +851,13 @@ export class DurableDebugSession extends LoggingDebugSession {
 
   private output(text: string, category: "console" | "stdout" | "stderr"): void {
     this.sendEvent(new OutputEvent(text, category));
+  }
+
+  /** Says why a waiting instance does not move on: its timer waits for the user, who may still raise the event. */
+  private timeHeld(held: TimeHeld): void {
+    this.heldTimers.set(held.instanceId, held);
+    const events = held.events.map((name) => `\`${name}\``).join(", ");
+    this.output(`time held: ${held.name} waits for event ${events}; the timer at ${held.fireAt} fires after \`advance\` (raise ${held.events[0]} <json> answers it first; "timeSkipping": "always" skips such timers).\n`, "console");
   }
 
   /** Live logs from the app (activities, HTTP, entities); the orchestrator's logs come from the timeline instead. */

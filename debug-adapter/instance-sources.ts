@@ -22,6 +22,21 @@ import { parseJsonText } from "../emulator/api/json-text";
 
 export type LogListener = (entry: { level: string; functionName?: string; message: string }) => void;
 
+/** Time skipping stopped short of a timer because the instance waits for an external event. */
+export interface TimeHeld {
+  instanceId: string;
+  name: string;
+  events: string[];
+  /** ISO 8601: when the timer is due. */
+  fireAt: string;
+}
+
+/**
+ * true: skip timers, except to a timer of an instance that waits for an external event (held until `advance`);
+ * "always": skip every timer, as `durable-devkit run --time-skip`; false: wall time.
+ */
+export type TimeSkipping = boolean | "always";
+
 export interface InstanceSource {
   /** Whether the instances can still change while the session runs. */
   readonly live: boolean;
@@ -36,8 +51,8 @@ export interface InstanceSource {
   onHistoryChanged(listener: (instanceId: string) => void): void;
   raise(instanceId: string, eventName: string, data: unknown): Promise<void>;
   terminate(instanceId: string, reason: string): Promise<void>;
-  /** Moves the clock forward; returns the new time. */
-  advance(ms: number): Promise<string>;
+  /** Moves the clock forward by `ms`, or to the next pending timer without it; says where the clock is now. */
+  advance(ms?: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -53,7 +68,8 @@ export interface RunOptions {
   input?: unknown;
   instanceId?: string;
   store?: string;
-  timeSkipping?: boolean;
+  /** Default true. */
+  timeSkipping?: TimeSkipping;
   /** Start the app process with the V8 inspector on this port (the extension attaches js-debug to it). */
   inspectPort?: number;
   /** The Node.js executable that runs the app. */
@@ -61,6 +77,7 @@ export interface RunOptions {
   /** Awaited once the app runs and before the instance starts (a JavaScript debugger attaches meanwhile). */
   beforeStart?: () => Promise<void>;
   onLog: LogListener;
+  onTimeHeld?: (held: TimeHeld) => void;
   appOutput: NodeJS.WritableStream;
 }
 
@@ -70,7 +87,9 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
   const emulator: Emulator = await startEmulator({
     appDir: options.appDir,
     store: options.store ?? "memory",
-    timeSkipping: options.timeSkipping ?? true,
+    timeSkipping: options.timeSkipping !== false,
+    // A debug session holds time where the user may still raise the event; "always" skips as the CLI does.
+    holdAtAwaitedEvents: options.timeSkipping !== "always",
     inspectPort: options.inspectPort,
     nodePath: options.nodePath,
     appOutput: options.appOutput,
@@ -78,6 +97,7 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
       if (event.kind === "historyAppended") for (const listener of listeners) listener(event.instanceId);
       if (event.kind === "instanceUpdated") for (const listener of listeners) listener(event.instance.instanceId);
       if (event.kind === "log") options.onLog(event);
+      if (event.kind === "timeHeld") options.onTimeHeld?.({ instanceId: event.instanceId, name: event.name, events: event.events, fireAt: event.fireAt });
     },
   });
   try {
@@ -115,8 +135,13 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
       raise: (id, name, data) => emulator.engine.raiseEvent(id, name, data),
       terminate: (id, reason) => emulator.engine.terminate(id, reason),
       async advance(ms) {
+        if (ms === undefined) {
+          const next = emulator.engine.advanceClockToNextTimer();
+          if (!next) throw new Error("No timer is pending, so there is nothing to advance to. Give a duration (advance 2h) to move the clock anyway.");
+          return `The clock is now ${new Date(emulator.engine.clock.now()).toISOString()}: the timer due at ${new Date(next.fireAt).toISOString()} fires.`;
+        }
         emulator.engine.advanceClock(ms);
-        return new Date(emulator.engine.clock.now()).toISOString();
+        return `The clock is now ${new Date(emulator.engine.clock.now()).toISOString()}.`;
       },
       close: () => emulator.close(),
     };

@@ -17,6 +17,8 @@ export interface EmulatorOptions {
   /** "memory", or the path of an SQLite store file (default: .durable/emulator.sqlite in the app folder). */
   store?: string;
   timeSkipping?: boolean;
+  /** With time skipping: do not skip to a timer of an instance that waits for an external event (debug sessions). */
+  holdAtAwaitedEvents?: boolean;
   /** Where the app's console output goes (default: stderr). */
   appOutput?: NodeJS.WritableStream;
   onEvent?: (event: EngineEvent) => void;
@@ -79,6 +81,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     store,
     runtime: host,
     timeSkipping: options.timeSkipping,
+    holdAtAwaitedEvents: options.holdAtAwaitedEvents,
     maxConcurrentActivityFunctions: durableTask.maxConcurrentActivityFunctions,
     maxConcurrentOrchestratorFunctions: durableTask.maxConcurrentOrchestratorFunctions,
     maxEntityOperationBatchSize: durableTask.maxEntityOperationBatchSize,

@@ -9,15 +9,19 @@ import { InstancesView } from "./views/instances-view";
 import { ReloadProblems } from "./reload-problems";
 import { describeRuntime, resolveNodeRuntime, type NodeRuntime } from "./node-runtime";
 import { CancelledError, log, showError } from "./output";
+import { OrchestrationInputs } from "./commands/orchestration-inputs";
 
 export class DevkitContext implements vscode.Disposable {
   readonly emulator: EmulatorProcess;
   readonly functionsView = new FunctionsView();
   readonly instancesView = new InstancesView();
   readonly reloadProblems = new ReloadProblems();
+  /** Each orchestrator's input, asked for and remembered in the workspace's state. */
+  readonly inputs: OrchestrationInputs;
   private poll: NodeJS.Timeout | undefined;
 
-  constructor(readonly extensionRoot: string) {
+  constructor(readonly extensionRoot: string, workspaceState: vscode.Memento) {
+    this.inputs = new OrchestrationInputs(workspaceState, (orchestrator) => this.orchestratorFiles(orchestrator));
     this.emulator = new EmulatorProcess(bundledCli(extensionRoot), log());
     this.emulator.onDidChange((state) => {
       if (state.kind === "failed" && this.poll) void showError(state.message + " Its output is in the log; Durable: Start Emulator starts it again");
@@ -46,6 +50,18 @@ export class DevkitContext implements vscode.Disposable {
     }
     if (folders[0]) return folders[0].uri.fsPath;
     throw new Error("Open the folder of your Functions app first (File > Open Folder).");
+  }
+
+  /** Where an orchestrator's code may be: where the emulator found it, else where a scaffolded pattern puts it. */
+  private orchestratorFiles(orchestrator: string): string[] {
+    const reported = this.functionsView.sourceFileOf(orchestrator);
+    let scaffolded: string[] = [];
+    try {
+      scaffolded = ["ts", "js"].map((extension) => path.join(this.appDir(), "src", "functions", `${orchestrator}.${extension}`));
+    } catch {
+      // no folder open: only what the emulator reported
+    }
+    return reported ? [reported, ...scaffolded] : scaffolded;
   }
 
   runtime(): NodeRuntime {

@@ -17,7 +17,7 @@ import { putCliOnTerminalPath } from "./terminal-cli";
 let languageClient: LanguageClient | undefined;
 
 export function activate(extension: vscode.ExtensionContext): { context: DevkitContext } {
-  const context = new DevkitContext(extension.extensionPath);
+  const context = new DevkitContext(extension.extensionPath, extension.workspaceState);
   extension.subscriptions.push(
     context,
     log(),

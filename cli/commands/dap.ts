@@ -9,6 +9,8 @@ client (VS Code, nvim-dap, Emacs dap-mode...). Configurations have type "durable
   launch  { "orchestrator": "name", "input": ..., "app": DIR, "stopOnEntry": true }   runs a new instance
   launch  { "mode": "replay", "history": "history.json" | "instanceId": ID, "app": DIR } replays a saved history
   attach  { "port": 7071 }                                                                a running durable-devkit start
+A run skips timers ("timeSkipping": true) but holds time at a timer that races an awaited external event until the
+debug console's \`advance\`; "timeSkipping": "always" skips every timer, false keeps wall time.
 Stepping moves one history event at a time, forwards and back.`;
 
 export const dapCommand: Command = {

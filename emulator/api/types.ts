@@ -124,4 +124,6 @@ export type EngineEvent =
   | { kind: "activityStarted"; instanceId: string; taskId: number; name: string }
   | { kind: "activityFinished"; instanceId: string; taskId: number; name: string; ok: boolean; durationMs: number }
   | { kind: "log"; level: string; functionName?: string; message: string }
-  | { kind: "warning"; instanceId?: string; message: string };
+  | { kind: "warning"; instanceId?: string; message: string }
+  /** Time skipping stopped short of a timer because its instance waits for an external event (holdAtAwaitedEvents). */
+  | { kind: "timeHeld"; instanceId: string; name: string; events: string[]; fireAt: string };

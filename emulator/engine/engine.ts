@@ -35,6 +35,7 @@ import { AppHostExitedError, AppHostReloadedError, type ActivityOutcome, type Ep
 import { FunctionTimeoutError } from "../app-host/function-timeouts";
 import { Clock } from "./clock";
 import { TimerQueue } from "./timer-queue";
+import { findHeldTimer, type HeldTimer } from "./awaited-event-hold";
 import { nextRetry } from "./retry-policy";
 import { runHttpActivity, type HttpActivityInput } from "./http-activity";
 import {
@@ -54,6 +55,11 @@ export interface EngineOptions {
   runtime: FunctionRuntime;
   /** Jump the clock to the next timer whenever nothing else can run. */
   timeSkipping?: boolean;
+  /**
+   * With time skipping: never jump to a timer of an instance that waits for an external event (a debug session,
+   * where the user may still raise it); such a timer fires on wall time or after advanceClock. Default false.
+   */
+  holdAtAwaitedEvents?: boolean;
   /** host.json extensions.durableTask.maxConcurrentActivityFunctions (default: 10 per processor, as the real host). */
   maxConcurrentActivityFunctions?: number;
   /** host.json extensions.durableTask.maxConcurrentOrchestratorFunctions (default: 10 per processor). */
@@ -161,12 +167,16 @@ export class Engine {
   private readonly maxEpisodes: number;
   private readonly maxEntityBatch: number;
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly holdAtAwaitedEvents: boolean;
+  /** The timer the clock last refused to skip to, so each hold is reported once. */
+  private reportedHold: number | undefined;
 
   constructor(options: EngineOptions) {
     const processors = Math.max(1, (require("node:os") as typeof import("node:os")).availableParallelism());
     this.store = options.store;
     this.runtime = options.runtime;
     this.clock = new Clock(options.timeSkipping === true, options.now);
+    this.holdAtAwaitedEvents = options.holdAtAwaitedEvents === true;
     this.maxActivities = options.maxConcurrentActivityFunctions ?? 10 * processors;
     this.maxEpisodes = options.maxConcurrentOrchestratorFunctions ?? 10 * processors;
     this.maxEntityBatch = Math.max(1, options.maxEntityOperationBatchSize ?? 5000);
@@ -239,7 +249,8 @@ export class Engine {
   }
 
   private isIdle(): boolean {
-    const dueTimer = this.timers.size > 0 && (this.clock.skipping || (this.timers.peekDue() ?? Infinity) <= this.clock.now());
+    const nextDue = this.timers.peekDue() ?? Infinity;
+    const dueTimer = this.timers.size > 0 && ((this.clock.skipping && !this.heldTimer()) || nextDue <= this.clock.now());
     return (
       this.runningEpisodes === 0 &&
       this.runningActivities === 0 &&
@@ -632,6 +643,24 @@ export class Engine {
     this.schedulePump();
   }
 
+  /** Moves the clock to the next pending timer, which then fires (the debugger's `advance` without a duration). */
+  advanceClockToNextTimer(): { fireAt: number } | undefined {
+    const due = this.timers.peekDue();
+    if (due === undefined) return undefined;
+    const ahead = due - this.clock.now();
+    if (ahead > 0) this.clock.advanceBy(ahead);
+    this.schedulePump();
+    return { fireAt: due };
+  }
+
+  /** The next timer, when skipping to it is held back because its instance waits for an external event. */
+  private heldTimer(): HeldTimer | undefined {
+    if (!this.holdAtAwaitedEvents || !this.clock.skipping) return undefined;
+    const due = this.timers.peekDue();
+    if (due === undefined) return undefined;
+    return findHeldTimer(this.timers.dueBy(due), (instanceId) => this.active.get(instanceId)?.record);
+  }
+
   private schedulePump(): void {
     if (this.pumpScheduled || this.closed) return;
     this.pumpScheduled = true;
@@ -661,12 +690,18 @@ export class Engine {
     }
     const busy = this.runningEpisodes > 0 || this.runningActivities > 0 || this.ready.size > 0;
     const nextDue = this.timers.peekDue();
-    if (!busy && nextDue !== undefined && this.clock.skipping) {
+    const held = !busy && nextDue !== undefined ? this.heldTimer() : undefined;
+    if (!busy && nextDue !== undefined && this.clock.skipping && !held) {
       this.clock.advanceTo(nextDue);
       this.schedulePump();
       return;
     }
-    if (nextDue !== undefined && !this.clock.skipping) this.wakeUpAt(nextDue);
+    if (held && held.messageId !== this.reportedHold) {
+      this.reportedHold = held.messageId;
+      this.emit({ kind: "timeHeld", instanceId: held.instanceId, name: held.name, events: held.events, fireAt: new Date(held.fireAt).toISOString() });
+    }
+    // On wall time, and while skipping is held, the next timer fires when it is due.
+    if (nextDue !== undefined && (!this.clock.skipping || held)) this.wakeUpAt(nextDue);
     if (this.isIdle()) {
       const waiters = this.idleWaiters.splice(0);
       for (const resolve of waiters) resolve();

@@ -24,6 +24,11 @@ export class TimerQueue {
     return this.heap.length ? due(this.heap[0]) : undefined;
   }
 
+  /** The messages due at or before `time`, left in the queue. */
+  dueBy(time: number): PendingMessage[] {
+    return this.heap.filter((message) => due(message) <= time);
+  }
+
   /** Removes and returns every message due at or before `now`, earliest first. */
   popDue(now: number): PendingMessage[] {
     const result: PendingMessage[] = [];

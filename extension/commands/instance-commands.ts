@@ -40,7 +40,7 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
     guarded("durableDevkit.runOrchestration", async (name?: string) => {
       const orchestrator = typeof name === "string" ? name : await pickOrchestrator(context);
       if (!orchestrator) return;
-      const input = await askJson(`Run ${orchestrator}`, "The orchestration's input");
+      const input = await context.inputs.ask(orchestrator, `Run ${orchestrator}`);
       if (!input) return;
       const client = await context.ensureEmulator();
       const instanceId = await client.start(orchestrator, input.value);

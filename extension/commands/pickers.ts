@@ -13,14 +13,23 @@ function parseJsonInput(text: string): { ok: true; value: unknown } | { ok: fals
   }
 }
 
-export async function askJson(title: string, prompt: string): Promise<{ value: unknown } | undefined> {
-  const text = await vscode.window.showInputBox({ title, prompt, placeHolder: "JSON, e.g. [\"Tokyo\", \"London\"] (empty: null)", ignoreFocusOut: true, validateInput: (value) => {
-    const parsed = parseJsonInput(value);
-    return parsed.ok ? undefined : parsed.message;
-  } });
+/** Asks for JSON, checked as it is typed; `value` prefills the box. Answers the value and the text typed. */
+export async function askJson(title: string, prompt: string, value?: string): Promise<{ value: unknown; text: string } | undefined> {
+  const text = await vscode.window.showInputBox({
+    title,
+    prompt,
+    value,
+    placeHolder: "JSON, e.g. [\"Tokyo\", \"London\"] (empty: null)",
+    // A click elsewhere (on the file with the orchestrator, to look at its input type) must not lose what was typed.
+    ignoreFocusOut: true,
+    validateInput: (typed) => {
+      const parsed = parseJsonInput(typed);
+      return parsed.ok ? undefined : parsed.message;
+    },
+  });
   if (text === undefined) return undefined;
   const parsed = parseJsonInput(text);
-  return parsed.ok ? { value: parsed.value } : undefined;
+  return parsed.ok ? { value: parsed.value, text } : undefined;
 }
 
 export async function pickInstance(context: DevkitContext, node: InstanceNode | undefined, title: string, statuses?: string[]): Promise<string | undefined> {

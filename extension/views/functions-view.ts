@@ -25,6 +25,11 @@ export class FunctionsView implements vscode.TreeDataProvider<Node> {
     return this.functions.filter((fn) => fn.kind === "orchestration").map((fn) => fn.name);
   }
 
+  /** The file that registers the function, when the emulator reported it. */
+  sourceFileOf(name: string): string | undefined {
+    return this.functions.find((fn) => fn.name === name)?.source?.file;
+  }
+
   getChildren(node?: Node): Node[] {
     if (!node) return GROUPS.filter((group) => this.functions.some((fn) => fn.kind === group.kind)).map((group) => ({ group }));
     if ("group" in node) return this.functions.filter((fn) => fn.kind === node.group.kind).map((fn) => ({ fn }));

@@ -10,6 +10,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { devNull, tempDir } from "../emulator/harness";
 import { startServer } from "../../emulator";
 import { cliAsync as runCli } from "../emulator/cli-runner";
+import { dapLauncher } from "./dap-launcher";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -91,13 +92,6 @@ function makeApp(): string {
   return dir;
 }
 
-/** A launcher file, so DebugClient (which spawns `runtime file`) runs `durable-devkit dap`. */
-function launcher(): string {
-  const file = path.join(tempDir("dd-dap-bin-"), "dap.js");
-  fs.writeFileSync(file, `require(${JSON.stringify(path.join(ROOT, "dist", "cli", "main.js"))}).main(["dap"]);\n`);
-  return file;
-}
-
 describe("replay debugger over DAP", function () {
   this.timeout(60_000);
   let app: string;
@@ -107,7 +101,7 @@ describe("replay debugger over DAP", function () {
 
   before(() => {
     app = makeApp();
-    dapFile = launcher();
+    dapFile = dapLauncher();
     orchestrations = path.join(app, "src", "functions", "orchestrations.ts");
   });
 

@@ -211,6 +211,8 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
       await picker.locator("input.input").fill("Durable Functions (replay debugger)");
       await page.keyboard.press("Enter");
     }
+    // A launch without "input" asks for it, prefilled with the last one helloSequence ran with (empty: null).
+    await answer(/Debug helloSequence/, "");
     const callStack = page.locator(".debug-call-stack");
     const variables = page.locator(".debug-variables");
 

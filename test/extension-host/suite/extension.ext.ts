@@ -19,6 +19,8 @@ const messages: string[] = [];
 /** The labels of each quick pick shown, in order. */
 const quickPicks: string[][] = [];
 const opened: vscode.Uri[] = [];
+/** What each input box showed prefilled, in order. */
+const prefilled: (string | undefined)[] = [];
 
 /**
  * Replaces the window's prompts: each quick pick or input box takes the next answer (by label for quick picks). A
@@ -43,6 +45,7 @@ function answering(answers: Answer[], buttons: string[] = []): () => void {
     return found;
   };
   window.showInputBox = async (options?: vscode.InputBoxOptions) => {
+    prefilled.push(options?.value);
     const value = String(next(`the input box "${options?.title ?? ""}"`));
     const invalid = await options?.validateInput?.(value);
     if (invalid) throw new Error(`The input box refused "${value}": ${typeof invalid === "string" ? invalid : invalid.message}`);
@@ -91,6 +94,7 @@ describe("Durable Devkit in the extension host", () => {
     restore = undefined;
     messages.length = 0;
     quickPicks.length = 0;
+    prefilled.length = 0;
   });
   after(async () => {
     await vscode.commands.executeCommand("durableDevkit.stopEmulator");
@@ -235,23 +239,61 @@ describe("Durable Devkit in the extension host", () => {
     await vscode.debug.stopDebugging(session);
   });
 
-  it("the debug configuration provider offers launch, replay and attach, and makes F5 work without a launch.json", async () => {
+  it("the debug configuration provider offers launch, replay and attach once each, asks each orchestrator's input, and makes F5 work without a launch.json", async () => {
+    // VS Code lists package.json's initialConfigurations and the provider's together: only the provider has them.
+    const debuggers = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { debuggers: { initialConfigurations?: unknown; configurationSnippets: { body: Record<string, unknown> }[] }[] } }).contributes.debuggers;
+    assert.equal(debuggers[0].initialConfigurations, undefined);
+    assert.deepEqual(debuggers[0].configurationSnippets.filter((snippet) => "port" in snippet.body), [], "no snippet fixes a port");
     const provider = new DurableConfigurationProvider(context);
     const initial = provider.provideDebugConfigurations();
     assert.deepEqual(initial.map((config) => `${config.request}:${config.mode ?? "run"}`), ["launch:run", "launch:replay", "attach:run"]);
+    assert.deepEqual(initial.filter((config) => "port" in config || "input" in config), [], "no fixed port, no fixed input");
 
-    restore = answering(["helloSequence"]);
+    // F5 without a launch.json: the orchestrator, then its input, prefilled with the last one Run Orchestration… used.
+    restore = answering(["helloSequence", '["Tokyo"]']);
     const resolved = await provider.resolveDebugConfiguration(undefined, { type: "", request: "", name: "" });
     assert.equal(resolved?.type, "durable");
     assert.equal(resolved?.orchestrator, "helloSequence");
     assert.equal(resolved?.app, workspace());
     const substituted = await provider.resolveDebugConfigurationWithSubstitutedVariables(undefined, resolved as vscode.DebugConfiguration);
-    assert.equal(typeof substituted.inspectPort, "number", "an inspector port for the JavaScript debugger");
+    assert.deepEqual(prefilled, ["null"]);
+    assert.deepEqual(substituted?.input, ["Tokyo"]);
+    assert.equal(typeof substituted?.inspectPort, "number", "an inspector port for the JavaScript debugger");
+    restore();
+
+    // Each orchestrator has its own: the first time, the sample its pattern's file suggests; then the last one typed.
+    restore = answering(['{"request": "a desk"}', "null"]);
+    const launch = (orchestrator: string, extra: Record<string, unknown> = {}) =>
+      provider.resolveDebugConfigurationWithSubstitutedVariables(undefined, { type: "durable", request: "launch", name: orchestrator, orchestrator, app: workspace(), attachJavaScriptDebugger: false, ...extra });
+    assert.deepEqual((await launch("approvalWorkflow"))?.input, { request: "a desk" });
+    assert.deepEqual((await launch("helloSequence"))?.input, null);
+    assert.deepEqual(prefilled, ['{"request": "buy a laptop", "timeoutHours": 72}', '["Tokyo"]']);
+    restore();
+
+    // An input written in launch.json (null too) is used without asking; a cancelled prompt cancels the launch.
+    restore = answering([]);
+    assert.deepEqual((await launch("approvalWorkflow", { input: null }))?.input, null);
+    assert.deepEqual((await launch("approvalWorkflow", { input: { request: "fixed" } }))?.input, { request: "fixed" });
+    assert.deepEqual(prefilled, []);
+    restore();
+    const window = vscode.window as unknown as Record<string, unknown>;
+    const showInputBox = window.showInputBox;
+    window.showInputBox = async () => undefined;
+    try {
+      assert.equal(await launch("approvalWorkflow"), undefined);
+    } finally {
+      window.showInputBox = showInputBox;
+    }
 
     const state = context.emulator.state;
     assert.equal(state.kind, "running");
     const attach = await provider.resolveDebugConfiguration(undefined, { type: "durable", request: "attach", name: "Attach" });
     assert.equal(attach?.port, state.kind === "running" ? state.port : -1, "attach without a port goes to this window's emulator");
+    await vscode.commands.executeCommand("durableDevkit.stopEmulator");
+    const started = await provider.resolveDebugConfiguration(undefined, { type: "durable", request: "attach", name: "Attach" });
+    const restarted = context.emulator.state;
+    assert.equal(restarted.kind, "running", "attach starts this window's emulator when none runs");
+    assert.equal(started?.port, restarted.kind === "running" ? restarted.port : -1);
   });
 
   it("New Orchestration from Pattern… writes the pattern in the app's language, opens it, and the emulator reloads", async () => {
