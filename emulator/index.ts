@@ -2,6 +2,7 @@
 export { startEmulator, createStore, DEFAULT_STORE_FILE, type Emulator, type EmulatorOptions } from "./emulator";
 export { startServer, type EmulatorServer, type ServerOptions } from "./server";
 export { HttpHost } from "./http/http-host";
+export { FORWARDING_KEY_ENV, forwardingKeyProblem } from "./http/forwarded-access";
 export { Engine, toInstanceStatus } from "./engine/engine";
 export { loadApp, AppLoadError, type LoadedApp } from "./app/app-loader";
 export { AppLoadFailedError } from "./app-host/app-host-client";

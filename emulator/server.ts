@@ -14,6 +14,8 @@ export interface ServerOptions extends EmulatorOptions {
   watch?: boolean;
   /** Default: local.settings.json Host.LocalHttpPort, else 7071, as `func start`. 0 picks a free port. */
   port?: number;
+  /** What a browser proves to reach the emulator through a forwarded port; default: a fresh random key. */
+  forwardingKey?: string;
   onLog?: (line: string) => void;
 }
 
@@ -31,6 +33,7 @@ export async function startServer(options: ServerOptions): Promise<EmulatorServe
     routePrefix: settings?.hostJson.extensions?.http?.routePrefix,
     allowedOrigins: cors ? cors.split(",").map((origin) => origin.trim()) : [],
     taskHubName: settings?.hostJson.extensions?.durableTask?.hubName,
+    forwardingKey: options.forwardingKey,
     onLog: options.onLog,
   });
   let emulator: Emulator;

@@ -32,7 +32,11 @@ export interface EmulatorInfo {
 export type InstanceAction = "terminate" | "suspend" | "resume" | "rewind" | "restart";
 
 export class EmulatorClient {
-  constructor(readonly origin: string) {}
+  constructor(
+    readonly origin: string,
+    /** What a browser proves to reach the dashboard through a forwarded port; this client, on loopback, needs none. */
+    readonly forwardingKey: string,
+  ) {}
 
   private async request(method: string, route: string, body?: unknown): Promise<unknown> {
     const response = await fetch(`${this.origin}${route}`, {

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { FORWARDING_KEY_ENV, newForwardingKey } from "../emulator/http/forwarded-access";
 import { EmulatorClient } from "./emulator-client";
 import type { NodeRuntime } from "./node-runtime";
 
@@ -37,7 +38,9 @@ export class EmulatorProcess implements vscode.Disposable {
     this.set({ kind: "starting" });
     const args = [this.cliPath, "start", "--app", appDir, "--port", "0", ...(options.timeSkipping ? ["--time-skip"] : []), ...(options.watch ? ["--watch"] : [])];
     this.output.appendLine(`> ${runtime.path} ${args.map((a) => (a.includes(" ") ? `"${a}"` : a)).join(" ")}`);
-    const child = spawn(runtime.path, args, { cwd: appDir, env: { ...process.env, ...runtime.env }, stdio: ["ignore", "pipe", "pipe"] });
+    // Made here, not read from the output, so the dashboard's key never depends on what the emulator prints.
+    const forwardingKey = newForwardingKey();
+    const child = spawn(runtime.path, args, { cwd: appDir, env: { ...process.env, ...runtime.env, [FORWARDING_KEY_ENV]: forwardingKey }, stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     return new Promise<EmulatorClient>((resolve, reject) => {
       let buffered = "";
@@ -56,7 +59,7 @@ export class EmulatorProcess implements vscode.Disposable {
         const match = /Dashboard:\s+(http:\/\/127\.0\.0\.1:(\d+))\/_durable\//.exec(buffered);
         if (match) {
           settled = true;
-          const client = new EmulatorClient(match[1]);
+          const client = new EmulatorClient(match[1], forwardingKey);
           this.set({ kind: "running", client, port: Number(match[2]) });
           resolve(client);
         }

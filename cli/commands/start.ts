@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { startServer } from "../../emulator";
+import { FORWARDING_KEY_ENV, forwardingKeyProblem, startServer } from "../../emulator";
 import { APP_OPTIONS, APP_OPTIONS_HELP, parse, writeLines, type Command } from "../command";
 import { EXIT, UsageError } from "../cli-error";
 
@@ -12,7 +12,9 @@ Starts the emulator as a local Functions host for durable apps: the app's HTTP-t
 http://127.0.0.1:PORT/api/<route> (the durableClient binding works unmodified), and the Durable HTTP management API at
 http://127.0.0.1:PORT/runtime/webhooks/durabletask/. Unfinished instances in the store carry on. It listens on
 127.0.0.1 only and refuses state changes from other sites, but, as with \`func start\`, a page open in your browser
-can still trigger the app's GET functions. Stop it with Ctrl+C; the store keeps everything.
+can still trigger the app's GET functions. Through a forwarded port (another Host), it answers only a browser that
+opened the address it prints with ?key= (new each run; ${FORWARDING_KEY_ENV} sets it). Stop it with Ctrl+C; the
+store keeps everything.
 
 Options:
   --port, -p PORT      the port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free one)
@@ -24,11 +26,17 @@ ${APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--json")).join("
     if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a port number (0-65535), not "${values.port}".`);
+    const forwardingKey = process.env[FORWARDING_KEY_ENV] || undefined;
+    const keyProblem = forwardingKey === undefined ? undefined : forwardingKeyProblem(forwardingKey);
+    if (keyProblem) throw new UsageError(`${FORWARDING_KEY_ENV} ${keyProblem}. Unset it and the emulator makes a random key for the run.`);
+    // The app's process inherits this one's environment; the key is the browser's, not the app's.
+    delete process.env[FORWARDING_KEY_ENV];
     const server = await startServer({
       appDir: path.resolve(values.app ?? "."),
       store: values.store,
       timeSkipping: values["time-skip"] === true,
       port,
+      forwardingKey,
       watch: values.watch === true,
       appOutput: io.stdout,
       onLog: (line) => io.stdout.write(`${line}\n`),
@@ -51,6 +59,7 @@ ${APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--json")).join("
       "",
       `Durable HTTP API: ${server.http.origin}/runtime/webhooks/durabletask/instances`,
       `Dashboard:        ${server.http.origin}/_durable/`,
+      `  through a forwarded port (code-server, Codespaces, a tunnel, SSH): <port ${server.http.port}'s forwarded address>${server.http.forwarded.keyedPath("/_durable")}`,
       "Press Ctrl+C to stop.",
     ]);
     await new Promise<void>((resolve) => {

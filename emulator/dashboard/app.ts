@@ -30,7 +30,8 @@ interface InstanceWaits {
 
 const STATUSES = ["All", "Running", "Pending", "Suspended", "Completed", "Failed", "Terminated"];
 const PAGE_SIZE = 25;
-const API = "/runtime/webhooks/durabletask";
+// Relative to the page at <prefix>/_durable/, so a proxy's path prefix (code-server's /proxy/<port>/) is kept.
+const API = "../runtime/webhooks/durabletask";
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
 
@@ -99,7 +100,7 @@ async function loadList(): Promise<void> {
   const query = new URLSearchParams({ offset: String(state.offset), limit: String(PAGE_SIZE) });
   if (state.status !== "All") query.set("status", state.status);
   if (state.search) query.set("search", state.search);
-  const page = await getJson<{ total: number; instances: InstanceSummary[] }>(`/_durable/api/instances?${query}`);
+  const page = await getJson<{ total: number; instances: InstanceSummary[] }>(`api/instances?${query}`);
   state.total = page.total;
   const body = $("#instances tbody");
   body.replaceChildren(
@@ -144,7 +145,7 @@ async function loadDetail(): Promise<void> {
   if (!state.selected) return;
   let data: { instance: InstanceRecord; history: HistoryEvent[]; now: string; waits: InstanceWaits };
   try {
-    data = await getJson(`/_durable/api/instances/${encodeURIComponent(state.selected)}/history`);
+    data = await getJson(`api/instances/${encodeURIComponent(state.selected)}/history`);
   } catch {
     $("#detail").hidden = true;
     $("#detail-empty").hidden = false;
@@ -243,7 +244,7 @@ async function renderTimeline(events: HistoryEvent[], nowIso: string): Promise<v
   const children = spans.filter((span) => span.kind === "suborchestration" && span.instanceId).slice(0, 10);
   for (const child of children) {
     try {
-      const data = await getJson<{ history: HistoryEvent[]; now: string }>(`/_durable/api/instances/${encodeURIComponent(child.instanceId as string)}/history`);
+      const data = await getJson<{ history: HistoryEvent[]; now: string }>(`api/instances/${encodeURIComponent(child.instanceId as string)}/history`);
       const nested = spansOf(data.history, Date.parse(data.now), 1);
       spans = [...spans.slice(0, spans.indexOf(child) + 1), ...nested, ...spans.slice(spans.indexOf(child) + 1)];
     } catch {
@@ -320,7 +321,7 @@ function scheduleRefresh(): void {
 }
 
 function connectLive(): void {
-  const source = new EventSource("/_durable/api/events");
+  const source = new EventSource("api/events");
   const indicator = $("#live");
   source.addEventListener("open", () => indicator.classList.remove("off"));
   source.addEventListener("error", () => indicator.classList.add("off"));
@@ -328,7 +329,7 @@ function connectLive(): void {
 }
 
 async function start(): Promise<void> {
-  const info = await getJson<{ appDir: string; store: string; timeSkipping: boolean }>("/_durable/api/info");
+  const info = await getJson<{ appDir: string; store: string; timeSkipping: boolean }>("api/info");
   $("#app-info").textContent = `${info.appDir} · store ${info.store}${info.timeSkipping ? " · time skipping" : ""}`;
   renderStatusFilters();
   let searchTimer: number | undefined;

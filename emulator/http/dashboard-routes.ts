@@ -2,7 +2,8 @@
  * The dashboard at /_durable/: its static files (built into dist/emulator/dashboard, no CDN), a few read-only
  * endpoints the page and the extension need beyond the management API (raw histories, what an instance waits for,
  * app info), and a server-sent event stream of instance changes for live updates. Actions go through the management
- * API, same-origin.
+ * API, same-origin. Every URL the page uses is relative, so it works under any path prefix (code-server serves a
+ * forwarded port at /proxy/<port>/).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -63,7 +64,8 @@ export class DashboardRoutes {
     if (method !== "GET" && method !== "HEAD") throw new HttpError(405, "The dashboard's own routes are read-only; actions go through the management API.");
     const rest = url.pathname.slice(DASHBOARD_PATH.length) || "";
     if (rest === "") {
-      response.writeHead(308, { Location: `${DASHBOARD_PATH}/` });
+      // Relative, and the page's own URLs too, so the dashboard works under a forwarded port's path prefix.
+      response.writeHead(308, { Location: `./${DASHBOARD_PATH.slice(1)}/${url.search}` });
       response.end();
       return;
     }

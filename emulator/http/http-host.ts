@@ -12,7 +12,8 @@ import type { AppHostClient } from "../app-host/app-host-client";
 import type { HttpRequestDto } from "../app-host/protocol";
 import { AppRoutes } from "./app-routes";
 import { durableClientBinding, WEBHOOK_PATH } from "./client-binding";
-import { HttpError, checkHost, checkOrigin, readBody } from "./request-guard";
+import { HttpError, checkOrigin, isOwnAuthority, readBody } from "./request-guard";
+import { ForwardedAccess } from "./forwarded-access";
 import { requestUrl } from "./request-target";
 import { ManagementApi } from "./management-api";
 import { DashboardRoutes, DASHBOARD_PATH } from "./dashboard-routes";
@@ -27,6 +28,8 @@ export interface HttpHostOptions {
   routePrefix?: string;
   /** local.settings.json Host.CORS origins allowed to make state-changing requests. */
   allowedOrigins?: string[];
+  /** The key a browser proves to reach the emulator through a forwarded port (see ForwardedAccess); default: a fresh one. */
+  forwardingKey?: string;
   taskHubName?: string;
   /** Largest request body the app's functions accept (the Functions host allows 100 MB). */
   maxAppBodyBytes?: number;
@@ -69,12 +72,15 @@ export class HttpHost {
   private attached: { emulator: AttachedEmulator; routes: AppRoutes; management: ManagementApi; dashboard: DashboardRoutes } | undefined;
   private readonly appClient = new AppClientEndpoint();
   private reload: ReloadReport = { state: "loaded", at: new Date().toISOString() };
+  readonly forwarded: ForwardedAccess;
 
   private constructor(
     private readonly server: http.Server,
     readonly port: number,
     private readonly options: HttpHostOptions,
-  ) {}
+  ) {
+    this.forwarded = new ForwardedAccess(port, options.forwardingKey);
+  }
 
   /** Listens on 127.0.0.1 before the app starts, so the app's environment can name the real port. */
   static async listen(options: HttpHostOptions): Promise<HttpHost> {
@@ -151,11 +157,15 @@ export class HttpHost {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     try {
-      checkHost(request, this.port);
-      checkOrigin(request, this.port, this.options.allowedOrigins ?? []);
-      const url = requestUrl(request.url ?? "/", this.origin, this.port);
-      if (!this.attached) throw new HttpError(503, "The emulator is still starting.");
+      const host = (request.headers.host ?? "").toLowerCase();
+      const local = isOwnAuthority(host, this.port);
+      const url = requestUrl(request.url ?? "/", this.origin, this.port, local ? undefined : host);
       const path = url.pathname;
+      const isDashboard = path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`);
+      if (this.forwarded.exchangeKey(request, response, url, path === "/" || isDashboard, local)) return;
+      if (local) checkOrigin(request, this.port, this.options.allowedOrigins ?? []);
+      else this.forwarded.admit(request, host, this.options.allowedOrigins ?? []);
+      if (!this.attached) throw new HttpError(503, "The emulator is still starting.");
       if (path === WEBHOOK_PATH || path.startsWith(`${WEBHOOK_PATH}/`)) {
         await this.callManagementApi(request, response, path.slice(WEBHOOK_PATH.length), url, FUNCTIONS_HOST_MAX_BODY_BYTES);
         return;
@@ -168,7 +178,7 @@ export class HttpHost {
       if (appClient.kind === "forbidden") {
         throw new HttpError(403, `${APP_CLIENT_PATH}/ is the app's own durable client's endpoint. Call the Durable HTTP API at ${this.origin}${WEBHOOK_PATH}/ instead.`);
       }
-      if (path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`)) {
+      if (isDashboard) {
         this.attached.dashboard.handle(request, response, url);
         return;
       }
@@ -197,7 +207,14 @@ export class HttpHost {
 
   private async invokeAppFunction(request: http.IncomingMessage, response: http.ServerResponse, url: URL): Promise<void> {
     const attached = this.attached as NonNullable<HttpHost["attached"]>;
-    const match = attached.routes.match(request.method ?? "GET", url.pathname);
+    const method = (request.method ?? "GET").toUpperCase();
+    const match = attached.routes.match(method, url.pathname);
+    if (match.kind === "none" && url.pathname === "/" && (method === "GET" || method === "HEAD")) {
+      // Forwarded ports open at the port's root (code-server's /proxy/<port>/); relative, as the proxy's prefix is unknown.
+      response.writeHead(302, { Location: `./${DASHBOARD_PATH.slice(1)}/` });
+      response.end();
+      return;
+    }
     if (match.kind === "none") throw new HttpError(404, `No function answers ${url.pathname}. The app's HTTP functions: ${this.functionUrls().map((f) => f.url).join(", ") || "none"}.`);
     if (match.kind === "wrongMethod") {
       response.setHeader("Allow", match.allowed.join(", "));

@@ -1,7 +1,8 @@
 /**
  * What keeps a web page from driving the emulator: requests must be addressed to this loopback host and port
- * (a DNS-rebinding page sends its own host name), and state-changing requests from a browser must come from a
- * loopback origin or one the app allows in local.settings.json (Host.CORS). Bodies are read with a size cap.
+ * (a DNS-rebinding page sends its own host name; forwarded-access.ts admits forwarded ports that prove the run's
+ * key), and state-changing requests from a browser must come from a loopback origin or one the app allows in
+ * local.settings.json (Host.CORS). Bodies are read with a size cap.
  */
 import type { IncomingMessage } from "node:http";
 
@@ -15,13 +16,6 @@ export class HttpError extends Error {
     super(message);
     this.name = "HttpError";
     this.closeConnection = options.closeConnection ?? false;
-  }
-}
-
-export function checkHost(request: IncomingMessage, port: number): void {
-  const host = (request.headers.host ?? "").toLowerCase();
-  if (!isOwnAuthority(host, port)) {
-    throw new HttpError(421, `This emulator only answers requests addressed to 127.0.0.1:${port} or localhost:${port} (got Host "${host}").`);
   }
 }
 

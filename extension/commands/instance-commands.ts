@@ -8,6 +8,7 @@ import type { InstanceNode } from "../views/instances-view";
 import { showError } from "../output";
 import { showHistoryPanel } from "../history-panel";
 import { followInstance } from "./follow-instance";
+import { dashboardAddress } from "../dashboard-address";
 import { askJson, pickInstance, pickOrchestrator } from "./pickers";
 import { raiseEvent, type RaiseTarget } from "./raise-event";
 
@@ -88,7 +89,9 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
     }),
     guarded("durableDevkit.openDashboard", async () => {
       const client = await context.ensureEmulator();
-      await vscode.env.openExternal(vscode.Uri.parse(`${client.origin}/_durable/`));
+      // The root is mapped and the path joined on (dashboard-address.ts says why); remote and browser VS Code need it.
+      const external = await vscode.env.asExternalUri(vscode.Uri.parse(`${client.origin}/`));
+      await vscode.env.openExternal(vscode.Uri.parse(dashboardAddress(client.origin, external.toString(true), client.forwardingKey), true));
     }),
     guarded("durableDevkit.refreshInstances", () => context.refresh()),
   ];

@@ -2,7 +2,8 @@
  * The extension in a real VS Code: code-server (VS Code 1.100 served to a browser) with the built VSIX installed by
  * `--install-extension`, driven through Debian's Chromium by playwright-core, as a user would: the command palette
  * scaffolds function chaining, the determinism checker flags a Date.now() typed into the orchestrator, the emulator
- * runs the orchestration to Completed, and F5 starts a `durable` debug session that stops on the first history event.
+ * runs the orchestration to Completed, the status bar opens the dashboard through code-server's port proxy, and F5
+ * starts a `durable` debug session that stops on the first history event.
  * Screenshots of every step go to .test-output/e2e/ (kept when a step fails).
  *
  * Run it with `npm run test:e2e` (it builds the VSIX and installs code-server once, cached in ~/.cache/durable-devkit).
@@ -188,6 +189,18 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     assert.deepEqual(cspViolations.filter((text) => /history-view/.test(text)), [], "no CSP violation by the history view");
     await shot("history-webview");
     await page.keyboard.press("Escape");
+  });
+
+  it("opens the dashboard from the status bar through code-server's port proxy, where it lists the instance", async () => {
+    const item = page.locator(".statusbar-item", { hasText: /Durable :\d+/ }).first();
+    const port = Number(/Durable :(\d+)/.exec((await item.textContent()) ?? "")?.[1]);
+    // code-server opens external links in a new tab; the proxy forwards its own Host, so the dashboard needs the key.
+    const [dashboard] = await Promise.all([page.context().waitForEvent("page", { timeout: 60_000 }), item.click()]);
+    await dashboard.locator("#instances tr[data-instance]", { hasText: "helloSequence" }).first().waitFor({ timeout: 60_000 });
+    assert.equal(dashboard.url(), `${server?.origin}/proxy/${port}/_durable/`, "under the proxy's path, with the key dropped from the address");
+    assert.match((await dashboard.textContent("#instances")) ?? "", /helloSequence\s*Completed/);
+    await dashboard.screenshot({ path: path.join(SHOTS, `${String(++step).padStart(2, "0")}-dashboard-through-proxy.png`) });
+    await dashboard.close();
   });
 
   it("starts a durable debug session with F5: a JavaScript breakpoint in the orchestrator hits, then it stops on the first history event", async () => {

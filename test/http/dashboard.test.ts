@@ -1,6 +1,7 @@
 /**
  * The dashboard in a real browser (Chromium driven by playwright-core: Debian's when installed, else the one npm install brings): it lists a completed and a
- * running instance, opens one, shows its timeline, raises an event from the page, and saves a screenshot.
+ * running instance, opens one, shows its timeline, raises an event from the page, and saves a screenshot; and it does
+ * the same through a forwarded port under a path prefix (code-server's /proxy/<port>/), opened with the run's key.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -9,6 +10,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../chromium";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
+import { startPathPrefixProxy } from "./path-prefix-proxy";
 
 const SCREENSHOT_DIR = path.resolve(__dirname, "..", "..", "..", ".test-output");
 
@@ -79,5 +81,47 @@ describe("the dashboard in a browser", function () {
     const response = await page.goto(`${server.http.origin}/_durable/`);
     assert.equal(response?.headers()["x-frame-options"], "DENY");
     assert.match(response?.headers()["content-security-policy"] ?? "", /frame-ancestors 'none'/);
+  });
+
+  it("works through a forwarded port under a path prefix that forwards its own Host, opened with the run's key", async () => {
+    const proxy = await startPathPrefixProxy();
+    // A fresh context: no cookie from before, as in a browser that never opened this run's dashboard.
+    const forwarded = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+    const errors: string[] = [];
+    forwarded.on("pageerror", (error) => errors.push(error.message));
+    try {
+      const root = proxy.root(server.http.port);
+      const refused = await forwarded.goto(`${root}_durable/`);
+      assert.equal(refused?.status(), 421);
+      assert.match((await forwarded.textContent("body")) ?? "", /Durable: Open Dashboard/);
+
+      const engine = server.emulator.engine;
+      await engine.startNew("approvalRace", { instanceId: "proxied-waiting", input: { timeoutSeconds: 3600 } });
+      await engine.whenIdle();
+      // What "Durable: Open Dashboard" opens in code-server: the proxy's address for the port, the dashboard, the key.
+      await forwarded.goto(`${root}_durable/?key=${server.http.forwarded.key}`);
+      await forwarded.waitForSelector('#instances tr[data-instance="proxied-waiting"]');
+      assert.equal(forwarded.url(), `${root}_durable/`, "the key is dropped from the address");
+      const [keyCookie] = await forwarded.context().cookies(proxy.origin);
+      assert.equal(keyCookie?.name, `durable_devkit_key_${server.http.port}`);
+      assert.equal(keyCookie?.httpOnly, true);
+      assert.equal(keyCookie?.sameSite, "Strict");
+
+      // Live updates through the proxy: an instance started elsewhere shows up without a reload.
+      await engine.startNew("helloSequence", { instanceId: "proxied-live" });
+      await forwarded.waitForSelector('#instances tr[data-instance="proxied-live"]');
+      // An action from the page goes through the proxy to the management API, and the page follows it live.
+      await forwarded.click('#instances tr[data-instance="proxied-waiting"]');
+      await forwarded.waitForSelector("#timeline svg");
+      await forwarded.fill("#event-name", "approval");
+      await forwarded.fill("#event-data", '"Grace"');
+      await forwarded.click('#raise-form button[type="submit"]');
+      await forwarded.locator("#detail-status", { hasText: "Completed" }).waitFor({ timeout: 10_000 });
+      assert.deepEqual(engine.getStatus("proxied-waiting")?.output, { approved: true, by: "Grace" });
+      assert.deepEqual(errors, []);
+    } finally {
+      await forwarded.context().close();
+      await proxy.close();
+    }
   });
 });

@@ -1,4 +1,7 @@
-/** Raw HTTP clients for tests: one that lets them set any header, Host included (fetch would not), and a socket one for bytes no client library would send. */
+/**
+ * Raw HTTP clients for tests: one that lets them set any header, Host included (fetch would not), a reader of
+ * server-sent event streams, and a socket one for bytes no client library would send.
+ */
 import * as http from "node:http";
 import * as net from "node:net";
 
@@ -30,6 +33,55 @@ export function request(url: string, options: { method?: string; headers?: Recor
     if (options.body !== undefined) req.write(options.body);
     req.end();
   });
+}
+
+export interface EventStream {
+  headers: http.IncomingHttpHeaders;
+  /** Resolves when what the stream sent so far matches; rejects if it closes first. */
+  waitFor(pattern: RegExp): Promise<void>;
+  close(): void;
+}
+
+/** Opens a server-sent event stream (rejecting unless it answers 200) and reads it as text as it arrives. */
+export async function openEventStream(url: string, headers: Record<string, string> = {}): Promise<EventStream> {
+  let text = "";
+  let closed = false;
+  const listeners = new Set<() => void>();
+  const req = http.get(url, { headers });
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    req.on("response", resolve);
+    req.on("error", reject);
+  });
+  response.setEncoding("utf8");
+  if (response.statusCode !== 200) {
+    const body = await new Promise<string>((resolve) => {
+      let rest = "";
+      response.on("data", (chunk: string) => (rest += chunk));
+      response.on("end", () => resolve(rest));
+    });
+    throw new Error(`The event stream ${url} answered ${response.statusCode}: ${body}`);
+  }
+  response.on("data", (chunk: string) => {
+    text += chunk;
+    for (const listener of listeners) listener();
+  });
+  response.on("close", () => {
+    closed = true;
+    for (const listener of listeners) listener();
+  });
+  return {
+    headers: response.headers,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(text)) (listeners.delete(check), resolve());
+          else if (closed) (listeners.delete(check), reject(new Error(`the event stream closed before ${pattern} arrived; it sent: ${text}`)));
+        };
+        listeners.add(check);
+        check();
+      }),
+    close: () => req.destroy(),
+  };
 }
 
 export interface RawAnswer {

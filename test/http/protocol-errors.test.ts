@@ -4,11 +4,10 @@
  * without cutting legitimate long answers (long polls, the dashboard's live updates).
  */
 import { strict as assert } from "node:assert";
-import * as http from "node:http";
 import * as path from "node:path";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull, tempDir } from "../emulator/harness";
-import { rawExchange, request } from "./http-client";
+import { openEventStream, rawExchange, request } from "./http-client";
 
 describe("the HTTP host's answers to requests it cannot serve", function () {
   let server: EmulatorServer;
@@ -115,37 +114,3 @@ describe("the HTTP host's answers to requests it cannot serve", function () {
     }
   });
 });
-
-/** A server-sent event stream read as text, with a way to wait for something to arrive on it. */
-async function openEventStream(url: string): Promise<{ waitFor(pattern: RegExp): Promise<void>; close(): void }> {
-  let text = "";
-  let closed = false;
-  const listeners = new Set<() => void>();
-  const req = http.get(url);
-  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    req.on("response", resolve);
-    req.on("error", reject);
-  });
-  assert.equal(response.statusCode, 200);
-  response.setEncoding("utf8");
-  response.on("data", (chunk: string) => {
-    text += chunk;
-    for (const listener of listeners) listener();
-  });
-  response.on("close", () => {
-    closed = true;
-    for (const listener of listeners) listener();
-  });
-  return {
-    waitFor: (pattern) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (pattern.test(text)) (listeners.delete(check), resolve());
-          else if (closed) (listeners.delete(check), reject(new Error(`the event stream closed before ${pattern} arrived; it sent: ${text}`)));
-        };
-        listeners.add(check);
-        check();
-      }),
-    close: () => req.destroy(),
-  };
-}

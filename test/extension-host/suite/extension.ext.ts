@@ -314,10 +314,20 @@ describe("Durable Devkit in the extension host", () => {
     assert.match(fs.readFileSync(file, "utf8"), /waitForExternalEvent/);
   });
 
-  it("Open Dashboard opens the emulator's dashboard; Stop Emulator stops it", async () => {
+  it("Open Dashboard opens the emulator's dashboard, through whatever forwards its port; Stop Emulator stops it", async () => {
     restore = answering([]);
     await vscode.commands.executeCommand("durableDevkit.openDashboard");
-    assert.match(opened.at(-1)?.toString() ?? "", /^http:\/\/127\.0\.0\.1:\d+\/_durable\/$/);
+    // Desktop VS Code opens the emulator's own address; code-server (or a remote) its forwarded one, with the key.
+    const address = opened.at(-1)?.toString(true) ?? "";
+    assert.match(address, /^https?:\/\/[^/]+\/(proxy\/\d+\/)?_durable\/(\?key=[\w-]+)?$/);
+    // What a browser does there: the key (if any) for a cookie on a redirect, then the page.
+    let page = await fetch(address, { redirect: "manual" });
+    if (page.status === 303) {
+      const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+      page = await fetch(new URL(page.headers.get("location") ?? "", address), { headers: { cookie } });
+    }
+    assert.equal(page.status, 200, await page.clone().text());
+    assert.match(await page.text(), /<title>Durable Devkit<\/title>/);
     await vscode.commands.executeCommand("durableDevkit.stopEmulator");
     assert.equal(context.emulator.state.kind, "stopped");
   });
