@@ -84,6 +84,8 @@ interface DebugThread {
   inActivity?: { name: string; input: unknown; source?: SourceFrame };
   /** Events whose logs were already printed. */
   printed: Set<number>;
+  /** The refresh in progress: refreshes run one after another, so an older history never lands after a newer one. */
+  refreshing?: Promise<void>;
 }
 
 type StopReason = "entry" | "step" | "breakpoint" | "function breakpoint" | "exception" | "pause";
@@ -225,10 +227,12 @@ export class DurableDebugSession extends LoggingDebugSession {
       await this.source.started;
       if (!this.source.mainInstanceId) return; // attached to everything: run until a breakpoint
       const main = this.threadFor(this.source.mainInstanceId);
+      const seen = this.changesSeen(main.instanceId);
       await this.refresh(main);
       this.current = main;
       if (!main.timeline || main.timeline.stops.length === 0) {
         this.waiting = { thread: main, scanFrom: 0, kind: this.stopOnEntry ? "next" : "continue", entry: this.stopOnEntry };
+        this.lookAgainIfChanged(main.instanceId, seen);
         return;
       }
       if (this.stopOnEntry) this.stopAt({ thread: main, position: 0, reason: "entry" });
@@ -282,8 +286,17 @@ export class DurableDebugSession extends LoggingDebugSession {
     return thread;
   }
 
-  /** Rebuilds the thread's timeline when its history has grown (or on demand). */
-  private async refresh(thread: DebugThread, force = false): Promise<void> {
+  /**
+   * Rebuilds the thread's timeline when its history has grown (or on demand). A step the client asks for and a change
+   * of the live instance may both refresh at once; each waits for the one before it, whose trace may return later.
+   */
+  private refresh(thread: DebugThread, force = false): Promise<void> {
+    const next = (thread.refreshing ?? Promise.resolve()).catch(() => undefined).then(() => this.rebuildTimeline(thread, force));
+    thread.refreshing = next;
+    return next;
+  }
+
+  private async rebuildTimeline(thread: DebugThread, force: boolean): Promise<void> {
     const source = this.source;
     if (!source) return;
     const facts = await source.load(thread.instanceId);
@@ -306,6 +319,27 @@ export class DurableDebugSession extends LoggingDebugSession {
   /** History changes arrive in bursts; each instance is looked at once per burst, one at a time. */
   private historyChanged(instanceId: string): void {
     this.heldTimers.delete(instanceId); // it moved on: the timer fired, or the event came
+    this.changeCounts.set(instanceId, this.changesSeen(instanceId) + 1);
+    this.lookAt(instanceId);
+  }
+
+  private readonly changeCounts = new Map<string, number>();
+
+  private changesSeen(instanceId: string): number {
+    return this.changeCounts.get(instanceId) ?? 0;
+  }
+
+  /**
+   * After `waiting` is set outside the change queue (a launch, a step the client asked for): a change that came while
+   * the history was being read saw nothing waiting and was dropped, so it is looked at again. The instance may have
+   * finished meanwhile, and then no later change would ever come.
+   */
+  private lookAgainIfChanged(instanceId: string, seenBefore: number): void {
+    if (this.changesSeen(instanceId) !== seenBefore) this.lookAt(instanceId);
+  }
+
+  /** Queues a look at the instance's history (at most one queued per instance). */
+  private lookAt(instanceId: string): void {
     if (this.queuedChanges.has(instanceId)) return;
     this.queuedChanges.add(instanceId);
     this.changeQueue = this.changeQueue.then(() => {
@@ -376,6 +410,7 @@ export class DurableDebugSession extends LoggingDebugSession {
    * any event for "next", a breakpoint for "continue". Live instances that have nothing more yet are waited for.
    */
   private async runForward(thread: DebugThread, from: number, kind: "continue" | "next", includeFrom = false, entry = false): Promise<void> {
+    const seen = this.changesSeen(thread.instanceId);
     await this.refresh(thread);
     const found = this.scan(thread, from, kind, includeFrom, 0);
     if (found) {
@@ -398,6 +433,7 @@ export class DurableDebugSession extends LoggingDebugSession {
       if (held) this.timeHeld(held);
       thread.position = end;
       this.waiting = { thread, scanFrom: timeline.stops.length, kind, entry };
+      this.lookAgainIfChanged(thread.instanceId, seen);
       return;
     }
     const parent = thread.parentThreadId !== undefined ? this.threads.get(thread.parentThreadId) : undefined;

@@ -11,6 +11,7 @@ import { showHistoryPanel } from "../history-panel";
 import { log } from "../output";
 import { describeWaits, waitKey } from "../wait-description";
 import type { RaiseTarget } from "./raise-event";
+import { completeWalkthroughStep } from "../walkthrough-steps";
 
 /** Often enough to announce a wait well within a second of it starting. */
 const POLL_MS = 250;
@@ -87,6 +88,7 @@ async function poll(
 
 /** "approvalWorkflow <id> is waiting for event `Approval` or a timer at 10:42 (local time)", with what one can do. */
 function announceWait(context: DevkitContext, orchestrator: string, instanceId: string, answer: InstanceWaitsAnswer, stop: vscode.CancellationTokenSource): void {
+  completeWalkthroughStep("ran");
   const events = answer.waits.events;
   // One event: its button raises it; several: the button asks which (Raise Event… offers the names).
   const raise = events.length === 1 ? `Raise ${events[0]}…` : "Raise Event…";
@@ -102,6 +104,7 @@ function announceWait(context: DevkitContext, orchestrator: string, instanceId: 
 
 async function reportEnd(context: DevkitContext, client: EmulatorClient, orchestrator: string, instanceId: string): Promise<void> {
   const status = await client.status(instanceId);
+  completeWalkthroughStep("ran");
   await context.refresh();
   const message = `${orchestrator} ${instanceId}: ${status.runtimeStatus}${status.output !== undefined && status.output !== null ? ` → ${JSON.stringify(status.output).slice(0, 200)}` : ""}`;
   const shown = status.runtimeStatus === "Failed" ? vscode.window.showErrorMessage(message, SHOW_HISTORY) : vscode.window.showInformationMessage(message, SHOW_HISTORY);

@@ -106,7 +106,7 @@ describe("replay debugger over DAP", function () {
   });
 
   beforeEach(async () => {
-    client = new DebugClient(process.execPath, dapFile, "durable");
+    client = new DebugClient(process.execPath, dapFile, "durable", undefined, !!process.env.DD_DAP_STDERR);
     // DebugClient's 5 s default fails a loaded machine for no defect; each wait still ends on what it waits for.
     client.defaultTimeout = 60_000;
     await client.start();
@@ -218,8 +218,10 @@ describe("replay debugger over DAP", function () {
     assert.equal(JSON.parse((await scope("Event", threadId)).type), "ExecutionStarted");
 
     // Restart frame replays from the start again.
+    // Listen before asking: the stop can arrive in the same read as the answer.
+    const stepped = stopped();
     await client.nextRequest({ threadId });
-    await stopped();
+    await stepped;
     const restarted = stopped();
     await client.send("restartFrame", { frameId: (await top(threadId)).id });
     assert.equal((await restarted).body.reason, "entry");

@@ -67,6 +67,44 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await page.keyboard.press("Enter");
   }
 
+  /**
+   * The open prompt titled `title` is still open after the focus moved back to the page that opened it (a walkthrough
+   * button used to lose its prompt ~0.2 s later): it stays visible for two seconds after it appeared.
+   */
+  async function staysOpen(title: RegExp): Promise<void> {
+    const widget = page.locator(".quick-input-widget");
+    await until(`the prompt ${title}`, async () => title.test((await widget.textContent()) ?? "") && (await widget.isVisible()), 120_000);
+    const deadline = Date.now() + 2_000;
+    while (Date.now() < deadline) {
+      assert.ok((await widget.isVisible()) && title.test((await widget.textContent()) ?? ""), `the prompt ${title} stayed open`);
+      await page.waitForTimeout(100);
+    }
+  }
+
+  /** The Durable Devkit walkthrough, opened as a person does: Welcome: Open Walkthrough…, then its title. */
+  async function openWalkthrough(): Promise<void> {
+    await runCommand("Welcome: Open Walkthrough...");
+    await answer(/Open Walkthrough|walkthrough/i, "Get started with Durable Devkit");
+    await page.locator("button.getting-started-step").first().waitFor({ state: "visible", timeout: 60_000 });
+  }
+
+  /** The walkthrough's editor tab, brought to the front. */
+  async function showWalkthrough(): Promise<void> {
+    await page.locator(".tab", { hasText: /Welcome|Walkthrough/ }).first().click();
+    await page.locator("button.getting-started-step").first().waitFor({ state: "visible", timeout: 30_000 });
+  }
+
+  /** Expands the walkthrough step and clicks the button its description renders for the command link. */
+  async function clickWalkthroughButton(stepId: string, label: string): Promise<void> {
+    const step = page.locator(`button.getting-started-step[data-step-id$="${stepId}"]`);
+    if ((await step.getAttribute("aria-expanded")) !== "true") await step.click();
+    await step.locator(".monaco-button, a", { hasText: label }).first().click();
+  }
+
+  async function walkthroughStepDone(stepId: string): Promise<boolean> {
+    return (await page.locator(`button.getting-started-step[data-step-id$="${stepId}"]`).getAttribute("aria-checked")) === "true";
+  }
+
   async function notification(text: RegExp, timeoutMs: number): Promise<string> {
     return until(`a notification ${text}`, async () => {
       const toasts = await page.locator(".notification-toast").allTextContents();
@@ -114,11 +152,17 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     // The emulator and the debug adapter are children of code-server's extension host; they end with it.
   });
 
-  it("scaffolds function chaining from the command palette", async () => {
+  it("scaffolds function chaining from the walkthrough's button: every prompt stays open, and the step is ticked once the files are written", async () => {
     await shot("workbench");
-    await runCommand("Durable: New Orchestration from Pattern");
+    await openWalkthrough();
+    assert.equal(await walkthroughStepDone("scaffold"), false, "nothing scaffolded yet");
+    await clickWalkthroughButton("scaffold", "New Orchestration from Pattern…");
+    await staysOpen(/Pick an orchestration pattern|New Orchestration from Pattern/);
     await answer(/Pick an orchestration pattern|New Orchestration from Pattern/, "Function chaining");
+    await staysOpen(/Function chaining: name/);
+    await shot("walkthrough-name-prompt-stays-open");
     await answer(/Function chaining: name/, undefined); // the default name, helloSequence
+    await staysOpen(/Function chaining: language/);
     await answer(/Function chaining: language/, "TypeScript");
     await shot("scaffolding");
     const orchestrator = path.join(workspace, "src", "functions", "helloSequence.ts");
@@ -126,10 +170,13 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
       assert.ok(fs.existsSync(path.resolve(workspace, file)), `${file} was written`);
     }
     // The extension runs npm install for a new app (from the npm registry; its cache is warm after npm ci).
-    await notification(/Function chaining "helloSequence" written/, 300_000);
+    await notification(/Function chaining "helloSequence" written \(\d+ files\)/, 300_000);
     assert.ok(fs.existsSync(path.join(workspace, "node_modules", "durable-functions", "package.json")), "npm install ran");
     await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().waitFor({ state: "visible" });
-    await shot("scaffolded");
+    await showWalkthrough();
+    await until("the scaffold step ticked", () => walkthroughStepDone("scaffold"), 30_000);
+    assert.equal(await walkthroughStepDone("run"), false, "running is the next step, not done");
+    await shot("walkthrough-scaffold-ticked");
   });
 
   it("flags Date.now() typed into the orchestrator in the Problems panel", async () => {
@@ -156,18 +203,19 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await shot("problems-DD001");
   });
 
-  it("starts the emulator and runs the orchestration to Completed", async () => {
-    await runCommand("Durable: Start Emulator");
-    const status = await until("the emulator's port in the status bar", async () => {
-      const content = (await page.locator(".statusbar").textContent()) ?? "";
-      return /Durable :\d+/.exec(content)?.[0];
-    }, 120_000);
+  it("runs the orchestration from the walkthrough's button: the emulator starts, the input box stays open, the step is ticked on the result", async () => {
+    await showWalkthrough();
+    await clickWalkthroughButton("run", "Run Orchestration…");
+    // The emulator starts first (to know the orchestrators); then the input box, which must survive the focus move.
+    await staysOpen(/Run helloSequence/);
+    const status = await until("the emulator's port in the status bar", async () => /Durable :\d+/.exec((await page.locator(".statusbar").textContent()) ?? "")?.[0], 120_000);
     assert.match(status, /Durable :\d+/);
-    await shot("emulator-running");
-    await runCommand("Durable: Run Orchestration");
+    await shot("walkthrough-run-input-stays-open");
     await answer(/Run helloSequence/, ""); // empty input: null
     const done = await notification(/helloSequence \S+: (Completed|Failed)/, 120_000);
     assert.match(done, /Completed → \["Hello, Tokyo!","Hello, Seattle!","Hello, London!"\]/);
+    await showWalkthrough();
+    await until("the run step ticked", () => walkthroughStepDone("run"), 30_000);
     await shot("orchestration-completed");
   });
 
@@ -203,6 +251,78 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await dashboard.close();
   });
 
+  it("human interaction: within a second of the instance waiting, a notice names the event, and its Raise button answers it", async () => {
+    await runCommand("Durable: New Orchestration from Pattern");
+    await answer(/Pick an orchestration pattern|New Orchestration from Pattern/, "Human interaction");
+    await answer(/Human interaction: name/, undefined); // the default name, approvalWorkflow
+    await notification(/Human interaction "approvalWorkflow" written \(\d+ files?\)/, 60_000);
+    // The emulator watches the app: the new orchestrator is offered once it has reloaded.
+    await until("approvalWorkflow among the orchestrators to run", async () => {
+      await runCommand("Durable: Run Orchestration");
+      const widget = page.locator(".quick-input-widget");
+      await until("the orchestrator picker", async () => /Run which orchestrator/.test((await widget.textContent()) ?? ""), 30_000);
+      if (await widget.locator(".monaco-list-row", { hasText: "approvalWorkflow" }).count()) return true;
+      await page.keyboard.press("Escape");
+      return false;
+    }, 120_000);
+    await answer(/Run which orchestrator/, "approvalWorkflow");
+    // The first run's input box offers the sample from the pattern's header.
+    const input = page.locator(".quick-input-widget input.input");
+    await until("the sample input prefilled", async () => /buy a laptop/.test(await input.inputValue()), 30_000);
+    await answer(/Run approvalWorkflow/, undefined);
+    const notice = await notification(/approvalWorkflow \S+ is waiting for event `Approval` or a timer at/, 60_000);
+    const seenAt = Date.now();
+    await shot("human-interaction-waiting-notice");
+    const instanceId = /approvalWorkflow (\S+) is waiting/.exec(notice)?.[1] ?? "";
+    const port = Number(/Durable :(\d+)/.exec((await page.locator(".statusbar").textContent()) ?? "")?.[1]);
+    const status = (await (await fetch(`http://127.0.0.1:${port}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`)).json()) as { historyEvents: { EventType: string; Timestamp: string }[] };
+    // It waits from the end of its first episode, when the timer is created (this test looks every 250 ms).
+    const waitingSince = Date.parse(status.historyEvents.find((event) => event.EventType === "TimerCreated")?.Timestamp ?? "");
+    assert.ok(seenAt - waitingSince <= 1_250, `the notice showed ${seenAt - waitingSince} ms after the instance began to wait`);
+    await page.locator(".notification-toast", { hasText: "is waiting for event" }).locator(".monaco-button", { hasText: "Raise Approval…" }).first().click();
+    await staysOpen(/Raise Approval/);
+    await answer(/Raise Approval/, '{"approved": true, "by": "Ada"}');
+    const done = await notification(new RegExp(`approvalWorkflow ${instanceId}: Completed`), 60_000);
+    assert.match(done, /approved by Ada/);
+    await shot("human-interaction-approved");
+  });
+
+  it("a save that does not compile shows in the status bar and the Problems panel, and a fix clears both", async () => {
+    await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("const broken = ;");
+    await page.keyboard.press("Control+s");
+    const statusBar = page.locator(".statusbar");
+    await until("the status bar saying the reload failed", async () => /Durable :\d+ reload failed/.test((await statusBar.textContent()) ?? ""), 60_000);
+    await page.locator(".statusbar-item", { hasText: "reload failed" }).first().click(); // opens the Problems panel
+    const problems = page.locator(".markers-panel");
+    await until("the reload's error in Problems", async () => /could not reload the app/.test((await problems.textContent()) ?? ""), 30_000);
+    await shot("reload-failed-status-bar-and-problems");
+    await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
+    await page.keyboard.press("Control+Shift+K"); // delete the broken line
+    await page.keyboard.press("Control+s");
+    await until("the status bar back to the running emulator", async () => {
+      const text = (await statusBar.textContent()) ?? "";
+      return /Durable :\d+/.test(text) && !/reload failed/.test(text);
+    }, 60_000);
+    await until("the reload's error gone from Problems", async () => !/could not reload the app/.test((await problems.textContent()) ?? ""), 30_000);
+  });
+
+  it("durable-devkit runs in VS Code's terminal, as the templates' comments say", async () => {
+    await runCommand("Terminal: Create New Terminal");
+    await page.locator(".terminal-wrapper .xterm").first().waitFor({ state: "visible", timeout: 60_000 });
+    const written = path.join(workspace, "devkit-help.txt");
+    await until("the terminal to take a command", async () => {
+      await page.locator(".terminal-wrapper .xterm").first().click();
+      await page.keyboard.type("durable-devkit --help > devkit-help.txt 2>&1\n");
+      return until("the command's output", async () => fs.existsSync(written) && /Usage: durable-devkit/.test(fs.readFileSync(written, "utf8")), 15_000).then(() => true, () => false);
+    }, 60_000);
+    await shot("terminal-durable-devkit");
+    fs.rmSync(written, { force: true });
+    await runCommand("View: Toggle Panel Visibility");
+  });
+
   it("starts a durable debug session with F5: a JavaScript breakpoint in the orchestrator hits, then it stops on the first history event", async () => {
     await page.keyboard.press("Escape");
     const orchestrator = path.join(workspace, "src", "functions", "helloSequence.ts");
@@ -224,6 +344,7 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
       await picker.locator("input.input").fill("Durable Functions (replay debugger)");
       await page.keyboard.press("Enter");
     }
+    await answer(/Debug which orchestrator/, "helloSequence");
     // A launch without "input" asks for it, prefilled with the last one helloSequence ran with (empty: null).
     await answer(/Debug helloSequence/, "");
     const callStack = page.locator(".debug-call-stack");
@@ -249,5 +370,8 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     }, 30_000);
     assert.match(scopes, /History/);
     await shot("debugger-stopped-on-entry");
+    await showWalkthrough();
+    await until("the debug step ticked on the first stop", () => walkthroughStepDone("debug"), 30_000);
+    await shot("walkthrough-debug-ticked");
   });
 });

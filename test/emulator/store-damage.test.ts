@@ -195,12 +195,18 @@ describe("damaged store files", function () {
     it(`refuses ${damageCase.title} in every command and changes no file`, async () => {
       const store = await healthyStore();
       const named = await damageCase.damage(store);
-      const before = folderDigest(path.dirname(store));
-      for (const command of COMMANDS) {
-        const result = await command.run(store);
-        assertRefusal(result, command.name, named, damageCase.problem);
-        assert.deepEqual(folderDigest(path.dirname(store)), before, `${command.name} changed the store's files`);
-      }
+      // Each command gets its own copy of the damaged folder, so they run at once and none sees another's lock.
+      await Promise.all(
+        COMMANDS.map(async (command) => {
+          const copy = path.join(tempDir(`dd-damage-${command.name}-`), "store");
+          fs.cpSync(path.dirname(store), copy, { recursive: true });
+          const own = (file: string) => path.join(copy, path.relative(path.dirname(store), file));
+          const before = folderDigest(copy);
+          const result = await command.run(own(store));
+          assertRefusal(result, command.name, own(named), damageCase.problem);
+          assert.deepEqual(folderDigest(copy), before, `${command.name} changed the store's files`);
+        }),
+      );
     });
   }
 
