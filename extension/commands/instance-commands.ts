@@ -70,8 +70,11 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
       if (!instanceId) return;
       const client = await context.ensureEmulator();
       const { instance, history } = await client.history(instanceId);
+      // A folder that does not exist yet makes some save dialogs (the browser's) open nowhere useful.
+      const histories = path.join(context.appDir(), "histories");
+      const folder = fs.existsSync(histories) ? histories : context.appDir();
       const target = await vscode.window.showSaveDialog({
-        defaultUri: vscode.Uri.file(path.join(context.appDir(), "histories", `${instance.name}-${instanceId}.json`)),
+        defaultUri: vscode.Uri.file(path.join(folder, `${instance.name}-${instanceId}.json`)),
         filters: { "History JSON": ["json"] },
       });
       if (!target) return;

@@ -63,6 +63,8 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     const widget = page.locator(".quick-input-widget");
     await until(`the prompt ${title}`, async () => title.test((await widget.textContent()) ?? "") && (await widget.isVisible()), 60_000);
     const input = widget.locator("input.input");
+    // A prompt a walkthrough button opened stays open when the focus goes back to the walkthrough: a person clicks it.
+    await input.click();
     if (value !== undefined) await input.fill(value);
     await page.keyboard.press("Enter");
   }
@@ -84,7 +86,7 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
   /** The Durable Devkit walkthrough, opened as a person does: Welcome: Open Walkthrough…, then its title. */
   async function openWalkthrough(): Promise<void> {
     await runCommand("Welcome: Open Walkthrough...");
-    await answer(/Open Walkthrough|walkthrough/i, "Get started with Durable Devkit");
+    await answer(/Get started with Durable Devkit/, "Get started with Durable Devkit");
     await page.locator("button.getting-started-step").first().waitFor({ state: "visible", timeout: 60_000 });
   }
 
