@@ -354,7 +354,12 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
 
     // The instance waited for js-debug to attach, so the first episode stops at the breakpoint, with the locals.
     await until("the JavaScript debugger paused at the breakpoint", async () => /Durable app \(JavaScript\)[\s\S]*Paused on breakpoint/i.test((await callStack.textContent()) ?? ""), 120_000);
-    await until("the orchestrator's context among the locals", async () => /context/.test((await variables.textContent()) ?? ""), 30_000);
+    // As a person does: the paused frame, then its locals in the Variables pane (rows on screen, not hidden text).
+    await callStack.locator(".monaco-list-row", { hasText: "helloSequence" }).first().click();
+    await until("the orchestrator's context among the locals", async () => {
+      const rows = await variables.locator(".monaco-list-row:visible").allTextContents();
+      return rows.some((row) => /^\s*context\b/.test(row)) && rows.some((row) => /^\s*outputs\b/.test(row));
+    }, 30_000);
     await shot("javascript-breakpoint-in-orchestrator");
     await runCommand("Remove All Breakpoints");
     await page.keyboard.press("F5"); // continue the paused JavaScript session

@@ -261,16 +261,19 @@ describe("Durable Devkit in the extension host", () => {
     assert.equal(typeof substituted?.inspectPort, "number", "an inspector port for the JavaScript debugger");
     restore();
 
-    // Each orchestrator has its own: the first time, the sample its pattern's file suggests; then the last one typed.
+    // Each orchestrator has its own: the last one typed for it (approvalWorkflow ran above with the chair; the first
+    // time's sample from the pattern's header is what the code-server e2e test sees on its first run).
+    prefilled.length = 0;
     restore = answering(['{"request": "a desk"}', "null"]);
     const launch = (orchestrator: string, extra: Record<string, unknown> = {}) =>
       provider.resolveDebugConfigurationWithSubstitutedVariables(undefined, { type: "durable", request: "launch", name: orchestrator, orchestrator, app: workspace(), attachJavaScriptDebugger: false, ...extra });
     assert.deepEqual((await launch("approvalWorkflow"))?.input, { request: "a desk" });
     assert.deepEqual((await launch("helloSequence"))?.input, null);
-    assert.deepEqual(prefilled, ['{"request": "buy a laptop", "timeoutHours": 72}', '["Tokyo"]']);
+    assert.deepEqual(prefilled, ['{ "request": "chair", "timeoutHours": 24 }', '["Tokyo"]']);
     restore();
 
     // An input written in launch.json (null too) is used without asking; a cancelled prompt cancels the launch.
+    prefilled.length = 0;
     restore = answering([]);
     assert.deepEqual((await launch("approvalWorkflow", { input: null }))?.input, null);
     assert.deepEqual((await launch("approvalWorkflow", { input: { request: "fixed" } }))?.input, { request: "fixed" });
