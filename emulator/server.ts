@@ -85,11 +85,17 @@ async function reload(emulator: Emulator, http: HttpHost, files: string[], log: 
     failed(error, true);
     return;
   }
+  let functions;
   try {
     emulator.app.entryFiles = app.entryFiles;
-    const functions = await emulator.host.reload(app.entryFiles);
+    functions = await emulator.host.reload(app.entryFiles);
     http.attach(emulator);
     http.reportReload({ state: "loaded", at: new Date().toISOString() });
+  } catch (error) {
+    failed(error, false);
+    return;
+  }
+  try {
     const { replayed, failed: mismatched } = await emulator.engine.revalidate();
     say(
       `Reloaded: ${functions.length} functions${app.built ? ` (TypeScript built in ${app.built.durationMs} ms)` : ""}; ` +
@@ -98,6 +104,6 @@ async function reload(emulator: Emulator, http: HttpHost, files: string[], log: 
     );
     for (const failure of mismatched) say(`  ${failure.instanceId}: ${failure.message}`);
   } catch (error) {
-    failed(error, false);
+    say(`Reloaded, but replaying the unfinished instances with the new code failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

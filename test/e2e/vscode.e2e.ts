@@ -1,9 +1,11 @@
 /**
  * The extension in a real VS Code: code-server (VS Code 1.100 served to a browser) with the built VSIX installed by
- * `--install-extension`, driven through Debian's Chromium by playwright-core, as a user would: the command palette
- * scaffolds function chaining, the determinism checker flags a Date.now() typed into the orchestrator, the emulator
- * runs the orchestration to Completed, the status bar opens the dashboard through code-server's port proxy, and F5
- * starts a `durable` debug session that stops on the first history event.
+ * `--install-extension`, driven through Chromium by playwright-core, clicking what a person clicks: the walkthrough's
+ * buttons scaffold function chaining and run it (their prompts stay open, the steps tick on the result), the
+ * determinism checker flags a Date.now() typed into the orchestrator, the status bar opens the dashboard through
+ * code-server's port proxy, a human-interaction run names the event it waits for and its Raise button answers it, a
+ * save that does not compile shows in the status bar and Problems, `durable-devkit` runs in the terminal, and F5
+ * starts a `durable` debug session (a JavaScript breakpoint with its locals, then the first history event).
  * Screenshots of every step go to .test-output/e2e/ (kept when a step fails).
  *
  * Run it with `npm run test:e2e` (it builds the VSIX and installs code-server once, cached in ~/.cache/durable-devkit).
