@@ -61,10 +61,23 @@ export function durableCallLines(file: string): number[] {
   return sorted;
 }
 
-export function verifyLines(file: string, requested: number[]): VerifiedLine[] {
+/**
+ * Where each requested line breakpoint stops the replay debugger. Alone, a line without a durable call moves to the
+ * next line that makes one. Beside VS Code's JavaScript debugger (a run with an inspector) nothing moves: that
+ * debugger stops at the line itself in every episode, so a moved stop would be a second, different one; a line with no
+ * durable call is the JavaScript debugger's alone, and its message says why.
+ */
+export function verifyLines(file: string, requested: number[], javaScriptDebuggerBeside = false): VerifiedLine[] {
   const lines = durableCallLines(file);
   return requested.map((line) => {
-    if (lines.includes(line)) return { requested: line, line };
+    if (lines.includes(line)) {
+      return javaScriptDebuggerBeside
+        ? { requested: line, line, message: "The replay debugger stops on this call's history events; VS Code's JavaScript debugger also stops on this line in every episode that runs it, replays included." }
+        : { requested: line, line };
+    }
+    if (javaScriptDebuggerBeside) {
+      return { requested: line, message: `Not a durable stop: line ${line} makes no durable call, so no history event belongs to it. VS Code's JavaScript debugger stops here in every episode that runs it, replays included.` };
+    }
     const next = lines.find((candidate) => candidate > line);
     if (next === undefined) {
       return { requested: line, message: lines.length ? "No durable call at or after this line: the replay debugger stops only on lines that make one (callActivity, createTimer, waitForExternalEvent, Task.all…)." : "This file makes no durable calls, so no history event belongs to it." };

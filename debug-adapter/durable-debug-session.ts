@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import {
   Breakpoint,
+  BreakpointEvent,
   InitializedEvent,
   LoggingDebugSession,
   OutputEvent,
@@ -164,6 +165,7 @@ export class DurableDebugSession extends LoggingDebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: DurableLaunchArguments): Promise<void> {
     const appDir = path.resolve(args.app ?? process.cwd());
     this.stopOnEntry = args.stopOnEntry === true;
+    this.setJavaScriptDebuggerBeside(args.mode !== "replay" && args.history === undefined && args.inspectPort !== undefined);
     await this.openSession(response, async () => {
       if (args.mode === "replay" || (args.mode === undefined && args.history !== undefined)) {
         return replaySaved({ appDir, history: args.history, instanceId: args.instanceId, store: args.store, orchestrator: args.orchestrator, nodePath: args.nodePath, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
@@ -679,10 +681,20 @@ export class DurableDebugSession extends LoggingDebugSession {
   protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     const file = args.source.path ?? "";
     const requested = (args.breakpoints ?? []).map((bp) => this.convertClientLineToDebugger(bp.line));
-    const verified = verifyLines(file, requested);
+    const ids = requested.map(() => this.nextBreakpointId++);
+    this.requestedLines.set(normalize(file), { file, requested, ids });
+    response.body = { breakpoints: this.placeLineBreakpoints(file, requested, ids) };
+    this.sendResponse(response);
+  }
+
+  /** The lines each file's breakpoints were asked for, to place them again when the launch says who else stops. */
+  private readonly requestedLines = new Map<string, { file: string; requested: number[]; ids: number[] }>();
+  private javaScriptDebuggerBeside = false;
+
+  private placeLineBreakpoints(file: string, requested: number[], ids: number[]): DebugProtocol.Breakpoint[] {
     const set: { id: number; line: number }[] = [];
-    const breakpoints = verified.map((result) => {
-      const id = this.nextBreakpointId++;
+    const breakpoints = verifyLines(file, requested, this.javaScriptDebuggerBeside).map((result, index) => {
+      const id = ids[index];
       const bp = new Breakpoint(result.line !== undefined, result.line !== undefined ? this.convertDebuggerLineToClient(result.line) : undefined) as DebugProtocol.Breakpoint;
       bp.id = id;
       if (result.message) bp.message = result.message;
@@ -690,8 +702,16 @@ export class DurableDebugSession extends LoggingDebugSession {
       return bp;
     });
     this.lineBreakpoints.set(normalize(file), set);
-    response.body = { breakpoints };
-    this.sendResponse(response);
+    return breakpoints;
+  }
+
+  /** A launch with an inspector has VS Code's JavaScript debugger beside: breakpoints set before it are placed again. */
+  private setJavaScriptDebuggerBeside(beside: boolean): void {
+    if (beside === this.javaScriptDebuggerBeside) return;
+    this.javaScriptDebuggerBeside = beside;
+    for (const { file, requested, ids } of this.requestedLines.values()) {
+      for (const bp of this.placeLineBreakpoints(file, requested, ids)) this.sendEvent(new BreakpointEvent("changed", bp));
+    }
   }
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {

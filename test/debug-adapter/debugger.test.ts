@@ -4,6 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
@@ -13,6 +14,18 @@ import { cliAsync as runCli } from "../emulator/cli-runner";
 import { dapLauncher } from "./dap-launcher";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
+
+/** A port nothing listens on now, for the app's inspector. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 // Line numbers below are asserted: keep the layout.
 const ORCHESTRATIONS = `import * as df from "durable-functions";
@@ -292,6 +305,29 @@ describe("replay debugger over DAP", function () {
     assert.equal(frame.line, 16);
     assert.match(frame.name, /^createTimer\(.*\) ← TimerCreated #\d+/);
     assert.equal(JSON.parse((await scope("Event", event.body.threadId as number)).type), "TimerCreated");
+  });
+
+  it("beside VS Code's JavaScript debugger moves no breakpoint, and says a line with no durable call is that debugger's alone", async () => {
+    await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    // Set before the launch, as VS Code may: placed as for the replay debugger alone (line 15 moves to line 16)…
+    const before = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line: 15 }, { line: 16 }] });
+    assert.deepEqual(before.body.breakpoints.map((bp) => [bp.verified, bp.line]), [[true, 16], [true, 16]]);
+    // …then placed again once the launch says the JavaScript debugger is beside (an inspector port).
+    const changed = new Map<number, DebugProtocol.Breakpoint>();
+    client.on("breakpoint", (event: DebugProtocol.BreakpointEvent) => changed.set(event.body.breakpoint.id as number, event.body.breakpoint));
+    await client.configurationDoneRequest();
+    const hit = stopped();
+    await client.launch({ app, orchestrator: "approval", timeSkipping: true, inspectPort: await freePort() });
+    const event = await hit;
+    assert.equal(event.body.reason, "breakpoint");
+    assert.equal((await top(event.body.threadId)).line, 16, "the stop is the durable call's own line");
+    const [notDurable, durable] = before.body.breakpoints.map((bp) => changed.get(bp.id as number));
+    assert.equal(notDurable?.verified, false);
+    assert.match(notDurable?.message ?? "", /Not a durable stop: line 15 makes no durable call.*JavaScript debugger stops here in every episode/);
+    assert.deepEqual([durable?.verified, durable?.line], [true, 16]);
+    assert.match(durable?.message ?? "", /JavaScript debugger also stops on this line in every episode that runs it, replays included/);
+    const after = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line: 15 }] });
+    assert.deepEqual(after.body.breakpoints.map((bp) => [bp.verified, bp.line]), [[false, undefined]]);
   });
 
   it("stops at a function breakpoint on an activity, and stepIn shows the activity about to run", async () => {
