@@ -4,6 +4,7 @@
  * quick fixes the analyzer proposes. Settings: initializationOptions or the "durableDevkit" configuration section,
  * `{ "rules": { "DD011": "off", "DD005": "error" } }`.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as ts from "typescript";
@@ -22,6 +23,14 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { Analyzer, type AnalyzerSettings, type Finding } from "./analysis/analyzer";
 import { createProgram, projectRootOf } from "./analysis/project";
+
+/**
+ * The rules' page, so each diagnostic's code links to what it means and what to do: docs/rules.md two folders up from
+ * dist/language-server/, one up from the extension's out/ bundle.
+ */
+const RULES_DOC = [path.join(__dirname, "..", "..", "docs", "rules.md"), path.join(__dirname, "..", "docs", "rules.md")]
+  .filter((file) => fs.existsSync(file))
+  .map((file) => pathToFileURL(file).toString())[0];
 
 const SEVERITY: Record<string, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -68,6 +77,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
         range: range(finding.file, finding.start, finding.end),
         severity: SEVERITY[finding.severity],
         code: finding.code,
+        ...(RULES_DOC ? { codeDescription: { href: `${RULES_DOC}#${finding.code.toLowerCase()}` } } : {}),
         source: "durable-devkit",
         message: finding.message,
         relatedInformation: finding.related.map((related) => ({ location: { uri: toUri(related.file), range: range(related.file, related.start, related.end) }, message: related.message })),

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -116,6 +116,10 @@ describe("the language server over stdio", function () {
     assert.deepEqual(dd001.range, { start: { line: 7, character: 18 }, end: { line: 7, character: 28 } });
     assert.equal(dd001.severity, 1);
     assert.equal(dd001.source, "durable-devkit");
+    // The code links to its rule on the rules page, which is there to open.
+    const href = dd001.codeDescription?.href ?? "";
+    assert.match(href, /^file:.*\/docs\/rules\.md#dd001$/);
+    assert.match(fs.readFileSync(fileURLToPath(href.replace(/#.*$/, "")), "utf8"), /<a id="dd001"><\/a>DD001/);
     const dd009 = list.find((d) => d.code === "DD009") as Diagnostic;
     assert.match(String(dd009.message), /did you mean 'work'/);
 
