@@ -25,7 +25,7 @@ export function answerProtocolErrors(server: http.Server): void {
   const inFlight = new WeakMap<Duplex, { request: http.IncomingMessage; response: http.ServerResponse }>();
   // Connections whose last answer said Connection: close: Node closes them, and nothing may follow that answer.
   const closing = new WeakSet<Duplex>();
-  server.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
+  const track = (request: http.IncomingMessage, response: http.ServerResponse) => {
     const socket = request.socket;
     inFlight.set(socket, { request, response });
     response.on("finish", () => {
@@ -34,6 +34,14 @@ export function answerProtocolErrors(server: http.Server): void {
     response.on("close", () => {
       if (inFlight.get(socket)?.response === response) inFlight.delete(socket);
     });
+  };
+  server.on("request", track);
+  // Node answers an Expect it does not meet with a bare 417 and emits no "request": the same answer, here, where it is
+  // tracked, so bytes the client sends after it do not draw a second answer behind it.
+  server.on("checkExpectation", (request: http.IncomingMessage, response: http.ServerResponse) => {
+    track(request, response);
+    response.writeHead(417);
+    response.end();
   });
 
   const answered = new WeakSet<Duplex>();
