@@ -1,7 +1,6 @@
 /** `durable-devkit`: the one command line door to the emulator (and, later, lint, replay, lsp and dap). */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as v8 from "node:v8";
 import { EXIT, UsageError } from "./cli-error";
 import type { Command, Io } from "./command";
 import { runCommand } from "./commands/run";
@@ -87,7 +86,6 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     io.stderr.write(`Unknown command "${name}".\n\n${usage()}\n`);
     return EXIT.usage;
   }
-  if (QUICK_READS.has(command.name)) compileWasmForAQuickRead();
   try {
     return await command.run(rest, io);
   } catch (error) {
@@ -103,17 +101,6 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     io.stderr.write(`durable-devkit ${name} failed unexpectedly:\n${error instanceof Error ? error.stack : String(error)}\n`);
     return EXIT.failed;
   }
-}
-
-/** Commands that open the store, read a little and exit: most of their time was the optimising compile of sql.js. */
-const QUICK_READS = new Set(["status", "list", "history", "export"]);
-
-/**
- * V8's baseline WebAssembly compiler only: sql.js is ready in half the time (0.3 s instead of 0.6 s per command,
- * measured here), at a run-time cost that only long-lived commands (start, run) would feel.
- */
-function compileWasmForAQuickRead(): void {
-  v8.setFlagsFromString("--liftoff-only");
 }
 
 /** Our package.json: two folders up from dist/cli/, one up from the extension's out/ bundle. */

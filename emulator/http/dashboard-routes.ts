@@ -108,7 +108,8 @@ export class DashboardRoutes {
     const one = /^\/instances\/([^/]+)$/.exec(route);
     if (one) {
       const record = this.record(decodePathSegment(one[1]));
-      const answer: InstanceWaitsAnswer = { ...this.summary(record), now: new Date(engine.clock.now()).toISOString(), waits: this.waitsOf(record) };
+      // One history read: the list row's own `waits` would read it again.
+      const answer: InstanceWaitsAnswer = { ...rowOf(record), now: new Date(engine.clock.now()).toISOString(), waits: this.waitsOf(record) };
       send(response, 200, SECURITY_HEADERS, answer);
       return;
     }
@@ -139,8 +140,7 @@ export class DashboardRoutes {
 
   /** One row of the instance list; running and suspended ones say what they wait for. */
   private summary(record: InstanceRecord): InstanceSummary {
-    const { instanceId, name, runtimeStatus, createdTime, lastUpdatedTime } = record;
-    const summary: InstanceSummary = { instanceId, name, runtimeStatus, createdTime, lastUpdatedTime };
+    const summary: InstanceSummary = rowOf(record);
     if (mayWait(record)) summary.waits = this.waitsOf(record);
     return summary;
   }
@@ -160,4 +160,8 @@ export class DashboardRoutes {
       clearInterval(keepAlive);
     });
   }
+}
+
+function rowOf({ instanceId, name, runtimeStatus, createdTime, lastUpdatedTime }: InstanceRecord): InstanceSummary {
+  return { instanceId, name, runtimeStatus, createdTime, lastUpdatedTime };
 }
