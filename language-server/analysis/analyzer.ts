@@ -1,12 +1,19 @@
 /**
  * Finds nondeterministic code and durable API misuse in orchestrators with the TypeScript compiler API: it finds the
- * orchestrator functions (df.app.orchestration handlers, OrchestrationHandler-typed functions, df.orchestrator
- * wrappers), follows their calls into the workspace's own functions (same file or imported, aliases included), and
- * reports each problem where it happens, with the call path that reaches it from the orchestrator.
+ * orchestrator functions (catalog.ts), walks each one and every workspace function it calls or hands out as a
+ * callback (same file or imported, aliases included), matches what each expression denotes against the hazards
+ * (origins.ts, builtins.ts), follows durable tasks to their yield (task-flow.ts), and reports each problem where it
+ * happens, with the call path that reaches it from the orchestrator. A failure on one orchestrator is reported on it
+ * (DD000) and costs no other its findings.
  */
 import * as ts from "typescript";
 import * as path from "node:path";
 import { RULES, type Severity } from "./rules";
+import { FunctionCatalog, type FunctionKind } from "./catalog";
+import { HAZARD_CODE, hazardOfCall, hazardOfRead, type Hazard } from "./builtins";
+import { Origins, isFunctionLike, moduleOf, skipOuter } from "./origins";
+import { TaskFlow, isDurableTaskCall } from "./task-flow";
+import { currentTimeFix, durableTimerFix, moveToActivityFix, newGuidFix } from "./fixes";
 
 export interface TextRange {
   file: string;
@@ -34,67 +41,29 @@ export interface AnalyzerSettings {
 
 interface Reach {
   orchestratorName: string;
+  orchestrator: ts.FunctionLikeDeclaration;
   /** Function names from the orchestrator down to the current function. */
   path: string[];
-  /** The orchestrator's context parameter name, when we are in the orchestrator's own body. */
+  /** The orchestrator's context parameter name, while the code can see it (its body and its inline callbacks). */
   contextName?: string;
   origin: TextRange;
+  /** Under `if (!context.df.isReplaying)` (or a helper called there): logging is fine. */
+  guarded: boolean;
+  /** Inside a callback (map/forEach/...): its yields and awaits are not the orchestrator's. */
+  inCallback: boolean;
 }
 
-const DURABLE_TASK_METHODS = new Set([
-  "callActivity",
-  "callActivityWithRetry",
-  "callSubOrchestrator",
-  "callSubOrchestratorWithRetry",
-  "createTimer",
-  "waitForExternalEvent",
-  "callEntity",
-  "callHttp",
-]);
-const IO_MODULES = new Set(["fs", "fs/promises", "http", "https", "http2", "net", "tls", "dgram", "dns", "dns/promises", "child_process", "readline", "axios", "node-fetch", "got", "pg", "mysql", "mysql2", "mongodb", "mssql", "redis", "ioredis", "@azure/storage-blob", "@azure/cosmos", "@azure/service-bus"]);
-const IO_GLOBALS = new Set(["fetch", "XMLHttpRequest", "WebSocket"]);
-const TIMER_GLOBALS = new Set(["setTimeout", "setInterval", "setImmediate"]);
-const THREAD_MODULES = new Set(["worker_threads", "cluster"]);
-const CRYPTO_RANDOM = new Set(["randomUUID", "randomBytes", "getRandomValues", "randomInt", "randomFillSync", "randomFill"]);
+const HAZARD_MESSAGE: Record<Hazard, (text: string) => string> = {
+  time: (text) => `${text} reads the clock, which differs on every replay: use context.df.currentUtcDateTime.`,
+  random: (text) => `${text} gives a different value on every replay: use context.df.newGuid(context.df.instanceId) for ids, or get random values from an activity.`,
+  timer: (text) => `${text} is a real timer that replays do not see: use yield context.df.createTimer(fireAt).`,
+  io: (text) => `${text} does I/O in an orchestrator, again on every replay: move it into an activity (or use context.df.callHttp).`,
+  env: (text) => `${text} reads the machine's environment, which can differ between replays and hosts: read it in an activity or pass the value in as input.`,
+  thread: (text) => `${text} uses threads or processes in an orchestrator: do parallel work with activities and context.df.Task.all.`,
+  log: (text) => `${text} repeats on every replay: use context.log, or guard it with if (!context.df.isReplaying).`,
+};
 
-function moduleName(specifier: string): string {
-  return specifier.replace(/^node:/, "");
-}
-
-/** Local names bound to modules in a file: import x / * as x / { a as b } from "m", and require("m") forms. */
-function importsOf(file: ts.SourceFile): Map<string, { module: string; member?: string }> {
-  const imports = new Map<string, { module: string; member?: string }>();
-  const visit = (node: ts.Node) => {
-    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && node.importClause) {
-      const module = moduleName(node.moduleSpecifier.text);
-      const clause = node.importClause;
-      if (clause.name) imports.set(clause.name.text, { module });
-      const bindings = clause.namedBindings;
-      if (bindings && ts.isNamespaceImport(bindings)) imports.set(bindings.name.text, { module });
-      if (bindings && ts.isNamedImports(bindings)) {
-        for (const element of bindings.elements) imports.set(element.name.text, { module, member: (element.propertyName ?? element.name).text });
-      }
-    } else if (ts.isVariableDeclaration(node) && node.initializer && ts.isCallExpression(node.initializer)) {
-      const call = node.initializer;
-      if (ts.isIdentifier(call.expression) && call.expression.text === "require" && call.arguments.length === 1 && ts.isStringLiteral(call.arguments[0])) {
-        const module = moduleName(call.arguments[0].text);
-        if (ts.isIdentifier(node.name)) imports.set(node.name.text, { module });
-        if (ts.isObjectBindingPattern(node.name)) {
-          for (const element of node.name.elements) {
-            if (ts.isIdentifier(element.name)) imports.set(element.name.text, { module, member: element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : element.name.text });
-          }
-        }
-      }
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(file);
-  return imports;
-}
-
-function isFunctionLike(node: ts.Node): node is ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration {
-  return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node);
-}
+const CALLBACK_METHODS = /^(map|flatMap|forEach|filter|find|findIndex|findLast|findLastIndex|some|every|reduce|reduceRight|sort|toSorted|then|catch|finally)$/;
 
 function levenshtein(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -110,303 +79,395 @@ function levenshtein(a: string, b: string): number {
   return row[b.length];
 }
 
+function shortText(node: ts.Node): string {
+  const text = node.getText().replace(/\s+/g, " ");
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
 export class Analyzer {
   private readonly checker: ts.TypeChecker;
-  private readonly imports = new Map<ts.SourceFile, Map<string, { module: string; member?: string }>>();
-  readonly registered = { activity: new Set<string>(), orchestration: new Set<string>(), entity: new Set<string>() };
+  private readonly origins: Origins;
+  private readonly flow: TaskFlow;
+  private catalogCache?: FunctionCatalog;
 
   constructor(
     private readonly program: ts.Program,
     private readonly settings: AnalyzerSettings = {},
   ) {
     this.checker = program.getTypeChecker();
+    this.origins = new Origins(this.checker, (file) => this.isWorkspaceFile(file));
+    this.flow = new TaskFlow(this.checker, this.origins);
+  }
+
+  private isWorkspaceFile(file: ts.SourceFile): boolean {
+    return !file.isDeclarationFile && !/[\\/]node_modules[\\/]/.test(file.fileName);
   }
 
   /** Source files of the workspace (not libraries, not declaration files). */
   private workspaceFiles(): ts.SourceFile[] {
-    return this.program.getSourceFiles().filter((file) => !file.isDeclarationFile && !file.fileName.includes(`${path.sep}node_modules${path.sep}`) && !file.fileName.includes("/node_modules/"));
+    return this.program.getSourceFiles().filter((file) => this.isWorkspaceFile(file));
   }
 
-  private importsFor(file: ts.SourceFile) {
-    let map = this.imports.get(file);
-    if (!map) {
-      map = importsOf(file);
-      this.imports.set(file, map);
-    }
-    return map;
+  private get catalog(): FunctionCatalog {
+    return (this.catalogCache ??= new FunctionCatalog(this.workspaceFiles(), this.origins));
   }
 
-  /** `df.app.<kind>(...)` / `app.<kind>(...)` registrations from durable-functions, with their names and handlers. */
-  private registrations(): { kind: "activity" | "orchestration" | "entity"; name?: string; handler?: ts.Node; call: ts.CallExpression }[] {
-    const found: { kind: "activity" | "orchestration" | "entity"; name?: string; handler?: ts.Node; call: ts.CallExpression }[] = [];
-    for (const file of this.workspaceFiles()) {
-      const visit = (node: ts.Node) => {
-        if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
-          const kind = node.expression.name.text;
-          const target = node.expression.expression;
-          const onApp = (ts.isPropertyAccessExpression(target) && target.name.text === "app") || (ts.isIdentifier(target) && this.isDurableApp(file, target));
-          if (onApp && (kind === "activity" || kind === "orchestration" || kind === "entity")) {
-            const [nameArg, options] = node.arguments;
-            const name = nameArg && ts.isStringLiteralLike(nameArg) ? nameArg.text : undefined;
-            let handler: ts.Node | undefined = options;
-            if (options && ts.isObjectLiteralExpression(options)) {
-              const property = options.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === "handler");
-              handler = property && ts.isPropertyAssignment(property) ? property.initializer : property && ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
-            }
-            found.push({ kind, name, handler, call: node });
-          }
-        }
-        ts.forEachChild(node, visit);
-      };
-      visit(file);
-    }
-    return found;
-  }
-
-  /** `app` imported from durable-functions (`import { app } from "durable-functions"`). */
-  private isDurableApp(file: ts.SourceFile, identifier: ts.Identifier): boolean {
-    const binding = this.importsFor(file).get(identifier.text);
-    return binding?.module === "durable-functions" && binding.member === "app";
-  }
-
-  /** The function a handler expression denotes (inline, a local or imported identifier, a wrapper call). */
-  private resolveFunction(node: ts.Node | undefined): ts.FunctionLikeDeclaration | undefined {
-    if (!node) return undefined;
-    if (isFunctionLike(node)) return node;
-    if (ts.isParenthesizedExpression(node) || ts.isAsExpression(node)) return this.resolveFunction(node.expression);
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator") {
-      return this.resolveFunction(node.arguments[0]);
-    }
-    if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) {
-      let symbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
-      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
-      const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
-      if (declaration && isFunctionLike(declaration)) return declaration;
-      if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer) return this.resolveFunction(declaration.initializer);
-      if (declaration && ts.isShorthandPropertyAssignment(declaration)) return this.resolveFunction(declaration.name);
-      // Destructured requires, exports.x = function...: the value's type knows the function it came from.
-      const typed = this.checker.getTypeAtLocation(node).getSymbol()?.valueDeclaration;
-      if (typed && isFunctionLike(typed)) return typed;
-    }
-    return undefined;
+  /** Registered names by kind. */
+  get registered(): Record<FunctionKind, Set<string>> {
+    return this.catalog.names;
   }
 
   /** Orchestrator functions: registered handlers, OrchestrationHandler-typed declarations, df.orchestrator wrappers. */
   orchestrators(): { name: string; fn: ts.FunctionLikeDeclaration }[] {
-    const result = new Map<ts.Node, string>();
-    const handlers = new Set<ts.Node>();
-    for (const registration of this.registrations()) {
-      if (registration.name) this.registered[registration.kind].add(registration.name);
-      const fn = this.resolveFunction(registration.handler);
-      if (!fn) continue;
-      handlers.add(fn);
-      if (registration.kind === "orchestration") result.set(fn, registration.name ?? "orchestrator");
-    }
-    for (const file of this.workspaceFiles()) {
-      const visit = (node: ts.Node) => {
-        if (ts.isVariableDeclaration(node) && node.type && /\bOrchestrationHandler\b/.test(node.type.getText(file))) {
-          const fn = this.resolveFunction(node.initializer);
-          if (fn && !result.has(fn)) result.set(fn, ts.isIdentifier(node.name) ? node.name.text : "orchestrator");
-        }
-        if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator" && ts.isIdentifier(node.expression.expression)) {
-          const binding = this.importsFor(file).get(node.expression.expression.text);
-          const fn = binding?.module === "durable-functions" ? this.resolveFunction(node.arguments[0]) : undefined;
-          if (fn && !result.has(fn)) result.set(fn, "orchestrator");
-        }
-        ts.forEachChild(node, visit);
-      };
-      visit(file);
-    }
-    return [...result].map(([fn, name]) => ({ name, fn: fn as ts.FunctionLikeDeclaration }));
+    return [...this.catalog.orchestrators].map(([fn, name]) => ({ name, fn }));
   }
 
   /** Every finding in the workspace, or only those in `onlyFile`. */
   analyze(onlyFile?: string): Finding[] {
     const findings: Finding[] = [];
-    for (const { name, fn } of this.orchestrators()) {
-      const file = fn.getSourceFile();
-      const contextParameter = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
-      const origin = { file: file.fileName, start: fn.getStart(file), end: fn.body ? fn.body.getStart(file) : fn.getEnd() };
-      const reach: Reach = { orchestratorName: name, path: [], contextName: contextParameter, origin };
+    for (const { name, fn } of this.orchestrators()) findings.push(...this.analyzeOrchestrator(name, fn));
+    const unique = new Map<string, Finding>();
+    for (const finding of findings) if (!unique.has(`${finding.file}:${finding.start}:${finding.end}:${finding.code}`)) unique.set(`${finding.file}:${finding.start}:${finding.end}:${finding.code}`, finding);
+    return [...unique.values()].filter((f) => !onlyFile || path.resolve(f.file) === path.resolve(onlyFile)).filter((f) => !this.suppressed(f));
+  }
+
+  /** One orchestrator's findings; an internal error becomes a DD000 finding on it instead of ending the analysis. */
+  analyzeOrchestrator(name: string, fn: ts.FunctionLikeDeclaration): Finding[] {
+    const findings: Finding[] = [];
+    const file = fn.getSourceFile();
+    const contextParameter = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
+    const origin = { file: file.fileName, start: fn.getStart(file), end: fn.body ? fn.body.getStart(file) : fn.getEnd() };
+    const reach: Reach = { orchestratorName: name, orchestrator: fn, path: [], contextName: contextParameter, origin, guarded: false, inCallback: false };
+    try {
       if (fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
         this.report(findings, "DD006", fn, `Orchestrator '${name}' is an async function: orchestrators must be generator functions (function*) that yield durable tasks, or the replay breaks.`, reach);
       }
-      this.walk(fn, reach, new Set([fn]), findings);
+      this.walk(fn, reach, new Map(), findings);
+      this.checkEternalLoops(fn, reach, findings);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      findings.push({ ...origin, code: "DD000", severity: "warning", message: `The determinism checker failed on orchestrator '${name}' (${reason}); other orchestrators are checked. Please report this with the code.`, related: [], fixes: [] });
     }
-    const unique = new Map<string, Finding>();
-    for (const finding of findings) unique.set(`${finding.file}:${finding.start}:${finding.end}:${finding.code}`, finding);
-    return [...unique.values()].filter((f) => !onlyFile || path.resolve(f.file) === path.resolve(onlyFile)).filter((f) => !this.suppressed(f));
+    return findings;
   }
 
   private suppressed(finding: Finding): boolean {
     const file = this.program.getSourceFile(finding.file);
     if (!file) return false;
     const { line } = file.getLineAndCharacterOfPosition(finding.start);
-    const lines = file.text.split("\n");
-    const marker = new RegExp(`durable-devkit-ignore(?:\\s+([A-Z0-9, ]+))?`);
-    return [lines[line], lines[line - 1] ?? ""].some((text) => {
+    const starts = file.getLineStarts();
+    const lineText = (n: number) => (n < 0 ? "" : file.text.slice(starts[n], n + 1 < starts.length ? starts[n + 1] : file.text.length));
+    const marker = /durable-devkit-ignore(?:\s+([A-Z0-9, ]+))?/;
+    return [lineText(line), lineText(line - 1)].some((text) => {
       const match = marker.exec(text);
       if (!match) return false;
       return !match[1] || match[1].split(/[ ,]+/).includes(finding.code);
     });
   }
 
-  private report(findings: Finding[], code: string, node: ts.Node, message: string, reach: Reach, fixes: Fix[] = []): void {
+  private report(findings: Finding[], code: string, node: ts.Node, message: string, reach: Reach, fixes: (Fix | undefined)[] = []): void {
     const setting = this.settings.rules?.[code];
     if (setting === "off") return;
     const file = node.getSourceFile();
-    const related: Finding["related"] = [];
-    if (reach.path.length) {
-      related.push({ ...reach.origin, message: `reached from orchestrator '${reach.orchestratorName}' via ${reach.path.map((p) => `${p}()`).join(" → ")}` });
-    }
+    const via = reach.path.length ? `reached from orchestrator '${reach.orchestratorName}' via ${reach.path.map((p) => `${p}()`).join(" → ")}` : undefined;
     findings.push({
       file: file.fileName,
       start: node.getStart(file),
       end: node.getEnd(),
       code,
       severity: setting ?? RULES[code].severity,
-      message: reach.path.length ? `${message} (reached from orchestrator '${reach.orchestratorName}' via ${reach.path.map((p) => `${p}()`).join(" → ")})` : message,
-      related,
-      fixes,
+      message: via ? `${message} (${via})` : message,
+      related: via ? [{ ...reach.origin, message: via }] : [],
+      fixes: fixes.filter((fix): fix is Fix => fix !== undefined),
     });
   }
 
-  private walk(fn: ts.FunctionLikeDeclaration, reach: Reach, visited: Set<ts.Node>, findings: Finding[]): void {
-    const file = fn.getSourceFile();
-    const imports = this.importsFor(file);
-    const inOrchestrator = reach.path.length === 0;
-    const visit = (node: ts.Node, guardedByReplayCheck: boolean): void => {
-      // Nested functions run when called, not when defined: follow them through calls only.
-      if (node !== fn && isFunctionLike(node)) return;
-      if (ts.isAwaitExpression(node) && inOrchestrator) {
-        this.report(findings, "DD006", node, "await in an orchestrator: yield the durable task instead (yield context.df.callActivity(...)).", reach);
-      }
-      if (ts.isIfStatement(node) && /!\s*[\w.]*\bisReplaying\b|\bisReplaying\s*===?\s*false/.test(node.expression.getText(file))) {
-        visit(node.expression, guardedByReplayCheck);
-        visit(node.thenStatement, true);
-        if (node.elseStatement) visit(node.elseStatement, guardedByReplayCheck);
+  /** `!context.df.isReplaying` (true = not replaying), `context.df.isReplaying` (false), through a local `replaying` too. */
+  private replayTest(node: ts.Expression): boolean | undefined {
+    node = skipOuter(node);
+    if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+      const inner = this.replayTest(node.operand);
+      return inner === undefined ? undefined : !inner;
+    }
+    if (ts.isBinaryExpression(node) && /^[!=]==?$/.test(node.operatorToken.getText())) {
+      const value = node.right.kind === ts.SyntaxKind.FalseKeyword ? false : node.right.kind === ts.SyntaxKind.TrueKeyword ? true : undefined;
+      const inner = value === undefined ? undefined : this.replayTest(node.left);
+      if (inner === undefined || value === undefined) return undefined;
+      const equal = node.operatorToken.getText().startsWith("=");
+      return equal === value ? inner : !inner;
+    }
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
+      return this.replayTest(node.left) === true || this.replayTest(node.right) === true ? true : undefined;
+    }
+    if (ts.isPropertyAccessExpression(node) && node.name.text === "isReplaying") return false;
+    if (ts.isIdentifier(node)) {
+      const declaration = this.origins.declarationOf(node);
+      if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer) return this.replayTest(declaration.initializer);
+      if (declaration && ts.isBindingElement(declaration) && (declaration.propertyName ?? declaration.name).getText() === "isReplaying") return false;
+    }
+    return undefined;
+  }
+
+  private walk(fn: ts.FunctionLikeDeclaration, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
+    const key = `${reach.guarded}:${reach.inCallback}`;
+    const seen = visited.get(fn) ?? new Set<string>();
+    if (seen.has(key)) return;
+    seen.add(key);
+    visited.set(fn, seen);
+    const inOrchestratorBody = reach.path.length === 0 && !reach.inCallback;
+    const visit = (node: ts.Node, guarded: boolean): void => {
+      if (node !== fn && isFunctionLike(node)) {
+        // Nested functions run when called; callbacks handed to a call (map, forEach, new Promise...) run now.
+        const host = node.parent;
+        if (ts.isCallExpression(host) || ts.isNewExpression(host)) {
+          if ((host.arguments ?? []).some((argument) => argument === node)) this.walk(node, { ...reach, guarded, inCallback: true }, visited, findings);
+        }
         return;
       }
-      if (ts.isYieldExpression(node) && inOrchestrator) this.checkYield(node, reach, findings);
-      if (ts.isNewExpression(node)) this.checkNew(node, reach, imports, findings);
+      if (ts.isAwaitExpression(node) && inOrchestratorBody) {
+        this.report(findings, "DD006", node, "await in an orchestrator: yield the durable task instead (yield context.df.callActivity(...)).", reach);
+      }
+      if (ts.isIfStatement(node)) {
+        const test = this.replayTest(node.expression);
+        if (test !== undefined) {
+          visit(node.expression, guarded);
+          visit(node.thenStatement, guarded || test);
+          if (node.elseStatement) visit(node.elseStatement, guarded || !test);
+          return;
+        }
+      }
+      if (ts.isBlock(node) || ts.isSourceFile(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) {
+        // `if (context.df.isReplaying) return;` guards the rest of the block.
+        let rest = guarded;
+        for (const statement of node.statements) {
+          visit(statement, rest);
+          if (ts.isIfStatement(statement) && !statement.elseStatement && this.replayTest(statement.expression) === false && this.exits(statement.thenStatement)) rest = true;
+        }
+        return;
+      }
+      if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+        const test = this.replayTest(node.left);
+        if (test !== undefined) {
+          visit(node.left, guarded);
+          visit(node.right, guarded || (node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ? test : !test));
+          return;
+        }
+      }
+      if (ts.isConditionalExpression(node)) {
+        const test = this.replayTest(node.condition);
+        if (test !== undefined) {
+          visit(node.condition, guarded);
+          visit(node.whenTrue, guarded || test);
+          visit(node.whenFalse, guarded || !test);
+          return;
+        }
+      }
+      if (ts.isYieldExpression(node) && inOrchestratorBody) this.checkYield(node, reach, findings);
+      if (ts.isNewExpression(node)) this.checkNew(node, reach, findings);
       if (ts.isCallExpression(node)) {
-        this.checkCall(node, reach, imports, guardedByReplayCheck, findings);
-        this.follow(node, reach, visited, findings);
+        this.checkCall(node, { ...reach, guarded }, findings);
+        this.follow(node, { ...reach, guarded }, visited, findings);
       }
-      if (ts.isPropertyAccessExpression(node) && node.expression.getText(file) === "process" && node.name.text === "env") {
-        this.report(findings, "DD005", node, "process.env in an orchestrator: the environment can differ between replays and hosts. Read it in an activity or pass the value in as input.", reach);
-      }
-      if (ts.isExpressionStatement(node) && ts.isCallExpression(node.expression)) this.checkUnyielded(node.expression, reach, findings);
+      if (ts.isCallExpression(node) || ts.isArrayLiteralExpression(node)) this.checkDropped(node, reach, findings);
+      if (ts.isPropertyAccessExpression(node) || ts.isIdentifier(node)) this.checkRead(node, reach, findings);
       if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.checkModuleStateWrite(node.left, reach, findings);
       }
       if ((ts.isPostfixUnaryExpression(node) || ts.isPrefixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
         this.checkModuleStateWrite(node.operand, reach, findings);
       }
-      ts.forEachChild(node, (child) => visit(child, guardedByReplayCheck));
+      ts.forEachChild(node, (child) => visit(child, guarded));
     };
-    if (fn.body) visit(fn.body, false);
+    // Default parameter values run on every call (`at = new Date()`).
+    for (const parameter of fn.parameters) if (parameter.initializer) visit(parameter.initializer, reach.guarded);
+    if (fn.body) visit(fn.body, reach.guarded);
   }
 
-  private checkNew(node: ts.NewExpression, reach: Reach, imports: Map<string, { module: string; member?: string }>, findings: Finding[]): void {
-    const file = node.getSourceFile();
-    const callee = node.expression.getText(file);
-    if (callee === "Date" && (!node.arguments || node.arguments.length === 0)) {
-      const fixes = reach.contextName
-        ? [{ title: `Use ${reach.contextName}.df.currentUtcDateTime`, edits: [{ file: file.fileName, start: node.getStart(file), end: node.getEnd(), newText: `${reach.contextName}.df.currentUtcDateTime` }] }]
-        : [];
-      this.report(findings, "DD001", node, "new Date() reads the clock, which differs on every replay: use context.df.currentUtcDateTime.", reach, fixes);
+  private exits(statement: ts.Statement): boolean {
+    if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement) || ts.isContinueStatement(statement) || ts.isBreakStatement(statement)) return true;
+    return ts.isBlock(statement) && statement.statements.length > 0 && this.exits(statement.statements[statement.statements.length - 1]);
+  }
+
+  private checkNew(node: ts.NewExpression, reach: Reach, findings: Finding[]): void {
+    const callee = this.origins.of(node.expression);
+    if (callee === undefined) return;
+    const hazard = hazardOfCall(callee, node.arguments?.length ?? 0, true);
+    if (!hazard) return;
+    const fix = hazard === "time" && reach.contextName ? currentTimeFix(node, reach.contextName, callee) : undefined;
+    const text = hazard === "time" ? "new Date()" : `new ${shortText(node.expression)}()`;
+    this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](text), reach, [fix]);
+  }
+
+  private checkCall(node: ts.CallExpression, reach: Reach, findings: Finding[]): void {
+    const callee = ts.isPropertyAccessExpression(node.expression) && isDurableTaskCall(node) ? undefined : this.origins.of(node.expression);
+    if (callee !== undefined) {
+      const hazard = hazardOfCall(callee, node.arguments.length, false);
+      if (hazard && !(hazard === "log" && reach.guarded) && !this.innerLinkOfReportedChain(node, hazard)) {
+        this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](`${shortText(node.expression)}()`), reach, this.hazardFixes(node, hazard, callee, reach));
+        return;
+      }
+      if (/^Promise\.(all|race|any|allSettled)$/.test(callee)) {
+        const combinator = callee.split(".")[1];
+        const replacement = combinator === "all" || combinator === "allSettled" ? "all" : "any";
+        const context = reach.contextName ?? "context";
+        const file = node.getSourceFile();
+        this.report(findings, "DD007", node, `Promise.${combinator} does not work on durable tasks: use yield ${context}.df.Task.${replacement}(tasks).`, reach, [
+          { title: `Use ${context}.df.Task.${replacement}`, edits: [{ file: file.fileName, start: node.expression.getStart(file), end: node.expression.getEnd(), newText: `${context}.df.Task.${replacement}` }] },
+        ]);
+        return;
+      }
+      if (callee === "module:durable-functions|getClient" || callee === "module:durable-functions|input.durableClient") {
+        this.report(findings, "DD016", node, `${shortText(node.expression)}() in an orchestrator: a durable client (or any other binding) is for client functions; orchestrators use context.df (callSubOrchestrator, signalEntity...).`, reach);
+        return;
+      }
     }
-    const base = ts.isIdentifier(node.expression) ? imports.get(node.expression.text) : undefined;
-    const viaNamespace = ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression) ? imports.get(node.expression.expression.text) : undefined;
-    if ((base && THREAD_MODULES.has(base.module)) || (viaNamespace && THREAD_MODULES.has(viaNamespace.module))) {
-      this.report(findings, "DD013", node, `${callee} starts a thread in an orchestrator: do parallel work with activities and context.df.Task.all.`, reach);
+    if (ts.isPropertyAccessExpression(node.expression)) {
+      const method = node.expression.name.text;
+      if (/^callActivity(WithRetry)?$|^callSubOrchestrator(WithRetry)?$/.test(method)) this.checkFunctionName(node, reach, findings);
+      if (/^callActivity(WithRetry)?$/.test(method)) this.checkActivityTypes(node, reach, findings);
+      if (/^(callEntity|signalEntity)$/.test(method)) this.checkEntity(node, reach, findings);
     }
   }
 
-  private checkCall(node: ts.CallExpression, reach: Reach, imports: Map<string, { module: string; member?: string }>, guarded: boolean, findings: Finding[]): void {
-    const file = node.getSourceFile();
-    const callee = node.expression;
-    const text = callee.getText(file);
-    if (text === "Date.now" || text === "Date") {
-      const fixes =
-        reach.contextName && text === "Date.now"
-          ? [{ title: `Use ${reach.contextName}.df.currentUtcDateTime`, edits: [{ file: file.fileName, start: node.getStart(file), end: node.getEnd(), newText: `${reach.contextName}.df.currentUtcDateTime.getTime()` }] }]
-          : [];
-      this.report(findings, "DD001", node, `${text}() reads the clock, which differs on every replay: use context.df.currentUtcDateTime.`, reach, fixes);
-      return;
-    }
-    if (text === "Math.random") {
-      this.report(findings, "DD002", node, "Math.random() gives a different value on every replay: use context.df.newGuid() for ids, or get random values from an activity.", reach);
-      return;
-    }
-    if (ts.isIdentifier(callee) && TIMER_GLOBALS.has(callee.text) && !imports.has(callee.text)) {
-      this.report(findings, "DD003", node, `${callee.text} is a real timer that replays do not see: use yield context.df.createTimer(fireAt).`, reach);
-      return;
-    }
-    if (ts.isIdentifier(callee) && IO_GLOBALS.has(callee.text) && !imports.has(callee.text)) {
-      this.report(findings, "DD004", node, `${callee.text}() does I/O in an orchestrator, again on every replay: move it into an activity (or use context.df.callHttp).`, reach);
-      return;
-    }
-    if (/^Promise\.(all|race|any|allSettled)$/.test(text)) {
-      const combinator = text.split(".")[1];
-      const replacement = combinator === "all" || combinator === "allSettled" ? "all" : "any";
-      const context = reach.contextName ?? "context";
-      this.report(findings, "DD007", node, `${text} does not work on durable tasks: use yield ${context}.df.Task.${replacement}(tasks).`, reach, [
-        { title: `Use ${context}.df.Task.${replacement}`, edits: [{ file: file.fileName, start: callee.getStart(file), end: callee.getEnd(), newText: `${context}.df.Task.${replacement}` }] },
-      ]);
-      return;
-    }
-    if (/^console\.(log|info|warn|error|debug|trace)$/.test(text) && !guarded) {
-      this.report(findings, "DD011", node, `${text} repeats on every replay: use context.log, or guard it with if (!context.df.isReplaying).`, reach);
-      return;
-    }
-    // Module members: fs.readFileSync(), readFile() imported from fs, crypto.randomUUID(), os.hostname()...
-    const root = ts.isPropertyAccessExpression(callee) ? callee.expression : callee;
-    const rootName = ts.isIdentifier(root) ? root.text : ts.isPropertyAccessExpression(root) && ts.isIdentifier(root.expression) ? root.expression.text : undefined;
-    const member = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? imports.get(callee.text)?.member ?? callee.text : undefined;
-    const binding = rootName ? imports.get(rootName) : undefined;
-    const module = binding?.module;
-    if (module && IO_MODULES.has(module)) {
-      this.report(findings, "DD004", node, `${text}() does I/O (${module}) in an orchestrator, again on every replay: move it into an activity.`, reach);
-    } else if ((module === "crypto" || rootName === "crypto") && member && CRYPTO_RANDOM.has(member)) {
-      this.report(findings, "DD002", node, `${text}() gives a different value on every replay: use context.df.newGuid(), or an activity.`, reach);
-    } else if (module === "uuid" && member && /^v[14]$/.test(member)) {
-      this.report(findings, "DD002", node, `${text}() makes a new id on every replay: use context.df.newGuid().`, reach);
-    } else if (module === "os") {
-      this.report(findings, "DD005", node, `${text}() reads the machine's environment, which can differ between replays: pass the value in as input.`, reach);
-    } else if (module === "timers/promises" || (module === "timers" && member && /^set/.test(member))) {
-      this.report(findings, "DD003", node, `${text}() is a real timer that replays do not see: use yield context.df.createTimer(fireAt).`, reach);
-    } else if (module && THREAD_MODULES.has(module)) {
-      this.report(findings, "DD013", node, `${text}() uses threads or processes in an orchestrator: do parallel work with activities and context.df.Task.all.`, reach);
-    }
-    this.checkFunctionName(node, reach, findings);
+  /** In `a.b().c().d()` only the outermost call of one hazard is reported (the whole chain is one operation). */
+  private innerLinkOfReportedChain(node: ts.CallExpression, hazard: Hazard): boolean {
+    const access = node.parent;
+    if (!ts.isPropertyAccessExpression(access) || access.expression !== node || !ts.isCallExpression(access.parent) || access.parent.expression !== access) return false;
+    const outer = this.origins.of(access.parent.expression);
+    return outer !== undefined && hazardOfCall(outer, access.parent.arguments.length, false) === hazard;
   }
 
-  /** DD009: callActivity("name") etc. with a literal name that no registration defines. */
+  private hazardFixes(node: ts.CallExpression, hazard: Hazard, callee: string, reach: Reach): (Fix | undefined)[] {
+    const context = reach.contextName;
+    if (!context) return [];
+    if (hazard === "time") return [currentTimeFix(node, context, callee)];
+    if (hazard === "random" && !/random$|^Math\./.test(callee.replace(/.*\|/, "")) && !/randomBytes|randomInt|getRandomValues|randomFill|shuffle|sample/.test(callee)) return [newGuidFix(node, context)];
+    const inOrchestratorBody = reach.path.length === 0 && !!reach.orchestrator.asteriskToken;
+    if (hazard === "timer") return [durableTimerFix(node, context, inOrchestratorBody && !reach.inCallback, moduleOf(callee) === "timers/promises")];
+    if (hazard === "io" && reach.path.length === 0 && !reach.inCallback) {
+      return [moveToActivityFix(node, reach.orchestrator, context, new Set([...this.catalog.names.activity]), this.checker, this.origins)];
+    }
+    return [];
+  }
+
+  /** DD005 reads of process.env (also through `const { env } = process`); DD016 bindings of the orchestrator's context. */
+  private checkRead(node: ts.PropertyAccessExpression | ts.Identifier, reach: Reach, findings: Finding[]): void {
+    if (ts.isIdentifier(node)) {
+      const parent = node.parent;
+      const isRead = !(ts.isPropertyAccessExpression(parent) && parent.name === node) && !(ts.isVariableDeclaration(parent) && parent.name === node) && !ts.isBindingElement(parent) && !ts.isParameter(parent) && !ts.isPropertyAssignment(parent) && !ts.isImportSpecifier(parent) && !ts.isFunctionDeclaration(parent);
+      if (!isRead || node.text === "process") return;
+    } else if (reach.contextName && /^(extraInputs|extraOutputs)$/.test(node.name.text) && skipOuter(node.expression).getText() === reach.contextName) {
+      this.report(findings, "DD016", node, `${node.getText()} in an orchestrator: input and output bindings are for activities and client functions; read the value in an activity, or pass it in as input.`, reach);
+      return;
+    }
+    if (ts.isPropertyAccessExpression(node) && !/^(env|argv|execArgv)$/.test(node.name.text)) return;
+    if (ts.isIdentifier(node) && !/env|argv/i.test(node.text) && !this.mayAliasEnvironment(node)) return;
+    const origin = this.origins.of(node);
+    const hazard = origin && hazardOfRead(origin);
+    if (hazard) this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](ts.isIdentifier(node) ? `${node.text} (process.env)` : node.getText()), reach);
+  }
+
+  /** A local named anything that holds process.env (`const vars = process.env`): cheap test before the symbol lookup. */
+  private mayAliasEnvironment(node: ts.Identifier): boolean {
+    const declaration = this.checker.getSymbolAtLocation(node)?.valueDeclaration;
+    return !!declaration && (ts.isVariableDeclaration(declaration) || ts.isBindingElement(declaration)) && /process/.test(declaration.getText());
+  }
+
+  /** DD009: callActivity / callSubOrchestrator with a name (literal or constant) that no registration defines. */
   private checkFunctionName(node: ts.CallExpression, reach: Reach, findings: Finding[]): void {
-    if (!ts.isPropertyAccessExpression(node.expression)) return;
-    const method = node.expression.name.text;
-    const kind = method.startsWith("callActivity") ? "activity" : method.startsWith("callSubOrchestrator") ? "orchestration" : undefined;
+    const method = (node.expression as ts.PropertyAccessExpression).name.text;
+    const kind: FunctionKind = method.startsWith("callActivity") ? "activity" : "orchestration";
     const [first] = node.arguments;
-    if (!kind || !first || !ts.isStringLiteralLike(first)) return;
-    const known = this.registered[kind];
-    if (known.size === 0 || known.has(first.text)) return;
+    if (!first) return;
+    const names = this.origins.strings(first);
+    const known = this.catalog.names[kind];
+    if (!names || names.length !== 1 || this.catalog.open[kind] || known.size === 0 || known.has(names[0])) return;
+    const name = names[0];
     const file = node.getSourceFile();
-    const closest = [...known].map((name) => ({ name, distance: levenshtein(name, first.text) })).sort((a, b) => a.distance - b.distance)[0];
-    const suggestion = closest && closest.distance <= Math.max(2, Math.floor(first.text.length / 3)) ? closest.name : undefined;
-    const quote = first.getText(file)[0];
+    const closest = [...known].map((candidate) => ({ candidate, distance: levenshtein(candidate, name) })).sort((a, b) => a.distance - b.distance)[0];
+    const suggestion = closest && closest.distance <= Math.max(2, Math.floor(name.length / 3)) ? closest.candidate : undefined;
+    const quote = ts.isStringLiteralLike(first) ? first.getText(file)[0] : undefined;
     this.report(
       findings,
       "DD009",
       first,
-      `No ${kind} function named '${first.text}' is registered in this app${suggestion ? `: did you mean '${suggestion}'?` : `. Registered: ${[...known].map((n) => `'${n}'`).join(", ")}.`}`,
+      `No ${kind} function named '${name}' is registered in this app${suggestion ? `: did you mean '${suggestion}'?` : `. Registered: ${[...known].map((n) => `'${n}'`).join(", ")}.`}`,
       reach,
-      suggestion ? [{ title: `Change to '${suggestion}'`, edits: [{ file: file.fileName, start: first.getStart(file), end: first.getEnd(), newText: `${quote}${suggestion}${quote}` }] }] : [],
+      suggestion && quote ? [{ title: `Change to '${suggestion}'`, edits: [{ file: file.fileName, start: first.getStart(file), end: first.getEnd(), newText: `${quote}${suggestion}${quote}` }] }] : [],
     );
   }
 
-  /** DD010: `yield` of something the package cannot wait for (a promise, a plain value, nothing). */
+  private isTypedFile(node: ts.Node): boolean {
+    return /\.(c|m)?tsx?$/.test(node.getSourceFile().fileName);
+  }
+
+  private isLooseType(type: ts.Type): boolean {
+    return (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter)) !== 0;
+  }
+
+  /** DD014: the input is not what the activity's handler takes, or its result is not what the code stores it as. */
+  private checkActivityTypes(node: ts.CallExpression, reach: Reach, findings: Finding[]): void {
+    if (!this.isTypedFile(node)) return;
+    const names = node.arguments[0] && this.origins.strings(node.arguments[0]);
+    const handler = names?.length === 1 ? this.catalog.handlers.activity.get(names[0]) : undefined;
+    if (!handler || !this.isTypedFile(handler)) return;
+    const withRetry = (node.expression as ts.PropertyAccessExpression).name.text.endsWith("WithRetry");
+    const input = node.arguments[withRetry ? 2 : 1];
+    const parameter = handler.parameters[0];
+    if (input && parameter?.type) {
+      const expected = this.checker.getTypeFromTypeNode(parameter.type);
+      const actual = this.checker.getTypeAtLocation(input);
+      if (!this.isLooseType(expected) && !this.isLooseType(actual) && !this.checker.isTypeAssignableTo(actual, expected)) {
+        this.report(findings, "DD014", input, `Activity '${names![0]}' takes ${this.checker.typeToString(expected)}, but this passes ${this.checker.typeToString(actual)}: the handler will get a value of the wrong shape.`, reach);
+      }
+    }
+    const yielded = node.parent;
+    const declaration = ts.isYieldExpression(yielded) ? yielded.parent : undefined;
+    if (declaration && ts.isVariableDeclaration(declaration) && declaration.type) {
+      const signature = this.checker.getSignatureFromDeclaration(handler);
+      if (!signature) return;
+      const returned = this.checker.getAwaitedType(this.checker.getReturnTypeOfSignature(signature)) ?? this.checker.getReturnTypeOfSignature(signature);
+      const stored = this.checker.getTypeFromTypeNode(declaration.type);
+      if (!this.isLooseType(returned) && !this.isLooseType(stored) && !this.checker.isTypeAssignableTo(returned, stored)) {
+        this.report(findings, "DD014", node, `Activity '${names![0]}' returns ${this.checker.typeToString(returned)}, but its result is stored as ${this.checker.typeToString(stored)}.`, reach);
+      }
+    }
+  }
+
+  /** The entity name in `new df.EntityId("Counter", key)`, directly or through a variable. */
+  private entityNameOf(node: ts.Expression | undefined, depth = 0): string | undefined {
+    if (!node || depth > 6) return undefined;
+    node = skipOuter(node);
+    if (ts.isNewExpression(node) && /(^|\.)EntityId$/.test(node.expression.getText())) {
+      const names = this.origins.strings(node.arguments?.[0]);
+      return names?.length === 1 ? names[0] : undefined;
+    }
+    if (ts.isIdentifier(node)) {
+      const declaration = this.origins.declarationOf(node);
+      const value = declaration && this.origins.valueOfDeclaration(declaration);
+      return value ? this.entityNameOf(value, depth + 1) : undefined;
+    }
+    return undefined;
+  }
+
+  /** DD015: an entity no registration defines, or an operation its handler does not handle. */
+  private checkEntity(node: ts.CallExpression, reach: Reach, findings: Finding[]): void {
+    const [entityId, operation] = node.arguments;
+    const entity = this.entityNameOf(entityId);
+    if (!entity || this.catalog.open.entity || this.catalog.names.entity.size === 0) return;
+    const registered = [...this.catalog.names.entity].find((name) => name.toLowerCase() === entity.toLowerCase());
+    if (!registered) {
+      this.report(findings, "DD015", node, `No entity named '${entity}' is registered in this app. Registered: ${[...this.catalog.names.entity].map((n) => `'${n}'`).join(", ")}.`, reach);
+      return;
+    }
+    const operations = this.catalog.operationsOf(registered);
+    const names = operation && this.origins.strings(operation);
+    if (operations && names?.length === 1 && !operations.has(names[0])) {
+      this.report(findings, "DD015", node, `Entity '${registered}' handles no operation '${names[0]}'. It handles: ${[...operations].map((n) => `'${n}'`).join(", ")}.`, reach);
+    }
+  }
+
+  /** DD010: `yield` of something the package cannot wait for (a promise, a plain value, nothing, signalEntity). */
   private checkYield(node: ts.YieldExpression, reach: Reach, findings: Finding[]): void {
     if (node.asteriskToken) return;
     const expression = node.expression;
@@ -414,17 +475,27 @@ export class Analyzer {
       this.report(findings, "DD010", node, "yield with nothing to wait for: yield a durable task (context.df.callActivity(...), createTimer, Task.all...).", reach);
       return;
     }
+    const inner = skipOuter(expression);
+    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && /^(signalEntity|continueAsNew|setCustomStatus)$/.test(inner.expression.name.text) && /(\.df|^df)$/.test(inner.expression.expression.getText())) {
+      this.report(findings, "DD010", expression, `${inner.expression.name.text}() returns nothing to wait for, and yielding it throws at run time: call it without yield.`, reach);
+      return;
+    }
     const literal =
-      ts.isLiteralExpression(expression) ||
-      ts.isObjectLiteralExpression(expression) ||
-      ts.isArrayLiteralExpression(expression) ||
-      expression.kind === ts.SyntaxKind.TrueKeyword ||
-      expression.kind === ts.SyntaxKind.FalseKeyword ||
-      expression.kind === ts.SyntaxKind.NullKeyword;
+      ts.isLiteralExpression(inner) ||
+      ts.isObjectLiteralExpression(inner) ||
+      ts.isArrayLiteralExpression(inner) ||
+      inner.kind === ts.SyntaxKind.TrueKeyword ||
+      inner.kind === ts.SyntaxKind.FalseKeyword ||
+      inner.kind === ts.SyntaxKind.NullKeyword;
     // Promise.all/race/... are reported as DD007, with their own fix.
-    if (ts.isCallExpression(expression) && /^Promise\.(all|race|any|allSettled)$/.test(expression.expression.getText(expression.getSourceFile()))) return;
+    if (ts.isCallExpression(inner) && /^Promise\.(all|race|any|allSettled)$/.test(this.origins.of(inner.expression) ?? "")) return;
+    if (ts.isNewExpression(inner) && inner.expression.getText() === "Promise" && inner.arguments?.some((a) => /setTimeout/.test(a.getText()))) return; // DD003 says it.
+    if (isDurableTaskCall(inner)) return;
+    // `yield sleep(100)`, `yield fetch(url)`: the hazard's own finding says what to do instead.
+    const hazardCallee = (ts.isCallExpression(inner) || ts.isAwaitExpression(inner)) && this.origins.of(ts.isAwaitExpression(inner) ? inner.expression : inner.expression);
+    if (hazardCallee && ts.isCallExpression(inner) && hazardOfCall(hazardCallee, inner.arguments.length, false)) return;
     const type = this.checker.getTypeAtLocation(expression);
-    const promise = type.getSymbol()?.getName() === "Promise" || ts.isAwaitExpression(expression);
+    const promise = type.getSymbol()?.getName() === "Promise" || ts.isAwaitExpression(inner);
     if (literal || promise) {
       this.report(
         findings,
@@ -436,14 +507,68 @@ export class Analyzer {
     }
   }
 
-  /** DD008: a durable call whose task is dropped on the floor (no yield, not kept). */
-  private checkUnyielded(call: ts.CallExpression, reach: Reach, findings: Finding[]): void {
-    if (!ts.isPropertyAccessExpression(call.expression) || !DURABLE_TASK_METHODS.has(call.expression.name.text)) return;
-    const owner = call.expression.expression.getText(call.getSourceFile());
-    if (!/\.df$|^df$/.test(owner)) return;
-    const file = call.getSourceFile();
-    const fixes = reach.path.length === 0 ? [{ title: "Add yield", edits: [{ file: file.fileName, start: call.getStart(file), end: call.getStart(file), newText: "yield " }] }] : [];
-    this.report(findings, "DD008", call, `The task from ${call.expression.name.text}() is never yielded, so the orchestrator does not wait for it (and its result is lost): yield it, or collect it for context.df.Task.all.`, reach, fixes);
+  /** DD008: a durable task (or a sub-generator) that is created and never yielded. */
+  private checkDropped(node: ts.CallExpression | ts.ArrayLiteralExpression, reach: Reach, findings: Finding[]): void {
+    if (ts.isArrayLiteralExpression(node)) return; // arrays are followed from the tasks inside them
+    const kind = this.flow.kind(node);
+    if (!kind) return;
+    // A task inside a Task.all / array / map is judged with its container.
+    const parent = node.parent;
+    if (kind === "task" && (ts.isArrayLiteralExpression(parent) || (ts.isCallExpression(parent) && /(^|\.)Task\.(all|any)$/.test(parent.expression.getText())))) return;
+    if (kind === "task" && !isDurableTaskCall(node) && reach.path.length > 0 && !reach.inCallback) return; // helpers' own returns are judged at their callers
+    if (kind === "generator" && ts.isYieldExpression(parent) && parent.asteriskToken) return;
+    if (kind === "generator" ? !ts.isExpressionStatement(parent) : this.flow.used(node)) return;
+    if (kind === "task" && ts.isArrowFunction(parent) && parent.body === node && !this.forEachCallback(parent)) return;
+    const file = node.getSourceFile();
+    const method = ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : node.expression.getText();
+    const addYield = ts.isExpressionStatement(parent) && reach.path.length === 0 && !reach.inCallback && !!reach.orchestrator.asteriskToken;
+    const fixes = addYield ? [{ title: kind === "generator" ? "Add yield*" : "Add yield", edits: [{ file: file.fileName, start: node.getStart(file), end: node.getStart(file), newText: kind === "generator" ? "yield* " : "yield " }] }] : [];
+    const message =
+      kind === "generator"
+        ? `${method}() is a generator: calling it does nothing until it is run with yield* ${method}(...).`
+        : ts.isExpressionStatement(parent)
+          ? `The task from ${method}() is never yielded, so the orchestrator does not wait for it (and its result is lost): yield it, or collect it for context.df.Task.all.`
+          : `The task from ${method}() is kept but never yielded (nor passed to a yielded context.df.Task.all/any), so durable-functions never schedules it: yield it.`;
+    this.report(findings, "DD008", node, message, reach, fixes);
+  }
+
+  private forEachCallback(arrow: ts.ArrowFunction): boolean {
+    return ts.isCallExpression(arrow.parent) && ts.isPropertyAccessExpression(arrow.parent.expression) && arrow.parent.expression.name.text === "forEach";
+  }
+
+  /** DD017: `while (true)` with a yield and no way out in an orchestrator that never calls continueAsNew. */
+  private checkEternalLoops(fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[]): void {
+    if (!fn.body || !fn.asteriskToken) return;
+    let continues = false;
+    const loops: ts.IterationStatement[] = [];
+    const visit = (node: ts.Node): void => {
+      if (node !== fn && isFunctionLike(node)) return;
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "continueAsNew") continues = true;
+      if ((ts.isWhileStatement(node) || ts.isDoStatement(node)) && (node.expression.kind === ts.SyntaxKind.TrueKeyword || node.expression.getText() === "1")) loops.push(node);
+      if (ts.isForStatement(node) && !node.condition) loops.push(node);
+      ts.forEachChild(node, visit);
+    };
+    visit(fn.body);
+    if (continues) return;
+    for (const loop of loops) {
+      if (!this.yieldsWithoutExit(loop.statement)) continue;
+      this.report(findings, "DD017", loop, "An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with yield context.df.continueAsNew(state) instead of looping.", reach);
+    }
+  }
+
+  private yieldsWithoutExit(body: ts.Statement): boolean {
+    let yields = false;
+    let exits = false;
+    const visit = (node: ts.Node, nestedBreakable: boolean): void => {
+      if (isFunctionLike(node)) return;
+      if (ts.isYieldExpression(node)) yields = true;
+      if (ts.isReturnStatement(node) || ts.isThrowStatement(node)) exits = true;
+      if (ts.isBreakStatement(node) && (node.label || !nestedBreakable)) exits = true;
+      const breakable = nestedBreakable || ts.isIterationStatement(node, false) || ts.isSwitchStatement(node);
+      ts.forEachChild(node, (child) => visit(child, breakable));
+    };
+    visit(body, false);
+    return yields && !exits;
   }
 
   /** DD012: assignments to variables declared at a module's top level. */
@@ -459,14 +584,24 @@ export class Analyzer {
     this.report(findings, "DD012", target, `'${base.text}' is module-level state: every replay and every instance in this process sees the change. Keep state in local variables, or in a durable entity.`, reach);
   }
 
-  /** Follows a call into a workspace function, remembering the path. */
-  private follow(node: ts.CallExpression, reach: Reach, visited: Set<ts.Node>, findings: Finding[]): void {
-    const target = this.resolveFunction(node.expression);
-    if (!target || visited.has(target)) return;
-    const file = target.getSourceFile();
-    if (file.isDeclarationFile || file.fileName.includes("node_modules")) return;
-    const name = target.name && ts.isIdentifier(target.name) ? target.name.text : node.expression.getText(node.getSourceFile());
-    visited.add(target);
-    this.walk(target, { ...reach, path: [...reach.path, name], contextName: undefined }, visited, findings);
+  /** Follows a call into a workspace function, and named functions handed to it as callbacks (`items.map(addStamp)`). */
+  private follow(node: ts.CallExpression, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
+    if (isDurableTaskCall(node)) return;
+    const targets: { fn: ts.FunctionLikeDeclaration; label: string }[] = [];
+    const target = this.origins.functionOf(node.expression);
+    if (target) targets.push({ fn: target, label: target.name && ts.isIdentifier(target.name) ? target.name.text : shortText(node.expression) });
+    const callbackHost = ts.isPropertyAccessExpression(node.expression) && CALLBACK_METHODS.test(node.expression.name.text);
+    for (const argument of node.arguments) {
+      const inner = skipOuter(argument);
+      if (isFunctionLike(inner) || !(ts.isIdentifier(inner) || ts.isPropertyAccessExpression(inner))) continue;
+      if (!callbackHost && !target) continue;
+      const callback = this.origins.functionOf(inner);
+      if (callback && callback !== reach.orchestrator) targets.push({ fn: callback, label: inner.getText() });
+    }
+    for (const { fn, label } of targets) {
+      const file = fn.getSourceFile();
+      if (!this.isWorkspaceFile(file) || fn === reach.orchestrator) continue;
+      this.walk(fn, { ...reach, path: [...reach.path, label], contextName: undefined, inCallback: false }, visited, findings);
+    }
   }
 }

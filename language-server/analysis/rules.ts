@@ -8,6 +8,7 @@ export interface Rule {
 }
 
 export const RULES: Record<string, Rule> = {
+  DD000: { code: "DD000", severity: "warning", title: "The checker failed on this orchestrator (a bug in the checker: please report it)" },
   DD001: { code: "DD001", severity: "error", title: "Reads the current time: use context.df.currentUtcDateTime" },
   DD002: { code: "DD002", severity: "error", title: "Random numbers or new ids: use context.df.newGuid() or an activity" },
   DD003: { code: "DD003", severity: "error", title: "Real timers and sleeps: use context.df.createTimer" },
@@ -21,6 +22,10 @@ export const RULES: Record<string, Rule> = {
   DD011: { code: "DD011", severity: "information", title: "Logging repeats on every replay: use context.log or an isReplaying guard" },
   DD012: { code: "DD012", severity: "warning", title: "Writes module-level state: it does not survive replays or other instances" },
   DD013: { code: "DD013", severity: "error", title: "Threads, workers or cluster: move the work into activities" },
+  DD014: { code: "DD014", severity: "error", title: "An activity's input or result has another type than its handler's" },
+  DD015: { code: "DD015", severity: "error", title: "Calls an entity or an entity operation the app does not define" },
+  DD016: { code: "DD016", severity: "error", title: "A durable client or other binding used in an orchestrator" },
+  DD017: { code: "DD017", severity: "warning", title: "An endless loop without continueAsNew: the history grows forever" },
 };
 
 export const DOCS_URL = "https://github.com/durable-devkit/durable-devkit/blob/main/docs/rules.md";

@@ -39,6 +39,24 @@ const flow: OrchestrationHandler = function* (context: OrchestrationContext) {
 };
 df.app.orchestration("flow", flow);
 `;
+/** Issue 14 item 9 and issue 15 items 7–8: the fixes for timers, random ids and I/O, each applied as a user would. */
+const HAZARDS = `import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import { readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const report: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const file: string = context.df.getInput();
+  const id = randomUUID();
+  yield new Promise((resolve) => setTimeout(resolve, 5000));
+  yield sleep(250);
+  setTimeout(() => context.log("later"), 1000);
+  const text = readFileSync(file, "utf8");
+  return { id, size: text.length };
+};
+df.app.orchestration("report", report);
+`;
 const HELPERS = `export function stamp(): number {
   return Date.now();
 }
@@ -83,7 +101,7 @@ describe("the language server over stdio", function () {
   before(async () => {
     dir = tempDir("dd-lsp-");
     fs.writeFileSync(path.join(dir, "package.json"), "{}");
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", target: "es2022", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true }, include: ["src/**/*.ts"] }));
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", target: "es2022", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ["node"] }, include: ["src/**/*.ts"] }));
     fs.mkdirSync(path.join(dir, "src"));
     fs.writeFileSync(path.join(dir, "src", "flow.ts"), ORCHESTRATOR);
     fs.writeFileSync(path.join(dir, "src", "helpers.ts"), HELPERS);
@@ -151,7 +169,8 @@ describe("the language server over stdio", function () {
     }
     assert.deepEqual(fixed.sort(), ["DD001", "DD001", "DD007", "DD008", "DD009"]);
     assert.deepEqual(await waitForDiagnostics(uri, () => true), []);
-    assert.match(text, /const started = context\.df\.currentUtcDateTime;/);
+    // A copy of the package's Date: a later setHours on it must not move the orchestration's clock (issue 15 item 8).
+    assert.match(text, /const started = new Date\(context\.df\.currentUtcDateTime\);/);
     assert.match(text, /const startedMs = context\.df\.currentUtcDateTime\.getTime\(\);/);
     assert.match(text, /  yield context\.df\.callActivity\("work", 3\);/);
     assert.match(text, /yield context\.df\.Task\.all\(\[/);
@@ -160,6 +179,50 @@ describe("the language server over stdio", function () {
     const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
     const compiled = spawnSync(process.execPath, [tsc, "-p", path.join(dir, "tsconfig.json")], { encoding: "utf8" });
     assert.equal(compiled.status, 0, compiled.stdout + compiled.stderr);
+  });
+
+  it("fixes real timers into durable timers, random ids into newGuid and I/O into a new activity, and the result compiles", async () => {
+    const uri = pathToFileURL(path.join(dir, "src", "report.ts")).toString();
+    let text = HAZARDS;
+    let version = 1;
+    await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version, text } });
+    const titles: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const list = await waitForDiagnostics(uri, () => true);
+      if (!list.length) break;
+      const diagnostic = list[0];
+      const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+      const fix = actions.find((action) => action.isPreferred) as CodeAction;
+      assert.ok(fix, `a quick fix for ${String(diagnostic.code)} ${diagnostic.message}: ${JSON.stringify(actions.map((a) => a.title))}`);
+      titles.push(`${String(diagnostic.code)} ${fix.title}`);
+      text = applyEdits(text, fix.edit?.changes?.[uri] ?? []);
+      diagnostics.delete(uri);
+      await connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: ++version }, contentChanges: [{ text }] });
+    }
+    assert.deepEqual(await waitForDiagnostics(uri, () => true), [], text);
+    assert.equal(titles.length, 5, titles.join("\n"));
+    assert.match(text, /const id = context\.df\.newGuid\(context\.df\.instanceId\);/);
+    assert.match(text, /yield context\.df\.createTimer\(new Date\(context\.df\.currentUtcDateTime\.getTime\(\) \+ 5000\)\);/);
+    assert.match(text, /yield context\.df\.createTimer\(new Date\(context\.df\.currentUtcDateTime\.getTime\(\) \+ 250\)\);/);
+    assert.match(text, /yield context\.df\.createTimer\(new Date\(context\.df\.currentUtcDateTime\.getTime\(\) \+ 1000\)\);\n  context\.log\("later"\);/);
+    assert.match(text, /const text = yield context\.df\.callActivity\("readFileSyncActivity", \{ file \}\);/);
+    assert.match(text, /df\.app\.activity\("readFileSyncActivity", \{\n    handler: async \(\{ file \}: \{ file: string \}\) => \{\n        return await readFileSync\(file, "utf8"\);/);
+    fs.writeFileSync(path.join(dir, "src", "report.ts"), text);
+    const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    const compiled = spawnSync(process.execPath, [tsc, "-p", path.join(dir, "tsconfig.json")], { encoding: "utf8" });
+    assert.equal(compiled.status, 0, compiled.stdout + compiled.stderr);
+    await connection.sendNotification("textDocument/didClose", { textDocument: { uri } });
+  });
+
+  it("offers no 'Add yield' where yield would not compile (a non-generator orchestrator)", async () => {
+    const uri = pathToFileURL(path.join(dir, "src", "plain.ts")).toString();
+    const text = `import * as df from "durable-functions";\ndf.app.activity("work", { handler: (n: number) => n });\ndf.app.orchestration("plain", function (context) {\n  context.df.callActivity("work", 1);\n});\n`;
+    await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version: 1, text } });
+    const list = await waitForDiagnostics(uri, (l) => l.some((d) => d.code === "DD008"));
+    const diagnostic = list.find((d) => d.code === "DD008") as Diagnostic;
+    const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    assert.deepEqual(actions.map((a) => a.title), ["Ignore DD008 on this line"]);
+    await connection.sendNotification("textDocument/didClose", { textDocument: { uri } });
   });
 
   it("offers to silence a finding with a comment, which the analysis then respects", async () => {

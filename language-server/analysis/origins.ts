@@ -1,0 +1,315 @@
+/**
+ * What an expression in user code denotes, found through the type checker's symbols rather than its text, so that
+ * `const D = Date; new D()`, `const { random } = Math`, `Math["random"]()`, `globalThis.setTimeout` and a shadowing
+ * parameter named `random` are told apart: an origin is a dotted path from a global ("Date.now", "process.env") or from
+ * a module ("module:luxon|DateTime.now"); a call adds "()". Also: the constant strings a name may hold (registration
+ * names through constants, enums, `as const` records, loops) and the workspace function a callee or handler is.
+ */
+import * as ts from "typescript";
+
+export type Origin = string;
+
+const GLOBAL_OBJECTS = new Set(["globalThis", "global", "window", "self"]);
+const MAX_DEPTH = 12;
+
+export function moduleName(specifier: string): string {
+  return specifier.replace(/^node:/, "");
+}
+
+export function isFunctionLike(node: ts.Node): node is ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration {
+  return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node);
+}
+
+/** Parentheses, type assertions, `!` and `satisfies` do not change what a value is. */
+export function skipOuter(node: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node)) {
+    node = node.expression;
+  }
+  return node;
+}
+
+export function isRequireCall(node: ts.Node): node is ts.CallExpression & { arguments: [ts.StringLiteralLike] } {
+  return ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "require" && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0]);
+}
+
+/** The module a path starts from ("module:fs|readFileSync" → "fs"), if it starts from one. */
+export function moduleOf(origin: Origin | undefined): string | undefined {
+  if (!origin?.startsWith("module:")) return undefined;
+  const bar = origin.indexOf("|");
+  return origin.slice("module:".length, bar < 0 ? undefined : bar);
+}
+
+/** The path after the module ("module:luxon|DateTime.now" → "DateTime.now"); "" for the module itself. */
+export function memberOf(origin: Origin): string {
+  const bar = origin.indexOf("|");
+  return bar < 0 ? "" : origin.slice(bar + 1);
+}
+
+function join(base: Origin, name: string): Origin {
+  if (base === "") return name;
+  return base.startsWith("module:") && !base.includes("|") ? `${base}|${name}` : `${base}.${name}`;
+}
+
+function literalKey(node: ts.Node | undefined): string | undefined {
+  return node && (ts.isStringLiteralLike(node) || ts.isNumericLiteral(node)) ? node.text : node && ts.isIdentifier(node) ? node.text : undefined;
+}
+
+export class Origins {
+  private readonly origins = new Map<ts.Node, Origin | null>();
+
+  constructor(
+    private readonly checker: ts.TypeChecker,
+    private readonly inWorkspace: (file: ts.SourceFile) => boolean,
+  ) {}
+
+  /** What `node` denotes, or undefined when it is the user's own value (a parameter, a local object, a call result of theirs). */
+  of(node: ts.Expression, depth = 0): Origin | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    const cached = this.origins.get(node);
+    if (cached !== undefined) return cached ?? undefined;
+    this.origins.set(node, null); // a cycle (const a = b; const b = a) ends here
+    const origin = this.compute(skipOuter(node), depth);
+    this.origins.set(node, origin ?? null);
+    return origin;
+  }
+
+  private compute(node: ts.Expression, depth: number): Origin | undefined {
+    if (ts.isIdentifier(node)) return this.ofIdentifier(node, depth);
+    if (ts.isPropertyAccessExpression(node)) {
+      const base = this.of(node.expression, depth + 1);
+      return base === undefined ? undefined : join(base, node.name.text);
+    }
+    if (ts.isElementAccessExpression(node)) {
+      const key = ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression.text : undefined;
+      const base = key === undefined ? undefined : this.of(node.expression, depth + 1);
+      return base === undefined || key === undefined ? undefined : join(base, key);
+    }
+    if (isRequireCall(node)) return `module:${moduleName(node.arguments[0].text)}`;
+    if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+      const callee = this.of(node.expression, depth + 1);
+      return callee === undefined ? undefined : join(callee, "()");
+    }
+    if (ts.isAwaitExpression(node)) return this.of(node.expression, depth + 1);
+    return undefined;
+  }
+
+  private ofIdentifier(identifier: ts.Identifier, depth: number): Origin | undefined {
+    const symbol = this.checker.getSymbolAtLocation(identifier);
+    const declarations = symbol?.declarations ?? [];
+    const own = declarations.find((declaration) => this.inWorkspace(declaration.getSourceFile()));
+    // No declaration of the user's: a global, from the standard library, @types/node or none loaded at all.
+    if (!own) return GLOBAL_OBJECTS.has(identifier.text) ? "" : identifier.text;
+    if (ts.isImportSpecifier(own)) {
+      const module = own.parent.parent.parent.moduleSpecifier;
+      return ts.isStringLiteral(module) ? join(`module:${moduleName(module.text)}`, (own.propertyName ?? own.name).text) : undefined;
+    }
+    if (ts.isImportClause(own) || ts.isNamespaceImport(own)) {
+      const declaration = ts.isImportClause(own) ? own.parent : own.parent.parent;
+      return ts.isStringLiteral(declaration.moduleSpecifier) ? `module:${moduleName(declaration.moduleSpecifier.text)}` : undefined;
+    }
+    if (ts.isImportEqualsDeclaration(own) && ts.isExternalModuleReference(own.moduleReference) && ts.isStringLiteral(own.moduleReference.expression)) {
+      return `module:${moduleName(own.moduleReference.expression.text)}`;
+    }
+    if (ts.isVariableDeclaration(own) && own.initializer && ts.isIdentifier(own.name)) return this.of(own.initializer, depth + 1);
+    if (ts.isBindingElement(own)) return this.ofBinding(own, depth);
+    return undefined;
+  }
+
+  /** `const { random } = Math`, `const { promises: { readFile } } = require("fs")`. */
+  private ofBinding(element: ts.BindingElement, depth: number): Origin | undefined {
+    const keys: string[] = [];
+    let node: ts.Node = element;
+    while (ts.isBindingElement(node)) {
+      if (!ts.isObjectBindingPattern(node.parent)) return undefined;
+      const key = literalKey(node.propertyName ?? node.name);
+      if (key === undefined || node.dotDotDotToken) return undefined;
+      keys.unshift(key);
+      node = node.parent.parent;
+    }
+    if (!ts.isVariableDeclaration(node) || !node.initializer) return undefined;
+    const base = this.of(node.initializer, depth + 1);
+    return base === undefined ? undefined : keys.reduce(join, base);
+  }
+
+  /** The declaration a name's value comes from: through imports, `const { x } = require("./m")` and `module.exports = { x }`. */
+  declarationOf(node: ts.Node): ts.Declaration | undefined {
+    let symbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
+    if (!symbol) return undefined;
+    if (symbol.flags & ts.SymbolFlags.Alias) symbol = this.aliased(symbol);
+    let declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+    if (declaration && ts.isBindingElement(declaration)) declaration = this.requiredExport(declaration) ?? declaration;
+    if (declaration && ts.isShorthandPropertyAssignment(declaration)) {
+      const value = this.checker.getShorthandAssignmentValueSymbol(declaration);
+      declaration = value?.valueDeclaration ?? value?.declarations?.[0];
+    }
+    return declaration;
+  }
+
+  private aliased(symbol: ts.Symbol): ts.Symbol | undefined {
+    try {
+      return this.checker.getAliasedSymbol(symbol);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `const { pick } = require("./util")`: the module's export `pick`. */
+  private requiredExport(element: ts.BindingElement): ts.Declaration | undefined {
+    const declaration = element.parent.parent;
+    if (!ts.isObjectBindingPattern(element.parent) || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !isRequireCall(declaration.initializer)) return undefined;
+    const module = this.checker.getSymbolAtLocation(declaration.initializer.arguments[0]);
+    const key = literalKey(element.propertyName ?? element.name);
+    if (!module || key === undefined) return undefined;
+    let exported = this.checker.getExportsOfModule(module).find((symbol) => symbol.name === key);
+    if (exported && exported.flags & ts.SymbolFlags.Alias) exported = this.aliased(exported);
+    const target = exported?.valueDeclaration ?? exported?.declarations?.[0];
+    if (target && ts.isShorthandPropertyAssignment(target)) {
+      const value = this.checker.getShorthandAssignmentValueSymbol(target);
+      return value?.valueDeclaration ?? value?.declarations?.[0];
+    }
+    return target;
+  }
+
+  /** The expression a declaration gives its name: a variable's initializer, `exports.x = <value>`, a property's value. */
+  valueOfDeclaration(declaration: ts.Declaration): ts.Expression | undefined {
+    if (ts.isVariableDeclaration(declaration) || ts.isPropertyAssignment(declaration) || ts.isPropertyDeclaration(declaration)) return declaration.initializer;
+    if ((ts.isPropertyAccessExpression(declaration) || ts.isElementAccessExpression(declaration)) && ts.isBinaryExpression(declaration.parent) && declaration.parent.left === declaration) {
+      return declaration.parent.right;
+    }
+    if (ts.isBinaryExpression(declaration)) return declaration.right;
+    if (ts.isExportAssignment(declaration)) return declaration.expression;
+    return undefined;
+  }
+
+  /** The function an expression denotes (inline, a local or imported name, a property of an object, `df.orchestrator(fn)`). */
+  functionOf(node: ts.Expression | undefined, depth = 0): ts.FunctionLikeDeclaration | undefined {
+    if (!node || depth > MAX_DEPTH) return undefined;
+    node = skipOuter(node);
+    if (isFunctionLike(node)) return node;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator") return this.functionOf(node.arguments[0], depth + 1);
+    if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return undefined;
+    const declaration = this.declarationOf(ts.isElementAccessExpression(node) ? node.argumentExpression : node);
+    if (!declaration || !this.inWorkspace(declaration.getSourceFile())) return undefined;
+    if (isFunctionLike(declaration)) return declaration;
+    const value = this.valueOfDeclaration(declaration);
+    return value ? this.functionOf(value, depth + 1) : undefined;
+  }
+
+  /** The object literal a name holds (`const options = { handler }`), for handlers and records of handlers. */
+  objectOf(node: ts.Expression | undefined, depth = 0): ts.ObjectLiteralExpression | undefined {
+    if (!node || depth > MAX_DEPTH) return undefined;
+    node = skipOuter(node);
+    if (ts.isObjectLiteralExpression(node)) return node;
+    if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node)) return undefined;
+    const declaration = this.declarationOf(node);
+    const value = declaration && this.inWorkspace(declaration.getSourceFile()) ? this.valueOfDeclaration(declaration) : undefined;
+    return value ? this.objectOf(value, depth + 1) : undefined;
+  }
+
+  /** The array literal a name holds (`const names = ["a", "b"] as const`). */
+  arrayOf(node: ts.Expression | undefined, depth = 0): ts.ArrayLiteralExpression | undefined {
+    if (!node || depth > MAX_DEPTH) return undefined;
+    node = skipOuter(node);
+    if (ts.isArrayLiteralExpression(node)) return node;
+    if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node)) return undefined;
+    const declaration = this.declarationOf(node);
+    const value = declaration && this.inWorkspace(declaration.getSourceFile()) ? this.valueOfDeclaration(declaration) : undefined;
+    return value ? this.arrayOf(value, depth + 1) : undefined;
+  }
+
+  /**
+   * The strings a name may hold: a literal, a constant, an enum member, a property of a constant record, a loop
+   * variable over a constant list (or over a record's keys), a literal-union type. Undefined when it cannot be known.
+   */
+  strings(node: ts.Expression | undefined, depth = 0): string[] | undefined {
+    if (!node || depth > MAX_DEPTH) return undefined;
+    node = skipOuter(node);
+    if (ts.isStringLiteralLike(node)) return [node.text];
+    if (ts.isTemplateExpression(node)) {
+      let values = [node.head.text];
+      for (const span of node.templateSpans) {
+        const parts = this.strings(span.expression, depth + 1);
+        if (!parts) return undefined;
+        values = values.flatMap((value) => parts.map((part) => value + part + span.literal.text));
+      }
+      return values;
+    }
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+      const left = this.strings(node.left, depth + 1);
+      const right = left && this.strings(node.right, depth + 1);
+      return left && right ? left.flatMap((l) => right.map((r) => l + r)) : undefined;
+    }
+    if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+      const constant = this.checker.getConstantValue(node);
+      if (typeof constant === "string") return [constant];
+    }
+    if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+      const declaration = this.declarationOf(ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression : node);
+      if (declaration && ts.isEnumMember(declaration)) {
+        const constant = this.checker.getConstantValue(declaration);
+        if (typeof constant === "string") return [constant];
+      }
+      if (declaration && this.inWorkspace(declaration.getSourceFile())) {
+        const value = this.valueOfDeclaration(declaration);
+        if (value) return this.strings(value, depth + 1);
+        const looped = ts.isIdentifier(node) ? this.loopStrings(declaration, depth) : undefined;
+        if (looped) return looped;
+      }
+    }
+    return this.literalTypeStrings(node);
+  }
+
+  private literalTypeStrings(node: ts.Expression): string[] | undefined {
+    const type = this.checker.getTypeAtLocation(node);
+    const parts = type.isUnion() ? type.types : [type];
+    return parts.every((part) => part.isStringLiteral()) && parts.length ? parts.map((part) => (part as ts.StringLiteralType).value) : undefined;
+  }
+
+  /** `for (const name of NAMES)`, `NAMES.forEach((name) => ...)`, `for (const key in record)`, `Object.keys(record)`. */
+  private loopStrings(declaration: ts.Declaration, depth: number): string[] | undefined {
+    let iterable: ts.Expression | undefined;
+    let keysOf = false;
+    if (ts.isVariableDeclaration(declaration) && ts.isVariableDeclarationList(declaration.parent)) {
+      const loop = declaration.parent.parent;
+      if (ts.isForOfStatement(loop)) iterable = loop.expression;
+      if (ts.isForInStatement(loop)) [iterable, keysOf] = [loop.expression, true];
+    }
+    if (ts.isBindingElement(declaration) && ts.isArrayBindingPattern(declaration.parent) && declaration.parent.elements.indexOf(declaration) === 0) {
+      // for (const [name, handler] of Object.entries(record)) / Object.entries(record).forEach(([name, handler]) => ...)
+      const holder = declaration.parent.parent;
+      const source = ts.isVariableDeclaration(holder) && ts.isForOfStatement(holder.parent.parent) ? holder.parent.parent.expression : ts.isParameter(holder) ? this.callbackReceiver(holder) : undefined;
+      if (source && ts.isCallExpression(source) && /^Object\.entries$/.test(source.expression.getText())) [iterable, keysOf] = [source.arguments[0], true];
+    }
+    if (ts.isParameter(declaration) && declaration.parent.parameters[0] === declaration) iterable = this.callbackReceiver(declaration);
+    if (!iterable) return undefined;
+    iterable = skipOuter(iterable);
+    if (ts.isCallExpression(iterable) && /^Object\.(keys|values)$/.test(iterable.expression.getText())) {
+      keysOf = iterable.expression.getText().endsWith("keys");
+      if (!keysOf) return this.objectValues(iterable.arguments[0], depth);
+      iterable = iterable.arguments[0];
+    }
+    if (keysOf) {
+      const object = this.objectOf(iterable, depth + 1);
+      return object?.properties.map((p) => (p.name ? literalKey(p.name) : undefined)).every((k) => k !== undefined) ? object.properties.map((p) => literalKey(p.name) as string) : undefined;
+    }
+    const array = this.arrayOf(iterable, depth + 1);
+    if (!array) return undefined;
+    const values = array.elements.map((element) => this.strings(element, depth + 1));
+    return values.every((v) => v !== undefined) ? values.flat() as string[] : undefined;
+  }
+
+  private objectValues(node: ts.Expression | undefined, depth: number): string[] | undefined {
+    const object = this.objectOf(node, depth + 1);
+    if (!object) return undefined;
+    const values = object.properties.map((p) => (ts.isPropertyAssignment(p) ? this.strings(p.initializer, depth + 1) : undefined));
+    return values.every((v) => v !== undefined) ? (values.flat() as string[]) : undefined;
+  }
+
+  /** For the first parameter of `receiver.forEach((x) => ...)` / `.map(...)`: the receiver. */
+  callbackReceiver(parameter: ts.ParameterDeclaration): ts.Expression | undefined {
+    const callback = parameter.parent;
+    const call = callback.parent;
+    if (!ts.isCallExpression(call) || !call.arguments.includes(callback as ts.Expression) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+    return /^(forEach|map|flatMap|filter|reduce|some|every)$/.test(call.expression.name.text) ? call.expression.expression : undefined;
+  }
+}
