@@ -361,16 +361,11 @@ export class Analyzer {
       return;
     }
     if (ts.isPropertyAccessExpression(node) && !/^(env|argv|execArgv)$/.test(node.name.text)) return;
-    if (ts.isIdentifier(node) && !/env|argv/i.test(node.text) && !this.mayAliasEnvironment(node)) return;
+    // Only names that may hold process.env are looked up: a symbol lookup per identifier would cost more than the rest.
+    if (ts.isIdentifier(node) && !/env|argv|vars/i.test(node.text)) return;
     const origin = this.origins.of(node);
     const hazard = origin && hazardOfRead(origin);
     if (hazard) this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](ts.isIdentifier(node) ? `${node.text} (process.env)` : node.getText()), reach);
-  }
-
-  /** A local named anything that holds process.env (`const vars = process.env`): cheap test before the symbol lookup. */
-  private mayAliasEnvironment(node: ts.Identifier): boolean {
-    const declaration = this.checker.getSymbolAtLocation(node)?.valueDeclaration;
-    return !!declaration && (ts.isVariableDeclaration(declaration) || ts.isBindingElement(declaration)) && /process/.test(declaration.getText());
   }
 
   /** DD009: callActivity / callSubOrchestrator with a name (literal or constant) that no registration defines. */

@@ -25,7 +25,13 @@ export class FunctionCatalog {
     private readonly files: readonly ts.SourceFile[],
     private readonly origins: Origins,
   ) {
-    for (const file of files) this.scan(file);
+    for (const file of files) {
+      try {
+        this.scan(file);
+      } catch {
+        // One file the catalog cannot read costs only its own registrations; its orchestrators still get DD000 or findings.
+      }
+    }
   }
 
   private scan(file: ts.SourceFile): void {

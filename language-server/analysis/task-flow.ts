@@ -19,7 +19,8 @@ export const DURABLE_TASK_METHODS = new Set([
   "callHttp",
 ]);
 const MAX_DEPTH = 10;
-const NOT_A_USE = new Set(["push", "unshift", "length", "isCompleted", "isFaulted", "result", "cancel", "isCanceled"]);
+// A timer that is cancelled counts as handled: Microsoft's cancelTimer sample creates one, never yields it, and cancels it.
+const NOT_A_USE = new Set(["push", "unshift", "length", "isCompleted", "isFaulted", "result"]);
 const ARRAY_COPIES = new Set(["slice", "concat", "filter", "reverse", "flat", "splice", "toReversed", "toSpliced", "at"]);
 
 /** `context.df.callActivity(...)`, `df.createTimer(...)` (a destructured df). */

@@ -5,7 +5,10 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as ts from "typescript";
 import { lintPaths, type LintResult } from "../../language-server/analysis/lint";
+import { Analyzer } from "../../language-server/analysis/analyzer";
+import { createProgram } from "../../language-server/analysis/project";
 import { tempDir } from "../emulator/harness";
 import { BIN, cli } from "../emulator/cli-runner";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -216,6 +219,26 @@ describe("the determinism checker (corpus)", function () {
       testCase.check?.(results);
     });
   }
+});
+
+describe("the determinism checker when it fails", function () {
+  it("reports an internal error on the one orchestrator it happened in (DD000), and every other orchestrator keeps its findings", () => {
+    const dir = workspace({
+      "a.js": 'const df = require("durable-functions");\ndf.app.orchestration("explodes", function* (context) { Date.now(); });\n',
+      "b.js": 'const df = require("durable-functions");\ndf.app.orchestration("fine", function* (context) { Math.random(); });\n',
+    });
+    const analyzer = new Analyzer(createProgram(dir));
+    // A stand-in for a bug in one rule: the only way to make the checker fail on purpose.
+    const internals = analyzer as unknown as { checkCall: (node: ts.CallExpression, ...rest: unknown[]) => void };
+    const checkCall = internals.checkCall.bind(analyzer);
+    internals.checkCall = (node, ...rest) => {
+      if (node.getSourceFile().fileName.endsWith("a.js")) throw new Error("boom");
+      checkCall(node, ...rest);
+    };
+    const findings = analyzer.analyze();
+    assert.deepEqual(findings.map((f) => [path.basename(f.file), f.code]).sort(), [["a.js", "DD000"], ["b.js", "DD002"]]);
+    assert.match(findings.find((f) => f.code === "DD000")!.message, /failed on orchestrator 'explodes' \(boom\); other orchestrators are checked/);
+  });
 });
 
 describe("the determinism checker (corpus) through a real LSP client over stdio", function () {
