@@ -207,6 +207,30 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await shot("problems-DD001");
   });
 
+  it("applies the DD001 quick fix from the editor's light bulb (Ctrl+.), and the problem goes", async () => {
+    const orchestrator = path.join(workspace, "src", "functions", "helloSequence.ts");
+    const lines = fs.readFileSync(orchestrator, "utf8").split("\n");
+    const line = lines.findIndex((text) => text.includes("Date.now()"));
+    assert.ok(line >= 0, "the line typed in the previous step");
+    await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
+    await runCommand("Go to Line/Column");
+    await page.keyboard.type(`${line + 1}:${lines[line].indexOf("Date.now()") + 2}`);
+    await page.keyboard.press("Enter");
+    const fix = page.locator(".action-widget .monaco-list-row", { hasText: "currentUtcDateTime" }).first();
+    await until("the quick fix offered", async () => {
+      if (await fix.isVisible()) return true;
+      await page.keyboard.press("Control+.");
+      return (await fix.waitFor({ state: "visible", timeout: 3_000 }).then(() => true, () => false)) || undefined;
+    }, 60_000);
+    await shot("quick-fix-offered");
+    await fix.click();
+    await page.keyboard.press("Control+s");
+    await until("the fix on disk", async () => fs.readFileSync(orchestrator, "utf8").includes("const startedAt = context.df.currentUtcDateTime.getTime();"), 20_000);
+    await runCommand("Problems: Focus on Problems View");
+    await until("DD001 gone from the Problems panel", async () => !/DD001/.test((await page.locator(".markers-panel").textContent()) ?? ""), 60_000);
+    await shot("quick-fix-applied");
+  });
+
   it("runs the orchestration from the walkthrough's button: the emulator starts, the input box stays open, the step is ticked on the result", async () => {
     await showWalkthrough();
     await clickWalkthroughButton("run", "Run Orchestration…");
