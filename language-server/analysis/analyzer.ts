@@ -10,9 +10,9 @@ import * as ts from "typescript";
 import * as path from "node:path";
 import { RULES, type Severity } from "./rules";
 import { FunctionCatalog, type FunctionKind } from "./catalog";
-import { HAZARD_CODE, hazardOfCall, hazardOfRead, type Hazard } from "./builtins";
+import { HAZARD_CODE, THREAD_IDENTITY, hazardOfCall, hazardOfRead, type Hazard } from "./builtins";
 import { Origins, isFunctionLike, moduleOf, skipOuter } from "./origins";
-import { TaskFlow, isDurableTaskCall } from "./task-flow";
+import { TaskFlow, isDurableTaskCall, isTaskCombinator } from "./task-flow";
 import { currentTimeFix, durableTimerFix, moveToActivityFix, newGuidFix } from "./fixes";
 
 export interface TextRange {
@@ -143,7 +143,6 @@ export class Analyzer {
         this.report(findings, "DD006", fn, `Orchestrator '${name}' is an async function: orchestrators must be generator functions (function*) that yield durable tasks, or the replay breaks.`, reach);
       }
       this.walk(fn, reach, new Map(), findings);
-      this.checkEternalLoops(fn, reach, findings);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       findings.push({ ...origin, code: "DD000", severity: "warning", message: `The determinism checker failed on orchestrator '${name}' (${reason}); other orchestrators are checked. Please report this with the code.`, related: [], fixes: [] });
@@ -269,7 +268,11 @@ export class Analyzer {
         this.follow(node, { ...reach, guarded }, visited, findings);
       }
       if (ts.isCallExpression(node) || ts.isArrayLiteralExpression(node)) this.checkDropped(node, reach, findings);
-      if (ts.isPropertyAccessExpression(node) || ts.isIdentifier(node)) this.checkRead(node, reach, findings);
+      if (ts.isPropertyAccessExpression(node) || ts.isIdentifier(node) || ts.isElementAccessExpression(node)) this.checkRead(node, reach, findings);
+      if (ts.isForOfStatement(node) && node.awaitModifier && inOrchestratorBody) {
+        this.report(findings, "DD006", node, "for await in an orchestrator: each iteration awaits a Promise the replay does not see. Get the items from an activity, then yield tasks for them.", reach);
+      }
+      if (ts.isNewExpression(node)) this.followConstructor(node, { ...reach, guarded }, visited, findings);
       if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.checkModuleStateWrite(node.left, reach, findings);
       }
@@ -278,6 +281,7 @@ export class Analyzer {
       }
       ts.forEachChild(node, (child) => visit(child, guarded));
     };
+    if (fn.asteriskToken && !reach.inCallback) this.checkEternalLoops(fn, reach, findings);
     // Default parameter values run on every call (`at = new Date()`).
     for (const parameter of fn.parameters) if (parameter.initializer) visit(parameter.initializer, reach.guarded);
     if (fn.body) visit(fn.body, reach.guarded);
@@ -350,9 +354,11 @@ export class Analyzer {
     return [];
   }
 
-  /** DD005 reads of process.env (also through `const { env } = process`); DD016 bindings of the orchestrator's context. */
-  private checkRead(node: ts.PropertyAccessExpression | ts.Identifier, reach: Reach, findings: Finding[]): void {
-    if (ts.isIdentifier(node)) {
+  /** DD005 reads of process.env (also through `const { env } = process`); DD013 thread identity; DD016 bindings of the orchestrator's context. */
+  private checkRead(node: ts.PropertyAccessExpression | ts.Identifier | ts.ElementAccessExpression, reach: Reach, findings: Finding[]): void {
+    if (ts.isElementAccessExpression(node)) {
+      if (!ts.isStringLiteralLike(node.argumentExpression) || !/^(env|argv)$/.test(node.argumentExpression.text)) return;
+    } else if (ts.isIdentifier(node)) {
       const parent = node.parent;
       const isRead = !(ts.isPropertyAccessExpression(parent) && parent.name === node) && !(ts.isVariableDeclaration(parent) && parent.name === node) && !ts.isBindingElement(parent) && !ts.isParameter(parent) && !ts.isPropertyAssignment(parent) && !ts.isImportSpecifier(parent) && !ts.isFunctionDeclaration(parent);
       if (!isRead || node.text === "process") return;
@@ -360,12 +366,13 @@ export class Analyzer {
       this.report(findings, "DD016", node, `${node.getText()} in an orchestrator: input and output bindings are for activities and client functions; read the value in an activity, or pass it in as input.`, reach);
       return;
     }
-    if (ts.isPropertyAccessExpression(node) && !/^(env|argv|execArgv)$/.test(node.name.text)) return;
+    if (ts.isPropertyAccessExpression(node) && !/^(env|argv|execArgv)$/.test(node.name.text) && !THREAD_IDENTITY.has(node.name.text)) return;
     // Only names that may hold process.env are looked up: a symbol lookup per identifier would cost more than the rest.
-    if (ts.isIdentifier(node) && !/env|argv|vars/i.test(node.text)) return;
+    if (ts.isIdentifier(node) && !/env|argv|vars/i.test(node.text) && !THREAD_IDENTITY.has(node.text)) return;
     const origin = this.origins.of(node);
     const hazard = origin && hazardOfRead(origin);
-    if (hazard) this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](ts.isIdentifier(node) ? `${node.text} (process.env)` : node.getText()), reach);
+    if (hazard === "thread") this.report(findings, "DD013", node, `${node.getText()} tells which thread or process runs the code, which differs between replays: orchestrators run where the host puts them; do parallel work with activities.`, reach);
+    else if (hazard) this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](ts.isIdentifier(node) ? `${node.text} (process.env)` : node.getText()), reach);
   }
 
   /** DD009: callActivity / callSubOrchestrator with a name (literal or constant) that no registration defines. */
@@ -482,24 +489,60 @@ export class Analyzer {
       inner.kind === ts.SyntaxKind.TrueKeyword ||
       inner.kind === ts.SyntaxKind.FalseKeyword ||
       inner.kind === ts.SyntaxKind.NullKeyword;
-    // Promise.all/race/... are reported as DD007, with their own fix.
-    if (ts.isCallExpression(inner) && /^Promise\.(all|race|any|allSettled)$/.test(this.origins.of(inner.expression) ?? "")) return;
-    if (ts.isNewExpression(inner) && inner.expression.getText() === "Promise" && inner.arguments?.some((a) => /setTimeout/.test(a.getText()))) return; // DD003 says it.
-    if (isDurableTaskCall(inner)) return;
-    // `yield sleep(100)`, `yield fetch(url)`: the hazard's own finding says what to do instead.
-    const hazardCallee = (ts.isCallExpression(inner) || ts.isAwaitExpression(inner)) && this.origins.of(ts.isAwaitExpression(inner) ? inner.expression : inner.expression);
-    if (hazardCallee && ts.isCallExpression(inner) && hazardOfCall(hazardCallee, inner.arguments.length, false)) return;
+    if (isDurableTaskCall(inner) || isTaskCombinator(inner)) return;
+    // A real timer, I/O, a Promise combinator: a Promise; the fix that makes it a durable task is offered here too.
+    const hazard = this.yieldedHazard(inner, reach);
+    if (hazard) {
+      this.report(findings, "DD010", expression, `yield of a Promise (${hazard.what}): orchestrators may only yield durable tasks (context.df.callActivity(...), createTimer, waitForExternalEvent, Task.all/any).`, reach, hazard.fixes);
+      return;
+    }
+    if (this.flow.kind(inner) === "task") return;
     const type = this.checker.getTypeAtLocation(expression);
     const promise = type.getSymbol()?.getName() === "Promise" || ts.isAwaitExpression(inner);
-    if (literal || promise) {
+    if (literal || promise || this.isPlainValueType(type)) {
       this.report(
         findings,
         "DD010",
         expression,
-        `yield ${promise ? "of a Promise" : "of a plain value"}: orchestrators may only yield durable tasks (context.df.callActivity(...), createTimer, waitForExternalEvent, Task.all/any). Do async work in an activity.`,
+        `yield ${promise ? "of a Promise" : this.checker.isArrayType(type) ? "of an array (yield context.df.Task.all(tasks) to wait for several tasks)" : "of a plain value"}: orchestrators may only yield durable tasks (context.df.callActivity(...), createTimer, waitForExternalEvent, Task.all/any). Do async work in an activity.`,
         reach,
       );
     }
+  }
+
+  /** A yielded real timer, I/O call or Promise combinator, with the fixes of its own finding. */
+  private yieldedHazard(inner: ts.Expression, reach: Reach): { what: string; fixes: (Fix | undefined)[] } | undefined {
+    if (ts.isNewExpression(inner) && this.origins.of(inner.expression) === "Promise") {
+      let timer: ts.CallExpression | undefined;
+      const find = (node: ts.Node): void => {
+        if (!timer && ts.isCallExpression(node) && hazardOfCall(this.origins.of(node.expression) ?? "", node.arguments.length, false) === "timer") timer = node;
+        if (!timer) ts.forEachChild(node, find);
+      };
+      find(inner);
+      return timer ? { what: "a real timer", fixes: this.hazardFixes(timer, "timer", this.origins.of(timer.expression) ?? "", reach) } : undefined;
+    }
+    if (!ts.isCallExpression(inner)) return undefined;
+    const callee = this.origins.of(inner.expression) ?? this.origins.of(inner)?.replace(/(\.|\|)?\(\)$/, "");
+    if (callee === undefined) return undefined;
+    if (/^Promise\.(all|race|any|allSettled)$/.test(callee)) {
+      const combinator = callee.split(".")[1];
+      const context = reach.contextName ?? "context";
+      const file = inner.getSourceFile();
+      const replacement = combinator === "all" || combinator === "allSettled" ? "all" : "any";
+      return { what: `Promise.${combinator}`, fixes: [{ title: `Use ${context}.df.Task.${replacement}`, edits: [{ file: file.fileName, start: inner.expression.getStart(file), end: inner.expression.getEnd(), newText: `${context}.df.Task.${replacement}` }] }] };
+    }
+    const hazard = hazardOfCall(callee, inner.arguments.length, false);
+    if (hazard !== "io" && hazard !== "timer") return undefined;
+    const direct = this.origins.of(inner.expression) !== undefined;
+    return { what: hazard === "io" ? "I/O" : "a real timer", fixes: direct ? this.hazardFixes(inner, hazard, callee, reach) : [] };
+  }
+
+  /** Numbers, strings, booleans, nothing, object literals and arrays: values the package cannot wait for. */
+  private isPlainValueType(type: ts.Type): boolean {
+    if (type.isUnion()) return type.types.every((part) => this.isPlainValueType(part));
+    if (type.flags & (ts.TypeFlags.NumberLike | ts.TypeFlags.StringLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.BigIntLike | ts.TypeFlags.Void | ts.TypeFlags.Undefined | ts.TypeFlags.Null)) return true;
+    if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) return true;
+    return (type.flags & ts.TypeFlags.Object) !== 0 && ((type as ts.ObjectType).objectFlags & ts.ObjectFlags.ObjectLiteral) !== 0;
   }
 
   /** DD008: a durable task (or a sub-generator) that is created and never yielded. */
@@ -577,6 +620,15 @@ export class Analyzer {
     const statement = declaration.parent?.parent;
     if (!statement || !ts.isVariableStatement(statement) || !ts.isSourceFile(statement.parent)) return;
     this.report(findings, "DD012", target, `'${base.text}' is module-level state: every replay and every instance in this process sees the change. Keep state in local variables, or in a durable entity.`, reach);
+  }
+
+  /** `new Stopwatch()`: the workspace class's constructor runs now. */
+  private followConstructor(node: ts.NewExpression, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
+    const declaration = this.origins.declarationOf(node.expression);
+    if (!declaration || !(ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration)) || !this.isWorkspaceFile(declaration.getSourceFile())) return;
+    const constructor = declaration.members.find(ts.isConstructorDeclaration);
+    if (!constructor?.body) return;
+    this.walk(constructor, { ...reach, path: [...reach.path, `new ${declaration.name?.text ?? "class"}`], contextName: undefined, inCallback: false }, visited, findings);
   }
 
   /** Follows a call into a workspace function, and named functions handed to it as callbacks (`items.map(addStamp)`). */

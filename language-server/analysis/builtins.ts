@@ -50,7 +50,10 @@ const IO_MODULES = new Set([
 ]);
 const IO_MODULE_PREFIXES = ["@aws-sdk/", "@google-cloud/"];
 /** Client factories and constructors of SDK modules do no I/O themselves: the calls on what they return do. */
-const SDK_FACTORY = /^(get\w*Client|from\w+|create(\w*Client)?|Router|Agent)$/;
+const SDK_FACTORY = /^(get\w*Client|from\w+|create\w*)$/;
+const RETURNS_DATA = new Set(["fs", "fs/promises", "child_process", "dns", "dns/promises"]);
+/** Where create* does I/O itself (createReadStream, createConnection). */
+const CREATE_DOES_IO = new Set(["fs", "fs/promises", "net", "tls", "http", "https", "http2", "dgram", "child_process"]);
 const THREAD_MODULES = new Set(["worker_threads", "cluster"]);
 const ENV_READS = new Set(["process.env", "process.argv", "process.execArgv"]);
 
@@ -80,16 +83,24 @@ export function hazardOfCall(callee: Origin, argumentCount: number, isNew: boole
   if (TIME_MODULE_CALLS[module]?.has(member) && (!TIME_WITHOUT_ARGUMENTS.has(`${module}|${member}`) || argumentCount === 0)) return "time";
   if (RANDOM_MODULE_CALLS[module]?.(member)) return "random";
   if (module === "timers/promises" || (module === "timers" && /^set/.test(member))) return "timer";
-  if (THREAD_MODULES.has(module)) return "thread";
+  // Starting threads or processes (a module member called), not the calls on what they return (worker.once(...)).
+  if (THREAD_MODULES.has(module)) return member.includes("()") ? undefined : "thread";
   if (module === "os") return "env";
   if (module === "console" && /^(log|info|warn|error|debug|trace)$/.test(member)) return "log";
-  if (isIoModule(module) && !isNew && !SDK_FACTORY.test(lastMember(member)) && member !== "") return "io";
+  // fs.readFileSync(...).split(...): what a file or process call returns is data; the calls on it do no I/O.
+  if (RETURNS_DATA.has(module) && member.includes("()")) return undefined;
+  if (isIoModule(module) && !isNew && member !== "" && (!SDK_FACTORY.test(lastMember(member)) || (CREATE_DOES_IO.has(module) && /^create/.test(lastMember(member))))) return "io";
   if (isIoModule(module) && !isNew && member === "" && /^(node-fetch|got|axios|cross-fetch|isomorphic-fetch|ky|superagent|request)$/.test(module)) return "io";
   if (module === "ws" && isNew) return "io";
   return undefined;
 }
 
-/** Reading the value at `origin` (not calling it) is a hazard: `process.env`. */
+/** Names whose value says which thread or process runs the code. */
+export const THREAD_IDENTITY = new Set(["isMainThread", "threadId", "workerData", "parentPort", "isPrimary", "isMaster", "isWorker", "worker"]);
+
+/** Reading the value at `origin` (not calling it) is a hazard: `process.env`, `cluster.isWorker`, `isMainThread`. */
 export function hazardOfRead(origin: Origin): Hazard | undefined {
-  return ENV_READS.has(origin) ? "env" : undefined;
+  if (ENV_READS.has(origin)) return "env";
+  const module = moduleOf(origin);
+  return module && THREAD_MODULES.has(module) && THREAD_IDENTITY.has(memberOf(origin)) ? "thread" : undefined;
 }

@@ -74,8 +74,9 @@ export class FunctionCatalog {
     if (names) for (const name of names) this.names[kind].add(name);
     else this.open[kind] = true;
     const handlers = this.handlersOf(options, 0);
+    // Only an unambiguous name → handler pair is kept (type checks need the exact handler; a loop pairs many with many).
+    if (names?.length === 1 && handlers.length === 1 && !this.handlers[kind].has(names[0])) this.handlers[kind].set(names[0], handlers[0]);
     for (const handler of handlers) {
-      for (const name of names ?? []) if (!this.handlers[kind].has(name)) this.handlers[kind].set(name, handler);
       if (kind === "orchestration") this.orchestrators.set(handler, names?.length === 1 ? names[0] : (names?.join("|") ?? "orchestrator"));
     }
   }
@@ -193,9 +194,21 @@ export class FunctionCatalog {
         for (const clause of node.caseBlock.clauses) if (ts.isCaseClause(clause) && ts.isStringLiteralLike(clause.expression)) (found ??= new Set()).add(clause.expression.text);
       }
       if (ts.isBinaryExpression(node) && /^===?$/.test(node.operatorToken.getText()) && isOperationName(node.left) && ts.isStringLiteralLike(node.right)) (found ??= new Set()).add(node.right.text);
+      // operations[context.df.operationName]: the record's keys are operations too; a record we cannot read makes them unknowable.
+      if (ts.isElementAccessExpression(node) && isOperationName(node.argumentExpression)) {
+        const record = this.origins.objectOf(node.expression);
+        if (!record) dynamic = true;
+        for (const property of record?.properties ?? []) {
+          const key = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+          if (key === undefined) dynamic = true;
+          else (found ??= new Set()).add(key);
+        }
+      }
       ts.forEachChild(node, visit);
     };
+    let dynamic = false;
     if (handler?.body) visit(handler.body);
+    if (dynamic) found = undefined;
     this.operations.set(entity, found);
     return found;
   }

@@ -56,6 +56,8 @@ function literalKey(node: ts.Node | undefined): string | undefined {
 
 export class Origins {
   private readonly origins = new Map<ts.Node, Origin | null>();
+  /** While a call like `bureauActivity(b)` is evaluated for its strings: what its parameters hold. */
+  private readonly parameterStrings = new Map<ts.Node, string[]>();
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -87,7 +89,11 @@ export class Origins {
     if (isRequireCall(node)) return `module:${moduleName(node.arguments[0].text)}`;
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
       const callee = this.of(node.expression, depth + 1);
-      return callee === undefined ? undefined : join(callee, "()");
+      if (callee !== undefined) return join(callee, "()");
+      // `documentsContainer()` where the function returns `blobService.getContainerClient(...)`: what it returns.
+      const fn = ts.isCallExpression(node) ? this.functionOf(node.expression) : undefined;
+      const body = fn?.body && !fn.asteriskToken && (ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body);
+      return body ? this.of(body as ts.Expression, depth + 1) : undefined;
     }
     if (ts.isAwaitExpression(node)) return this.of(node.expression, depth + 1);
     return undefined;
@@ -99,6 +105,18 @@ export class Origins {
     const own = declarations.find((declaration) => this.inWorkspace(declaration.getSourceFile()));
     // No declaration of the user's: a global, from the standard library, @types/node or none loaded at all.
     if (!own) return GLOBAL_OBJECTS.has(identifier.text) ? "" : identifier.text;
+    // An import from the workspace's own modules: what that module's export holds (`export const db = new Pool()`).
+    if ((ts.isImportSpecifier(own) || ts.isImportClause(own) || ts.isNamespaceImport(own)) && symbol) {
+      const specifier = ts.isImportSpecifier(own) ? own.parent.parent.parent.moduleSpecifier : ts.isImportClause(own) ? own.parent.moduleSpecifier : own.parent.parent.moduleSpecifier;
+      if (ts.isStringLiteral(specifier) && specifier.text.startsWith(".") && !ts.isNamespaceImport(own)) {
+        const target = this.aliased(symbol);
+        const declaration = target?.valueDeclaration ?? target?.declarations?.[0];
+        if (declaration && this.inWorkspace(declaration.getSourceFile())) {
+          const value = ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name) ? declaration.initializer : undefined;
+          return value ? this.of(value, depth + 1) : undefined;
+        }
+      }
+    }
     if (ts.isImportSpecifier(own)) {
       const module = own.parent.parent.parent.moduleSpecifier;
       return ts.isStringLiteral(module) ? join(`module:${moduleName(module.text)}`, (own.propertyName ?? own.name).text) : undefined;
@@ -243,12 +261,15 @@ export class Origins {
       const constant = this.checker.getConstantValue(node);
       if (typeof constant === "string") return [constant];
     }
+    if (ts.isCallExpression(node)) return this.callStrings(node, depth);
     if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       const declaration = this.declarationOf(ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression : node);
       if (declaration && ts.isEnumMember(declaration)) {
         const constant = this.checker.getConstantValue(declaration);
         if (typeof constant === "string") return [constant];
       }
+      const bound = declaration && this.parameterStrings.get(declaration);
+      if (bound) return bound;
       if (declaration && this.inWorkspace(declaration.getSourceFile())) {
         const value = this.valueOfDeclaration(declaration);
         if (value) return this.strings(value, depth + 1);
@@ -257,6 +278,26 @@ export class Origins {
       }
     }
     return this.literalTypeStrings(node);
+  }
+
+  /** `bureauActivity("experian")` where `bureauActivity = (b) => \`lookup_${b}\``: a name-making helper of one expression. */
+  private callStrings(call: ts.CallExpression, depth: number): string[] | undefined {
+    const fn = this.functionOf(call.expression);
+    if (!fn?.body) return this.literalTypeStrings(call);
+    const body = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
+    if (!body || fn.parameters.some((p) => this.parameterStrings.has(p))) return this.literalTypeStrings(call);
+    const bound: ts.ParameterDeclaration[] = [];
+    try {
+      for (const [index, parameter] of fn.parameters.entries()) {
+        const values = this.strings(call.arguments[index], depth + 1);
+        if (!values) continue;
+        this.parameterStrings.set(parameter, values);
+        bound.push(parameter);
+      }
+      return this.strings(body as ts.Expression, depth + 1);
+    } finally {
+      for (const parameter of bound) this.parameterStrings.delete(parameter);
+    }
   }
 
   private literalTypeStrings(node: ts.Expression): string[] | undefined {

@@ -82,8 +82,8 @@ const CASES: Case[] = [
   { name: "async orchestrator", files: { "a.js": 'const df = require("durable-functions");\ndf.app.orchestration("main", async function (context) {\n  return 1;\n});\n' }, codes: ["DD006"] },
   { name: "await inside an orchestrator", files: { "a.js": 'const df = require("durable-functions");\ndf.app.orchestration("main", async function (context) {\n  await Promise.resolve(1);\n});\n' }, codes: ["DD006", "DD006"] },
   // DD007 Promise combinators
-  { name: "Promise.all over tasks", files: { "a.js": ORCH('const r = yield Promise.all([context.df.callActivity("work")]);') }, codes: ["DD007"] },
-  { name: "Promise.race", files: { "a.js": ORCH('yield Promise.race([context.df.callActivity("work")]);') }, codes: ["DD007"] },
+  { name: "Promise.all over tasks", files: { "a.js": ORCH('const r = yield Promise.all([context.df.callActivity("work")]);') }, codes: ["DD010", "DD007"] },
+  { name: "Promise.race", files: { "a.js": ORCH('yield Promise.race([context.df.callActivity("work")]);') }, codes: ["DD010", "DD007"] },
   { name: "Task.all is fine", files: { "a.js": ORCH('const r = yield context.df.Task.all([context.df.callActivity("work")]);') }, codes: [] },
   // DD008 missing yield
   { name: "callActivity without yield", files: { "a.js": ORCH('context.df.callActivity("work");') }, codes: ["DD008"] },
@@ -175,7 +175,7 @@ const CASES: Case[] = [
   { name: "a local Date class is not the clock", files: { "a.ts": TS_ORCH("const d = new Date();", "class Date { constructor() {} }") }, codes: [] },
   { name: "a sort comparator callback", files: { "a.js": ORCH("const shuffled = [1, 2, 3].sort(() => Math.random() - 0.5);") }, codes: ["DD002"] },
   { name: "a named function passed to map", files: { "a.js": ORCH("const stamped = [1, 2].map(addStamp);", "function addStamp(x) { return { x, at: Date.now() }; }") }, codes: ["DD001"] },
-  { name: "a callback inside new Promise", files: { "a.js": ORCH("yield new Promise((resolve) => setTimeout(resolve, 100));") }, codes: ["DD003"] },
+  { name: "a callback inside new Promise", files: { "a.js": ORCH("yield new Promise((resolve) => setTimeout(resolve, 100));") }, codes: ["DD010", "DD003"] },
   { name: "a task kept in a variable and never yielded", files: { "a.js": ORCH('const t = context.df.callActivity("work");\nreturn 1;') }, codes: ["DD008"] },
   { name: "tasks pushed into an array that is never yielded", files: { "a.js": ORCH('const tasks = [];\nfor (const x of [1, 2]) tasks.push(context.df.callActivity("work", x));\nreturn tasks.length;') }, codes: ["DD008"] },
   { name: "tasks pushed into an array and yielded with Task.all are fine", files: { "a.js": ORCH('const tasks = [];\nfor (const x of [1, 2]) tasks.push(context.df.callActivity("work", x));\nconst r = yield context.df.Task.all(tasks);') }, codes: [] },
@@ -207,7 +207,7 @@ const CASES: Case[] = [
   { name: "a durable client in an orchestrator", files: { "a.js": 'const df = require("durable-functions");\ndf.app.orchestration("flow", function* (context) { const client = df.getClient(context); const x = context.extraInputs.get("x"); });\n' }, codes: ["DD016", "DD016"] },
   { name: "an eternal loop without continueAsNew", files: { "a.js": ORCH('while (true) {\n  yield context.df.callActivity("work");\n  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 60000));\n}') }, codes: ["DD017"] },
   { name: "a loop with continueAsNew or a way out is fine", files: { "a.js": ORCH('while (true) {\n  const r = yield context.df.callActivity("work");\n  if (r) break;\n}\nyield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 60000));\ncontext.df.continueAsNew(1);') }, codes: [] },
-  { name: "an SDK client's calls are I/O, its factories are not", files: { "a.ts": TS_ORCH('const container = blobs.getContainerClient("orders");\nyield container.getBlockBlobClient("x").upload("x", 1);', 'import { BlobServiceClient } from "@azure/storage-blob";\nconst blobs = BlobServiceClient.fromConnectionString("c");') }, codes: ["DD004"] },
+  { name: "an SDK client's calls are I/O, its factories are not", files: { "a.ts": TS_ORCH('const container = blobs.getContainerClient("orders");\nyield container.getBlockBlobClient("x").upload("x", 1);', 'import { BlobServiceClient } from "@azure/storage-blob";\nconst blobs = BlobServiceClient.fromConnectionString("c");') }, codes: ["DD010", "DD004"] },
   { name: "a TypeScript orchestrator with no problems", files: { "a.ts": TS_ORCH('const x: number = yield context.df.callActivity("work", 1);\nreturn x;') }, codes: [] },
 ];
 
