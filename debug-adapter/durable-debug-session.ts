@@ -9,6 +9,7 @@ import { Writable } from "node:stream";
 import {
   Breakpoint,
   BreakpointEvent,
+  Event,
   InitializedEvent,
   LoggingDebugSession,
   OutputEvent,
@@ -223,6 +224,7 @@ export class DurableDebugSession extends LoggingDebugSession {
       return;
     }
     this.source.onHistoryChanged((instanceId) => this.historyChanged(instanceId));
+    this.announceEmulator(this.source);
     this.sendResponse(response);
     await this.configured;
     try {
@@ -242,6 +244,18 @@ export class DurableDebugSession extends LoggingDebugSession {
     } catch (error) {
       this.endWithError(error);
     }
+  }
+
+  /**
+   * Says where the session's own emulator answers: on the debug console, and as the custom event `durableEmulator`
+   * ({ origin, dashboard, forwardingKey, instanceId }), with which a client lists the session's instances beside its
+   * other ones and opens their dashboard (the VS Code extension's Instances view does).
+   */
+  private announceEmulator(source: InstanceSource): void {
+    if (!source.served) return;
+    const dashboard = `${source.served.origin}/_durable/`;
+    this.output(`Dashboard of this session's instances: ${dashboard}\n`, "console");
+    this.sendEvent(new Event("durableEmulator", { origin: source.served.origin, dashboard, forwardingKey: source.served.forwardingKey, instanceId: source.mainInstanceId }));
   }
 
   private failSession(response: DebugProtocol.Response, error: unknown): void {

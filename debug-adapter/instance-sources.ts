@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import * as path from "node:path";
-import { startEmulator, createStore, type Emulator } from "../emulator";
+import { startServer, createStore, type EmulatorServer } from "../emulator";
 import type { AppHostClient } from "../emulator/app-host/app-host-client";
 import { openReplayHost, type ReplayHost } from "../emulator/replay/replay-host";
 import { historyFromInstance, readHistoryFile, type HistorySource } from "../emulator/replay/history-source";
@@ -53,6 +53,11 @@ export interface InstanceSource {
   terminate(instanceId: string, reason: string): Promise<void>;
   /** Moves the clock forward by `ms`, or to the next pending timer without it; says where the clock is now. */
   advance(ms?: number): Promise<string>;
+  /**
+   * The loopback HTTP address of the session's own emulator (a launch), where its instances are listed, shown and
+   * acted on as in `durable-devkit start`: the dashboard, its read API and the management API.
+   */
+  readonly served?: { origin: string; forwardingKey: string };
   close(): Promise<void>;
 }
 
@@ -81,10 +86,17 @@ export interface RunOptions {
   appOutput: NodeJS.WritableStream;
 }
 
-/** `launch`: a new instance in an emulator of the session's own. */
+/**
+ * `launch`: a new instance in an emulator of the session's own, with its time skipping and holding, served on a free
+ * loopback port as `durable-devkit start` is (its dashboard and APIs), so its instances can be seen and answered
+ * from outside the debugger too; what is done there reaches the session as any change of the instance does.
+ */
 export async function runInEmulator(options: RunOptions): Promise<InstanceSource> {
   const listeners: ((instanceId: string) => void)[] = [];
-  const emulator: Emulator = await startEmulator({
+  const server: EmulatorServer = await startServer({
+    port: 0,
+    // The app's own HTTP functions answer there too; what they log goes to the debug console.
+    onLog: (line) => options.onLog({ level: "information", message: line }),
     appDir: options.appDir,
     store: options.store ?? "memory",
     timeSkipping: options.timeSkipping !== false,
@@ -100,6 +112,7 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
       if (event.kind === "timeHeld") options.onTimeHeld?.({ instanceId: event.instanceId, name: event.name, events: event.events, fireAt: event.fireAt });
     },
   });
+  const emulator = server.emulator;
   try {
     requireOrchestrator(emulator.host, options.orchestrator);
     const start = (instanceId?: string) => emulator.engine.startNew(options.orchestrator, { input: options.input, instanceId });
@@ -143,10 +156,11 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
         emulator.engine.advanceClock(ms);
         return `The clock is now ${new Date(emulator.engine.clock.now()).toISOString()}.`;
       },
-      close: () => emulator.close(),
+      served: { origin: server.http.origin, forwardingKey: server.http.forwarded.key },
+      close: () => server.close(),
     };
   } catch (error) {
-    await emulator.close();
+    await server.close();
     throw error;
   }
 }

@@ -35,6 +35,8 @@ export class InstanceTimeline {
   /** The last traced step at or before each event index. */
   private readonly stateAtEvent: (TraceStep | undefined)[] = [];
   private readonly taskById = new Map<number, TracedTask>();
+  /** Timers the orchestrator cancelled, by id: the event it was processing when it did. */
+  private readonly canceledAt = new Map<number, number>();
 
   constructor(
     readonly facts: InstanceFacts,
@@ -55,6 +57,13 @@ export class InstanceTimeline {
       this.stateAtEvent[index] = last;
     }
     for (const task of trace.tasks) if (task.id !== undefined && !this.taskById.has(task.id)) this.taskById.set(task.id, task);
+    for (const task of trace.tasks) if (task.id !== undefined && task.canceledAtEvent !== undefined) this.canceledAt.set(task.id, task.canceledAtEvent);
+  }
+
+  /** The event at which the orchestrator cancelled this timer, if it had by `eventIndex` (default: ever). */
+  canceledAtEvent(timerId: number, eventIndex = Number.POSITIVE_INFINITY): number | undefined {
+    const at = this.canceledAt.get(timerId);
+    return at !== undefined && at <= eventIndex ? at : undefined;
   }
 
   get history(): HistoryEvent[] {
@@ -134,16 +143,27 @@ export class InstanceTimeline {
     if (event.InstanceId ?? origin?.InstanceId) view.instanceId = event.InstanceId ?? origin?.InstanceId;
     if (event.OrchestrationStatus !== undefined) view.status = OrchestrationStatusCode[event.OrchestrationStatus];
     if (origin) view.scheduledAt = origin.Timestamp;
+    if (event.EventType === HistoryEventType.TimerFired && event.TimerId !== undefined) {
+      const canceledAt = this.canceledAtEvent(event.TimerId, eventIndex);
+      // Azure still delivers a cancelled timer's firing; the orchestrator ignores it.
+      if (canceledAt !== undefined) view.canceled = `cancelled at event #${canceledAt}: the orchestrator ignores this firing`;
+    }
+    const cancels = [...this.canceledAt].filter(([, at]) => at === eventIndex).map(([id]) => id);
+    if (cancels.length) view.cancelsTimers = cancels;
     return view;
   }
 
   /** The "Orchestration" scope at an event. */
   orchestrationView(eventIndex: number): Record<string, unknown> {
     const step = this.stepAt(eventIndex);
-    const pending = (step?.openTaskIds ?? []).map((id) => {
+    const describe = (id: number) => {
       const task = this.taskById.get(id);
       return { id, call: task ? callText(task) : `task ${id}`, line: task?.stack[0] ? `${path.basename(task.stack[0].file)}:${task.stack[0].line}` : undefined };
-    });
+    };
+    // A cancelled timer is still open to the package (its firing will come), but nothing waits for it any more.
+    const open = step?.openTaskIds ?? [];
+    const pending = open.filter((id) => this.canceledAtEvent(id, eventIndex) === undefined).map(describe);
+    const canceledTimers = open.filter((id) => this.canceledAtEvent(id, eventIndex) !== undefined).map((id) => ({ ...describe(id), canceledAtEvent: this.canceledAtEvent(id) }));
     const view: Record<string, unknown> = {
       instanceId: this.facts.instanceId,
       name: this.facts.name,
@@ -155,6 +175,7 @@ export class InstanceTimeline {
       pendingTasks: pending,
       waitingForEvents: step?.waitingForEvents ?? [],
     };
+    if (canceledTimers.length) view.canceledTimers = canceledTimers;
     if (step?.finished) {
       if ("output" in step.finished) view.output = step.finished.output;
       if (step.finished.error !== undefined) view.error = step.finished.error;

@@ -9,7 +9,8 @@ import { KEY_PARAM } from "../emulator/http/forwarded-access";
 const DASHBOARD = "_durable/";
 const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
-export function dashboardAddress(localOrigin: string, externalRoot: string, forwardingKey: string): string {
+/** `instanceId`: the instance the page opens with (its address's fragment, which the key's redirect keeps). */
+export function dashboardAddress(localOrigin: string, externalRoot: string, forwardingKey: string, instanceId?: string): string {
   const local = new URL(localOrigin);
   const external = new URL(externalRoot);
   // A plain loopback origin is a port mapping (desktop Remote-SSH, or no remote at all). openExternal maps a loopback
@@ -22,6 +23,7 @@ export function dashboardAddress(localOrigin: string, externalRoot: string, forw
   // The browser reaches the emulator under another Host only through the forward, where it must prove the key.
   const reachedDirectly = mappedByPort && portOf(external) === portOf(local);
   if (!reachedDirectly) address.searchParams.set(KEY_PARAM, forwardingKey);
+  if (instanceId) address.hash = encodeURIComponent(instanceId);
   return address.toString();
 }
 

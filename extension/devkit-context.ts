@@ -5,7 +5,8 @@ import * as vscode from "vscode";
 import { EmulatorProcess, bundledCli } from "./emulator-process";
 import type { EmulatorClient } from "./emulator-client";
 import { FunctionsView } from "./views/functions-view";
-import { InstancesView } from "./views/instances-view";
+import { InstancesView, type InstanceNode } from "./views/instances-view";
+import { DebugEmulators } from "./debug/debug-emulators";
 import { ReloadProblems } from "./reload-problems";
 import { describeRuntime, resolveNodeRuntime, type NodeRuntime } from "./node-runtime";
 import { CancelledError, log, showError } from "./output";
@@ -15,6 +16,8 @@ export class DevkitContext implements vscode.Disposable {
   readonly emulator: EmulatorProcess;
   readonly functionsView = new FunctionsView();
   readonly instancesView = new InstancesView();
+  /** The emulators durable debug sessions run, whose instances the Instances view lists under each session. */
+  readonly debugEmulators = new DebugEmulators(this.instancesView);
   readonly reloadProblems = new ReloadProblems();
   /** Each orchestrator's input, asked for and remembered in the workspace's state. */
   readonly inputs: OrchestrationInputs;
@@ -92,7 +95,16 @@ export class DevkitContext implements vscode.Disposable {
     });
   }
 
+  /** The emulator an Instances view node is in: its debug session's, or this window's (started if need be). */
+  async clientFor(node?: InstanceNode): Promise<EmulatorClient> {
+    if (node && "instance" in node && node.debugSessionId) return this.debugEmulators.client(node.debugSessionId);
+    if (node && "debugSession" in node) return this.debugEmulators.client(node.debugSession.id);
+    return this.ensureEmulator();
+  }
+
+  /** Reads the functions and instances again (a command's own call, without `client`, reads debug sessions' too). */
   async refresh(client?: EmulatorClient): Promise<void> {
+    if (!client) await this.debugEmulators.refresh();
     const target = client ?? (this.emulator.state.kind === "running" ? this.emulator.state.client : undefined);
     if (!target) return;
     const [info, instances] = await Promise.all([target.info(), target.instances()]);
@@ -113,6 +125,7 @@ export class DevkitContext implements vscode.Disposable {
 
   dispose(): void {
     this.stopPolling();
+    this.debugEmulators.dispose();
     this.emulator.dispose();
     this.reloadProblems.dispose();
   }

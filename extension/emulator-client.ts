@@ -1,6 +1,7 @@
 /** The running emulator's HTTP API (management API and the dashboard's read API), as the extension uses it. */
 import type { ReloadReport } from "../emulator/app/reload-report";
-import type { InstanceWaits, InstanceWaitsAnswer } from "../emulator/api/types";
+import type { InstanceRecord, InstanceWaits, InstanceWaitsAnswer } from "../emulator/api/types";
+import type { HistoryEvent } from "../emulator/history/history-event";
 
 export type { InstanceWaits, InstanceWaitsAnswer };
 
@@ -67,8 +68,9 @@ export class EmulatorClient {
     return page.instances;
   }
 
-  history(instanceId: string): Promise<{ instance: { name: string; runtimeStatus: string; input?: string; output?: string }; history: unknown[] }> {
-    return this.request("GET", `/_durable/api/instances/${encodeURIComponent(instanceId)}/history`) as Promise<{ instance: { name: string; runtimeStatus: string }; history: unknown[] }>;
+  /** The instance's record and history, with the emulator's clock and what it waits for. */
+  history(instanceId: string): Promise<{ instance: InstanceRecord; history: HistoryEvent[]; now: string; waits: InstanceWaits }> {
+    return this.request("GET", `/_durable/api/instances/${encodeURIComponent(instanceId)}/history`) as Promise<{ instance: InstanceRecord; history: HistoryEvent[]; now: string; waits: InstanceWaits }>;
   }
 
   /** The instance's status and what it waits for; cheap enough to poll (no history in the answer). */

@@ -25,7 +25,7 @@ export function createStatusBar(onEmulatorChange: vscode.Event<EmulatorState>, o
         }
         item.text = `$(pulse) Durable :${emulator.port}`;
         item.tooltip = `The Durable emulator is running on http://127.0.0.1:${emulator.port}. Click to open the dashboard.`;
-        item.command = "durableDevkit.openDashboard";
+        item.command = { command: "durableDevkit.openDashboard", title: "Open Dashboard", arguments: ["window"] };
         break;
       case "starting":
         item.text = "$(loading~spin) Durable";

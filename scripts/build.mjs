@@ -5,8 +5,8 @@ import { readdirSync, statSync, rmSync, copyFileSync, mkdirSync } from "node:fs"
 import { join } from "node:path";
 
 const roots = ["emulator", "cli", "templates", "language-server", "debug-adapter", "extension", "test", "bench"];
-// The dashboard and the history webview are browser code: the dashboard has its own build below, the webview is bundled
-// by scripts/package.mjs. (extension/ is compiled for the extension-host tests; the VSIX uses the bundles in out/.)
+// The dashboard and the history webview are browser code, each bundled below (the VSIX has scripts/package.mjs's
+// bundles). (extension/ is compiled for the extension-host tests; the VSIX uses the bundles in out/.)
 const skip = new Set(["fixtures", "node_modules", "dashboard", "webview"]);
 
 function collect(dir, out) {
@@ -47,3 +47,16 @@ await build({
 });
 mkdirSync("dist/emulator/dashboard", { recursive: true });
 for (const file of ["index.html", "styles.css"]) copyFileSync(join("emulator/dashboard", file), join("dist/emulator/dashboard", file));
+
+// The history webview, bundled as scripts/package.mjs bundles it for the VSIX, so a browser test can load the page.
+await build({
+  entryPoints: ["extension/webview/history-view.ts"],
+  outfile: "dist/extension/webview/history-view.js",
+  bundle: true,
+  platform: "browser",
+  format: "iife",
+  target: "es2022",
+  sourcemap: true,
+  logLevel: "warning",
+});
+copyFileSync("extension/webview/history-view.css", "dist/extension/webview/history-view.css");

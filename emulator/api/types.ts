@@ -41,8 +41,21 @@ export interface InstanceRecord {
   waitingForEvents?: string[];
   /** Timers the orchestrator had cancelled but that had not fired after its last episode: no longer waited for. */
   canceledTimerIds?: number[];
+  /**
+   * Every timer this execution's orchestrator cancelled (timer.cancel()), with the history event during whose
+   * processing it did: the event that won the timer's race. The history cannot say it (Azure records no cancellation:
+   * the timer's TimerFired still comes, or never does once the instance has ended), so the timeline reads it here.
+   * Kept after the instance ends; a new execution starts without.
+   */
+  timerCancellations?: TimerCancellation[];
   /** Set for durable entities (instance ids `@name@key`): whether the entity exists, and its state as JSON text. */
   entity?: { exists: boolean; state?: string };
+}
+
+/** A timer the orchestrator cancelled, and the index in the history of the event it was processing when it did. */
+export interface TimerCancellation {
+  timerId: number;
+  eventIndex: number;
 }
 
 /**

@@ -3,6 +3,7 @@
  * Both directions send arrays of messages, so a burst of invocations or results costs one IPC write.
  */
 import type { HistoryEvent } from "../history/history-event";
+import type { TimerCancellation } from "../api/types";
 import type { NondeterminismReport } from "../history/task-matching";
 
 export type FunctionKind = "orchestration" | "activity" | "entity" | "http" | "other";
@@ -100,6 +101,8 @@ export interface OrchestrationEpisodeResult {
   openTaskIds: number[];
   /** Ids of timers the orchestrator cancelled that have not fired: they are no longer waited for. */
   canceledTimerIds: number[];
+  /** Every timer the orchestrator cancelled in this replay (fired or not), and the event it was processing then. */
+  timerCancellations: TimerCancellation[];
   /** Set when the replay no longer matches the history. */
   nondeterminism?: NondeterminismReport;
   /** Ids of new activity tasks the child started itself (see eagerActivitySlots); their results follow. */
@@ -165,6 +168,8 @@ export interface TracedTask {
   stack: SourceFrame[];
   /** Whether the replay ended with it still waiting. */
   open: boolean;
+  /** A timer the orchestrator cancelled: the index of the history event it was processing when it did. */
+  canceledAtEvent?: number;
 }
 
 /** Whether a traced task is one the history records (an activity, timer, …) rather than a wait or a group. */

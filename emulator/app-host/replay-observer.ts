@@ -6,6 +6,7 @@
  */
 import * as path from "node:path";
 import type { RetryOptionsDto, TrackedTask, TrackedTaskRole, DurableHttpRequestDto } from "./protocol";
+import type { TimerCancellation } from "../api/types";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 import { HTTP_ACTIVITY_NAME, mismatch, missing, type NondeterminismReport, type TaskMatch } from "../history/task-matching";
 
@@ -105,6 +106,7 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
     return originalExecute.apply(this, args);
   };
   patchCallSites(durableFunctionsRoot);
+  patchTimerCancel(durableFunctionsRoot);
   const originalProcessEvent = proto.processEvent;
   proto.processEvent = function (this: ExecutorInternals, event: unknown) {
     if (current) current.eventIndex++;
@@ -136,6 +138,40 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
     const count = this.sequenceNumber - firstId;
     if (current && count > 0) current.fireAndForget.push({ firstId, count, action });
   };
+}
+
+const CANCELED_AT = Symbol("durable-devkit canceled at event");
+
+/**
+ * Notes on a timer the index of the history event the replay was processing when the orchestrator cancelled it (the
+ * event that won its race). The package only sets a flag on the action; the history never says it.
+ */
+function patchTimerCancel(durableFunctionsRoot: string): void {
+  for (const file of ["DFTimerTask.js", "LongTimerTask.js"]) {
+    let module: Record<string, { prototype?: { cancel?: unknown } } | undefined>;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      module = require(path.join(durableFunctionsRoot, "lib", "src", "task", file)) as typeof module;
+    } catch {
+      continue; // another layout of the package: cancellations go unnoticed, nothing else changes
+    }
+    const proto = module[file.replace(/\.js$/, "")]?.prototype;
+    const original = proto?.cancel;
+    if (!proto || typeof original !== "function") continue;
+    proto.cancel = function (this: Record<symbol, number | undefined>, ...args: unknown[]) {
+      const value = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (current && this[CANCELED_AT] === undefined) this[CANCELED_AT] = Math.max(0, current.eventIndex);
+      return value;
+    };
+  }
+}
+
+/** Where the orchestrator cancelled this timer (or the long timer it is part of), if it did. */
+export function canceledAtEvent(task: object): number | undefined {
+  const own = (task as Record<symbol, number | undefined>)[CANCELED_AT];
+  if (own !== undefined) return own;
+  const parent = (task as PackageTask).parent as (object & Record<symbol, number | undefined>) | undefined;
+  return parent?.[CANCELED_AT];
 }
 
 const CALL_SITE = Symbol("durable-devkit call site");
@@ -234,6 +270,8 @@ export interface ReplayAnalysis extends TaskMatch {
   openTaskIds: number[];
   /** Timers the orchestrator cancelled that are still open (their firing will be ignored). */
   canceledTimerIds: number[];
+  /** Every timer the orchestrator cancelled, open or not, and the event it was processing then. */
+  timerCancellations: TimerCancellation[];
 }
 
 /**
@@ -244,6 +282,7 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
   const newTasks: TrackedTask[] = [];
   const openTaskIds: number[] = [];
   const canceledTimerIds: number[] = [];
+  const timerCancellations: TimerCancellation[] = [];
   let matched = 0;
   let nondeterminism: NondeterminismReport | undefined;
   for (const task of recording.tasks) {
@@ -259,6 +298,10 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
     if (open) {
       if (isTimer(task) && isCanceledTimer(task)) canceledTimerIds.push(id);
       else openTaskIds.push(id);
+    }
+    if (isTimer(task)) {
+      const eventIndex = canceledAtEvent(task);
+      if (eventIndex !== undefined) timerCancellations.push({ timerId: id, eventIndex });
     }
   }
   for (const entry of recording.fireAndForget) {
@@ -287,7 +330,7 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
     }
   }
   newTasks.sort((a, b) => a.id - b.id);
-  return { newTasks, nondeterminism, openTaskIds, canceledTimerIds };
+  return { newTasks, nondeterminism, openTaskIds, canceledTimerIds, timerCancellations };
 }
 
 function isTimer(task: PackageTask): boolean {

@@ -5,7 +5,7 @@
  * deterministic, one pass gives every point of the history, forwards and backwards.
  */
 import * as path from "node:path";
-import { roleOf, type PackageTask, type TraceHooks } from "./replay-observer";
+import { canceledAtEvent, roleOf, type PackageTask, type TraceHooks } from "./replay-observer";
 import { captureUserStack } from "./user-stack";
 import type { ReplayTrace, SourceFrame, TraceStep, TracedTask } from "./protocol";
 import { HistoryEventType, taskIdOf, type HistoryEvent } from "../history/history-event";
@@ -132,13 +132,18 @@ export function createTracer(detailed: boolean, appRoot: string): Tracer {
       pendingLogs.push({ level, message });
     },
     finish(history) {
-      const tasks: TracedTask[] = taskObjects.map((task, index) => ({
-        id: typeof task.id === "number" ? task.id : undefined,
-        task: describe(task, methods[index], taskIndex),
-        createdAtEvent: created[index],
-        stack: relativeTo(appRoot, stacks[index]),
-        open: task.stateObj === TASK_RUNNING,
-      }));
+      const tasks: TracedTask[] = taskObjects.map((task, index) => {
+        const traced: TracedTask = {
+          id: typeof task.id === "number" ? task.id : undefined,
+          task: describe(task, methods[index], taskIndex),
+          createdAtEvent: created[index],
+          stack: relativeTo(appRoot, stacks[index]),
+          open: task.stateObj === TASK_RUNNING,
+        };
+        const canceledAt = canceledAtEvent(task);
+        if (canceledAt !== undefined) traced.canceledAtEvent = canceledAt;
+        return traced;
+      });
       // Completion and scheduling events name their task by id; EventRaised was resolved while it was processed.
       const byId = new Map<number, number>();
       tasks.forEach((task, index) => {

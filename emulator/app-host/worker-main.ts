@@ -62,6 +62,7 @@ function unsendableResult(message: ChildToParent, error: Error): ChildToParent |
           waitingForEvents: [],
           openTaskIds: [],
           canceledTimerIds: [],
+          timerCancellations: [],
           eagerTaskIds: [],
         },
       };
@@ -252,7 +253,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
       waitingForAll: waitingForAll(),
       openTaskIds: match.openTaskIds,
       canceledTimerIds: match.canceledTimerIds,
-
+      timerCancellations: match.timerCancellations,
       nondeterminism: match.nondeterminism,
       eagerTaskIds: eager.map((t) => t.id),
       continueAsNew: continueAction

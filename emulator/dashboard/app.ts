@@ -2,7 +2,8 @@
  * The dashboard page: instance list (status filters, search, paging), instance view (facts, actions, timeline,
  * history table, input/output), live updates over server-sent events. Plain DOM, no framework, no CDN.
  */
-import { EVENT_NAMES, drawTimeline, spansOf, type HistoryEvent } from "./timeline";
+import { drawTimeline, spansOf, type HistoryEvent, type TimerCancellation } from "./timeline";
+import { historyRows, pretty } from "./history-table";
 
 interface InstanceSummary {
   instanceId: string;
@@ -19,6 +20,7 @@ interface InstanceRecord extends InstanceSummary {
   customStatus?: string;
   failure?: { message: string; stack?: string };
   parent?: { instanceId: string };
+  timerCancellations?: TimerCancellation[];
 }
 
 /** The read API's answer to "what does it wait for" (emulator/api/types.ts InstanceWaits; the page is bundled apart). */
@@ -49,15 +51,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<st
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
   if (text !== undefined) element.textContent = text;
   return element;
-}
-
-function pretty(json: string | undefined): string {
-  if (json === undefined) return "(none)";
-  try {
-    return JSON.stringify(JSON.parse(json), null, 2);
-  } catch {
-    return json;
-  }
 }
 
 function shortTime(iso: string): string {
@@ -177,8 +170,9 @@ async function loadDetail(): Promise<void> {
   $("#data-input").textContent = pretty(instance.input);
   $("#data-output").textContent = pretty(instance.output);
   $("#data-custom").textContent = pretty(instance.customStatus);
-  renderHistoryTable(events);
-  await renderTimeline(events, data.now);
+  const cancellations = instance.timerCancellations ?? [];
+  $("#history tbody").replaceChildren(...historyRows(events, cancellations, shortTime));
+  await renderTimeline(events, data.now, cancellations);
 }
 
 function updateActions(status: string): void {
@@ -197,55 +191,17 @@ function updateActions(status: string): void {
   for (const control of document.querySelectorAll<HTMLInputElement | HTMLButtonElement>("#raise-form input, #raise-form button")) control.disabled = terminal;
 }
 
-function describe(event: HistoryEvent, scheduled: Map<number, HistoryEvent>): string {
-  const origin = scheduled.get(event.TaskScheduledId ?? event.TimerId ?? -2);
-  switch (EVENT_NAMES[event.EventType]) {
-    case "ExecutionStarted":
-      return `input ${event.Input ?? "null"}`;
-    case "TaskScheduled":
-    case "SubOrchestrationInstanceCreated":
-      return `${event.Name} #${event.EventId}${event.InstanceId ? ` → ${event.InstanceId}` : ""} input ${event.Input ?? "null"}`;
-    case "TaskCompleted":
-    case "SubOrchestrationInstanceCompleted":
-      return `${origin?.Name ?? ""} #${event.TaskScheduledId} → ${event.Result ?? "null"}`;
-    case "TaskFailed":
-    case "SubOrchestrationInstanceFailed":
-      return `${origin?.Name ?? ""} #${event.TaskScheduledId} ✗ ${event.Reason ?? ""}`;
-    case "TimerCreated":
-      return `#${event.EventId} fires at ${event.FireAt}`;
-    case "TimerFired":
-      return `#${event.TimerId}`;
-    case "EventRaised":
-      return `${event.Name} ${event.Input ?? ""}`;
-    case "ExecutionCompleted":
-      return `${event.Result ?? ""}`;
-    default:
-      return event.Reason ?? "";
-  }
-}
-
-function renderHistoryTable(events: HistoryEvent[]): void {
-  const scheduled = new Map(events.filter((e) => [4, 7, 10].includes(e.EventType)).map((e) => [e.EventId, e]));
-  const rows = events.slice(0, 2000).map((event, index) => {
-    const row = el("tr");
-    row.append(el("td", {}, String(index)), el("td", { class: "mono" }, shortTime(event.Timestamp)), el("td", {}, EVENT_NAMES[event.EventType] ?? String(event.EventType)), el("td", { class: "mono" }, describe(event, scheduled)));
-    return row;
-  });
-  if (events.length > 2000) rows.push(el("tr", {}, `… ${events.length - 2000} more events`));
-  $("#history tbody").replaceChildren(...rows);
-}
-
 // ------------------------------------------------------------------ timeline
 
-async function renderTimeline(events: HistoryEvent[], nowIso: string): Promise<void> {
+async function renderTimeline(events: HistoryEvent[], nowIso: string, cancellations: TimerCancellation[]): Promise<void> {
   const now = Date.parse(nowIso);
-  let spans = spansOf(events, now, 0);
+  let spans = spansOf(events, now, 0, cancellations);
   // Nest the first sub-orchestrations' own work under them.
   const children = spans.filter((span) => span.kind === "suborchestration" && span.instanceId).slice(0, 10);
   for (const child of children) {
     try {
-      const data = await getJson<{ history: HistoryEvent[]; now: string }>(`api/instances/${encodeURIComponent(child.instanceId as string)}/history`);
-      const nested = spansOf(data.history, Date.parse(data.now), 1);
+      const data = await getJson<{ instance: InstanceRecord; history: HistoryEvent[]; now: string }>(`api/instances/${encodeURIComponent(child.instanceId as string)}/history`);
+      const nested = spansOf(data.history, Date.parse(data.now), 1, data.instance.timerCancellations);
       spans = [...spans.slice(0, spans.indexOf(child) + 1), ...nested, ...spans.slice(spans.indexOf(child) + 1)];
     } catch {
       // the child was purged: show the parent's bar alone
@@ -361,8 +317,12 @@ async function start(): Promise<void> {
     });
   }
   await loadList();
-  const fromHash = decodeURIComponent(location.hash.slice(1));
-  if (fromHash) await select(fromHash);
+  const fromHash = () => decodeURIComponent(location.hash.slice(1));
+  if (fromHash()) await select(fromHash());
+  // A link to another instance of this dashboard (#<id>) changes only the fragment: open that instance.
+  window.addEventListener("hashchange", () => {
+    if (fromHash() && fromHash() !== state.selected) void select(fromHash());
+  });
   connectLive();
 }
 

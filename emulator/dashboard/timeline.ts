@@ -11,10 +11,29 @@ export interface HistoryEvent {
   Input?: string;
   Result?: string;
   Reason?: string;
+  Details?: string;
+  FailureDetails?: FailureDetails;
+  OrchestrationStatus?: number;
   TaskScheduledId?: number;
   TimerId?: number;
   FireAt?: string;
   InstanceId?: string;
+}
+
+export interface FailureDetails {
+  ErrorType?: string;
+  ErrorMessage?: string;
+  StackTrace?: string;
+  InnerFailure?: FailureDetails;
+}
+
+/**
+ * A timer the orchestrator cancelled and the index of the event it was processing then (the instance record's
+ * timerCancellations, emulator/api/types.ts; the page is bundled apart).
+ */
+export interface TimerCancellation {
+  timerId: number;
+  eventIndex: number;
 }
 
 export const EVENT_NAMES = [
@@ -29,37 +48,69 @@ export interface Span {
   kind: "activity" | "timer" | "suborchestration" | "event";
   start: number;
   end: number;
-  status: "done" | "failed" | "pending";
+  status: "done" | "failed" | "pending" | "cancelled";
   depth: number;
   instanceId?: string;
+  /** A cancelled timer: the event that won its race ("EventRaised approval #7"), and when the timer was due. */
+  cancelledAt?: string;
+  dueAt?: string;
 }
 
-export function spansOf(events: HistoryEvent[], nowInput: number, depth: number): Span[] {
+/** The event a cancellation points at, as a row of the history table names it. */
+export function eventLabel(events: readonly HistoryEvent[], index: number): string {
+  const event = events[index];
+  if (!event) return `#${index}`;
+  return `${EVENT_NAMES[event.EventType] ?? event.EventType}${event.Name ? ` ${event.Name}` : ""} #${index}`;
+}
+
+/**
+ * The bars of one instance. A timer the orchestrator cancelled ends where it did so (the event that won its race),
+ * even though its TimerFired may still come later in the history (Azure delivers it, and the orchestrator ignores it).
+ */
+export function spansOf(events: HistoryEvent[], nowInput: number, depth: number, cancellations: readonly TimerCancellation[] = []): Span[] {
   const spans = new Map<number, Span>();
   const result: Span[] = [];
-  // Work still open when the execution ended (a cancelled timer, a race's loser) stops where the instance did.
+  // Work still open when the execution ended (a race's loser) stops where the instance did.
   const ended = events.find((e) => EVENT_NAMES[e.EventType] === "ExecutionCompleted");
   const now = ended ? Date.parse(ended.Timestamp) : nowInput;
-  for (const event of events) {
+  const cancelledAt = new Map<number, number>();
+  for (const { timerId, eventIndex } of cancellations) if (events[eventIndex]) cancelledAt.set(timerId, eventIndex);
+  const cancel = (span: Span, timerId: number) => {
+    const index = cancelledAt.get(timerId) as number;
+    span.end = Math.max(span.start, Date.parse(events[index].Timestamp));
+    span.status = "cancelled";
+    span.cancelledAt = eventLabel(events, index);
+  };
+  events.forEach((event, index) => {
     const type = EVENT_NAMES[event.EventType];
     const at = Date.parse(event.Timestamp);
     if (type === "TaskScheduled" || type === "SubOrchestrationInstanceCreated" || type === "TimerCreated") {
       const kind = type === "TaskScheduled" ? "activity" : type === "TimerCreated" ? "timer" : "suborchestration";
       const label = kind === "timer" ? `timer #${event.EventId}` : `${event.Name} #${event.EventId}`;
       const span: Span = { label, kind, start: at, end: kind === "timer" && event.FireAt ? Math.min(Date.parse(event.FireAt), now) : now, status: "pending", depth, instanceId: event.InstanceId };
+      if (kind === "timer") span.dueAt = event.FireAt;
       spans.set(event.EventId, span);
       result.push(span);
-    } else if (type === "EventRaised") {
-      result.push({ label: `event ${event.Name}`, kind: "event", start: at, end: at, status: "done", depth });
-    } else {
+      // Cancelled in the episode that created it (the cancel ran while an earlier event of that episode was processed).
+      if (kind === "timer" && (cancelledAt.get(event.EventId) ?? Infinity) < index) cancel(span, event.EventId);
+      return;
+    }
+    if (type === "EventRaised") result.push({ label: `event ${event.Name}`, kind: "event", start: at, end: at, status: "done", depth });
+    else {
       const id = event.TaskScheduledId ?? event.TimerId;
       const span = id === undefined ? undefined : spans.get(id);
-      if (span) {
+      // A cancelled timer's late firing changes nothing: the orchestrator had stopped waiting for it.
+      if (span && span.status !== "cancelled") {
         span.end = at;
         span.status = type === "TaskFailed" || type === "SubOrchestrationInstanceFailed" ? "failed" : "done";
       }
     }
-  }
+    for (const [timerId, cancelIndex] of cancelledAt) {
+      const span = spans.get(timerId);
+      // Only a timer still waiting is cancelled: one that had fired already was not raced any more.
+      if (cancelIndex === index && span?.kind === "timer" && span.status === "pending") cancel(span, timerId);
+    }
+  });
   return result;
 }
 
@@ -99,11 +150,22 @@ export function drawTimeline(container: HTMLElement, spans: Span[], events: Hist
       add("circle", { cx: x(span.start), cy: y + 7, r: 4, class: "mark-event" });
       return;
     }
-    const kindClass = span.status === "failed" ? "bar-failed" : span.status === "pending" && span.kind !== "timer" ? "bar-pending" : `bar-${span.kind}`;
+    const kindClass =
+      span.status === "failed" ? "bar-failed" : span.status === "cancelled" ? "bar-cancelled" : span.status === "pending" && span.kind !== "timer" ? "bar-pending" : `bar-${span.kind}`;
     const bar = add("rect", { x: x(span.start), y, width: Math.max(2, x(span.end) - x(span.start)), height: rowHeight - 6, rx: 2, class: kindClass });
     const title = document.createElementNS(svgNs, "title");
-    title.textContent = `${span.label}: ${formatDuration(span.end - span.start)}${span.status === "pending" ? " (not completed)" : span.status === "failed" ? " (failed)" : ""}`;
+    const note =
+      span.status === "pending" ? " (not completed)" : span.status === "failed" ? " (failed)" : span.status === "cancelled" ? ` (cancelled at ${span.cancelledAt}${span.dueAt ? `; it was due at ${span.dueAt}` : ""})` : "";
+    title.textContent = `${span.label}: ${formatDuration(span.end - span.start)}${note}`;
     bar.append(title);
+    if (span.status === "cancelled") {
+      // Where the orchestrator stopped waiting for it: a stop mark and the word, right after the bar.
+      add("line", { x1: x(span.end), y1: y - 1, x2: x(span.end), y2: y + rowHeight - 5, class: "cancel-mark" });
+      const text = add("text", { x: Math.min(x(span.end) + 4, width - 60), y: y + 10, class: "cancel-label" }, "cancelled");
+      const why = document.createElementNS(svgNs, "title");
+      why.textContent = title.textContent;
+      text.append(why);
+    }
   });
   const note = spans.length > shown.length ? [paragraph(`Showing ${shown.length} of ${spans.length} rows.`)] : [];
   container.replaceChildren(svg, ...note);

@@ -440,7 +440,7 @@ export class Engine {
     const dropped = old.slice(cut);
     kept.push({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewound: ${reason}` });
 
-    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined, canceledTimerIds: undefined };
+    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined, canceledTimerIds: undefined, timerCancellations: undefined };
     (batch.history ??= []).push({ instanceId: record.instanceId, events: kept, replace: true });
     this.upsert(batch, updated);
     const instance = this.activeFrom(updated, kept);
@@ -974,6 +974,8 @@ export class Engine {
     record.lastUpdatedTime = timestamp;
     record.waitingForEvents = result.waitingForEvents.length ? result.waitingForEvents : undefined;
     record.canceledTimerIds = result.canceledTimerIds.length ? result.canceledTimerIds : undefined;
+    // Each replay sees the whole execution, so its list is complete; it outlives the instance, for the timeline.
+    record.timerCancellations = result.timerCancellations?.length ? result.timerCancellations : undefined;
     if (result.waitingForAll?.length) {
       const waiting = new Set(result.waitingForAll);
       // Completions that arrived during this episode are already in the inbox (and will wake it anyway).
@@ -1408,6 +1410,7 @@ export class Engine {
     record.input = json(input);
     record.output = undefined;
     record.lastUpdatedTime = timestamp;
+    record.timerCancellations = undefined; // event indexes of the history that goes
     // The finished execution's history is replaced, as the Azure Storage backend does.
     instance.history.length = 0;
     instance.scheduled.clear();

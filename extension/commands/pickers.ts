@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import type { DevkitContext } from "../devkit-context";
 import type { InstanceNode } from "../views/instances-view";
+import type { EmulatorClient } from "../emulator-client";
 import { describeWaits } from "../wait-description";
 
 function parseJsonInput(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -32,23 +33,40 @@ export async function askJson(title: string, prompt: string, value?: string): Pr
   return parsed.ok ? { value: parsed.value, text } : undefined;
 }
 
-export async function pickInstance(context: DevkitContext, node: InstanceNode | undefined, title: string, statuses?: string[]): Promise<string | undefined> {
-  if (node && "instance" in node) return node.instance.instanceId;
-  await context.ensureEmulator();
+/** An instance, and the emulator it is in (this window's, or a debug session's). */
+export interface PickedInstance {
+  instanceId: string;
+  client: EmulatorClient;
+}
+
+/**
+ * The instance a command acts on: the view's node it was run on, else one the user picks among this window's
+ * instances and those of running debug sessions. With a debug session running, this window's emulator is not started
+ * just to be asked.
+ */
+export async function pickInstance(context: DevkitContext, node: InstanceNode | undefined, title: string, statuses?: string[]): Promise<PickedInstance | undefined> {
+  if (node && "instance" in node) return { instanceId: node.instance.instanceId, client: await context.clientFor(node) };
+  if (!context.debugEmulators.all().length) await context.ensureEmulator();
   await context.refresh();
-  const candidates = context.instancesView.all().filter((instance) => !statuses || statuses.includes(instance.runtimeStatus));
+  const window = context.emulator.state.kind === "running" ? context.emulator.state.client : undefined;
+  const candidates = [
+    ...context.instancesView.debugInstances().map(({ group, instance }) => ({ instance, session: group.name, client: () => context.debugEmulators.client(group.id) })),
+    ...(window ? context.instancesView.all().map((instance) => ({ instance, session: undefined, client: () => window })) : []),
+  ].filter(({ instance }) => !statuses || statuses.includes(instance.runtimeStatus));
   if (!candidates.length) {
     void vscode.window.showInformationMessage(statuses ? `No instance is ${statuses.join(" or ")}.` : "The emulator has no instances yet: Durable: Run Orchestration… starts one.");
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    candidates.map((instance) => {
+    candidates.map((candidate) => {
+      const { instance } = candidate;
       const waits = instance.waits && describeWaits(instance.waits);
-      return { label: instance.name, description: waits ? `${instance.runtimeStatus} · waiting for ${waits}` : instance.runtimeStatus, detail: instance.instanceId, id: instance.instanceId };
+      const where = candidate.session ? `debug session ${candidate.session} · ` : "";
+      return { label: instance.name, description: `${where}${instance.runtimeStatus}${waits ? ` · waiting for ${waits}` : ""}`, detail: instance.instanceId, candidate };
     }),
     { title, matchOnDetail: true, ignoreFocusOut: true },
   );
-  return picked?.id;
+  return picked && { instanceId: picked.candidate.instance.instanceId, client: picked.candidate.client() };
 }
 
 /** The orchestrator to run or debug: asks when the app has more than one (the emulator starts first, to know them). */

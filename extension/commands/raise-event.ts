@@ -11,10 +11,13 @@ export interface RaiseTarget {
 }
 
 export async function raiseEvent(context: DevkitContext, target?: InstanceNode | RaiseTarget): Promise<void> {
-  const instanceId =
-    target && "instanceId" in target ? target.instanceId : await pickInstance(context, target, "Raise an event to which instance?", ["Running", "Pending", "Suspended"]);
-  if (!instanceId) return;
-  const client = await context.ensureEmulator();
+  // A waiting notice's instance is in this window's emulator; a node's or a picked one may be in a debug session's.
+  const picked =
+    target && "instanceId" in target
+      ? { instanceId: target.instanceId, client: await context.ensureEmulator() }
+      : await pickInstance(context, target, "Raise an event to which instance?", ["Running", "Pending", "Suspended"]);
+  if (!picked) return;
+  const { instanceId, client } = picked;
   let eventName = target && "instanceId" in target ? target.eventName : undefined;
   if (!eventName) {
     const { waits } = await client.waits(instanceId);

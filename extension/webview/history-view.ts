@@ -1,42 +1,42 @@
 /**
- * The history view inside VS Code (a webview): the dashboard's timeline and a table of the events, in the editor's
+ * The history view inside VS Code (a webview): what the dashboard shows of an instance (its input, output and
+ * failure, the timeline, the event table with each activity's input, result and failure details), in the editor's
  * theme. Data arrives by postMessage from the extension; the page fetches nothing.
  */
-import { EVENT_NAMES, drawTimeline, spansOf, type HistoryEvent } from "../../emulator/dashboard/timeline";
+import { drawTimeline, spansOf } from "../../emulator/dashboard/timeline";
+import { historyRows, pretty } from "../../emulator/dashboard/history-table";
+import type { HistoryMessage } from "../history-message";
 
-interface HistoryMessage {
-  type: "history";
-  instanceId: string;
-  name: string;
-  runtimeStatus: string;
-  now: string;
-  history: HistoryEvent[];
-  children: { instanceId: string; history: HistoryEvent[] }[];
-}
-
-function cell(text: string, className?: string): HTMLTableCellElement {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
+function facts(message: HistoryMessage): HTMLElement[] {
+  const entries: [string, string][] = [];
+  entries.push(["Input", pretty(message.input)]);
+  if (message.output !== undefined && !message.failure) entries.push(["Output", pretty(message.output)]);
+  if (message.customStatus !== undefined) entries.push(["Custom status", pretty(message.customStatus)]);
+  if (message.failure) entries.push(["Failure", [message.failure.message, message.failure.stack].filter(Boolean).join("\n")]);
+  return entries.flatMap(([term, value]) => {
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    const pre = document.createElement("pre");
+    pre.textContent = value;
+    dd.append(pre);
+    return [dt, dd];
+  });
 }
 
 function render(message: HistoryMessage): void {
   const title = document.querySelector("#title") as HTMLElement;
   title.textContent = `${message.name} · ${message.instanceId} · ${message.runtimeStatus}`;
-  let spans = spansOf(message.history, Date.parse(message.now), 0);
+  (document.querySelector("#facts") as HTMLElement).replaceChildren(...facts(message));
+  const now = Date.parse(message.now);
+  let spans = spansOf(message.history, now, 0, message.timerCancellations);
   for (const child of message.children) {
     const at = spans.findIndex((span) => span.instanceId === child.instanceId);
-    if (at >= 0) spans = [...spans.slice(0, at + 1), ...spansOf(child.history, Date.parse(message.now), 1), ...spans.slice(at + 1)];
+    if (at >= 0) spans = [...spans.slice(0, at + 1), ...spansOf(child.history, now, 1, child.timerCancellations), ...spans.slice(at + 1)];
   }
   drawTimeline(document.querySelector("#timeline") as HTMLElement, spans, message.history);
-  const rows = message.history.slice(0, 2000).map((event, index) => {
-    const row = document.createElement("tr");
-    const detail = event.Name ?? event.Result ?? event.Input ?? event.Reason ?? (event.FireAt ? `fires at ${event.FireAt}` : "");
-    row.append(cell(String(index)), cell(event.Timestamp.replace("T", " ").replace("Z", ""), "mono"), cell(EVENT_NAMES[event.EventType] ?? String(event.EventType)), cell(detail, "mono"));
-    return row;
-  });
-  (document.querySelector("#events tbody") as HTMLElement).replaceChildren(...rows);
+  const time = (iso: string) => iso.replace("T", " ").replace("Z", "");
+  (document.querySelector("#events tbody") as HTMLElement).replaceChildren(...historyRows(message.history, message.timerCancellations, time));
 }
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };

@@ -247,7 +247,7 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await shot("orchestration-completed");
   });
 
-  it("shows the instance's history in a webview with the dashboard's timeline, under its content security policy", async () => {
+  it("shows the instance's history in a webview as the dashboard does (timeline, activities' inputs and results), under its content security policy", async () => {
     const cspViolations: string[] = [];
     page.on("console", (message) => /Content Security Policy|Refused to/.test(message.text()) && cspViolations.push(message.text()));
     await runCommand("Durable: Show History");
@@ -261,6 +261,10 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     assert.match((await frame.locator("#title").textContent()) ?? "", /helloSequence · \S+ · Completed/);
     const events = await frame.locator("#events tbody tr").allTextContents();
     assert.ok(events.some((row) => /TaskCompleted/.test(row)) && events.some((row) => /ExecutionCompleted/.test(row)), events.join("\n"));
+    // As the dashboard shows them: each activity's input where it is scheduled, and its result where it completes.
+    assert.ok(events.some((row) => /TaskScheduled.*helloSequence_sayHello #0 input "Tokyo"/.test(row)), events.join("\n"));
+    assert.ok(events.some((row) => /TaskCompleted.*helloSequence_sayHello #0 → "Hello, Tokyo!"/.test(row)), events.join("\n"));
+    assert.match((await frame.locator("#facts").textContent()) ?? "", /Output\[\s*"Hello, Tokyo!"/);
     assert.ok((await frame.locator("#timeline *").count()) > 0, "the timeline is drawn");
     assert.deepEqual(cspViolations.filter((text) => /history-view/.test(text)), [], "no CSP violation by the history view");
     await shot("history-webview");

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../chromium";
-import { startServer, type EmulatorServer } from "../../emulator";
+import { HistoryEventType, startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
 import { startPathPrefixProxy } from "./path-prefix-proxy";
 
@@ -74,6 +74,66 @@ describe("the dashboard in a browser", function () {
     const screenshot = path.join(SCREENSHOT_DIR, "dashboard.png");
     await page.screenshot({ path: screenshot });
     assert.ok(fs.statSync(screenshot).size > 10_000, "a real screenshot");
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it("draws a cancelled timer ending at the event that won its race, though its firing comes later, and says so", async () => {
+    const engine = server.emulator.engine;
+    const id = "dash-cancelled";
+    await engine.startNew("approvalThenConfirm", { instanceId: id });
+    const until = async (what: string, done: () => boolean) => {
+      for (const deadline = Date.now() + 30_000; !done(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+        if (Date.now() > deadline) throw new Error(`${id} never came to ${what}: ${JSON.stringify(engine.getHistory(id))}`);
+      }
+    };
+    await until("wait for the approval", () => engine.getRecord(id)?.waitingForEvents?.includes("approval") === true);
+    await engine.raiseEvent(id, "approval", "Ada");
+    await until("wait for the confirmation", () => engine.getRecord(id)?.waitingForEvents?.includes("confirm") === true);
+    // An hour on: the cancelled timer fires, as it does in Azure, and the orchestrator ignores it.
+    const timer = engine.getHistory(id).find((event) => event.EventType === HistoryEventType.TimerCreated);
+    assert.equal(engine.advanceClockToNextTimer()?.fireAt, Date.parse(timer?.FireAt ?? ""));
+    await until("the timer's firing", () => engine.getHistory(id).some((event) => event.EventType === HistoryEventType.TimerFired));
+    await engine.raiseEvent(id, "confirm", "yes");
+    await engine.waitForCompletion(id, 30_000);
+
+    await page.goto("about:blank");
+    await page.goto(`${server.http.origin}/_durable/#${id}`);
+    await page.locator("#detail-status", { hasText: "Completed" }).waitFor();
+    const bar = page.locator("#timeline rect.bar-cancelled");
+    assert.equal(await bar.count(), 1, "one cancelled timer bar");
+    assert.match((await bar.locator("title").textContent()) ?? "", /^timer #0: .* \(cancelled at EventRaised approval #\d+; it was due at /);
+    assert.match((await page.textContent("#timeline svg")) ?? "", /cancelled/);
+    const approval = page.locator("#timeline circle.mark-event").first();
+    const confirm = page.locator("#timeline circle.mark-event").nth(1);
+    const end = Number(await bar.getAttribute("x")) + Number(await bar.getAttribute("width"));
+    const approvalX = Number(await approval.getAttribute("cx"));
+    // It ends at the approval (a bar is at least 2 px wide), not an hour later where it fired, beside the confirmation.
+    assert.ok(Math.abs(end - approvalX) <= 2.5, `the bar ends at ${end}, the approval is at ${approvalX}`);
+    assert.ok(Number(await confirm.getAttribute("cx")) - end > 300, "the confirmation, an hour later, is far to the right");
+
+    await page.click('.tabs button[data-tab="history"]');
+    const rows = await page.locator("#history tbody tr").allTextContents();
+    assert.ok(rows.some((row) => /EventRaised.*approval "Ada" · cancels timer #0/.test(row)), rows.join("\n"));
+    assert.ok(rows.some((row) => /TimerFired.*#0 \(cancelled at EventRaised approval #\d+: the orchestrator ignores it\)/.test(row)), rows.join("\n"));
+    await page.click('.tabs button[data-tab="timeline"]');
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "dashboard-cancelled-timer.png") });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it("shows an activity's input, result and failure details in the history table", async () => {
+    const engine = server.emulator.engine;
+    await engine.waitForCompletion(await engine.startNew("activityFailureCaught", { instanceId: "dash-failure" }), 30_000);
+    // Only the address's fragment changes: the page opens the instance it names (a link from VS Code does this).
+    await page.evaluate(() => ((globalThis as unknown as { location: { hash: string } }).location.hash = "#dash-failure"));
+    await page.locator("#detail-status", { hasText: "Completed" }).waitFor();
+    await page.click('.tabs button[data-tab="history"]');
+    const failed = page.locator("#history tbody tr", { hasText: "TaskFailed" });
+    assert.match((await failed.textContent()) ?? "", /alwaysFails #0 ✗ Activity function 'alwaysFails' failed: activity refused: caught/);
+    await failed.locator("details summary").click();
+    const details = (await failed.locator("details pre").textContent()) ?? "";
+    assert.match(details, /^input:\n"caught"\n\nfailure:\nActivity function 'alwaysFails' failed/);
+    assert.match(details, /Error: activity refused: caught\n\s+at /, "the activity's stack");
+    await page.click('.tabs button[data-tab="timeline"]');
     assert.deepEqual(pageErrors, []);
   });
 

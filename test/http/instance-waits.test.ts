@@ -7,10 +7,11 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HistoryEventType, startServer, type EmulatorServer, type HistoryEvent, type InstanceSummary, type InstanceWaits, type InstanceWaitsAnswer } from "../../emulator";
+import { HistoryEventType, startServer, type EmulatorServer, type HistoryEvent, type InstanceRecord, type InstanceSummary, type InstanceWaits, type InstanceWaitsAnswer } from "../../emulator";
 import { KITCHEN_SINK, STORES, devNull, tempDir } from "../emulator/harness";
 import { request } from "./http-client";
 
+const created = (history: HistoryEvent[]) => history.filter((event) => event.EventType === HistoryEventType.TimerCreated);
 const NOTHING: InstanceWaits = { events: [], timers: [], activities: [], subOrchestrations: [] };
 const WEBHOOK = "/runtime/webhooks/durabletask";
 
@@ -33,7 +34,7 @@ for (const store of STORES) {
       return answer.json() as T;
     };
     const waitsOf = (id: string) => get<InstanceWaitsAnswer>(`/_durable/api/instances/${encodeURIComponent(id)}`);
-    const historyOf = (id: string) => get<{ history: HistoryEvent[]; waits: InstanceWaits }>(`/_durable/api/instances/${encodeURIComponent(id)}/history`);
+    const historyOf = (id: string) => get<{ instance: InstanceRecord; history: HistoryEvent[]; waits: InstanceWaits }>(`/_durable/api/instances/${encodeURIComponent(id)}/history`);
     const rowOf = async (id: string) => (await get<{ instances: InstanceSummary[] }>("/_durable/api/instances?limit=200")).instances.find((row) => row.instanceId === id);
     const until = async (id: string, what: string, done: (answer: InstanceWaitsAnswer) => boolean): Promise<InstanceWaitsAnswer> => {
       const deadline = Date.now() + 30_000;
@@ -104,11 +105,29 @@ for (const store of STORES) {
       assert.equal(history.filter((event) => event.EventType === HistoryEventType.TimerCreated).length, 1);
       assert.equal(history.filter((event) => event.EventType === HistoryEventType.TimerFired).length, 0);
       assert.deepEqual(second.waits.timers, []);
+      // The record says where: while the approval that won the race was processed.
+      const approvalAt = history.findIndex((event) => event.EventType === HistoryEventType.EventRaised && event.Name === "approval");
+      assert.ok(approvalAt > 0);
+      const cancelled = [{ timerId: created(history)[0].EventId, eventIndex: approvalAt }];
+      assert.deepEqual((await historyOf(id)).instance.timerCancellations, cancelled);
 
       await raise(id, "confirm", "yes");
       const done = await until(id, "complete", (answer) => answer.runtimeStatus === "Completed");
       assert.deepEqual(done.waits, NOTHING);
       assert.deepEqual((await request(`${origin}${WEBHOOK}/instances/${id}`)).json().output, { by: "Ada", confirmation: "yes" });
+      // Kept once it has ended (the timer never fires now), and never in Azure's status shape.
+      assert.deepEqual((await historyOf(id)).instance.timerCancellations, cancelled);
+      const status = (await request(`${origin}${WEBHOOK}/instances/${id}?showHistory=true`)).json() as Record<string, unknown>;
+      assert.deepEqual(Object.keys(status).filter((key) => /cancel/i.test(key)), []);
+    });
+
+    it("records no cancellation for a timer that fired, or one the orchestrator never cancelled", async () => {
+      const id = `timeout-${store}`;
+      await start("approvalRace", id, { timeoutSeconds: 0 });
+      await until(id, "time out", (answer) => answer.runtimeStatus === "Completed");
+      const { instance, history } = await historyOf(id);
+      assert.equal(history.filter((event) => event.EventType === HistoryEventType.TimerFired).length, 1);
+      assert.equal(instance.timerCancellations, undefined);
     });
 
     it("names the activity a child runs and the child its parent waits for, until they finish", async () => {

@@ -299,6 +299,93 @@ describe("Durable Devkit in the extension host", () => {
     assert.equal(started?.port, restarted.kind === "running" ? restarted.port : -1);
   });
 
+  it("a debug run's instance shows under its session in the Instances view; history, dashboard and raise go to the session's emulator", async () => {
+    // What the adapter prints, read as VS Code receives it.
+    const printed: string[] = [];
+    const tracker = vscode.debug.registerDebugAdapterTrackerFactory("durable", {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (message: { type?: string; event?: string; body?: { output?: string } }) => {
+          if (message.type === "event" && message.event === "output" && message.body?.output) printed.push(message.body.output);
+        },
+      }),
+    });
+    const started = new Promise<vscode.DebugSession>((resolve) => {
+      const listener = vscode.debug.onDidStartDebugSession((session) => session.type === "durable" && (listener.dispose(), resolve(session)));
+    });
+    const ended = new Promise<void>((resolve) => {
+      const listener = vscode.debug.onDidTerminateDebugSession((session) => session.type === "durable" && (listener.dispose(), resolve()));
+    });
+    try {
+      const launched = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+        type: "durable",
+        request: "launch",
+        name: "Durable: approval under debug",
+        orchestrator: "approvalWorkflow",
+        input: { request: "a lamp", timeoutHours: 72 },
+        attachJavaScriptDebugger: false,
+      });
+      assert.ok(launched, "the debug session started");
+      const session = await started;
+      const group = await until("the debug session's group in the Instances view", () =>
+        context.instancesView.getChildren().find((node) => "debugSession" in node && node.debugSession.id === session.id && node.count === 1),
+      );
+      const groupItem = context.instancesView.getTreeItem(group);
+      assert.equal(groupItem.label, "Debug session: Durable: approval under debug");
+      assert.equal(groupItem.contextValue, "durableDebugSession");
+      // Time is held at the 72-hour timer, so it waits for the approval as the window's runs do.
+      const node = await until("the session's instance waiting for Approval", () => {
+        const [child] = context.instancesView.getChildren(group);
+        return child && /^Running · \S+ · waiting for event `Approval` or a timer at /.test(String(context.instancesView.getTreeItem(child).description)) && child;
+      });
+      assert.ok("instance" in node && node.debugSessionId === session.id);
+      const instanceId = node.instance.instanceId;
+      assert.equal(node.instance.name, "approvalWorkflow");
+      const windowEmulator = context.emulator.state;
+      assert.equal(windowEmulator.kind, "running");
+      if (windowEmulator.kind === "running") assert.ok(!(await windowEmulator.client.instances()).some((instance) => instance.instanceId === instanceId), "not in the window's emulator");
+
+      // Its history opens from the session's emulator (the window's has no such instance).
+      await vscode.commands.executeCommand("durableDevkit.showHistory", node);
+      await until("the debug instance's history webview", () =>
+        vscode.window.tabGroups.all.flatMap((tabs) => tabs.tabs).some((tab) => tab.label === `History ${instanceId.slice(0, 8)}` && tab.input instanceof vscode.TabInputWebview),
+      );
+      assert.deepEqual(messages, [], "no error");
+
+      // The group's dashboard is the session's emulator's, opened on its instance; the palette asks whose.
+      restore = answering([`Debug session: ${session.name}`]);
+      const sessionOrigin = context.debugEmulators.get(session.id)?.client.origin ?? "";
+      const sessionPort = new URL(sessionOrigin).port;
+      assert.notEqual(sessionPort, windowEmulator.kind === "running" ? String(windowEmulator.port) : "");
+      await vscode.commands.executeCommand("durableDevkit.openDashboard", group);
+      const address = opened.at(-1)?.toString(true) ?? "";
+      assert.match(address, new RegExp(`^https?://[^/]+(:${sessionPort}|/proxy/${sessionPort})/_durable/(\\?key=[\\w-]+)?#${instanceId}$`));
+      let page = await fetch(address, { redirect: "manual" });
+      if (page.status === 303) {
+        const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
+        page = await fetch(new URL(page.headers.get("location") ?? "", address), { headers: { cookie } });
+      }
+      assert.equal(page.status, 200);
+      await vscode.commands.executeCommand("durableDevkit.openDashboard");
+      assert.deepEqual(quickPicks.at(-1), [`Debug session: ${session.name}`, "This window's emulator"]);
+      assert.equal(opened.at(-1)?.toString(true), address);
+      restore();
+
+      // Raised from the view, to the session's instance: the debugger follows it to the end, and the session ends.
+      restore = answering(["Approval", '{ "approved": true, "by": "Eve" }']);
+      await vscode.commands.executeCommand("durableDevkit.raiseEvent", node);
+      assert.deepEqual(quickPicks.at(-1), ["Approval", "Other…"]);
+      await ended;
+      const output = printed.join("");
+      assert.match(output, /Dashboard of this session's instances: http:\/\/127\.0\.0\.1:\d+\/_durable\//);
+      assert.match(output, /time held: approvalWorkflow waits for event `Approval`/);
+      assert.match(output, /approvalWorkflow \S+: end of the history \(Completed\)/);
+      await until("the session's group to go", () => !context.instancesView.getChildren().some((candidate) => "debugSession" in candidate));
+    } finally {
+      tracker.dispose();
+      if (vscode.debug.activeDebugSession?.type === "durable") await vscode.debug.stopDebugging(vscode.debug.activeDebugSession);
+    }
+  });
+
   it("New Orchestration from Pattern… writes the pattern in the app's language, opens it, and the emulator reloads", async () => {
     restore = answering(["Fan-out/fan-in", "resizeImages"]);
     await vscode.commands.executeCommand("durableDevkit.newFromPattern");
