@@ -1,4 +1,5 @@
 /** What the commands, views and the debugger share: the app folder, the runtime, and the emulator (started on demand). */
+import { watchEmulator } from "./emulator-changes";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -21,16 +22,16 @@ export class DevkitContext implements vscode.Disposable {
   readonly reloadProblems = new ReloadProblems();
   /** Each orchestrator's input, asked for and remembered in the workspace's state. */
   readonly inputs: OrchestrationInputs;
-  private poll: NodeJS.Timeout | undefined;
+  private liveUpdates: { dispose(): void } | undefined;
 
   constructor(readonly extensionRoot: string, workspaceState: vscode.Memento) {
     this.inputs = new OrchestrationInputs(workspaceState, (orchestrator) => this.orchestratorFiles(orchestrator));
     this.emulator = new EmulatorProcess(bundledCli(extensionRoot), log());
     this.emulator.onDidChange((state) => {
-      if (state.kind === "failed" && this.poll) void showError(state.message + " Its output is in the log; Durable: Start Emulator starts it again");
-      if (state.kind === "running") this.startPolling(state.client);
+      if (state.kind === "failed" && this.liveUpdates) void showError(state.message + " Its output is in the log; Durable: Start Emulator starts it again");
+      if (state.kind === "running") this.followChanges(state.client);
       else {
-        this.stopPolling();
+        this.stopFollowing();
         this.reloadProblems.update(undefined);
       }
       void vscode.commands.executeCommand("setContext", "durableDevkit.emulatorRunning", state.kind === "running");
@@ -113,18 +114,19 @@ export class DevkitContext implements vscode.Disposable {
     this.reloadProblems.update(info.reload);
   }
 
-  private startPolling(client: EmulatorClient): void {
-    this.stopPolling();
-    this.poll = setInterval(() => void this.refresh(client).catch(() => undefined), 1000);
+  /** The views follow the emulator by push (its event stream); each burst of changes is one read. */
+  private followChanges(client: EmulatorClient): void {
+    this.stopFollowing();
+    this.liveUpdates = watchEmulator(client.origin, () => void this.refresh(client).catch(() => undefined));
   }
 
-  private stopPolling(): void {
-    if (this.poll) clearInterval(this.poll);
-    this.poll = undefined;
+  private stopFollowing(): void {
+    this.liveUpdates?.dispose();
+    this.liveUpdates = undefined;
   }
 
   dispose(): void {
-    this.stopPolling();
+    this.stopFollowing();
     this.debugEmulators.dispose();
     this.emulator.dispose();
     this.reloadProblems.dispose();

@@ -51,6 +51,8 @@ export interface DashboardContext {
   store: string;
   taskHubName: string;
   reloadReport: () => ReloadReport;
+  /** Calls back when a reload of the watched app is reported; returns the unsubscribe. */
+  onReload?: (listener: (report: ReloadReport) => void) => () => void;
 }
 
 export class DashboardRoutes {
@@ -145,7 +147,7 @@ export class DashboardRoutes {
     return summary;
   }
 
-  /** Server-sent events: one `instance` event per instance change, and a comment every 15 s to keep proxies open. */
+  /** Server-sent events: one `instance` event per instance change, a `reload` event per reload of the app, and a comment every 15 s to keep proxies open. */
   private stream(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive", ...SECURITY_HEADERS });
     response.write(": connected\n\n");
@@ -154,9 +156,11 @@ export class DashboardRoutes {
       const { instanceId, name, runtimeStatus, lastUpdatedTime } = event.instance;
       response.write(`event: instance\ndata: ${JSON.stringify({ instanceId, name, runtimeStatus, lastUpdatedTime })}\n\n`);
     });
+    const offReload = this.context.onReload?.((report) => response.write(`event: reload\ndata: ${JSON.stringify(report)}\n\n`));
     const keepAlive = setInterval(() => response.write(": keep-alive\n\n"), 15_000);
     request.on("close", () => {
       off();
+      offReload?.();
       clearInterval(keepAlive);
     });
   }

@@ -72,6 +72,7 @@ export class HttpHost {
   private attached: { emulator: AttachedEmulator; routes: AppRoutes; management: ManagementApi; dashboard: DashboardRoutes } | undefined;
   private readonly appClient = new AppClientEndpoint();
   private reload: ReloadReport = { state: "loaded", at: new Date().toISOString() };
+  private readonly reloadListeners = new Set<(report: ReloadReport) => void>();
   readonly forwarded: ForwardedAccess;
 
   private constructor(
@@ -134,6 +135,10 @@ export class HttpHost {
       store: emulator.store.description,
       taskHubName: this.taskHubName,
       reloadReport: () => this.reload,
+      onReload: (listener) => {
+        this.reloadListeners.add(listener);
+        return () => this.reloadListeners.delete(listener);
+      },
     });
     this.attached = { emulator, routes, management, dashboard };
   }
@@ -141,6 +146,7 @@ export class HttpHost {
   /** How the last reload of a watched app went (the dashboard's info route answers it). */
   reportReload(report: ReloadReport): void {
     this.reload = report;
+    for (const listener of this.reloadListeners) listener(report);
   }
 
   /** The app's HTTP functions with their URLs, as `func start` lists them. */

@@ -5,6 +5,7 @@
  * under the session while it runs, and every command on them (history, raise, terminate, dashboard…) talks to that
  * emulator, over the same HTTP API as this window's.
  */
+import { watchEmulator } from "../emulator-changes";
 import * as vscode from "vscode";
 import { EmulatorClient } from "../emulator-client";
 import type { InstancesView } from "../views/instances-view";
@@ -27,7 +28,7 @@ export interface DebugEmulator {
 export class DebugEmulators implements vscode.Disposable {
   private readonly emulators = new Map<string, DebugEmulator>();
   private readonly subscriptions: vscode.Disposable[];
-  private poll: NodeJS.Timeout | undefined;
+  private readonly watches = new Map<string, { dispose(): void }>();
 
   constructor(private readonly view: InstancesView) {
     this.subscriptions = [
@@ -60,16 +61,15 @@ export class DebugEmulators implements vscode.Disposable {
     this.emulators.set(emulator.sessionId, emulator);
     this.view.updateDebugSession({ id: emulator.sessionId, name: emulator.name }, []);
     void this.refresh();
-    this.poll ??= setInterval(() => void this.refresh(), 1000);
+    // The session's instances follow its emulator by push, as the window's do.
+    this.watches.set(emulator.sessionId, watchEmulator(emulator.client.origin, () => void this.refresh()));
   }
 
   private remove(sessionId: string): void {
     this.emulators.delete(sessionId);
     this.view.removeDebugSession(sessionId);
-    if (!this.emulators.size && this.poll) {
-      clearInterval(this.poll);
-      this.poll = undefined;
-    }
+    this.watches.get(sessionId)?.dispose();
+    this.watches.delete(sessionId);
   }
 
   /** Reads each session's instances into the view. A session whose emulator is gone is left to its terminate event. */
@@ -87,7 +87,7 @@ export class DebugEmulators implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.poll) clearInterval(this.poll);
+    for (const watch of this.watches.values()) watch.dispose();
     for (const subscription of this.subscriptions) subscription.dispose();
   }
 }
