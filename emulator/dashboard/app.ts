@@ -4,6 +4,7 @@
  */
 import { drawTimeline, spansOf, type HistoryEvent, type TimerCancellation } from "./timeline";
 import { historyRows, pretty } from "./history-table";
+import { sequenceDiagramSvg } from "./sequence-diagram";
 
 interface InstanceSummary {
   instanceId: string;
@@ -172,6 +173,7 @@ async function loadDetail(): Promise<void> {
   $("#data-custom").textContent = pretty(instance.customStatus);
   const cancellations = instance.timerCancellations ?? [];
   $("#history tbody").replaceChildren(...historyRows(events, cancellations, shortTime));
+  renderSequence(events, instance.name, instance.instanceId);
   await renderTimeline(events, data.now, cancellations);
 }
 
@@ -189,6 +191,23 @@ function updateActions(status: string): void {
     button.disabled = !enabled[button.dataset.action ?? ""];
   }
   for (const control of document.querySelectorAll<HTMLInputElement | HTMLButtonElement>("#raise-form input, #raise-form button")) control.disabled = terminal;
+}
+
+// ------------------------------------------------------------------ sequence diagram
+
+let sequenceUrl: string | undefined;
+
+/** The sequence diagram, and its SVG as a file to save (DfMon's export; DTS's Sequence view). */
+function renderSequence(events: HistoryEvent[], name: string, instanceId: string): void {
+  const svg = sequenceDiagramSvg(events, name);
+  // Our own SVG with every text escaped (sequence-diagram.ts), parsed as SVG rather than assigned as HTML.
+  const parsed = new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
+  $("#sequence").replaceChildren(document.importNode(parsed, true));
+  if (sequenceUrl) URL.revokeObjectURL(sequenceUrl);
+  sequenceUrl = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
+  const link = $("#sequence-download") as HTMLAnchorElement;
+  link.href = sequenceUrl;
+  link.download = `${instanceId.replace(/[^\w.-]+/g, "_")}-sequence.svg`;
 }
 
 // ------------------------------------------------------------------ timeline

@@ -137,6 +137,47 @@ describe("the dashboard in a browser", function () {
     assert.deepEqual(pageErrors, []);
   });
 
+  it("draws the instance as a sequence diagram (orchestrator, activities, timers, entities, events) and saves it as SVG", async () => {
+    const engine = server.emulator.engine;
+    await engine.waitForCompletion(await engine.startNew("helloSequence", { instanceId: "dash-sequence" }), 30_000);
+    const entity = await engine.startNew("entityFailure", { instanceId: "dash-entity-sequence", input: "seq" });
+    await engine.waitForCompletion(entity, 30_000);
+    await page.goto(`${server.http.origin}/_durable/#dash-sequence`);
+    await page.locator("#detail-title", { hasText: "dash-sequence" }).waitFor();
+    await page.click('.tabs button[data-tab="sequence"]');
+    const diagram = page.locator("#sequence svg");
+    await diagram.waitFor();
+    // Participants in order of appearance, then one message per event in history order (DfMon's and DTS's sequence views).
+    assert.deepEqual(await diagram.locator("g.participant text").allTextContents(), ["caller", "helloSequence", "activity sayHello"]);
+    assert.deepEqual(await diagram.locator("text.message").allTextContents(), [
+      "start()",
+      'sayHello("Tokyo")',
+      '"Hello, Tokyo!"',
+      'sayHello("Seattle")',
+      '"Hello, Seattle!"',
+      'sayHello("London")',
+      '"Hello, London!"',
+      'output ["Hello, Tokyo!",…',
+    ]);
+    // Saved as a person saves it: a click on the link, a file downloaded.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#sequence-download")]);
+    const saved = { name: download.suggestedFilename(), text: fs.readFileSync(await download.path(), "utf8") };
+    assert.equal(saved.name, "dash-sequence-sequence.svg");
+    assert.match(saved.text, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>.*sayHello\(&quot;Tokyo&quot;\).*<\/svg>$/s);
+
+    await page.evaluate(() => ((globalThis as unknown as { location: { hash: string } }).location.hash = "#dash-entity-sequence"));
+    await page.locator("#detail-title", { hasText: "dash-entity-sequence" }).waitFor();
+    await page.click('.tabs button[data-tab="sequence"]');
+    await page.locator("#sequence svg text", { hasText: "entity counter (seq)" }).first().waitFor();
+    // Each entity call's answer comes back from the entity (its request id matched), a failure in red.
+    const entityMessages = await page.locator("#sequence svg text.message").allTextContents();
+    assert.deepEqual(entityMessages.slice(1, 7).map((m) => m.replace(/: .*/, ":")), ["add", "null", "failAfterWrite", "failed:", "get", "5"], entityMessages.join(" | "));
+    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "dashboard-sequence.png") });
+    await page.click('.tabs button[data-tab="timeline"]');
+    assert.deepEqual(pageErrors, []);
+  });
+
   it("refuses to run inside another site's frame and keeps its actions same-origin", async () => {
     const response = await page.goto(`${server.http.origin}/_durable/`);
     assert.equal(response?.headers()["x-frame-options"], "DENY");
