@@ -419,7 +419,7 @@ export class Analyzer {
     if (input && parameter?.type) {
       const expected = this.checker.getTypeFromTypeNode(parameter.type);
       const actual = this.checker.getTypeAtLocation(input);
-      if (!this.isLooseType(expected) && !this.isLooseType(actual) && !this.checker.isTypeAssignableTo(actual, expected)) {
+      if (!this.isLooseType(expected) && !this.isLooseType(actual) && !this.assignable(actual, expected, skipOuter(input))) {
         this.report(findings, "DD014", input, `Activity '${names![0]}' takes ${this.checker.typeToString(expected)}, but this passes ${this.checker.typeToString(actual)}: the handler will get a value of the wrong shape.`, reach);
       }
     }
@@ -436,6 +436,22 @@ export class Analyzer {
     }
   }
 
+  /**
+   * Whether an activity input fits the handler's parameter. The input is serialised, so only the declared properties
+   * matter: an object literal with more properties fits (TypeScript's excess-property check would say otherwise).
+   */
+  private assignable(actual: ts.Type, expected: ts.Type, input: ts.Expression): boolean {
+    if (this.checker.isTypeAssignableTo(actual, expected)) return true;
+    if (!ts.isObjectLiteralExpression(input) || expected.isUnion() || !(expected.flags & ts.TypeFlags.Object)) return false;
+    return this.checker.getPropertiesOfType(expected).every((property) => {
+      const declared = this.checker.getTypeOfSymbol(property);
+      const given = actual.getProperty(property.getName());
+      if (!given) return (property.flags & ts.SymbolFlags.Optional) !== 0;
+      const type = this.checker.getTypeOfSymbol(given);
+      return this.isLooseType(type) || this.checker.isTypeAssignableTo(type, declared);
+    });
+  }
+
   /** The entity name in `new df.EntityId("Counter", key)`, directly or through a variable. */
   private entityNameOf(node: ts.Expression | undefined, depth = 0): string | undefined {
     if (!node || depth > 6) return undefined;
@@ -448,6 +464,12 @@ export class Analyzer {
       const declaration = this.origins.declarationOf(node);
       const value = declaration && this.origins.valueOfDeclaration(declaration);
       return value ? this.entityNameOf(value, depth + 1) : undefined;
+    }
+    // floorId(floor), where floorId returns new df.EntityId("desk", floor).
+    if (ts.isCallExpression(node)) {
+      const fn = this.origins.functionOf(node.expression);
+      const body = fn?.body && (ts.isBlock(fn.body) ? fn.body.statements.find(ts.isReturnStatement)?.expression : fn.body);
+      return body ? this.entityNameOf(body as ts.Expression, depth + 1) : undefined;
     }
     return undefined;
   }
@@ -497,6 +519,11 @@ export class Analyzer {
       return;
     }
     if (this.flow.kind(inner) === "task") return;
+    // A list of tasks kept in a variable (`const work = items.map(...)`; `yield work`): the package waits for none of them.
+    if (ts.isIdentifier(inner) && this.holdsTaskList(inner)) {
+      this.report(findings, "DD010", expression, `yield of an array of tasks: the package waits for no task in it. Use yield ${reach.contextName ?? "context"}.df.Task.all(${inner.text}).`, reach, [this.taskAllFix(inner, reach)]);
+      return;
+    }
     const type = this.checker.getTypeAtLocation(expression);
     const promise = type.getSymbol()?.getName() === "Promise" || ts.isAwaitExpression(inner);
     if (literal || promise || this.isPlainValueType(type)) {
@@ -508,6 +535,20 @@ export class Analyzer {
         reach,
       );
     }
+  }
+
+  private holdsTaskList(identifier: ts.Identifier): boolean {
+    const declaration = this.origins.declarationOf(identifier);
+    const value = declaration && ts.isVariableDeclaration(declaration) ? declaration.initializer : undefined;
+    if (!value) return false;
+    const inner = skipOuter(value);
+    return (ts.isArrayLiteralExpression(inner) || (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && /^(map|flatMap)$/.test(inner.expression.name.text))) && this.flow.kind(inner) === "task";
+  }
+
+  private taskAllFix(list: ts.Expression, reach: Reach): Fix {
+    const file = list.getSourceFile();
+    const context = reach.contextName ?? "context";
+    return { title: `Use ${context}.df.Task.all(${list.getText()})`, edits: [{ file: file.fileName, start: list.getStart(file), end: list.getEnd(), newText: `${context}.df.Task.all(${list.getText()})` }] };
   }
 
   /** A yielded real timer, I/O call or Promise combinator, with the fixes of its own finding. */

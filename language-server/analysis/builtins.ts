@@ -75,7 +75,7 @@ export function hazardOfCall(callee: Origin, argumentCount: number, isNew: boole
     if (callee === "Math.random" || (callee.startsWith("crypto.") && CRYPTO_RANDOM.has(callee.slice("crypto.".length)))) return "random";
     if (TIMER_GLOBALS.has(callee)) return "timer";
     if (IO_GLOBALS.has(callee)) return isNew && callee === "XMLHttpRequest" ? undefined : "io";
-    if (/^console\.(log|info|warn|error|debug|trace|dir|table)$/.test(callee)) return "log";
+    if (/^console\.\w+$/.test(callee)) return "log";
     if (callee === "process.cwd") return "env";
     return undefined;
   }
