@@ -19,7 +19,9 @@ describe("durable-devkit start behind a forwarded port", function () {
       await new Promise<void>((resolve, reject) => {
         const onData = (chunk: Buffer) => {
           output += chunk.toString();
-          if (output.includes("Press Ctrl+C to stop.")) resolve();
+          // Ready once the Dashboard line is out: on a loaded machine a "Still loading the app" warning (which also
+          // ends in "Press Ctrl+C to stop.") can come first.
+          if (/Dashboard:[^\n]*\n[\s\S]*Press Ctrl\+C to stop\./.test(output)) resolve();
         };
         child.stdout.on("data", onData);
         child.stderr.on("data", onData);
