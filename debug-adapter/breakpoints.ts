@@ -61,22 +61,30 @@ export function durableCallLines(file: string): number[] {
   return sorted;
 }
 
+/** Who else stops at line breakpoints: nobody, or VS Code's JavaScript debugger, in replays too or only in new code. */
+export type JavaScriptDebuggerBeside = false | "first run" | "every episode";
+
 /**
  * Where each requested line breakpoint stops the replay debugger. Alone, a line without a durable call moves to the
  * next line that makes one. Beside VS Code's JavaScript debugger (a run with an inspector) nothing moves: that
- * debugger stops at the line itself in every episode, so a moved stop would be a second, different one; a line with no
- * durable call is the JavaScript debugger's alone, and its message says why.
+ * debugger stops at the line itself (where the orchestrator runs it for the first time, or with `stopInReplay` in
+ * every episode), so a moved stop would be a second, different one; a line with no durable call is the JavaScript
+ * debugger's alone, and its message says why.
  */
-export function verifyLines(file: string, requested: number[], javaScriptDebuggerBeside = false): VerifiedLine[] {
+export function verifyLines(file: string, requested: number[], javaScriptDebuggerBeside: JavaScriptDebuggerBeside = false): VerifiedLine[] {
   const lines = durableCallLines(file);
+  const javaScriptStops =
+    javaScriptDebuggerBeside === "first run"
+      ? "where the orchestrator runs it for the first time, not in replays (durableDevkit.debug.stopInReplay)"
+      : "in every episode that runs it, replays included";
   return requested.map((line) => {
     if (lines.includes(line)) {
       return javaScriptDebuggerBeside
-        ? { requested: line, line, message: "The replay debugger stops on this call's history events; VS Code's JavaScript debugger also stops on this line in every episode that runs it, replays included." }
+        ? { requested: line, line, message: `The replay debugger stops on this call's history events; VS Code's JavaScript debugger also stops on this line ${javaScriptStops}.` }
         : { requested: line, line };
     }
     if (javaScriptDebuggerBeside) {
-      return { requested: line, message: `Not a durable stop: line ${line} makes no durable call, so no history event belongs to it. VS Code's JavaScript debugger stops here in every episode that runs it, replays included.` };
+      return { requested: line, message: `Not a durable stop: line ${line} makes no durable call, so no history event belongs to it. VS Code's JavaScript debugger stops here ${javaScriptStops}.` };
     }
     const next = lines.find((candidate) => candidate > line);
     if (next === undefined) {

@@ -26,7 +26,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { HistoryEventType, OrchestrationStatusCode, type HistoryEvent } from "../emulator/history/history-event";
 import { judgeReplay } from "../emulator/replay/replay-check";
 import { InstanceTimeline } from "./timeline";
-import { verifyLines } from "./breakpoints";
+import { verifyLines, type JavaScriptDebuggerBeside } from "./breakpoints";
 import { evaluatePath, ExpressionError } from "./expressions";
 import { attachToServer, replaySaved, runInEmulator, type InstanceSource, type TimeHeld, type TimeSkipping } from "./instance-sources";
 import { parseDuration } from "./duration";
@@ -64,6 +64,12 @@ export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArgum
    * "javaScriptDebuggerAttached" (or after 20 s), so breakpoints set in a JavaScript debugger hit from the first episode.
    */
   waitForJavaScriptDebugger?: boolean;
+  /**
+   * run, with inspectPort: whether the client's JavaScript debugger also stops in replayed orchestrator code. The
+   * VS Code extension says false unless durableDevkit.debug.stopInReplay is on, and gives js-debug's breakpoints a
+   * condition to match; breakpoint messages say which. Left out: every episode (a client that does nothing of the kind).
+   */
+  stopInReplay?: boolean;
 }
 
 export interface DurableAttachArguments extends DebugProtocol.AttachRequestArguments {
@@ -166,7 +172,8 @@ export class DurableDebugSession extends LoggingDebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: DurableLaunchArguments): Promise<void> {
     const appDir = path.resolve(args.app ?? process.cwd());
     this.stopOnEntry = args.stopOnEntry === true;
-    this.setJavaScriptDebuggerBeside(args.mode !== "replay" && args.history === undefined && args.inspectPort !== undefined);
+    const beside = args.mode !== "replay" && args.history === undefined && args.inspectPort !== undefined;
+    this.setJavaScriptDebuggerBeside(beside && (args.stopInReplay === false ? "first run" : "every episode"));
     await this.openSession(response, async () => {
       if (args.mode === "replay" || (args.mode === undefined && args.history !== undefined)) {
         return replaySaved({ appDir, history: args.history, instanceId: args.instanceId, store: args.store, orchestrator: args.orchestrator, nodePath: args.nodePath, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
@@ -703,7 +710,7 @@ export class DurableDebugSession extends LoggingDebugSession {
 
   /** The lines each file's breakpoints were asked for, to place them again when the launch says who else stops. */
   private readonly requestedLines = new Map<string, { file: string; requested: number[]; ids: number[] }>();
-  private javaScriptDebuggerBeside = false;
+  private javaScriptDebuggerBeside: JavaScriptDebuggerBeside = false;
 
   private placeLineBreakpoints(file: string, requested: number[], ids: number[]): DebugProtocol.Breakpoint[] {
     const set: { id: number; line: number }[] = [];
@@ -720,7 +727,7 @@ export class DurableDebugSession extends LoggingDebugSession {
   }
 
   /** A launch with an inspector has VS Code's JavaScript debugger beside: breakpoints set before it are placed again. */
-  private setJavaScriptDebuggerBeside(beside: boolean): void {
+  private setJavaScriptDebuggerBeside(beside: JavaScriptDebuggerBeside): void {
     if (beside === this.javaScriptDebuggerBeside) return;
     this.javaScriptDebuggerBeside = beside;
     for (const { file, requested, ids } of this.requestedLines.values()) {

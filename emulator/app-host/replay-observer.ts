@@ -75,17 +75,39 @@ export interface TraceHooks {
 interface Recording {
   /** Record where in the app each durable call was made (costly: only for diagnostic replays). */
   captureCallSites: boolean;
+  /** A second run of code that already ran (the debugger's traced replay, a diagnostic replay): all of it is replay. */
+  rerun: boolean;
   trace?: TraceHooks;
   /** Index of the history event the replay is processing. */
   eventIndex: number;
   /** Index of the history event during which the orchestrator called continueAsNew. */
   continueAsNewAt?: number;
-  executor?: { exception?: unknown; openEvents?: Record<string, unknown[]>; currentTask?: PackageTask };
+  executor?: { exception?: unknown; openEvents?: Record<string, unknown[]>; currentTask?: PackageTask; context?: { isReplaying?: boolean } };
   tasks: PackageTask[];
   fireAndForget: { firstId: number; count: number; action: PackageAction }[];
 }
 
 let current: Recording | undefined;
+
+/**
+ * Whether the orchestrator code running at this moment is a replay: the package's own `context.df.isReplaying`, which
+ * it sets before each resumption of the generator, or a whole re-run (the debugger's traced replay). False outside
+ * orchestrator code (activities, entities, HTTP functions never replay).
+ */
+export function orchestratorReplaying(): boolean {
+  const recording = current;
+  if (!recording) return false;
+  return recording.rerun || recording.executor?.context?.isReplaying === true;
+}
+
+/**
+ * `globalThis.__durableDevkit.replaying`, read by a breakpoint condition (the VS Code extension adds
+ * `!globalThis.__durableDevkit?.replaying` to JavaScript breakpoints so they stop only where code runs the first time).
+ */
+function exposeReplayState(): void {
+  const state = Object.freeze(Object.defineProperty({}, "replaying", { get: orchestratorReplaying, enumerable: true }));
+  Object.defineProperty(globalThis, "__durableDevkit", { value: state, configurable: true, enumerable: false, writable: false });
+}
 
 /** Patches the app's own copy of the package so every replay reports its task ids to the active recording. */
 export function installReplayObserver(durableFunctionsRoot: string): void {
@@ -99,6 +121,7 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
         "Use durable-functions 3.x (npm install durable-functions@3).",
     );
   }
+  exposeReplayState();
   const originalExecute = proto.execute;
   proto.execute = function (this: ExecutorInternals, ...args: unknown[]) {
     if (current) current.executor = this as unknown as Recording["executor"];
@@ -247,8 +270,8 @@ export interface ReplayRecording<T> {
   waitingForAll: () => number[] | undefined;
 }
 
-export function recordReplay<T>(replay: () => T, options: { captureCallSites?: boolean; trace?: TraceHooks } = {}): ReplayRecording<T> {
-  const recording: Recording = { captureCallSites: options.captureCallSites === true, trace: options.trace, eventIndex: -1, tasks: [], fireAndForget: [] };
+export function recordReplay<T>(replay: () => T, options: { captureCallSites?: boolean; trace?: TraceHooks; rerun?: boolean } = {}): ReplayRecording<T> {
+  const recording: Recording = { captureCallSites: options.captureCallSites === true, rerun: options.rerun === true, trace: options.trace, eventIndex: -1, tasks: [], fireAndForget: [] };
   current = recording;
   try {
     const value = replay();

@@ -223,7 +223,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   let match = analyze(scheduled, failure !== undefined);
   if (match.nondeterminism && !match.nondeterminism.sourceLine) {
     // Replay once more, noting where the app makes each call, to point at the line that diverged.
-    const diagnostic = watchdog.around(message.requestId, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true }));
+    const diagnostic = watchdog.around(message.requestId, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true, rerun: true }));
     await Promise.resolve(diagnostic.value).catch(() => undefined);
     match = diagnostic.analyze(scheduled, failure !== undefined);
   }
@@ -339,7 +339,7 @@ async function trace(message: Extract<ParentToChild, { type: "trace" }>): Promis
   const tracer = message.detailed ? createTracer(true, appRoot) : undefined;
   const sink = tracer ? tracer.log : () => undefined;
   const recording = watchdog.around(message.requestId, () =>
-    capturingLogs(sink, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { trace: tracer?.hooks })),
+    capturingLogs(sink, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { trace: tracer?.hooks, rerun: true })),
   );
   const { state, failure } = await settle(recording.value, recording.thrown);
   const match = recording.analyze(scheduled, failure !== undefined);

@@ -84,6 +84,11 @@ export class DurableConfigurationProvider implements vscode.DebugConfigurationPr
         // The instance waits for js-debug, so breakpoints in orchestrators and activities hit from the first episode.
         config.waitForJavaScriptDebugger = true;
       }
+      // Whether js-debug also stops in replayed orchestrator code (javascript-child.ts); the adapter's breakpoint
+      // messages say which. launch.json may say it for one configuration.
+      if (config.inspectPort !== undefined && typeof config.stopInReplay !== "boolean") {
+        config.stopInReplay = vscode.workspace.getConfiguration("durableDevkit").get<boolean>("debug.stopInReplay") === true;
+      }
     }
     return config;
   }

@@ -330,6 +330,19 @@ describe("replay debugger over DAP", function () {
     assert.deepEqual(after.body.breakpoints.map((bp) => [bp.verified, bp.line]), [[false, undefined]]);
   });
 
+  it("beside a JavaScript debugger that skips replays (stopInReplay false, as VS Code's by default), says it stops where the line first runs", async () => {
+    await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    await client.configurationDoneRequest();
+    const hit = stopped();
+    await client.launch({ app, orchestrator: "approval", timeSkipping: true, inspectPort: await freePort(), stopInReplay: false, stopOnEntry: true });
+    await hit;
+    const placed = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line: 15 }, { line: 16 }] });
+    const [notDurable, durable] = placed.body.breakpoints;
+    assert.match(notDurable.message ?? "", /Not a durable stop: line 15 makes no durable call.*JavaScript debugger stops here where the orchestrator runs it for the first time, not in replays \(durableDevkit\.debug\.stopInReplay\)/);
+    assert.match(durable.message ?? "", /JavaScript debugger also stops on this line where the orchestrator runs it for the first time, not in replays/);
+    assert.doesNotMatch(`${notDurable.message} ${durable.message}`, /every episode/);
+  });
+
   it("stops at a function breakpoint on an activity, and stepIn shows the activity about to run", async () => {
     const hit = stopped();
     await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });

@@ -5,7 +5,8 @@
  * determinism checker flags a Date.now() typed into the orchestrator, the status bar opens the dashboard through
  * code-server's port proxy, a human-interaction run names the event it waits for and its Raise button answers it, a
  * save that does not compile shows in the status bar and Problems, `durable-devkit` runs in the terminal, and F5
- * starts a `durable` debug session (a JavaScript breakpoint with its locals, then the first history event).
+ * starts a `durable` debug session (a JavaScript breakpoint with its locals, shown without a click, once: the replays
+ * run through it; then the first history event, and on to the end of the history).
  * Screenshots of every step go to .test-output/e2e/ (kept when a step fails).
  *
  * Run it with `npm run test:e2e` (it builds the VSIX and installs code-server once, cached in ~/.cache/durable-devkit).
@@ -355,7 +356,7 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await runCommand("View: Toggle Panel Visibility");
   });
 
-  it("starts a durable debug session with F5: a JavaScript breakpoint in the orchestrator hits, then it stops on the first history event", async () => {
+  it("starts a durable debug session with F5: a JavaScript breakpoint in the orchestrator stops once, with its locals shown, then the first history event; the replays run through", async () => {
     await page.keyboard.press("Escape");
     const orchestrator = path.join(workspace, "src", "functions", "helloSequence.ts");
     const line = fs.readFileSync(orchestrator, "utf8").split("\n").findIndex((text) => text.includes("const outputs: string[] = [];")) + 1;
@@ -381,32 +382,48 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await answer(/Debug helloSequence/, "");
     const callStack = page.locator(".debug-call-stack");
     const variables = page.locator(".debug-variables");
+    const visibleRows = (pane: typeof variables) => pane.locator(".monaco-list-row:visible").allTextContents();
 
     // The instance waited for js-debug to attach, so the first episode stops at the breakpoint, with the locals.
     await until("the JavaScript debugger paused at the breakpoint", async () => /Durable app \(JavaScript\)[\s\S]*Paused on breakpoint/i.test((await callStack.textContent()) ?? ""), 120_000);
-    // As a person does: the paused frame, then its locals in the Variables pane (rows on screen, not hidden text).
-    await callStack.locator(".monaco-list-row", { hasText: "helloSequence" }).first().click();
-    await until("the orchestrator's context among the locals", async () => {
-      const rows = await variables.locator(".monaco-list-row:visible").allTextContents();
-      return rows.some((row) => /^\s*context\b/.test(row)) && rows.some((row) => /^\s*outputs\b/.test(row));
+    const pausedAt = Date.now();
+    // As a person sees it, touching nothing: the paused frame is focused, its locals are rows on screen in Variables.
+    await until("the orchestrator's locals in the Variables pane without a click", async () => {
+      const rows = await visibleRows(variables);
+      return rows.some((row) => /^\s*Local: helloSequence/.test(row)) && rows.some((row) => /^\s*context\b/.test(row)) && rows.some((row) => /^\s*outputs\b/.test(row));
     }, 30_000);
+    console.log(`      the locals showed ${Date.now() - pausedAt} ms after the pause`);
     await shot("javascript-breakpoint-in-orchestrator");
-    await runCommand("Remove All Breakpoints");
-    await page.keyboard.press("F5"); // continue the paused JavaScript session
+    await page.keyboard.press("F5"); // continue the paused JavaScript session; the breakpoint stays
 
+    // The episodes after the first replay that line: the breakpoint does not stop there again. The replay debugger
+    // stops on the first history event, focused as well, with its scopes (its trace replays the line once more).
     const frames = await until("a stopped durable session in the Call Stack", async () => {
       const content = (await callStack.textContent()) ?? "";
       return /← ExecutionStarted/.test(content) ? content : undefined;
     }, 120_000);
     assert.match(frames, /helloSequence\(null\) ← ExecutionStarted/);
     await page.locator(".debug-toolbar").waitFor({ state: "visible" });
-    await callStack.locator(".monaco-list-row", { hasText: "← ExecutionStarted" }).first().click();
-    const scopes = await until("the Event and Orchestration scopes in Variables", async () => {
-      const content = (await variables.textContent()) ?? "";
-      return /Event/.test(content) && /Orchestration/.test(content) ? content : undefined;
+    const scopes = await until("the Event and Orchestration scopes in Variables without a click", async () => {
+      const rows = await visibleRows(variables);
+      return rows.some((row) => /^\s*Event\b/.test(row)) && rows.some((row) => /^\s*Orchestration\b/.test(row)) ? rows.join("\n") : undefined;
     }, 30_000);
     assert.match(scopes, /History/);
+    assert.doesNotMatch((await callStack.textContent()) ?? "", /Paused on breakpoint/, "js-debug did not stop in a replay");
     await shot("debugger-stopped-on-entry");
+
+    // Continue: the replay debugger runs to the end of the history, which only comes if js-debug, with the breakpoint
+    // still set, let the three replaying episodes (and the debugger's traces) run through. Its console (shown: it is
+    // the focused session) says so, and then every session ends.
+    await page.keyboard.press("F5");
+    const outcome = await until("the end of the history in the replay debugger's console (or js-debug to stop in a replay)", async () => {
+      if (/Paused on breakpoint/i.test((await callStack.allTextContents()).join(""))) return "js-debug stopped in a replay";
+      const consoleText = (await page.locator(".repl .monaco-list-row").allTextContents()).join("\n");
+      return /helloSequence \S+: end of the history \(\w+\)/.exec(consoleText)?.[0];
+    }, 120_000);
+    assert.match(outcome, /end of the history \(Completed\)/);
+    await until("every debug session to end", async () => !(await page.locator(".debug-toolbar").isVisible()), 60_000);
+    await shot("debug-session-ended");
     await showWalkthrough();
     await until("the debug step ticked on the first stop", () => walkthroughStepDone("debug"), 30_000);
     await shot("walkthrough-debug-ticked");

@@ -259,6 +259,7 @@ describe("Durable Devkit in the extension host", () => {
     assert.deepEqual(prefilled, ["null"]);
     assert.deepEqual(substituted?.input, ["Tokyo"]);
     assert.equal(typeof substituted?.inspectPort, "number", "an inspector port for the JavaScript debugger");
+    assert.equal(substituted?.stopInReplay, false, "its breakpoints skip replays (durableDevkit.debug.stopInReplay is off)");
     restore();
 
     // Each orchestrator has its own: the last one typed for it (approvalWorkflow ran above with the chair; the first
@@ -383,6 +384,79 @@ describe("Durable Devkit in the extension host", () => {
     } finally {
       tracker.dispose();
       if (vscode.debug.activeDebugSession?.type === "durable") await vscode.debug.stopDebugging(vscode.debug.activeDebugSession);
+    }
+  });
+
+  /**
+   * F5 on helloSequence with a breakpoint on its loop line, as a person debugs it: each time js-debug pauses there the
+   * test reads `city` and `context.df.isReplaying` in the paused frame and continues; the replay debugger's own stops
+   * (the line makes a durable call) are continued too, until it reaches the end of the history.
+   */
+  async function javaScriptStopsOnLoopLine(): Promise<{ line: number; city: string; isReplaying: string }[]> {
+    const file = path.join(workspace(), "src", "functions", "helloSequence.js");
+    const line = fs.readFileSync(file, "utf8").split("\n").findIndex((text) => text.includes("outputs.push(yield"));
+    assert.ok(line >= 0, "the template's loop line");
+    const breakpoint = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(file), new vscode.Position(line, 0)));
+    const stops: { line: number; city: string; isReplaying: string }[] = [];
+    const handling: Promise<unknown>[] = [];
+    const value = (result: { result: string }) => result.result.replace(/^'(.*)'$/, "$1");
+    const onStopped = (session: vscode.DebugSession, handle: (threadId: number) => Promise<unknown>) => ({
+      onDidSendMessage: (message: { type: string; event?: string; body?: { threadId?: number } }) => {
+        if (message.type === "event" && message.event === "stopped" && message.body?.threadId !== undefined) {
+          const threadId = message.body.threadId;
+          handling.push(handle(threadId).catch((error: unknown) => stops.push({ line: -1, city: String(error), isReplaying: "" })).then(() => session.customRequest("continue", { threadId })));
+        }
+      },
+    });
+    const trackers = vscode.Disposable.from(
+      vscode.debug.registerDebugAdapterTrackerFactory("pwa-node", {
+        createDebugAdapterTracker: (session) =>
+          onStopped(session, async (threadId) => {
+            const [frame] = ((await session.customRequest("stackTrace", { threadId, startFrame: 0, levels: 1 })) as { stackFrames: { id: number; line: number }[] }).stackFrames;
+            const evaluate = (expression: string) => session.customRequest("evaluate", { expression, frameId: frame.id, context: "repl" }) as Thenable<{ result: string }>;
+            stops.push({ line: frame.line, city: value(await evaluate("city")), isReplaying: value(await evaluate("String(context.df.isReplaying)")) });
+          }),
+      }),
+      vscode.debug.registerDebugAdapterTrackerFactory("durable", { createDebugAdapterTracker: (session) => onStopped(session, async () => undefined) }),
+    );
+    vscode.debug.addBreakpoints([breakpoint]);
+    try {
+      let durable: vscode.DebugSession | undefined;
+      const ended = new Promise<void>((resolve) => {
+        const listener = vscode.debug.onDidTerminateDebugSession((session) => session === durable && (listener.dispose(), resolve()));
+      });
+      const starting = new Promise<vscode.DebugSession>((resolve) => {
+        const listener = vscode.debug.onDidStartDebugSession((session) => session.type === "durable" && (listener.dispose(), resolve(session)));
+      });
+      const config = { type: "durable", request: "launch", name: "Durable: helloSequence (breakpoints)", orchestrator: "helloSequence", input: null, stopOnEntry: false };
+      assert.ok(await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], config), "the durable session started");
+      durable = await starting;
+      await Promise.race([ended, new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`the session did not reach the end of the history; JavaScript stops so far: ${JSON.stringify(stops)}`)), 90_000))]);
+      await Promise.all(handling);
+      for (const stop of stops) assert.equal(stop.line, line + 1, `a stop on the breakpoint's line: ${JSON.stringify(stop)}`);
+      return stops;
+    } finally {
+      vscode.debug.removeBreakpoints([breakpoint]);
+      trackers.dispose();
+    }
+  }
+
+  it("a JavaScript breakpoint in an orchestrator stops where its code runs for the first time: once per call, not in every replay; durableDevkit.debug.stopInReplay stops in replays too", async () => {
+    // By default: three stops, one per activity call, each where the line runs for the first time.
+    const first = await javaScriptStopsOnLoopLine();
+    assert.deepEqual(first.map((stop) => [stop.city, stop.isReplaying]), [["Tokyo", "false"], ["Seattle", "false"], ["London", "false"]]);
+    const settings = vscode.workspace.getConfiguration("durableDevkit");
+    await settings.update("debug.stopInReplay", true, vscode.ConfigurationTarget.Workspace);
+    try {
+      // Every episode re-runs the loop from Tokyo (1 + 2 + 3 + 3 stops), and the replay debugger's traces again.
+      const every = await javaScriptStopsOnLoopLine();
+      assert.ok(every.length >= 9, `stops in replays too: ${JSON.stringify(every)}`);
+      assert.ok(every.filter((stop) => stop.isReplaying === "true").length >= 6, `replays among them: ${JSON.stringify(every)}`);
+      assert.deepEqual([every[0].city, every[0].isReplaying], ["Tokyo", "false"], "the first episode's call");
+      for (const city of ["Tokyo", "Seattle", "London"]) assert.ok(every.some((stop) => stop.city === city && stop.isReplaying === "true"), `${city} replayed: ${JSON.stringify(every)}`);
+      console.log(`[measured] js-debug stops on the loop line: ${first.length} by default, ${every.length} with durableDevkit.debug.stopInReplay (${every.filter((stop) => stop.isReplaying === "true").length} of them in replays)`);
+    } finally {
+      await settings.update("debug.stopInReplay", undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 
