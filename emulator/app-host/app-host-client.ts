@@ -87,6 +87,11 @@ export interface AppHostOptions {
   /** The newest replay schema to offer the package (0 = V1 … 3 = V4); for testing older protocol paths. */
   upperSchemaVersion?: number;
   /**
+   * host.json extensions.durableTask.httpSettings.defaultAsyncRequestSleepTimeMilliseconds: how long a callHttp
+   * with the async pattern waits before polling when the 202 has no Retry-After (default 30000, as HttpOptions.cs).
+   */
+  defaultHttpAsyncRequestSleepTimeMs?: number;
+  /**
    * Starts the app process with the V8 inspector on 127.0.0.1 at this port (0: any free port), so a JavaScript
    * debugger can attach beside the replay debugger and stop inside activities and orchestrators.
    */
@@ -446,6 +451,11 @@ export class AppHostClient {
     });
   }
 
+  private timerSettings(): typeof TIMER_SETTINGS {
+    const sleep = this.options.defaultHttpAsyncRequestSleepTimeMs;
+    return sleep === undefined ? TIMER_SETTINGS : { ...TIMER_SETTINGS, defaultHttpAsyncRequestSleepTimeMillseconds: sleep };
+  }
+
   async orchestrate(request: OrchestrateRequest): Promise<EpisodeOutcome> {
     const key = `${request.instanceId}|${request.executionId}`;
     const message = (requestId: number, knownEvents: number): ParentToChild => ({
@@ -460,7 +470,7 @@ export class AppHostClient {
       parentInstanceId: request.parentInstanceId,
       upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
       eagerActivitySlots: request.eagerActivitySlots ?? 0,
-      timerSettings: TIMER_SETTINGS,
+      timerSettings: this.timerSettings(),
     });
     const known = this.childKnownEvents.get(key) ?? 0;
     this.childKnownEvents.set(key, request.history.length);
@@ -484,7 +494,7 @@ export class AppHostClient {
         requestId,
         ...request,
         upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
-        timerSettings: TIMER_SETTINGS,
+        timerSettings: this.timerSettings(),
       }),
       { orchestrator: request.functionName },
     );

@@ -37,7 +37,8 @@ export interface AppHostStartOptions {
 export type TrackedTaskRole =
   | { role: "activity"; name: string; input: unknown }
   | { role: "subOrchestration"; name: string; input: unknown; instanceId?: string; version?: string }
-  | { role: "timer"; fireAt: string; canceled: boolean }
+  /** httpPoll: the timer a callHttp with the async pattern waits on before polling (it waits for the outside world). */
+  | { role: "timer"; fireAt: string; canceled: boolean; httpPoll?: boolean }
   | { role: "retryTimer"; firstAttemptId: number; failures: number; retryOptions: RetryOptionsDto }
   | { role: "http"; request: DurableHttpRequestDto; pollLocation?: string }
   | { role: "entity"; operation: "call" | "signal"; entityInstanceId: string; operationName: string; input: unknown }

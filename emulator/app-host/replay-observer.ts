@@ -389,6 +389,8 @@ export function roleOf(task: PackageTask): TrackedTaskRole {
   }
   const role = describeCall(task.actionObj);
   if (role.role === "timer" && parent?.isCanceled) role.canceled = true;
+  // CallHttpWithPollingTask's children are the first call, then (timer, poll) pairs.
+  if (role.role === "timer" && parent && parent.actionObj !== "noOp" && parent.actionObj.actionType === ActionType.CallHttp) role.httpPoll = true;
   if (role.role === "http" && parent?.children) {
     // Under HTTP polling the children are: the first call, then (timer, poll) pairs; a poll GETs the last Location.
     const index = parent.children.indexOf(task);

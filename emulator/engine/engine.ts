@@ -147,6 +147,8 @@ export class Engine {
   private readonly active = new Map<string, ActiveInstance>();
   private readonly ready = new Set<string>();
   private readonly timers = new TimerQueue();
+  /** Time skipping: timers that wait for wall-clock time first (callHttp polls), by message id. */
+  private readonly wallClockTimers = new Map<number, { message: PendingMessage; handle: NodeJS.Timeout }>();
   private readonly activityQueue: WorkItem[] = [];
   private activityQueueHead = 0;
   private readonly inFlightWorkItems = new Set<number>();
@@ -262,7 +264,12 @@ export class Engine {
 
   /** Instances that cannot progress by themselves (waiting for an external event or a far timer). */
   pendingTimerCount(): number {
-    return this.timers.size;
+    return this.timers.size + this.wallClockTimers.size;
+  }
+
+  /** Timers that wait for wall-clock time even with time skipping (callHttp polls). */
+  wallClockTimerCount(): number {
+    return this.wallClockTimers.size;
   }
 
   // ---------------------------------------------------------------- client API
@@ -562,6 +569,8 @@ export class Engine {
   async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    for (const { handle } of this.wallClockTimers.values()) clearTimeout(handle);
+    this.wallClockTimers.clear();
     await this.store.flush();
     await this.store.close();
   }
@@ -590,6 +599,10 @@ export class Engine {
   }
 
   private deliver(message: PendingMessage): void {
+    if (message.wallClockDueAt !== undefined && this.clock.skipping && message.wallClockDueAt > this.clock.wall()) {
+      this.holdUntilWallClock(message);
+      return;
+    }
     if (message.visibleAt !== undefined && message.visibleAt > this.clock.now()) {
       this.timers.push(message);
       return;
@@ -603,6 +616,22 @@ export class Engine {
     instance.inbox.push(message);
     if (!this.isHeldBack(instance, message)) instance.wakingMessages++;
     if (!instance.running && this.hasRunnableMessages(instance)) this.ready.add(message.instanceId);
+  }
+
+  /**
+   * Keeps a timer out of time skipping until its wall-clock time (a callHttp poll: the server it polls lives in real
+   * time, and Azure waits Retry-After, or the default interval, before each poll). It then fires as any timer.
+   */
+  private holdUntilWallClock(message: PendingMessage): void {
+    const wait = Math.min(2 ** 31 - 1, Math.max(0, (message.wallClockDueAt ?? 0) - this.clock.wall()));
+    const handle = setTimeout(() => {
+      this.wallClockTimers.delete(message.id);
+      if (this.closed) return;
+      message.wallClockDueAt = undefined;
+      this.deliver(message);
+      this.schedulePump();
+    }, wait);
+    this.wallClockTimers.set(message.id, { message, handle });
   }
 
   /** A successful completion of a Task.all member, while other members are still open. */
@@ -1041,6 +1070,12 @@ export class Engine {
     instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
   }
 
+  /** A callHttp poll (task `id`) whose timer (task `id - 1`) has not fired yet. */
+  private pollWaitsForTimer(instance: ActiveInstance, id: number, produced: HistoryEvent[]): boolean {
+    const timer = instance.scheduled.get(id - 1) ?? produced.find((event) => event.EventId === id - 1);
+    return timer?.EventType === HistoryEventType.TimerCreated && !instance.completed.has(id - 1);
+  }
+
   private appendProduced(instance: ActiveInstance, produced: HistoryEvent[]): void {
     for (const event of produced) {
       instance.history.push(event);
@@ -1078,6 +1113,11 @@ export class Engine {
         return undefined;
       }
       case "http": {
+        if (task.pollLocation !== undefined && this.pollWaitsForTimer(instance, id, produced)) {
+          // The package tracks the poll as soon as the 202 arrives, but the Durable extension schedules it only once
+          // the timer before it has fired (DurableOrchestrationContext.CallHttpAsync): a later replay schedules it.
+          return undefined;
+        }
         const input = JSON.stringify({ ...task.request, pollLocation: task.pollLocation } satisfies HttpActivityInput);
         produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: HTTP_ACTIVITY_NAME, Input: input });
         this.addWorkItem(batch, instance, id, HTTP_ACTIVITY_NAME, input);
@@ -1085,8 +1125,8 @@ export class Engine {
       }
       case "timer": {
         // A timer cancelled before it was scheduled is still created, as the Durable extension does; it no longer
-        // holds the orchestration open, and its firing is ignored.
-        this.createTimer(batch, instance, id, Date.parse(task.fireAt), timestamp, produced);
+        // holds the orchestration open, and its firing is ignored. A callHttp poll's timer waits on wall time.
+        this.createTimer(batch, instance, id, Date.parse(task.fireAt), timestamp, produced, task.httpPoll === true);
         return undefined;
       }
       case "retryTimer": {
@@ -1326,7 +1366,7 @@ export class Engine {
     this.commit(batch);
   }
 
-  private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[]): void {
+  private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[], wallClock = false): void {
     const fireAtIso = new Date(fireAt).toISOString();
     produced.push({ EventType: HistoryEventType.TimerCreated, EventId: id, Timestamp: timestamp, IsPlayed: false, FireAt: fireAtIso });
     this.enqueue(batch, {
@@ -1334,6 +1374,7 @@ export class Engine {
       instanceId: instance.record.instanceId,
       executionId: instance.record.executionId,
       visibleAt: fireAt,
+      wallClockDueAt: wallClock && this.clock.skipping ? this.clock.wall() + Math.max(0, fireAt - this.clock.now()) : undefined,
       event: { EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: fireAtIso, IsPlayed: false, TimerId: id, FireAt: fireAtIso },
     });
   }
@@ -1392,6 +1433,12 @@ export class Engine {
 
   private dropPendingWork(batch: StoreBatch, instanceId: string): void {
     const timers = this.timers.removeWhere((m) => m.instanceId === instanceId);
+    for (const [id, held] of this.wallClockTimers) {
+      if (held.message.instanceId !== instanceId) continue;
+      clearTimeout(held.handle);
+      this.wallClockTimers.delete(id);
+      timers.push(held.message);
+    }
     if (timers.length) (batch.deleteMessages ??= []).push(...timers.map((m) => m.id));
   }
 
