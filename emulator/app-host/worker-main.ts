@@ -190,7 +190,8 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   const fn = lookup(message.functionName, "orchestration");
   const trigger = {
     history,
-    input: message.input,
+    // "input": null without an input, as the extension's OrchestrationContextToString writes it.
+    input: message.input === undefined ? null : message.input,
     instanceId: message.instanceId,
     isReplaying: history.length > message.newEvents.length,
     parentInstanceId: message.parentInstanceId,
@@ -327,7 +328,8 @@ async function trace(message: Extract<ParentToChild, { type: "trace" }>): Promis
   for (const event of history) if (SCHEDULING_EVENT_TYPES.has(event.EventType)) scheduled.set(event.EventId, event);
   const trigger = {
     history,
-    input: message.input,
+    // "input": null without an input, as the extension's OrchestrationContextToString writes it.
+    input: message.input === undefined ? null : message.input,
     instanceId: message.instanceId,
     isReplaying: true,
     parentInstanceId: message.parentInstanceId,
