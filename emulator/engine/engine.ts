@@ -1455,6 +1455,8 @@ export class Engine {
     record.input = json(input);
     record.output = undefined;
     record.lastUpdatedTime = timestamp;
+    // Each generation's ExecutionStarted sets CreatedTime (AzureTableTrackingStore.UpdateStateAsync).
+    record.createdTime = timestamp;
     // The finished execution's history is replaced, as the Azure Storage backend does.
     instance.history.length = 0;
     instance.scheduled.clear();

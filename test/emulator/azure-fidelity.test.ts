@@ -3,7 +3,7 @@
  * DurableTask.Core / AzureStorage, or durable-functions 3.5.0) that the expected value comes from.
  */
 import { strict as assert } from "node:assert";
-import type { Emulator } from "../../emulator";
+import { HistoryEventType as T, type Emulator, type InstanceQuery } from "../../emulator";
 import { emulatorFor, runToEnd } from "./harness";
 
 describe("Azure fidelity", function () {
@@ -22,5 +22,21 @@ describe("Azure fidelity", function () {
     const result = await runToEnd(emulator, "inputProbe");
     assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
     assert.deepEqual(result.output, { own: "null", child: "null" });
+  });
+
+  it("resets createdTime at each continue-as-new, so listing by creation time selects the last generation's start", async () => {
+    // Azure: DurableTask.AzureStorage Tracking/AzureTableTrackingStore.cs:984-989: each new ExecutionStarted (every
+    // generation after continue-as-new) sets the instance row's CreatedTime to that event's Timestamp.
+    const id = await emulator.engine.startNew("continueAsNewCounter", { input: { value: 0, target: 3 } });
+    const firstCreated = emulator.engine.getStatus(id)?.createdTime as string;
+    const status = await emulator.engine.waitForCompletion(id, 30_000);
+    assert.equal(status.runtimeStatus, "Completed");
+    const started = emulator.engine.getHistory(id).find((e) => e.EventType === T.ExecutionStarted);
+    assert.equal(status.createdTime, started?.Timestamp, "the last generation's ExecutionStarted");
+    // Each generation waits a 1 s timer (skipped), so the last one starts 3 s of emulator time after the first.
+    assert.ok(Date.parse(status.createdTime) - Date.parse(firstCreated) >= 3000, `${firstCreated} → ${status.createdTime}`);
+    const ids = (query: InstanceQuery) => emulator.engine.list(query).instances.map((r) => r.instanceId);
+    assert.ok(!ids({ createdTimeTo: new Date(Date.parse(firstCreated) + 1000).toISOString() }).includes(id));
+    assert.ok(ids({ createdTimeFrom: status.createdTime }).includes(id));
   });
 });
