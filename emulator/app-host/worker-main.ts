@@ -130,9 +130,14 @@ function toErrorDto(error: unknown): ErrorDto {
     }
     return dto;
   }
-  if (typeof error === "string") return { name: "Error", message: error };
+  // As the Node worker's ensureErrorType (azure-functions-nodejs-worker src/errors.ts:30-58): a thrown non-Error
+  // becomes new Error(text), whose stack is then the worker's.
+  const wrap = (message: string): ErrorDto => ({ name: "Error", message, stack: new Error(message).stack });
+  if (error === undefined || error === null) return wrap("Unknown error");
+  if (typeof error === "string") return wrap(error);
+  if (typeof error !== "object") return wrap(String(error));
   try {
-    return { name: "Error", message: JSON.stringify(error) ?? String(error) };
+    return wrap(JSON.stringify(error) ?? String(error));
   } catch {
     // A thrown value JSON cannot hold (a cycle, a BigInt): describe it rather than fail while failing.
     return { name: "Error", message: inspect(error, { depth: 2, breakLength: Infinity }) };

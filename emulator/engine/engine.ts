@@ -37,7 +37,8 @@ import { Clock } from "./clock";
 import { TimerQueue } from "./timer-queue";
 import { findHeldTimer, type HeldTimer } from "./awaited-event-hold";
 import { nextRetry } from "./retry-policy";
-import { runHttpActivity, type HttpActivityInput } from "./http-activity";
+import { HttpActivityFailure, pollTarget, runHttpActivity, type HttpActivityInput } from "./http-activity";
+import { activityFunctionFailure } from "./dotnet-exceptions";
 import {
   ENTITY_OPERATION_EVENT,
   entityInstanceId as entityInstanceId_,
@@ -766,13 +767,19 @@ export class Engine {
     try {
       const input = JSON.parse(item.input) as unknown;
       if (item.kind === "http") {
-        const response = await runHttpActivity(input as HttpActivityInput);
-        completion = { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: JSON.stringify(response) };
+        try {
+          const response = await runHttpActivity(input as HttpActivityInput);
+          completion = { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: JSON.stringify(response) };
+        } catch (error) {
+          if (!(error instanceof HttpActivityFailure)) throw error;
+          completion = { EventType: HistoryEventType.TaskFailed, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Reason: error.reason, Details: error.details };
+          if (error.failureDetails) completion.FailureDetails = error.failureDetails;
+        }
       } else {
         const outcome = await (eagerOutcome ?? this.runtime.runActivity(item.name, item.instanceId, item.taskId, input));
         completion = outcome.ok
           ? { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: json(outcome.result) ?? "null" }
-          : this.taskFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
+          : this.activityFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
       }
     } catch (error) {
       if (error instanceof AppHostExitedError && !this.closed) {
@@ -813,19 +820,29 @@ export class Engine {
   }
 
   /**
-   * A failed activity as the Durable extension records it: Reason "Activity function 'X' failed: <message>" and the
-   * details, from which the package builds `new Error(Reason + " \n " + Details)`. FailureDetails are added only when
-   * the app registered an exception properties provider, whose JSON the package's activity wrapper produced.
+   * An activity that threw, as it reaches the orchestrator on Azure: the Reason and Details of
+   * dotnet-exceptions.ts's activityFunctionFailure, from which the package builds `new Error(Reason + " \n " +
+   * Details)`. FailureDetails are added only when the app registered an exception properties provider, whose JSON
+   * the package's activity wrapper produced.
    */
-  private taskFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string): HistoryEvent {
+  private activityFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string): HistoryEvent {
+    const { reason, details } = activityFunctionFailure(item.name, message, stack);
+    return this.taskFailed(item, message, stack, timestamp, failureDetailsJson, { reason, details });
+  }
+
+  /**
+   * A failed activity as the Durable extension records it: Reason "Activity function 'X' failed: <message>" and the
+   * details, from which the package builds `new Error(Reason + " \n " + Details)`.
+   */
+  private taskFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string, text?: { reason: string; details: string }): HistoryEvent {
     const event: HistoryEvent = {
       EventType: HistoryEventType.TaskFailed,
       EventId: -1,
       Timestamp: timestamp,
       IsPlayed: false,
       TaskScheduledId: item.taskId,
-      Reason: `Activity function '${item.name}' failed: ${message}`,
-      Details: stack ?? message,
+      Reason: text?.reason ?? `Activity function '${item.name}' failed: ${message}`,
+      Details: text?.details ?? stack ?? message,
     };
     if (failureDetailsJson) {
       const details = JSON.parse(failureDetailsJson) as { errorType?: string; errorMessage?: string; stackTrace?: string; isNonRetriable?: boolean; properties?: Record<string, unknown> };
@@ -1117,6 +1134,32 @@ export class Engine {
           // The package tracks the poll as soon as the 202 arrives, but the Durable extension schedules it only once
           // the timer before it has fired (DurableOrchestrationContext.CallHttpAsync): a later replay schedules it.
           return undefined;
+        }
+        if (task.pollLocation !== undefined) {
+          const target = pollTarget(task.pollLocation);
+          if ("invalid" in target) {
+            // CreateLocationPollRequest's new Uri(Location) throws in the extension's orchestration code, and the
+            // out-of-process shim swallows it (OutOfProcOrchestrationShim.ProcessAsyncActionsV2): no poll, ever.
+            this.emit({
+              kind: "warning",
+              instanceId: record.instanceId,
+              message:
+                `${record.name} (${record.instanceId}): callHttp got 202 with Location "${task.pollLocation}", which is not an absolute URL. ` +
+                "On Azure the Durable extension cannot poll it (new Uri() throws) and the orchestration waits forever; it waits here too. " +
+                "Have the server return an absolute Location URL.",
+            });
+            return undefined;
+          }
+          if ("unsupportedScheme" in target) {
+            this.emit({
+              kind: "warning",
+              instanceId: record.instanceId,
+              message:
+                `${record.name} (${record.instanceId}): callHttp got 202 with Location "${task.pollLocation}", which is not an absolute http(s) URL. ` +
+                `On Azure (Linux) the Durable extension polls it as a ${target.unsupportedScheme}: URI and the poll fails with "The '${target.unsupportedScheme}' scheme is not supported."; ` +
+                "it fails the same way here. Have the server return an absolute Location URL.",
+            });
+          }
         }
         const input = JSON.stringify({ ...task.request, pollLocation: task.pollLocation } satisfies HttpActivityInput);
         produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: HTTP_ACTIVITY_NAME, Input: input });

@@ -3,8 +3,27 @@
  * DurableTask.Core / AzureStorage, or durable-functions 3.5.0) that the expected value comes from.
  */
 import { strict as assert } from "node:assert";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { HistoryEventType as T, type Emulator, type InstanceQuery } from "../../emulator";
 import { emulatorFor, runToEnd } from "./harness";
+
+/** A loopback server for a test; `url(path)` is its address. */
+async function serve(handler: http.RequestListener): Promise<{ url: (path: string) => string; close: () => void }> {
+  const server = http.createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { url: (path) => `http://127.0.0.1:${port}${path}`, close: () => server.close() };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe("Azure fidelity", function () {
   let emulator: Emulator;
@@ -38,5 +57,119 @@ describe("Azure fidelity", function () {
     const ids = (query: InstanceQuery) => emulator.engine.list(query).instances.map((r) => r.instanceId);
     assert.ok(!ids({ createdTimeTo: new Date(Date.parse(firstCreated) + 1000).toISOString() }).includes(id));
     assert.ok(ids({ createdTimeFrom: status.createdTime }).includes(id));
+  });
+
+  it("hands callHttp the response headers the extension's HttpClient sees: .NET's casing, no content headers", async () => {
+    // Azure: TaskHttpActivityShim.cs:87 builds DurableHttpResponse.CreateDurableHttpResponseWithHttpResponseMessage,
+    // which copies HttpResponseMessage.Headers only (DurableHttpResponse.cs:60-83): Content-Type, Content-Length and
+    // the other HttpHeaderType.Content headers live on the content (dotnet/runtime
+    // src/libraries/System.Net.Http/src/System/Net/Http/Headers/KnownHeaders.cs:23-61); known names are written in
+    // .NET's casing ("Matching is case-insensitive ... we do not preserve the case", KnownHeaders.cs GetCandidate),
+    // others as the server sent them; a header sent twice becomes an array (HttpHeadersConverter.cs:63-86).
+    const server = await serve((_request, response) => {
+      response.setHeader("X-Custom-Header", "kept");
+      response.setHeader("etag", '"v1"');
+      response.setHeader("Set-Cookie", ["a=1", "b=2"]);
+      response.setHeader("Content-Type", "text/plain");
+      response.setHeader("Location", "http://example.invalid/next");
+      response.end("hello");
+    });
+    try {
+      const result = await runToEnd(emulator, "httpProbe", { method: "GET", url: server.url("/h") });
+      const output = result.output as { statusCode: number; content: string; headers: Record<string, unknown>; location: string | null };
+      assert.equal(output.statusCode, 200);
+      assert.equal(output.content, "hello");
+      assert.equal(output.location, "http://example.invalid/next", 'headers["Location"] works as on Azure');
+      assert.equal(output.headers["X-Custom-Header"], "kept");
+      assert.equal(output.headers["ETag"], '"v1"');
+      assert.deepEqual(output.headers["Set-Cookie"], ["a=1", "b=2"]);
+      const names = Object.keys(output.headers).map((name) => name.toLowerCase());
+      assert.ok(!names.includes("content-type") && !names.includes("content-length"), `no content headers: ${names.join(", ")}`);
+      assert.ok(!Object.keys(output.headers).includes("location"), "no lower-cased duplicates");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("follows a redirect as HttpClient does, and sends content as text/plain when no Content-Type is given", async () => {
+    // Azure: the extension's HttpClient (DurableHttpClientFactory.cs:20, a default HttpClientHandler) follows
+    // redirects: a POST answered 302 is repeated as a GET without content (dotnet/runtime
+    // SocketsHttpHandler/RedirectHandler.cs:64-76,143-154). Content without a type goes as "text/plain"
+    // (TaskHttpActivityShim.cs:136-151).
+    const seen: string[] = [];
+    const server = await serve((request, response) => {
+      seen.push(`${request.method} ${request.url} ${request.headers["content-type"] ?? "-"}`);
+      if (request.url === "/start") response.writeHead(302, { Location: "/final" }).end();
+      else response.end("landed");
+    });
+    try {
+      const result = await runToEnd(emulator, "httpProbe", { method: "POST", url: server.url("/start"), body: "hi", enablePolling: false });
+      const output = result.output as { statusCode: number; content: string };
+      assert.equal(output.statusCode, 200);
+      assert.equal(output.content, "landed");
+      assert.deepEqual(seen, ["POST /start text/plain", "GET /final -"]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("fails a callHttp whose connection is refused with .NET's HttpRequestException text", async () => {
+    // Azure: TaskHttpActivityShim.cs:91-95 catches the HttpRequestException and fails the task with its message as
+    // the Reason and the exception serialized as the Details; .NET words a refused connect "Connection refused
+    // (host:port)" on Linux. The package throws new Error(Reason + " \n " + Details) (TaskOrchestrationExecutor.js:223-226).
+    const port = await closedPort();
+    const result = await runToEnd(emulator, "httpProbe", { method: "GET", url: `http://127.0.0.1:${port}/x` });
+    const caught = (result.output as { caught: string }).caught;
+    const [reason, details] = caught.split(" \n ");
+    assert.equal(reason, `Connection refused (127.0.0.1:${port})`);
+    const exception = JSON.parse(details) as { $type: string; Message: string; InnerException: { ClassName: string } };
+    assert.equal(exception.$type, "System.Net.Http.HttpRequestException, System.Net.Http");
+    assert.equal(exception.Message, reason);
+    assert.equal(exception.InnerException.ClassName, "System.Net.Sockets.SocketException");
+  });
+
+  it("fails the poll of a relative Location as the extension does on Linux, and says so", async () => {
+    // Azure: DurableOrchestrationContext.CreateLocationPollRequest polls new Uri(Location); on Linux "/status" is the
+    // file URI file:///status, which HttpClient refuses ("The 'file' scheme is not supported."): an exception the
+    // HTTP activity does not catch, recorded with FailureDetails (DurableTask.Core TaskActivityDispatcher.cs:214-223),
+    // which the package turns into "<ErrorType>: <ErrorMessage>" (lib/src/error/TaskFailedError.js:5).
+    const warnings: string[] = [];
+    const off = emulator.engine.on((event) => event.kind === "warning" && warnings.push(event.message));
+    const server = await serve((_request, response) => response.writeHead(202, { Location: "/status", "Retry-After": "0" }).end());
+    try {
+      const result = await runToEnd(emulator, "httpProbe", { method: "GET", url: server.url("/start") });
+      assert.equal((result.output as { caught: string }).caught, "System.NotSupportedException: The 'file' scheme is not supported.");
+      assert.ok(warnings.some((w) => /Location "\/status", which is not an absolute http\(s\) URL/.test(w)), warnings.join("\n"));
+    } finally {
+      off();
+      server.close();
+    }
+  });
+
+  it("gives the orchestrator a failed activity's error as Azure does: the extension's Reason and a serialized .NET exception", async () => {
+    // Azure: the Node worker sends { message, stackTrace: error.stack } (azure-functions-nodejs-worker
+    // src/setupEventStream.ts:109-117); the host wraps it as RpcException "Result: Failure\nType: \nException:
+    // <message>\nStack: <stack>" (azure-functions-host src/WebJobs.Script/Workers/Rpc/RpcException.cs:12); the
+    // extension cuts out the text after "\nException:" (leading space kept: OutOfProcExceptionHelpers.cs:85-93) and
+    // fails the task with "Activity function 'X' failed: <text>" and that exception serialized by Newtonsoft with
+    // type names (TaskActivityShim.cs:100-124, ErrorSerializerSettingsFactory.cs:28-33).
+    const message = (await runToEnd(emulator, "activityErrorProbe", { message: "boom" })).output as string;
+    const split = message.indexOf(" \n ");
+    assert.equal(message.slice(0, split), "Activity function 'throwsGiven' failed:  boom");
+    const details = JSON.parse(message.slice(split + 3)) as Record<string, unknown> & { InnerException: Record<string, unknown> };
+    assert.equal(details.$type, "System.Exception, System.Private.CoreLib");
+    assert.equal(details.Message, " boom");
+    assert.equal(details.InnerException.$type, "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException, Microsoft.Azure.WebJobs.Script");
+    assert.equal(details.InnerException.RemoteMessage, "boom");
+    assert.match(String(details.InnerException.Message), /^Result: Failure\nType: \nException: boom\nStack: Error: boom\n {4}at /);
+    assert.match(String(details.InnerException.RemoteStackTrace), /fidelity\.js:\d+/, "the activity's own stack");
+  });
+
+  it("hides what the Functions host's sanitizer takes for a credential in an activity's error message", async () => {
+    // Azure: RpcException sanitizes the message (RpcException.cs:12 → src/WebJobs.Script/Sanitizer.cs:45-95): from a
+    // credential token ("password=", "key=", "?code=", ...) to the next quote or "<" becomes "[Hidden Credential]".
+    // A thrown string becomes new Error(string) in the worker (azure-functions-nodejs-worker src/errors.ts:47-56).
+    const message = (await runToEnd(emulator, "activityErrorProbe", { kind: "string", message: "login failed for password=hunter2 'admin'" })).output as string;
+    assert.equal(message.slice(0, message.indexOf(" \n ")), "Activity function 'throwsGiven' failed:  login failed for [Hidden Credential]'admin'");
   });
 });

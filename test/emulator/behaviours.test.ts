@@ -83,11 +83,13 @@ describe("host behaviours", function () {
     const requests: { line: string; at: number }[] = [];
     const server = http.createServer((request, response) => {
       requests.push({ line: `${request.method} ${request.url}`, at: Date.now() });
+      // The extension polls new Uri(Location): an absolute URL (see azure-fidelity.test.ts for a relative one).
+      const location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs/7`;
       if (request.url === "/jobs") {
-        response.writeHead(202, { Location: "/jobs/7", "Retry-After": "1" });
+        response.writeHead(202, { Location: location, "Retry-After": "1" });
         response.end();
       } else if (request.url === "/jobs/7" && requests.filter((r) => r.line.endsWith("/jobs/7")).length < 2) {
-        response.writeHead(202, { Location: "/jobs/7", "Retry-After": "1" });
+        response.writeHead(202, { Location: location, "Retry-After": "1" });
         response.end();
       } else {
         response.writeHead(200, { "Content-Type": "application/json" });
@@ -126,7 +128,7 @@ describe("host behaviours", function () {
     try {
       server = http.createServer((_request, response) => {
         requests.push(Date.now());
-        if (requests.length < 3) response.writeHead(202, { Location: "/status" }).end();
+        if (requests.length < 3) response.writeHead(202, { Location: `http://127.0.0.1:${(server?.address() as AddressInfo).port}/status` }).end();
         else response.writeHead(200).end("done");
       });
       await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));

@@ -191,13 +191,15 @@ for (const store of STORES) {
     it("surfaces an activity failure to the orchestrator, caught or not", async () => {
       const caught = await runToEnd(emulator, "activityFailureCaught");
       assert.equal(caught.runtimeStatus, "Completed");
-      // As in Azure, the orchestrator sees `${Reason} \n ${Details}`.
-      assert.match(String(caught.output), /^caught: Activity function 'alwaysFails' failed: activity refused: caught \n Error: activity refused/);
+      // As in Azure, the orchestrator sees `${Reason} \n ${Details}` (TaskOrchestrationExecutor.js:223-226), the
+      // Reason with the extension's leading space (OutOfProcExceptionHelpers.cs:85-93) and the Details a serialized
+      // .NET exception (TaskActivityShim.cs:122-124): see azure-fidelity.test.ts.
+      assert.match(String(caught.output), /^caught: Activity function 'alwaysFails' failed:  activity refused: caught \n \{"\$type":"System\.Exception, System\.Private\.CoreLib"/);
       const uncaught = await runToEnd(emulator, "activityFailureUncaught");
       assert.equal(uncaught.runtimeStatus, "Failed");
       assert.match(uncaught.failure?.message ?? "", /activity refused: uncaught/);
       const failedEvent = uncaught.history.find((e) => e.EventType === T.TaskFailed);
-      assert.equal(failedEvent?.Reason, "Activity function 'alwaysFails' failed: activity refused: uncaught");
+      assert.equal(failedEvent?.Reason, "Activity function 'alwaysFails' failed:  activity refused: uncaught");
       assert.match(failedEvent?.Details ?? "", /activities\.js:\d+/);
     });
 
