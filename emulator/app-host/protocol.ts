@@ -153,6 +153,8 @@ export interface EntityBatchResultDto {
   entityState?: string;
   results: { isError: boolean; duration: number; startTime: number; result?: string }[];
   signals: { target: { name: string; key: string }; name: string; input: string; requestId: string; requestTime: number }[];
+  /** Added by the app host: what the failed operations threw (by index in the batch), for the emulator's warnings. */
+  thrown?: { index: number; description: string }[];
 }
 
 /** A durable task the traced replay created, with the app's stack where it was created. */

@@ -14,6 +14,7 @@ import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-ev
 import { mismatch } from "../history/task-matching";
 import { describeSerializationError, sendBatch, type SendFunction } from "./ipc-batch";
 import { startEpisodeWatchdog, type EpisodeWatchdog } from "./episode-watchdog";
+import { captureEntityErrors, installEntityErrorCapture } from "./entity-errors";
 
 const outbox: ChildToParent[] = [];
 let flushScheduled = false;
@@ -469,26 +470,17 @@ async function runHttp(message: Extract<ParentToChild, { type: "http" }>): Promi
 }
 
 /**
- * Runs one batch of entity operations through the package's entity function. The package records a failed
- * operation as JSON.stringify(error), which is "{}" for an Error; while the batch runs, errors serialize with their
- * name and message so the caller learns what went wrong.
+ * Runs one batch of entity operations through the package's entity function, whose result goes back as it is (a
+ * failed operation's result is JSON.stringify of what it threw, as on Azure), with what each failed operation threw.
  */
 async function runEntityBatch(message: Extract<ParentToChild, { type: "entity" }>): Promise<void> {
   const fn = lookup(message.functionName, "entity");
   const trigger = { self: message.entity, exists: message.exists, state: message.state, batch: message.batch };
-  const errorPrototype = Error.prototype as Error & { toJSON?: () => unknown };
-  const hadToJson = Object.prototype.hasOwnProperty.call(errorPrototype, "toJSON");
-  const previous = errorPrototype.toJSON;
-  errorPrototype.toJSON = function (this: Error) {
-    return { name: this.name, message: this.message };
-  };
-  try {
-    const result = (await fn.handler(trigger, newContext(fn))) as EntityBatchResultDto;
-    send({ type: "entityResult", requestId: message.requestId, result: JSON.parse(JSON.stringify(result)) as EntityBatchResultDto });
-  } finally {
-    if (hadToJson) errorPrototype.toJSON = previous;
-    else delete errorPrototype.toJSON;
-  }
+  const context = newContext(fn);
+  const thrown = captureEntityErrors(context);
+  const result = JSON.parse(JSON.stringify(await fn.handler(trigger, context))) as EntityBatchResultDto;
+  if (thrown().length) result.thrown = thrown();
+  send({ type: "entityResult", requestId: message.requestId, result });
 }
 
 async function runActivity(message: Extract<ParentToChild, { type: "activity" }>): Promise<void> {
@@ -541,6 +533,7 @@ function start(options: AppHostStartOptions): void {
   const functionsRoot = resolveFromApp(options.appDir, "@azure/functions");
   const durableRoot = resolveFromApp(options.appDir, "durable-functions");
   installReplayObserver(durableRoot);
+  installEntityErrorCapture(durableRoot);
   setAppRoot(options.appDir);
   appRoot = options.appDir;
   InvocationContext = (require(functionsRoot) as { InvocationContext: InvocationContextClass }).InvocationContext;

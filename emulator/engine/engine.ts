@@ -46,8 +46,10 @@ import {
   parseEntityInstanceId,
   parseEntityRequest,
   responseMessage,
-  runWithRollback,
+  batchOutcome,
+  callerErrorMessage,
   type EntityBatchOutcome,
+  type EntityOutcome,
   type EntityRequest,
 } from "./entity-batch";
 
@@ -1364,7 +1366,16 @@ export class Engine {
     let outcome: EntityBatchOutcome;
     try {
       outcome = requests.length
-        ? await runWithRollback((operations, exists, state) => this.runtime.runEntityBatch(record.name, self, exists, state, operations), requests, entity.exists, entity.state)
+        ? batchOutcome(
+            requests,
+            await this.runtime.runEntityBatch(
+              record.name,
+              self,
+              entity.exists,
+              entity.state,
+              requests.map((request) => ({ name: request.op, input: request.input, id: request.id, isSignal: request.signal })),
+            ),
+          )
         : { outcomes: [], signals: [], exists: entity.exists, state: entity.state };
     } catch (error) {
       if (this.closed) return;
@@ -1377,7 +1388,7 @@ export class Engine {
       }
       // The batch cannot run: every caller gets the error, and the operations are dropped.
       const reason = error instanceof Error ? error.message : String(error);
-      outcome = { outcomes: requests.map((request) => ({ request, error: `Error: ${reason}`, errorType: "Error" })), signals: [], exists: entity.exists, state: entity.state };
+      outcome = { outcomes: requests.map((request) => ({ request, failed: true, errorResult: JSON.stringify(`Error: ${reason}`) })), signals: [], exists: entity.exists, state: entity.state };
     }
     this.episodeCrashes.delete(record.instanceId);
     if (this.closed) return;
@@ -1385,6 +1396,7 @@ export class Engine {
     const batch: StoreBatch = { deleteMessages: messages.map((m) => m.id) };
     for (const result of outcome.outcomes) {
       const request = result.request;
+      if (result.thrown !== undefined) this.warnEntityOperationFailed(record.instanceId, result);
       if (request.signal || !request.parent) continue;
       this.enqueue(batch, {
         id: ++this.lastId,
@@ -1407,6 +1419,28 @@ export class Engine {
     instance.record = record;
     this.upsert(batch, record);
     this.commit(batch);
+  }
+
+  /**
+   * An entity operation threw. The package keeps no rollback and records JSON.stringify(error) as the result
+   * (lib/src/entities/Entity.js:36-50), so on Azure the state it set before throwing stays, and an Error's message
+   * never reaches the caller. The emulator does the same, and says so.
+   */
+  private warnEntityOperationFailed(entityId: string, outcome: EntityOutcome): void {
+    const request = outcome.request;
+    const seen = callerErrorMessage(outcome);
+    const caller = request.signal
+      ? "It was a signal: nobody sees the error."
+      : seen === outcome.thrown || `Error: ${seen}` === outcome.thrown
+        ? `The caller's callEntity fails with "${seen}".`
+        : `The caller's callEntity fails with "${seen}", not your message: durable-functions records JSON.stringify(error) for a failed operation, and an Error serializes as {}.`;
+    this.emit({
+      kind: "warning",
+      instanceId: entityId,
+      message:
+        `Entity ${entityId} operation '${request.op}' threw ${outcome.thrown}. As on Azure, the state it set before throwing is kept (durable-functions does not roll back). ${caller} ` +
+        "Return an error value, or throw a string, to tell the caller what went wrong.",
+    });
   }
 
   private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[], wallClock = false): void {

@@ -172,4 +172,27 @@ describe("Azure fidelity", function () {
     const message = (await runToEnd(emulator, "activityErrorProbe", { kind: "string", message: "login failed for password=hunter2 'admin'" })).output as string;
     assert.equal(message.slice(0, message.indexOf(" \n ")), "Activity function 'throwsGiven' failed:  login failed for [Hidden Credential]'admin'");
   });
+
+  it("keeps what a throwing entity operation did, answers the caller as the package does, and warns that the message was lost", async () => {
+    // Azure: durable-functions has no rollback: each operation of a batch works on the batch's state and signal list,
+    // and a failed one is recorded as JSON.stringify(error) (lib/src/entities/Entity.js:36-50); the extension stores
+    // the final state, sends every signal and answers a call { result, exceptionType: "Error" }
+    // (TaskEntityShim.cs:609-691); the package fails callEntity with Error(JSON.parse(result))
+    // (lib/src/orchestrations/TaskOrchestrationExecutor.js:201-207): "[object Object]" for an Error, the text of a string.
+    const warnings: string[] = [];
+    const off = emulator.engine.on((event) => event.kind === "warning" && warnings.push(event.message));
+    try {
+      const result = await runToEnd(emulator, "fragileCaller", "f1");
+      assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
+      assert.deepEqual(result.output, { setThenThrow: "[object Object]", state: 7, throwString: "plain words", signalThenThrow: "[object Object]" });
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.readEntity("counter", "signalled-by-f1")?.state, 1, "the failed operation's signal was sent");
+      const lost = warnings.find((w) => w.includes("operation 'setThenThrow' threw Error: nope"));
+      assert.ok(lost, warnings.join("\n"));
+      assert.match(lost, /state it set before throwing is kept/);
+      assert.match(lost, /callEntity fails with "\[object Object\]", not your message/);
+    } finally {
+      off();
+    }
+  });
 });
