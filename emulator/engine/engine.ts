@@ -92,6 +92,9 @@ interface ActiveInstance {
   wakingMessages: number;
 }
 
+/** Warnings the engine keeps for the dashboard. */
+const MAX_KEPT_WARNINGS = 500;
+
 /** Attempts an activity or an episode gets when the app host keeps dying under it, before it is failed. */
 const MAX_HOST_CRASHES_PER_ACTIVITY = 3;
 
@@ -150,6 +153,7 @@ export class Engine {
   private readonly active = new Map<string, ActiveInstance>();
   private readonly ready = new Set<string>();
   private readonly timers = new TimerQueue();
+  private readonly warningLog: { at: string; instanceId?: string; message: string }[] = [];
   /** Time skipping: timers that wait for wall-clock time first (callHttp polls), by message id. */
   private readonly wallClockTimers = new Map<number, { message: PendingMessage; handle: NodeJS.Timeout }>();
   private readonly activityQueue: WorkItem[] = [];
@@ -221,7 +225,17 @@ export class Engine {
   }
 
   private emit(event: EngineEvent): void {
+    if (event.kind === "warning") {
+      // Kept for the dashboard, which may open after the warning was printed.
+      this.warningLog.push({ at: new Date(this.clock.now()).toISOString(), instanceId: event.instanceId, message: event.message });
+      if (this.warningLog.length > MAX_KEPT_WARNINGS) this.warningLog.splice(0, this.warningLog.length - MAX_KEPT_WARNINGS);
+    }
     if (this.events.listenerCount("event") > 0) this.events.emit("event", event);
+  }
+
+  /** The most recent warnings (of one instance, or all), oldest first. */
+  recentWarnings(instanceId?: string): { at: string; instanceId?: string; message: string }[] {
+    return instanceId === undefined ? this.warningLog.slice() : this.warningLog.filter((warning) => warning.instanceId === instanceId);
   }
 
   /** Resolves when the instance reaches Completed, Failed or Terminated. */
