@@ -494,6 +494,8 @@ export class Engine {
     }
     for (const event of dropped) {
       if (event.EventType === HistoryEventType.EventRaised) this.enqueue(batch, message(event));
+      // Failed in its first episode: the execution starts again (on Azure it replays from the same ExecutionStarted).
+      if (event.EventType === HistoryEventType.ExecutionStarted) this.enqueue(batch, message({ ...event, IsPlayed: false }, record.executionId));
     }
     // Wake the orchestrator so it replays the shortened history even when nothing else is due.
     this.enqueue(batch, message({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewind: ${reason}` }, record.executionId));

@@ -195,4 +195,19 @@ describe("Azure fidelity", function () {
       off();
     }
   });
+
+  it("rewinds an orchestration that failed in its own code in its first episode: it replays and fails again", async () => {
+    // Azure: DurableTask.AzureStorage Tracking/AzureTableTrackingStore.cs:273-373 (RewindHistoryAsync) turns the failed
+    // ExecutionCompleted into a GenericEvent and keeps the rest of the history, ExecutionStarted included; then
+    // AzureStorageOrchestrationService.cs:1965-1984 (RewindTaskOrchestrationAsync) wakes the instance with a
+    // GenericEvent, so the orchestrator replays from its start, and code that throws fails it again.
+    const first = await runToEnd(emulator, "throwsError");
+    assert.equal(first.runtimeStatus, "Failed");
+    await emulator.engine.rewind(first.instanceId, "try again");
+    const again = await emulator.engine.waitForCompletion(first.instanceId, 30_000);
+    assert.equal(again.runtimeStatus, "Failed");
+    assert.equal(again.failure?.message, first.failure?.message);
+    const history = emulator.engine.getHistory(first.instanceId);
+    assert.equal(history.filter((e) => e.EventType === T.ExecutionStarted).length, 1);
+  });
 });
