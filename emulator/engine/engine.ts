@@ -521,13 +521,27 @@ export class Engine {
   }
 
   /** Deletes a finished instance and its history. Returns whether there was one. */
-  async purge(instanceId: string): Promise<boolean> {
+  /**
+   * Deletes an instance and its history. Unfinished ones are refused unless `asAzure`: the Durable extension's
+   * `DELETE instances/{id}` purges whatever the status (HttpApiHandler.cs:553-567 → AzureTableTrackingStore.cs:717-745),
+   * and the management API does the same, with a warning. Returns whether there was one.
+   */
+  async purge(instanceId: string, options: { asAzure?: boolean } = {}): Promise<boolean> {
     const record = this.store.getInstance(instanceId);
     if (!record) return false;
+    const batch: StoreBatch = { purgeInstances: [instanceId] };
     if (!isTerminal(record.runtimeStatus)) {
-      throw new InstanceStateError(`Cannot purge instance "${instanceId}" while it is ${record.runtimeStatus}. Terminate it first.`, instanceId, record.runtimeStatus);
+      if (!options.asAzure) {
+        throw new InstanceStateError(`Cannot purge instance "${instanceId}" while it is ${record.runtimeStatus}. Terminate it first.`, instanceId, record.runtimeStatus);
+      }
+      this.emit({
+        kind: "warning",
+        instanceId,
+        message: `Purged ${record.name} (${instanceId}) while it was ${record.runtimeStatus}, with its in-flight work, as Azure does: its purge API does not check the status. Terminate an instance before purging it.`,
+      });
+      this.stopInstance(batch, instanceId);
     }
-    this.commit({ purgeInstances: [instanceId] });
+    this.commit(batch);
     await this.store.flush();
     return true;
   }
@@ -548,6 +562,61 @@ export class Engine {
       await this.store.flush();
     }
     return ids.length;
+  }
+
+  /**
+   * Purge by filter as the Durable extension's HTTP API does it on the Azure Storage backend, which scripts and the
+   * JS client's purgeInstanceHistoryBy reach: every instance created in the range whose status the filter names,
+   * keeping only the finished statuses of the filter and, when none is left, every status, running instances and
+   * entities included (DurableTask.AzureStorage AzureTableTrackingStore.PurgeInstanceHistoryAsync and
+   * OrchestrationInstanceStatusQueryCondition.GetODataFilter). instanceIdPrefix and name are not part of that API
+   * and are ignored. Each surprise is warned about. Returns how many were deleted.
+   */
+  async purgeByFilter(query: InstanceQuery & { createdTimeFrom: string }): Promise<number> {
+    const named = query.runtimeStatus;
+    const finished = named?.filter((status) => isTerminal(status));
+    const statuses = finished?.length ? finished : undefined;
+    const range = { createdTimeFrom: query.createdTimeFrom, createdTimeTo: query.createdTimeTo ?? new Date(this.clock.now()).toISOString() };
+    const matching = this.store.listInstances({ ...range, runtimeStatus: statuses }).instances;
+    // Entities live in the same instances table there, with status Running: only a purge without a status filter takes them.
+    if (!statuses) matching.push(...this.store.listInstances({ ...range, entities: true }).instances);
+    const warnings: string[] = [];
+    const ignored = [query.instanceIdPrefix !== undefined ? `instanceIdPrefix "${query.instanceIdPrefix}"` : "", query.name !== undefined ? `name "${query.name}"` : ""].filter(Boolean);
+    if (ignored.length) warnings.push(`the ${ignored.join(" and ")} filter${ignored.length > 1 ? "s were" : " was"} ignored: Azure's purge by filter takes only createdTimeFrom, createdTimeTo and runtimeStatus`);
+    if (named?.length && !finished?.length) {
+      warnings.push(`runtimeStatus ${named.join(",")} names no finished status, which Azure Storage drops from a purge, leaving no status filter at all`);
+    }
+    const unfinished = matching.filter((record) => !isTerminal(record.runtimeStatus));
+    if (unfinished.length) {
+      const shown = unfinished.slice(0, 10).map((record) => record.instanceId).join(", ");
+      warnings.push(`${unfinished.length} unfinished instance${unfinished.length > 1 ? "s" : ""} (${shown}${unfinished.length > 10 ? ", …" : ""}) ${unfinished.length > 1 ? "were" : "was"} purged with ${unfinished.length > 1 ? "their" : "its"} in-flight work, as Azure does`);
+    }
+    if (warnings.length) {
+      this.emit({
+        kind: "warning",
+        message:
+          `Purge of instances created ${range.createdTimeFrom} to ${range.createdTimeTo}: ${warnings.join("; ")}. On Azure this purge deletes the same instances. ` +
+          "Pass runtimeStatus=Completed,Failed,Terminated to keep running work.",
+      });
+    }
+    if (!matching.length) return 0;
+    const batch: StoreBatch = { purgeInstances: matching.map((record) => record.instanceId) };
+    for (const record of unfinished) this.stopInstance(batch, record.instanceId);
+    this.commit(batch);
+    await this.store.flush();
+    return matching.length;
+  }
+
+  /** Forgets a running instance that is being purged: its queued messages and timers go; work in flight is dropped when it ends. */
+  private stopInstance(batch: StoreBatch, instanceId: string): void {
+    const instance = this.active.get(instanceId);
+    if (!instance) return;
+    this.active.delete(instanceId);
+    this.ready.delete(instanceId);
+    this.runtime.forget(instanceId, instance.record.executionId);
+    this.dropPendingWork(batch, instanceId);
+    if (instance.inbox.length) (batch.deleteMessages ??= []).push(...instance.inbox.map((m) => m.id));
+    instance.inbox.length = 0;
   }
 
   /**
@@ -982,6 +1051,7 @@ export class Engine {
     } catch (error) {
       this.reservedActivitySlots -= eagerActivitySlots;
       if (this.closed) return;
+      if (this.purgedDuring(instance, batch)) return;
       if (error instanceof AppHostExitedError) {
         // The app process died under this episode (maybe because of another instance's activity): run it again,
         // unless the orchestrator itself keeps taking the process down.
@@ -1004,8 +1074,16 @@ export class Engine {
     this.reservedActivitySlots -= eagerActivitySlots;
     this.episodeCrashes.delete(record.instanceId);
     if (this.closed) return;
+    if (this.purgedDuring(instance, batch)) return;
     this.applyResult(batch, instance, record, result, now);
     this.commitEpisode(batch, instance, record, historyBefore);
+  }
+
+  /** The instance was purged while its episode ran: only the messages it took are deleted; nothing else is written. */
+  private purgedDuring(instance: ActiveInstance, batch: StoreBatch): boolean {
+    if (this.active.get(instance.record.instanceId) === instance) return false;
+    if (batch.deleteMessages?.length) this.commit({ deleteMessages: batch.deleteMessages });
+    return true;
   }
 
   /** Has the app replay the instance's current history (the orchestrator function runs in the app host). */
@@ -1408,6 +1486,7 @@ export class Engine {
     }
     this.episodeCrashes.delete(record.instanceId);
     if (this.closed) return;
+    if (this.purgedDuring(instance, { deleteMessages: messages.map((m) => m.id) })) return;
     const now = new Date(this.clock.now()).toISOString();
     const batch: StoreBatch = { deleteMessages: messages.map((m) => m.id) };
     for (const result of outcome.outcomes) {
