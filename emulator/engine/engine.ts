@@ -154,6 +154,8 @@ export class Engine {
   private readonly ready = new Set<string>();
   private readonly timers = new TimerQueue();
   private readonly warningLog: { at: string; instanceId?: string; message: string }[] = [];
+  /** Sub-orchestration calls the extension would refuse, already warned about (instance|execution|task id). */
+  private readonly refusedCalls = new Set<string>();
   /** Time skipping: timers that wait for wall-clock time first (callHttp polls), by message id. */
   private readonly wallClockTimers = new Map<number, { message: PendingMessage; handle: NodeJS.Timeout }>();
   private readonly activityQueue: WorkItem[] = [];
@@ -1183,6 +1185,20 @@ export class Engine {
     instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
   }
 
+  /**
+   * Why the Durable extension refuses a sub-orchestration instance id (DurableOrchestrationContext.cs:594-607): the
+   * orchestration's own id or its parent's (compared ignoring case), or one that starts with "@".
+   */
+  private subOrchestrationIdRefusal(record: InstanceRecord, instanceId: string | undefined): string | undefined {
+    if (!instanceId) return undefined;
+    const same = (other: string | undefined) => other !== undefined && other.toLowerCase() === instanceId.toLowerCase();
+    if (same(record.instanceId) || same(record.parent?.instanceId)) {
+      return "The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.";
+    }
+    if (instanceId.startsWith("@")) return "Orchestration instance ids must not start with @.";
+    return undefined;
+  }
+
   /** A callHttp poll (task `id`) whose timer (task `id - 1`) has not fired yet. */
   private pollWaitsForTimer(instance: ActiveInstance, id: number, produced: HistoryEvent[]): boolean {
     const timer = instance.scheduled.get(id - 1) ?? produced.find((event) => event.EventId === id - 1);
@@ -1294,6 +1310,24 @@ export class Engine {
               `Additional info: the following are the known orchestrator functions: ${orchestrations.map((n) => `'${n}'`).join(", ")}.`,
             errorType: "ArgumentException",
           };
+        }
+        const refusal = this.subOrchestrationIdRefusal(record, task.instanceId);
+        if (refusal) {
+          // Every later replay asks again; it is said once per call.
+          const key = `${record.instanceId}|${record.executionId}|${id}`;
+          if (this.refusedCalls.has(key)) return undefined;
+          this.refusedCalls.add(key);
+          // DurableOrchestrationContext.CallDurableTaskFunctionAsync throws ArgumentException in the extension's
+          // orchestration code, and OutOfProcOrchestrationShim.ProcessAsyncActionsV2 swallows it: nothing is
+          // scheduled and the orchestrator waits for this call forever. The same here, said out loud.
+          this.emit({
+            kind: "warning",
+            instanceId: record.instanceId,
+            message:
+              `${record.name} (${record.instanceId}) called sub-orchestration '${task.name}' with instance id "${task.instanceId}": ${refusal} ` +
+              "On Azure the Durable extension throws that (ArgumentException) inside its own replay and swallows it, so the call is never made and the orchestration waits forever; it waits here too. Give the sub-orchestration another id.",
+          });
+          return undefined;
         }
         // DurableTask.Core's default sub-orchestration id: the parent's execution id and the task id.
         const childId = task.instanceId || `${record.executionId}:${id}`;

@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { HistoryEventType as T, type Emulator, type InstanceQuery } from "../../emulator";
-import { emulatorFor, runToEnd } from "./harness";
+import { emulatorFor, runToEnd, waitFor } from "./harness";
 
 /** A loopback server for a test; `url(path)` is its address. */
 async function serve(handler: http.RequestListener): Promise<{ url: (path: string) => string; close: () => void }> {
@@ -209,5 +209,25 @@ describe("Azure fidelity", function () {
     assert.equal(again.failure?.message, first.failure?.message);
     const history = emulator.engine.getHistory(first.instanceId);
     assert.equal(history.filter((e) => e.EventType === T.ExecutionStarted).length, 1);
+  });
+
+  it("leaves an orchestration that gives a sub-orchestration its own id waiting forever, as Azure does, and says why", async () => {
+    // Azure: DurableOrchestrationContext.cs:594-601 throws ArgumentException("The instance ID of a sub-orchestration
+    // must be different than the instance ID of a parent orchestration.") in the async CallDurableTaskFunctionAsync;
+    // OutOfProcOrchestrationShim.cs:199-219 awaits that task in a try whose catch ignores it, and
+    // HandleDurableTaskReplay (lines 63-72) then waits forever: no sub-orchestration is created, nothing fails.
+    const warnings: string[] = [];
+    const off = emulator.engine.on((event) => event.kind === "warning" && warnings.push(event.message));
+    try {
+      const id = await emulator.engine.startNew("selfNamedChild", { instanceId: "self-named-child" });
+      await waitFor(() => warnings.some((w) => w.includes("self-named-child")));
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.getStatus(id)?.runtimeStatus, "Running");
+      assert.ok(!emulator.engine.getHistory(id).some((e) => e.EventType === T.SubOrchestrationInstanceCreated), "nothing was created");
+      assert.match(warnings.join("\n"), /must be different than the instance ID of a parent orchestration\..*waits forever/);
+      await emulator.engine.terminate(id, "test over");
+    } finally {
+      off();
+    }
   });
 });
