@@ -539,10 +539,12 @@ export class AppHostClient {
     if (!child) return;
     this.child = undefined;
     await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
-      // Closing the channel lets the host exit by itself; kill it if it does not (a handler that never returns).
-      if (child.connected) child.disconnect();
-      setTimeout(() => child.kill(), 2000).unref();
+      // As the Functions host's WorkerTerminate (GrpcWorkerChannel.StopWorkerProcess): the app runs its appTerminate
+      // hooks and exits, within 5 s (WorkerConstants.WorkerTerminateGracePeriodInSeconds), or it is killed.
+      if (child.connected) child.send([{ type: "terminate" } satisfies ParentToChild], (error) => error && child.connected && child.disconnect());
+      setTimeout(() => child.kill(), 5000).unref();
     });
   }
 }

@@ -245,6 +245,8 @@ export type ParentToChild =
       detailed: boolean;
     }
   | { type: "forget"; instanceId: string; executionId: string }
+  /** The host stops the worker (the Functions host's WorkerTerminate): appTerminate hooks run, then the process exits. */
+  | { type: "terminate" }
   | {
       type: "entity";
       requestId: number;

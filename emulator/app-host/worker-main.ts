@@ -15,6 +15,7 @@ import { mismatch } from "../history/task-matching";
 import { describeSerializationError, sendBatch, type SendFunction } from "./ipc-batch";
 import { startEpisodeWatchdog, type EpisodeWatchdog } from "./episode-watchdog";
 import { captureEntityErrors, installEntityErrorCapture } from "./entity-errors";
+import { appStartContext, appTerminateContext, executeHooks, invokeWithHooks, prepareInvocation } from "./hooks";
 
 const outbox: ChildToParent[] = [];
 let flushScheduled = false;
@@ -206,13 +207,23 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
     ...message.timerSettings,
   };
   const context = newContext(fn);
+  // The invocation hooks run around the orchestrator as around any function; the replay itself stays synchronous.
+  const invocation = await prepareInvocation(registrations, context, fn.handler, [trigger]);
   const { value, analyze, thrown, waitingForEvents, continueAsNewAt, waitingForAll } = watchdog.around(message.requestId, () =>
-    recordReplay(() => fn.handler(trigger, context) as Promise<RawState>),
+    recordReplay(() => invocation.callback(...invocation.inputs, context) as Promise<RawState>),
   );
+  let outcome: { result: unknown } | { error: unknown };
+  try {
+    outcome = { result: await value };
+  } catch (error) {
+    outcome = { error };
+  }
+  outcome = await invocation.finish(outcome);
   let state: RawState;
   let failure: { message: string; stack?: string } | undefined;
   try {
-    state = await value;
+    if ("error" in outcome) throw outcome.error;
+    state = outcome.result as RawState;
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const split = text.indexOf(OUT_OF_PROC_LABEL);
@@ -406,7 +417,7 @@ type ActivityOutcome = { ok: true; result: unknown } | { ok: false; error: Error
 async function invokeActivity(name: string, input: unknown): Promise<ActivityOutcome> {
   try {
     const fn = lookup(name, "activity");
-    const result = await fn.handler(input, newContext(fn));
+    const result = await invokeWithHooks(registrations, newContext(fn), fn.handler, [input]);
     return { ok: true, result: result === undefined ? null : result };
   } catch (error) {
     return { ok: false, error: toErrorDto(error) };
@@ -454,8 +465,17 @@ async function runHttp(message: Extract<ParentToChild, { type: "http" }>): Promi
   });
   try {
     const { context, inputs } = await invocation.getArguments();
-    const result = await invocation.invokeFunction(context, inputs, fn.handler);
-    const response = await invocation.getResponse(context, result);
+    // As the worker's InvocationHandler: preInvocation hooks, the function, postInvocation hooks, then the response.
+    const prepared = await prepareInvocation(registrations, context, fn.handler, inputs);
+    let outcome: { result: unknown } | { error: unknown };
+    try {
+      outcome = { result: await invocation.invokeFunction(context, prepared.inputs, prepared.callback) };
+    } catch (error) {
+      outcome = { error };
+    }
+    outcome = await prepared.finish(outcome);
+    if ("error" in outcome) throw outcome.error;
+    const response = await invocation.getResponse(context, outcome.result);
     const http = response.returnValue?.http ?? {};
     const body = http.body?.bytes ? Buffer.from(http.body.bytes) : Buffer.from(http.body?.string ?? "");
     send({
@@ -478,7 +498,7 @@ async function runEntityBatch(message: Extract<ParentToChild, { type: "entity" }
   const trigger = { self: message.entity, exists: message.exists, state: message.state, batch: message.batch };
   const context = newContext(fn);
   const thrown = captureEntityErrors(context);
-  const result = JSON.parse(JSON.stringify(await fn.handler(trigger, context))) as EntityBatchResultDto;
+  const result = JSON.parse(JSON.stringify(await invokeWithHooks(registrations, context, fn.handler, [trigger]))) as EntityBatchResultDto;
   if (thrown().length) result.thrown = thrown();
   send({ type: "entityResult", requestId: message.requestId, result });
 }
@@ -503,6 +523,8 @@ function handle(message: ParentToChild): void {
       case "forget":
         executions.delete(`${message.instanceId}|${message.executionId}`);
         return;
+      case "terminate":
+        return terminate();
     }
   };
   Promise.resolve()
@@ -513,6 +535,17 @@ function handle(message: ParentToChild): void {
         send({ type: "invocationError", requestId: message.requestId, message: dto.stack ?? dto.message });
       }
     });
+}
+
+/** The worker's terminateWorker: the appTerminate hooks, then exit (the emulator allows 5 s, as the host does). */
+async function terminate(): Promise<void> {
+  try {
+    if (registrations) await executeHooks(registrations, "appTerminate", appTerminateContext());
+  } catch (error) {
+    log("error", `An appTerminate hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    flush();
+  }
+  process.exit(0);
 }
 
 function resolveFromApp(appDir: string, packageName: string): string {
@@ -526,7 +559,7 @@ function resolveFromApp(appDir: string, packageName: string): string {
   }
 }
 
-function start(options: AppHostStartOptions): void {
+async function start(options: AppHostStartOptions): Promise<void> {
   process.setSourceMapsEnabled(true);
   watchdog = startEpisodeWatchdog(options.episodeLimitMs);
   registrations = installFunctionsCore((level, message) => log(level, message));
@@ -547,6 +580,8 @@ function start(options: AppHostStartOptions): void {
       throw new Error(`Loading ${path.relative(options.appDir, file) || file} failed: ${dto.stack ?? dto.message}`);
     }
   }
+  // The worker's startApp runs the appStart hooks once the entry files have loaded.
+  await executeHooks(registrations, "appStart", appStartContext(options.appDir));
   const durableVersion = (require(path.join(durableRoot, "package.json")) as { version: string }).version;
   send({
     type: "ready",
@@ -557,11 +592,9 @@ function start(options: AppHostStartOptions): void {
 
 process.on("message", (batch: ParentToChild[] | { type: "start"; options: AppHostStartOptions }) => {
   if (!Array.isArray(batch)) {
-    try {
-      start(batch.options);
-    } catch (error) {
+    start(batch.options).catch((error: unknown) => {
       send({ type: "loadError", message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined });
-    }
+    });
     return;
   }
   for (const message of batch) handle(message);

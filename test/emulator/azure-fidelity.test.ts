@@ -6,7 +6,12 @@ import { strict as assert } from "node:assert";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { HistoryEventType as T, type Emulator, type InstanceQuery } from "../../emulator";
-import { emulatorFor, runToEnd, waitFor } from "./harness";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { startEmulator } from "../../emulator";
+import { devNull, emulatorFor, runToEnd, tempDir, waitFor } from "./harness";
+
+const HOOKS_APP = path.resolve(__dirname, "..", "..", "..", "test", "fixtures", "hooks-app");
 
 /** A loopback server for a test; `url(path)` is its address. */
 async function serve(handler: http.RequestListener): Promise<{ url: (path: string) => string; close: () => void }> {
@@ -228,6 +233,31 @@ describe("Azure fidelity", function () {
       await emulator.engine.terminate(id, "test over");
     } finally {
       off();
+    }
+  });
+
+  it("runs app.hook.* hooks as the Node worker does: appStart, pre- and postInvocation around every function, appTerminate", async () => {
+    // Azure: azure-functions-nodejs-worker src/startApp.ts:27-44 (appStart once the entry files loaded, with
+    // functionAppDirectory), src/eventHandlers/InvocationHandler.ts:70-147 (preInvocation may replace inputs and the
+    // handler, postInvocation sees and may replace result and error; hookData per invocation, appHookData shared),
+    // src/eventHandlers/terminateWorker.ts:12-37 (appTerminate at shutdown).
+    const logFile = path.join(tempDir(), "hooks.log");
+    const hooked = await startEmulator({ appDir: HOOKS_APP, store: "memory", timeSkipping: true, appOutput: devNull(), appEnv: { HOOKS_LOG: logFile } });
+    let closed = false;
+    try {
+      const result = await runToEnd(hooked, "hooked");
+      assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
+      assert.deepEqual(result.output, ["HI!", "wrapped(inner)", "rescued"]);
+      await hooked.close();
+      closed = true;
+      const lines = fs.readFileSync(logFile, "utf8").trim().split("\n");
+      assert.equal(lines[0], "appStart appHookData=undefined functionAppDirectory=undefined", "@azure/functions 4 wraps the context (HookContext exposes hookData only)");
+      assert.ok(lines.includes("pre hooked"), lines.join("\n"));
+      assert.ok(lines.includes("pre shout") && lines.includes("post shout error=none"), lines.join("\n"));
+      assert.ok(lines.includes("post failsButRescued error=bad"), lines.join("\n"));
+      assert.equal(lines[lines.length - 1], "appTerminate start", "appStart and appTerminate share their hookData");
+    } finally {
+      if (!closed) await hooked.close();
     }
   });
 });
