@@ -41,8 +41,11 @@ export interface InstanceRecord {
   waitingForEvents?: string[];
   /** Timers the orchestrator had cancelled but that had not fired after its last episode: no longer waited for. */
   canceledTimerIds?: number[];
-  /** Set for durable entities (instance ids `@name@key`): whether the entity exists, and its state as JSON text. */
-  entity?: { exists: boolean; state?: string };
+  /**
+   * Set for durable entities (instance ids `@name@key`): whether the entity exists, its state as JSON text, and the
+   * orchestration that holds its lock (SchedulerState.LockedBy), if one does.
+   */
+  entity?: { exists: boolean; state?: string; lockedBy?: string };
 }
 
 /**

@@ -42,7 +42,9 @@ export type TrackedTaskRole =
   | { role: "retryTimer"; firstAttemptId: number; failures: number; retryOptions: RetryOptionsDto }
   | { role: "http"; request: DurableHttpRequestDto; pollLocation?: string }
   | { role: "entity"; operation: "call" | "signal"; entityInstanceId: string; operationName: string; input: unknown }
-  | { role: "entityLock"; operation: "lock" | "release" }
+  /** A critical section: lock (the entity ids of the lock set, in the order they are locked) or one entity's release. */
+  | { role: "entityLock"; operation: "lock"; entityInstanceIds: string[] }
+  | { role: "entityLock"; operation: "release"; entityInstanceId: string }
   | { role: "unknown"; description: string };
 
 export interface TrackedTask {

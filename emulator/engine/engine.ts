@@ -44,8 +44,10 @@ import {
   entityInstanceId as entityInstanceId_,
   isEntityInstanceId,
   parseEntityInstanceId,
+  parseEntityRelease,
   parseEntityRequest,
   responseMessage,
+  ENTITY_RELEASE_EVENT,
   batchOutcome,
   callerErrorMessage,
   type EntityBatchOutcome,
@@ -128,6 +130,32 @@ function executionStarted(record: InstanceRecord, timestamp: string): HistoryEve
 function isControlMessage(message: PendingMessage): boolean {
   const type = message.event.EventType;
   return type === HistoryEventType.ExecutionResumed || type === HistoryEventType.ExecutionTerminated;
+}
+
+/** The lock request an EventSent carries (its id and lock set), if it is one. */
+function lockRequestOf(event: HistoryEvent): { id: string; lockSet: string[] } | undefined {
+  if (event.EventType !== HistoryEventType.EventSent || event.Name !== ENTITY_OPERATION_EVENT || !event.Input?.includes("lockSet")) return undefined;
+  try {
+    const request = JSON.parse(event.Input) as { id?: unknown; lockSet?: unknown };
+    return typeof request.id === "string" && Array.isArray(request.lockSet) ? { id: request.id, lockSet: request.lockSet as string[] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entities an orchestration holds locked at the end of its history: granted by the last answer, not yet released. */
+export function heldLocks(history: readonly HistoryEvent[]): string[] {
+  let pending: { id: string; lockSet: string[] } | undefined;
+  let held = new Set<string>();
+  for (const event of history) {
+    const lock = lockRequestOf(event);
+    if (lock) pending = lock;
+    else if (pending && event.EventType === HistoryEventType.EventRaised && event.Name === pending.id) {
+      held = new Set(pending.lockSet);
+      pending = undefined;
+    } else if (event.EventType === HistoryEventType.EventSent && event.Name === ENTITY_RELEASE_EVENT && event.InstanceId) held.delete(event.InstanceId);
+  }
+  return [...held];
 }
 
 export function toInstanceStatus(record: InstanceRecord, history?: HistoryEvent[]): InstanceStatus {
@@ -1030,6 +1058,7 @@ export class Engine {
 
     if (terminateReason !== undefined) {
       appendHistory(newEvents);
+      this.releaseLocksAtEnd(batch, instance, record, timestamp, "terminated");
       this.finish(batch, instance, record, "Terminated", json(terminateReason), undefined, [
         { EventType: HistoryEventType.ExecutionCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, OrchestrationStatus: OrchestrationStatusCode.Terminated, Result: json(terminateReason) },
       ]);
@@ -1160,6 +1189,7 @@ export class Engine {
       }
     }
     if (result.failure) {
+      this.releaseLocksAtEnd(batch, instance, record, timestamp, "failed");
       this.fail(
         batch,
         instance,
@@ -1170,6 +1200,7 @@ export class Engine {
       return;
     }
     if (result.state.isDone) {
+      this.releaseLocksAtEnd(batch, instance, record, timestamp, "completed");
       if (result.continueAsNew) {
         const carryover = instance.history.slice(result.continueAsNew.calledAtEvent + 1).filter((e) => e.EventType === HistoryEventType.EventRaised);
         this.continueAsNew(batch, instance, record, result.continueAsNew.input, timestamp, carryover);
@@ -1385,18 +1416,39 @@ export class Engine {
           op: task.operationName,
           signal: task.operation === "signal",
           input: json(task.input),
-          parent: task.operation === "call" ? record.instanceId : undefined,
+          // The sender, for signals too (the lock holder check); only calls are answered.
+          parent: record.instanceId,
           parentExecution: task.operation === "call" ? record.executionId : undefined,
         };
         produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) });
         this.sendToEntity(batch, task.entityInstanceId, entityFunction, request);
         return undefined;
       }
-      case "entityLock":
-        return {
-          message: `Orchestrator function '${record.name}' failed: critical sections (context.df.lock) are not supported by the Durable Devkit emulator yet; call and signal entities directly instead.`,
-          errorType: "NotSupportedException",
-        };
+      case "entityLock": {
+        if (task.operation === "release") {
+          // DurableOrchestrationContext.ReleaseLocks: one release message per locked entity.
+          const release = { parent: record.instanceId, id: this.lockRequestIdOf(instance, produced) };
+          const input = JSON.stringify(release);
+          produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_RELEASE_EVENT, Input: input });
+          this.sendEntityMessage(batch, task.entityInstanceId, ENTITY_RELEASE_EVENT, input);
+          return undefined;
+        }
+        // DurableOrchestrationContext.LockAsync: the lock request goes to the first entity of the (sorted) lock set,
+        // which passes it on once it has granted its lock; the last one answers.
+        const known = this.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => `'${fn.name}'`);
+        const unknown = task.entityInstanceIds.find((entityId) => !this.entityFunctionFor(entityId));
+        if (unknown !== undefined || !task.entityInstanceIds.length) {
+          return {
+            message: `Orchestrator function '${record.name}' failed: there is no entity function for ${unknown ?? "(an empty lock set)"}. Known entity functions: ${known.join(", ") || "(none)"}.`,
+            errorType: "ArgumentException",
+          };
+        }
+        const request: EntityRequest = { id: randomUUID(), op: "", signal: false, parent: record.instanceId, parentExecution: record.executionId, lockSet: task.entityInstanceIds, pos: 0 };
+        const first = task.entityInstanceIds[0];
+        produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: first, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) });
+        this.sendToEntity(batch, first, this.entityFunctionFor(first) as string, request);
+        return undefined;
+      }
       default:
         return { message: `Orchestrator function '${record.name}' failed: the emulator does not know how to run ${task.description}.`, errorType: "NotSupportedException" };
     }
@@ -1411,23 +1463,78 @@ export class Engine {
     return this.runtime.functions.find((fn) => fn.kind === "entity" && fn.name.toLowerCase() === name.toLowerCase())?.name;
   }
 
+  /** Queues a message of another kind (a lock release) for an entity. */
+  private sendEntityMessage(batch: StoreBatch, entityInstanceId: string, name: string, input: string): void {
+    const entityFunction = this.entityFunctionFor(entityInstanceId);
+    if (!entityFunction) return;
+    this.ensureEntity(batch, entityInstanceId, entityFunction);
+    this.enqueue(batch, {
+      id: ++this.lastId,
+      instanceId: entityInstanceId,
+      event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: new Date(this.clock.now()).toISOString(), IsPlayed: false, Name: name, Input: input },
+    });
+  }
+
+  /** The id of the orchestration's last lock request (its EventSent), which its releases name. */
+  private lockRequestIdOf(instance: ActiveInstance, produced: HistoryEvent[]): string | undefined {
+    for (const events of [produced, instance.history]) {
+      for (let i = events.length - 1; i >= 0; i--) {
+        const lock = lockRequestOf(events[i]);
+        if (lock) return lock.id;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * TaskOrchestrationShim.cs:106-108: an orchestration that completes (or continues as new) while it holds locks has
+   * them released for it. A failed or terminated one does not: its entities stay locked, as on Azure, and the
+   * emulator says so loudly.
+   */
+  private releaseLocksAtEnd(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, timestamp: string, ending: "completed" | "failed" | "terminated"): void {
+    const held = heldLocks(instance.history);
+    if (!held.length) return;
+    if (ending !== "completed") {
+      this.emit({
+        kind: "warning",
+        instanceId: record.instanceId,
+        message:
+          `${record.name} (${record.instanceId}) ${ending} inside a critical section: ${held.join(", ")} stay${held.length === 1 ? "s" : ""} locked by it, as on Azure, where the extension releases locks only when an orchestration completes. ` +
+          "Every other operation on them waits forever. Release the lock in a finally block (lock.release()).",
+      });
+      return;
+    }
+    const release = JSON.stringify({ parent: record.instanceId, id: this.lockRequestIdOf(instance, []) });
+    let nextId = instance.history.reduce((max, event) => Math.max(max, event.EventId), -1) + 1;
+    for (const entityId of held) {
+      const event: HistoryEvent = { EventType: HistoryEventType.EventSent, EventId: nextId++, Timestamp: timestamp, IsPlayed: false, InstanceId: entityId, Name: ENTITY_RELEASE_EVENT, Input: release };
+      instance.history.push(event);
+      this.index(instance, event);
+      this.sendEntityMessage(batch, entityId, ENTITY_RELEASE_EVENT, release);
+    }
+  }
+
+  /** Creates the record of an entity that has none yet (on its first message). */
+  private ensureEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string): void {
+    if (this.active.has(entityInstanceId)) return;
+    const existing = this.store.getInstance(entityInstanceId);
+    const now = new Date(this.clock.now()).toISOString();
+    const record: InstanceRecord = existing ?? {
+      instanceId: entityInstanceId,
+      name: entityFunction,
+      executionId: "",
+      runtimeStatus: "Running",
+      createdTime: now,
+      lastUpdatedTime: now,
+      entity: { exists: false },
+    };
+    if (!existing) this.upsert(batch, record);
+    this.active.set(entityInstanceId, this.activeFrom(record, []));
+  }
+
   /** Queues an operation for an entity, creating the entity's record on its first operation. */
   private sendToEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string, request: EntityRequest): void {
-    if (!this.active.has(entityInstanceId)) {
-      const existing = this.store.getInstance(entityInstanceId);
-      const now = new Date(this.clock.now()).toISOString();
-      const record: InstanceRecord = existing ?? {
-        instanceId: entityInstanceId,
-        name: entityFunction,
-        executionId: "",
-        runtimeStatus: "Running",
-        createdTime: now,
-        lastUpdatedTime: now,
-        entity: { exists: false },
-      };
-      if (!existing) this.upsert(batch, record);
-      this.active.set(entityInstanceId, this.activeFrom(record, []));
-    }
+    this.ensureEntity(batch, entityInstanceId, entityFunction);
     this.enqueue(batch, {
       id: ++this.lastId,
       instanceId: entityInstanceId,
@@ -1462,7 +1569,7 @@ export class Engine {
   /** Removes the records of entities that no longer exist and have nothing queued, as Azure's clean entity storage. */
   async cleanEntityStorage(): Promise<number> {
     const empty = this.listEntities()
-      .filter((record) => !record.entity?.exists)
+      .filter((record) => !record.entity?.exists && !record.entity?.lockedBy)
       .filter((record) => {
         const instance = this.active.get(record.instanceId);
         return !instance || (!instance.running && instance.inbox.length === 0);
@@ -1475,21 +1582,54 @@ export class Engine {
     return empty.length;
   }
 
+  /**
+   * One batch of an entity, as the Durable extension schedules it (DurableTaskExtension.cs:866-1000, SchedulerState.cs,
+   * TaskEntityShim.ProcessLockRequest): releases from the lock holder unlock it; while it is locked only the holder's
+   * messages are taken (they go first), the others wait; a lock request ends the batch and is granted after the
+   * operations before it ran, then passed on to the next entity of the lock set, or answered to the orchestration.
+   */
   private async runEntity(instance: ActiveInstance): Promise<void> {
     const record = { ...instance.record };
     const entity = record.entity ?? { exists: false };
-    const messages = instance.inbox.splice(0, this.maxEntityBatch);
-    instance.wakingMessages = instance.inbox.length;
-    const requests: EntityRequest[] = [];
-    for (const message of messages) {
+    let lockedBy = entity.lockedBy;
+    const taken: PendingMessage[] = [];
+    const queue: { message: PendingMessage; request: EntityRequest }[] = [];
+    for (const message of instance.inbox) {
+      const release = parseEntityRelease(message.event);
+      if (release) {
+        if (lockedBy !== undefined && lockedBy === release.parent) lockedBy = undefined;
+        taken.push(message);
+        continue;
+      }
       const parsed = parseEntityRequest(message.event);
       if ("unusable" in parsed) {
         // Dead-lettered: removed with the batch below, and said out loud; the operations around it still run.
         this.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} dropped a message it cannot process: ${parsed.unusable}.` });
-      } else {
-        requests.push(parsed);
+        taken.push(message);
+        continue;
       }
+      queue.push({ message, request: parsed });
     }
+    // The lock holder's messages go to the front of the queue; the others wait while it holds the lock.
+    const ordered = lockedBy === undefined ? queue : [...queue.filter((q) => q.request.parent === lockedBy), ...queue.filter((q) => q.request.parent !== lockedBy)];
+    const requests: EntityRequest[] = [];
+    let lockRequest: EntityRequest | undefined;
+    for (const { message, request } of ordered) {
+      if (lockedBy !== undefined && request.parent !== lockedBy) break;
+      if (requests.length >= this.maxEntityBatch) break;
+      taken.push(message);
+      if (request.lockSet) {
+        lockRequest = request;
+        break;
+      }
+      requests.push(request);
+    }
+    const takenIds = new Set(taken.map((m) => m.id));
+    instance.inbox = instance.inbox.filter((m) => !takenIds.has(m.id));
+    const holderAfter = lockRequest?.parent ?? lockedBy;
+    // What is left wakes the entity again only if it can be taken (a new message re-evaluates the rest).
+    instance.wakingMessages = instance.inbox.some((m) => holderAfter === undefined || this.senderOf(m) === holderAfter) ? instance.inbox.length : 0;
+    if (!taken.length) return;
     const self = parseEntityInstanceId(record.instanceId);
     let outcome: EntityBatchOutcome;
     try {
@@ -1510,7 +1650,7 @@ export class Engine {
       const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + (error instanceof AppHostReloadedError ? 0 : 1);
       this.episodeCrashes.set(record.instanceId, crashes);
       if (error instanceof AppHostExitedError && crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
-        instance.inbox.unshift(...messages);
+        instance.inbox = [...taken, ...instance.inbox].sort((a, b) => a.id - b.id);
         instance.wakingMessages = instance.inbox.length;
         return;
       }
@@ -1520,9 +1660,9 @@ export class Engine {
     }
     this.episodeCrashes.delete(record.instanceId);
     if (this.closed) return;
-    if (this.purgedDuring(instance, { deleteMessages: messages.map((m) => m.id) })) return;
+    if (this.purgedDuring(instance, { deleteMessages: taken.map((m) => m.id) })) return;
     const now = new Date(this.clock.now()).toISOString();
-    const batch: StoreBatch = { deleteMessages: messages.map((m) => m.id) };
+    const batch: StoreBatch = { deleteMessages: taken.map((m) => m.id) };
     for (const result of outcome.outcomes) {
       const request = result.request;
       if (result.thrown !== undefined) this.warnEntityOperationFailed(record.instanceId, result);
@@ -1541,13 +1681,48 @@ export class Engine {
         this.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} signalled ${target}, but no entity function has that name; the signal is dropped.` });
         continue;
       }
-      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined });
+      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId });
     }
-    record.entity = { exists: outcome.exists, state: outcome.exists ? outcome.state : undefined };
+    if (lockRequest) {
+      lockedBy = this.grantLock(batch, record.instanceId, lockRequest, now);
+    }
+    record.entity = { exists: outcome.exists, state: outcome.exists ? outcome.state : undefined, lockedBy };
     record.lastUpdatedTime = now;
     instance.record = record;
     this.upsert(batch, record);
     this.commit(batch);
+  }
+
+  /** Who sent a queued entity message (the lock holder check of SchedulerState.MayDequeue). */
+  private senderOf(message: PendingMessage): string | undefined {
+    const release = parseEntityRelease(message.event);
+    if (release) return release.parent;
+    const parsed = parseEntityRequest(message.event);
+    return "unusable" in parsed ? undefined : parsed.parent;
+  }
+
+  /**
+   * TaskEntityShim.ProcessLockRequest: the entity is now locked by the requesting orchestration; the request goes on
+   * to the next entity of the lock set, or, after the last, the orchestration hears that it holds them all
+   * (DurableEntityContext.SendLockResponseMessage). Returns the holder.
+   */
+  private grantLock(batch: StoreBatch, entityId: string, request: EntityRequest, now: string): string | undefined {
+    const lockSet = request.lockSet ?? [];
+    const position = (request.pos ?? 0) + 1;
+    if (position < lockSet.length) {
+      const next = lockSet[position];
+      const nextFunction = this.entityFunctionFor(next);
+      if (nextFunction) this.sendToEntity(batch, next, nextFunction, { ...request, pos: position });
+      else this.emit({ kind: "warning", instanceId: request.parent, message: `The lock request of ${request.parent} cannot go on from ${entityId} to ${next}: no entity function has that name.` });
+    } else if (request.parent) {
+      this.enqueue(batch, {
+        id: ++this.lastId,
+        instanceId: request.parent,
+        executionId: request.parentExecution,
+        event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: now, IsPlayed: false, Name: request.id, Input: JSON.stringify({ result: "Lock Acquisition Completed" }) },
+      });
+    }
+    return request.parent;
   }
 
   /**
@@ -1560,7 +1735,7 @@ export class Engine {
     const seen = callerErrorMessage(outcome);
     const caller = request.signal
       ? "It was a signal: nobody sees the error."
-      : seen === outcome.thrown || `Error: ${seen}` === outcome.thrown
+      : seen !== "" && (outcome.thrown ?? "").includes(seen)
         ? `The caller's callEntity fails with "${seen}".`
         : `The caller's callEntity fails with "${seen}", not your message: durable-functions records JSON.stringify(error) for a failed operation, and an Error serializes as {}.`;
     this.emit({

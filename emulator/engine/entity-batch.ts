@@ -11,12 +11,28 @@ export interface EntityRequest {
   signal: boolean;
   /** JSON text of the input. */
   input?: string;
-  /** The calling orchestration, for calls. */
+  /** The sender (an orchestration or an entity; none for a client's signal); calls are answered there. */
   parent?: string;
   parentExecution?: string;
+  /** A lock request (RequestMessage.LockSet): the entities to lock, in order, and which one this message is for. */
+  lockSet?: string[];
+  pos?: number;
 }
 
 export const ENTITY_OPERATION_EVENT = "op";
+/** EntityMessageEventNames.ReleaseMessageEventName: a lock holder releases an entity. */
+export const ENTITY_RELEASE_EVENT = "release";
+
+/** A release (ReleaseMessage: the holder and its lock request id), or undefined for any other message. */
+export function parseEntityRelease(event: HistoryEvent): { parent: string; id?: string } | undefined {
+  if (event.EventType !== HistoryEventType.EventRaised || event.Name !== ENTITY_RELEASE_EVENT) return undefined;
+  try {
+    const release = JSON.parse(event.Input ?? "") as { parent?: unknown; id?: unknown } | null;
+    return release && typeof release.parent === "string" ? { parent: release.parent, id: typeof release.id === "string" ? release.id : undefined } : { parent: "" };
+  } catch {
+    return { parent: "" };
+  }
+}
 
 /**
  * The operation a queued message carries, or why the entity cannot take it (a message that is not an operation, or
@@ -35,11 +51,21 @@ export function parseEntityRequest(event: HistoryEvent): EntityRequest | { unusa
     return { unusable: "the operation message is not JSON" };
   }
   const candidate = request as Partial<EntityRequest> | null;
-  if (typeof candidate !== "object" || candidate === null || typeof candidate.op !== "string" || typeof candidate.id !== "string") {
+  if (typeof candidate !== "object" || candidate === null || typeof candidate.id !== "string" || (typeof candidate.op !== "string" && !Array.isArray(candidate.lockSet))) {
     return { unusable: "the operation message has no operation name or id" };
   }
   if (candidate.input !== undefined && typeof candidate.input !== "string") return { unusable: "the operation's input is not JSON text" };
-  return { id: candidate.id, op: candidate.op, signal: candidate.signal === true, input: candidate.input, parent: candidate.parent, parentExecution: candidate.parentExecution };
+  const lockSet = Array.isArray(candidate.lockSet) && candidate.lockSet.every((id) => typeof id === "string") ? candidate.lockSet : undefined;
+  return {
+    id: candidate.id,
+    op: candidate.op ?? "",
+    signal: candidate.signal === true,
+    input: candidate.input,
+    parent: candidate.parent,
+    parentExecution: candidate.parentExecution,
+    lockSet,
+    pos: lockSet ? (typeof candidate.pos === "number" ? candidate.pos : 0) : undefined,
+  };
 }
 
 /** `@<name lower-cased>@<key>`, as the Durable Task framework names entity instances. */

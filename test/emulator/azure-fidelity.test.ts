@@ -260,4 +260,60 @@ describe("Azure fidelity", function () {
       if (!closed) await hooked.close();
     }
   });
+
+  describe("critical sections (context.df.lock)", function () {
+    // Azure (extension PR #3453, schema V4): the LockEntities action runs IDurableOrchestrationContext.LockAsync and
+    // ReleaseEntities ReleaseLocks (DurableOrchestrationContext.cs:1067-1151): one lock request (an EventSent) goes to
+    // the first entity of the sorted lock set, each entity grants its lock and passes the request on
+    // (TaskEntityShim.cs:410-440), the last answers; while an entity is locked it takes only the holder's operations
+    // (DurableTaskExtension.cs:915-933, SchedulerState.cs:79-84); a release is one message per entity.
+    it("locks both accounts, holds other operations until the release, and lets the holder call them", async () => {
+      await emulator.engine.signalEntity("account", "alice", "add", 100);
+      await emulator.engine.whenIdle();
+      const id = await emulator.engine.startNew("transfer", { input: { from: "alice", to: "bob", amount: 30, hold: true } });
+      await waitFor(() => emulator.engine.getRecord(id)?.waitingForEvents?.includes("go") === true);
+      assert.equal(emulator.engine.getRecord("@account@alice")?.entity?.lockedBy, id);
+      assert.equal(emulator.engine.getRecord("@account@bob")?.entity?.lockedBy, id);
+      await emulator.engine.signalEntity("account", "alice", "add", 1000);
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.readEntity("account", "alice")?.state, 100, "the signal waits for the lock");
+      await emulator.engine.raiseEvent(id, "go");
+      const status = await emulator.engine.waitForCompletion(id, 30_000);
+      assert.equal(status.runtimeStatus, "Completed", JSON.stringify(status.failure));
+      assert.deepEqual(status.output, { balance: 100, locked: true, owned: ["@account@alice", "@account@bob"], after: false });
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.readEntity("account", "alice")?.state, 1070);
+      assert.equal(emulator.engine.readEntity("account", "bob")?.state, 30);
+      assert.equal(emulator.engine.getRecord("@account@alice")?.entity?.lockedBy, undefined);
+      const sent = emulator.engine.getHistory(id).filter((e) => e.EventType === T.EventSent);
+      assert.deepEqual(sent.map((e) => `${e.Name}→${e.InstanceId}`), ["op→@account@alice", "op→@account@alice", "op→@account@alice", "op→@account@bob", "release→@account@alice", "release→@account@bob"]);
+    });
+
+    it("releases the locks of an orchestration that completes holding them, as TaskOrchestrationShim does", async () => {
+      // Azure: TaskOrchestrationShim.cs:106-108 calls ReleaseLocks after the orchestration completed.
+      const result = await runToEnd(emulator, "lockAndLeave", { key: "left-done" });
+      assert.equal(result.runtimeStatus, "Completed");
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.getRecord("@account@left-done")?.entity?.lockedBy, undefined);
+      assert.ok(result.history.some((e) => e.EventType === T.EventSent && e.Name === "release"));
+    });
+
+    it("leaves the entities of an orchestration that fails holding the lock locked, as on Azure, and warns", async () => {
+      // Azure: a failing orchestrator throws out of TaskOrchestrationShim.InvokeUserCodeAndHandleResults before
+      // line 108, so ReleaseLocks never runs: the entity stays locked by the failed instance.
+      const warnings: string[] = [];
+      const off = emulator.engine.on((event) => event.kind === "warning" && warnings.push(event.message));
+      try {
+        const result = await runToEnd(emulator, "lockAndLeave", { key: "left-failed", fail: true });
+        assert.equal(result.runtimeStatus, "Failed");
+        await emulator.engine.signalEntity("account", "left-failed", "add", 5);
+        await emulator.engine.whenIdle();
+        assert.equal(emulator.engine.getRecord("@account@left-failed")?.entity?.lockedBy, result.instanceId);
+        assert.equal(emulator.engine.readEntity("account", "left-failed"), undefined, "the signal waits forever");
+        assert.ok(warnings.some((w) => /failed inside a critical section: @account@left-failed stays locked/.test(w)), warnings.join("\n"));
+      } finally {
+        off();
+      }
+    });
+  });
 });

@@ -210,10 +210,13 @@ for (const store of STORES) {
       assert.match(result.failure?.message ?? "", /'sayHello'/);
     });
 
-    it("answers a critical section (context.df.lock) with a clear not-supported failure", async () => {
+    it("runs a critical section (context.df.lock): the lock is granted, and released when the orchestration completes", async () => {
+      // Azure: DurableOrchestrationContext.LockAsync and TaskOrchestrationShim.cs:106-108; see azure-fidelity.test.ts.
       const result = await runToEnd(emulator, "usesLock");
-      assert.equal(result.runtimeStatus, "Failed");
-      assert.match(result.failure?.message ?? "", /critical sections \(context\.df\.lock\) are not supported/);
+      assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
+      assert.equal(result.output, "locked");
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.getRecord("@counter@locked")?.entity?.lockedBy, undefined);
     });
 
     it("terminates a waiting instance with a reason", async () => {
