@@ -73,6 +73,8 @@ export interface OrchestrateRequest {
   parentInstanceId?: string;
   /** How many of the episode's new activities the app host may start right away. */
   eagerActivitySlots?: number;
+  /** The emulator's own replay (checking determinism after a reload), not an invocation: no invocation hooks run. */
+  check?: boolean;
 }
 
 export interface AppHostOptions {
@@ -470,6 +472,7 @@ export class AppHostClient {
       parentInstanceId: request.parentInstanceId,
       upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
       eagerActivitySlots: request.eagerActivitySlots ?? 0,
+      check: request.check === true ? true : undefined,
       timerSettings: this.timerSettings(),
     });
     const known = this.childKnownEvents.get(key) ?? 0;

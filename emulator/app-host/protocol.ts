@@ -229,6 +229,8 @@ export type ParentToChild =
        * instead of waiting for the emulator to dispatch them: it saves a round trip per step of a chain.
        */
       eagerActivitySlots: number;
+      /** The emulator's own replay (not an invocation on Azure): the invocation hooks do not run. */
+      check?: boolean;
       timerSettings: { maximumShortTimerDuration: string; longRunningTimerIntervalDuration: string; defaultHttpAsyncRequestSleepTimeMillseconds: number };
     }
   | { type: "activity"; requestId: number; functionName: string; instanceId: string; taskId: number; input: unknown }

@@ -208,7 +208,9 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   };
   const context = newContext(fn);
   // The invocation hooks run around the orchestrator as around any function; the replay itself stays synchronous.
-  const invocation = await prepareInvocation(registrations, context, fn.handler, [trigger]);
+  const invocation = message.check
+    ? { callback: fn.handler, inputs: [trigger] as unknown[], finish: async (outcome: { result: unknown } | { error: unknown }) => outcome }
+    : await prepareInvocation(registrations, context, fn.handler, [trigger]);
   const { value, analyze, thrown, waitingForEvents, continueAsNewAt, waitingForAll } = watchdog.around(message.requestId, () =>
     recordReplay(() => invocation.callback(...invocation.inputs, context) as Promise<RawState>),
   );

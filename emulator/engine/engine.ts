@@ -662,7 +662,7 @@ export class Engine {
       instance.running = true;
       this.runningEpisodes++;
       try {
-        const result = await this.replay(instance, 0);
+        const result = await this.replay(instance, 0, true);
         replayed++;
         if (result.nondeterminism && !this.closed) {
           const batch: StoreBatch = {};
@@ -1118,7 +1118,7 @@ export class Engine {
   }
 
   /** Has the app replay the instance's current history (the orchestrator function runs in the app host). */
-  private replay(instance: ActiveInstance, eagerActivitySlots: number): Promise<EpisodeOutcome> {
+  private replay(instance: ActiveInstance, eagerActivitySlots: number, check = false): Promise<EpisodeOutcome> {
     const record = instance.record;
     return this.runtime.orchestrate({
       functionName: record.name,
@@ -1128,6 +1128,7 @@ export class Engine {
       input: parseJson(record.input),
       parentInstanceId: record.parent?.instanceId,
       eagerActivitySlots,
+      check,
     });
   }
 
