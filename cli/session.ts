@@ -83,8 +83,8 @@ export async function driveToRest(engine: Engine, instanceId: string): Promise<I
     }
     const status = engine.getStatus(instanceId) as InstanceStatus;
     if (isTerminal(status.runtimeStatus)) return status;
-    if (engine.clock.skipping || engine.pendingTimerCount() === 0) return status;
-    // On wall time a timer is still due: wait for the next thing the engine does.
+    if ((engine.clock.skipping && engine.wallClockTimerCount() === 0) || engine.pendingTimerCount() === 0) return status;
+    // On wall time a timer is still due (with time skipping, a callHttp poll's): wait for the next thing the engine does.
     await Promise.race([completion, new Promise<void>((resolve) => { const off = engine.on(() => { off(); resolve(); }); })]);
   }
 }

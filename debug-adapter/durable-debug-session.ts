@@ -544,7 +544,18 @@ export class DurableDebugSession extends LoggingDebugSession {
     if (event.EventType === HistoryEventType.EventRaised && this.exceptionFilters.has("entityError") && event.Input?.includes('"exceptionType"')) {
       try {
         const response = JSON.parse(event.Input) as { exceptionType?: string; result?: string };
-        if (response.exceptionType) return { label: "Entity operation failed", text: `${response.exceptionType}: ${response.result ?? ""}` };
+        if (response.exceptionType) {
+          // What the caller's callEntity fails with: the package's Error(JSON.parse(result)). An Error thrown in the
+          // entity arrives as JSON.stringify(error) ("{}"), so its message is lost, as on Azure (the emulator warns).
+          let seen = response.result ?? "";
+          try {
+            seen = response.result ? String(Error(JSON.parse(response.result) as string).message) : "";
+          } catch {
+            // not JSON: shown as it is
+          }
+          const lost = response.result === "{}" ? " (an Error thrown in the entity serializes as {}: its message never reaches the caller)" : "";
+          return { label: "Entity operation failed", text: `callEntity fails with "${seen}"${lost}; the entity answered ${response.exceptionType}: ${response.result ?? ""}` };
+        }
       } catch {
         // not an entity response
       }

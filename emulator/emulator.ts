@@ -58,6 +58,10 @@ export function appEnvironment(app: LoadedApp, extra: Record<string, string> = {
   return { ...env, ...extra };
 }
 
+function positiveNumber(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const app = await loadApp(options.appDir);
   const durableTask = app.hostJson.extensions?.durableTask ?? {};
@@ -67,6 +71,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     entryFiles: app.entryFiles,
     output: options.appOutput,
     upperSchemaVersion: options.replaySchema,
+    defaultHttpAsyncRequestSleepTimeMs: positiveNumber(durableTask.httpSettings?.defaultAsyncRequestSleepTimeMilliseconds),
     env: appEnvironment(app, options.appEnv),
     inspectPort: options.inspectPort,
     nodePath: options.nodePath,

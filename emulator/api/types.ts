@@ -48,8 +48,11 @@ export interface InstanceRecord {
    * Kept after the instance ends; a new execution starts without.
    */
   timerCancellations?: TimerCancellation[];
-  /** Set for durable entities (instance ids `@name@key`): whether the entity exists, and its state as JSON text. */
-  entity?: { exists: boolean; state?: string };
+  /**
+   * Set for durable entities (instance ids `@name@key`): whether the entity exists, its state as JSON text, and the
+   * orchestration that holds its lock (SchedulerState.LockedBy), if one does.
+   */
+  entity?: { exists: boolean; state?: string; lockedBy?: string };
 }
 
 /** A timer the orchestrator cancelled, and the index in the history of the event it was processing when it did. */

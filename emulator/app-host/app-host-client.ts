@@ -73,6 +73,8 @@ export interface OrchestrateRequest {
   parentInstanceId?: string;
   /** How many of the episode's new activities the app host may start right away. */
   eagerActivitySlots?: number;
+  /** The emulator's own replay (checking determinism after a reload), not an invocation: no invocation hooks run. */
+  check?: boolean;
 }
 
 export interface AppHostOptions {
@@ -86,6 +88,11 @@ export interface AppHostOptions {
   env?: Record<string, string>;
   /** The newest replay schema to offer the package (0 = V1 … 3 = V4); for testing older protocol paths. */
   upperSchemaVersion?: number;
+  /**
+   * host.json extensions.durableTask.httpSettings.defaultAsyncRequestSleepTimeMilliseconds: how long a callHttp
+   * with the async pattern waits before polling when the 202 has no Retry-After (default 30000, as HttpOptions.cs).
+   */
+  defaultHttpAsyncRequestSleepTimeMs?: number;
   /**
    * Starts the app process with the V8 inspector on 127.0.0.1 at this port (0: any free port), so a JavaScript
    * debugger can attach beside the replay debugger and stop inside activities and orchestrators.
@@ -446,6 +453,11 @@ export class AppHostClient {
     });
   }
 
+  private timerSettings(): typeof TIMER_SETTINGS {
+    const sleep = this.options.defaultHttpAsyncRequestSleepTimeMs;
+    return sleep === undefined ? TIMER_SETTINGS : { ...TIMER_SETTINGS, defaultHttpAsyncRequestSleepTimeMillseconds: sleep };
+  }
+
   async orchestrate(request: OrchestrateRequest): Promise<EpisodeOutcome> {
     const key = `${request.instanceId}|${request.executionId}`;
     const message = (requestId: number, knownEvents: number): ParentToChild => ({
@@ -460,7 +472,8 @@ export class AppHostClient {
       parentInstanceId: request.parentInstanceId,
       upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
       eagerActivitySlots: request.eagerActivitySlots ?? 0,
-      timerSettings: TIMER_SETTINGS,
+      check: request.check === true ? true : undefined,
+      timerSettings: this.timerSettings(),
     });
     const known = this.childKnownEvents.get(key) ?? 0;
     this.childKnownEvents.set(key, request.history.length);
@@ -484,7 +497,7 @@ export class AppHostClient {
         requestId,
         ...request,
         upperSchemaVersion: this.options.upperSchemaVersion ?? UPPER_SCHEMA_VERSION,
-        timerSettings: TIMER_SETTINGS,
+        timerSettings: this.timerSettings(),
       }),
       { orchestrator: request.functionName },
     );
@@ -529,10 +542,12 @@ export class AppHostClient {
     if (!child) return;
     this.child = undefined;
     await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
-      // Closing the channel lets the host exit by itself; kill it if it does not (a handler that never returns).
-      if (child.connected) child.disconnect();
-      setTimeout(() => child.kill(), 2000).unref();
+      // As the Functions host's WorkerTerminate (GrpcWorkerChannel.StopWorkerProcess): the app runs its appTerminate
+      // hooks and exits, within 5 s (WorkerConstants.WorkerTerminateGracePeriodInSeconds), or it is killed.
+      if (child.connected) child.send([{ type: "terminate" } satisfies ParentToChild], (error) => error && child.connected && child.disconnect());
+      setTimeout(() => child.kill(), 5000).unref();
     });
   }
 }

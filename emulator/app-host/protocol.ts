@@ -38,11 +38,14 @@ export interface AppHostStartOptions {
 export type TrackedTaskRole =
   | { role: "activity"; name: string; input: unknown }
   | { role: "subOrchestration"; name: string; input: unknown; instanceId?: string; version?: string }
-  | { role: "timer"; fireAt: string; canceled: boolean }
+  /** httpPoll: the timer a callHttp with the async pattern waits on before polling (it waits for the outside world). */
+  | { role: "timer"; fireAt: string; canceled: boolean; httpPoll?: boolean }
   | { role: "retryTimer"; firstAttemptId: number; failures: number; retryOptions: RetryOptionsDto }
   | { role: "http"; request: DurableHttpRequestDto; pollLocation?: string }
   | { role: "entity"; operation: "call" | "signal"; entityInstanceId: string; operationName: string; input: unknown }
-  | { role: "entityLock"; operation: "lock" | "release" }
+  /** A critical section: lock (the entity ids of the lock set, in the order they are locked) or one entity's release. */
+  | { role: "entityLock"; operation: "lock"; entityInstanceIds: string[] }
+  | { role: "entityLock"; operation: "release"; entityInstanceId: string }
   | { role: "unknown"; description: string };
 
 export interface TrackedTask {
@@ -155,6 +158,8 @@ export interface EntityBatchResultDto {
   entityState?: string;
   results: { isError: boolean; duration: number; startTime: number; result?: string }[];
   signals: { target: { name: string; key: string }; name: string; input: string; requestId: string; requestTime: number }[];
+  /** Added by the app host: what the failed operations threw (by index in the batch), for the emulator's warnings. */
+  thrown?: { index: number; description: string }[];
 }
 
 /** A durable task the traced replay created, with the app's stack where it was created. */
@@ -229,6 +234,8 @@ export type ParentToChild =
        * instead of waiting for the emulator to dispatch them: it saves a round trip per step of a chain.
        */
       eagerActivitySlots: number;
+      /** The emulator's own replay (not an invocation on Azure): the invocation hooks do not run. */
+      check?: boolean;
       timerSettings: { maximumShortTimerDuration: string; longRunningTimerIntervalDuration: string; defaultHttpAsyncRequestSleepTimeMillseconds: number };
     }
   | { type: "activity"; requestId: number; functionName: string; instanceId: string; taskId: number; input: unknown }
@@ -247,6 +254,8 @@ export type ParentToChild =
       detailed: boolean;
     }
   | { type: "forget"; instanceId: string; executionId: string }
+  /** The host stops the worker (the Functions host's WorkerTerminate): appTerminate hooks run, then the process exits. */
+  | { type: "terminate" }
   | {
       type: "entity";
       requestId: number;

@@ -31,6 +31,7 @@ interface PackageAction {
   retryOptions?: RetryOptionsDto;
   operation?: string;
   httpRequest?: DurableHttpRequestDto;
+  lockSet?: { name: string; key: string }[];
   compoundActions?: PackageAction[];
 }
 
@@ -41,6 +42,13 @@ interface ExecutorInternals {
   recordFireAndForgetAction(action: PackageAction, increment?: number): void;
   execute(...args: unknown[]): Promise<unknown>;
   sequenceNumber: number;
+  /** The DurableOrchestrationContext (context.df) of the replay. */
+  context?: { currentLock?: { ownedLocks?: readonly { name: string; key: string }[] } };
+}
+
+/** The entity instance id DurableTask names an EntityId by (EntityId.getSchedulerIdFromEntityId). */
+function schedulerId(entity: { name: string; key: string }): string {
+  return `@${entity.name.toLowerCase()}@${entity.key}`;
 }
 
 const enum ActionType {
@@ -84,7 +92,7 @@ interface Recording {
   continueAsNewAt?: number;
   executor?: { exception?: unknown; openEvents?: Record<string, unknown[]>; currentTask?: PackageTask; context?: { isReplaying?: boolean } };
   tasks: PackageTask[];
-  fireAndForget: { firstId: number; count: number; action: PackageAction }[];
+  fireAndForget: { firstId: number; count: number; action: PackageAction; releasing?: string[] }[];
 }
 
 let current: Recording | undefined;
@@ -157,9 +165,11 @@ export function installReplayObserver(durableFunctionsRoot: string): void {
   const originalFireAndForget = proto.recordFireAndForgetAction;
   proto.recordFireAndForgetAction = function (this: ExecutorInternals, action: PackageAction, increment = 1) {
     const firstId = this.sequenceNumber;
+    // A release takes one id per locked entity; the lock being released is still the context's current one.
+    const releasing = action.actionType === ActionType.ReleaseEntities ? this.context?.currentLock?.ownedLocks?.map(schedulerId) : undefined;
     originalFireAndForget.call(this, action, increment);
     const count = this.sequenceNumber - firstId;
-    if (current && count > 0) current.fireAndForget.push({ firstId, count, action });
+    if (current && count > 0) current.fireAndForget.push({ firstId, count, action, releasing });
   };
 }
 
@@ -328,11 +338,11 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
     }
   }
   for (const entry of recording.fireAndForget) {
-    const role: TrackedTaskRole =
-      entry.action.actionType === ActionType.ReleaseEntities
-        ? { role: "entityLock", operation: "release" }
-        : { role: "entity", operation: "signal", entityInstanceId: entry.action.instanceId ?? "", operationName: entry.action.operation ?? "", input: entry.action.input };
     for (let id = entry.firstId; id < entry.firstId + entry.count; id++) {
+      const role: TrackedTaskRole =
+        entry.action.actionType === ActionType.ReleaseEntities
+          ? { role: "entityLock", operation: "release", entityInstanceId: entry.releasing?.[id - entry.firstId] ?? "" }
+          : { role: "entity", operation: "signal", entityInstanceId: entry.action.instanceId ?? "", operationName: entry.action.operation ?? "", input: entry.action.input };
       const event = scheduled.get(id);
       if (event) {
         matched++;
@@ -429,7 +439,7 @@ function describeCall(action: PackageAction): TrackedTaskRole {
     case ActionType.CallEntity:
       return { role: "entity", operation: "call", entityInstanceId: action.instanceId ?? "", operationName: action.operation ?? "", input: action.input };
     case ActionType.LockEntities:
-      return { role: "entityLock", operation: "lock" };
+      return { role: "entityLock", operation: "lock", entityInstanceIds: (action.lockSet ?? []).map(schedulerId) };
     default:
       return { role: "unknown", description: `action type ${action.actionType}` };
   }
@@ -455,6 +465,8 @@ export function roleOf(task: PackageTask): TrackedTaskRole {
   }
   const role = describeCall(task.actionObj);
   if (role.role === "timer" && parent?.isCanceled) role.canceled = true;
+  // CallHttpWithPollingTask's children are the first call, then (timer, poll) pairs.
+  if (role.role === "timer" && parent && parent.actionObj !== "noOp" && parent.actionObj.actionType === ActionType.CallHttp) role.httpPoll = true;
   if (role.role === "http" && parent?.children) {
     // Under HTTP polling the children are: the first call, then (timer, poll) pairs; a poll GETs the last Location.
     const index = parent.children.indexOf(task);

@@ -14,6 +14,8 @@ import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-ev
 import { mismatch } from "../history/task-matching";
 import { describeSerializationError, sendBatch, type SendFunction } from "./ipc-batch";
 import { startEpisodeWatchdog, type EpisodeWatchdog } from "./episode-watchdog";
+import { captureEntityErrors, installEntityErrorCapture } from "./entity-errors";
+import { appStartContext, appTerminateContext, executeHooks, invokeWithHooks, prepareInvocation } from "./hooks";
 
 const outbox: ChildToParent[] = [];
 let flushScheduled = false;
@@ -131,9 +133,14 @@ function toErrorDto(error: unknown): ErrorDto {
     }
     return dto;
   }
-  if (typeof error === "string") return { name: "Error", message: error };
+  // As the Node worker's ensureErrorType (azure-functions-nodejs-worker src/errors.ts:30-58): a thrown non-Error
+  // becomes new Error(text), whose stack is then the worker's.
+  const wrap = (message: string): ErrorDto => ({ name: "Error", message, stack: new Error(message).stack });
+  if (error === undefined || error === null) return wrap("Unknown error");
+  if (typeof error === "string") return wrap(error);
+  if (typeof error !== "object") return wrap(String(error));
   try {
-    return { name: "Error", message: JSON.stringify(error) ?? String(error) };
+    return wrap(JSON.stringify(error) ?? String(error));
   } catch {
     // A thrown value JSON cannot hold (a cycle, a BigInt): describe it rather than fail while failing.
     return { name: "Error", message: inspect(error, { depth: 2, breakLength: Infinity }) };
@@ -191,7 +198,8 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   const fn = lookup(message.functionName, "orchestration");
   const trigger = {
     history,
-    input: message.input,
+    // "input": null without an input, as the extension's OrchestrationContextToString writes it.
+    input: message.input === undefined ? null : message.input,
     instanceId: message.instanceId,
     isReplaying: history.length > message.newEvents.length,
     parentInstanceId: message.parentInstanceId,
@@ -200,13 +208,25 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
     ...message.timerSettings,
   };
   const context = newContext(fn);
+  // The invocation hooks run around the orchestrator as around any function; the replay itself stays synchronous.
+  const invocation = message.check
+    ? { callback: fn.handler, inputs: [trigger] as unknown[], finish: async (outcome: { result: unknown } | { error: unknown }) => outcome }
+    : await prepareInvocation(registrations, context, fn.handler, [trigger]);
   const { value, analyze, thrown, waitingForEvents, continueAsNewAt, waitingForAll } = watchdog.around(message.requestId, () =>
-    recordReplay(() => fn.handler(trigger, context) as Promise<RawState>),
+    recordReplay(() => invocation.callback(...invocation.inputs, context) as Promise<RawState>),
   );
+  let outcome: { result: unknown } | { error: unknown };
+  try {
+    outcome = { result: await value };
+  } catch (error) {
+    outcome = { error };
+  }
+  outcome = await invocation.finish(outcome);
   let state: RawState;
   let failure: { message: string; stack?: string } | undefined;
   try {
-    state = await value;
+    if ("error" in outcome) throw outcome.error;
+    state = outcome.result as RawState;
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const split = text.indexOf(OUT_OF_PROC_LABEL);
@@ -328,7 +348,8 @@ async function trace(message: Extract<ParentToChild, { type: "trace" }>): Promis
   for (const event of history) if (SCHEDULING_EVENT_TYPES.has(event.EventType)) scheduled.set(event.EventId, event);
   const trigger = {
     history,
-    input: message.input,
+    // "input": null without an input, as the extension's OrchestrationContextToString writes it.
+    input: message.input === undefined ? null : message.input,
     instanceId: message.instanceId,
     isReplaying: true,
     parentInstanceId: message.parentInstanceId,
@@ -399,7 +420,7 @@ type ActivityOutcome = { ok: true; result: unknown } | { ok: false; error: Error
 async function invokeActivity(name: string, input: unknown): Promise<ActivityOutcome> {
   try {
     const fn = lookup(name, "activity");
-    const result = await fn.handler(input, newContext(fn));
+    const result = await invokeWithHooks(registrations, newContext(fn), fn.handler, [input]);
     return { ok: true, result: result === undefined ? null : result };
   } catch (error) {
     return { ok: false, error: toErrorDto(error) };
@@ -447,8 +468,17 @@ async function runHttp(message: Extract<ParentToChild, { type: "http" }>): Promi
   });
   try {
     const { context, inputs } = await invocation.getArguments();
-    const result = await invocation.invokeFunction(context, inputs, fn.handler);
-    const response = await invocation.getResponse(context, result);
+    // As the worker's InvocationHandler: preInvocation hooks, the function, postInvocation hooks, then the response.
+    const prepared = await prepareInvocation(registrations, context, fn.handler, inputs);
+    let outcome: { result: unknown } | { error: unknown };
+    try {
+      outcome = { result: await invocation.invokeFunction(context, prepared.inputs, prepared.callback) };
+    } catch (error) {
+      outcome = { error };
+    }
+    outcome = await prepared.finish(outcome);
+    if ("error" in outcome) throw outcome.error;
+    const response = await invocation.getResponse(context, outcome.result);
     const http = response.returnValue?.http ?? {};
     const body = http.body?.bytes ? Buffer.from(http.body.bytes) : Buffer.from(http.body?.string ?? "");
     send({
@@ -463,26 +493,17 @@ async function runHttp(message: Extract<ParentToChild, { type: "http" }>): Promi
 }
 
 /**
- * Runs one batch of entity operations through the package's entity function. The package records a failed
- * operation as JSON.stringify(error), which is "{}" for an Error; while the batch runs, errors serialize with their
- * name and message so the caller learns what went wrong.
+ * Runs one batch of entity operations through the package's entity function, whose result goes back as it is (a
+ * failed operation's result is JSON.stringify of what it threw, as on Azure), with what each failed operation threw.
  */
 async function runEntityBatch(message: Extract<ParentToChild, { type: "entity" }>): Promise<void> {
   const fn = lookup(message.functionName, "entity");
   const trigger = { self: message.entity, exists: message.exists, state: message.state, batch: message.batch };
-  const errorPrototype = Error.prototype as Error & { toJSON?: () => unknown };
-  const hadToJson = Object.prototype.hasOwnProperty.call(errorPrototype, "toJSON");
-  const previous = errorPrototype.toJSON;
-  errorPrototype.toJSON = function (this: Error) {
-    return { name: this.name, message: this.message };
-  };
-  try {
-    const result = (await fn.handler(trigger, newContext(fn))) as EntityBatchResultDto;
-    send({ type: "entityResult", requestId: message.requestId, result: JSON.parse(JSON.stringify(result)) as EntityBatchResultDto });
-  } finally {
-    if (hadToJson) errorPrototype.toJSON = previous;
-    else delete errorPrototype.toJSON;
-  }
+  const context = newContext(fn);
+  const thrown = captureEntityErrors(context);
+  const result = JSON.parse(JSON.stringify(await invokeWithHooks(registrations, context, fn.handler, [trigger]))) as EntityBatchResultDto;
+  if (thrown().length) result.thrown = thrown();
+  send({ type: "entityResult", requestId: message.requestId, result });
 }
 
 async function runActivity(message: Extract<ParentToChild, { type: "activity" }>): Promise<void> {
@@ -505,6 +526,8 @@ function handle(message: ParentToChild): void {
       case "forget":
         executions.delete(`${message.instanceId}|${message.executionId}`);
         return;
+      case "terminate":
+        return terminate();
     }
   };
   Promise.resolve()
@@ -515,6 +538,17 @@ function handle(message: ParentToChild): void {
         send({ type: "invocationError", requestId: message.requestId, message: dto.stack ?? dto.message });
       }
     });
+}
+
+/** The worker's terminateWorker: the appTerminate hooks, then exit (the emulator allows 5 s, as the host does). */
+async function terminate(): Promise<void> {
+  try {
+    if (registrations) await executeHooks(registrations, "appTerminate", appTerminateContext());
+  } catch (error) {
+    log("error", `An appTerminate hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    flush();
+  }
+  process.exit(0);
 }
 
 function resolveFromApp(appDir: string, packageName: string): string {
@@ -528,13 +562,14 @@ function resolveFromApp(appDir: string, packageName: string): string {
   }
 }
 
-function start(options: AppHostStartOptions): void {
+async function start(options: AppHostStartOptions): Promise<void> {
   process.setSourceMapsEnabled(true);
   watchdog = startEpisodeWatchdog(options.episodeLimitMs);
   registrations = installFunctionsCore((level, message) => log(level, message));
   const functionsRoot = resolveFromApp(options.appDir, "@azure/functions");
   const durableRoot = resolveFromApp(options.appDir, "durable-functions");
   installReplayObserver(durableRoot);
+  installEntityErrorCapture(durableRoot);
   setAppRoot(options.appDir);
   appRoot = options.appDir;
   InvocationContext = (require(functionsRoot) as { InvocationContext: InvocationContextClass }).InvocationContext;
@@ -548,6 +583,8 @@ function start(options: AppHostStartOptions): void {
       throw new Error(`Loading ${path.relative(options.appDir, file) || file} failed: ${dto.stack ?? dto.message}`);
     }
   }
+  // The worker's startApp runs the appStart hooks once the entry files have loaded.
+  await executeHooks(registrations, "appStart", appStartContext(options.appDir));
   const durableVersion = (require(path.join(durableRoot, "package.json")) as { version: string }).version;
   send({
     type: "ready",
@@ -558,11 +595,9 @@ function start(options: AppHostStartOptions): void {
 
 process.on("message", (batch: ParentToChild[] | { type: "start"; options: AppHostStartOptions }) => {
   if (!Array.isArray(batch)) {
-    try {
-      start(batch.options);
-    } catch (error) {
+    start(batch.options).catch((error: unknown) => {
       send({ type: "loadError", message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined });
-    }
+    });
     return;
   }
   for (const message of batch) handle(message);

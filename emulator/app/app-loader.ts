@@ -42,6 +42,7 @@ export interface DurableTaskSettings {
   maxConcurrentActivityFunctions?: number;
   maxConcurrentOrchestratorFunctions?: number;
   maxEntityOperationBatchSize?: number;
+  httpSettings?: { defaultAsyncRequestSleepTimeMilliseconds?: number };
   [key: string]: unknown;
 }
 

@@ -137,7 +137,7 @@ async function select(instanceId: string): Promise<void> {
 
 async function loadDetail(): Promise<void> {
   if (!state.selected) return;
-  let data: { instance: InstanceRecord; history: HistoryEvent[]; now: string; waits: InstanceWaits };
+  let data: { instance: InstanceRecord; history: HistoryEvent[]; now: string; waits: InstanceWaits; warnings?: Warning[] };
   try {
     data = await getJson(`api/instances/${encodeURIComponent(state.selected)}/history`);
   } catch {
@@ -171,10 +171,39 @@ async function loadDetail(): Promise<void> {
   $("#data-input").textContent = pretty(instance.input);
   $("#data-output").textContent = pretty(instance.output);
   $("#data-custom").textContent = pretty(instance.customStatus);
+  const warnings = data.warnings ?? [];
+  const list = $("#detail-warnings");
+  list.hidden = !warnings.length;
+  list.replaceChildren(...warnings.map((warning) => el("li", {}, `${shortTime(warning.at)} ${warning.message}`)));
   const cancellations = instance.timerCancellations ?? [];
   $("#history tbody").replaceChildren(...historyRows(events, cancellations, shortTime));
   renderSequence(events, instance.name, instance.instanceId);
   await renderTimeline(events, data.now, cancellations);
+}
+
+// ------------------------------------------------------------------ warnings
+
+interface Warning {
+  at: string;
+  instanceId?: string;
+  message: string;
+}
+
+const seenWarnings: Warning[] = [];
+
+/** The banner: how many warnings the emulator gave, the last one, and all of them on demand. */
+function renderWarnings(): void {
+  const banner = $("#warnings");
+  banner.hidden = !seenWarnings.length;
+  if (!seenWarnings.length) return;
+  $("#warnings-count").textContent = `${seenWarnings.length} warning${seenWarnings.length > 1 ? "s" : ""}:`;
+  $("#warnings-last").textContent = seenWarnings[seenWarnings.length - 1].message;
+  $("#warnings-list").replaceChildren(
+    ...seenWarnings
+      .slice()
+      .reverse()
+      .map((warning) => el("li", {}, `${shortTime(warning.at)}${warning.instanceId ? ` [${warning.instanceId}]` : ""} ${warning.message}`)),
+  );
 }
 
 function updateActions(status: string): void {
@@ -301,6 +330,12 @@ function connectLive(): void {
   source.addEventListener("open", () => indicator.classList.remove("off"));
   source.addEventListener("error", () => indicator.classList.add("off"));
   source.addEventListener("instance", () => scheduleRefresh());
+  source.addEventListener("warning", (event) => {
+    const warning = JSON.parse((event as MessageEvent<string>).data) as Omit<Warning, "at">;
+    seenWarnings.push({ ...warning, at: new Date().toISOString() });
+    renderWarnings();
+    if (warning.instanceId === state.selected) scheduleRefresh();
+  });
 }
 
 async function start(): Promise<void> {
@@ -335,6 +370,13 @@ async function start(): Promise<void> {
       for (const panel of document.querySelectorAll<HTMLElement>(".tab")) panel.hidden = panel.id !== `tab-${state.tab}`;
     });
   }
+  $("#warnings-toggle").addEventListener("click", () => {
+    const list = $("#warnings-list");
+    list.hidden = !list.hidden;
+    $("#warnings-toggle").textContent = list.hidden ? "Show all" : "Hide";
+  });
+  seenWarnings.push(...(await getJson<{ warnings: Warning[] }>("api/warnings")).warnings);
+  renderWarnings();
   await loadList();
   const fromHash = () => decodeURIComponent(location.hash.slice(1));
   if (fromHash()) await select(fromHash());

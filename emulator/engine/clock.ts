@@ -16,6 +16,11 @@ export class Clock {
     return value;
   }
 
+  /** Wall-clock epoch milliseconds, whatever the skipping. */
+  wall(): number {
+    return this.wallNow();
+  }
+
   /** Moves time forward by `ms` in either mode (the debugger's `advance`): timers due by then fire. */
   advanceBy(ms: number): void {
     if (!(ms > 0)) throw new Error("The clock only moves forward: give a positive duration.");

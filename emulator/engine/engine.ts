@@ -37,16 +37,21 @@ import { Clock } from "./clock";
 import { TimerQueue } from "./timer-queue";
 import { findHeldTimer, type HeldTimer } from "./awaited-event-hold";
 import { nextRetry } from "./retry-policy";
-import { runHttpActivity, type HttpActivityInput } from "./http-activity";
+import { HttpActivityFailure, pollTarget, runHttpActivity, type HttpActivityInput } from "./http-activity";
+import { activityFunctionFailure } from "./dotnet-exceptions";
 import {
   ENTITY_OPERATION_EVENT,
   entityInstanceId as entityInstanceId_,
   isEntityInstanceId,
   parseEntityInstanceId,
+  parseEntityRelease,
   parseEntityRequest,
   responseMessage,
-  runWithRollback,
+  ENTITY_RELEASE_EVENT,
+  batchOutcome,
+  callerErrorMessage,
   type EntityBatchOutcome,
+  type EntityOutcome,
   type EntityRequest,
 } from "./entity-batch";
 
@@ -89,6 +94,9 @@ interface ActiveInstance {
   wakingMessages: number;
 }
 
+/** Warnings the engine keeps for the dashboard. */
+const MAX_KEPT_WARNINGS = 500;
+
 /** Attempts an activity or an episode gets when the app host keeps dying under it, before it is failed. */
 const MAX_HOST_CRASHES_PER_ACTIVITY = 3;
 
@@ -124,6 +132,32 @@ function isControlMessage(message: PendingMessage): boolean {
   return type === HistoryEventType.ExecutionResumed || type === HistoryEventType.ExecutionTerminated;
 }
 
+/** The lock request an EventSent carries (its id and lock set), if it is one. */
+function lockRequestOf(event: HistoryEvent): { id: string; lockSet: string[] } | undefined {
+  if (event.EventType !== HistoryEventType.EventSent || event.Name !== ENTITY_OPERATION_EVENT || !event.Input?.includes("lockSet")) return undefined;
+  try {
+    const request = JSON.parse(event.Input) as { id?: unknown; lockSet?: unknown };
+    return typeof request.id === "string" && Array.isArray(request.lockSet) ? { id: request.id, lockSet: request.lockSet as string[] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entities an orchestration holds locked at the end of its history: granted by the last answer, not yet released. */
+export function heldLocks(history: readonly HistoryEvent[]): string[] {
+  let pending: { id: string; lockSet: string[] } | undefined;
+  let held = new Set<string>();
+  for (const event of history) {
+    const lock = lockRequestOf(event);
+    if (lock) pending = lock;
+    else if (pending && event.EventType === HistoryEventType.EventRaised && event.Name === pending.id) {
+      held = new Set(pending.lockSet);
+      pending = undefined;
+    } else if (event.EventType === HistoryEventType.EventSent && event.Name === ENTITY_RELEASE_EVENT && event.InstanceId) held.delete(event.InstanceId);
+  }
+  return [...held];
+}
+
 export function toInstanceStatus(record: InstanceRecord, history?: HistoryEvent[]): InstanceStatus {
   return {
     instanceId: record.instanceId,
@@ -147,6 +181,11 @@ export class Engine {
   private readonly active = new Map<string, ActiveInstance>();
   private readonly ready = new Set<string>();
   private readonly timers = new TimerQueue();
+  private readonly warningLog: { at: string; instanceId?: string; message: string }[] = [];
+  /** Sub-orchestration calls the extension would refuse, already warned about (instance|execution|task id). */
+  private readonly refusedCalls = new Set<string>();
+  /** Time skipping: timers that wait for wall-clock time first (callHttp polls), by message id. */
+  private readonly wallClockTimers = new Map<number, { message: PendingMessage; handle: NodeJS.Timeout }>();
   private readonly activityQueue: WorkItem[] = [];
   private activityQueueHead = 0;
   private readonly inFlightWorkItems = new Set<number>();
@@ -216,7 +255,17 @@ export class Engine {
   }
 
   private emit(event: EngineEvent): void {
+    if (event.kind === "warning") {
+      // Kept for the dashboard, which may open after the warning was printed.
+      this.warningLog.push({ at: new Date(this.clock.now()).toISOString(), instanceId: event.instanceId, message: event.message });
+      if (this.warningLog.length > MAX_KEPT_WARNINGS) this.warningLog.splice(0, this.warningLog.length - MAX_KEPT_WARNINGS);
+    }
     if (this.events.listenerCount("event") > 0) this.events.emit("event", event);
+  }
+
+  /** The most recent warnings (of one instance, or all), oldest first. */
+  recentWarnings(instanceId?: string): { at: string; instanceId?: string; message: string }[] {
+    return instanceId === undefined ? this.warningLog.slice() : this.warningLog.filter((warning) => warning.instanceId === instanceId);
   }
 
   /** Resolves when the instance reaches Completed, Failed or Terminated. */
@@ -262,7 +311,12 @@ export class Engine {
 
   /** Instances that cannot progress by themselves (waiting for an external event or a far timer). */
   pendingTimerCount(): number {
-    return this.timers.size;
+    return this.timers.size + this.wallClockTimers.size;
+  }
+
+  /** Timers that wait for wall-clock time even with time skipping (callHttp polls). */
+  wallClockTimerCount(): number {
+    return this.wallClockTimers.size;
   }
 
   // ---------------------------------------------------------------- client API
@@ -470,6 +524,8 @@ export class Engine {
     }
     for (const event of dropped) {
       if (event.EventType === HistoryEventType.EventRaised) this.enqueue(batch, message(event));
+      // Failed in its first episode: the execution starts again (on Azure it replays from the same ExecutionStarted).
+      if (event.EventType === HistoryEventType.ExecutionStarted) this.enqueue(batch, message({ ...event, IsPlayed: false }, record.executionId));
     }
     // Wake the orchestrator so it replays the shortened history even when nothing else is due.
     this.enqueue(batch, message({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewind: ${reason}` }, record.executionId));
@@ -495,13 +551,27 @@ export class Engine {
   }
 
   /** Deletes a finished instance and its history. Returns whether there was one. */
-  async purge(instanceId: string): Promise<boolean> {
+  /**
+   * Deletes an instance and its history. Unfinished ones are refused unless `asAzure`: the Durable extension's
+   * `DELETE instances/{id}` purges whatever the status (HttpApiHandler.cs:553-567 → AzureTableTrackingStore.cs:717-745),
+   * and the management API does the same, with a warning. Returns whether there was one.
+   */
+  async purge(instanceId: string, options: { asAzure?: boolean } = {}): Promise<boolean> {
     const record = this.store.getInstance(instanceId);
     if (!record) return false;
+    const batch: StoreBatch = { purgeInstances: [instanceId] };
     if (!isTerminal(record.runtimeStatus)) {
-      throw new InstanceStateError(`Cannot purge instance "${instanceId}" while it is ${record.runtimeStatus}. Terminate it first.`, instanceId, record.runtimeStatus);
+      if (!options.asAzure) {
+        throw new InstanceStateError(`Cannot purge instance "${instanceId}" while it is ${record.runtimeStatus}. Terminate it first.`, instanceId, record.runtimeStatus);
+      }
+      this.emit({
+        kind: "warning",
+        instanceId,
+        message: `Purged ${record.name} (${instanceId}) while it was ${record.runtimeStatus}, with its in-flight work, as Azure does: its purge API does not check the status. Terminate an instance before purging it.`,
+      });
+      this.stopInstance(batch, instanceId);
     }
-    this.commit({ purgeInstances: [instanceId] });
+    this.commit(batch);
     await this.store.flush();
     return true;
   }
@@ -525,6 +595,61 @@ export class Engine {
   }
 
   /**
+   * Purge by filter as the Durable extension's HTTP API does it on the Azure Storage backend, which scripts and the
+   * JS client's purgeInstanceHistoryBy reach: every instance created in the range whose status the filter names,
+   * keeping only the finished statuses of the filter and, when none is left, every status, running instances and
+   * entities included (DurableTask.AzureStorage AzureTableTrackingStore.PurgeInstanceHistoryAsync and
+   * OrchestrationInstanceStatusQueryCondition.GetODataFilter). instanceIdPrefix and name are not part of that API
+   * and are ignored. Each surprise is warned about. Returns how many were deleted.
+   */
+  async purgeByFilter(query: InstanceQuery & { createdTimeFrom: string }): Promise<number> {
+    const named = query.runtimeStatus;
+    const finished = named?.filter((status) => isTerminal(status));
+    const statuses = finished?.length ? finished : undefined;
+    const range = { createdTimeFrom: query.createdTimeFrom, createdTimeTo: query.createdTimeTo ?? new Date(this.clock.now()).toISOString() };
+    const matching = this.store.listInstances({ ...range, runtimeStatus: statuses }).instances;
+    // Entities live in the same instances table there, with status Running: only a purge without a status filter takes them.
+    if (!statuses) matching.push(...this.store.listInstances({ ...range, entities: true }).instances);
+    const warnings: string[] = [];
+    const ignored = [query.instanceIdPrefix !== undefined ? `instanceIdPrefix "${query.instanceIdPrefix}"` : "", query.name !== undefined ? `name "${query.name}"` : ""].filter(Boolean);
+    if (ignored.length) warnings.push(`the ${ignored.join(" and ")} filter${ignored.length > 1 ? "s were" : " was"} ignored: Azure's purge by filter takes only createdTimeFrom, createdTimeTo and runtimeStatus`);
+    if (named?.length && !finished?.length) {
+      warnings.push(`runtimeStatus ${named.join(",")} names no finished status, which Azure Storage drops from a purge, leaving no status filter at all`);
+    }
+    const unfinished = matching.filter((record) => !isTerminal(record.runtimeStatus));
+    if (unfinished.length) {
+      const shown = unfinished.slice(0, 10).map((record) => record.instanceId).join(", ");
+      warnings.push(`${unfinished.length} unfinished instance${unfinished.length > 1 ? "s" : ""} (${shown}${unfinished.length > 10 ? ", …" : ""}) ${unfinished.length > 1 ? "were" : "was"} purged with ${unfinished.length > 1 ? "their" : "its"} in-flight work, as Azure does`);
+    }
+    if (warnings.length) {
+      this.emit({
+        kind: "warning",
+        message:
+          `Purge of instances created ${range.createdTimeFrom} to ${range.createdTimeTo}: ${warnings.join("; ")}. On Azure this purge deletes the same instances. ` +
+          "Pass runtimeStatus=Completed,Failed,Terminated to keep running work.",
+      });
+    }
+    if (!matching.length) return 0;
+    const batch: StoreBatch = { purgeInstances: matching.map((record) => record.instanceId) };
+    for (const record of unfinished) this.stopInstance(batch, record.instanceId);
+    this.commit(batch);
+    await this.store.flush();
+    return matching.length;
+  }
+
+  /** Forgets a running instance that is being purged: its queued messages and timers go; work in flight is dropped when it ends. */
+  private stopInstance(batch: StoreBatch, instanceId: string): void {
+    const instance = this.active.get(instanceId);
+    if (!instance) return;
+    this.active.delete(instanceId);
+    this.ready.delete(instanceId);
+    this.runtime.forget(instanceId, instance.record.executionId);
+    this.dropPendingWork(batch, instanceId);
+    if (instance.inbox.length) (batch.deleteMessages ??= []).push(...instance.inbox.map((m) => m.id));
+    instance.inbox.length = 0;
+  }
+
+  /**
    * Replays every unfinished instance that is not busy against the app's current code (after a reload) and fails
    * those whose history the code no longer matches, with the nondeterminism report. Returns what it found.
    */
@@ -537,7 +662,7 @@ export class Engine {
       instance.running = true;
       this.runningEpisodes++;
       try {
-        const result = await this.replay(instance, 0);
+        const result = await this.replay(instance, 0, true);
         replayed++;
         if (result.nondeterminism && !this.closed) {
           const batch: StoreBatch = {};
@@ -562,6 +687,8 @@ export class Engine {
   async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    for (const { handle } of this.wallClockTimers.values()) clearTimeout(handle);
+    this.wallClockTimers.clear();
     await this.store.flush();
     await this.store.close();
   }
@@ -590,6 +717,10 @@ export class Engine {
   }
 
   private deliver(message: PendingMessage): void {
+    if (message.wallClockDueAt !== undefined && this.clock.skipping && message.wallClockDueAt > this.clock.wall()) {
+      this.holdUntilWallClock(message);
+      return;
+    }
     if (message.visibleAt !== undefined && message.visibleAt > this.clock.now()) {
       this.timers.push(message);
       return;
@@ -603,6 +734,22 @@ export class Engine {
     instance.inbox.push(message);
     if (!this.isHeldBack(instance, message)) instance.wakingMessages++;
     if (!instance.running && this.hasRunnableMessages(instance)) this.ready.add(message.instanceId);
+  }
+
+  /**
+   * Keeps a timer out of time skipping until its wall-clock time (a callHttp poll: the server it polls lives in real
+   * time, and Azure waits Retry-After, or the default interval, before each poll). It then fires as any timer.
+   */
+  private holdUntilWallClock(message: PendingMessage): void {
+    const wait = Math.min(2 ** 31 - 1, Math.max(0, (message.wallClockDueAt ?? 0) - this.clock.wall()));
+    const handle = setTimeout(() => {
+      this.wallClockTimers.delete(message.id);
+      if (this.closed) return;
+      message.wallClockDueAt = undefined;
+      this.deliver(message);
+      this.schedulePump();
+    }, wait);
+    this.wallClockTimers.set(message.id, { message, handle });
   }
 
   /** A successful completion of a Task.all member, while other members are still open. */
@@ -737,13 +884,19 @@ export class Engine {
     try {
       const input = JSON.parse(item.input) as unknown;
       if (item.kind === "http") {
-        const response = await runHttpActivity(input as HttpActivityInput);
-        completion = { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: JSON.stringify(response) };
+        try {
+          const response = await runHttpActivity(input as HttpActivityInput);
+          completion = { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: JSON.stringify(response) };
+        } catch (error) {
+          if (!(error instanceof HttpActivityFailure)) throw error;
+          completion = { EventType: HistoryEventType.TaskFailed, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Reason: error.reason, Details: error.details };
+          if (error.failureDetails) completion.FailureDetails = error.failureDetails;
+        }
       } else {
         const outcome = await (eagerOutcome ?? this.runtime.runActivity(item.name, item.instanceId, item.taskId, input));
         completion = outcome.ok
           ? { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: json(outcome.result) ?? "null" }
-          : this.taskFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
+          : this.activityFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
       }
     } catch (error) {
       if (error instanceof AppHostExitedError && !this.closed) {
@@ -784,19 +937,29 @@ export class Engine {
   }
 
   /**
-   * A failed activity as the Durable extension records it: Reason "Activity function 'X' failed: <message>" and the
-   * details, from which the package builds `new Error(Reason + " \n " + Details)`. FailureDetails are added only when
-   * the app registered an exception properties provider, whose JSON the package's activity wrapper produced.
+   * An activity that threw, as it reaches the orchestrator on Azure: the Reason and Details of
+   * dotnet-exceptions.ts's activityFunctionFailure, from which the package builds `new Error(Reason + " \n " +
+   * Details)`. FailureDetails are added only when the app registered an exception properties provider, whose JSON
+   * the package's activity wrapper produced.
    */
-  private taskFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string): HistoryEvent {
+  private activityFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string): HistoryEvent {
+    const { reason, details } = activityFunctionFailure(item.name, message, stack);
+    return this.taskFailed(item, message, stack, timestamp, failureDetailsJson, { reason, details });
+  }
+
+  /**
+   * A failed activity as the Durable extension records it: Reason "Activity function 'X' failed: <message>" and the
+   * details, from which the package builds `new Error(Reason + " \n " + Details)`.
+   */
+  private taskFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string, text?: { reason: string; details: string }): HistoryEvent {
     const event: HistoryEvent = {
       EventType: HistoryEventType.TaskFailed,
       EventId: -1,
       Timestamp: timestamp,
       IsPlayed: false,
       TaskScheduledId: item.taskId,
-      Reason: `Activity function '${item.name}' failed: ${message}`,
-      Details: stack ?? message,
+      Reason: text?.reason ?? `Activity function '${item.name}' failed: ${message}`,
+      Details: text?.details ?? stack ?? message,
     };
     if (failureDetailsJson) {
       const details = JSON.parse(failureDetailsJson) as { errorType?: string; errorMessage?: string; stackTrace?: string; isNonRetriable?: boolean; properties?: Record<string, unknown> };
@@ -895,6 +1058,7 @@ export class Engine {
 
     if (terminateReason !== undefined) {
       appendHistory(newEvents);
+      this.releaseLocksAtEnd(batch, instance, record, timestamp, "terminated");
       this.finish(batch, instance, record, "Terminated", json(terminateReason), undefined, [
         { EventType: HistoryEventType.ExecutionCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, OrchestrationStatus: OrchestrationStatusCode.Terminated, Result: json(terminateReason) },
       ]);
@@ -918,6 +1082,7 @@ export class Engine {
     } catch (error) {
       this.reservedActivitySlots -= eagerActivitySlots;
       if (this.closed) return;
+      if (this.purgedDuring(instance, batch)) return;
       if (error instanceof AppHostExitedError) {
         // The app process died under this episode (maybe because of another instance's activity): run it again,
         // unless the orchestrator itself keeps taking the process down.
@@ -940,12 +1105,20 @@ export class Engine {
     this.reservedActivitySlots -= eagerActivitySlots;
     this.episodeCrashes.delete(record.instanceId);
     if (this.closed) return;
+    if (this.purgedDuring(instance, batch)) return;
     this.applyResult(batch, instance, record, result, now);
     this.commitEpisode(batch, instance, record, historyBefore);
   }
 
+  /** The instance was purged while its episode ran: only the messages it took are deleted; nothing else is written. */
+  private purgedDuring(instance: ActiveInstance, batch: StoreBatch): boolean {
+    if (this.active.get(instance.record.instanceId) === instance) return false;
+    if (batch.deleteMessages?.length) this.commit({ deleteMessages: batch.deleteMessages });
+    return true;
+  }
+
   /** Has the app replay the instance's current history (the orchestrator function runs in the app host). */
-  private replay(instance: ActiveInstance, eagerActivitySlots: number): Promise<EpisodeOutcome> {
+  private replay(instance: ActiveInstance, eagerActivitySlots: number, check = false): Promise<EpisodeOutcome> {
     const record = instance.record;
     return this.runtime.orchestrate({
       functionName: record.name,
@@ -955,6 +1128,7 @@ export class Engine {
       input: parseJson(record.input),
       parentInstanceId: record.parent?.instanceId,
       eagerActivitySlots,
+      check,
     });
   }
 
@@ -1018,6 +1192,7 @@ export class Engine {
       }
     }
     if (result.failure) {
+      this.releaseLocksAtEnd(batch, instance, record, timestamp, "failed");
       this.fail(
         batch,
         instance,
@@ -1028,6 +1203,7 @@ export class Engine {
       return;
     }
     if (result.state.isDone) {
+      this.releaseLocksAtEnd(batch, instance, record, timestamp, "completed");
       if (result.continueAsNew) {
         const carryover = instance.history.slice(result.continueAsNew.calledAtEvent + 1).filter((e) => e.EventType === HistoryEventType.EventRaised);
         this.continueAsNew(batch, instance, record, result.continueAsNew.input, timestamp, carryover);
@@ -1041,6 +1217,26 @@ export class Engine {
     }
     record.runtimeStatus = "Running";
     instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
+  }
+
+  /**
+   * Why the Durable extension refuses a sub-orchestration instance id (DurableOrchestrationContext.cs:594-607): the
+   * orchestration's own id or its parent's (compared ignoring case), or one that starts with "@".
+   */
+  private subOrchestrationIdRefusal(record: InstanceRecord, instanceId: string | undefined): string | undefined {
+    if (!instanceId) return undefined;
+    const same = (other: string | undefined) => other !== undefined && other.toLowerCase() === instanceId.toLowerCase();
+    if (same(record.instanceId) || same(record.parent?.instanceId)) {
+      return "The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration.";
+    }
+    if (instanceId.startsWith("@")) return "Orchestration instance ids must not start with @.";
+    return undefined;
+  }
+
+  /** A callHttp poll (task `id`) whose timer (task `id - 1`) has not fired yet. */
+  private pollWaitsForTimer(instance: ActiveInstance, id: number, produced: HistoryEvent[]): boolean {
+    const timer = instance.scheduled.get(id - 1) ?? produced.find((event) => event.EventId === id - 1);
+    return timer?.EventType === HistoryEventType.TimerCreated && !instance.completed.has(id - 1);
   }
 
   private appendProduced(instance: ActiveInstance, produced: HistoryEvent[]): void {
@@ -1080,6 +1276,37 @@ export class Engine {
         return undefined;
       }
       case "http": {
+        if (task.pollLocation !== undefined && this.pollWaitsForTimer(instance, id, produced)) {
+          // The package tracks the poll as soon as the 202 arrives, but the Durable extension schedules it only once
+          // the timer before it has fired (DurableOrchestrationContext.CallHttpAsync): a later replay schedules it.
+          return undefined;
+        }
+        if (task.pollLocation !== undefined) {
+          const target = pollTarget(task.pollLocation);
+          if ("invalid" in target) {
+            // CreateLocationPollRequest's new Uri(Location) throws in the extension's orchestration code, and the
+            // out-of-process shim swallows it (OutOfProcOrchestrationShim.ProcessAsyncActionsV2): no poll, ever.
+            this.emit({
+              kind: "warning",
+              instanceId: record.instanceId,
+              message:
+                `${record.name} (${record.instanceId}): callHttp got 202 with Location "${task.pollLocation}", which is not an absolute URL. ` +
+                "On Azure the Durable extension cannot poll it (new Uri() throws) and the orchestration waits forever; it waits here too. " +
+                "Have the server return an absolute Location URL.",
+            });
+            return undefined;
+          }
+          if ("unsupportedScheme" in target) {
+            this.emit({
+              kind: "warning",
+              instanceId: record.instanceId,
+              message:
+                `${record.name} (${record.instanceId}): callHttp got 202 with Location "${task.pollLocation}", which is not an absolute http(s) URL. ` +
+                `On Azure (Linux) the Durable extension polls it as a ${target.unsupportedScheme}: URI and the poll fails with "The '${target.unsupportedScheme}' scheme is not supported."; ` +
+                "it fails the same way here. Have the server return an absolute Location URL.",
+            });
+          }
+        }
         const input = JSON.stringify({ ...task.request, pollLocation: task.pollLocation } satisfies HttpActivityInput);
         produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: HTTP_ACTIVITY_NAME, Input: input });
         this.addWorkItem(batch, instance, id, HTTP_ACTIVITY_NAME, input);
@@ -1087,8 +1314,8 @@ export class Engine {
       }
       case "timer": {
         // A timer cancelled before it was scheduled is still created, as the Durable extension does; it no longer
-        // holds the orchestration open, and its firing is ignored.
-        this.createTimer(batch, instance, id, Date.parse(task.fireAt), timestamp, produced);
+        // holds the orchestration open, and its firing is ignored. A callHttp poll's timer waits on wall time.
+        this.createTimer(batch, instance, id, Date.parse(task.fireAt), timestamp, produced, task.httpPoll === true);
         return undefined;
       }
       case "retryTimer": {
@@ -1117,6 +1344,24 @@ export class Engine {
               `Additional info: the following are the known orchestrator functions: ${orchestrations.map((n) => `'${n}'`).join(", ")}.`,
             errorType: "ArgumentException",
           };
+        }
+        const refusal = this.subOrchestrationIdRefusal(record, task.instanceId);
+        if (refusal) {
+          // Every later replay asks again; it is said once per call.
+          const key = `${record.instanceId}|${record.executionId}|${id}`;
+          if (this.refusedCalls.has(key)) return undefined;
+          this.refusedCalls.add(key);
+          // DurableOrchestrationContext.CallDurableTaskFunctionAsync throws ArgumentException in the extension's
+          // orchestration code, and OutOfProcOrchestrationShim.ProcessAsyncActionsV2 swallows it: nothing is
+          // scheduled and the orchestrator waits for this call forever. The same here, said out loud.
+          this.emit({
+            kind: "warning",
+            instanceId: record.instanceId,
+            message:
+              `${record.name} (${record.instanceId}) called sub-orchestration '${task.name}' with instance id "${task.instanceId}": ${refusal} ` +
+              "On Azure the Durable extension throws that (ArgumentException) inside its own replay and swallows it, so the call is never made and the orchestration waits forever; it waits here too. Give the sub-orchestration another id.",
+          });
+          return undefined;
         }
         // DurableTask.Core's default sub-orchestration id: the parent's execution id and the task id.
         const childId = task.instanceId || `${record.executionId}:${id}`;
@@ -1174,18 +1419,39 @@ export class Engine {
           op: task.operationName,
           signal: task.operation === "signal",
           input: json(task.input),
-          parent: task.operation === "call" ? record.instanceId : undefined,
+          // The sender, for signals too (the lock holder check); only calls are answered.
+          parent: record.instanceId,
           parentExecution: task.operation === "call" ? record.executionId : undefined,
         };
         produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) });
         this.sendToEntity(batch, task.entityInstanceId, entityFunction, request);
         return undefined;
       }
-      case "entityLock":
-        return {
-          message: `Orchestrator function '${record.name}' failed: critical sections (context.df.lock) are not supported by the Durable Devkit emulator yet; call and signal entities directly instead.`,
-          errorType: "NotSupportedException",
-        };
+      case "entityLock": {
+        if (task.operation === "release") {
+          // DurableOrchestrationContext.ReleaseLocks: one release message per locked entity.
+          const release = { parent: record.instanceId, id: this.lockRequestIdOf(instance, produced) };
+          const input = JSON.stringify(release);
+          produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_RELEASE_EVENT, Input: input });
+          this.sendEntityMessage(batch, task.entityInstanceId, ENTITY_RELEASE_EVENT, input);
+          return undefined;
+        }
+        // DurableOrchestrationContext.LockAsync: the lock request goes to the first entity of the (sorted) lock set,
+        // which passes it on once it has granted its lock; the last one answers.
+        const known = this.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => `'${fn.name}'`);
+        const unknown = task.entityInstanceIds.find((entityId) => !this.entityFunctionFor(entityId));
+        if (unknown !== undefined || !task.entityInstanceIds.length) {
+          return {
+            message: `Orchestrator function '${record.name}' failed: there is no entity function for ${unknown ?? "(an empty lock set)"}. Known entity functions: ${known.join(", ") || "(none)"}.`,
+            errorType: "ArgumentException",
+          };
+        }
+        const request: EntityRequest = { id: randomUUID(), op: "", signal: false, parent: record.instanceId, parentExecution: record.executionId, lockSet: task.entityInstanceIds, pos: 0 };
+        const first = task.entityInstanceIds[0];
+        produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: first, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) });
+        this.sendToEntity(batch, first, this.entityFunctionFor(first) as string, request);
+        return undefined;
+      }
       default:
         return { message: `Orchestrator function '${record.name}' failed: the emulator does not know how to run ${task.description}.`, errorType: "NotSupportedException" };
     }
@@ -1200,23 +1466,78 @@ export class Engine {
     return this.runtime.functions.find((fn) => fn.kind === "entity" && fn.name.toLowerCase() === name.toLowerCase())?.name;
   }
 
+  /** Queues a message of another kind (a lock release) for an entity. */
+  private sendEntityMessage(batch: StoreBatch, entityInstanceId: string, name: string, input: string): void {
+    const entityFunction = this.entityFunctionFor(entityInstanceId);
+    if (!entityFunction) return;
+    this.ensureEntity(batch, entityInstanceId, entityFunction);
+    this.enqueue(batch, {
+      id: ++this.lastId,
+      instanceId: entityInstanceId,
+      event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: new Date(this.clock.now()).toISOString(), IsPlayed: false, Name: name, Input: input },
+    });
+  }
+
+  /** The id of the orchestration's last lock request (its EventSent), which its releases name. */
+  private lockRequestIdOf(instance: ActiveInstance, produced: HistoryEvent[]): string | undefined {
+    for (const events of [produced, instance.history]) {
+      for (let i = events.length - 1; i >= 0; i--) {
+        const lock = lockRequestOf(events[i]);
+        if (lock) return lock.id;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * TaskOrchestrationShim.cs:106-108: an orchestration that completes (or continues as new) while it holds locks has
+   * them released for it. A failed or terminated one does not: its entities stay locked, as on Azure, and the
+   * emulator says so loudly.
+   */
+  private releaseLocksAtEnd(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, timestamp: string, ending: "completed" | "failed" | "terminated"): void {
+    const held = heldLocks(instance.history);
+    if (!held.length) return;
+    if (ending !== "completed") {
+      this.emit({
+        kind: "warning",
+        instanceId: record.instanceId,
+        message:
+          `${record.name} (${record.instanceId}) ${ending} inside a critical section: ${held.join(", ")} stay${held.length === 1 ? "s" : ""} locked by it, as on Azure, where the extension releases locks only when an orchestration completes. ` +
+          "Every other operation on them waits forever. Release the lock in a finally block (lock.release()).",
+      });
+      return;
+    }
+    const release = JSON.stringify({ parent: record.instanceId, id: this.lockRequestIdOf(instance, []) });
+    let nextId = instance.history.reduce((max, event) => Math.max(max, event.EventId), -1) + 1;
+    for (const entityId of held) {
+      const event: HistoryEvent = { EventType: HistoryEventType.EventSent, EventId: nextId++, Timestamp: timestamp, IsPlayed: false, InstanceId: entityId, Name: ENTITY_RELEASE_EVENT, Input: release };
+      instance.history.push(event);
+      this.index(instance, event);
+      this.sendEntityMessage(batch, entityId, ENTITY_RELEASE_EVENT, release);
+    }
+  }
+
+  /** Creates the record of an entity that has none yet (on its first message). */
+  private ensureEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string): void {
+    if (this.active.has(entityInstanceId)) return;
+    const existing = this.store.getInstance(entityInstanceId);
+    const now = new Date(this.clock.now()).toISOString();
+    const record: InstanceRecord = existing ?? {
+      instanceId: entityInstanceId,
+      name: entityFunction,
+      executionId: "",
+      runtimeStatus: "Running",
+      createdTime: now,
+      lastUpdatedTime: now,
+      entity: { exists: false },
+    };
+    if (!existing) this.upsert(batch, record);
+    this.active.set(entityInstanceId, this.activeFrom(record, []));
+  }
+
   /** Queues an operation for an entity, creating the entity's record on its first operation. */
   private sendToEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string, request: EntityRequest): void {
-    if (!this.active.has(entityInstanceId)) {
-      const existing = this.store.getInstance(entityInstanceId);
-      const now = new Date(this.clock.now()).toISOString();
-      const record: InstanceRecord = existing ?? {
-        instanceId: entityInstanceId,
-        name: entityFunction,
-        executionId: "",
-        runtimeStatus: "Running",
-        createdTime: now,
-        lastUpdatedTime: now,
-        entity: { exists: false },
-      };
-      if (!existing) this.upsert(batch, record);
-      this.active.set(entityInstanceId, this.activeFrom(record, []));
-    }
+    this.ensureEntity(batch, entityInstanceId, entityFunction);
     this.enqueue(batch, {
       id: ++this.lastId,
       instanceId: entityInstanceId,
@@ -1251,7 +1572,7 @@ export class Engine {
   /** Removes the records of entities that no longer exist and have nothing queued, as Azure's clean entity storage. */
   async cleanEntityStorage(): Promise<number> {
     const empty = this.listEntities()
-      .filter((record) => !record.entity?.exists)
+      .filter((record) => !record.entity?.exists && !record.entity?.lockedBy)
       .filter((record) => {
         const instance = this.active.get(record.instanceId);
         return !instance || (!instance.running && instance.inbox.length === 0);
@@ -1264,46 +1585,90 @@ export class Engine {
     return empty.length;
   }
 
+  /**
+   * One batch of an entity, as the Durable extension schedules it (DurableTaskExtension.cs:866-1000, SchedulerState.cs,
+   * TaskEntityShim.ProcessLockRequest): releases from the lock holder unlock it; while it is locked only the holder's
+   * messages are taken (they go first), the others wait; a lock request ends the batch and is granted after the
+   * operations before it ran, then passed on to the next entity of the lock set, or answered to the orchestration.
+   */
   private async runEntity(instance: ActiveInstance): Promise<void> {
     const record = { ...instance.record };
     const entity = record.entity ?? { exists: false };
-    const messages = instance.inbox.splice(0, this.maxEntityBatch);
-    instance.wakingMessages = instance.inbox.length;
-    const requests: EntityRequest[] = [];
-    for (const message of messages) {
+    let lockedBy = entity.lockedBy;
+    const taken: PendingMessage[] = [];
+    const queue: { message: PendingMessage; request: EntityRequest }[] = [];
+    for (const message of instance.inbox) {
+      const release = parseEntityRelease(message.event);
+      if (release) {
+        if (lockedBy !== undefined && lockedBy === release.parent) lockedBy = undefined;
+        taken.push(message);
+        continue;
+      }
       const parsed = parseEntityRequest(message.event);
       if ("unusable" in parsed) {
         // Dead-lettered: removed with the batch below, and said out loud; the operations around it still run.
         this.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} dropped a message it cannot process: ${parsed.unusable}.` });
-      } else {
-        requests.push(parsed);
+        taken.push(message);
+        continue;
       }
+      queue.push({ message, request: parsed });
     }
+    // The lock holder's messages go to the front of the queue; the others wait while it holds the lock.
+    const ordered = lockedBy === undefined ? queue : [...queue.filter((q) => q.request.parent === lockedBy), ...queue.filter((q) => q.request.parent !== lockedBy)];
+    const requests: EntityRequest[] = [];
+    let lockRequest: EntityRequest | undefined;
+    for (const { message, request } of ordered) {
+      if (lockedBy !== undefined && request.parent !== lockedBy) break;
+      if (requests.length >= this.maxEntityBatch) break;
+      taken.push(message);
+      if (request.lockSet) {
+        lockRequest = request;
+        break;
+      }
+      requests.push(request);
+    }
+    const takenIds = new Set(taken.map((m) => m.id));
+    instance.inbox = instance.inbox.filter((m) => !takenIds.has(m.id));
+    const holderAfter = lockRequest?.parent ?? lockedBy;
+    // What is left wakes the entity again only if it can be taken (a new message re-evaluates the rest).
+    instance.wakingMessages = instance.inbox.some((m) => holderAfter === undefined || this.senderOf(m) === holderAfter) ? instance.inbox.length : 0;
+    if (!taken.length) return;
     const self = parseEntityInstanceId(record.instanceId);
     let outcome: EntityBatchOutcome;
     try {
       outcome = requests.length
-        ? await runWithRollback((operations, exists, state) => this.runtime.runEntityBatch(record.name, self, exists, state, operations), requests, entity.exists, entity.state)
+        ? batchOutcome(
+            requests,
+            await this.runtime.runEntityBatch(
+              record.name,
+              self,
+              entity.exists,
+              entity.state,
+              requests.map((request) => ({ name: request.op, input: request.input, id: request.id, isSignal: request.signal })),
+            ),
+          )
         : { outcomes: [], signals: [], exists: entity.exists, state: entity.state };
     } catch (error) {
       if (this.closed) return;
       const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + (error instanceof AppHostReloadedError ? 0 : 1);
       this.episodeCrashes.set(record.instanceId, crashes);
       if (error instanceof AppHostExitedError && crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
-        instance.inbox.unshift(...messages);
+        instance.inbox = [...taken, ...instance.inbox].sort((a, b) => a.id - b.id);
         instance.wakingMessages = instance.inbox.length;
         return;
       }
       // The batch cannot run: every caller gets the error, and the operations are dropped.
       const reason = error instanceof Error ? error.message : String(error);
-      outcome = { outcomes: requests.map((request) => ({ request, error: `Error: ${reason}`, errorType: "Error" })), signals: [], exists: entity.exists, state: entity.state };
+      outcome = { outcomes: requests.map((request) => ({ request, failed: true, errorResult: JSON.stringify(`Error: ${reason}`) })), signals: [], exists: entity.exists, state: entity.state };
     }
     this.episodeCrashes.delete(record.instanceId);
     if (this.closed) return;
+    if (this.purgedDuring(instance, { deleteMessages: taken.map((m) => m.id) })) return;
     const now = new Date(this.clock.now()).toISOString();
-    const batch: StoreBatch = { deleteMessages: messages.map((m) => m.id) };
+    const batch: StoreBatch = { deleteMessages: taken.map((m) => m.id) };
     for (const result of outcome.outcomes) {
       const request = result.request;
+      if (result.thrown !== undefined) this.warnEntityOperationFailed(record.instanceId, result);
       if (request.signal || !request.parent) continue;
       this.enqueue(batch, {
         id: ++this.lastId,
@@ -1319,16 +1684,73 @@ export class Engine {
         this.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} signalled ${target}, but no entity function has that name; the signal is dropped.` });
         continue;
       }
-      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined });
+      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId });
     }
-    record.entity = { exists: outcome.exists, state: outcome.exists ? outcome.state : undefined };
+    if (lockRequest) {
+      lockedBy = this.grantLock(batch, record.instanceId, lockRequest, now);
+    }
+    record.entity = { exists: outcome.exists, state: outcome.exists ? outcome.state : undefined, lockedBy };
     record.lastUpdatedTime = now;
     instance.record = record;
     this.upsert(batch, record);
     this.commit(batch);
   }
 
-  private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[]): void {
+  /** Who sent a queued entity message (the lock holder check of SchedulerState.MayDequeue). */
+  private senderOf(message: PendingMessage): string | undefined {
+    const release = parseEntityRelease(message.event);
+    if (release) return release.parent;
+    const parsed = parseEntityRequest(message.event);
+    return "unusable" in parsed ? undefined : parsed.parent;
+  }
+
+  /**
+   * TaskEntityShim.ProcessLockRequest: the entity is now locked by the requesting orchestration; the request goes on
+   * to the next entity of the lock set, or, after the last, the orchestration hears that it holds them all
+   * (DurableEntityContext.SendLockResponseMessage). Returns the holder.
+   */
+  private grantLock(batch: StoreBatch, entityId: string, request: EntityRequest, now: string): string | undefined {
+    const lockSet = request.lockSet ?? [];
+    const position = (request.pos ?? 0) + 1;
+    if (position < lockSet.length) {
+      const next = lockSet[position];
+      const nextFunction = this.entityFunctionFor(next);
+      if (nextFunction) this.sendToEntity(batch, next, nextFunction, { ...request, pos: position });
+      else this.emit({ kind: "warning", instanceId: request.parent, message: `The lock request of ${request.parent} cannot go on from ${entityId} to ${next}: no entity function has that name.` });
+    } else if (request.parent) {
+      this.enqueue(batch, {
+        id: ++this.lastId,
+        instanceId: request.parent,
+        executionId: request.parentExecution,
+        event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: now, IsPlayed: false, Name: request.id, Input: JSON.stringify({ result: "Lock Acquisition Completed" }) },
+      });
+    }
+    return request.parent;
+  }
+
+  /**
+   * An entity operation threw. The package keeps no rollback and records JSON.stringify(error) as the result
+   * (lib/src/entities/Entity.js:36-50), so on Azure the state it set before throwing stays, and an Error's message
+   * never reaches the caller. The emulator does the same, and says so.
+   */
+  private warnEntityOperationFailed(entityId: string, outcome: EntityOutcome): void {
+    const request = outcome.request;
+    const seen = callerErrorMessage(outcome);
+    const caller = request.signal
+      ? "It was a signal: nobody sees the error."
+      : seen !== "" && (outcome.thrown ?? "").includes(seen)
+        ? `The caller's callEntity fails with "${seen}".`
+        : `The caller's callEntity fails with "${seen}", not your message: durable-functions records JSON.stringify(error) for a failed operation, and an Error serializes as {}.`;
+    this.emit({
+      kind: "warning",
+      instanceId: entityId,
+      message:
+        `Entity ${entityId} operation '${request.op}' threw ${outcome.thrown}. As on Azure, the state it set before throwing is kept (durable-functions does not roll back). ${caller} ` +
+        "Return an error value, or throw a string, to tell the caller what went wrong.",
+    });
+  }
+
+  private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[], wallClock = false): void {
     const fireAtIso = new Date(fireAt).toISOString();
     produced.push({ EventType: HistoryEventType.TimerCreated, EventId: id, Timestamp: timestamp, IsPlayed: false, FireAt: fireAtIso });
     this.enqueue(batch, {
@@ -1336,6 +1758,7 @@ export class Engine {
       instanceId: instance.record.instanceId,
       executionId: instance.record.executionId,
       visibleAt: fireAt,
+      wallClockDueAt: wallClock && this.clock.skipping ? this.clock.wall() + Math.max(0, fireAt - this.clock.now()) : undefined,
       event: { EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: fireAtIso, IsPlayed: false, TimerId: id, FireAt: fireAtIso },
     });
   }
@@ -1394,6 +1817,12 @@ export class Engine {
 
   private dropPendingWork(batch: StoreBatch, instanceId: string): void {
     const timers = this.timers.removeWhere((m) => m.instanceId === instanceId);
+    for (const [id, held] of this.wallClockTimers) {
+      if (held.message.instanceId !== instanceId) continue;
+      clearTimeout(held.handle);
+      this.wallClockTimers.delete(id);
+      timers.push(held.message);
+    }
     if (timers.length) (batch.deleteMessages ??= []).push(...timers.map((m) => m.id));
   }
 
@@ -1411,6 +1840,8 @@ export class Engine {
     record.output = undefined;
     record.lastUpdatedTime = timestamp;
     record.timerCancellations = undefined; // event indexes of the history that goes
+    // Each generation's ExecutionStarted sets CreatedTime (AzureTableTrackingStore.UpdateStateAsync).
+    record.createdTime = timestamp;
     // The finished execution's history is replaced, as the Azure Storage backend does.
     instance.history.length = 0;
     instance.scheduled.clear();

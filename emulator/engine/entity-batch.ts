@@ -1,8 +1,7 @@
 /**
- * Durable entities: the messages that carry operations to them and answers back, and running a batch so that an
- * operation that throws leaves the entity's state as it was before that operation.
+ * Durable entities: the messages that carry operations to them and answers back, and what a batch's result means.
  */
-import type { EntityBatchResultDto, EntityOperationDto } from "../app-host/protocol";
+import type { EntityBatchResultDto } from "../app-host/protocol";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 
 /** An operation on an entity, as the emulator queues it (the EventRaised "op" message's input). */
@@ -12,12 +11,28 @@ export interface EntityRequest {
   signal: boolean;
   /** JSON text of the input. */
   input?: string;
-  /** The calling orchestration, for calls. */
+  /** The sender (an orchestration or an entity; none for a client's signal); calls are answered there. */
   parent?: string;
   parentExecution?: string;
+  /** A lock request (RequestMessage.LockSet): the entities to lock, in order, and which one this message is for. */
+  lockSet?: string[];
+  pos?: number;
 }
 
 export const ENTITY_OPERATION_EVENT = "op";
+/** EntityMessageEventNames.ReleaseMessageEventName: a lock holder releases an entity. */
+export const ENTITY_RELEASE_EVENT = "release";
+
+/** A release (ReleaseMessage: the holder and its lock request id), or undefined for any other message. */
+export function parseEntityRelease(event: HistoryEvent): { parent: string; id?: string } | undefined {
+  if (event.EventType !== HistoryEventType.EventRaised || event.Name !== ENTITY_RELEASE_EVENT) return undefined;
+  try {
+    const release = JSON.parse(event.Input ?? "") as { parent?: unknown; id?: unknown } | null;
+    return release && typeof release.parent === "string" ? { parent: release.parent, id: typeof release.id === "string" ? release.id : undefined } : { parent: "" };
+  } catch {
+    return { parent: "" };
+  }
+}
 
 /**
  * The operation a queued message carries, or why the entity cannot take it (a message that is not an operation, or
@@ -36,11 +51,21 @@ export function parseEntityRequest(event: HistoryEvent): EntityRequest | { unusa
     return { unusable: "the operation message is not JSON" };
   }
   const candidate = request as Partial<EntityRequest> | null;
-  if (typeof candidate !== "object" || candidate === null || typeof candidate.op !== "string" || typeof candidate.id !== "string") {
+  if (typeof candidate !== "object" || candidate === null || typeof candidate.id !== "string" || (typeof candidate.op !== "string" && !Array.isArray(candidate.lockSet))) {
     return { unusable: "the operation message has no operation name or id" };
   }
   if (candidate.input !== undefined && typeof candidate.input !== "string") return { unusable: "the operation's input is not JSON text" };
-  return { id: candidate.id, op: candidate.op, signal: candidate.signal === true, input: candidate.input, parent: candidate.parent, parentExecution: candidate.parentExecution };
+  const lockSet = Array.isArray(candidate.lockSet) && candidate.lockSet.every((id) => typeof id === "string") ? candidate.lockSet : undefined;
+  return {
+    id: candidate.id,
+    op: candidate.op ?? "",
+    signal: candidate.signal === true,
+    input: candidate.input,
+    parent: candidate.parent,
+    parentExecution: candidate.parentExecution,
+    lockSet,
+    pos: lockSet ? (typeof candidate.pos === "number" ? candidate.pos : 0) : undefined,
+  };
 }
 
 /** `@<name lower-cased>@<key>`, as the Durable Task framework names entity instances. */
@@ -61,9 +86,12 @@ export interface EntityOutcome {
   request: EntityRequest;
   /** JSON text of the returned value, when the operation returned one. */
   result?: string;
-  /** "ErrorName: message" when the operation threw. */
-  error?: string;
-  errorType?: string;
+  /** Set when the operation failed. */
+  failed?: boolean;
+  /** The failed operation's result as the package recorded it: JSON.stringify of what it threw ("{}" for an Error). */
+  errorResult?: string;
+  /** What the operation threw, described, for the warning (the package keeps no more than errorResult). */
+  thrown?: string;
 }
 
 export interface EntityBatchOutcome {
@@ -73,52 +101,39 @@ export interface EntityBatchOutcome {
   state?: string;
 }
 
-type RunBatch = (batch: EntityOperationDto[], exists: boolean, state: string | undefined) => Promise<EntityBatchResultDto>;
+/**
+ * The batch as the Durable extension takes it from the package (TaskEntityShim.ExecuteOutOfProcBatch): the state
+ * after the whole batch, every signal, and one result per operation. Nothing is rolled back: an operation that
+ * throws keeps the state it set before throwing, as the package runs every operation on the same state.
+ */
+export function batchOutcome(requests: EntityRequest[], result: EntityBatchResultDto): EntityBatchOutcome {
+  const thrown = new Map((result.thrown ?? []).map((entry) => [entry.index, entry.description]));
+  const outcomes = requests.map((request, i): EntityOutcome => {
+    const operation = result.results[i];
+    if (!operation?.isError) return { request, result: operation?.result };
+    return { request, failed: true, errorResult: operation.result, thrown: thrown.get(i) };
+  });
+  return { outcomes, signals: result.signals, exists: result.entityExists, state: result.entityExists ? result.entityState : undefined };
+}
 
-function describeError(result: string | undefined): { error: string; errorType: string } {
+/**
+ * The message of the Error a callEntity fails with for this outcome: the package builds Error(JSON.parse(result))
+ * (lib/src/orchestrations/TaskOrchestrationExecutor.js:201-207), so an Error thrown in the entity reads "[object Object]".
+ */
+export function callerErrorMessage(outcome: EntityOutcome): string {
+  if (!outcome.errorResult) return "";
   try {
-    const parsed = JSON.parse(result ?? "{}") as { name?: string; message?: string } | string;
-    if (typeof parsed === "string") return { error: parsed, errorType: "Error" };
-    return { error: `${parsed.name ?? "Error"}: ${parsed.message ?? "the operation failed"}`, errorType: parsed.name ?? "Error" };
+    return String(Error(JSON.parse(outcome.errorResult) as string).message);
   } catch {
-    return { error: result ?? "the operation failed", errorType: "Error" };
+    return outcome.errorResult;
   }
 }
 
 /**
- * Runs the operations in order. The package returns only the state after the whole batch, so when an operation
- * throws, the operations before it are run again on their own to learn the state it must not change, and the
- * rest continue from there: a failed operation never leaves partial writes or signals behind.
+ * The answer to a call, as the extension sends it (TaskEntityShim.cs:667-675): ResponseMessage { result: the
+ * operation's result text, exceptionType: "Error" when it failed }.
  */
-export async function runWithRollback(run: RunBatch, requests: EntityRequest[], exists: boolean, state: string | undefined): Promise<EntityBatchOutcome> {
-  const outcomes: EntityOutcome[] = [];
-  const signals: EntityBatchResultDto["signals"] = [];
-  const toDto = (request: EntityRequest): EntityOperationDto => ({ name: request.op, input: request.input, id: request.id, isSignal: request.signal });
-  let offset = 0;
-  while (offset < requests.length) {
-    const pending = requests.slice(offset);
-    const result = await run(pending.map(toDto), exists, state);
-    const failedAt = result.results.findIndex((r) => r.isError);
-    if (failedAt < 0) {
-      pending.forEach((request, i) => outcomes.push({ request, result: result.results[i]?.result }));
-      signals.push(...result.signals);
-      return { outcomes, signals, exists: result.entityExists, state: result.entityExists ? result.entityState : undefined };
-    }
-    if (failedAt > 0) {
-      const before = await run(pending.slice(0, failedAt).map(toDto), exists, state);
-      pending.slice(0, failedAt).forEach((request, i) => outcomes.push({ request, result: before.results[i]?.result }));
-      signals.push(...before.signals);
-      exists = before.entityExists;
-      state = before.entityExists ? before.entityState : undefined;
-    }
-    outcomes.push({ request: pending[failedAt], ...describeError(result.results[failedAt].result) });
-    offset += failedAt + 1;
-  }
-  return { outcomes, signals, exists, state };
-}
-
-/** The answer to a call, in the shape the package reads (ResponseMessage: result as JSON text, exceptionType). */
 export function responseMessage(outcome: EntityOutcome): string {
-  if (outcome.error !== undefined) return JSON.stringify({ result: JSON.stringify(outcome.error), exceptionType: outcome.errorType ?? "Error" });
+  if (outcome.failed) return JSON.stringify({ result: outcome.errorResult ?? null, exceptionType: "Error" });
   return JSON.stringify(outcome.result === undefined ? {} : { result: outcome.result });
 }

@@ -119,7 +119,17 @@ export class DashboardRoutes {
     if (history) {
       const record = this.record(decodePathSegment(history[1]));
       const events = engine.getHistory(record.instanceId);
-      send(response, 200, SECURITY_HEADERS, { instance: record, now: new Date(engine.clock.now()).toISOString(), history: events, waits: instanceWaits(record, events) });
+      send(response, 200, SECURITY_HEADERS, {
+        instance: record,
+        now: new Date(engine.clock.now()).toISOString(),
+        history: events,
+        waits: instanceWaits(record, events),
+        warnings: engine.recentWarnings(record.instanceId),
+      });
+      return;
+    }
+    if (route === "/warnings") {
+      send(response, 200, SECURITY_HEADERS, { warnings: engine.recentWarnings() });
       return;
     }
     if (route === "/events") {
@@ -147,11 +157,18 @@ export class DashboardRoutes {
     return summary;
   }
 
-  /** Server-sent events: one `instance` event per instance change, a `reload` event per reload of the app, and a comment every 15 s to keep proxies open. */
+  /**
+   * Server-sent events: one `instance` event per instance change, a `warning` event per engine warning, a `reload`
+   * event per reload of the app, and a comment every 15 s to keep proxies open.
+   */
   private stream(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive", ...SECURITY_HEADERS });
     response.write(": connected\n\n");
     const off = this.context.engine.on((event) => {
+      if (event.kind === "warning") {
+        response.write(`event: warning\ndata: ${JSON.stringify({ instanceId: event.instanceId, message: event.message })}\n\n`);
+        return;
+      }
       if (event.kind !== "instanceUpdated") return;
       const { instanceId, name, runtimeStatus, lastUpdatedTime } = event.instance;
       response.write(`event: instance\ndata: ${JSON.stringify({ instanceId, name, runtimeStatus, lastUpdatedTime })}\n\n`);

@@ -174,19 +174,17 @@ export class ManagementApi {
   }
 
   private async purge(instanceId: string): Promise<ApiAnswer> {
-    const deleted = await this.engine.purge(instanceId);
+    const deleted = await this.engine.purge(instanceId, { asAzure: true });
     return deleted ? { status: 200, body: { instancesDeleted: 1 } } : { status: 404, body: { error: `No instance with ID '${instanceId}' was found.` } };
   }
 
   private async purgeWhere(query: URLSearchParams): Promise<ApiAnswer> {
     const filters = this.filters(query);
-    if (!filters.createdTimeFrom && !filters.runtimeStatus && !filters.instanceIdPrefix) {
-      throw new HttpError(400, "Purging by filter needs createdTimeFrom, runtimeStatus or instanceIdPrefix.");
-    }
-    // Only finished instances are purged, so a filter naming no finished status matches nothing. (The engine drops
-    // the non-finished statuses, and a status filter left empty would match every instance, running ones included.)
-    const finished = filters.runtimeStatus?.filter(isTerminal);
-    const count = finished?.length === 0 ? 0 : await this.engine.purgeWhere({ ...filters, runtimeStatus: finished });
+    // HttpApiHandler.HandleDeleteHistoryWithFiltersRequestAsync: createdTimeFrom is required; the engine purges as
+    // the Azure Storage backend does (running instances included, instanceIdPrefix ignored) and warns.
+    const createdTimeFrom = filters.createdTimeFrom;
+    if (!createdTimeFrom) throw new HttpError(400, "Please provide value for 'createdTimeFrom' parameter.");
+    const count = await this.engine.purgeByFilter({ ...filters, createdTimeFrom });
     return count ? { status: 200, body: { instancesDeleted: count } } : { status: 404, body: { instancesDeleted: 0 } };
   }
 

@@ -13,6 +13,11 @@ export interface PendingMessage {
   executionId?: string;
   /** Epoch milliseconds before which the message must not be delivered (timers). */
   visibleAt?: number;
+  /**
+   * A timer that waits for the outside world (the one a callHttp poll waits on): with time skipping it still fires
+   * no earlier than this wall-clock time (epoch milliseconds), since the server it polls lives in real time.
+   */
+  wallClockDueAt?: number;
   event: HistoryEvent;
 }
 

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { HistoryEventType as T, type EngineEvent } from "../../emulator";
 import * as fs from "node:fs";
-import { KITCHEN_SINK, countByType, emulatorFor, runToEnd, tempDir, waitFor } from "./harness";
+import { KITCHEN_SINK, countByType, emulatorFor, kitchenSinkWith, runToEnd, tempDir, waitFor } from "./harness";
 
 describe("host behaviours", function () {
   it("keeps an orchestration Running while a timer that lost the race is still open, as Azure does", async () => {
@@ -74,15 +74,22 @@ describe("host behaviours", function () {
     }
   });
 
-  it("makes durable HTTP calls and follows 202 + Location polling", async () => {
-    const requests: string[] = [];
+  // Azure: the extension's CallHttpAsync loop (azure-functions-durable-extension
+  // src/WebJobs.Extensions.DurableTask/ContextImplementations/DurableOrchestrationContext.cs:275-299) waits on a durable
+  // timer of Retry-After seconds, or HttpOptions.DefaultAsyncRequestSleepTimeMilliseconds (Options/HttpOptions.cs:19,
+  // 30000) without one, before each GET of the Location; durable-functions 3.5 mirrors it
+  // (lib/src/task/CallHttpWithPollingTask.js:24-30). The server lives in real time, so time skipping must not skip it.
+  it("makes durable HTTP calls and follows 202 + Location polling, waiting Retry-After of real time before each poll", async () => {
+    const requests: { line: string; at: number }[] = [];
     const server = http.createServer((request, response) => {
-      requests.push(`${request.method} ${request.url}`);
+      requests.push({ line: `${request.method} ${request.url}`, at: Date.now() });
+      // The extension polls new Uri(Location): an absolute URL (see azure-fidelity.test.ts for a relative one).
+      const location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs/7`;
       if (request.url === "/jobs") {
-        response.writeHead(202, { Location: "/jobs/7", "Retry-After": "5" });
+        response.writeHead(202, { Location: location, "Retry-After": "1" });
         response.end();
-      } else if (request.url === "/jobs/7" && requests.filter((r) => r.endsWith("/jobs/7")).length < 2) {
-        response.writeHead(202, { Location: "/jobs/7", "Retry-After": "5" });
+      } else if (request.url === "/jobs/7" && requests.filter((r) => r.line.endsWith("/jobs/7")).length < 2) {
+        response.writeHead(202, { Location: location, "Retry-After": "1" });
         response.end();
       } else {
         response.writeHead(200, { "Content-Type": "application/json" });
@@ -90,21 +97,51 @@ describe("host behaviours", function () {
       }
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const emulator = await emulatorFor("memory");
+    const emulator = await emulatorFor("memory"); // time skipping on
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jobs`;
       const result = await runToEnd(emulator, "httpCaller", { url });
       assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
       assert.deepEqual(result.output, { statusCode: 200, content: '{"done":true}' });
-      assert.deepEqual(requests, ["GET /jobs", "GET /jobs/7", "GET /jobs/7"]);
+      assert.deepEqual(requests.map((r) => r.line), ["GET /jobs", "GET /jobs/7", "GET /jobs/7"]);
+      for (let i = 1; i < requests.length; i++) {
+        assert.ok(requests[i].at - requests[i - 1].at >= 950, `poll ${i} came ${requests[i].at - requests[i - 1].at} ms after the request before it`);
+      }
       const timers = result.history.filter((e) => e.EventType === T.TimerCreated);
       assert.equal(timers.length, 2, "one timer per poll");
-      assert.equal(Date.parse(timers[0].FireAt as string) - Date.parse(timers[0].Timestamp), 5000, "Retry-After is honoured");
+      assert.equal(Date.parse(timers[0].FireAt as string) - Date.parse(timers[0].Timestamp), 1000, "Retry-After is honoured");
       const calls = result.history.filter((e) => e.EventType === T.TaskScheduled);
       assert.deepEqual(calls.map((e) => e.Name), ["BuiltIn::HttpActivity", "BuiltIn::HttpActivity", "BuiltIn::HttpActivity"]);
     } finally {
       await emulator.close();
       server.close();
+    }
+  });
+
+  it("waits host.json's httpSettings.defaultAsyncRequestSleepTimeMilliseconds before a poll when the 202 has no Retry-After", async () => {
+    // Azure: DurableOrchestrationContext.cs:287-291 (no Retry-After: DefaultAsyncRequestSleepTimeMilliseconds), the
+    // value OrchestrationTriggerAttributeBindingProvider.cs:240 also hands the package.
+    const requests: number[] = [];
+    let server: http.Server | undefined;
+    const appDir = kitchenSinkWith({ version: "2.0", extensions: { durableTask: { hubName: "KitchenSink", httpSettings: { defaultAsyncRequestSleepTimeMilliseconds: 700 } } } });
+    const emulator = await emulatorFor("memory", { appDir });
+    try {
+      server = http.createServer((_request, response) => {
+        requests.push(Date.now());
+        if (requests.length < 3) response.writeHead(202, { Location: `http://127.0.0.1:${(server?.address() as AddressInfo).port}/status` }).end();
+        else response.writeHead(200).end("done");
+      });
+      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+      const result = await runToEnd(emulator, "httpCaller", { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/start` });
+      assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
+      assert.deepEqual(result.output, { statusCode: 200, content: "done" });
+      assert.equal(requests.length, 3);
+      for (let i = 1; i < requests.length; i++) assert.ok(requests[i] - requests[i - 1] >= 650, `poll ${i} came after ${requests[i] - requests[i - 1]} ms`);
+      const timers = result.history.filter((e) => e.EventType === T.TimerCreated);
+      assert.deepEqual(timers.map((e) => Date.parse(e.FireAt as string) - Date.parse(e.Timestamp)), [700, 700]);
+    } finally {
+      await emulator.close();
+      server?.close();
     }
   });
 });

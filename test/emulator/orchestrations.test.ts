@@ -191,13 +191,15 @@ for (const store of STORES) {
     it("surfaces an activity failure to the orchestrator, caught or not", async () => {
       const caught = await runToEnd(emulator, "activityFailureCaught");
       assert.equal(caught.runtimeStatus, "Completed");
-      // As in Azure, the orchestrator sees `${Reason} \n ${Details}`.
-      assert.match(String(caught.output), /^caught: Activity function 'alwaysFails' failed: activity refused: caught \n Error: activity refused/);
+      // As in Azure, the orchestrator sees `${Reason} \n ${Details}` (TaskOrchestrationExecutor.js:223-226), the
+      // Reason with the extension's leading space (OutOfProcExceptionHelpers.cs:85-93) and the Details a serialized
+      // .NET exception (TaskActivityShim.cs:122-124): see azure-fidelity.test.ts.
+      assert.match(String(caught.output), /^caught: Activity function 'alwaysFails' failed:  activity refused: caught \n \{"\$type":"System\.Exception, System\.Private\.CoreLib"/);
       const uncaught = await runToEnd(emulator, "activityFailureUncaught");
       assert.equal(uncaught.runtimeStatus, "Failed");
       assert.match(uncaught.failure?.message ?? "", /activity refused: uncaught/);
       const failedEvent = uncaught.history.find((e) => e.EventType === T.TaskFailed);
-      assert.equal(failedEvent?.Reason, "Activity function 'alwaysFails' failed: activity refused: uncaught");
+      assert.equal(failedEvent?.Reason, "Activity function 'alwaysFails' failed:  activity refused: uncaught");
       assert.match(failedEvent?.Details ?? "", /activities\.js:\d+/);
     });
 
@@ -208,10 +210,13 @@ for (const store of STORES) {
       assert.match(result.failure?.message ?? "", /'sayHello'/);
     });
 
-    it("answers a critical section (context.df.lock) with a clear not-supported failure", async () => {
+    it("runs a critical section (context.df.lock): the lock is granted, and released when the orchestration completes", async () => {
+      // Azure: DurableOrchestrationContext.LockAsync and TaskOrchestrationShim.cs:106-108; see azure-fidelity.test.ts.
       const result = await runToEnd(emulator, "usesLock");
-      assert.equal(result.runtimeStatus, "Failed");
-      assert.match(result.failure?.message ?? "", /critical sections \(context\.df\.lock\) are not supported/);
+      assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
+      assert.equal(result.output, "locked");
+      await emulator.engine.whenIdle();
+      assert.equal(emulator.engine.getRecord("@counter@locked")?.entity?.lockedBy, undefined);
     });
 
     it("terminates a waiting instance with a reason", async () => {

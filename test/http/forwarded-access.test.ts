@@ -170,7 +170,7 @@ describe("the emulator through a forwarded port", function () {
 
       // The URLs the built script uses, resolved as the browser resolves them against the page's address.
       const used = new Set([...script.text.matchAll(/["`](\.\.\/runtime\/webhooks\/durabletask|api\/[a-z]+)/g)].map((match) => match[1]));
-      assert.deepEqual([...used].sort(), ["../runtime/webhooks/durabletask", "api/events", "api/info", "api/instances"]);
+      assert.deepEqual([...used].sort(), ["../runtime/webhooks/durabletask", "api/events", "api/info", "api/instances", "api/warnings"]);
       assert.ok(!/["`]\/_durable|["`]\/runtime/.test(script.text), "no absolute path is left in the dashboard's script");
       const address = (relative: string) => new URL(relative, pageAddress).toString();
       assert.equal((await request(address("api/info"), { headers: browserCookie })).json().taskHubName, "KitchenSink");

@@ -261,8 +261,8 @@ function managementCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
       break;
     case 1: {
       const id = instanceId(random, targets);
-      // Never purge the live instance (it is running, so the purge would be refused anyway).
-      path = `/instances/${id}`;
+      // Never purge the live instance (running, it would be purged, as on Azure).
+      path = `/instances/${method === "DELETE" && id === targets.liveInstanceId ? `not-${id}` : id}`;
       break;
     }
     case 2: {
@@ -296,7 +296,10 @@ function managementCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
       return entitiesCase(random, targets);
   }
   if (method === "GET" || method === "HEAD") payload = undefined;
-  return { family: "management", method, path: `${base}${path}${query(random)}`, headers: hostileHeaders(random, port, method), body: payload };
+  let search = query(random);
+  // A purge by filter with a date range takes running instances too, as on Azure: the live instance must survive.
+  if (method === "DELETE" && path === "/instances") search = search.replace(/createdTimeFrom=/g, "createdTimeFrom_=");
+  return { family: "management", method, path: `${base}${path}${search}`, headers: hostileHeaders(random, port, method), body: payload };
 }
 
 function entitiesCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
