@@ -41,6 +41,11 @@ export interface InstanceRecord {
   waitingForEvents?: string[];
   /** Timers the orchestrator had cancelled but that had not fired after its last episode: no longer waited for. */
   canceledTimerIds?: number[];
+  /**
+   * The reason given with the last suspend or resume of this execution (null: none given). Azure Storage writes it
+   * into the instance's output column, so until the instance finishes its status shows it as the output.
+   */
+  controlReason?: string | null;
   /** Set for durable entities (instance ids `@name@key`): whether the entity exists, and its state as JSON text. */
   entity?: { exists: boolean; state?: string };
 }

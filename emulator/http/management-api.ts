@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Engine } from "../engine/engine";
 import { isTerminal, type InstanceQuery, type InstanceRecord } from "../api/types";
-import { InstanceNotFoundError, InstanceStateError, UnknownFunctionError } from "../api/errors";
+import { DurableError, ERROR_CODES, errorCodeOf, instanceNotFound } from "../core/errors";
 import { managementUrls } from "./client-binding";
 import { HttpError, parseJsonBody } from "./request-guard";
 import { renderHistory } from "./history-json";
@@ -115,7 +115,7 @@ export class ManagementApi {
 
   private recordOf(instanceId: string): InstanceRecord {
     const record = this.engine.getRecord(instanceId);
-    if (!record) throw new InstanceNotFoundError(instanceId);
+    if (!record) throw instanceNotFound(instanceId);
     return record;
   }
 
@@ -173,8 +173,9 @@ export class ManagementApi {
     };
   }
 
+  /** As HandleDeleteHistoryByIdRequestAsync (HttpApiHandler.cs:554-567): whatever the instance's status (the engine warns). */
   private async purge(instanceId: string): Promise<ApiAnswer> {
-    const deleted = await this.engine.purge(instanceId);
+    const deleted = await this.engine.purge(instanceId, { unfinished: "delete" });
     return deleted ? { status: 200, body: { instancesDeleted: 1 } } : { status: 404, body: { error: `No instance with ID '${instanceId}' was found.` } };
   }
 
@@ -212,7 +213,14 @@ export class ManagementApi {
         await this.engine.rewind(instanceId, reason);
         return { status: 202 };
       default: {
-        const newId = await this.engine.restart(instanceId, { newInstanceId: query.get("restartWithNewInstanceId") !== "false" });
+        let newId: string;
+        try {
+          newId = await this.engine.restart(instanceId, { newInstanceId: query.get("restartWithNewInstanceId") !== "false" });
+        } catch (error) {
+          // RestartAsync's ArgumentException for an unknown id is a 400 (DurableClient.cs:1146-1149, HttpApiHandler.cs:939-941).
+          if (error instanceof DurableError && error.code === "InstanceNotFound") throw new DurableError("BadRequest", error.message, { instanceId, cause: error });
+          throw error;
+        }
         return this.checkStatus(newId, 202);
       }
     }
@@ -223,17 +231,14 @@ function allow(verb: string, methods: string[]): void {
   if (!methods.includes(verb)) throw new HttpError(405, `This route accepts ${methods.join(", ")}, not ${verb}.`);
 }
 
+/** The emulator's error code, in every error answer. */
+export const ERROR_CODE_HEADER = "x-durable-devkit-error-code";
+
+/** The status comes from the error's code, through the table every surface shares (emulator/core/errors.ts). */
 function errorAnswer(error: unknown): ApiAnswer {
   if (error instanceof HttpError) return { status: error.status, body: { error: error.message } };
-  if (error instanceof InstanceNotFoundError) return { status: 404, body: { error: `No instance with ID '${error.instanceId}' was found.` } };
-  if (error instanceof UnknownFunctionError) return { status: 400, body: { error: error.message } };
-  if (error instanceof InstanceStateError) {
-    // As the extension: a start over an unfinished instance is a conflict (409), a rewind of one that did not fail
-    // is refused (412), and any other operation the instance's state does not allow is Gone (410).
-    const status = /already exists/.test(error.message) ? 409 : /rewind/.test(error.message) ? 412 : /purge/.test(error.message) ? 409 : 410;
-    return { status, body: { error: error.message } };
-  }
-  return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
+  const code = errorCodeOf(error);
+  return { status: ERROR_CODES[code].http, headers: { [ERROR_CODE_HEADER]: code }, body: { error: error instanceof Error ? error.message : String(error) } };
 }
 
 /** The extension writes times without fractions of a second: 2026-11-24T10:00:00Z. */

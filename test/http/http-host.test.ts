@@ -185,7 +185,57 @@ describe("the HTTP host", function () {
     assert.equal(done.status, 200);
     const [latest] = (await request(api("/instances?runtimeStatus=Completed&top=1000"))).json().slice(-1);
     assert.equal((await request(api(`/instances/${latest.instanceId}/raiseEvent/late`), { method: "POST", body: "1" })).status, 410);
-    assert.equal((await request(api(`/instances/${latest.instanceId}/rewind`), { method: "POST" })).status, 412);
+    // Azure answers a rewind of a completed instance Gone too (HttpApiHandler.cs:961-967).
+    assert.equal((await request(api(`/instances/${latest.instanceId}/rewind`), { method: "POST" })).status, 410);
+  });
+
+  it("answers refusals with Azure's status codes, chosen by the error's code and never by its message", async () => {
+    const post = (path: string) => request(api(path), { method: "POST" });
+    const settle = (id: string, status: RegExp) => pollUntil(api(`/instances/${id}`), (a) => a.status !== 404 && status.test(a.json().runtimeStatus));
+    const code = (answer: Answer) => answer.headers["x-durable-devkit-error-code"];
+    // A completed instance is Gone to every operation, whatever its id or the event's name says
+    // (HttpApiHandler.cs:797-800, 821-824, 961-967, 991-998): the old mapping read "purge" and "rewind" in messages.
+    for (const id of ["plain-1", "purge-job-1", "rewind-1"]) {
+      await post(`/orchestrators/helloSequence/${id}`);
+      await settle(id, /^Completed$/);
+      assert.equal((await post(`/instances/${id}/terminate`)).status, 410, id);
+      assert.equal((await post(`/instances/${id}/suspend`)).status, 410, id);
+      assert.equal((await post(`/instances/${id}/rewind`)).status, 410, id);
+      assert.equal((await request(api(`/instances/${id}/raiseEvent/rewind`), { method: "POST", body: "1" })).status, 410, id);
+    }
+    const live = "refusals-live";
+    await post(`/orchestrators/waitForever/${live}`);
+    await settle(live, /^Running$/);
+    // What DurableClient refuses with an InvalidOperationException is a 500 (HttpApiHandler.cs:446-449): a second
+    // start of a running id (OrchestrationAlreadyExistsException, DurableClient.cs:203-205), resuming a running
+    // instance (DurableClient.cs:424-442), rewinding one (DurableClient.cs:446-452), restarting it under its own id.
+    const duplicate = await post(`/orchestrators/waitForever/${live}`);
+    assert.equal(duplicate.status, 500);
+    assert.equal(code(duplicate), "InstanceAlreadyExists");
+    assert.equal((await post(`/instances/${live}/resume`)).status, 500);
+    assert.equal((await post(`/instances/${live}/rewind`)).status, 500);
+    assert.equal((await post(`/instances/${live}/restart?restartWithNewInstanceId=false`)).status, 500);
+    // ... and so is suspending one already suspended (DurableClient.cs:403-421).
+    assert.equal((await post(`/instances/${live}/suspend?reason=first`)).status, 202);
+    await settle(live, /^Suspended$/);
+    const twice = await post(`/instances/${live}/suspend?reason=again`);
+    assert.equal(twice.status, 500);
+    assert.equal(code(twice), "InvalidState");
+    // Restarting an unknown instance is RestartAsync's ArgumentException: 400 (DurableClient.cs:1146-1149, HttpApiHandler.cs:939-941).
+    assert.equal((await post("/instances/never-was/restart")).status, 400);
+    // A purge deletes the instance whatever its status (HttpApiHandler.cs:554-567, AzureTableTrackingStore.cs:717-746),
+    // and the emulator warns.
+    const warnings: string[] = [];
+    const off = server.emulator.engine.on((event) => event.kind === "warning" && warnings.push(event.message));
+    try {
+      const purged = await request(api(`/instances/${live}`), { method: "DELETE" });
+      assert.equal(purged.status, 200, purged.text);
+      assert.deepEqual(purged.json(), { instancesDeleted: 1 });
+      assert.equal((await request(api(`/instances/${live}`))).status, 404);
+      assert.ok(warnings.some((w) => w.includes(live) && /while it was Suspended/.test(w)), warnings.join("\n"));
+    } finally {
+      off();
+    }
   });
 
   it("starts orchestrations through the management API and restarts them", async () => {
