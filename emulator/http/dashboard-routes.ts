@@ -145,11 +145,18 @@ export class DashboardRoutes {
     return summary;
   }
 
-  /** Server-sent events: one `instance` event per instance change, and a comment every 15 s to keep proxies open. */
+  /**
+   * Server-sent events: one `instance` event per instance change, a `warning` event for each warning the engine
+   * gives (a purge of a running instance, say), and a comment every 15 s to keep proxies open.
+   */
   private stream(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive", ...SECURITY_HEADERS });
     response.write(": connected\n\n");
     const off = this.context.engine.on((event) => {
+      if (event.kind === "warning") {
+        response.write(`event: warning\ndata: ${JSON.stringify({ instanceId: event.instanceId, message: event.message })}\n\n`);
+        return;
+      }
       if (event.kind !== "instanceUpdated") return;
       const { instanceId, name, runtimeStatus, lastUpdatedTime } = event.instance;
       response.write(`event: instance\ndata: ${JSON.stringify({ instanceId, name, runtimeStatus, lastUpdatedTime })}\n\n`);

@@ -34,7 +34,7 @@ describe("the HTTP host under hostile input", function () {
       `${base}/instances?createdTimeFrom=yesterday`,
       `${base}/orchestrators/doesNotExist`,
       `${base}/instances/%E0%A4%A/terminate`,
-      `${base}/entities/counter/one`,
+      `${base}/entities`,
       `${base}/nothing/here`,
       `${base}/instances/${live}/frobnicate`,
     ];
