@@ -224,6 +224,11 @@ export class Engine {
     if (this.events.listenerCount("event") > 0) this.events.emit("event", event);
   }
 
+  /** Gives a warning where the engine's own go: the log of `durable-devkit start`, the dashboard, the debugger. */
+  warn(message: string, instanceId?: string): void {
+    this.emit({ kind: "warning", instanceId, message });
+  }
+
   /** Resolves when the instance reaches Completed, Failed or Terminated. */
   waitForCompletion(instanceId: string, timeoutMs?: number): Promise<InstanceStatus> {
     const current = this.store.getInstance(instanceId);

@@ -155,7 +155,17 @@ export class ManagementApi {
     } catch (error) {
       return this.refusal(error, { message: INVALID_JSON, exceptionType: JSON_READER_EXCEPTION });
     }
-    const id = await this.engine.startNew(name, { instanceId: instanceId || undefined, input, version: query.get("version") });
+    // The handler starts every instance with the version "" (DurableClient.cs:32, 204-205): a ?version= the durable
+    // client sends (durable-functions appends it to its rpcBaseUrl call) is not read, so context.df.version is "".
+    const id = await this.engine.startNew(name, { instanceId: instanceId || undefined, input });
+    const version = query.get("version");
+    if (version) {
+      this.engine.warn(
+        `Started ${name} (${id}) without the version "${version}" it was asked for: Azure's Durable HTTP API ignores it (the Durable extension starts ` +
+          'every orchestration with version ""), so context.df.version is "" there too. Start versioned sub-orchestrations with callSubOrchestrator instead.',
+        id,
+      );
+    }
     return this.waitOrCheckStatus(id, query, requestUrl);
   }
 

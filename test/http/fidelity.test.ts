@@ -374,6 +374,18 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
     },
     {
       area: "Start (and start-and-wait)",
+      title: "?version= is not read: the instance starts with version \"\" (with a warning)",
+      azure: "HttpApiHandler.cs:875 (StartNewAsync without a version), DurableClient.cs:32, 204-205 (DefaultVersion = \"\")",
+      run: async () => {
+        const answer = await post("/orchestrators/waitForever/versioned-1?version=2.0");
+        assert.equal(answer.status, 202);
+        assert.equal(server.emulator.engine.getRecord("versioned-1")?.version, undefined);
+        assert.ok(warnings.some((w) => w.includes("versioned-1") && w.includes('"2.0"')), warnings.join("\n"));
+        await terminated("versioned-1");
+      },
+    },
+    {
+      area: "Start (and start-and-wait)",
       title: "a body that is not JSON is 400 Invalid JSON content",
       azure: "HttpApiHandler.cs:868-873, 895-898",
       run: async () => {
