@@ -14,7 +14,7 @@ import { lintCommand } from "./commands/lint";
 import { lspCommand } from "./commands/lsp";
 import { replayCommand } from "./commands/replay";
 import { dapCommand } from "./commands/dap";
-import { AppLoadError, AppLoadFailedError, InstanceNotFoundError, InstanceStateError, InvalidRequestError, StoreFileError, UnknownFunctionError } from "../emulator";
+import { AppLoadError, AppLoadFailedError, DurableError, ERROR_CODES, StoreFileError } from "../emulator";
 import { StoreBusyError } from "../emulator/store/store-errors";
 
 export const COMMANDS: Command[] = [
@@ -56,7 +56,7 @@ function usage(): string {
 }
 
 /** Errors a user can act on are printed as their message alone; anything else keeps its stack. */
-const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreBusyError, InstanceNotFoundError, InstanceStateError];
+const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreBusyError];
 
 /**
  * `durable-devkit list | head` closes our stdout early: the rest of the output has no reader, which is no error.
@@ -90,9 +90,14 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     return await command.run(rest, io);
   } catch (error) {
     // A store file that cannot be used as given (not ours, damaged, a folder) is fixed like a bad argument: exit 2.
-    if (error instanceof UsageError || error instanceof UnknownFunctionError || error instanceof InvalidRequestError || error instanceof StoreFileError) {
+    if (error instanceof UsageError || error instanceof StoreFileError) {
       io.stderr.write(`${error.message}\n`);
       return EXIT.usage;
+    }
+    // The engine's refusals: the exit code comes from the table every surface shares (emulator/core/errors.ts).
+    if (error instanceof DurableError && error.code !== "Internal") {
+      io.stderr.write(`${error.message}\n`);
+      return ERROR_CODES[error.code].exit;
     }
     if (EXPECTED_ERRORS.some((type) => error instanceof type)) {
       io.stderr.write(`${(error as Error).message}\n`);

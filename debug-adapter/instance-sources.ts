@@ -280,7 +280,8 @@ export async function attachToServer(options: AttachOptions): Promise<InstanceSo
   const lengths = new Map<string, number>();
   const post = async (route: string, body: unknown) => {
     const response = await fetch(`${base}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? null) });
-    if (!response.ok) throw new Error(`${route} answered ${response.status}: ${await response.text()}`);
+    // The management API's error answers are often empty, as Azure's; the emulator explains them in a header.
+    if (!response.ok) throw new Error(`${route} answered ${response.status}: ${decodeHeader(response.headers.get("x-durable-devkit-error")) ?? (await response.text())}`);
   };
   const listInstances = async () => {
     const page = await get<{ instances: { instanceId: string }[] }>("/_durable/api/instances?limit=200");
@@ -326,3 +327,11 @@ export async function attachToServer(options: AttachOptions): Promise<InstanceSo
   };
 }
 
+function decodeHeader(value: string | null): string | undefined {
+  if (!value) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

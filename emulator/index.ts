@@ -8,5 +8,5 @@ export { loadApp, AppLoadError, type LoadedApp } from "./app/app-loader";
 export { AppLoadFailedError } from "./app-host/app-host-client";
 export { StoreFileError } from "./store/sqljs-store";
 export * from "./api/types";
-export * from "./api/errors";
+export * from "./core/errors";
 export { HistoryEventType, eventTypeName, type HistoryEvent } from "./history/history-event";

@@ -46,16 +46,7 @@ export class EmulatorClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    if (!response.ok) {
-      let message = text;
-      try {
-        const parsed = JSON.parse(text) as { error?: string; message?: string };
-        message = parsed.error ?? parsed.message ?? text;
-      } catch {
-        // plain text
-      }
-      throw new Error(message || `${method} ${route} answered ${response.status}`);
-    }
+    if (!response.ok) throw new Error(errorMessage(response, text) || `${method} ${route} answered ${response.status}`);
     return text ? (JSON.parse(text) as unknown) : undefined;
   }
 
@@ -98,5 +89,27 @@ export class EmulatorClient {
 
   async purge(instanceId: string): Promise<void> {
     await this.request("DELETE", `/runtime/webhooks/durabletask/instances/${encodeURIComponent(instanceId)}`);
+  }
+}
+
+/**
+ * What an error answer says: the emulator's explanation header first (the management API answers as Azure does, often
+ * with an empty body), then Azure's body ({"Message", "ExceptionMessage"}), then the dashboard API's {"error"}.
+ */
+export function errorMessage(response: Response, text: string): string {
+  const explained = response.headers.get("x-durable-devkit-error");
+  if (explained) {
+    try {
+      return decodeURIComponent(explained);
+    } catch {
+      return explained;
+    }
+  }
+  try {
+    const parsed = JSON.parse(text) as { error?: string; message?: string; Message?: string; ExceptionMessage?: string } | string;
+    if (typeof parsed === "string") return parsed;
+    return parsed.error ?? parsed.ExceptionMessage ?? parsed.Message ?? parsed.message ?? text;
+  } catch {
+    return text;
   }
 }

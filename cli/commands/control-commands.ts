@@ -2,7 +2,7 @@
  * Commands that change instances: they start the emulator on the app (which also carries on every unfinished
  * instance in the store) and, where an instance will move on, drive it until it finishes or can only wait.
  */
-import { InstanceNotFoundError, type Engine } from "../../emulator";
+import { instanceNotFound, type Engine } from "../../emulator";
 import { APP_OPTIONS, APP_OPTIONS_HELP, parse, type Command, type Io } from "../command";
 import { EXIT } from "../cli-error";
 import { parseJsonArgument } from "../json-input";
@@ -104,7 +104,7 @@ export const waitCommand = controlCommand({
     "and waits until this one finishes or can only wait; then reports it like `run`.",
   maxPositionals: 1,
   act: async (engine, [instanceId]) => {
-    if (!engine.getRecord(instanceId)) throw new InstanceNotFoundError(instanceId);
+    if (!engine.getRecord(instanceId)) throw instanceNotFound(instanceId);
   },
 });
 

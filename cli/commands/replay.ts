@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { APP_OPTIONS, parse, writeLines, type Command, type Io } from "../command";
 import { EXIT } from "../cli-error";
 import { openStoreForReading } from "../session";
-import { UnknownFunctionError, eventTypeName } from "../../emulator";
+import { isDurableError, eventTypeName } from "../../emulator";
 import { openReplayHost } from "../../emulator/replay/replay-host";
 import { replayHistory, type ReplayVerdict } from "../../emulator/replay/replay-check";
 import { HistoryFileError, historyFilesAt, historyFromInstance, readHistoryFile, type HistorySource } from "../../emulator/replay/history-source";
@@ -113,7 +113,7 @@ export const replayCommand: Command = {
           try {
             outcomes.push({ target: item.label, verdict: await replayHistory(replayHost.host, item.load()) });
           } catch (error) {
-            if (!(error instanceof HistoryFileError || error instanceof UnknownFunctionError)) throw error;
+            if (!(error instanceof HistoryFileError || isDurableError(error, "UnknownFunction"))) throw error;
             outcomes.push({ target: item.label, error: error.message });
           }
         }

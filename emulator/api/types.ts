@@ -49,6 +49,11 @@ export interface InstanceRecord {
    */
   timerCancellations?: TimerCancellation[];
   /**
+   * The reason given with the last suspend or resume of this execution (null: none given). Azure Storage writes it
+   * into the instance's output column, so until the instance finishes its status shows it as the output.
+   */
+  controlReason?: string | null;
+  /**
    * Set for durable entities (instance ids `@name@key`): whether the entity exists, its state as JSON text, and the
    * orchestration that holds its lock (SchedulerState.LockedBy), if one does.
    */

@@ -18,7 +18,7 @@ import type {
   ReplayTrace,
 } from "./protocol";
 import type { HistoryEvent } from "../history/history-event";
-import { InvalidRequestError } from "../api/errors";
+import { badRequest } from "../core/errors";
 import { describeSerializationError, sendBatch, type SendFunction } from "./ipc-batch";
 import { DEFAULT_EPISODE_LIMIT_MS, DEFAULT_FUNCTION_TIMEOUT_MS, FunctionTimeoutError, type TimedFunctionKind } from "./function-timeouts";
 import { WATCHDOG_FD, type StuckReport } from "./episode-watchdog";
@@ -411,7 +411,7 @@ export class AppHostClient {
       send,
       batch,
       (message, error) => {
-        this.failRequest(message, new InvalidRequestError(`The data for this function cannot be sent to the app: ${describeSerializationError(error)}.`));
+        this.failRequest(message, badRequest(`The data for this function cannot be sent to the app: ${describeSerializationError(error)}.`));
         return undefined;
       },
       // EPIPE and friends: the child died; its 'exit' handler fails what it was running, and that work runs again.

@@ -214,7 +214,8 @@ function updateActions(status: string): void {
     terminate: !terminal,
     rewind: status === "Failed",
     restart: true,
-    purge: terminal,
+    // As in Azure, a purge deletes an instance whatever its status (the confirmation says what that means).
+    purge: true,
   };
   for (const button of document.querySelectorAll<HTMLButtonElement>("#actions button[data-action]")) {
     button.disabled = !enabled[button.dataset.action ?? ""];
@@ -265,20 +266,40 @@ async function act(action: string): Promise<void> {
   if (!id) return;
   const base = `${API}/instances/${encodeURIComponent(id)}`;
   const message = $("#action-message");
-  if (action === "purge" && !confirm(`Delete instance ${id} and its history?`)) return;
+  const status = $("#detail-status").textContent ?? "";
+  const unfinished = !["Completed", "Failed", "Terminated"].includes(status);
+  if (action === "purge") {
+    const question = unfinished
+      ? `Instance ${id} is ${status}. Purging it deletes it and its history now, and drops its pending work; Azure does the same. Delete it anyway?`
+      : `Delete instance ${id} and its history?`;
+    if (!confirm(question)) return;
+  }
   const response =
     action === "purge"
       ? await fetch(base, { method: "DELETE" })
       : await fetch(`${base}/${action}?reason=${encodeURIComponent("from the dashboard")}${action === "restart" ? "&restartWithNewInstanceId=true" : ""}`, { method: "POST" });
   const text = await response.text();
-  message.textContent = response.ok ? `${action}: done (${response.status})` : `${action} failed (${response.status}): ${safeError(text)}`;
+  message.textContent = response.ok ? `${action}: done (${response.status})` : `${action} failed (${response.status}): ${errorText(response, text)}`;
   if (response.ok && action === "restart") await select((JSON.parse(text) as { id: string }).id);
   await refresh();
 }
 
-function safeError(text: string): string {
+/**
+ * What went wrong, for an error answer of the management API: the emulator's explanation header first (Azure's
+ * bodies are often empty), then the Azure body's own wording.
+ */
+function errorText(response: Response, text: string): string {
+  const explained = response.headers.get("x-durable-devkit-error");
+  if (explained) {
+    try {
+      return decodeURIComponent(explained);
+    } catch {
+      return explained;
+    }
+  }
   try {
-    return (JSON.parse(text) as { error?: string }).error ?? text;
+    const body = JSON.parse(text) as { ExceptionMessage?: string; Message?: string; error?: string } | string;
+    return typeof body === "string" ? body : (body.ExceptionMessage ?? body.Message ?? body.error ?? text);
   } catch {
     return text;
   }
@@ -299,12 +320,13 @@ async function raise(event: Event): Promise<void> {
       return;
     }
   }
+  // The API takes JSON only, and an empty body is not JSON: no data is null.
   const response = await fetch(`${API}/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(name)}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: dataText || undefined,
+    body: dataText || "null",
   });
-  message.textContent = response.ok ? `Raised "${name}" (${response.status}).` : `Raising "${name}" failed (${response.status}): ${safeError(await response.text())}`;
+  message.textContent = response.ok ? `Raised "${name}" (${response.status}).` : `Raising "${name}" failed (${response.status}): ${errorText(response, await response.text())}`;
   await refresh();
 }
 

@@ -27,7 +27,7 @@ import {
   type RuntimeStatus,
   type StartOptions,
 } from "../api/types";
-import { InstanceNotFoundError, InstanceStateError, InvalidRequestError, NotAnOrchestrationError, UnknownFunctionError } from "../api/errors";
+import { DurableError, badRequest, instanceNotFound, notAnOrchestration, unknownFunction } from "../core/errors";
 import { parseJsonText as parseJson } from "../api/json-text";
 import type { FunctionRuntime } from "./runtime";
 import type { TrackedTask } from "../app-host/protocol";
@@ -92,10 +92,14 @@ interface ActiveInstance {
   waitingForAll?: Set<number>;
   /** Inbox messages that should wake the orchestrator. */
   wakingMessages: number;
+  /** Purged while unfinished: what an episode still running for it produces is dropped. */
+  purged?: boolean;
 }
 
 /** Warnings the engine keeps for the dashboard. */
 const MAX_KEPT_WARNINGS = 500;
+/** DurableClient.MaxInstanceIdLength (DurableClient.cs:33). */
+const MAX_INSTANCE_ID_LENGTH = 256;
 
 /** Attempts an activity or an episode gets when the app host keeps dying under it, before it is failed. */
 const MAX_HOST_CRASHES_PER_ACTIVITY = 3;
@@ -107,7 +111,7 @@ function json(value: unknown): string | undefined {
     return JSON.stringify(value);
   } catch (error) {
     const reason = error instanceof RangeError ? "it is nested too deeply" : error instanceof Error ? error.message : String(error);
-    throw new InvalidRequestError(`The value cannot be stored as JSON: ${reason}. Send plain JSON data (objects, arrays, strings, numbers, booleans, null).`);
+    throw badRequest(`The value cannot be stored as JSON: ${reason}. Send plain JSON data (objects, arrays, strings, numbers, booleans, null).`);
   }
 }
 
@@ -268,10 +272,15 @@ export class Engine {
     return instanceId === undefined ? this.warningLog.slice() : this.warningLog.filter((warning) => warning.instanceId === instanceId);
   }
 
+  /** Gives a warning where the engine's own go: the log of `durable-devkit start`, the dashboard, the debugger. */
+  warn(message: string, instanceId?: string): void {
+    this.emit({ kind: "warning", instanceId, message });
+  }
+
   /** Resolves when the instance reaches Completed, Failed or Terminated. */
   waitForCompletion(instanceId: string, timeoutMs?: number): Promise<InstanceStatus> {
     const current = this.store.getInstance(instanceId);
-    if (!current) return Promise.reject(new InstanceNotFoundError(instanceId));
+    if (!current) return Promise.reject(instanceNotFound(instanceId));
     if (isTerminal(current.runtimeStatus)) return Promise.resolve(toInstanceStatus(current));
     return new Promise((resolve, reject) => {
       let timeout: NodeJS.Timeout | undefined;
@@ -323,7 +332,7 @@ export class Engine {
 
   private requireFunction(name: string, kind: "orchestration" | "activity"): void {
     const functions = this.runtime.functions.filter((fn) => fn.kind === kind);
-    if (!functions.some((fn) => fn.name === name)) throw new UnknownFunctionError(kind, name, functions.map((fn) => fn.name));
+    if (!functions.some((fn) => fn.name === name)) throw unknownFunction(kind, name, functions.map((fn) => fn.name));
   }
 
   /** The registered functions of the app. */
@@ -334,16 +343,21 @@ export class Engine {
   async startNew(name: string, options: StartOptions = {}): Promise<string> {
     this.requireFunction(name, "orchestration");
     const instanceId = options.instanceId ?? randomUUID().replace(/-/g, "");
-    if (!instanceId || /[/\\#?]/.test(instanceId) || instanceId.startsWith("@")) {
-      throw new InvalidRequestError(`"${instanceId}" is not a valid instance id: it must be non-empty, must not start with @ and must not contain / \\ # or ?.`);
+    // As DurableClient.StartNewAsync (DurableClient.cs:185-201): no "@" first, none of / \ # ? or control
+    // characters, at most 256 characters.
+    if (!instanceId || /[/\\#?\u0000-\u001f\u007f-\u009f]/.test(instanceId) || instanceId.startsWith("@") || instanceId.length > MAX_INSTANCE_ID_LENGTH) {
+      throw badRequest(
+        `"${instanceId.slice(0, 300)}" is not a valid instance id: it must be non-empty, at most ${MAX_INSTANCE_ID_LENGTH} characters long, must not start with @ ` +
+          "and must not contain / \\ # ? or control characters.",
+      );
     }
     const existing = this.store.getInstance(instanceId);
     if (existing && !isTerminal(existing.runtimeStatus)) {
-      throw new InstanceStateError(
+      throw new DurableError(
+        "InstanceAlreadyExists",
         `An orchestration instance with the id "${instanceId}" already exists and is ${existing.runtimeStatus}. ` +
           "Wait for it to finish, terminate it, or start with another id.",
-        instanceId,
-        existing.runtimeStatus,
+        { instanceId, runtimeStatus: existing.runtimeStatus },
       );
     }
     const batch: StoreBatch = {};
@@ -388,7 +402,7 @@ export class Engine {
   }
 
   getHistory(instanceId: string): HistoryEvent[] {
-    if (!this.store.getInstance(instanceId)) throw new InstanceNotFoundError(instanceId);
+    if (!this.store.getInstance(instanceId)) throw instanceNotFound(instanceId);
     return this.store.getHistory(instanceId);
   }
 
@@ -402,25 +416,25 @@ export class Engine {
 
   private requireInstance(instanceId: string): InstanceRecord {
     const record = this.store.getInstance(instanceId);
-    if (!record) throw new InstanceNotFoundError(instanceId);
+    if (!record) throw instanceNotFound(instanceId);
     return record;
   }
 
   /** Orchestration-only operations refuse entity ids before they can put a message in an entity's queue. */
   private requireOrchestration(instanceId: string, action: string): InstanceRecord {
     const record = this.requireInstance(instanceId);
-    if (record.entity || isEntityInstanceId(instanceId)) throw new NotAnOrchestrationError(instanceId, action);
+    if (record.entity || isEntityInstanceId(instanceId)) throw notAnOrchestration(instanceId, action);
     return record;
   }
 
+  /** An orchestration that has not finished; a finished one is InstanceFinished (the extension answers 410 Gone). */
   private requireRunning(instanceId: string, action: string): InstanceRecord {
     const record = this.requireOrchestration(instanceId, action);
     if (isTerminal(record.runtimeStatus)) {
-      throw new InstanceStateError(
-        `Cannot ${action} instance "${instanceId}": it is already ${record.runtimeStatus}.`,
+      throw new DurableError("InstanceFinished", `Cannot ${action} instance "${instanceId}": it is already ${record.runtimeStatus}.`, {
         instanceId,
-        record.runtimeStatus,
-      );
+        runtimeStatus: record.runtimeStatus,
+      });
     }
     return record;
   }
@@ -437,7 +451,7 @@ export class Engine {
   }
 
   async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
-    if (!eventName) throw new InvalidRequestError("An event name is required.");
+    if (!eventName) throw badRequest("An event name is required.");
     this.requireRunning(instanceId, `raise event "${eventName}" to`);
     await this.sendControl(instanceId, { EventType: HistoryEventType.EventRaised, Name: eventName, Input: json(data) });
   }
@@ -447,16 +461,19 @@ export class Engine {
     await this.sendControl(instanceId, { EventType: HistoryEventType.ExecutionTerminated, Input: json(reason ?? null) });
   }
 
+  /** Suspends a running instance; one already suspended is refused, as DurableClient.SuspendAsync does (DurableClient.cs:406-421). */
   async suspend(instanceId: string, reason?: string): Promise<void> {
     const record = this.requireRunning(instanceId, "suspend");
-    if (record.runtimeStatus === "Suspended") return;
+    if (record.runtimeStatus === "Suspended") {
+      throw new DurableError("InvalidState", `Cannot suspend instance "${instanceId}": it is already Suspended. Resume it first.`, { instanceId, runtimeStatus: record.runtimeStatus });
+    }
     await this.sendControl(instanceId, { EventType: HistoryEventType.ExecutionSuspended, Reason: reason });
   }
 
   async resume(instanceId: string, reason?: string): Promise<void> {
     const record = this.requireRunning(instanceId, "resume");
     if (record.runtimeStatus !== "Suspended") {
-      throw new InstanceStateError(`Cannot resume instance "${instanceId}": it is ${record.runtimeStatus}, not Suspended.`, instanceId, record.runtimeStatus);
+      throw new DurableError("InvalidState", `Cannot resume instance "${instanceId}": it is ${record.runtimeStatus}, not Suspended.`, { instanceId, runtimeStatus: record.runtimeStatus });
     }
     await this.sendControl(instanceId, { EventType: HistoryEventType.ExecutionResumed, Reason: reason });
   }
@@ -472,7 +489,13 @@ export class Engine {
   async rewind(instanceId: string, reason = "rewound"): Promise<void> {
     const record = this.requireOrchestration(instanceId, "rewind");
     if (record.runtimeStatus !== "Failed") {
-      throw new InstanceStateError(`Cannot rewind instance "${instanceId}": only Failed instances can be rewound, and it is ${record.runtimeStatus}.`, instanceId, record.runtimeStatus);
+      // A finished instance is Gone to the extension (HttpApiHandler.cs:961-967); an unfinished one is refused by
+      // DurableClient.RewindAsync (DurableClient.cs:449-452).
+      throw new DurableError(
+        isTerminal(record.runtimeStatus) ? "InstanceFinished" : "InvalidState",
+        `Cannot rewind instance "${instanceId}": only Failed instances can be rewound, and it is ${record.runtimeStatus}.`,
+        { instanceId, runtimeStatus: record.runtimeStatus },
+      );
     }
     const batch: StoreBatch = {};
     this.rewindInto(batch, record, reason);
@@ -494,7 +517,7 @@ export class Engine {
     const dropped = old.slice(cut);
     kept.push({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewound: ${reason}` });
 
-    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined, canceledTimerIds: undefined, timerCancellations: undefined };
+    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined, canceledTimerIds: undefined, timerCancellations: undefined, controlReason: undefined };
     (batch.history ??= []).push({ instanceId: record.instanceId, events: kept, replace: true });
     this.upsert(batch, updated);
     const instance = this.activeFrom(updated, kept);
@@ -535,10 +558,12 @@ export class Engine {
   async restart(instanceId: string, options: { newInstanceId?: boolean } = {}): Promise<string> {
     const record = this.requireOrchestration(instanceId, "restart");
     if (!options.newInstanceId && !isTerminal(record.runtimeStatus)) {
-      throw new InstanceStateError(
+      // DurableClient.RestartAsync starts it again under its id (DurableClient.cs:1151-1152), which the
+      // de-duplication of unfinished instances refuses.
+      throw new DurableError(
+        "InstanceAlreadyExists",
         `Cannot restart instance "${instanceId}" under the same id while it is ${record.runtimeStatus}. Terminate it first, or restart with a new instance id.`,
-        instanceId,
-        record.runtimeStatus,
+        { instanceId, runtimeStatus: record.runtimeStatus },
       );
     }
     this.requireFunction(record.name, "orchestration");
@@ -550,103 +575,77 @@ export class Engine {
     return newId;
   }
 
-  /** Deletes a finished instance and its history. Returns whether there was one. */
   /**
-   * Deletes an instance and its history. Unfinished ones are refused unless `asAzure`: the Durable extension's
-   * `DELETE instances/{id}` purges whatever the status (HttpApiHandler.cs:553-567 → AzureTableTrackingStore.cs:717-745),
-   * and the management API does the same, with a warning. Returns whether there was one.
+   * Deletes an instance and its history. Returns whether there was one. An unfinished instance is refused unless
+   * `unfinished` is "delete": what the Durable HTTP API does, as Azure Storage deletes whatever the id names
+   * (AzureTableTrackingStore.PurgeInstanceHistoryAsync). Its pending work is dropped, and a warning says so.
    */
-  async purge(instanceId: string, options: { asAzure?: boolean } = {}): Promise<boolean> {
+  async purge(instanceId: string, options: { unfinished?: "refuse" | "delete" } = {}): Promise<boolean> {
     const record = this.store.getInstance(instanceId);
     if (!record) return false;
-    const batch: StoreBatch = { purgeInstances: [instanceId] };
-    if (!isTerminal(record.runtimeStatus)) {
-      if (!options.asAzure) {
-        throw new InstanceStateError(`Cannot purge instance "${instanceId}" while it is ${record.runtimeStatus}. Terminate it first.`, instanceId, record.runtimeStatus);
-      }
-      this.emit({
-        kind: "warning",
+    if (!isTerminal(record.runtimeStatus) && options.unfinished !== "delete") {
+      throw new DurableError("InvalidState", `Cannot purge instance "${instanceId}" while it is ${record.runtimeStatus}. Terminate it first.`, {
         instanceId,
-        message: `Purged ${record.name} (${instanceId}) while it was ${record.runtimeStatus}, with its in-flight work, as Azure does: its purge API does not check the status. Terminate an instance before purging it.`,
+        runtimeStatus: record.runtimeStatus,
       });
-      this.stopInstance(batch, instanceId);
     }
-    this.commit(batch);
+    this.commitPurge([record]);
     await this.store.flush();
     return true;
   }
 
-  /** Purges every finished instance that matches the query. Returns how many were deleted. */
-  async purgeWhere(query: InstanceQuery): Promise<number> {
-    const statuses = (query.runtimeStatus?.length ? query.runtimeStatus : (["Completed", "Failed", "Terminated"] as RuntimeStatus[])).filter((s) =>
-      isTerminal(s),
-    );
-    // Asked only for unfinished statuses: nothing may go (an empty status filter would match every instance).
-    if (!statuses.length) return 0;
-    const ids = this.store
-      .listInstances({ ...query, runtimeStatus: statuses, top: undefined, continuationToken: undefined })
-      .instances.filter((r) => isTerminal(r.runtimeStatus))
-      .map((r) => r.instanceId);
-    if (ids.length) {
-      this.commit({ purgeInstances: ids });
+  /**
+   * Purges the instances that match the query. Returns how many were deleted. By default only finished ones go (a
+   * status filter naming only unfinished statuses deletes nothing); with `includeUnfinished` the query is taken as
+   * it is, unfinished instances included, and with `includeEntities` durable entities match too: both as Azure
+   * Storage's purge by filter does (its Instances table holds entities as well).
+   */
+  async purgeWhere(query: InstanceQuery, options: { includeUnfinished?: boolean; includeEntities?: boolean } = {}): Promise<number> {
+    let statuses = query.runtimeStatus;
+    if (!options.includeUnfinished) {
+      statuses = (statuses?.length ? statuses : (["Completed", "Failed", "Terminated"] as RuntimeStatus[])).filter((s) => isTerminal(s));
+      // Asked only for unfinished statuses: nothing may go (an empty status filter would match every instance).
+      if (!statuses.length) return 0;
+    }
+    const matching = (entities: boolean) => this.store.listInstances({ ...query, runtimeStatus: statuses, top: undefined, continuationToken: undefined, entities }).instances;
+    const records = [...matching(false), ...(options.includeEntities ? matching(true) : [])].filter((r) => options.includeUnfinished || isTerminal(r.runtimeStatus));
+    if (records.length) {
+      this.commitPurge(records);
       await this.store.flush();
     }
-    return ids.length;
+    return records.length;
   }
 
-  /**
-   * Purge by filter as the Durable extension's HTTP API does it on the Azure Storage backend, which scripts and the
-   * JS client's purgeInstanceHistoryBy reach: every instance created in the range whose status the filter names,
-   * keeping only the finished statuses of the filter and, when none is left, every status, running instances and
-   * entities included (DurableTask.AzureStorage AzureTableTrackingStore.PurgeInstanceHistoryAsync and
-   * OrchestrationInstanceStatusQueryCondition.GetODataFilter). instanceIdPrefix and name are not part of that API
-   * and are ignored. Each surprise is warned about. Returns how many were deleted.
-   */
-  async purgeByFilter(query: InstanceQuery & { createdTimeFrom: string }): Promise<number> {
-    const named = query.runtimeStatus;
-    const finished = named?.filter((status) => isTerminal(status));
-    const statuses = finished?.length ? finished : undefined;
-    const range = { createdTimeFrom: query.createdTimeFrom, createdTimeTo: query.createdTimeTo ?? new Date(this.clock.now()).toISOString() };
-    const matching = this.store.listInstances({ ...range, runtimeStatus: statuses }).instances;
-    // Entities live in the same instances table there, with status Running: only a purge without a status filter takes them.
-    if (!statuses) matching.push(...this.store.listInstances({ ...range, entities: true }).instances);
-    const warnings: string[] = [];
-    const ignored = [query.instanceIdPrefix !== undefined ? `instanceIdPrefix "${query.instanceIdPrefix}"` : "", query.name !== undefined ? `name "${query.name}"` : ""].filter(Boolean);
-    if (ignored.length) warnings.push(`the ${ignored.join(" and ")} filter${ignored.length > 1 ? "s were" : " was"} ignored: Azure's purge by filter takes only createdTimeFrom, createdTimeTo and runtimeStatus`);
-    if (named?.length && !finished?.length) {
-      warnings.push(`runtimeStatus ${named.join(",")} names no finished status, which Azure Storage drops from a purge, leaving no status filter at all`);
+  /** Deletes the instances; unfinished ones lose their queued messages, timers and work, and a warning names them. */
+  private commitPurge(records: InstanceRecord[]): void {
+    const batch: StoreBatch = { purgeInstances: records.map((r) => r.instanceId) };
+    const unfinished = records.filter((r) => !isTerminal(r.runtimeStatus));
+    for (const record of unfinished) {
+      const id = record.instanceId;
+      const instance = this.active.get(id);
+      if (instance) {
+        instance.purged = true;
+        (batch.deleteMessages ??= []).push(...instance.inbox.map((m) => m.id));
+        instance.inbox.length = 0;
+        this.active.delete(id);
+        this.ready.delete(id);
+        if (!instance.record.entity) this.runtime.forget(id, instance.record.executionId);
+      }
+      this.dropPendingWork(batch, id);
+      const queued = this.activityQueue.slice(this.activityQueueHead).filter((item) => item.instanceId === id);
+      if (queued.length) (batch.deleteWorkItems ??= []).push(...queued.map((item) => item.id));
     }
-    const unfinished = matching.filter((record) => !isTerminal(record.runtimeStatus));
-    if (unfinished.length) {
-      const shown = unfinished.slice(0, 10).map((record) => record.instanceId).join(", ");
-      warnings.push(`${unfinished.length} unfinished instance${unfinished.length > 1 ? "s" : ""} (${shown}${unfinished.length > 10 ? ", …" : ""}) ${unfinished.length > 1 ? "were" : "was"} purged with ${unfinished.length > 1 ? "their" : "its"} in-flight work, as Azure does`);
-    }
-    if (warnings.length) {
+    this.commit(batch);
+    for (const record of unfinished) {
       this.emit({
         kind: "warning",
+        instanceId: record.instanceId,
         message:
-          `Purge of instances created ${range.createdTimeFrom} to ${range.createdTimeTo}: ${warnings.join("; ")}. On Azure this purge deletes the same instances. ` +
-          "Pass runtimeStatus=Completed,Failed,Terminated to keep running work.",
+          `Purged ${record.entity ? "entity" : "instance"} ${record.instanceId} while it was ${record.runtimeStatus}: its history and state are gone and its pending work was dropped. ` +
+          "Azure Storage purges unfinished instances just the same (nothing checks the status), so a purge by filter can delete instances that are still running. " +
+          "Terminate instances and let them finish before purging them.",
       });
     }
-    if (!matching.length) return 0;
-    const batch: StoreBatch = { purgeInstances: matching.map((record) => record.instanceId) };
-    for (const record of unfinished) this.stopInstance(batch, record.instanceId);
-    this.commit(batch);
-    await this.store.flush();
-    return matching.length;
-  }
-
-  /** Forgets a running instance that is being purged: its queued messages and timers go; work in flight is dropped when it ends. */
-  private stopInstance(batch: StoreBatch, instanceId: string): void {
-    const instance = this.active.get(instanceId);
-    if (!instance) return;
-    this.active.delete(instanceId);
-    this.ready.delete(instanceId);
-    this.runtime.forget(instanceId, instance.record.executionId);
-    this.dropPendingWork(batch, instanceId);
-    if (instance.inbox.length) (batch.deleteMessages ??= []).push(...instance.inbox.map((m) => m.id));
-    instance.inbox.length = 0;
   }
 
   /**
@@ -1011,7 +1010,8 @@ export class Engine {
     const now = this.clock.now();
     const timestamp = new Date(now).toISOString();
     const newEvents: HistoryEvent[] = [{ EventType: HistoryEventType.OrchestratorStarted, EventId: -1, Timestamp: timestamp, IsPlayed: false }];
-    let terminateReason: string | undefined;
+    /** Set when the episode terminates the instance: the reason, or null when none was given (as in Azure). */
+    let terminateReason: string | null | undefined;
     let wake = false;
     for (const message of messages) {
       const event = message.event;
@@ -1028,13 +1028,15 @@ export class Engine {
           record.runtimeStatus = "Running";
           break;
         case HistoryEventType.ExecutionTerminated:
-          terminateReason = (parseJson(event.Input) as string | null) ?? "";
+          terminateReason = (parseJson(event.Input) as string | null | undefined) ?? null;
           break;
         case HistoryEventType.ExecutionSuspended:
           record.runtimeStatus = "Suspended";
+          record.controlReason = event.Reason ?? null;
           break;
         case HistoryEventType.ExecutionResumed:
           record.runtimeStatus = "Running";
+          record.controlReason = event.Reason ?? null;
           break;
         case HistoryEventType.GenericEvent:
           wake = true;
@@ -1088,7 +1090,7 @@ export class Engine {
         // unless the orchestrator itself keeps taking the process down.
         const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + (error instanceof AppHostReloadedError ? 0 : 1);
         this.episodeCrashes.set(record.instanceId, crashes);
-        if (crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
+        if (crashes < MAX_HOST_CRASHES_PER_ACTIVITY && !instance.purged) {
           this.undoEpisode(instance, messages, historyBefore);
           if (!(error instanceof AppHostReloadedError)) {
             this.emit({ kind: "warning", instanceId: record.instanceId, message: `${error.message} Running the episode of ${record.name} again.` });
@@ -1547,10 +1549,12 @@ export class Engine {
 
   /** Signals an entity from outside an orchestration (the CLI, the durable client, the management API). */
   async signalEntity(name: string, key: string, operation: string, input?: unknown): Promise<void> {
-    if (!name || !key || !operation) throw new Error("An entity name, key and operation are all required.");
+    // As the extension's EntityId (EntityScheduler/EntityId.cs:22-29): a name is needed; an empty key and an empty
+    // operation name are allowed (HttpApiHandler.cs:1060 signals "" when the request names no operation).
+    if (!name) throw badRequest("Invalid entity id: entity name must not be a null or empty string.");
     const entityInstanceId = entityInstanceId_(name, key);
     const entityFunction = this.entityFunctionFor(entityInstanceId);
-    if (!entityFunction) throw new UnknownFunctionError("entity", name, this.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => fn.name));
+    if (!entityFunction) throw unknownFunction("entity", name, this.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => fn.name));
     const batch: StoreBatch = {};
     this.sendToEntity(batch, entityInstanceId, entityFunction, { id: randomUUID(), op: operation, signal: true, input: json(input) });
     this.commit(batch);
@@ -1652,7 +1656,7 @@ export class Engine {
       if (this.closed) return;
       const crashes = (this.episodeCrashes.get(record.instanceId) ?? 0) + (error instanceof AppHostReloadedError ? 0 : 1);
       this.episodeCrashes.set(record.instanceId, crashes);
-      if (error instanceof AppHostExitedError && crashes < MAX_HOST_CRASHES_PER_ACTIVITY) {
+      if (error instanceof AppHostExitedError && crashes < MAX_HOST_CRASHES_PER_ACTIVITY && !instance.purged) {
         instance.inbox = [...taken, ...instance.inbox].sort((a, b) => a.id - b.id);
         instance.wakingMessages = instance.inbox.length;
         return;
@@ -1685,6 +1689,10 @@ export class Engine {
         continue;
       }
       this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId });
+    }
+    if (instance.purged) {
+      this.commit({ deleteMessages: batch.deleteMessages });
+      return;
     }
     if (lockRequest) {
       lockedBy = this.grantLock(batch, record.instanceId, lockRequest, now);
@@ -1838,6 +1846,7 @@ export class Engine {
     record.runtimeStatus = "ContinuedAsNew";
     record.input = json(input);
     record.output = undefined;
+    record.controlReason = undefined;
     record.lastUpdatedTime = timestamp;
     record.timerCancellations = undefined; // event indexes of the history that goes
     // Each generation's ExecutionStarted sets CreatedTime (AzureTableTrackingStore.UpdateStateAsync).
@@ -1852,6 +1861,11 @@ export class Engine {
   }
 
   private commitEpisode(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, historyBefore: number): void {
+    if (instance.purged) {
+      // Purged while this episode ran: only the messages it took go, nothing of what it produced is kept.
+      this.commit({ deleteMessages: batch.deleteMessages });
+      return;
+    }
     const replace = instance.replaceHistory === true;
     instance.replaceHistory = false;
     const appended = replace ? instance.history.slice() : instance.history.slice(historyBefore);

@@ -158,8 +158,9 @@ export class DashboardRoutes {
   }
 
   /**
-   * Server-sent events: one `instance` event per instance change, a `warning` event per engine warning, a `reload`
-   * event per reload of the app, and a comment every 15 s to keep proxies open.
+   * Server-sent events: one `instance` event per instance change, a `warning` event for each warning the engine
+   * gives (a purge of a running instance, say), a `reload` event per reload of the app, and a comment every 15 s to
+   * keep proxies open.
    */
   private stream(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive", ...SECURITY_HEADERS });

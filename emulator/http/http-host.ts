@@ -127,7 +127,7 @@ export class HttpHost {
 
   attach(emulator: AttachedEmulator): void {
     const routes = new AppRoutes(emulator.host.functions, this.options.routePrefix ?? "api");
-    const management = new ManagementApi(emulator.engine, this.origin, this.taskHubName);
+    const management = new ManagementApi(emulator.engine, this.origin, this.taskHubName, { onLog: this.options.onLog });
     const dashboard = new DashboardRoutes({
       engine: emulator.engine,
       functions: emulator.host.functions,
@@ -201,8 +201,8 @@ export class HttpHost {
   private async callManagementApi(request: http.IncomingMessage, response: http.ServerResponse, path: string, url: URL, maxBodyBytes: number): Promise<void> {
     const management = (this.attached as NonNullable<HttpHost["attached"]>).management;
     const body = await readBody(request, maxBodyBytes);
-    const answer = await management.handle(request.method ?? "GET", path, url.searchParams, body, request.headers);
-    send(response, answer.status, answer.headers ?? {}, answer.body);
+    const answer = await management.handle(request.method ?? "GET", path, url.search, body, request.headers, url.href);
+    sendJson(response, answer.status, answer.headers ?? {}, answer.body);
   }
 
   /** The request's path for the log, without the app client's secret. */
@@ -263,6 +263,21 @@ function serializeCookie(cookie: { name: string; value: string; [attribute: stri
   if (cookie.httpOnly) parts.push("HttpOnly");
   if (cookie.sameSite) parts.push(`SameSite=${String(cookie.sameSite)}`);
   return parts.join("; ");
+}
+
+/** Writes a JSON value (a string too, as JSON) or, for undefined, no body at all; never throws. */
+export function sendJson(response: http.ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
+  if (body === undefined) {
+    response.writeHead(status, headers);
+    response.end();
+    return;
+  }
+  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
+  response.end(JSON.stringify(body));
 }
 
 /** Writes a JSON (or empty) answer; never throws, even on a connection that went away. */

@@ -77,14 +77,3 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
     });
   });
 }
-
-/** Parses a JSON body; an empty body is `undefined`. Bad JSON is a 400 that says where it broke. */
-export function parseJsonBody(body: Buffer): unknown {
-  if (body.length === 0) return undefined;
-  const text = body.toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}

@@ -1,14 +1,15 @@
 /**
- * Values read out of a request URL (path segments, query numbers, runtime statuses), checked where they are read:
- * a value the routes cannot use is a 400 that names it and says what would do, never a failure further down (the
- * SQLite store turned `top=1e21` into "datatype mismatch"; decodeURIComponent throws "URI malformed").
+ * Values read out of a request URL of the dashboard's read API (path segments, query numbers, runtime statuses),
+ * checked where they are read: a value the routes cannot use is a 400 that names it and says what would do, never a
+ * failure further down (the SQLite store turned `top=1e21` into "datatype mismatch"; decodeURIComponent throws "URI
+ * malformed"). The management API reads its query as Azure does instead (azure-query.ts).
  */
 import type { RuntimeStatus } from "../api/types";
 import { HttpError } from "./request-guard";
 
 export const RUNTIME_STATUSES: readonly RuntimeStatus[] = ["Pending", "Running", "Completed", "ContinuedAsNew", "Failed", "Terminated", "Suspended"];
 
-/** The largest 32-bit signed integer: what the Durable extension parses `top` into. */
+/** The largest 32-bit signed integer. */
 export const MAX_INT32 = 2_147_483_647;
 
 export function decodePathSegment(segment: string): string {

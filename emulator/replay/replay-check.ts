@@ -8,7 +8,7 @@ import { HistoryEventType, OrchestrationStatusCode, eventTypeName, type HistoryE
 import { describeTask } from "../history/task-matching";
 import type { AppHostClient } from "../app-host/app-host-client";
 import type { ReplayTrace } from "../app-host/protocol";
-import { UnknownFunctionError } from "../api/errors";
+import { unknownFunction } from "../core/errors";
 import { rebuildFromApi } from "./api-history";
 import type { HistorySource } from "./history-source";
 
@@ -34,7 +34,7 @@ export interface ReplayVerdict {
   durationMs: number;
 }
 
-/** Replays one history; throws UnknownFunctionError when the app has no such orchestrator. */
+/** Replays one history; throws an UnknownFunction DurableError when the app has no such orchestrator. */
 export async function replayHistory(host: AppHostClient, source: HistorySource, options: { detailed?: boolean } = {}): Promise<ReplayVerdict> {
   const started = performance.now();
   requireOrchestrator(host, source.name);
@@ -59,7 +59,7 @@ export async function replayHistory(host: AppHostClient, source: HistorySource, 
 
 export function requireOrchestrator(host: AppHostClient, name: string): void {
   const orchestrators = host.functions.filter((fn) => fn.kind === "orchestration").map((fn) => fn.name);
-  if (!orchestrators.includes(name)) throw new UnknownFunctionError("orchestration", name, orchestrators);
+  if (!orchestrators.includes(name)) throw unknownFunction("orchestration", name, orchestrators);
 }
 
 export function judgeReplay(events: HistoryEvent[], trace: ReplayTrace, appDir: string): Divergence | undefined {

@@ -1,5 +1,6 @@
 /** Filtering and paging of instance lists, shared by the stores so both answer a query the same way. */
 import type { InstanceQuery, InstanceRecord, InstancePage } from "../api/types";
+import { badRequest } from "../core/errors";
 
 interface PageCursor {
   createdTime: string;
@@ -17,7 +18,7 @@ export function decodeContinuationToken(token: string): PageCursor {
   } catch {
     // fall through to the error below
   }
-  throw new Error(`The continuation token "${token}" is not one this emulator issued. Start the listing again without it.`);
+  throw badRequest(`The continuation token "${token}" is not one this emulator issued. Start the listing again without it.`);
 }
 
 /** Instances are listed oldest first, ties broken by id: a stable order for paging. */

@@ -71,18 +71,23 @@ describe("durable entities over HTTP and the CLI", function () {
       assert.deepEqual(await client({ op: "readEntityState", name: "counter", key: "nobody" }), { entityExists: false });
 
       const api = `${server.http.origin}/runtime/webhooks/durabletask/entities`;
-      assert.equal((await request(`${api}/counter/http?op=add`, { method: "POST", body: "1" })).status, 202);
+      // As in Azure, a body is JSON only when sent as application/json (other content is the input as a string).
+      const json = { "Content-Type": "application/json" };
+      assert.equal((await request(`${api}/counter/http?op=add`, { method: "POST", headers: json, body: "1" })).status, 202);
       await server.emulator.engine.whenIdle();
       const read = await request(`${api}/counter/http`);
       assert.equal(read.status, 200);
       assert.equal(read.json(), 42);
       assert.equal((await request(`${api}/counter/nobody`)).status, 404);
-      assert.equal((await request(`${api}/counter/http`, { method: "POST" })).status, 400, "a signal needs ?op=");
+      // As in Azure, a signal without ?op= is the operation "" (the counter refuses it; its state stays).
+      assert.equal((await request(`${api}/counter/http`, { method: "POST" })).status, 202);
+      await server.emulator.engine.whenIdle();
+      assert.equal((await request(`${api}/counter/http`)).json(), 42);
       const listed = (await request(`${api}/counter?fetchState=true`)).json();
       assert.deepEqual(listed.find((e: { entityId: { key: string } }) => e.entityId.key === "http")?.state, 42);
 
       // The aggregator pattern over HTTP: readings in, summary out.
-      for (const value of [3, 9, 6]) assert.equal((await request(`${api}/aggregator/sensor?op=record`, { method: "POST", body: String(value) })).status, 202);
+      for (const value of [3, 9, 6]) assert.equal((await request(`${api}/aggregator/sensor?op=record`, { method: "POST", headers: json, body: String(value) })).status, 202);
       await server.emulator.engine.whenIdle();
       assert.deepEqual((await request(`${api}/aggregator/sensor`)).json(), { count: 3, sum: 18, min: 3, max: 9 });
     } finally {

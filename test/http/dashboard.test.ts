@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real browser (Chromium driven by playwright-core: Debian's when installed, else the one npm install brings): it lists a completed and a
- * running instance, opens one, shows its timeline, raises an event from the page, and saves a screenshot; and it does
- * the same through a forwarded port under a path prefix (code-server's /proxy/<port>/), opened with the run's key.
+ * running instance, opens one, shows its timeline, raises an event from the page, and saves a screenshot; it purges a
+ * running instance as Azure does, after asking, and shows the warning; and it does the same through a forwarded port
+ * under a path prefix (code-server's /proxy/<port>/), opened with the run's key.
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -176,6 +177,40 @@ describe("the dashboard in a browser", function () {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "dashboard-sequence.png") });
     await page.click('.tabs button[data-tab="timeline"]');
     assert.deepEqual(pageErrors, []);
+  });
+
+  it("raises an event without data, and purges a running instance as Azure does, after saying so, with a warning", async () => {
+    const engine = server.emulator.engine;
+    await engine.startNew("waitForever", { instanceId: "dash-no-data" });
+    await engine.startNew("waitForever", { instanceId: "dash-purged" });
+    await engine.whenIdle();
+    // (A new query string, so the page loads afresh and opens the instance its address names.)
+    await page.goto(`${server.http.origin}/_durable/?t=purge#dash-no-data`);
+    await page.locator("#detail-status", { hasText: "Running" }).waitFor({ timeout: 10_000 });
+    // No data is sent as JSON null: the API, as Azure's, takes application/json only, and an empty body is not JSON.
+    await page.fill("#event-name", "never");
+    await page.fill("#event-data", "");
+    await page.click('#raise-form button[type="submit"]');
+    await page.locator("#detail-status", { hasText: "Completed" }).waitFor({ timeout: 10_000 });
+    assert.equal(engine.getStatus("dash-no-data")?.output, null);
+
+    await page.click('#instances tr[data-instance="dash-purged"]');
+    await page.locator("#detail-title", { hasText: "dash-purged" }).waitFor({ timeout: 10_000 });
+    await page.locator("#detail-status", { hasText: "Running" }).waitFor({ timeout: 10_000 });
+    let question = "";
+    page.once("dialog", (dialog) => {
+      question = dialog.message();
+      void dialog.accept();
+    });
+    await page.click('#actions button[data-action="purge"]');
+    await page.locator("#warnings", { hasText: "Purged instance dash-purged while it was Running" }).waitFor({ timeout: 10_000 });
+    assert.match(question, /dash-purged is Running\. Purging it deletes it .* Azure does the same/);
+    assert.equal(engine.getStatus("dash-purged"), undefined);
+    // The page then finds the instance gone: the 404 of that read is the browser's only complaint.
+    await page.locator("#detail-empty", { hasText: "dash-purged no longer exists" }).waitFor({ timeout: 10_000 });
+    const unexpected = pageErrors.filter((error) => !/status of 404 \(Not Found\)/.test(error));
+    pageErrors.length = 0;
+    assert.deepEqual(unexpected, []);
   });
 
   it("refuses to run inside another site's frame and keeps its actions same-origin", async () => {

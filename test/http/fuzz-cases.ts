@@ -260,9 +260,9 @@ function managementCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
       if (method === "POST") method = random.pick(["GET", "PUT"]);
       break;
     case 1: {
-      const id = instanceId(random, targets);
-      // Never purge the live instance (running, it would be purged, as on Azure).
-      path = `/instances/${method === "DELETE" && id === targets.liveInstanceId ? `not-${id}` : id}`;
+      // Never purge the live instance: as in Azure, a purge deletes an instance whatever its status.
+      const id = method === "DELETE" ? segment(random) : instanceId(random, targets);
+      path = `/instances/${id}`;
       break;
     }
     case 2: {
@@ -297,8 +297,12 @@ function managementCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
   }
   if (method === "GET" || method === "HEAD") payload = undefined;
   let search = query(random);
-  // A purge by filter with a date range takes running instances too, as on Azure: the live instance must survive.
-  if (method === "DELETE" && path === "/instances") search = search.replace(/createdTimeFrom=/g, "createdTimeFrom_=");
+  // A purge by filter deletes every instance created since createdTimeFrom, the live one included (as in Azure):
+  // the fuzz's purges name a time to come, or none (which Azure refuses).
+  if (method === "DELETE" && path === "/instances") {
+    search = search.replace(/(^\?|&)createdTimeFrom=[^&]*/gi, "$1");
+    if (random.chance(0.5)) search = `${search || "?"}${search.length > 1 ? "&" : ""}createdTimeFrom=2999-01-01T00:00:00Z`;
+  }
   return { family: "management", method, path: `${base}${path}${search}`, headers: hostileHeaders(random, port, method), body: payload };
 }
 

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
-import { request, type Answer } from "./http-client";
+import { openEventStream, request, type Answer } from "./http-client";
 
 async function pollUntil(url: string, done: (answer: Answer) => boolean, timeoutMs = 30_000): Promise<Answer> {
   const deadline = Date.now() + timeoutMs;
@@ -50,7 +50,7 @@ describe("the HTTP host", function () {
     assert.equal(running.headers.location, links.statusQueryGetUri);
     assert.deepEqual(running.json().input, { timeoutSeconds: 3600 });
 
-    const raised = await request(links.sendEventPostUri.replace("{eventName}", "approval"), { method: "POST", body: JSON.stringify("Grace") });
+    const raised = await request(links.sendEventPostUri.replace("{eventName}", "approval"), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify("Grace") });
     assert.equal(raised.status, 202);
     const done = await pollUntil(links.statusQueryGetUri, (a) => a.status === 200);
     const status = done.json();
@@ -95,7 +95,8 @@ describe("the HTTP host", function () {
     assert.equal(withHistory.history, undefined);
     const events = (await request(api(`/instances/${id}?showHistory=true&showHistoryOutput=true`))).json().historyEvents;
     assert.deepEqual(events.map((e: { EventType: string }) => e.EventType), ["ExecutionStarted", "ExecutionSuspended", "ExecutionResumed", "EventRaised", "ExecutionCompleted"]);
-    assert.deepEqual(events[3], { EventType: "EventRaised", Timestamp: events[3].Timestamp, Name: "go", Input: { value: 1 } });
+    // As in Azure, inputs are the raw JSON text (DurableClient.GetDurableOrchestrationStatusAsync leaves them as stored).
+    assert.deepEqual(events[3], { EventType: "EventRaised", Timestamp: events[3].Timestamp, Name: "go", Input: '{"value":1}' });
 
     const payload = await client("createHttpManagementPayload", id);
     assert.equal(payload.id, id);
@@ -162,7 +163,10 @@ describe("the HTTP host", function () {
     assert.notDeepEqual(second.json().map((s: { instanceId: string }) => s.instanceId), first.json().map((s: { instanceId: string }) => s.instanceId));
     const future = await request(api(`/instances?createdTimeFrom=${new Date(Date.now() + 3600_000).toISOString()}`));
     assert.deepEqual(future.json(), []);
-    assert.equal((await request(api("/instances?runtimeStatus=Sleeping"))).status, 400);
+    // As in Azure, a status that is not one is ignored (HttpApiHandler.TryGetIEnumerableQueryParameterValue).
+    const unfiltered = await request(api("/instances?runtimeStatus=Sleeping"));
+    assert.equal(unfiltered.status, 200);
+    assert.ok(unfiltered.json().length > 4);
   });
 
   it("refuses a purge by filter without createdTimeFrom, whatever statuses the filter names", async () => {
@@ -177,7 +181,27 @@ describe("the HTTP host", function () {
     assert.match((await request(api(`/instances/${running}`))).json().runtimeStatus, /^(Pending|Running)$/);
   });
 
+  it("purges by filter as Azure does: only finished statuses count, and with none left everything in the range goes", async () => {
+    const from = new Date().toISOString();
+    const running = (await request(api("/orchestrators/waitForever/purge-goes-too"), { method: "POST" })).json().id;
+    // No status named: a 404 (nothing purged) would leave it; Azure's filter keeps only finished statuses, and
+    // with none left, filters by time alone (AzureTableTrackingStore.PurgeInstanceHistoryAsync).
+    const purged = await request(api(`/instances?createdTimeFrom=${from}&runtimeStatus=Running`), { method: "DELETE" });
+    assert.equal(purged.status, 200, purged.text);
+    assert.deepEqual(purged.json(), { instancesDeleted: 1 });
+    assert.equal((await request(api(`/instances/${running}`))).status, 404);
+    // Without createdTimeFrom, Azure refuses the purge.
+    const refused = await request(api("/instances?runtimeStatus=Completed"), { method: "DELETE" });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json(), "Please provide value for 'createdTimeFrom' parameter.");
+  });
+
   it("answers unknown instances with 404, and finished ones with 410 where the real API does", async () => {
+    // An empty body, as Azure's; the emulator says why in a header.
+    const unknown = await request(api("/instances/nope"));
+    assert.equal(unknown.text, "");
+    assert.match(decodeURIComponent(String(unknown.headers["x-durable-devkit-error"])), /No orchestration instance has the id "nope"/);
+    assert.equal(unknown.headers["x-durable-devkit-error-code"], "InstanceNotFound");
     assert.equal((await request(api("/instances/nope"))).status, 404);
     assert.equal((await request(api("/instances/nope/raiseEvent/x"), { method: "POST", body: "1" })).status, 404);
     assert.equal((await request(api("/instances/nope/terminate"), { method: "POST" })).status, 404);
@@ -186,7 +210,60 @@ describe("the HTTP host", function () {
     assert.equal(done.status, 200);
     const [latest] = (await request(api("/instances?runtimeStatus=Completed&top=1000"))).json().slice(-1);
     assert.equal((await request(api(`/instances/${latest.instanceId}/raiseEvent/late`), { method: "POST", body: "1" })).status, 410);
-    assert.equal((await request(api(`/instances/${latest.instanceId}/rewind`), { method: "POST" })).status, 412);
+    // Azure answers a rewind of a completed instance Gone too (HttpApiHandler.HandleRewindInstanceRequestAsync).
+    assert.equal((await request(api(`/instances/${latest.instanceId}/rewind`), { method: "POST" })).status, 410);
+  });
+
+  it("answers refusals with Azure's status codes, chosen by the error's code and never by its message", async () => {
+    const post = (path: string) => request(api(path), { method: "POST" });
+    const settle = (id: string, status: RegExp) => pollUntil(api(`/instances/${id}`), (a) => a.status !== 404 && status.test(a.json().runtimeStatus));
+    const code = (answer: Answer) => answer.headers["x-durable-devkit-error-code"];
+    // A completed instance is Gone to every operation, whatever its id or the event's name says
+    // (HttpApiHandler.cs:797-800, 821-824, 961-967, 991-998): the old mapping read "purge" and "rewind" in messages.
+    for (const id of ["plain-1", "purge-job-1", "rewind-1"]) {
+      await post(`/orchestrators/helloSequence/${id}`);
+      await settle(id, /^Completed$/);
+      assert.equal((await post(`/instances/${id}/terminate`)).status, 410, id);
+      assert.equal((await post(`/instances/${id}/suspend`)).status, 410, id);
+      assert.equal((await post(`/instances/${id}/rewind`)).status, 410, id);
+      assert.equal((await request(api(`/instances/${id}/raiseEvent/rewind`), { method: "POST", body: "1" })).status, 410, id);
+    }
+    const live = "refusals-live";
+    await post(`/orchestrators/waitForever/${live}`);
+    await settle(live, /^Running$/);
+    // What DurableClient refuses with an InvalidOperationException is a 500 (HttpApiHandler.cs:446-449): a second
+    // start of a running id (OrchestrationAlreadyExistsException, DurableClient.cs:203-205), resuming a running
+    // instance (DurableClient.cs:424-442), rewinding one (DurableClient.cs:446-452), restarting it under its own id.
+    const duplicate = await post(`/orchestrators/waitForever/${live}`);
+    assert.equal(duplicate.status, 500);
+    assert.equal(code(duplicate), "InstanceAlreadyExists");
+    assert.equal((await post(`/instances/${live}/resume`)).status, 500);
+    assert.equal((await post(`/instances/${live}/rewind`)).status, 500);
+    assert.equal((await post(`/instances/${live}/restart?restartWithNewInstanceId=false`)).status, 500);
+    // ... and so is suspending one already suspended (DurableClient.cs:403-421).
+    assert.equal((await post(`/instances/${live}/suspend?reason=first`)).status, 202);
+    await settle(live, /^Suspended$/);
+    const twice = await post(`/instances/${live}/suspend?reason=again`);
+    assert.equal(twice.status, 500);
+    assert.equal(code(twice), "InvalidState");
+    // Restarting an unknown instance is RestartAsync's ArgumentException: 400 (DurableClient.cs:1146-1149, HttpApiHandler.cs:939-941).
+    assert.equal((await post("/instances/never-was/restart")).status, 400);
+    // A purge deletes the instance whatever its status (HttpApiHandler.cs:554-567, AzureTableTrackingStore.cs:717-746),
+    // and the emulator warns: in its log (engine warnings, which `start` prints) and on the dashboard's event stream.
+    const warnings: string[] = [];
+    const off = server.emulator.engine.on((event) => event.kind === "warning" && warnings.push(event.message));
+    const dashboard = await openEventStream(`${origin}/_durable/api/events`);
+    try {
+      const purged = await request(api(`/instances/${live}`), { method: "DELETE" });
+      assert.equal(purged.status, 200, purged.text);
+      assert.deepEqual(purged.json(), { instancesDeleted: 1 });
+      assert.equal((await request(api(`/instances/${live}`))).status, 404);
+      assert.ok(warnings.some((w) => w.includes(live) && /while it was Suspended/.test(w)), warnings.join("\n"));
+      await dashboard.waitFor(new RegExp(`event: warning\ndata: [^\n]*Purged instance ${live} while it was Suspended`));
+    } finally {
+      off();
+      dashboard.close();
+    }
   });
 
   it("starts orchestrations through the management API and restarts them", async () => {
@@ -200,7 +277,8 @@ describe("the HTTP host", function () {
     assert.equal(restarted.json().id, "mgmt-1");
     const unknown = await request(api("/orchestrators/nope"), { method: "POST" });
     assert.equal(unknown.status, 400);
-    assert.match(unknown.json().error, /no orchestration function named "nope"/);
+    assert.equal(unknown.json().Message, "One or more of the arguments submitted is incorrect");
+    assert.match(unknown.json().ExceptionMessage, /no orchestration function named "nope"/);
   });
 
   it("refuses foreign Host and Origin headers and bad JSON with clear 4xx answers (body caps: app-client.test)", async () => {
@@ -219,6 +297,7 @@ describe("the HTTP host", function () {
     assert.equal(crossSiteGet.status, 201);
     const badJson = await request(api("/orchestrators/helloSequence"), { method: "POST", body: "{not json" });
     assert.equal(badJson.status, 400);
-    assert.match(badJson.json().error, /not valid JSON/);
+    assert.equal(badJson.json().Message, "Invalid JSON content");
+    assert.match(badJson.json().ExceptionMessage, /not valid JSON/);
   });
 });

@@ -50,7 +50,7 @@ for (const store of STORES) {
       assert.equal(answer.status, 202, answer.text);
     };
     const raise = async (id: string, eventName: string, data: unknown) => {
-      const answer = await request(`${origin}${WEBHOOK}/instances/${id}/raiseEvent/${eventName}`, { method: "POST", body: JSON.stringify(data) });
+      const answer = await request(`${origin}${WEBHOOK}/instances/${id}/raiseEvent/${eventName}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
       assert.equal(answer.status, 202, answer.text);
     };
 

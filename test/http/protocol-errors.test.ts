@@ -36,12 +36,14 @@ describe("the HTTP host's answers to requests it cannot serve", function () {
     assert.equal(badEncoding.status, 400, badEncoding.text);
     assert.match(badEncoding.json().error, /percent-encoding/);
 
-    for (const top of ["1e21", "2147483648", "1.5", "0", "-1", "abc"]) {
+    // As in Azure, a `top` that int.TryParse cannot read is ignored (HttpApiHandler.TryGetIntQueryParameterValue): a
+    // page of the default size, and nothing of it reaches SQL.
+    for (const top of ["1e21", "2147483648", "1.5", "0", "-1", "abc", "2147483647"]) {
       const answer = await request(api(`/instances?top=${top}`));
-      assert.equal(answer.status, 400, `top=${top}: ${answer.text}`);
-      assert.match(answer.json().error, /top must be a whole number from 1 to 2147483647/);
+      assert.equal(answer.status, 200, `top=${top}: ${answer.text}`);
+      assert.ok(Array.isArray(answer.json()), `top=${top}`);
+      assert.doesNotMatch(answer.text, /datatype|SQL/i);
     }
-    assert.equal((await request(api("/instances?top=2147483647"))).status, 200);
 
     for (const query of ["limit=1e21", "offset=1e21", "limit=0", "offset=-1", "limit=abc", "status=Bogus"]) {
       const answer = await request(`${origin}/_durable/api/instances?${query}`);

@@ -1,4 +1,7 @@
-/** At least 500 malformed or hostile requests across the management routes: each gets a 4xx, and the server stays up. */
+/**
+ * At least 500 malformed or hostile requests across the management routes: each gets a 4xx (or the 500 Azure answers
+ * a refusal of its durable client with, marked by its error code), and the server stays up.
+ */
 import { strict as assert } from "node:assert";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
@@ -31,7 +34,7 @@ describe("the HTTP host under hostile input", function () {
       `${base}/instances?createdTimeFrom=yesterday`,
       `${base}/orchestrators/doesNotExist`,
       `${base}/instances/%E0%A4%A/terminate`,
-      `${base}/entities/counter/one`,
+      `${base}/entities`,
       `${base}/nothing/here`,
       `${base}/instances/${live}/frobnicate`,
     ];
@@ -59,12 +62,14 @@ describe("the HTTP host under hostile input", function () {
       const batch = hostile.slice(i, i + 20);
       const answers = await Promise.all(
         batch.map((h) =>
-          request(`${origin}${h.path}`, { method: h.method, headers: h.headers, body: h.body }).catch((error: Error) => ({ status: -1, text: error.message })),
+          request(`${origin}${h.path}`, { method: h.method, headers: h.headers, body: h.body }).catch((error: Error) => ({ status: -1, text: error.message, headers: {} as Record<string, string> })),
         ),
       );
       answers.forEach((answer, j) => {
         count++;
-        if (answer.status < 400 || answer.status >= 500) failures.push(`${batch[j].method} ${batch[j].path} (${JSON.stringify(batch[j].headers ?? {})}) → ${answer.status} ${answer.text.slice(0, 120)}`);
+        // Resuming the running instance is refused with a 500, as Azure's client refuses it (DurableClient.ResumeAsync).
+        const azure500 = answer.status === 500 && answer.headers["x-durable-devkit-error-code"] === "InvalidState";
+        if (answer.status < 400 || (answer.status >= 500 && !azure500)) failures.push(`${batch[j].method} ${batch[j].path} (${JSON.stringify(batch[j].headers ?? {})}) → ${answer.status} ${answer.text.slice(0, 120)}`);
       });
     }
     // A declared length far too large is refused at once (raw socket: no client library second-guessing it).
