@@ -30,6 +30,24 @@ export function pretty(json: string | undefined): string {
   }
 }
 
+/**
+ * The app's own stack out of an activity failure's Details: on Azure (and so here) they are a serialised .NET
+ * exception whose inner RpcException carries the Node worker's stack as RemoteStackTrace; a person wants that first.
+ */
+function appStack(details: string | undefined): string | undefined {
+  if (!details?.trimStart().startsWith("{")) return undefined;
+  try {
+    let exception = JSON.parse(details) as { RemoteStackTrace?: unknown; InnerException?: unknown } | null;
+    for (let depth = 0; exception && depth < 5; depth++) {
+      if (typeof exception.RemoteStackTrace === "string" && exception.RemoteStackTrace) return `stack (from the app):\n${exception.RemoteStackTrace}`;
+      exception = exception.InnerException as typeof exception;
+    }
+  } catch {
+    // not JSON: shown as it is
+  }
+  return undefined;
+}
+
 function failureText(details: FailureDetails | undefined, depth = 0): string {
   if (!details || depth > 5) return "";
   const head = `${details.ErrorType ?? "Error"}: ${details.ErrorMessage ?? ""}`;
@@ -63,7 +81,7 @@ export function describeEvent(events: readonly HistoryEvent[], index: number, sc
     case "SubOrchestrationInstanceFailed":
       line = `${origin?.Name ?? ""} #${event.TaskScheduledId} ✗ ${event.Reason ?? ""}`;
       payloads.push(["input", origin?.Input]);
-      failure = [event.Reason, event.Details, failureText(event.FailureDetails)].filter(Boolean).join("\n\n");
+      failure = [event.Reason, appStack(event.Details), event.Details, failureText(event.FailureDetails)].filter(Boolean).join("\n\n");
       break;
     case "TimerCreated":
       line = `#${event.EventId} fires at ${event.FireAt}`;

@@ -286,6 +286,13 @@ export class ManagementApi {
       .map((value) => (value === undefined ? undefined : AZURE_STATUSES[value]))
       .filter((status): status is RuntimeStatus => status === "Completed" || status === "Failed" || status === "Terminated");
     const canceledOnly = statuses.length === 0 && (query.values("runtimeStatus") ?? []).flatMap((v) => v.split(",")).some((v) => enumValue(v) === 4);
+    // What a cleanup script asked for and Azure does not do, said loudly (each unfinished instance purged is warned about too).
+    const surprises: string[] = [];
+    const prefix = query.get("instanceIdPrefix");
+    if (prefix) surprises.push(`the instanceIdPrefix "${prefix}" filter was ignored: Azure's purge by filter takes only createdTimeFrom, createdTimeTo and runtimeStatus`);
+    const named = (query.values("runtimeStatus") ?? []).flatMap((v) => v.split(",")).filter(Boolean);
+    if (named.length && !statuses.length && !canceledOnly) surprises.push(`runtimeStatus ${named.join(",")} names no finished status, which Azure Storage drops from a purge, leaving no status filter at all`);
+    if (surprises.length) this.engine.warn(`Purge of instances created from ${createdTimeFrom}: ${surprises.join("; ")}. Pass runtimeStatus=Completed,Failed,Terminated to keep running work.`);
     const count = canceledOnly
       ? 0
       : await this.engine.purgeWhere(

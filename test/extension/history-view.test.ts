@@ -106,10 +106,10 @@ describe("the history webview in a browser, under its content security policy", 
     await show(id);
     assert.match((await page.textContent("#title")) ?? "", / · Failed$/);
     const failed = row("TaskFailed");
-    assert.match((await failed.textContent()) ?? "", /alwaysFails #0 ✗ Activity function 'alwaysFails' failed: activity refused: uncaught/);
+    assert.match((await failed.textContent()) ?? "", /alwaysFails #0 ✗ Activity function 'alwaysFails' failed: {2}activity refused: uncaught/);
     await failed.locator("details summary").click();
     const details = (await failed.locator("details pre").textContent()) ?? "";
-    assert.match(details, /^input:\n"uncaught"\n\nfailure:\nActivity function 'alwaysFails' failed: activity refused: uncaught\n\nError: activity refused: uncaught\n\s+at /);
+    assert.match(details, /^input:\n"uncaught"\n\nfailure:\nActivity function 'alwaysFails' failed: {2}activity refused: uncaught\n\nstack \(from the app\):\nError: activity refused: uncaught\n\s+at handler /);
     assert.match((await page.textContent("#facts")) ?? "", /Failure.*alwaysFails.*activity refused: uncaught/s);
     assert.match((await page.locator("#timeline rect.bar-failed title").textContent()) ?? "", /alwaysFails #0: .* \(failed\)/);
     assert.deepEqual(problems, []);

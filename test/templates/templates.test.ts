@@ -11,6 +11,9 @@ import { startServer, type EmulatorServer } from "../../emulator";
 import { PATTERNS, scaffold, type Language } from "../../templates/scaffold";
 import { devNull, tempDir, waitFor } from "../emulator/harness";
 import { request } from "../http/http-client";
+
+/** Raise event takes application/json only, as Azure's HttpApiHandler does (HttpApiHandler.cs:991-1004). */
+const JSON_BODY = { "content-type": "application/json" };
 import { cli } from "../emulator/cli-runner";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -91,7 +94,7 @@ for (const language of ["ts", "js"] as const) {
       const server = await serve(dir);
       const started = (await request(`${server.http.origin}/api/${name}`, { method: "POST", body: '{"request": "buy a laptop"}' })).json();
       await waitFor(() => server.emulator.engine.getRecord(started.id)?.waitingForEvents?.includes("Approval") === true);
-      const raised = await request(started.sendEventPostUri.replace("{eventName}", "Approval"), { method: "POST", body: '{"approved": true, "by": "Ada"}' });
+      const raised = await request(started.sendEventPostUri.replace("{eventName}", "Approval"), { method: "POST", headers: JSON_BODY, body: '{"approved": true, "by": "Ada"}' });
       assert.equal(raised.status, 202);
       const approved = await poll(started.statusQueryGetUri, (s) => s.runtimeStatus === "Completed");
       assert.deepEqual(approved.output, { request: "buy a laptop", outcome: "approved by Ada" });
@@ -119,8 +122,8 @@ for (const language of ["ts", "js"] as const) {
       const { dir, name } = generate("external-events", language);
       const server = await serve(dir);
       const started = (await request(`${server.http.origin}/api/${name}`, { method: "POST", body: '"order-42"' })).json();
-      await request(started.sendEventPostUri.replace("{eventName}", "Shipped"), { method: "POST", body: '{"carrier": "DHL"}' });
-      await request(started.sendEventPostUri.replace("{eventName}", "PaymentReceived"), { method: "POST", body: '{"amount": 30}' });
+      await request(started.sendEventPostUri.replace("{eventName}", "Shipped"), { method: "POST", headers: JSON_BODY, body: '{"carrier": "DHL"}' });
+      await request(started.sendEventPostUri.replace("{eventName}", "PaymentReceived"), { method: "POST", headers: JSON_BODY, body: '{"amount": 30}' });
       const done = await poll(started.statusQueryGetUri, (s) => s.runtimeStatus === "Completed");
       assert.deepEqual(done.output, { order: "order-42", payment: { amount: 30 }, shipment: { carrier: "DHL" } });
     });
