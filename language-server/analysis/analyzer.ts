@@ -6,7 +6,8 @@
  * happens, with the call path that reaches it from the orchestrator. A failure on one orchestrator is reported on it
  * (DD000) and costs no other its findings.
  */
-import * as ts from "typescript";
+// A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
+import ts = require("typescript");
 import * as path from "node:path";
 import { RULES, type Severity } from "./rules";
 import { FunctionCatalog, type FunctionKind } from "./catalog";

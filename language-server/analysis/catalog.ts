@@ -4,7 +4,8 @@
  * wrapper functions, registering helpers), plus orchestrator code found by type (OrchestrationHandler,
  * OrchestrationContext) and the old `df.orchestrator(fn)` wrapper; and the operations each entity handles.
  */
-import * as ts from "typescript";
+// A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
+import ts = require("typescript");
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
 
 export type FunctionKind = "activity" | "orchestration" | "entity";

@@ -5,7 +5,8 @@
  * a module ("module:luxon|DateTime.now"); a call adds "()". Also: the constant strings a name may hold (registration
  * names through constants, enums, `as const` records, loops) and the workspace function a callee or handler is.
  */
-import * as ts from "typescript";
+// A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
+import ts = require("typescript");
 
 export type Origin = string;
 

@@ -5,7 +5,8 @@
  * a task value through variables, arrays, `push`, `map` and helpers; wherever it cannot tell, it assumes the task is
  * used (no false alarms).
  */
-import * as ts from "typescript";
+// A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
+import ts = require("typescript");
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
 
 export const DURABLE_TASK_METHODS = new Set([
@@ -38,6 +39,7 @@ export type TaskKind = "task" | "generator";
 
 export class TaskFlow {
   private readonly returnsTask = new Map<ts.Node, boolean>();
+  private readonly identifiers = new Map<ts.Node, Map<string, ts.Identifier[]>>();
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -124,14 +126,26 @@ export class TaskFlow {
     const symbol = this.checker.getSymbolAtLocation(name);
     const scope = ts.findAncestor(name, (node) => isFunctionLike(node) || ts.isSourceFile(node));
     if (!symbol || !scope) return true;
-    let used = false;
+    return (this.identifiersIn(scope).get(name.text) ?? []).some((node) => node !== name && this.checker.getSymbolAtLocation(node) === symbol && this.referenceUses(node, depth));
+  }
+
+  /** The identifiers of a function by name, read once: a long orchestrator keeps many tasks in variables. */
+  private identifiersIn(scope: ts.Node): Map<string, ts.Identifier[]> {
+    let index = this.identifiers.get(scope);
+    if (index) return index;
+    const built = new Map<string, ts.Identifier[]>();
     const visit = (node: ts.Node): void => {
-      if (used) return;
-      if (ts.isIdentifier(node) && node !== name && node.text === name.text && this.checker.getSymbolAtLocation(node) === symbol && this.referenceUses(node, depth)) used = true;
+      if (ts.isIdentifier(node)) {
+        const list = built.get(node.text);
+        if (list) list.push(node);
+        else built.set(node.text, [node]);
+      }
       ts.forEachChild(node, visit);
     };
     visit(scope);
-    return used;
+    index = built;
+    this.identifiers.set(scope, index);
+    return index;
   }
 
   private referenceUses(reference: ts.Identifier, depth: number): boolean {
