@@ -78,7 +78,6 @@ export function sequenceOf(events: readonly HistoryEvent[], orchestrator: string
   };
   const scheduled = new Map<number, string>();
   const subOrchestrations = new Map<number, string>();
-  const timers = new Set<number>();
   const entityRequests = new Map<string, string>();
   const messages: Message[] = [];
   for (const event of events) {
@@ -109,7 +108,6 @@ export function sequenceOf(events: readonly HistoryEvent[], orchestrator: string
         messages.push({ from: subOrchestrations.get(event.TaskScheduledId ?? -1) ?? add("sub ?"), to: self, label: `failed: ${clip(event.FailureDetails?.ErrorMessage ?? event.Reason ?? "", 20)}`, kind: "failure" });
         break;
       case T.TimerCreated:
-        timers.add(event.EventId);
         messages.push({ from: self, to: add("timers"), label: `timer until ${(event.FireAt ?? "").slice(11, 19)}`, kind: "call" });
         break;
       case T.TimerFired:

@@ -312,13 +312,8 @@ export class Analyzer {
         return;
       }
       if (/^Promise\.(all|race|any|allSettled)$/.test(callee)) {
-        const combinator = callee.split(".")[1];
-        const replacement = combinator === "all" || combinator === "allSettled" ? "all" : "any";
-        const context = reach.contextName ?? "context";
-        const file = node.getSourceFile();
-        this.report(findings, "DD007", node, `Promise.${combinator} does not work on durable tasks: use yield ${context}.df.Task.${replacement}(tasks).`, reach, [
-          { title: `Use ${context}.df.Task.${replacement}`, edits: [{ file: file.fileName, start: node.expression.getStart(file), end: node.expression.getEnd(), newText: `${context}.df.Task.${replacement}` }] },
-        ]);
+        const fix = this.taskCombinatorFix(node, callee, reach);
+        this.report(findings, "DD007", node, `${callee} does not work on durable tasks: use yield ${fix.title.replace(/^Use /, "")}(tasks).`, reach, [fix]);
         return;
       }
       if (callee === "module:durable-functions|getClient" || callee === "module:durable-functions|input.durableClient") {
@@ -546,6 +541,14 @@ export class Analyzer {
     return (ts.isArrayLiteralExpression(inner) || (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && /^(map|flatMap)$/.test(inner.expression.name.text))) && this.flow.kind(inner) === "task";
   }
 
+  /** `Promise.all(...)` → `context.df.Task.all(...)` (allSettled → all; race, any → any): the callee only is replaced. */
+  private taskCombinatorFix(call: ts.CallExpression, callee: string, reach: Reach): Fix {
+    const combinator = callee.split(".")[1];
+    const replacement = `${reach.contextName ?? "context"}.df.Task.${combinator === "all" || combinator === "allSettled" ? "all" : "any"}`;
+    const file = call.getSourceFile();
+    return { title: `Use ${replacement}`, edits: [{ file: file.fileName, start: call.expression.getStart(file), end: call.expression.getEnd(), newText: replacement }] };
+  }
+
   private taskAllFix(list: ts.Expression, reach: Reach): Fix {
     const file = list.getSourceFile();
     const context = reach.contextName ?? "context";
@@ -566,13 +569,7 @@ export class Analyzer {
     if (!ts.isCallExpression(inner)) return undefined;
     const callee = this.origins.of(inner.expression) ?? this.origins.of(inner)?.replace(/(\.|\|)?\(\)$/, "");
     if (callee === undefined) return undefined;
-    if (/^Promise\.(all|race|any|allSettled)$/.test(callee)) {
-      const combinator = callee.split(".")[1];
-      const context = reach.contextName ?? "context";
-      const file = inner.getSourceFile();
-      const replacement = combinator === "all" || combinator === "allSettled" ? "all" : "any";
-      return { what: `Promise.${combinator}`, fixes: [{ title: `Use ${context}.df.Task.${replacement}`, edits: [{ file: file.fileName, start: inner.expression.getStart(file), end: inner.expression.getEnd(), newText: `${context}.df.Task.${replacement}` }] }] };
-    }
+    if (/^Promise\.(all|race|any|allSettled)$/.test(callee)) return { what: callee, fixes: [this.taskCombinatorFix(inner, callee, reach)] };
     const hazard = hazardOfCall(callee, inner.arguments.length, false);
     if (hazard !== "io" && hazard !== "timer") return undefined;
     const direct = this.origins.of(inner.expression) !== undefined;
