@@ -1,4 +1,5 @@
 /** The running emulator's HTTP API (management API and the dashboard's read API), as the extension uses it. */
+import { errorMessage } from "../emulator/dashboard/error-answer";
 import type { ReloadReport } from "../emulator/app/reload-report";
 import type { InstanceRecord, InstanceWaits, InstanceWaitsAnswer } from "../emulator/api/types";
 import type { HistoryEvent } from "../emulator/history/history-event";
@@ -92,24 +93,3 @@ export class EmulatorClient {
   }
 }
 
-/**
- * What an error answer says: the emulator's explanation header first (the management API answers as Azure does, often
- * with an empty body), then Azure's body ({"Message", "ExceptionMessage"}), then the dashboard API's {"error"}.
- */
-export function errorMessage(response: Response, text: string): string {
-  const explained = response.headers.get("x-durable-devkit-error");
-  if (explained) {
-    try {
-      return decodeURIComponent(explained);
-    } catch {
-      return explained;
-    }
-  }
-  try {
-    const parsed = JSON.parse(text) as { error?: string; message?: string; Message?: string; ExceptionMessage?: string } | string;
-    if (typeof parsed === "string") return parsed;
-    return parsed.error ?? parsed.ExceptionMessage ?? parsed.Message ?? parsed.message ?? text;
-  } catch {
-    return text;
-  }
-}

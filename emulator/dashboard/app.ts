@@ -5,6 +5,7 @@
 import { drawTimeline, spansOf, type HistoryEvent, type TimerCancellation } from "./timeline";
 import { historyRows, pretty } from "./history-table";
 import { sequenceDiagramSvg } from "./sequence-diagram";
+import { errorMessage } from "./error-answer";
 
 interface InstanceSummary {
   instanceId: string;
@@ -279,31 +280,11 @@ async function act(action: string): Promise<void> {
       ? await fetch(base, { method: "DELETE" })
       : await fetch(`${base}/${action}?reason=${encodeURIComponent("from the dashboard")}${action === "restart" ? "&restartWithNewInstanceId=true" : ""}`, { method: "POST" });
   const text = await response.text();
-  message.textContent = response.ok ? `${action}: done (${response.status})` : `${action} failed (${response.status}): ${errorText(response, text)}`;
+  message.textContent = response.ok ? `${action}: done (${response.status})` : `${action} failed (${response.status}): ${errorMessage(response, text)}`;
   if (response.ok && action === "restart") await select((JSON.parse(text) as { id: string }).id);
   await refresh();
 }
 
-/**
- * What went wrong, for an error answer of the management API: the emulator's explanation header first (Azure's
- * bodies are often empty), then the Azure body's own wording.
- */
-function errorText(response: Response, text: string): string {
-  const explained = response.headers.get("x-durable-devkit-error");
-  if (explained) {
-    try {
-      return decodeURIComponent(explained);
-    } catch {
-      return explained;
-    }
-  }
-  try {
-    const body = JSON.parse(text) as { ExceptionMessage?: string; Message?: string; error?: string } | string;
-    return typeof body === "string" ? body : (body.ExceptionMessage ?? body.Message ?? body.error ?? text);
-  } catch {
-    return text;
-  }
-}
 
 async function raise(event: Event): Promise<void> {
   event.preventDefault();
@@ -326,7 +307,7 @@ async function raise(event: Event): Promise<void> {
     headers: { "Content-Type": "application/json" },
     body: dataText || "null",
   });
-  message.textContent = response.ok ? `Raised "${name}" (${response.status}).` : `Raising "${name}" failed (${response.status}): ${errorText(response, await response.text())}`;
+  message.textContent = response.ok ? `Raised "${name}" (${response.status}).` : `Raising "${name}" failed (${response.status}): ${errorMessage(response, await response.text())}`;
   await refresh();
 }
 

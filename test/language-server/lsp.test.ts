@@ -98,6 +98,26 @@ describe("the language server over stdio", function () {
       };
     });
 
+  /** Applies the preferred fix of one diagnostic at a time, as a user would, until none is left in the document. */
+  async function applyPreferredFixes(uri: string, initial: string, firstVersion: number): Promise<{ text: string; applied: { code: string; title: string }[] }> {
+    let text = initial;
+    let version = firstVersion;
+    const applied: { code: string; title: string }[] = [];
+    for (let round = 0; round < 10; round++) {
+      const list = await waitForDiagnostics(uri, () => true);
+      if (!list.length) break;
+      const diagnostic = list[0];
+      const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+      const fix = actions.find((action) => action.isPreferred) as CodeAction;
+      assert.ok(fix, `a quick fix for ${String(diagnostic.code)} ${diagnostic.message}: ${JSON.stringify(actions.map((a) => a.title))}`);
+      applied.push({ code: String(diagnostic.code), title: fix.title });
+      text = applyEdits(text, fix.edit?.changes?.[uri] ?? []);
+      diagnostics.delete(uri);
+      await connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: ++version }, contentChanges: [{ text }] });
+    }
+    return { text, applied };
+  }
+
   before(async () => {
     dir = tempDir("dd-lsp-");
     fs.writeFileSync(path.join(dir, "package.json"), "{}");
@@ -151,23 +171,8 @@ describe("the language server over stdio", function () {
 
   it("offers quick fixes that remove the problems and keep the code compiling", async () => {
     const uri = pathToFileURL(path.join(dir, "src", "flow.ts")).toString();
-    let text = ORCHESTRATOR;
-    let version = 1;
-    const fixed: string[] = [];
-    // Apply the preferred fix of one diagnostic at a time until none is left in this file.
-    for (let round = 0; round < 10; round++) {
-      const list = await waitForDiagnostics(uri, () => true);
-      if (!list.length) break;
-      const diagnostic = list[0];
-      const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
-      const fix = actions.find((action) => action.isPreferred) as CodeAction;
-      assert.ok(fix, `a quick fix for ${String(diagnostic.code)}: ${JSON.stringify(actions.map((a) => a.title))}`);
-      fixed.push(String(diagnostic.code));
-      text = applyEdits(text, fix.edit?.changes?.[uri] ?? []);
-      version++;
-      diagnostics.delete(uri);
-      await connection.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] });
-    }
+    const { text, applied } = await applyPreferredFixes(uri, ORCHESTRATOR, 1);
+    const fixed = applied.map((fix) => fix.code);
     // DD007 and DD010 share one fix (Task.all): whichever comes first removes both.
     assert.deepEqual(fixed.filter((code) => code !== "DD007" && code !== "DD010").sort(), ["DD001", "DD001", "DD008", "DD009"]);
     assert.equal(fixed.filter((code) => code === "DD007" || code === "DD010").length, 1, fixed.join(", "));
@@ -186,22 +191,9 @@ describe("the language server over stdio", function () {
 
   it("fixes real timers into durable timers, random ids into newGuid and I/O into a new activity, and the result compiles", async () => {
     const uri = pathToFileURL(path.join(dir, "src", "report.ts")).toString();
-    let text = HAZARDS;
-    let version = 1;
-    await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version, text } });
-    const titles: string[] = [];
-    for (let round = 0; round < 10; round++) {
-      const list = await waitForDiagnostics(uri, () => true);
-      if (!list.length) break;
-      const diagnostic = list[0];
-      const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
-      const fix = actions.find((action) => action.isPreferred) as CodeAction;
-      assert.ok(fix, `a quick fix for ${String(diagnostic.code)} ${diagnostic.message}: ${JSON.stringify(actions.map((a) => a.title))}`);
-      titles.push(`${String(diagnostic.code)} ${fix.title}`);
-      text = applyEdits(text, fix.edit?.changes?.[uri] ?? []);
-      diagnostics.delete(uri);
-      await connection.sendNotification("textDocument/didChange", { textDocument: { uri, version: ++version }, contentChanges: [{ text }] });
-    }
+    await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version: 1, text: HAZARDS } });
+    const { text, applied } = await applyPreferredFixes(uri, HAZARDS, 1);
+    const titles = applied.map((fix) => `${fix.code} ${fix.title}`);
     assert.deepEqual(await waitForDiagnostics(uri, () => true), [], text);
     assert.equal(titles.length, 5, titles.join("\n"));
     assert.match(text, /const id = context\.df\.newGuid\(context\.df\.instanceId\);/);
