@@ -1,5 +1,5 @@
 /** The running emulator's HTTP API (management API and the dashboard's read API), as the extension uses it. */
-import { errorMessage } from "../emulator/dashboard/error-answer";
+import { errorMessage } from "../emulator/api/error-answer";
 import type { ReloadReport } from "../emulator/app/reload-report";
 import type { InstanceRecord, InstanceWaits, InstanceWaitsAnswer } from "../emulator/api/types";
 import type { HistoryEvent } from "../emulator/history/history-event";

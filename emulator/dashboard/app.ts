@@ -5,7 +5,7 @@
 import { drawTimeline, spansOf, type HistoryEvent, type TimerCancellation } from "./timeline";
 import { historyRows, pretty } from "./history-table";
 import { sequenceDiagramSvg } from "./sequence-diagram";
-import { errorMessage } from "./error-answer";
+import { errorMessage } from "../api/error-answer";
 
 interface InstanceSummary {
   instanceId: string;
