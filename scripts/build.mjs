@@ -35,28 +35,13 @@ await build({
 });
 
 // The dashboard: one browser bundle, plus its page and styles, served by the emulator from dist/emulator/dashboard.
-await build({
-  entryPoints: ["emulator/dashboard/app.ts"],
-  outfile: "dist/emulator/dashboard/app.js",
-  bundle: true,
-  platform: "browser",
-  format: "iife",
-  target: "es2022",
-  sourcemap: true,
-  logLevel: "warning",
-});
+/** A page's script, bundled for the browser (the dashboard; the history webview as the VSIX bundles it). */
+const browserBundle = (entry, outfile) => build({ entryPoints: [entry], outfile, bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: true, logLevel: "warning" });
+
+await browserBundle("emulator/dashboard/app.ts", "dist/emulator/dashboard/app.js");
 mkdirSync("dist/emulator/dashboard", { recursive: true });
 for (const file of ["index.html", "styles.css"]) copyFileSync(join("emulator/dashboard", file), join("dist/emulator/dashboard", file));
 
 // The history webview, bundled as scripts/package.mjs bundles it for the VSIX, so a browser test can load the page.
-await build({
-  entryPoints: ["extension/webview/history-view.ts"],
-  outfile: "dist/extension/webview/history-view.js",
-  bundle: true,
-  platform: "browser",
-  format: "iife",
-  target: "es2022",
-  sourcemap: true,
-  logLevel: "warning",
-});
+await browserBundle("extension/webview/history-view.ts", "dist/extension/webview/history-view.js");
 copyFileSync("extension/webview/history-view.css", "dist/extension/webview/history-view.css");
