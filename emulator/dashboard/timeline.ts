@@ -101,7 +101,8 @@ export function spansOf(events: HistoryEvent[], nowInput: number, depth: number,
       const span = id === undefined ? undefined : spans.get(id);
       // A cancelled timer's late firing changes nothing: the orchestrator had stopped waiting for it.
       if (span && span.status !== "cancelled") {
-        span.end = at;
+        // A TimerFired's Timestamp is when the timer was created (as on Azure); it fired at FireAt.
+        span.end = type === "TimerFired" && event.FireAt ? Math.max(span.start, Date.parse(event.FireAt)) : at;
         span.status = type === "TaskFailed" || type === "SubOrchestrationInstanceFailed" ? "failed" : "done";
       }
     }

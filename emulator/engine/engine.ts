@@ -13,6 +13,7 @@ import {
   completedTaskId,
   type HistoryEvent,
   SCHEDULING_EVENT_TYPES,
+  nextSequenceId,
 } from "../history/history-event";
 import { HTTP_ACTIVITY_NAME } from "../history/task-matching";
 import type { PendingMessage, Store, StoreBatch, WorkItem } from "../store/store";
@@ -39,6 +40,7 @@ import { findHeldTimer, type HeldTimer } from "./awaited-event-hold";
 import { nextRetry } from "./retry-policy";
 import { HttpActivityFailure, pollTarget, runHttpActivity, type HttpActivityInput } from "./http-activity";
 import { activityFunctionFailure } from "./dotnet-exceptions";
+import { newtonsoftDate, nextTick, notAfter } from "../core/azure-json";
 import {
   ENTITY_OPERATION_EVENT,
   entityInstanceId as entityInstanceId_,
@@ -50,6 +52,9 @@ import {
   ENTITY_RELEASE_EVENT,
   batchOutcome,
   callerErrorMessage,
+  encodeEntityRequest,
+  requestTimestampOf,
+  type RequestLabel,
   type EntityBatchOutcome,
   type EntityOutcome,
   type EntityRequest,
@@ -126,7 +131,10 @@ function executionStarted(record: InstanceRecord, timestamp: string): HistoryEve
     Version: record.version ?? "",
     Input: record.input,
     OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
-    ParentInstance: record.parent ? { Name: record.parent.name, InstanceId: record.parent.instanceId, TaskScheduleId: record.parent.taskId } : undefined,
+    // DurableTask.Core ParentInstance.cs, filled in by TaskOrchestrationDispatcher.ProcessCreateSubOrchestrationInstanceDecision.
+    ParentInstance: record.parent
+      ? { Name: record.parent.name, Version: "", TaskScheduleId: record.parent.taskId, OrchestrationInstance: { InstanceId: record.parent.instanceId, ExecutionId: record.parent.executionId } }
+      : undefined,
   };
 }
 
@@ -138,13 +146,9 @@ function isControlMessage(message: PendingMessage): boolean {
 
 /** The lock request an EventSent carries (its id and lock set), if it is one. */
 function lockRequestOf(event: HistoryEvent): { id: string; lockSet: string[] } | undefined {
-  if (event.EventType !== HistoryEventType.EventSent || event.Name !== ENTITY_OPERATION_EVENT || !event.Input?.includes("lockSet")) return undefined;
-  try {
-    const request = JSON.parse(event.Input) as { id?: unknown; lockSet?: unknown };
-    return typeof request.id === "string" && Array.isArray(request.lockSet) ? { id: request.id, lockSet: request.lockSet as string[] } : undefined;
-  } catch {
-    return undefined;
-  }
+  if (event.EventType !== HistoryEventType.EventSent || event.Name !== ENTITY_OPERATION_EVENT || !/"lock[sS]et"/.test(event.Input ?? "")) return undefined;
+  const request = parseEntityRequest({ ...event, EventType: HistoryEventType.EventRaised });
+  return "unusable" in request || !request.lockSet ? undefined : { id: request.id, lockSet: request.lockSet };
 }
 
 /** The entities an orchestration holds locked at the end of its history: granted by the last answer, not yet released. */
@@ -532,7 +536,7 @@ export class Engine {
           break;
         case HistoryEventType.TimerCreated: {
           const fireAt = scheduled.FireAt ?? now;
-          this.enqueue(batch, { ...message({ EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: fireAt, IsPlayed: false, TimerId: taskId, FireAt: fireAt }, record.executionId), visibleAt: Date.parse(fireAt) });
+          this.enqueue(batch, { ...message({ EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: scheduled.Timestamp, IsPlayed: false, TimerId: taskId, FireAt: fireAt }, record.executionId), visibleAt: Date.parse(fireAt) });
           break;
         }
         case HistoryEventType.SubOrchestrationInstanceCreated: {
@@ -1421,12 +1425,13 @@ export class Engine {
           op: task.operationName,
           signal: task.operation === "signal",
           input: json(task.input),
-          // The sender, for signals too (the lock holder check); only calls are answered.
+          // The sender, for signals too (DurableOrchestrationContext.cs:679-687; the lock holder check); only calls are answered.
           parent: record.instanceId,
-          parentExecution: task.operation === "call" ? record.executionId : undefined,
+          parentExecution: record.executionId,
         };
-        produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) });
-        this.sendToEntity(batch, task.entityInstanceId, entityFunction, request);
+        const input = encodeEntityRequest(request, this.orchestrationLabel(instance, produced, task.entityInstanceId, timestamp));
+        produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_OPERATION_EVENT, Input: input });
+        this.sendToEntity(batch, task.entityInstanceId, entityFunction, input);
         return undefined;
       }
       case "entityLock": {
@@ -1450,8 +1455,9 @@ export class Engine {
         }
         const request: EntityRequest = { id: randomUUID(), op: "", signal: false, parent: record.instanceId, parentExecution: record.executionId, lockSet: task.entityInstanceIds, pos: 0 };
         const first = task.entityInstanceIds[0];
-        produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: first, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) });
-        this.sendToEntity(batch, first, this.entityFunctionFor(first) as string, request);
+        const input = encodeEntityRequest(request, this.orchestrationLabel(instance, produced, first, timestamp));
+        produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: first, Name: ENTITY_OPERATION_EVENT, Input: input });
+        this.sendToEntity(batch, first, this.entityFunctionFor(first) as string, input);
         return undefined;
       }
       default:
@@ -1510,7 +1516,7 @@ export class Engine {
       return;
     }
     const release = JSON.stringify({ parent: record.instanceId, id: this.lockRequestIdOf(instance, []) });
-    let nextId = instance.history.reduce((max, event) => Math.max(max, event.EventId), -1) + 1;
+    let nextId = nextSequenceId(instance.history);
     for (const entityId of held) {
       const event: HistoryEvent = { EventType: HistoryEventType.EventSent, EventId: nextId++, Timestamp: timestamp, IsPlayed: false, InstanceId: entityId, Name: ENTITY_RELEASE_EVENT, Input: release };
       instance.history.push(event);
@@ -1537,14 +1543,42 @@ export class Engine {
     this.active.set(entityInstanceId, this.activeFrom(record, []));
   }
 
-  /** Queues an operation for an entity, creating the entity's record on its first operation. */
-  private sendToEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string, request: EntityRequest): void {
+  /**
+   * Queues an operation for an entity, creating the entity's record on its first operation. The message is the
+   * request as encodeEntityRequest writes it (a request object is encoded here, unlabelled or labelled now).
+   */
+  private sendToEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string, request: EntityRequest | string, label?: RequestLabel): void {
     this.ensureEntity(batch, entityInstanceId, entityFunction);
     this.enqueue(batch, {
       id: ++this.lastId,
       instanceId: entityInstanceId,
-      event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: new Date(this.clock.now()).toISOString(), IsPlayed: false, Name: ENTITY_OPERATION_EVENT, Input: JSON.stringify(request) },
+      event: {
+        EventType: HistoryEventType.EventRaised,
+        EventId: -1,
+        Timestamp: new Date(this.clock.now()).toISOString(),
+        IsPlayed: false,
+        Name: ENTITY_OPERATION_EVENT,
+        Input: typeof request === "string" ? request : encodeEntityRequest(request, label),
+      },
     });
+  }
+
+  /**
+   * The sorter's label of a message an orchestration sends to an entity (DurableOrchestrationContext.cs:1181 calls
+   * MessageSorter.LabelOutgoingMessage with the orchestration's current time): that time, one tick after the last
+   * message to the same entity if it is not later, and that last message's time as Predecessor. The sorter's memory
+   * is rebuilt by every replay, so it is this execution's earlier messages.
+   */
+  private orchestrationLabel(instance: ActiveInstance, produced: HistoryEvent[], destination: string, timestamp: string): RequestLabel {
+    let predecessor: string | undefined;
+    for (const events of [produced, instance.history]) {
+      for (let i = events.length - 1; i >= 0 && predecessor === undefined; i--) {
+        const event = events[i];
+        if (event.EventType === HistoryEventType.EventSent && event.Name === ENTITY_OPERATION_EVENT && event.InstanceId?.toLowerCase() === destination.toLowerCase()) predecessor = requestTimestampOf(event.Input);
+      }
+    }
+    const now = newtonsoftDate(timestamp);
+    return { timestamp: predecessor !== undefined && notAfter(now, predecessor) ? nextTick(predecessor) : now, predecessor };
   }
 
   /** Signals an entity from outside an orchestration (the CLI, the durable client, the management API). */
@@ -1688,7 +1722,8 @@ export class Engine {
         this.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} signalled ${target}, but no entity function has that name; the signal is dropped.` });
         continue;
       }
-      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId });
+      // DurableEntityContext.cs:699 labels an entity's signals with the time they are sent.
+      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId }, { timestamp: newtonsoftDate(now) });
     }
     if (instance.purged) {
       this.commit({ deleteMessages: batch.deleteMessages });
@@ -1723,7 +1758,7 @@ export class Engine {
     if (position < lockSet.length) {
       const next = lockSet[position];
       const nextFunction = this.entityFunctionFor(next);
-      if (nextFunction) this.sendToEntity(batch, next, nextFunction, { ...request, pos: position });
+      if (nextFunction) this.sendToEntity(batch, next, nextFunction, { ...request, pos: position }, { timestamp: newtonsoftDate(now) });
       else this.emit({ kind: "warning", instanceId: request.parent, message: `The lock request of ${request.parent} cannot go on from ${entityId} to ${next}: no entity function has that name.` });
     } else if (request.parent) {
       this.enqueue(batch, {
@@ -1767,7 +1802,9 @@ export class Engine {
       executionId: instance.record.executionId,
       visibleAt: fireAt,
       wallClockDueAt: wallClock && this.clock.skipping ? this.clock.wall() + Math.max(0, fireAt - this.clock.now()) : undefined,
-      event: { EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: fireAtIso, IsPlayed: false, TimerId: id, FireAt: fireAtIso },
+      // TaskOrchestrationDispatcher.cs:1252 builds the TimerFired message with the decision, so its Timestamp
+      // (HistoryEvent.cs:55, DateTime.UtcNow) is when the timer was created; FireAt is when it fires.
+      event: { EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: timestamp, IsPlayed: false, TimerId: id, FireAt: fireAtIso },
     });
   }
 
@@ -1779,7 +1816,8 @@ export class Engine {
         Timestamp: timestamp,
         IsPlayed: false,
         OrchestrationStatus: OrchestrationStatusCode.Failed,
-        Result: json(failure.message),
+        // TaskOrchestrationContext.FailOrchestration: the result is the failure's message itself, not JSON.
+        Result: failure.message,
       },
     ]);
   }
@@ -1795,7 +1833,10 @@ export class Engine {
     finalEvents: HistoryEvent[],
   ): void {
     const timestamp = finalEvents[0]?.Timestamp ?? new Date(this.clock.now()).toISOString();
-    for (const event of finalEvents) instance.history.push(event);
+    // TaskOrchestrationContext.CompleteOrchestration takes the next id of the sequence (idCounter++) for the
+    // ExecutionCompletedEvent (TaskOrchestrationDispatcher.cs:1026), as for any other action.
+    const nextId = nextSequenceId(instance.history);
+    for (const event of finalEvents) instance.history.push(event.EventType === HistoryEventType.ExecutionCompleted ? { ...event, EventId: nextId } : event);
     instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
     record.runtimeStatus = status;
     record.waitingForEvents = undefined;

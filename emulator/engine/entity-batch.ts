@@ -34,6 +34,57 @@ export function parseEntityRelease(event: HistoryEvent): { parent: string; id?: 
   }
 }
 
+/** DateTime.MinValue as Newtonsoft.Json writes it: the Timestamp and Predecessor of a message nobody labelled. */
+export const DOTNET_MIN_DATE = "0001-01-01T00:00:00";
+
+/** The MessageSorter's label of a request (EntityScheduler/MessageSorter.cs LabelOutgoingMessage): when it was sent, and the one before it to the same entity. */
+export interface RequestLabel {
+  /** Newtonsoft-written UTC date-times (see core/azure-json.ts). */
+  timestamp: string;
+  predecessor?: string;
+}
+
+/**
+ * The operation message as the Durable extension writes it (EntityScheduler/RequestMessage.cs): `op` always (null for a
+ * lock request), `signal`, `input`, `parent`, `parentExecution`, `lockset` and `pos` only when set (their
+ * DefaultValueHandling.Ignore), `id`, and the sorter's `Timestamp`/`Predecessor`, DateTime.MinValue when unlabelled
+ * (a client's signal). A lock set is EntityId objects ({ name, key }), as Newtonsoft writes them (EntityId.cs).
+ */
+export function encodeEntityRequest(request: EntityRequest, label?: RequestLabel): string {
+  const message: Record<string, unknown> = { op: request.lockSet ? null : request.op };
+  if (request.signal) message.signal = true;
+  if (request.input !== undefined) message.input = request.input;
+  message.id = request.id;
+  if (request.parent !== undefined) message.parent = request.parent;
+  if (request.parentExecution !== undefined) message.parentExecution = request.parentExecution;
+  message.Timestamp = label?.timestamp ?? DOTNET_MIN_DATE;
+  message.Predecessor = label?.predecessor ?? DOTNET_MIN_DATE;
+  if (request.lockSet) message.lockset = request.lockSet.map((instanceId) => parseEntityInstanceId(instanceId));
+  if (request.pos) message.pos = request.pos;
+  return JSON.stringify(message);
+}
+
+/** A lock set as written: EntityId objects (Azure's shape), or scheduler ids (what stores of earlier versions hold). */
+function lockSetOf(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const ids = value.map((entry: unknown) => {
+    if (typeof entry === "string") return entry;
+    const id = entry as { name?: unknown; key?: unknown } | null;
+    return id && typeof id.name === "string" && typeof id.key === "string" ? entityInstanceId(id.name, id.key) : undefined;
+  });
+  return ids.every((id): id is string => id !== undefined) ? ids : undefined;
+}
+
+/** The `Timestamp` label of an operation message (undefined when it has none, or it is DateTime.MinValue). */
+export function requestTimestampOf(input: string | undefined): string | undefined {
+  try {
+    const timestamp = (JSON.parse(input ?? "") as { Timestamp?: unknown } | null)?.Timestamp;
+    return typeof timestamp === "string" && timestamp !== DOTNET_MIN_DATE ? timestamp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The operation a queued message carries, or why the entity cannot take it (a message that is not an operation, or
  * one whose payload is not an operation request). Such a message is dropped with that reason instead of failing the
@@ -50,19 +101,18 @@ export function parseEntityRequest(event: HistoryEvent): EntityRequest | { unusa
   } catch {
     return { unusable: "the operation message is not JSON" };
   }
-  const candidate = request as Partial<EntityRequest> | null;
-  if (typeof candidate !== "object" || candidate === null || typeof candidate.id !== "string" || (typeof candidate.op !== "string" && !Array.isArray(candidate.lockSet))) {
-    return { unusable: "the operation message has no operation name or id" };
-  }
-  if (candidate.input !== undefined && typeof candidate.input !== "string") return { unusable: "the operation's input is not JSON text" };
-  const lockSet = Array.isArray(candidate.lockSet) && candidate.lockSet.every((id) => typeof id === "string") ? candidate.lockSet : undefined;
+  const candidate = request as (Partial<Omit<EntityRequest, "lockSet">> & { lockset?: unknown; lockSet?: unknown }) | null;
+  if (typeof candidate !== "object" || candidate === null || typeof candidate.id !== "string") return { unusable: "the operation message has no operation name or id" };
+  const lockSet = lockSetOf(candidate.lockset ?? candidate.lockSet);
+  if (typeof candidate.op !== "string" && !lockSet) return { unusable: "the operation message has no operation name or id" };
+  if (candidate.input !== undefined && candidate.input !== null && typeof candidate.input !== "string") return { unusable: "the operation's input is not JSON text" };
   return {
     id: candidate.id,
-    op: candidate.op ?? "",
+    op: typeof candidate.op === "string" ? candidate.op : "",
     signal: candidate.signal === true,
-    input: candidate.input,
-    parent: candidate.parent,
-    parentExecution: candidate.parentExecution,
+    input: candidate.input ?? undefined,
+    parent: candidate.parent ?? undefined,
+    parentExecution: candidate.parentExecution ?? undefined,
     lockSet,
     pos: lockSet ? (typeof candidate.pos === "number" ? candidate.pos : 0) : undefined,
   };

@@ -68,7 +68,8 @@ export interface HistoryEvent {
   FailureDetails?: FailureDetailsDto;
   OrchestrationStatus?: OrchestrationStatusCode;
   InstanceId?: string;
-  ParentInstance?: { Name: string; InstanceId: string; TaskScheduleId: number };
+  /** DurableTask.Core's ParentInstance (ParentInstance.cs) of a sub-orchestration's ExecutionStarted. */
+  ParentInstance?: { Name: string; Version?: string; TaskScheduleId: number; OrchestrationInstance: { InstanceId: string; ExecutionId: string } };
   OrchestrationInstance?: { InstanceId: string; ExecutionId: string };
 }
 
@@ -102,6 +103,13 @@ export function completedTaskId(event: HistoryEvent): number | undefined {
 /** The task id an event names: its own EventId when it schedules, the scheduling event's id when it completes. */
 export function taskIdOf(event: HistoryEvent): number | undefined {
   return SCHEDULING_EVENT_TYPES.has(event.EventType) ? event.EventId : completedTaskId(event);
+}
+
+/** The id the next action of an execution takes: one past the highest id its history holds (0 for none). */
+export function nextSequenceId(history: readonly HistoryEvent[]): number {
+  let max = -1;
+  for (const event of history) if (event.EventId > max) max = event.EventId;
+  return max + 1;
 }
 
 export function eventTypeName(type: HistoryEventType): string {

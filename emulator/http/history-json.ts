@@ -5,10 +5,11 @@
  * names; a completion or failure takes its scheduling event's FunctionName, ScheduledTime and Input, and the
  * scheduling event is dropped; one still in flight stays as it is (TaskScheduled, SubOrchestrationInstanceCreated);
  * OrchestratorStarted and OrchestratorCompleted go; EventId and IsPlayed go. Inputs stay the raw JSON text the
- * history holds, shown unless showInput=false; results appear only with showHistoryOutput, parsed.
+ * history holds (an activity's wrapped in an array, as DurableTask.Core stores it), shown unless showInput=false;
+ * results appear only with showHistoryOutput, parsed.
  */
 import { HistoryEventType, eventTypeName, type HistoryEvent } from "../history/history-event";
-import { parseToJToken, newtonsoftDate } from "./azure-json";
+import { parseToJToken, newtonsoftDate } from "../core/azure-json";
 
 /** DurableTask.Core's OrchestrationStatus names, by number (ExecutionCompleted's OrchestrationStatus). */
 const ORCHESTRATION_STATUS = ["Running", "Completed", "ContinuedAsNew", "Failed", "Canceled", "Terminated", "Pending", "Suspended"];
@@ -37,6 +38,9 @@ export function renderHistory(history: HistoryEvent[], options: { showHistoryOut
     switch (type) {
       case HistoryEventType.TaskScheduled:
       case HistoryEventType.SubOrchestrationInstanceCreated:
+        // DurableTask.Core schedules an activity with its parameters as an array (TaskOrchestrationContext.cs:130,
+        // SerializeInternal(object[] parameters)): `["Tokyo"]`; a sub-orchestration's input as it is (line 236).
+        if (type === HistoryEventType.TaskScheduled) item.Input = `[${(item.Input as string | undefined) ?? "null"}]`;
         scheduled.set(`${name}_${String(item.EventId)}`, { index, name: item.Name, date: item.Timestamp, input: item.Input });
         delete item.Version;
         break;

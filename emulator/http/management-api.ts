@@ -17,7 +17,7 @@ import { managementUrls } from "./client-binding";
 import { renderHistory, rawReason } from "./history-json";
 import { parseEntityInstanceId } from "../engine/entity-batch";
 import { AzureQuery } from "./azure-query";
-import { newtonsoftDate, parseToJToken } from "./azure-json";
+import { newtonsoftDate, parseToJToken } from "../core/azure-json";
 
 export interface ApiAnswer {
   status: number;

@@ -48,13 +48,16 @@ export async function rebuildFromApi(source: HistorySource, replay: Replay): Pro
   await episode(startedAt);
   for (const item of api) {
     if (SKIPPED.has(item.EventType)) continue;
-    const at = item.Timestamp ?? events[events.length - 1].Timestamp;
+    // A TimerFired's Timestamp is when its timer was created: the episode that saw it ran once it fired.
+    const stamped = item.Timestamp ?? events[events.length - 1].Timestamp;
+    const at = item.EventType === "TimerFired" && item.FireAt && Date.parse(item.FireAt) > Date.parse(stamped) ? item.FireAt : stamped;
     const type = HistoryEventType[item.EventType as keyof typeof HistoryEventType];
     if (type === HistoryEventType.ExecutionCompleted) {
       events.push({
         ...event(type, at),
         OrchestrationStatus: OrchestrationStatusCode[(item.OrchestrationStatus ?? "Completed") as keyof typeof OrchestrationStatusCode] ?? OrchestrationStatusCode.Completed,
-        Result: jsonText(item.Result),
+        // A failed orchestration's result is its failure message itself (TaskOrchestrationContext.FailOrchestration).
+        Result: typeof item.Result === "string" && item.OrchestrationStatus === "Failed" ? item.Result : jsonText(item.Result),
       });
       continue;
     }
@@ -133,7 +136,13 @@ function findOpenCall(open: Map<number, TrackedTaskRole>, item: ApiHistoryEvent,
     }
   }
   if (typeof item.Input === "string") {
-    const sameInput = candidates.find((candidate) => JSON.stringify(candidate.input ?? null) === normalizeJson(item.Input as string));
+    // An activity's input is shown as DurableTask.Core scheduled it, wrapped in an array (ScheduleTaskInternal
+    // serializes its parameters, TaskOrchestrationContext.cs:130); a sub-orchestration's as it is.
+    const shown = normalizeJson(item.Input);
+    const sameInput = candidates.find((candidate) => {
+      const input = JSON.stringify(candidate.input ?? null);
+      return input === shown || (!subOrchestration && `[${input}]` === shown);
+    });
     if (sameInput) return sameInput.id;
   }
   return candidates[0]?.id;

@@ -316,4 +316,92 @@ describe("Azure fidelity", function () {
       }
     });
   });
+
+  describe("history as DurableTask.Core writes it", function () {
+    it("gives the final ExecutionCompleted the next id of the sequence, not -1", async () => {
+      // Azure: TaskOrchestrationContext.CompleteOrchestration takes `int id = this.idCounter++` (TaskOrchestrationContext.cs:716)
+      // and TaskOrchestrationDispatcher.cs:1026 builds ExecutionCompletedEvent(completeOrchestratorAction.Id, ...).
+      const result = await runToEnd(emulator, "countChain", 3);
+      const completed = result.history.find((e) => e.EventType === T.ExecutionCompleted);
+      assert.deepEqual(result.history.filter((e) => e.EventType === T.TaskScheduled).map((e) => e.EventId), [0, 1, 2]);
+      assert.equal(completed?.EventId, 3);
+      const failed = await runToEnd(emulator, "throwsError");
+      assert.equal(failed.history.find((e) => e.EventType === T.ExecutionCompleted)?.EventId, 1, "one activity (id 0) before the failure");
+    });
+
+    it("keeps a failed orchestration's result as its failure message itself, not JSON text", async () => {
+      // Azure: TaskOrchestrationContext.FailOrchestration (TaskOrchestrationContext.cs:659-711) completes with
+      // CompleteOrchestration(reason = failure.Message, ...): ExecutionCompletedEvent.Result is that text.
+      const failed = await runToEnd(emulator, "throwsError");
+      const completed = failed.history.find((e) => e.EventType === T.ExecutionCompleted);
+      assert.equal(completed?.Result, "Orchestrator function 'throwsError' failed: the orchestrator gave up");
+      assert.equal(failed.output, "Orchestrator function 'throwsError' failed: the orchestrator gave up", "what getStatus shows is unchanged");
+    });
+
+    it("stamps TimerFired with the time its timer was created; FireAt says when it fires", async () => {
+      // Azure: TaskOrchestrationDispatcher.cs:1252-1256 builds the TimerFiredEvent with the CreateTimer decision, and
+      // HistoryEvent's constructor (History/HistoryEvent.cs:55) stamps it DateTime.UtcNow; nothing re-stamps it later.
+      const result = await runToEnd(emulator, "longWait");
+      assert.equal(result.runtimeStatus, "Completed");
+      assert.deepEqual(result.output, { waitedHours: 72 }, "the orchestration's clock still moves to the firing");
+      const created = result.history.find((e) => e.EventType === T.TimerCreated);
+      const fired = result.history.find((e) => e.EventType === T.TimerFired);
+      assert.ok(created && fired);
+      assert.equal(fired.Timestamp, created.Timestamp);
+      assert.equal(fired.FireAt, created.FireAt);
+      assert.ok(Date.parse(fired.FireAt as string) > Date.parse(fired.Timestamp));
+    });
+
+    it("gives a sub-orchestration's ExecutionStarted DurableTask.Core's ParentInstance", async () => {
+      // Azure: ParentInstance.cs (Name, Version, TaskScheduleId, OrchestrationInstance), filled in by
+      // TaskOrchestrationDispatcher.ProcessCreateSubOrchestrationInstanceDecision (TaskOrchestrationDispatcher.cs:1299-1305).
+      const parent = await runToEnd(emulator, "parentOfChain", undefined, "fidelity-parent-shape");
+      assert.equal(parent.runtimeStatus, "Completed");
+      const created = parent.history.find((e) => e.EventType === T.SubOrchestrationInstanceCreated && e.Name === "countChain");
+      const child = emulator.engine.getHistory(created?.InstanceId as string);
+      const started = child.find((e) => e.EventType === T.ExecutionStarted);
+      const parentStarted = parent.history.find((e) => e.EventType === T.ExecutionStarted);
+      assert.deepEqual(started?.ParentInstance, {
+        Name: "parentOfChain",
+        Version: "",
+        TaskScheduleId: created?.EventId,
+        OrchestrationInstance: { InstanceId: "fidelity-parent-shape", ExecutionId: parentStarted?.OrchestrationInstance?.ExecutionId },
+      });
+    });
+
+    it("writes entity operation messages as the extension's RequestMessage, labelled by the message sorter", async () => {
+      // Azure: EntityScheduler/RequestMessage.cs (op always; signal, input, parent, parentExecution, lockset, pos only
+      // when set; Timestamp and Predecessor always), MessageSorter.LabelOutgoingMessage (MessageSorter.cs: the
+      // orchestration's time, one tick later when not after the last message to that entity, Predecessor = that
+      // last one), called from DurableOrchestrationContext.cs:1181.
+      const result = await runToEnd(emulator, "callCounter", { key: "fidelity-wire", amount: 2 });
+      assert.equal(result.runtimeStatus, "Completed");
+      assert.equal(result.output, 2);
+      const sent = result.history.filter((e) => e.EventType === T.EventSent).map((e) => JSON.parse(e.Input as string) as Record<string, unknown>);
+      assert.equal(sent.length, 2);
+      const [add, get] = sent;
+      assert.deepEqual(Object.keys(add), ["op", "input", "id", "parent", "parentExecution", "Timestamp", "Predecessor"]);
+      assert.equal(add.op, "add");
+      assert.equal(add.input, "2");
+      assert.equal(add.parent, result.instanceId);
+      assert.equal(add.Predecessor, "0001-01-01T00:00:00");
+      assert.match(String(add.Timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z$/);
+      assert.equal(get.Predecessor, add.Timestamp, "the second message names the first as its predecessor");
+      assert.ok(String(get.Timestamp) > String(add.Timestamp) || (String(get.Timestamp).length !== String(add.Timestamp).length), "later, to the tick");
+      assert.equal("input" in get, false, "no input: left out");
+
+      const signals = await runToEnd(emulator, "signalCounter", { key: "fidelity-wire-signal", times: 2 });
+      const [first, second] = signals.history.filter((e) => e.EventType === T.EventSent).map((e) => JSON.parse(e.Input as string) as Record<string, unknown>);
+      assert.equal(first.signal, true);
+      assert.equal("parentExecution" in first, true);
+      assert.equal(second.Predecessor, first.Timestamp, "both in one episode: the second is one tick after the first");
+      assert.notEqual(second.Timestamp, first.Timestamp);
+
+      const locked = await runToEnd(emulator, "usesLock");
+      const lock = JSON.parse(locked.history.find((e) => e.EventType === T.EventSent)?.Input as string) as Record<string, unknown>;
+      assert.equal(lock.op, null, "a lock request has no operation");
+      assert.deepEqual(lock.lockset, [{ name: "counter", key: "locked" }]);
+      assert.equal("pos" in lock, false, "position 0 is left out");
+    });
+  });
 });

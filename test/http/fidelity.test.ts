@@ -497,7 +497,8 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
         const answer = await until(id, (s) => Array.isArray(s.historyEvents) && (s.historyEvents as { EventType: string }[]).some((e) => e.EventType === "TaskScheduled"), "?showHistory=true");
         const scheduled = (answer.json().historyEvents as Record<string, unknown>[]).find((e) => e.EventType === "TaskScheduled") as Record<string, unknown>;
         assert.equal(scheduled.Name, "waitForFile");
-        assert.equal(scheduled.Input, JSON.stringify(gate));
+        // Wrapped in an array, as DurableTask.Core scheduled it (TaskOrchestrationContext.cs:130, SerializeInternal(object[])).
+        assert.equal(scheduled.Input, `[${JSON.stringify(gate)}]`);
         fs.writeFileSync(gate, "");
         await finished(id);
       },
