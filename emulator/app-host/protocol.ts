@@ -5,6 +5,7 @@
 import type { HistoryEvent } from "../history/history-event";
 import type { TimerCancellation } from "../api/types";
 import type { NondeterminismReport } from "../history/task-matching";
+import type { DurableHttpRequestDto, RetryOptionsDto, TrackedTask, TrackedTaskRole } from "../core/tasks";
 
 export type FunctionKind = "orchestration" | "activity" | "entity" | "http" | "other";
 
@@ -32,43 +33,6 @@ export interface AppHostStartOptions {
   entryFiles: string[];
   /** Orchestrator code that runs this long without yielding is reported (see episode-watchdog.ts); unset: never. */
   episodeLimitMs?: number;
-}
-
-/** What one task id of the package's replay stands for: enough for the host to schedule it. */
-export type TrackedTaskRole =
-  | { role: "activity"; name: string; input: unknown }
-  | { role: "subOrchestration"; name: string; input: unknown; instanceId?: string; version?: string }
-  /** httpPoll: the timer a callHttp with the async pattern waits on before polling (it waits for the outside world). */
-  | { role: "timer"; fireAt: string; canceled: boolean; httpPoll?: boolean }
-  | { role: "retryTimer"; firstAttemptId: number; failures: number; retryOptions: RetryOptionsDto }
-  | { role: "http"; request: DurableHttpRequestDto; pollLocation?: string }
-  | { role: "entity"; operation: "call" | "signal"; entityInstanceId: string; operationName: string; input: unknown }
-  /** A critical section: lock (the entity ids of the lock set, in the order they are locked) or one entity's release. */
-  | { role: "entityLock"; operation: "lock"; entityInstanceIds: string[] }
-  | { role: "entityLock"; operation: "release"; entityInstanceId: string }
-  | { role: "unknown"; description: string };
-
-export interface TrackedTask {
-  id: number;
-  /** Still waiting for its completion event at the end of this replay. */
-  open: boolean;
-  task: TrackedTaskRole;
-}
-
-export interface RetryOptionsDto {
-  firstRetryIntervalInMilliseconds: number;
-  maxNumberOfAttempts: number;
-  backoffCoefficient?: number;
-  maxRetryIntervalInMilliseconds?: number;
-  retryTimeoutInMilliseconds?: number;
-}
-
-export interface DurableHttpRequestDto {
-  method: string;
-  uri: string;
-  content?: string;
-  headers?: Record<string, string>;
-  asynchronousPatternEnabled?: boolean;
 }
 
 /** The package's OrchestratorState, less its actions (the host works from the tracked tasks instead). */

@@ -5,7 +5,7 @@
  * extension gets the same numbering by replaying the actions in C#; we read it off the package instead.
  */
 import * as path from "node:path";
-import type { RetryOptionsDto, TrackedTask, TrackedTaskRole, DurableHttpRequestDto } from "./protocol";
+import type { RetryOptionsDto, TrackedTask, TrackedTaskRole, DurableHttpRequestDto } from "../core/tasks";
 import type { TimerCancellation } from "../api/types";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 import { HTTP_ACTIVITY_NAME, mismatch, missing, type NondeterminismReport, type TaskMatch } from "../history/task-matching";

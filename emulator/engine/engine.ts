@@ -31,7 +31,7 @@ import {
 import { DurableError, badRequest, instanceNotFound, notAnOrchestration, unknownFunction } from "../core/errors";
 import { parseJsonText as parseJson } from "../api/json-text";
 import type { FunctionRuntime } from "./runtime";
-import type { TrackedTask } from "../app-host/protocol";
+import type { TrackedTask } from "../core/tasks";
 import { AppHostExitedError, AppHostReloadedError, type ActivityOutcome, type EpisodeOutcome } from "../app-host/app-host-client";
 import { FunctionTimeoutError } from "../app-host/function-timeouts";
 import { Clock } from "./clock";

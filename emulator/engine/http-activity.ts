@@ -11,7 +11,7 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import type { DurableHttpRequestDto } from "../app-host/protocol";
+import type { DurableHttpRequestDto } from "../core/tasks";
 import type { FailureDetailsDto } from "../history/history-event";
 import { newtonsoftJson, serializableException } from "./dotnet-exceptions";
 

@@ -5,7 +5,7 @@
  * has passed. After the last allowed attempt the interceptor still schedules a "dummy" timer due at once, and the
  * package waits for it before it reports the failure.
  */
-import type { RetryOptionsDto } from "../app-host/protocol";
+import type { RetryOptionsDto } from "../core/tasks";
 
 const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 3600 * 1000;
 

@@ -5,7 +5,7 @@
  * are new work. (The matching itself runs in the app host: app-host/replay-observer.ts.)
  */
 import { HistoryEventType, type HistoryEvent, eventTypeName } from "./history-event";
-import type { TrackedTask, TrackedTaskRole } from "../app-host/protocol";
+import type { TrackedTask, TrackedTaskRole } from "../core/tasks";
 
 export const HTTP_ACTIVITY_NAME = "BuiltIn::HttpActivity";
 

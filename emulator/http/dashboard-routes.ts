@@ -14,7 +14,7 @@ import type { InstanceRecord, InstanceSummary, InstanceWaits, InstanceWaitsAnswe
 import { instanceWaits, noWaits } from "../engine/instance-waits";
 import { HttpError } from "./request-guard";
 import type { ReloadReport } from "../app/reload-report";
-import { send } from "./http-host";
+import { send } from "./respond";
 import { MAX_INT32, decodePathSegment, runtimeStatusParam, wholeNumberParam } from "./url-values";
 
 export const DASHBOARD_PATH = "/_durable";

@@ -5,6 +5,7 @@
  * can crash it, and every request gets an answer.
  */
 import * as http from "node:http";
+import { send } from "./respond";
 import { constants as bufferConstants } from "node:buffer";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine/engine";
@@ -280,14 +281,3 @@ export function sendJson(response: http.ServerResponse, status: number, headers:
   response.end(JSON.stringify(body));
 }
 
-/** Writes a JSON (or empty) answer; never throws, even on a connection that went away. */
-export function send(response: http.ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
-  if (response.headersSent) {
-    response.end();
-    return;
-  }
-  const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
-  const contentType = body === undefined ? {} : { "Content-Type": typeof body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8" };
-  response.writeHead(status, { ...contentType, ...headers });
-  response.end(text);
-}

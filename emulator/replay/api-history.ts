@@ -7,7 +7,8 @@
  */
 import { HistoryEventType, OrchestrationStatusCode, type HistoryEvent } from "../history/history-event";
 import { HTTP_ACTIVITY_NAME } from "../history/task-matching";
-import type { ReplayTrace, TrackedTaskRole } from "../app-host/protocol";
+import type { ReplayTrace } from "../app-host/protocol";
+import type { TrackedTaskRole } from "../core/tasks";
 import type { ApiHistoryEvent, HistorySource } from "./history-source";
 
 export interface RebuiltHistory {

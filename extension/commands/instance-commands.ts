@@ -9,7 +9,8 @@ import { showError } from "../output";
 import { showHistoryPanel } from "../history-panel";
 import { followInstance } from "./follow-instance";
 import { dashboardAddress } from "../dashboard-address";
-import { askJson, pickInstance, pickOrchestrator } from "./pickers";
+import { pickInstance, pickOrchestrator } from "./pickers";
+import { askJson } from "./json-prompt";
 import { raiseEvent, type RaiseTarget } from "./raise-event";
 
 export function registerInstanceCommands(context: DevkitContext): vscode.Disposable[] {

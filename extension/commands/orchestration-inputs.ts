@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import type * as vscode from "vscode";
 import { sampleInputText } from "../../templates/sample-input";
-import { askJson } from "./pickers";
+import { askJson } from "./json-prompt";
 
 const STATE_KEY = "durableDevkit.orchestrationInputs";
 

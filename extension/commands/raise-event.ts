@@ -2,7 +2,8 @@
 import * as vscode from "vscode";
 import type { DevkitContext } from "../devkit-context";
 import type { InstanceNode } from "../views/instances-view";
-import { askJson, pickEventName, pickInstance } from "./pickers";
+import { pickEventName, pickInstance } from "./pickers";
+import { askJson } from "./json-prompt";
 
 /** What the "Raise …" button of a waiting notice passes: the instance, and the event when it waits for one only. */
 export interface RaiseTarget {
