@@ -19,13 +19,15 @@ import type {
 } from "./protocol";
 import type { HistoryEvent } from "../history/history-event";
 import { badRequest } from "../core/errors";
+import { WorkerLostError } from "../core/worker-errors";
 import { describeSerializationError, sendBatch, type SendFunction } from "./ipc-batch";
 import { DEFAULT_EPISODE_LIMIT_MS, DEFAULT_FUNCTION_TIMEOUT_MS, FunctionTimeoutError, type TimedFunctionKind } from "./function-timeouts";
 import { WATCHDOG_FD, type StuckReport } from "./episode-watchdog";
 
-export class AppHostExitedError extends Error {
-  constructor(detail: string) {
-    super(`The app process exited while running this function (${detail}).`);
+/** The app process died under the work it was running: the engine runs that work again (core/worker-errors.ts). */
+export class AppHostExitedError extends WorkerLostError {
+  constructor(detail: string, deliberate = false) {
+    super(`The app process exited while running this function (${detail}).`, deliberate);
     this.name = "AppHostExitedError";
   }
 }
@@ -33,7 +35,7 @@ export class AppHostExitedError extends Error {
 /** The app host was restarted on purpose (the app's code changed): the work it was doing runs again. */
 export class AppHostReloadedError extends AppHostExitedError {
   constructor() {
-    super("the app was reloaded");
+    super("the app was reloaded", true);
     this.name = "AppHostReloadedError";
   }
 }

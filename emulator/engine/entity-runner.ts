@@ -1,0 +1,339 @@
+/**
+ * Durable entities as the Durable extension runs them: operation, release and lock messages queued per entity, one
+ * batch at a time through the worker, answers sent back to callers, signals on to other entities, and critical
+ * sections (locks granted along a lock set, released by the holder, or at its end when it completes).
+ */
+import { randomUUID } from "node:crypto";
+import { HistoryEventType, nextSequenceId, type HistoryEvent } from "../history/history-event";
+import type { PendingMessage, StoreBatch } from "../store/store";
+import type { InstanceRecord } from "../api/types";
+import { newtonsoftDate, nextTick, notAfter } from "../core/azure-json";
+import {
+  ENTITY_OPERATION_EVENT,
+  ENTITY_RELEASE_EVENT,
+  batchOutcome,
+  callerErrorMessage,
+  encodeEntityRequest,
+  entityInstanceId as entityInstanceId_,
+  isEntityInstanceId,
+  parseEntityInstanceId,
+  parseEntityRelease,
+  parseEntityRequest,
+  requestTimestampOf,
+  responseMessage,
+  type EntityBatchOutcome,
+  type EntityOutcome,
+  type EntityRequest,
+  type RequestLabel,
+} from "./entity-batch";
+import type { ActiveInstance } from "./instance-state";
+import type { EngineState } from "./engine-state";
+
+/** The lock request an EventSent carries (its id and lock set), if it is one. */
+function lockRequestOf(event: HistoryEvent): { id: string; lockSet: string[] } | undefined {
+  if (event.EventType !== HistoryEventType.EventSent || event.Name !== ENTITY_OPERATION_EVENT || !/"lock[sS]et"/.test(event.Input ?? "")) return undefined;
+  const request = parseEntityRequest({ ...event, EventType: HistoryEventType.EventRaised });
+  return "unusable" in request || !request.lockSet ? undefined : { id: request.id, lockSet: request.lockSet };
+}
+
+/** The entities an orchestration holds locked at the end of its history: granted by the last answer, not yet released. */
+export function heldLocks(history: readonly HistoryEvent[]): string[] {
+  let pending: { id: string; lockSet: string[] } | undefined;
+  let held = new Set<string>();
+  for (const event of history) {
+    const lock = lockRequestOf(event);
+    if (lock) pending = lock;
+    else if (pending && event.EventType === HistoryEventType.EventRaised && event.Name === pending.id) {
+      held = new Set(pending.lockSet);
+      pending = undefined;
+    } else if (event.EventType === HistoryEventType.EventSent && event.Name === ENTITY_RELEASE_EVENT && event.InstanceId) held.delete(event.InstanceId);
+  }
+  return [...held];
+}
+
+export class EntityRunner {
+  constructor(private readonly state: EngineState) {}
+
+  /** The registered entity function an entity instance id (`@name@key`) names; names match case-insensitively. */
+  entityFunctionFor(entityInstanceId: string): string | undefined {
+    if (!isEntityInstanceId(entityInstanceId)) return undefined;
+    const { name } = parseEntityInstanceId(entityInstanceId);
+    return this.state.runtime.functions.find((fn) => fn.kind === "entity" && fn.name.toLowerCase() === name.toLowerCase())?.name;
+  }
+
+  /** Queues a message of another kind (a lock release) for an entity. */
+  sendEntityMessage(batch: StoreBatch, entityInstanceId: string, name: string, input: string): void {
+    const entityFunction = this.entityFunctionFor(entityInstanceId);
+    if (!entityFunction) return;
+    this.ensureEntity(batch, entityInstanceId, entityFunction);
+    this.state.enqueue(batch, {
+      id: this.state.nextId(),
+      instanceId: entityInstanceId,
+      event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: new Date(this.state.clock.now()).toISOString(), IsPlayed: false, Name: name, Input: input },
+    });
+  }
+
+  /** The id of the orchestration's last lock request (its EventSent), which its releases name. */
+  lockRequestIdOf(instance: ActiveInstance, produced: HistoryEvent[]): string | undefined {
+    for (const events of [produced, instance.history]) {
+      for (let i = events.length - 1; i >= 0; i--) {
+        const lock = lockRequestOf(events[i]);
+        if (lock) return lock.id;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * TaskOrchestrationShim.cs:106-108: an orchestration that completes (or continues as new) while it holds locks has
+   * them released for it. A failed or terminated one does not: its entities stay locked, as on Azure, and the
+   * emulator says so loudly.
+   */
+  releaseLocksAtEnd(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, timestamp: string, ending: "completed" | "failed" | "terminated"): void {
+    const held = heldLocks(instance.history);
+    if (!held.length) return;
+    if (ending !== "completed") {
+      this.state.emit({
+        kind: "warning",
+        instanceId: record.instanceId,
+        message:
+          `${record.name} (${record.instanceId}) ${ending} inside a critical section: ${held.join(", ")} stay${held.length === 1 ? "s" : ""} locked by it, as on Azure, where the extension releases locks only when an orchestration completes. ` +
+          "Every other operation on them waits forever. Release the lock in a finally block (lock.release()).",
+      });
+      return;
+    }
+    const release = JSON.stringify({ parent: record.instanceId, id: this.lockRequestIdOf(instance, []) });
+    let nextId = nextSequenceId(instance.history);
+    for (const entityId of held) {
+      const event: HistoryEvent = { EventType: HistoryEventType.EventSent, EventId: nextId++, Timestamp: timestamp, IsPlayed: false, InstanceId: entityId, Name: ENTITY_RELEASE_EVENT, Input: release };
+      instance.history.push(event);
+      this.state.index(instance, event);
+      this.sendEntityMessage(batch, entityId, ENTITY_RELEASE_EVENT, release);
+    }
+  }
+
+  /** Creates the record of an entity that has none yet (on its first message). */
+  ensureEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string): void {
+    if (this.state.active.has(entityInstanceId)) return;
+    const existing = this.state.store.getInstance(entityInstanceId);
+    const now = new Date(this.state.clock.now()).toISOString();
+    const record: InstanceRecord = existing ?? {
+      instanceId: entityInstanceId,
+      name: entityFunction,
+      executionId: "",
+      runtimeStatus: "Running",
+      createdTime: now,
+      lastUpdatedTime: now,
+      entity: { exists: false },
+    };
+    if (!existing) this.state.upsert(batch, record);
+    this.state.active.set(entityInstanceId, this.state.activeFrom(record, []));
+  }
+
+  /**
+   * Queues an operation for an entity, creating the entity's record on its first operation. The message is the
+   * request as encodeEntityRequest writes it (a request object is encoded here, unlabelled or labelled now).
+   */
+  sendToEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string, request: EntityRequest | string, label?: RequestLabel): void {
+    this.ensureEntity(batch, entityInstanceId, entityFunction);
+    this.state.enqueue(batch, {
+      id: this.state.nextId(),
+      instanceId: entityInstanceId,
+      event: {
+        EventType: HistoryEventType.EventRaised,
+        EventId: -1,
+        Timestamp: new Date(this.state.clock.now()).toISOString(),
+        IsPlayed: false,
+        Name: ENTITY_OPERATION_EVENT,
+        Input: typeof request === "string" ? request : encodeEntityRequest(request, label),
+      },
+    });
+  }
+
+  /**
+   * The sorter's label of a message an orchestration sends to an entity (DurableOrchestrationContext.cs:1181 calls
+   * MessageSorter.LabelOutgoingMessage with the orchestration's current time): that time, one tick after the last
+   * message to the same entity if it is not later, and that last message's time as Predecessor. The sorter's memory
+   * is rebuilt by every replay, so it is this execution's earlier messages.
+   */
+  orchestrationLabel(instance: ActiveInstance, produced: HistoryEvent[], destination: string, timestamp: string): RequestLabel {
+    let predecessor: string | undefined;
+    for (const events of [produced, instance.history]) {
+      for (let i = events.length - 1; i >= 0 && predecessor === undefined; i--) {
+        const event = events[i];
+        if (event.EventType === HistoryEventType.EventSent && event.Name === ENTITY_OPERATION_EVENT && event.InstanceId?.toLowerCase() === destination.toLowerCase()) predecessor = requestTimestampOf(event.Input);
+      }
+    }
+    const now = newtonsoftDate(timestamp);
+    return { timestamp: predecessor !== undefined && notAfter(now, predecessor) ? nextTick(predecessor) : now, predecessor };
+  }
+
+  /**
+   * One batch of an entity, as the Durable extension schedules it (DurableTaskExtension.cs:866-1000, SchedulerState.cs,
+   * TaskEntityShim.ProcessLockRequest): releases from the lock holder unlock it; while it is locked only the holder's
+   * messages are taken (they go first), the others wait; a lock request ends the batch and is granted after the
+   * operations before it ran, then passed on to the next entity of the lock set, or answered to the orchestration.
+   */
+  async runEntity(instance: ActiveInstance): Promise<void> {
+    const record = { ...instance.record };
+    const entity = record.entity ?? { exists: false };
+    let lockedBy = entity.lockedBy;
+    const taken: PendingMessage[] = [];
+    const queue: { message: PendingMessage; request: EntityRequest }[] = [];
+    for (const message of instance.inbox) {
+      const release = parseEntityRelease(message.event);
+      if (release) {
+        if (lockedBy !== undefined && lockedBy === release.parent) lockedBy = undefined;
+        taken.push(message);
+        continue;
+      }
+      const parsed = parseEntityRequest(message.event);
+      if ("unusable" in parsed) {
+        // Dead-lettered: removed with the batch below, and said out loud; the operations around it still run.
+        this.state.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} dropped a message it cannot process: ${parsed.unusable}.` });
+        taken.push(message);
+        continue;
+      }
+      queue.push({ message, request: parsed });
+    }
+    // The lock holder's messages go to the front of the queue; the others wait while it holds the lock.
+    const ordered = lockedBy === undefined ? queue : [...queue.filter((q) => q.request.parent === lockedBy), ...queue.filter((q) => q.request.parent !== lockedBy)];
+    const requests: EntityRequest[] = [];
+    let lockRequest: EntityRequest | undefined;
+    for (const { message, request } of ordered) {
+      if (lockedBy !== undefined && request.parent !== lockedBy) break;
+      if (requests.length >= this.state.limits.maxEntityBatch) break;
+      taken.push(message);
+      if (request.lockSet) {
+        lockRequest = request;
+        break;
+      }
+      requests.push(request);
+    }
+    const takenIds = new Set(taken.map((m) => m.id));
+    instance.inbox = instance.inbox.filter((m) => !takenIds.has(m.id));
+    const holderAfter = lockRequest?.parent ?? lockedBy;
+    // What is left wakes the entity again only if it can be taken (a new message re-evaluates the rest).
+    instance.wakingMessages = instance.inbox.some((m) => holderAfter === undefined || this.senderOf(m) === holderAfter) ? instance.inbox.length : 0;
+    if (!taken.length) return;
+    const self = parseEntityInstanceId(record.instanceId);
+    const lossKey = `instance ${record.instanceId}`;
+    let outcome: EntityBatchOutcome;
+    try {
+      outcome = requests.length
+        ? batchOutcome(
+            requests,
+            await this.state.runtime.runEntityBatch(
+              record.name,
+              self,
+              entity.exists,
+              entity.state,
+              requests.map((request) => ({ name: request.op, input: request.input, id: request.id, isSignal: request.signal })),
+            ),
+          )
+        : { outcomes: [], signals: [], exists: entity.exists, state: entity.state };
+    } catch (error) {
+      if (this.state.closed) return;
+      if (!instance.purged && this.state.workerLoss.runAgain(lossKey, error)) {
+        instance.inbox = [...taken, ...instance.inbox].sort((a, b) => a.id - b.id);
+        instance.wakingMessages = instance.inbox.length;
+        return;
+      }
+      // The batch cannot run: every caller gets the error, and the operations are dropped.
+      const reason = error instanceof Error ? error.message : String(error);
+      outcome = { outcomes: requests.map((request) => ({ request, failed: true, errorResult: JSON.stringify(`Error: ${reason}`) })), signals: [], exists: entity.exists, state: entity.state };
+    }
+    this.state.workerLoss.settled(lossKey);
+    if (this.state.closed) return;
+    if (this.state.purgedDuring(instance, { deleteMessages: taken.map((m) => m.id) })) return;
+    const now = new Date(this.state.clock.now()).toISOString();
+    const batch: StoreBatch = { deleteMessages: taken.map((m) => m.id) };
+    for (const result of outcome.outcomes) {
+      const request = result.request;
+      if (result.thrown !== undefined) this.warnEntityOperationFailed(record.instanceId, result);
+      if (request.signal || !request.parent) continue;
+      this.state.enqueue(batch, {
+        id: this.state.nextId(),
+        instanceId: request.parent,
+        executionId: request.parentExecution,
+        event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: now, IsPlayed: false, Name: request.id, Input: responseMessage(result) },
+      });
+    }
+    for (const signal of outcome.signals) {
+      const target = entityInstanceId_(signal.target.name, signal.target.key);
+      const targetFunction = this.entityFunctionFor(target);
+      if (!targetFunction) {
+        this.state.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} signalled ${target}, but no entity function has that name; the signal is dropped.` });
+        continue;
+      }
+      // DurableEntityContext.cs:699 labels an entity's signals with the time they are sent.
+      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId }, { timestamp: newtonsoftDate(now) });
+    }
+    if (instance.purged) {
+      this.state.commit({ deleteMessages: batch.deleteMessages });
+      return;
+    }
+    if (lockRequest) {
+      lockedBy = this.grantLock(batch, record.instanceId, lockRequest, now);
+    }
+    record.entity = { exists: outcome.exists, state: outcome.exists ? outcome.state : undefined, lockedBy };
+    record.lastUpdatedTime = now;
+    instance.record = record;
+    this.state.upsert(batch, record);
+    this.state.commit(batch);
+  }
+
+  /** Who sent a queued entity message (the lock holder check of SchedulerState.MayDequeue). */
+  private senderOf(message: PendingMessage): string | undefined {
+    const release = parseEntityRelease(message.event);
+    if (release) return release.parent;
+    const parsed = parseEntityRequest(message.event);
+    return "unusable" in parsed ? undefined : parsed.parent;
+  }
+
+  /**
+   * TaskEntityShim.ProcessLockRequest: the entity is now locked by the requesting orchestration; the request goes on
+   * to the next entity of the lock set, or, after the last, the orchestration hears that it holds them all
+   * (DurableEntityContext.SendLockResponseMessage). Returns the holder.
+   */
+  private grantLock(batch: StoreBatch, entityId: string, request: EntityRequest, now: string): string | undefined {
+    const lockSet = request.lockSet ?? [];
+    const position = (request.pos ?? 0) + 1;
+    if (position < lockSet.length) {
+      const next = lockSet[position];
+      const nextFunction = this.entityFunctionFor(next);
+      if (nextFunction) this.sendToEntity(batch, next, nextFunction, { ...request, pos: position }, { timestamp: newtonsoftDate(now) });
+      else this.state.emit({ kind: "warning", instanceId: request.parent, message: `The lock request of ${request.parent} cannot go on from ${entityId} to ${next}: no entity function has that name.` });
+    } else if (request.parent) {
+      this.state.enqueue(batch, {
+        id: this.state.nextId(),
+        instanceId: request.parent,
+        executionId: request.parentExecution,
+        event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: now, IsPlayed: false, Name: request.id, Input: JSON.stringify({ result: "Lock Acquisition Completed" }) },
+      });
+    }
+    return request.parent;
+  }
+
+  /**
+   * An entity operation threw. The package keeps no rollback and records JSON.stringify(error) as the result
+   * (lib/src/entities/Entity.js:36-50), so on Azure the state it set before throwing stays, and an Error's message
+   * never reaches the caller. The emulator does the same, and says so.
+   */
+  private warnEntityOperationFailed(entityId: string, outcome: EntityOutcome): void {
+    const request = outcome.request;
+    const seen = callerErrorMessage(outcome);
+    const caller = request.signal
+      ? "It was a signal: nobody sees the error."
+      : seen !== "" && (outcome.thrown ?? "").includes(seen)
+        ? `The caller's callEntity fails with "${seen}".`
+        : `The caller's callEntity fails with "${seen}", not your message: durable-functions records JSON.stringify(error) for a failed operation, and an Error serializes as {}.`;
+    this.state.emit({
+      kind: "warning",
+      instanceId: entityId,
+      message:
+        `Entity ${entityId} operation '${request.op}' threw ${outcome.thrown}. As on Azure, the state it set before throwing is kept (durable-functions does not roll back). ${caller} ` +
+        "Return an error value, or throw a string, to tell the caller what went wrong.",
+    });
+  }
+}
