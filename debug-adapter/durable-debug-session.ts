@@ -30,7 +30,8 @@ import { verifyLines, type JavaScriptDebuggerBeside } from "./breakpoints";
 import { evaluatePath, ExpressionError } from "./expressions";
 import { attachToServer, replaySaved, runInEmulator, type InstanceSource, type TimeHeld, type TimeSkipping } from "./instance-sources";
 import { parseDuration } from "./duration";
-import type { ReplayTrace, SourceFrame } from "../emulator/app-host/protocol";
+import type { ReplayTrace } from "../emulator/app-host/protocol";
+import type { SourceFrame } from "../emulator/core/functions";
 import { parseJsonText } from "../emulator/api/json-text";
 
 /** `launch` configuration of type "durable". */

@@ -5,7 +5,8 @@
  */
 import * as path from "node:path";
 import { HistoryEventType, OrchestrationStatusCode, eventTypeName, taskIdOf, type HistoryEvent } from "../emulator/history/history-event";
-import type { ReplayTrace, SourceFrame, TraceStep, TracedTask } from "../emulator/app-host/protocol";
+import type { ReplayTrace, TraceStep, TracedTask } from "../emulator/app-host/protocol";
+import type { SourceFrame } from "../emulator/core/functions";
 import type { Divergence } from "../emulator/replay/replay-check";
 
 export interface InstanceFacts {

@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import { loadApp, type LoadedApp } from "./app/app-loader";
 import { AppHostClient } from "./app-host/app-host-client";
+import { AppHostWorker } from "./app-host/app-host-worker";
 import { parseFunctionTimeout } from "./app-host/function-timeouts";
 import { Engine } from "./engine/engine";
 import { MemoryStore } from "./store/memory-store";
@@ -84,7 +85,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const store = createStore(options.store, app.appDir);
   engine = new Engine({
     store,
-    runtime: host,
+    workers: [new AppHostWorker(host)],
     timeSkipping: options.timeSkipping,
     holdAtAwaitedEvents: options.holdAtAwaitedEvents,
     maxConcurrentActivityFunctions: durableTask.maxConcurrentActivityFunctions,

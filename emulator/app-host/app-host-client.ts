@@ -14,9 +14,10 @@ import type {
   EntityOperationDto,
   OrchestrationEpisodeResult,
   ParentToChild,
-  RegisteredFunction,
   ReplayTrace,
 } from "./protocol";
+import type { RegisteredFunction } from "../core/functions";
+import type { ActivityResult, OrchestrationRequest } from "../core/worker-port";
 import type { HistoryEvent } from "../history/history-event";
 import { badRequest } from "../core/errors";
 import { WorkerLostError } from "../core/worker-errors";
@@ -58,26 +59,15 @@ export class AppLoadFailedError extends Error {
   }
 }
 
-export type ActivityOutcome = { ok: true; result: unknown } | { ok: false; error: ErrorDto };
+export type ActivityOutcome = ActivityResult;
 
 /** An episode's result, with the outcomes of the activities the child started eagerly, by task id. */
 export interface EpisodeOutcome extends OrchestrationEpisodeResult {
   eagerActivities: Map<number, Promise<ActivityOutcome>>;
 }
 
-export interface OrchestrateRequest {
-  functionName: string;
-  instanceId: string;
-  executionId: string;
-  /** The whole history of this execution; only the part the child has not seen is sent. */
-  history: readonly HistoryEvent[];
-  input: unknown;
-  parentInstanceId?: string;
-  /** How many of the episode's new activities the app host may start right away. */
-  eagerActivitySlots?: number;
-  /** The emulator's own replay (checking determinism after a reload), not an invocation: no invocation hooks run. */
-  check?: boolean;
-}
+/** An orchestration episode as the app host takes it (the worker port's request). */
+export type OrchestrateRequest = OrchestrationRequest;
 
 export interface AppHostOptions {
   appDir: string;

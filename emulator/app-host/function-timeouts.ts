@@ -5,6 +5,7 @@
  * yields (a loop, a blocking call): the app host's watchdog thread reports it after a short bound.
  * When a function overruns, the app process is restarted, as the Functions host restarts its worker.
  */
+import { FunctionTimedOutError } from "../core/worker-errors";
 import { AppLoadError } from "../app/app-loader";
 
 export const DEFAULT_FUNCTION_TIMEOUT_MS = 5 * 60_000;
@@ -34,7 +35,7 @@ export function formatTimeSpan(ms: number): string {
 
 export type TimedFunctionKind = "activity" | "entity" | "http" | "orchestration";
 
-export class FunctionTimeoutError extends Error {
+export class FunctionTimeoutError extends FunctionTimedOutError {
   constructor(readonly kind: TimedFunctionKind, readonly functionName: string, readonly limitMs: number) {
     super(
       kind === "orchestration"

@@ -3,7 +3,7 @@
  * with a plain require and then reports every app.http / df.app.orchestration / ... registration to it.
  */
 import Module = require("node:module");
-import type { FunctionKind, RegisteredFunction } from "./protocol";
+import type { FunctionKind, RegisteredFunction } from "../core/functions";
 import { captureUserStack } from "./user-stack";
 
 export type FunctionHandler = (...args: unknown[]) => unknown;

@@ -6,27 +6,13 @@ import type { HistoryEvent } from "../history/history-event";
 import type { TimerCancellation } from "../api/types";
 import type { NondeterminismReport } from "../history/task-matching";
 import type { DurableHttpRequestDto, RetryOptionsDto, TrackedTask, TrackedTaskRole } from "../core/tasks";
+import type { RegisteredFunction, SourceFrame } from "../core/functions";
+import type { EntityBatchResult, EntityOperation, WorkerError } from "../core/worker-port";
 
-export type FunctionKind = "orchestration" | "activity" | "entity" | "http" | "other";
-
-export interface RegisteredFunction {
-  name: string;
-  kind: FunctionKind;
-  triggerType: string;
-  /** Binding metadata as @azure/functions registered it (binding name → binding). */
-  bindings: Record<string, { type: string; direction?: string; [key: string]: unknown }>;
-  /** Where the app registered it (source-mapped), so a debugger can show the function. */
-  source?: SourceFrame;
-}
-
-/** A position in the app's own source (after source maps): absolute file, 1-based line and column. */
-export interface SourceFrame {
-  /** The function the position is in. */
-  name: string;
-  file: string;
-  line: number;
-  column: number;
-}
+/** The IPC carries the worker port's own shapes for errors and entity batches (core/worker-port.ts). */
+export type ErrorDto = WorkerError;
+export type EntityOperationDto = EntityOperation;
+export type EntityBatchResultDto = EntityBatchResult;
 
 export interface AppHostStartOptions {
   appDir: string;
@@ -81,13 +67,6 @@ export interface OrchestrationEpisodeResult {
   continueAsNew?: { input: unknown; calledAtEvent: number };
 }
 
-export interface ErrorDto {
-  name: string;
-  message: string;
-  stack?: string;
-  /** FailureDetails JSON the package's activity wrapper produced, if any. */
-  failureDetailsJson?: string;
-}
 
 /** An HTTP request for an httpTrigger function, in the shape the Functions host sends (RpcHttpData). */
 export interface HttpRequestDto {
@@ -107,24 +86,7 @@ export interface HttpResponseDto {
   bodyBase64: string;
 }
 
-/** One entity operation, as the entity's batch request carries it. */
-export interface EntityOperationDto {
-  name: string;
-  /** JSON text of the input, or undefined. */
-  input?: string;
-  id: string;
-  isSignal: boolean;
-}
 
-/** What the package's entity function returns for a batch. */
-export interface EntityBatchResultDto {
-  entityExists: boolean;
-  entityState?: string;
-  results: { isError: boolean; duration: number; startTime: number; result?: string }[];
-  signals: { target: { name: string; key: string }; name: string; input: string; requestId: string; requestTime: number }[];
-  /** Added by the app host: what the failed operations threw (by index in the batch), for the emulator's warnings. */
-  thrown?: { index: number; description: string }[];
-}
 
 /** A durable task the traced replay created, with the app's stack where it was created. */
 export interface TracedTask {

@@ -7,7 +7,8 @@
 import * as path from "node:path";
 import { canceledAtEvent, roleOf, type PackageTask, type TraceHooks } from "./replay-observer";
 import { captureUserStack } from "./user-stack";
-import type { ReplayTrace, SourceFrame, TraceStep, TracedTask } from "./protocol";
+import type { ReplayTrace, TraceStep, TracedTask } from "./protocol";
+import type { SourceFrame } from "../core/functions";
 import { HistoryEventType, taskIdOf, type HistoryEvent } from "../history/history-event";
 
 /** The slice of the package's executor the tracer reads. */

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import { findSourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
-import type { SourceFrame } from "./protocol";
+import type { SourceFrame } from "../core/functions";
 
 const PACKAGE_DIRS = [`${path.sep}node_modules${path.sep}durable-functions${path.sep}`, `${path.sep}node_modules${path.sep}@azure${path.sep}functions${path.sep}`];
 const HOST_DIR = path.dirname(__filename);

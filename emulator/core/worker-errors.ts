@@ -13,3 +13,11 @@ export class WorkerLostError extends Error {
     this.name = "WorkerLostError";
   }
 }
+
+/** A function ran past its time limit and its worker stopped it: the message says it all (a stack would be the emulator's). */
+export class FunctionTimedOutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FunctionTimedOutError";
+  }
+}

@@ -9,7 +9,7 @@ import { HTTP_ACTIVITY_NAME } from "../history/task-matching";
 import type { StoreBatch } from "../store/store";
 import { isTerminal, type FailureInfo, type InstanceRecord } from "../api/types";
 import type { TrackedTask, TrackedTaskRole } from "../core/tasks";
-import type { ActivityOutcome } from "../app-host/app-host-client";
+import type { ActivityResult } from "../core/worker-port";
 import { nextRetry } from "./retry-policy";
 import { pollTarget, type HttpActivityInput } from "./http-activity";
 import { ENTITY_OPERATION_EVENT, ENTITY_RELEASE_EVENT, encodeEntityRequest, type EntityRequest } from "./entity-batch";
@@ -29,7 +29,7 @@ interface ActionStep {
   timestamp: string;
   /** The scheduling events of this episode so far (appended to the history after the last task). */
   produced: HistoryEvent[];
-  eagerOutcome?: Promise<ActivityOutcome>;
+  eagerOutcome?: Promise<ActivityResult>;
 }
 
 export class ActionApplier {
@@ -43,7 +43,7 @@ export class ActionApplier {
   ) {}
 
   /** Turns one new task of the episode into its scheduling event and work. Returns a failure if it cannot be done. */
-  schedule(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, tracked: TrackedTask, now: number, produced: HistoryEvent[], eagerOutcome?: Promise<ActivityOutcome>): FailureInfo | undefined {
+  schedule(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, tracked: TrackedTask, now: number, produced: HistoryEvent[], eagerOutcome?: Promise<ActivityResult>): FailureInfo | undefined {
     const step: ActionStep = { batch, instance, record, id: tracked.id, now, timestamp: new Date(now).toISOString(), produced, eagerOutcome };
     const task = tracked.task;
     switch (task.role) {
@@ -69,7 +69,7 @@ export class ActionApplier {
   /** An activity: its TaskScheduled and work item (or the outcome the worker already has, when it started it eagerly). */
   private scheduleActivity(step: ActionStep, task: Extract<TrackedTaskRole, { role: "activity" }>): FailureInfo | undefined {
     const { batch, instance, record, id, timestamp, produced, eagerOutcome } = step;
-    const activities = this.state.runtime.functions.filter((fn) => fn.kind === "activity").map((fn) => fn.name);
+    const activities = this.state.workers.functions.filter((fn) => fn.kind === "activity").map((fn) => fn.name);
     if (!activities.includes(task.name)) {
       return {
         message:
@@ -156,7 +156,7 @@ export class ActionApplier {
   /** A sub-orchestration: its creation event and the child instance, unless the extension would refuse the call. */
   private startSubOrchestration(step: ActionStep, task: Extract<TrackedTaskRole, { role: "subOrchestration" }>): FailureInfo | undefined {
     const { batch, instance, record, id, timestamp, produced } = step;
-    const orchestrations = this.state.runtime.functions.filter((fn) => fn.kind === "orchestration").map((fn) => fn.name);
+    const orchestrations = this.state.workers.functions.filter((fn) => fn.kind === "orchestration").map((fn) => fn.name);
     if (!orchestrations.includes(task.name)) {
       return {
         message:
@@ -231,7 +231,7 @@ export class ActionApplier {
     const { batch, instance, record, id, timestamp, produced } = step;
     const entityFunction = this.entities.entityFunctionFor(task.entityInstanceId);
     if (!entityFunction) {
-      const known = this.state.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => `'${fn.name}'`);
+      const known = this.state.workers.functions.filter((fn) => fn.kind === "entity").map((fn) => `'${fn.name}'`);
       return {
         message: `Orchestrator function '${record.name}' failed: there is no entity function for ${task.entityInstanceId}. Known entity functions: ${known.join(", ") || "(none)"}.`,
         errorType: "ArgumentException",
@@ -265,7 +265,7 @@ export class ActionApplier {
     }
     // DurableOrchestrationContext.LockAsync: the lock request goes to the first entity of the (sorted) lock set,
     // which passes it on once it has granted its lock; the last one answers.
-    const known = this.state.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => `'${fn.name}'`);
+    const known = this.state.workers.functions.filter((fn) => fn.kind === "entity").map((fn) => `'${fn.name}'`);
     const unknown = task.entityInstanceIds.find((entityId) => !this.entities.entityFunctionFor(entityId));
     if (unknown !== undefined || !task.entityInstanceIds.length) {
       return {

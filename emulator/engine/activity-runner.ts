@@ -6,9 +6,8 @@
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 import { HTTP_ACTIVITY_NAME } from "../history/task-matching";
 import type { StoreBatch, WorkItem } from "../store/store";
-import type { ActivityOutcome } from "../app-host/app-host-client";
-import { FunctionTimeoutError } from "../app-host/function-timeouts";
-import { WorkerLostError } from "../core/worker-errors";
+import type { ActivityResult } from "../core/worker-port";
+import { FunctionTimedOutError, WorkerLostError } from "../core/worker-errors";
 import { HttpActivityFailure, runHttpActivity, type HttpActivityInput } from "./http-activity";
 import { activityFunctionFailure } from "./dotnet-exceptions";
 import { MAX_WORKER_LOSSES } from "./worker-loss";
@@ -19,7 +18,7 @@ export class ActivityRunner {
   constructor(private readonly state: EngineState) {}
 
   /** Queues an activity, or, when the app host already started it, waits for its outcome instead. */
-  addWorkItem(batch: StoreBatch, instance: ActiveInstance, taskId: number, name: string, input: string, eagerOutcome?: Promise<ActivityOutcome>): void {
+  addWorkItem(batch: StoreBatch, instance: ActiveInstance, taskId: number, name: string, input: string, eagerOutcome?: Promise<ActivityResult>): void {
     const item: WorkItem = {
       id: this.state.nextId(),
       kind: name === HTTP_ACTIVITY_NAME ? "http" : "activity",
@@ -34,7 +33,7 @@ export class ActivityRunner {
     else this.state.activityQueue.push(item);
   }
 
-  async runWorkItem(item: WorkItem, eagerOutcome?: Promise<ActivityOutcome>): Promise<void> {
+  async runWorkItem(item: WorkItem, eagerOutcome?: Promise<ActivityResult>): Promise<void> {
     if (this.state.inFlightWorkItems.has(item.id)) return;
     const instance = this.state.active.get(item.instanceId);
     if (!instance || instance.record.executionId !== item.executionId) {
@@ -60,7 +59,7 @@ export class ActivityRunner {
           if (error.failureDetails) completion.FailureDetails = error.failureDetails;
         }
       } else {
-        const outcome = await (eagerOutcome ?? this.state.runtime.runActivity(item.name, item.instanceId, item.taskId, input));
+        const outcome = await (eagerOutcome ?? this.state.workers.runActivity({ functionName: item.name, instanceId: item.instanceId, taskId: item.taskId, input }));
         completion = outcome.ok
           ? { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: json(outcome.result) ?? "null" }
           : this.activityFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
@@ -77,7 +76,7 @@ export class ActivityRunner {
       }
       const detail = error instanceof WorkerLostError ? `${error.message} It did so ${MAX_WORKER_LOSSES} times; giving up.` : error instanceof Error ? error.message : String(error);
       // A timeout's stack is the emulator's, not the app's: the message says it all.
-      const stack = error instanceof Error && !(error instanceof FunctionTimeoutError) ? error.stack : undefined;
+      const stack = error instanceof Error && !(error instanceof FunctionTimedOutError) ? error.stack : undefined;
       completion = this.taskFailed(item, detail, stack, timestamp());
     } finally {
       this.state.inFlightWorkItems.delete(item.id);

@@ -1,6 +1,6 @@
 /** The checks the client API makes before it acts, each refusing with the DurableError the Durable extension's answer maps from. */
 import type { Store } from "../store/store";
-import type { RegisteredFunction } from "../app-host/protocol";
+import type { RegisteredFunction } from "../core/functions";
 import { isTerminal, type InstanceRecord } from "../api/types";
 import { DurableError, instanceNotFound, notAnOrchestration, unknownFunction } from "../core/errors";
 import { isEntityInstanceId } from "./entity-batch";

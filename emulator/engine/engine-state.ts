@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { HistoryEventType, completedTaskId, type HistoryEvent, SCHEDULING_EVENT_TYPES } from "../history/history-event";
 import type { PendingMessage, Store, StoreBatch, WorkItem } from "../store/store";
 import type { EngineEvent, InstanceRecord } from "../api/types";
-import type { FunctionRuntime } from "./runtime";
+import type { WorkerPort } from "../core/worker-port";
 import { Clock } from "./clock";
 import { TimerQueue } from "./timer-queue";
 import { WorkerLossPolicy } from "./worker-loss";
@@ -36,7 +36,7 @@ export class EngineState {
   readonly inFlightWorkItems = new Set<number>();
   runningEpisodes = 0;
   runningActivities = 0;
-  /** Activity slots promised to app-host episodes in flight for eager starts. */
+  /** Activity slots promised to episodes in flight for the worker to start eagerly. */
   reservedActivitySlots = 0;
   closed = false;
   /** Work that the worker running it lost, and how often: one policy for episodes, entity batches and activities. */
@@ -49,7 +49,7 @@ export class EngineState {
 
   constructor(
     readonly store: Store,
-    readonly runtime: FunctionRuntime,
+    readonly workers: WorkerPort,
     readonly clock: Clock,
     readonly limits: EngineLimits,
   ) {
@@ -194,7 +194,7 @@ export class EngineState {
     };
     if (spec.reuse) {
       const old = this.active.get(spec.instanceId);
-      if (old) this.runtime.forget(spec.instanceId, old.record.executionId);
+      if (old) this.workers.forget(spec.instanceId, old.record.executionId);
       (batch.history ??= []).push({ instanceId: spec.instanceId, events: [], replace: true });
     }
     this.upsert(batch, record);

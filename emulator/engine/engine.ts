@@ -12,7 +12,8 @@ import type { StoreBatch } from "../store/store";
 import { isTerminal, type EngineEvent, type InstanceQuery, type InstancePage, type InstanceRecord, type InstanceStatus, type StartOptions } from "../api/types";
 import { DurableError, badRequest, instanceNotFound, unknownFunction } from "../core/errors";
 import { parseJsonText as parseJson } from "../api/json-text";
-import type { FunctionRuntime } from "./runtime";
+import type { WorkerPort } from "../core/worker-port";
+import { WorkerRouter } from "./worker-router";
 import { Clock } from "./clock";
 import type { Store } from "../store/store";
 import { entityInstanceId as entityInstanceId_ } from "./entity-batch";
@@ -33,7 +34,8 @@ export { heldLocks } from "./entity-runner";
 
 export interface EngineOptions {
   store: Store;
-  runtime: FunctionRuntime;
+  /** What runs the app's functions: each function goes to the worker that registered it. */
+  workers: readonly WorkerPort[];
   /** Jump the clock to the next timer whenever nothing else can run. */
   timeSkipping?: boolean;
   /**
@@ -66,7 +68,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     const processors = Math.max(1, (require("node:os") as typeof import("node:os")).availableParallelism());
     this.clock = new Clock(options.timeSkipping === true, options.now);
-    this.state = new EngineState(options.store, options.runtime, this.clock, {
+    this.state = new EngineState(options.store, new WorkerRouter(options.workers), this.clock, {
       maxActivities: options.maxConcurrentActivityFunctions ?? 10 * processors,
       maxEpisodes: options.maxConcurrentOrchestratorFunctions ?? 10 * processors,
       maxEntityBatch: Math.max(1, options.maxEntityOperationBatchSize ?? 5000),
@@ -161,11 +163,11 @@ export class Engine {
 
   /** The registered functions of the app. */
   get functions() {
-    return this.state.runtime.functions;
+    return this.state.workers.functions;
   }
 
   async startNew(name: string, options: StartOptions = {}): Promise<string> {
-    requireFunction(this.state.runtime.functions, name, "orchestration");
+    requireFunction(this.state.workers.functions, name, "orchestration");
     const instanceId = options.instanceId ?? randomUUID().replace(/-/g, "");
     // As DurableClient.StartNewAsync (DurableClient.cs:185-201): no "@" first, none of / \ # ? or control
     // characters, at most 256 characters.
@@ -286,7 +288,7 @@ export class Engine {
         { instanceId, runtimeStatus: record.runtimeStatus },
       );
     }
-    requireFunction(this.state.runtime.functions, record.name, "orchestration");
+    requireFunction(this.state.workers.functions, record.name, "orchestration");
     const newId = options.newInstanceId ? randomUUID().replace(/-/g, "") : instanceId;
     const batch: StoreBatch = {};
     this.state.createInstance(batch, { instanceId: newId, name: record.name, input: undefined, inputJson: record.input, version: record.version, reuse: newId === instanceId });
@@ -319,7 +321,7 @@ export class Engine {
     if (!name) throw badRequest("Invalid entity id: entity name must not be a null or empty string.");
     const entityInstanceId = entityInstanceId_(name, key);
     const entityFunction = this.entities.entityFunctionFor(entityInstanceId);
-    if (!entityFunction) throw unknownFunction("entity", name, this.state.runtime.functions.filter((fn) => fn.kind === "entity").map((fn) => fn.name));
+    if (!entityFunction) throw unknownFunction("entity", name, this.state.workers.functions.filter((fn) => fn.kind === "entity").map((fn) => fn.name));
     const batch: StoreBatch = {};
     this.entities.sendToEntity(batch, entityInstanceId, entityFunction, { id: randomUUID(), op: operation, signal: true, input: json(input) });
     this.state.commit(batch);

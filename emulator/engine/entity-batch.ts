@@ -1,7 +1,7 @@
 /**
  * Durable entities: the messages that carry operations to them and answers back, and what a batch's result means.
  */
-import type { EntityBatchResultDto } from "../app-host/protocol";
+import type { EntityBatchResult } from "../core/worker-port";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 
 /** An operation on an entity, as the emulator queues it (the EventRaised "op" message's input). */
@@ -146,7 +146,7 @@ export interface EntityOutcome {
 
 export interface EntityBatchOutcome {
   outcomes: EntityOutcome[];
-  signals: EntityBatchResultDto["signals"];
+  signals: EntityBatchResult["signals"];
   exists: boolean;
   state?: string;
 }
@@ -156,7 +156,7 @@ export interface EntityBatchOutcome {
  * after the whole batch, every signal, and one result per operation. Nothing is rolled back: an operation that
  * throws keeps the state it set before throwing, as the package runs every operation on the same state.
  */
-export function batchOutcome(requests: EntityRequest[], result: EntityBatchResultDto): EntityBatchOutcome {
+export function batchOutcome(requests: EntityRequest[], result: EntityBatchResult): EntityBatchOutcome {
   const thrown = new Map((result.thrown ?? []).map((entry) => [entry.index, entry.description]));
   const outcomes = requests.map((request, i): EntityOutcome => {
     const operation = result.results[i];

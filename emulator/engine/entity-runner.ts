@@ -58,7 +58,7 @@ export class EntityRunner {
   entityFunctionFor(entityInstanceId: string): string | undefined {
     if (!isEntityInstanceId(entityInstanceId)) return undefined;
     const { name } = parseEntityInstanceId(entityInstanceId);
-    return this.state.runtime.functions.find((fn) => fn.kind === "entity" && fn.name.toLowerCase() === name.toLowerCase())?.name;
+    return this.state.workers.functions.find((fn) => fn.kind === "entity" && fn.name.toLowerCase() === name.toLowerCase())?.name;
   }
 
   /** Queues a message of another kind (a lock release) for an entity. */
@@ -223,13 +223,13 @@ export class EntityRunner {
       outcome = requests.length
         ? batchOutcome(
             requests,
-            await this.state.runtime.runEntityBatch(
-              record.name,
-              self,
-              entity.exists,
-              entity.state,
-              requests.map((request) => ({ name: request.op, input: request.input, id: request.id, isSignal: request.signal })),
-            ),
+            await this.state.workers.runEntityBatch({
+              functionName: record.name,
+              entity: self,
+              exists: entity.exists,
+              state: entity.state,
+              operations: requests.map((request) => ({ name: request.op, input: request.input, id: request.id, isSignal: request.signal })),
+            }),
           )
         : { outcomes: [], signals: [], exists: entity.exists, state: entity.state };
     } catch (error) {

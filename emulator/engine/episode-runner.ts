@@ -8,9 +8,8 @@ import { HistoryEventType, OrchestrationStatusCode, completedTaskId, type Histor
 import type { PendingMessage, StoreBatch } from "../store/store";
 import { isTerminal, type InstanceRecord } from "../api/types";
 import { parseJsonText as parseJson } from "../api/json-text";
-import type { EpisodeOutcome } from "../app-host/app-host-client";
-import { FunctionTimeoutError } from "../app-host/function-timeouts";
-import { WorkerLostError } from "../core/worker-errors";
+import type { OrchestrationDecision } from "../core/worker-port";
+import { FunctionTimedOutError, WorkerLostError } from "../core/worker-errors";
 import { isControlMessage, json, type ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
 import type { EntityRunner } from "./entity-runner";
@@ -127,7 +126,7 @@ export class EpisodeRunner {
     }
 
     appendHistory(newEvents);
-    let result: EpisodeOutcome;
+    let result: OrchestrationDecision;
     const eagerActivitySlots = Math.max(0, this.state.limits.maxActivities - this.state.runningActivities - this.state.reservedActivitySlots - (this.state.activityQueue.length - this.state.activityQueueHead));
     this.state.reservedActivitySlots += eagerActivitySlots;
     try {
@@ -146,7 +145,7 @@ export class EpisodeRunner {
         return;
       }
       this.state.workerLoss.settled(lossKey);
-      const message = error instanceof FunctionTimeoutError ? error.message : `The orchestrator could not run: ${error instanceof Error ? error.message : String(error)}`;
+      const message = error instanceof FunctionTimedOutError ? error.message : `The orchestrator could not run: ${error instanceof Error ? error.message : String(error)}`;
       this.end.fail(batch, instance, record, { message, errorType: error instanceof Error ? error.name : "Error" }, timestamp);
       this.commitEpisode(batch, instance, record, historyBefore);
       return;
@@ -160,9 +159,9 @@ export class EpisodeRunner {
   }
 
   /** Has the app replay the instance's current history (the orchestrator function runs in the app host). */
-  private replay(instance: ActiveInstance, eagerActivitySlots: number, check = false): Promise<EpisodeOutcome> {
+  private replay(instance: ActiveInstance, eagerActivitySlots: number, check = false): Promise<OrchestrationDecision> {
     const record = instance.record;
-    return this.state.runtime.orchestrate({
+    return this.state.workers.orchestrate({
       functionName: record.name,
       instanceId: record.instanceId,
       executionId: record.executionId,
@@ -184,9 +183,9 @@ export class EpisodeRunner {
     instance.wakingMessages += messages.length;
   }
 
-  private applyResult(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, result: EpisodeOutcome, now: number): void {
+  private applyResult(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, result: OrchestrationDecision, now: number): void {
     const timestamp = new Date(now).toISOString();
-    record.customStatus = json(result.state.customStatus);
+    record.customStatus = json(result.customStatus);
     record.lastUpdatedTime = timestamp;
     record.waitingForEvents = result.waitingForEvents.length ? result.waitingForEvents : undefined;
     record.canceledTimerIds = result.canceledTimerIds.length ? result.canceledTimerIds : undefined;
@@ -215,7 +214,7 @@ export class EpisodeRunner {
       }
     }
     this.appendProduced(instance, produced);
-    if (result.state.isDone || result.failure) {
+    if (result.done || result.failure) {
       const stillOpen = result.openTaskIds.filter((id) => !instance.completed.has(id));
       if (stillOpen.length) {
         // DurableTask.Core completes an orchestration only when none of its tasks is open: a timer that lost a
@@ -244,13 +243,13 @@ export class EpisodeRunner {
       );
       return;
     }
-    if (result.state.isDone) {
+    if (result.done) {
       this.entities.releaseLocksAtEnd(batch, instance, record, timestamp, "completed");
       if (result.continueAsNew) {
         const carryover = instance.history.slice(result.continueAsNew.calledAtEvent + 1).filter((e) => e.EventType === HistoryEventType.EventRaised);
         this.end.continueAsNew(batch, instance, record, result.continueAsNew.input, timestamp, carryover);
       } else {
-        const output = json(result.state.output) ?? "null";
+        const output = json(result.output) ?? "null";
         this.end.finish(batch, instance, record, "Completed", output, undefined, [
           { EventType: HistoryEventType.ExecutionCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, OrchestrationStatus: OrchestrationStatusCode.Completed, Result: output },
         ]);
@@ -283,7 +282,7 @@ export class EpisodeRunner {
     if (isTerminal(record.runtimeStatus)) {
       this.state.active.delete(record.instanceId);
       this.state.ready.delete(record.instanceId);
-      this.state.runtime.forget(record.instanceId, record.executionId);
+      this.state.workers.forget(record.instanceId, record.executionId);
       if (instance.inbox.length) (batch.deleteMessages ??= []).push(...instance.inbox.map((m) => m.id));
       instance.inbox.length = 0;
     }

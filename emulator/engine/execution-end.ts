@@ -75,7 +75,7 @@ export class ExecutionEnd {
    */
   continueAsNew(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, input: unknown, timestamp: string, carryover: HistoryEvent[]): void {
     const oldExecution = record.executionId;
-    this.state.runtime.forget(record.instanceId, oldExecution);
+    this.state.workers.forget(record.instanceId, oldExecution);
     this.state.dropPendingWork(batch, record.instanceId);
     record.executionId = randomUUID().replace(/-/g, "");
     record.runtimeStatus = "ContinuedAsNew";

@@ -65,7 +65,7 @@ export class Purger {
         instance.inbox.length = 0;
         this.state.active.delete(id);
         this.state.ready.delete(id);
-        if (!instance.record.entity) this.state.runtime.forget(id, instance.record.executionId);
+        if (!instance.record.entity) this.state.workers.forget(id, instance.record.executionId);
       }
       this.state.dropPendingWork(batch, id);
       const queued = this.state.activityQueue.slice(this.state.activityQueueHead).filter((item) => item.instanceId === id);

@@ -1,5 +1,5 @@
 /** The app's httpTrigger functions as routes under the route prefix ("api" by default, as in Azure). */
-import type { RegisteredFunction } from "../app-host/protocol";
+import type { RegisteredFunction } from "../core/functions";
 import { parseRouteTemplate, type RouteTemplate } from "./route-template";
 
 export interface AppRoute {

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Engine } from "../engine/engine";
-import type { RegisteredFunction } from "../app-host/protocol";
+import type { RegisteredFunction } from "../core/functions";
 import type { InstanceRecord, InstanceSummary, InstanceWaits, InstanceWaitsAnswer } from "../api/types";
 import { instanceWaits, noWaits } from "../engine/instance-waits";
 import { HttpError } from "./request-guard";
