@@ -186,13 +186,25 @@ export class ActionApplier {
     // DurableTask.Core's default sub-orchestration id: the parent's execution id and the task id.
     const childId = task.instanceId || `${record.executionId}:${id}`;
     const input = json(task.input);
+    if (task.version) {
+      // The extension drops the version: the out-of-process action has no field for it
+      // (OutOfProcOrchestrationShim.cs:304-340), and every sub-orchestration starts with version ""
+      // (DurableOrchestrationContext.cs:561-562, "TODO: Support for versioning").
+      this.state.emit({
+        kind: "warning",
+        instanceId: record.instanceId,
+        message:
+          `${record.name} (${record.instanceId}) called sub-orchestration '${task.name}' with version "${task.version}", which the Durable extension ignores: ` +
+          'the sub-orchestration starts with version "" on Azure, and here too (its context.df.version is "").',
+      });
+    }
     produced.push({
       EventType: HistoryEventType.SubOrchestrationInstanceCreated,
       EventId: id,
       Timestamp: timestamp,
       IsPlayed: false,
       Name: task.name,
-      Version: task.version ?? "",
+      Version: "",
       InstanceId: childId,
       Input: input,
     });
@@ -219,7 +231,6 @@ export class ActionApplier {
       name: task.name,
       input: task.input,
       inputJson: input,
-      version: task.version,
       parent: { instanceId: record.instanceId, executionId: record.executionId, taskId: id, name: record.name },
       reuse: existing !== undefined,
     });
