@@ -118,6 +118,18 @@ export class ActionApplier {
         });
       }
     }
+    const tokenSource = (task.request as { tokenSource?: { resource?: string } }).tokenSource;
+    if (tokenSource && task.pollLocation === undefined) {
+      // TaskHttpActivityShim.cs:154-157 adds "Authorization: Bearer <token>" from the app's managed identity; there
+      // is none here, so the request goes without it.
+      this.state.emit({
+        kind: "warning",
+        instanceId: record.instanceId,
+        message:
+          `${record.name} (${record.instanceId}): callHttp to ${task.request.uri} has a tokenSource (managed identity, resource "${tokenSource.resource ?? ""}"). ` +
+          "On Azure the Durable extension adds an Authorization: Bearer header with a token from the app's managed identity; the emulator has no managed identity and sends the request without it.",
+      });
+    }
     const input = JSON.stringify({ ...task.request, pollLocation: task.pollLocation } satisfies HttpActivityInput);
     produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: HTTP_ACTIVITY_NAME, Input: input });
     this.activities.addWorkItem(batch, instance, id, HTTP_ACTIVITY_NAME, input);
