@@ -259,8 +259,19 @@ const cases: Case[] = [
   },
   {
     area: "Activities and chaining",
+    title: "returning a task instead of yielding it completes at once and never runs the activity",
+    azure: "test/testobjects/TestOrchestrations.ts SayHelloWithActivityDirectReturn; df/orchestrations/TaskOrchestrationExecutor.js:252-255 (the returned value is the output; only yielded tasks become actions)",
+    run: async (env) => {
+      const status = await run(env, "forgetsToYield");
+      assert.equal(status.runtimeStatus, "Completed");
+      assert.equal(typeof status.output, "object");
+      assert.equal(history(env, status.id).filter((e) => e.EventType === T.TaskScheduled).length, 0);
+    },
+  },
+  {
+    area: "Activities and chaining",
     title: "functions registered with df.app are callable from orchestrators, withRetry included",
-    azure: "df/app.js (activity() and orchestration() return RegisteredActivity/RegisteredOrchestration callables)",
+    azure: "df/app.js:33-39 (activity() returns a RegisteredActivity callable; orchestration() likewise)",
     run: async (env) => {
       const status = await run(env, "useRegisteredFunctions");
       assert.deepEqual(status.output, { greeting: "Welcome, Ana!", retried: "Welcome, Bo!", child: { label: "Welcome, Cy!", parent: status.id } });
@@ -393,7 +404,7 @@ const cases: Case[] = [
   {
     area: "Sub-orchestrations",
     title: "a sub-orchestration given its parent's own id is never started, and the parent waits (with a warning)",
-    azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:591-599 throws ArgumentException inside the async call, which OutOfProcOrchestrationShim.cs:210-217 swallows",
+    azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:594-601 throws ArgumentException inside the async call, which OutOfProcOrchestrationShim.cs:210-217 swallows",
     run: async (env) => {
       const id = await start(env, "shipToMyself");
       await waitFor(() => env.warnings.some((w) => w.includes(id) && w.includes("must be different than the instance ID of a parent orchestration")), 60_000);
@@ -466,7 +477,7 @@ const cases: Case[] = [
   {
     area: "Retries",
     title: "a retry whose retryTimeoutInMilliseconds has passed is not made, and the JavaScript orchestration waits (with a warning)",
-    azure: "dtfx/RetryInterceptor.cs:84-88,110-113 (no timer once the timeout has passed); df/task/RetryableTask.js:36-45 waits for one",
+    azure: "dtfx/RetryInterceptor.cs:84-88,110-113 (no timer once the timeout has passed); df/task/RetryableTask.js:39-47 waits for one",
     run: async (env) => {
       const id = await start(env, "payWithinTimeout", { paymentId: fresh("pay") });
       await waitFor(() => env.warnings.some((w) => w.includes(id) && w.includes("retry timeout of 1000 ms has passed")), 60_000);
@@ -494,6 +505,15 @@ const cases: Case[] = [
       const paymentId = fresh("pay");
       const output = (await completed(env, "settleWithRetry", { paymentId, outages: 10 })) as { caught: string };
       assert.ok(output.caught.startsWith(`Orchestrator function 'settleInvoice' failed: Activity function 'chargeCard' failed:  gateway timeout (call 3 for ${paymentId})`), output.caught.slice(0, 200));
+    },
+  },
+  {
+    area: "Retries",
+    title: "retried activities and sub-orchestrations in parallel under Task.all each follow their own policy",
+    azure: "test/testobjects/TestOrchestrations.ts SayHelloWithActivityRetryFanout, SayHelloWithSubOrchestratorRetryFanout; dtfx/RetryInterceptor.cs (one interceptor per call)",
+    run: async (env) => {
+      const [a, b] = [fresh("pay"), fresh("pay")];
+      assert.deepEqual(await completed(env, "payBothWithRetry", [a, b]), [`charged ${a} on call 2`, `charged ${b} on call 3`, `charged ${a}-sub on call 2`, `charged ${b}-sub on call 3`]);
     },
   },
   {
@@ -552,7 +572,7 @@ const cases: Case[] = [
   {
     area: "Errors",
     title: "calling an activity the app does not have",
-    azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:562 (ThrowIfFunctionDoesNotExist inside the async call), swallowed by OutOfProcOrchestrationShim.cs:210-217: the orchestration waits forever",
+    azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:563 (ThrowIfFunctionDoesNotExist inside the async call), swallowed by OutOfProcOrchestrationShim.cs:210-217: the orchestration waits forever",
     differs: "the emulator fails the orchestration at once with a message that lists the activities the app has, instead of letting it hang",
     readme: "Calling an activity, sub-orchestration or entity that does not exist",
     run: async (env) => assert.match(await failed(env, "callsAMissingActivity"), /^Orchestrator function 'callsAMissingActivity' failed: The function 'notDeployedYet' doesn't exist, .*'welcomeCustomer'/),
@@ -741,14 +761,18 @@ const cases: Case[] = [
   },
   {
     area: "Timers",
-    title: "isCanceled, isCompleted, and cancelling a fired timer throws",
-    azure: "df/task/DFTimerTask.js:10-18",
-    run: async (env) =>
-      assert.deepEqual(await completed(env, "timerFlags"), {
+    title: "isCanceled, isCompleted, cancelling a fired timer throws, and a timer never yielded is never scheduled",
+    azure: "df/task/DFTimerTask.js:10-18; df/orchestrations/TaskOrchestrationExecutor.js:282-285 (only yielded tasks become actions)",
+    run: async (env) => {
+      const status = await run(env, "timerFlags");
+      assert.deepEqual(status.output, {
         unused: { isCanceled: true, isCompleted: false },
         used: { isCompleted: true },
         cancelCompleted: "Cannot cancel a completed task.",
-      }),
+      });
+      // As samples-js/functions/cancelTimer.js relies on: a timer never yielded is never scheduled.
+      assert.equal(history(env, status.id).filter((e) => e.EventType === T.TimerCreated).length, 1);
+    },
   },
   {
     area: "Timers",
@@ -924,7 +948,7 @@ const cases: Case[] = [
   {
     area: "Entities",
     title: "entity names match in any letter case and the entity sees its name lower-cased; keys are case-sensitive",
-    azure: "ext/EntityScheduler/EntityId.cs:28 (EntityName.ToLowerInvariant()), Bindings/EntityTriggerAttributeBindingProvider.cs:195-197 (self); df/entities/EntityId.js:17-19",
+    azure: "ext/EntityScheduler/EntityId.cs:28 (EntityName.ToLowerInvariant()), Bindings/EntityTriggerAttributeBindingProvider.cs:195-197 (self); df/entities/EntityId.js:18-20",
     run: async (env) => {
       const key = fresh("Cart");
       await client(env, "signalEntity", { entity: { name: "ShoppingCart", key }, operation: "add", input: "tea" });
@@ -970,7 +994,7 @@ const cases: Case[] = [
   {
     area: "Critical sections",
     title: "lock, call the locked entities, release: isLocked reports the lock set",
-    azure: "df/orchestrations/DurableOrchestrationContext.js:209-258 (lock, isLocked); ext/ContextImplementations/DurableOrchestrationContext.cs:1090-1130 (LockAsync)",
+    azure: "df/orchestrations/DurableOrchestrationContext.js:209-258 (lock, isLocked); ext/ContextImplementations/DurableOrchestrationContext.cs:1067-1120 (LockAsync)",
     sqljs: true,
     run: async (env) => {
       const [a, b] = [fresh("acct"), fresh("acct")];
@@ -1018,6 +1042,12 @@ const cases: Case[] = [
         assert.deepEqual(await completed(env, "breakLockRules", rule), { name: "LockingRulesViolationError", message }, rule);
       }
     },
+  },
+  {
+    area: "Critical sections",
+    title: "lock() with something other than EntityIds fails the orchestration",
+    azure: "test/testobjects/TestOrchestrations.ts GetLockBadly; df/orchestrations/DurableOrchestrationContext.js:220-224",
+    run: async (env) => assert.equal(await failed(env, "lockByName"), "Orchestrator function 'lockByName' failed: lock expected EntityId[]"),
   },
   {
     area: "Critical sections",
@@ -1107,6 +1137,7 @@ const cases: Case[] = [
       assert.equal(output.statusCode, 200);
       const seen = env.web.seen.find((r) => r.path === "/stock?token=1");
       assert.equal(seen?.headers.authorization, undefined);
+      assert.ok(env.warnings.some((w) => w.includes("has a tokenSource (managed identity") && w.includes("without it")));
     },
   },
 
@@ -1184,7 +1215,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "getStatusAll and getStatusBy list instances, filtered by status and creation time",
-    azure: "ext/HttpApiHandler.cs:455-510 (list with runtimeStatus, createdTimeFrom/To)",
+    azure: "ext/HttpApiHandler.cs:452-510 (list with runtimeStatus, createdTimeFrom/To)",
     run: async (env) => {
       const done = await run(env, "mirror", "listed");
       const waiting = await start(env, "awaitPayment");
@@ -1228,7 +1259,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "suspend and resume: events raised while suspended are delivered after resume",
-    azure: "dtfx/TaskOrchestrationExecutor.cs:222-228 (events wait while suspended); ext/ContextImplementations/DurableClient.cs SuspendAsync/ResumeAsync",
+    azure: "dtfx/TaskOrchestrationExecutor.cs:226-230 (events wait while suspended); ext/ContextImplementations/DurableClient.cs SuspendAsync/ResumeAsync",
     run: async (env) => {
       const id = await start(env, "awaitPayment");
       await waitingFor(env, id, "paymentReceived");
@@ -1259,7 +1290,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "purgeInstanceHistory deletes one instance; purgeInstanceHistoryBy those matching the filter",
-    azure: "ext/HttpApiHandler.cs (DELETE instances/{id}, DELETE instances?createdTimeFrom=...); df/durableClient/DurableClient.js:125-200",
+    azure: "ext/HttpApiHandler.cs (DELETE instances/{id}, DELETE instances?createdTimeFrom=...); df/durableClient/DurableClient.js:126-200",
     run: async (env) => {
       const one = await run(env, "mirror", "purge me");
       assert.deepEqual((await client(env, "purgeInstanceHistory", { instanceId: one.id })).result, { instancesDeleted: 1 });
@@ -1364,7 +1395,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "waitForCompletionOrCreateCheckStatusResponse: the output when done in time, 202 otherwise, 500 with the status when failed",
-    azure: "samples-js/functions/httpSyncStart.js; df/durableClient/DurableClient.js:470-505",
+    azure: "samples-js/functions/httpSyncStart.js; df/durableClient/DurableClient.js:467-505",
     run: async (env) => {
       const done = await post(env, "shop-and-wait/orderTotal?timeoutMs=30000", { orderId: "W-1", taxRate: 0, lines: [{ net: 5, qty: 3 }] });
       assert.equal(done.status, 200);
@@ -1381,7 +1412,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "createHttpManagementPayload names the instance; taskHubName is host.json's hub",
-    azure: "df/durableClient/DurableClient.js:70-72,535-546; ext HttpApiHandler.cs (management URLs with taskHub)",
+    azure: "df/durableClient/DurableClient.js:70-72,523-535; ext HttpApiHandler.cs (management URLs with taskHub)",
     run: async (env) => {
       const payload = (await client(env, "createHttpManagementPayload", { instanceId: "abc-1" })).result;
       assert.equal(payload.id, "abc-1");
