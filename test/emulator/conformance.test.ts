@@ -458,10 +458,13 @@ const cases: Case[] = [
     azure: "dtfx/RetryInterceptor.cs:73-81 (attempts, then an immediate dummy timer), :115-116 (first × coefficient^n)",
     run: async (env) => {
       const paymentId = fresh("pay");
+      const wallStart = Date.now();
       const output = (await completed(env, "payUntilGivingUp", { paymentId, first: 1000, attempts: 3, backoff: 2 })) as { elapsedMs: number; caught: string };
+      const wall = Date.now() - wallStart;
       assert.equal(firstLine(output.caught), `Activity function 'chargeCard' failed:  gateway timeout (call 3 for ${paymentId})`);
-      // 1 s after the first failure, 2 s after the second (orchestration time; the timers were skipped to).
-      assert.ok(output.elapsedMs >= 3000 && output.elapsedMs < 3000 + 5000, `${output.elapsedMs} ms`);
+      // 1 s after the first failure, 2 s after the second: orchestration time, the timers skipped to, plus the wall
+      // time the attempts themselves took.
+      assert.ok(output.elapsedMs >= 3000 && output.elapsedMs <= 3000 + wall, `${output.elapsedMs} ms (wall ${wall} ms)`);
     },
   },
   {
@@ -469,9 +472,11 @@ const cases: Case[] = [
     title: "maxRetryIntervalInMilliseconds caps each wait",
     azure: "dtfx/RetryInterceptor.cs:117-119",
     run: async (env) => {
+      const wallStart = Date.now();
       const output = (await completed(env, "payUntilGivingUp", { paymentId: fresh("pay"), first: 1000, attempts: 4, backoff: 10, maxInterval: 2000 })) as { elapsedMs: number };
+      const wall = Date.now() - wallStart;
       // 1 s, then 10 s and 100 s capped at 2 s each.
-      assert.ok(output.elapsedMs >= 5000 && output.elapsedMs < 5000 + 5000, `${output.elapsedMs} ms`);
+      assert.ok(output.elapsedMs >= 5000 && output.elapsedMs <= 5000 + wall, `${output.elapsedMs} ms (wall ${wall} ms)`);
     },
   },
   {
@@ -1489,8 +1494,9 @@ describe("runtime conformance with Azure (real apps in test/fixtures/conformance
     it("lists every documented difference in the README", () => {
       const readme = fs.readFileSync(README, "utf8");
       const start = readme.indexOf("### Where the emulator deliberately differs from Azure");
-      const section = readme.slice(start, readme.indexOf("\n## ", start));
-      assert.ok(start >= 0, "the README has the differences section");
+      // The list of differences, not the paragraph after it on what behaves as in Azure.
+      const section = readme.slice(start, readme.indexOf("\nThings that behave as in Azure", start));
+      assert.ok(start >= 0 && section.length > 0, "the README has the differences section");
       for (const testCase of cases.filter((c) => c.differs)) {
         assert.ok(testCase.readme, `${testCase.title}: a documented difference names the README's words for it`);
         assert.ok(section.includes(testCase.readme), `the README's differences section does not mention ${testCase.readme} (${testCase.title})`);
