@@ -189,7 +189,7 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "a chain of activities returns their results in order",
-    azure: "samples-js/functions/sayHello.js (helloSequence); ext/Listener/OutOfProcOrchestrationShim.cs:93-96 (SetOutput of the package's output)",
+    azure: "samples-js/functions/sayHello.js:5-15 (helloSequence); ext/Listener/OutOfProcOrchestrationShim.cs:93-96 (SetOutput of the package's output)",
     sqljs: true,
     run: async (env) => assert.deepEqual(await completed(env, "receiptHeader"), ["Welcome, Ines!", "Welcome, Kofi!", "Welcome, Mei!"]),
   },
@@ -205,7 +205,7 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "JSON inputs of every kind round-trip through getInput() unchanged",
-    azure: "test/testobjects/TestOrchestrations.ts PassThrough; ext MessagePayloadDataConverter (JSON text kept as it is)",
+    azure: "test/testobjects/TestOrchestrations.ts:181 PassThrough; ext/MessagePayloadDataConverter.cs:77-90 (the JSON text parsed as it is)",
     run: async (env) => {
       for (const input of [0, "", false, "text", [1, [2]], { nested: { a: null } }]) assert.deepEqual(await completed(env, "mirror", input), input);
     },
@@ -219,7 +219,7 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "activities receive numbers, strings, booleans, arrays and objects as sent",
-    azure: "ext/Listener/TaskActivityShim.cs (the activity's input is the scheduled JSON value)",
+    azure: "ext/Bindings/ActivityTriggerAttributeBindingProvider.cs:154,189 (the activity gets the scheduled input as JSON)",
     run: async (env) => {
       const output = await completed(env, "sendToInspector", [7, "seven", true, [7], { n: 7 }]);
       assert.deepEqual(output, [
@@ -234,7 +234,7 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "an orchestrator that never yields completes in its first episode",
-    azure: "test/testobjects/TestOrchestrations.ts NotGenerator; df/orchestrations/TaskOrchestrationExecutor.js:252-255",
+    azure: "test/testobjects/TestOrchestrations.ts:7 NotGenerator; df/orchestrations/TaskOrchestrationExecutor.js:252-255",
     run: async (env) => {
       const status = await run(env, "instantAnswer");
       assert.equal(status.output, `instant for ${status.id}`);
@@ -250,7 +250,7 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "a task yielded twice is scheduled once and gives the same result",
-    azure: "test/testobjects/TestOrchestrations.ts SayHelloWithActivityYieldTwice; df/orchestrations/TaskOrchestrationExecutor.js:278-285 (a completed task is not scheduled again)",
+    azure: "test/testobjects/TestOrchestrations.ts:202 SayHelloWithActivityYieldTwice; df/orchestrations/TaskOrchestrationExecutor.js:278-285 (a completed task is not scheduled again)",
     run: async (env) => {
       const status = await run(env, "reuseTask");
       assert.deepEqual(status.output, [1, 1]);
@@ -260,7 +260,7 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "returning a task instead of yielding it completes at once and never runs the activity",
-    azure: "test/testobjects/TestOrchestrations.ts SayHelloWithActivityDirectReturn; df/orchestrations/TaskOrchestrationExecutor.js:252-255 (the returned value is the output; only yielded tasks become actions)",
+    azure: "test/testobjects/TestOrchestrations.ts:212 SayHelloWithActivityDirectReturn; df/orchestrations/TaskOrchestrationExecutor.js:252-255 (the returned value is the output; only yielded tasks become actions)",
     run: async (env) => {
       const status = await run(env, "forgetsToYield");
       assert.equal(status.runtimeStatus, "Completed");
@@ -288,7 +288,7 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "an activity's output binding (extraOutputs: storageBlob) writes the blob",
-    azure: "samples-js/functions/backupSiteContent.js (copyFileToBlob); the Functions host's blob output binding writes what context.extraOutputs.set gave it",
+    azure: "samples-js/functions/backupSiteContent.js:64 (copyFileToBlob); the Functions host's blob output binding writes what context.extraOutputs.set gave it",
     differs: "the emulator runs no storage or other binding extensions: values set on output bindings other than HTTP are accepted and dropped (the activity itself runs and returns as on Azure)",
     readme: "Output bindings other than HTTP",
     run: async (env) => {
@@ -301,7 +301,7 @@ const cases: Case[] = [
   {
     area: "Fan-out, fan-in and races",
     title: "Task.all over activities returns every result in the order of the tasks",
-    azure: "samples-js/functions/backupSiteContent.js; df/task/WhenAllTask.js:13-17",
+    azure: "samples-js/functions/backupSiteContent.js:30; df/task/WhenAllTask.js:13-17",
     sqljs: true,
     run: async (env) => {
       const numbers = Array.from({ length: 25 }, (_, i) => 25 - i);
@@ -326,13 +326,13 @@ const cases: Case[] = [
   {
     area: "Fan-out, fan-in and races",
     title: "after Task.any the losing task can still be yielded for its result",
-    azure: "test/testobjects/TestOrchestrations.ts AnyAOrBYieldATwice",
+    azure: "test/testobjects/TestOrchestrations.ts:27 AnyAOrBYieldATwice",
     run: async (env) => assert.deepEqual(await completed(env, "fastestThenSlowest"), ["fast", "slow"]),
   },
   {
     area: "Fan-out, fan-in and races",
     title: "Task.all nested in Task.any: both events before the deadline win",
-    azure: "test/testobjects/TestOrchestrations.ts AnyWithTaskSet",
+    azure: "test/testobjects/TestOrchestrations.ts:59 AnyWithTaskSet",
     run: async (env) => {
       const id = await start(env, "bothSignatures");
       await waitingFor(env, id, "sellerSigned");
@@ -357,7 +357,7 @@ const cases: Case[] = [
   {
     area: "Sub-orchestrations",
     title: "a sub-orchestration with an instance id runs under that id and returns its output",
-    azure: "samples-js/functions/sayHello.js (sayHelloWithSubOrchestrator); ext/Listener/OutOfProcOrchestrationShim.cs:139-141",
+    azure: "samples-js/functions/sayHello.js:30-35 (sayHelloWithSubOrchestrator); ext/Listener/OutOfProcOrchestrationShim.cs:139-141",
     sqljs: true,
     run: async (env) => {
       const status = await run(env, "shipNamed");
@@ -382,7 +382,7 @@ const cases: Case[] = [
   {
     area: "Sub-orchestrations",
     title: "parallel sub-orchestrations without ids get distinct ids and return in order",
-    azure: "test/testobjects/TestOrchestrations.ts MultipleSubOrchestratorNoSubId; dtfx/TaskOrchestrationContext.cs:192-199",
+    azure: "test/testobjects/TestOrchestrations.ts:289 MultipleSubOrchestratorNoSubId; dtfx/TaskOrchestrationContext.cs:192-199",
     run: async (env) => {
       const output = (await completed(env, "shipMany", ["cup", "plate", "bowl"])) as { item: string; packer: string }[];
       assert.deepEqual(output.map((o) => o.item), ["cup", "plate", "bowl"]);
@@ -445,7 +445,7 @@ const cases: Case[] = [
   {
     area: "Retries",
     title: "callActivityWithRetry retries a failing activity until it succeeds",
-    azure: "samples-js/functions/callActivityWithRetry.js; dtfx/RetryInterceptor.cs:57-91",
+    azure: "samples-js/functions/callActivityWithRetry.js:8; dtfx/RetryInterceptor.cs:57-91",
     sqljs: true,
     run: async (env) => {
       const paymentId = fresh("pay");
@@ -494,7 +494,7 @@ const cases: Case[] = [
   {
     area: "Retries",
     title: "callSubOrchestratorWithRetry runs the sub-orchestration again under the same id until it succeeds",
-    azure: "samples-js/functions/callSubOrchestratorWithRetry.js; ext/Listener/OutOfProcOrchestrationShim.cs:142-144",
+    azure: "samples-js/functions/callSubOrchestratorWithRetry.js:12; ext/Listener/OutOfProcOrchestrationShim.cs:142-144",
     run: async (env) => {
       const paymentId = fresh("pay");
       const status = await run(env, "settleWithRetry", { paymentId, outages: 2 });
@@ -515,7 +515,7 @@ const cases: Case[] = [
   {
     area: "Retries",
     title: "retried activities and sub-orchestrations in parallel under Task.all each follow their own policy",
-    azure: "test/testobjects/TestOrchestrations.ts SayHelloWithActivityRetryFanout, SayHelloWithSubOrchestratorRetryFanout; dtfx/RetryInterceptor.cs (one interceptor per call)",
+    azure: "test/testobjects/TestOrchestrations.ts:242 SayHelloWithActivityRetryFanout, :317 SayHelloWithSubOrchestratorRetryFanout; ext/ContextImplementations/DurableOrchestrationContext.cs:584 (ScheduleWithRetry per call: one RetryInterceptor each)",
     run: async (env) => {
       const [a, b] = [fresh("pay"), fresh("pay")];
       assert.deepEqual(await completed(env, "payBothWithRetry", [a, b]), [`charged ${a} on call 2`, `charged ${b} on call 3`, `charged ${a}-sub on call 2`, `charged ${b}-sub on call 3`]);
@@ -524,7 +524,7 @@ const cases: Case[] = [
   {
     area: "Retries",
     title: "callActivityWithRetry without RetryOptions fails the orchestration",
-    azure: "test/testobjects/TestOrchestrations.ts SayHelloWithActivityRetryNoOptions; df/util/Utils.js:74",
+    azure: "test/testobjects/TestOrchestrations.ts:252 SayHelloWithActivityRetryNoOptions; df/util/Utils.js:74",
     run: async (env) =>
       assert.equal(
         await failed(env, "retryWithoutPolicy"),
@@ -536,7 +536,7 @@ const cases: Case[] = [
   {
     area: "Errors",
     title: "an activity's failure is an Error the orchestrator catches, and it carries on",
-    azure: "test/testobjects/TestOrchestrations.ts ThrowsExceptionFromActivityWithCatch; df/orchestrations/TaskOrchestrationExecutor.js:223-226",
+    azure: "test/testobjects/TestOrchestrations.ts:418 ThrowsExceptionFromActivityWithCatch; df/orchestrations/TaskOrchestrationExecutor.js:223-226",
     sqljs: true,
     run: async (env) => {
       const output = (await completed(env, "chargeOrApologise")) as { caught: boolean; message: string; apology: string };
@@ -548,19 +548,19 @@ const cases: Case[] = [
   {
     area: "Errors",
     title: "an uncaught activity failure fails the orchestration with the message in its output",
-    azure: "test/testobjects/TestOrchestrations.ts ThrowsExceptionFromActivity; ext/Listener/OutOfProcOrchestrationShim.cs:85-90",
+    azure: "test/testobjects/TestOrchestrations.ts:414 ThrowsExceptionFromActivity; ext/Listener/OutOfProcOrchestrationShim.cs:85-90",
     run: async (env) => assert.equal(firstLine(await failed(env, "chargeOrFail")), "Orchestrator function 'chargeOrFail' failed: Activity function 'refuse' failed:  card declined"),
   },
   {
     area: "Errors",
     title: "an orchestrator that throws is Failed with \"Orchestrator function 'X' failed: <message>\"",
-    azure: "test/testobjects/TestOrchestrations.ts ThrowsExceptionInline; ext/Listener/OutOfProcOrchestrationShim.cs:85-90, dtfx/TaskOrchestrationContext.cs FailOrchestration (the reason is the status output)",
+    azure: "test/testobjects/TestOrchestrations.ts:429 ThrowsExceptionInline; ext/Listener/OutOfProcOrchestrationShim.cs:85-90, dtfx/TaskOrchestrationContext.cs FailOrchestration (the reason is the status output)",
     run: async (env) => assert.equal(await failed(env, "auditMismatch"), "Orchestrator function 'auditMismatch' failed: inventory mismatch"),
   },
   {
     area: "Errors",
     title: "yielding a value that is not a task fails the orchestration with the package's message",
-    azure: "test/testobjects/TestOrchestrations.ts YieldInteger; df/orchestrations/TaskOrchestrationExecutor.js:260-270",
+    azure: "test/testobjects/TestOrchestrations.ts:12 YieldInteger; df/orchestrations/TaskOrchestrationExecutor.js:260-270",
     run: async (env) =>
       assert.equal(
         await failed(env, "yieldsAPlainValue"),
@@ -570,7 +570,7 @@ const cases: Case[] = [
   {
     area: "Errors",
     title: "yielding signalEntity (a fire-and-forget call) fails the orchestration",
-    azure: "test/testobjects/TestOrchestrations.ts signalEntityYield; df/orchestrations/TaskOrchestrationExecutor.js:261-266",
+    azure: "test/testobjects/TestOrchestrations.ts:121 signalEntityYield; df/orchestrations/TaskOrchestrationExecutor.js:261-266",
     run: async (env) => assert.match(await failed(env, "yieldsASignal"), /^Orchestrator function 'yieldsASignal' failed: Durable Functions programming constraint violation: Orchestration yielded data of type undefined\. This is likely a result of yielding a "fire-and-forget API"/),
   },
 
@@ -587,7 +587,7 @@ const cases: Case[] = [
   {
     area: "Continue-as-new",
     title: "continueAsNew restarts with the new input and keeps only the last generation's history",
-    azure: "samples-js/functions/continueAsNewCounter.js; dtfx/TaskOrchestrationContext.cs:271-290; the instance's input is the last generation's (dtfx AzureStorage AzureTableTrackingStore)",
+    azure: "samples-js/functions/continueAsNewCounter.js:14; dtfx/TaskOrchestrationContext.cs:271-290; the instance's input is the last generation's (dtfx AzureStorage AzureTableTrackingStore)",
     sqljs: true,
     run: async (env) => {
       const status = await run(env, "countdown", 3);
@@ -642,7 +642,7 @@ const cases: Case[] = [
   {
     area: "Orchestration context",
     title: "custom status is visible while running and after completion",
-    azure: "samples-js/functions/sayHello.js (sayHelloWithCustomStatus); ext/Listener/OutOfProcOrchestrationShim.cs:78-81",
+    azure: "samples-js/functions/sayHello.js:23-28 (sayHelloWithCustomStatus); ext/Listener/OutOfProcOrchestrationShim.cs:78-81",
     sqljs: true,
     run: async (env) => {
       const id = await start(env, "progressReport");
@@ -659,7 +659,7 @@ const cases: Case[] = [
   {
     area: "Orchestration context",
     title: "newGuid gives name-based UUIDs that replay identically and differ from call to call",
-    azure: "test/testobjects/TestOrchestrations.ts GuidGenerator; df/orchestrations/DurableOrchestrationContext.js:190-194 (UUID v5 of instance id, currentUtcDateTime and a counter)",
+    azure: "test/testobjects/TestOrchestrations.ts:171 GuidGenerator; df/orchestrations/DurableOrchestrationContext.js:190-194 (UUID v5 of instance id, currentUtcDateTime and a counter)",
     run: async (env) => {
       const output = (await completed(env, "guidIssuer")) as { first: string; recorded: string; second: string };
       assert.match(output.first, UUID_V5);
@@ -688,7 +688,7 @@ const cases: Case[] = [
   {
     area: "Orchestration context",
     title: "instanceId is the instance's id; parentInstanceId is undefined at the top and the parent's id in a child",
-    azure: "ext/Bindings/OrchestrationTriggerAttributeBindingProvider.cs (instanceId, parentInstanceId of the binding)",
+    azure: "ext/Bindings/OrchestrationTriggerAttributeBindingProvider.cs:233,235 (instanceId, parentInstanceId of the binding)",
     run: async (env) => {
       const id = fresh("identity");
       assert.deepEqual(await completed(env, "identity", undefined, id), { instanceId: id, parentInstanceId: null });
@@ -729,7 +729,7 @@ const cases: Case[] = [
   {
     area: "Timers",
     title: "a timer due in the past fires at once",
-    azure: "dtfx TimerCreated with a past FireAt: the message is visible at once (AzureStorage MessageData.ScheduledEnqueueTime)",
+    azure: "Azure/durabletask src/DurableTask.AzureStorage/Messaging/TaskHubQueue.cs:179-188 (a TimerFired due in the past is visible at once)",
     run: async (env) => assert.equal(await completed(env, "overdueTimer"), "fired"),
   },
   {
@@ -746,7 +746,7 @@ const cases: Case[] = [
   {
     area: "Timers",
     title: "a cancelled timer does not keep the orchestration waiting",
-    azure: "samples-js/functions/cancelTimer.js; dtfx/TaskOrchestrationContext.cs:310-319 (a cancelled timer leaves the open tasks)",
+    azure: "samples-js/functions/cancelTimer.js:11; dtfx/TaskOrchestrationContext.cs:310-319 (a cancelled timer leaves the open tasks)",
     run: async (env) => {
       const status = await run(env, "deadlineCancelled");
       assert.equal((status.output as { workWon: boolean }).workWon, true);
@@ -782,7 +782,7 @@ const cases: Case[] = [
   {
     area: "Timers",
     title: "a monitor loop on currentUtcDateTime checks as often as its timers allow",
-    azure: "samples-js/functions/weatherMonitor.js (loop until an end time, a timer between checks)",
+    azure: "samples-js/functions/weatherMonitor.js:25-45 (loop until an end time, a timer between checks)",
     run: async (env) => assert.deepEqual(await completed(env, "hourlyMonitor"), { checks: 2 }),
   },
 
@@ -790,7 +790,7 @@ const cases: Case[] = [
   {
     area: "External events",
     title: "waitForExternalEvent resumes with the event's data",
-    azure: "test/testobjects/TestOrchestrations.ts WaitForExternalEvent; df/orchestrations/TaskOrchestrationExecutor.js:154-159",
+    azure: "test/testobjects/TestOrchestrations.ts:398 WaitForExternalEvent; df/orchestrations/TaskOrchestrationExecutor.js:154-159",
     sqljs: true,
     run: async (env) => {
       const id = await start(env, "awaitPayment");
@@ -873,7 +873,7 @@ const cases: Case[] = [
   {
     area: "External events",
     title: "a phone verification loop: wrong codes, then the right one, within the deadline",
-    azure: "samples-js/functions/smsPhoneVerification.js",
+    azure: "samples-js/functions/smsPhoneVerification.js:20-40",
     run: async (env) => {
       const id = await start(env, "verifyPhone", "+15550001234");
       for (const code of ["000000", "999999", "123442"]) await env.engine.raiseEvent(id, "code", code);
@@ -885,7 +885,7 @@ const cases: Case[] = [
   {
     area: "Entities",
     title: "signals from the client add up, and readEntityState reads the state",
-    azure: "test/test-app/src/functions/counter1.ts; ext/ContextImplementations/DurableClient.cs:552-583 (ReadEntityStateAsync)",
+    azure: "test/test-app/src/functions/counter1.ts:34-37; ext/ContextImplementations/DurableClient.cs:552-583 (ReadEntityStateAsync)",
     sqljs: true,
     run: async (env) => {
       const key = fresh("room");
@@ -902,13 +902,13 @@ const cases: Case[] = [
   {
     area: "Entities",
     title: "callEntity returns what the operation returned; getState's initializer gives the first state",
-    azure: "samples-js/functions/counter.js (counterOrchestration); df/entities/Entity.js:81-93",
+    azure: "samples-js/functions/counter.js:25-32 (counterOrchestration); df/entities/Entity.js:81-93",
     run: async (env) => assert.equal(await completed(env, "askCart", { name: "stockroom", key: fresh("room"), operation: "count" }), 0),
   },
   {
     area: "Entities",
     title: "signals and a call from one orchestration are processed in the order sent",
-    azure: "ext/EntityScheduler/MessageSorter.cs (messages from one sender are delivered in order)",
+    azure: "ext/EntityScheduler/MessageSorter.cs:125 (ReceiveInOrder: messages from one sender are delivered in order)",
     run: async (env) => {
       assert.equal(await completed(env, "restock", { key: fresh("room"), quantities: [5, 2, 9] }), 16);
       assert.deepEqual(await completed(env, "writeLedger", fresh("ledger")), ["open", "credit", "debit", "close"]);
@@ -1019,7 +1019,7 @@ const cases: Case[] = [
   {
     area: "Critical sections",
     title: "concurrent transfers under locks never lose or create money",
-    azure: "ext/Listener/TaskEntityShim.cs ProcessLockRequest, EntityScheduler/SchedulerState.cs (a locked entity serves only its holder)",
+    azure: "ext/Listener/TaskEntityShim.cs:411 (ProcessLockRequest), EntityScheduler/SchedulerState.cs:79-83 (a locked entity serves only its holder)",
     run: async (env) => {
       const accounts = [fresh("acct"), fresh("acct"), fresh("acct")];
       for (const key of accounts) await client(env, "signalEntity", { entity: { name: "account", key }, operation: "deposit", input: 50 });
@@ -1051,7 +1051,7 @@ const cases: Case[] = [
   {
     area: "Critical sections",
     title: "lock() with something other than EntityIds fails the orchestration",
-    azure: "test/testobjects/TestOrchestrations.ts GetLockBadly; df/orchestrations/DurableOrchestrationContext.js:220-224",
+    azure: "test/testobjects/TestOrchestrations.ts:163 GetLockBadly; df/orchestrations/DurableOrchestrationContext.js:220-224",
     run: async (env) => assert.equal(await failed(env, "lockByName"), "Orchestrator function 'lockByName' failed: lock expected EntityId[]"),
   },
   {
@@ -1069,14 +1069,14 @@ const cases: Case[] = [
   {
     area: "Durable HTTP",
     title: "callHttp GET returns the status code and the body",
-    azure: "samples-js/functions/listAzureSubscriptions.js; ext/Listener/TaskHttpActivityShim.cs:55-87",
+    azure: "samples-js/functions/listAzureSubscriptions.js:6; ext/Listener/TaskHttpActivityShim.cs:55-87",
     sqljs: true,
     run: async (env) => assert.deepEqual(await completed(env, "fetchStatusPage", { url: env.web.url("/stock") }), { statusCode: 200, content: "in stock" }),
   },
   {
     area: "Durable HTTP",
     title: "callHttp POST sends the body and the headers given",
-    azure: "test/testobjects/TestOrchestrations.ts SendHttpRequest; df/orchestrations/DurableOrchestrationContext.js (callHttp: a non-string body is sent as JSON text); ext/Listener/TaskHttpActivityShim.cs:130-160",
+    azure: "test/testobjects/TestOrchestrations.ts:354 SendHttpRequest; df/orchestrations/DurableOrchestrationContext.js (callHttp: a non-string body is sent as JSON text); ext/Listener/TaskHttpActivityShim.cs:130-160",
     run: async (env) => {
       const output = (await completed(env, "fetchStatusPage", { url: env.web.url("/orders"), method: "POST", body: { sku: "X1", qty: 2 }, headers: { "x-order-id": "o-9" } })) as { statusCode: number; content: string };
       assert.equal(output.statusCode, 201);
@@ -1251,7 +1251,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "terminate ends the instance as Terminated with the reason as its output",
-    azure: "ext/ContextImplementations/DurableClient.cs TerminateAsync; dtfx ExecutionTerminatedEvent (its input is the output)",
+    azure: "ext/ContextImplementations/DurableClient.cs:379 (TerminateAsync); dtfx/TaskOrchestrationContext.cs:603-606 (the reason is the output)",
     run: async (env) => {
       const id = await start(env, "awaitPayment");
       await waitingFor(env, id, "paymentReceived");
@@ -1280,7 +1280,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "rewind runs a failed instance again from its failure",
-    azure: "ext/ContextImplementations/DurableClient.cs RewindAsync (only Failed instances); the failed activity runs again",
+    azure: "ext/ContextImplementations/DurableClient.cs:446-452 (RewindAsync: Failed instances; the failed activity runs again)",
     run: async (env) => {
       const paymentId = fresh("pay");
       const status = await run(env, "settleInvoice", { paymentId, outages: 1 });
@@ -1295,7 +1295,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "purgeInstanceHistory deletes one instance; purgeInstanceHistoryBy those matching the filter",
-    azure: "ext/HttpApiHandler.cs (DELETE instances/{id}, DELETE instances?createdTimeFrom=...); df/durableClient/DurableClient.js:126-200",
+    azure: "ext/HttpApiHandler.cs:554-596 (DELETE instances/{id}, DELETE instances?createdTimeFrom=...); df/durableClient/DurableClient.js:126-200",
     run: async (env) => {
       const one = await run(env, "mirror", "purge me");
       assert.deepEqual((await client(env, "purgeInstanceHistory", { instanceId: one.id })).result, { instancesDeleted: 1 });
@@ -1343,7 +1343,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "terminate, suspend and resume of a finished instance resolve (the API answers 410)",
-    azure: "ext/HttpApiHandler.cs (410 Gone for a finished instance); df/durableClient/DurableClient.js:409-411,433-435,457-459 (202 and 410 resolve)",
+    azure: "ext/HttpApiHandler.cs:799,823,847 (410 Gone for a finished instance); df/durableClient/DurableClient.js:409-411,433-435,457-459 (202 and 410 resolve)",
     run: async (env) => {
       const done = await run(env, "mirror", "finished");
       for (const action of ["terminate", "suspend", "resume"]) assert.deepEqual(await client(env, action, { instanceId: done.id, reason: "late" }), { result: "(undefined)" }, action);
@@ -1353,7 +1353,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "purgeInstanceHistory deletes a running instance too",
-    azure: "dtfx AzureStorage AzureTableTrackingStore.PurgeInstanceHistoryAsync (no status check); ext HttpApiHandler DELETE instances/{id}",
+    azure: "Azure/durabletask src/DurableTask.AzureStorage/Tracking/AzureTableTrackingStore.cs:717 (PurgeInstanceHistoryAsync: no status check); ext/HttpApiHandler.cs:554-567 (DELETE instances/{id})",
     run: async (env) => {
       const id = await start(env, "awaitPayment");
       await waitingFor(env, id, "paymentReceived");
@@ -1364,7 +1364,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "startNew refuses an id starting with @, and an orchestrator the app does not have",
-    azure: "ext/ContextImplementations/DurableClient.cs:180-192 (ThrowIfFunctionDoesNotExist, ArgumentException for \"@\"), HttpApiHandler.cs (400); df/durableClient/DurableClient.js startNew rejects",
+    azure: "ext/ContextImplementations/DurableClient.cs:180-192 (ThrowIfFunctionDoesNotExist, ArgumentException for \"@\"), HttpApiHandler.cs:442-445 (400); df/durableClient/DurableClient.js:387-392 (startNew rejects an answer above 202)",
     run: async (env) => {
       assert.ok((await client(env, "startNew", { name: "mirror", instanceId: "@looks-like-an-entity" })).error);
       assert.ok((await client(env, "startNew", { name: "noSuchOrchestrator" })).error);
@@ -1379,7 +1379,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "createCheckStatusResponse: 202 with Location, Retry-After and the management links",
-    azure: "samples-js/functions/httpStart.js; df/durableClient/DurableClient.js:58-69; ext HttpApiHandler.cs:1211-1240",
+    azure: "samples-js/functions/httpStart.js:14; df/durableClient/DurableClient.js:58-69; ext HttpApiHandler.cs:1211-1240",
     run: async (env) => {
       const id = fresh("order");
       const answer = await post(env, `shop/mirror?id=${id}`, "hello");
@@ -1400,7 +1400,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "waitForCompletionOrCreateCheckStatusResponse: the output when done in time, 202 otherwise, 500 with the status when failed",
-    azure: "samples-js/functions/httpSyncStart.js; df/durableClient/DurableClient.js:467-505",
+    azure: "samples-js/functions/httpSyncStart.js:22; df/durableClient/DurableClient.js:467-505",
     run: async (env) => {
       const done = await post(env, "shop-and-wait/orderTotal?timeoutMs=30000", { orderId: "W-1", taxRate: 0, lines: [{ net: 5, qty: 3 }] });
       assert.equal(done.status, 200);
@@ -1417,7 +1417,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "createHttpManagementPayload names the instance; taskHubName is host.json's hub",
-    azure: "df/durableClient/DurableClient.js:70-72,523-535; ext HttpApiHandler.cs (management URLs with taskHub)",
+    azure: "df/durableClient/DurableClient.js:70-72,523-535; ext/HttpApiHandler.cs:1211-1240 (the management URLs)",
     run: async (env) => {
       const payload = (await client(env, "createHttpManagementPayload", { instanceId: "abc-1" })).result;
       assert.equal(payload.id, "abc-1");
