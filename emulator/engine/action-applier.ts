@@ -118,6 +118,18 @@ export class ActionApplier {
         });
       }
     }
+    const tokenSource = (task.request as { tokenSource?: { resource?: string } }).tokenSource;
+    if (tokenSource && task.pollLocation === undefined) {
+      // TaskHttpActivityShim.cs:154-157 adds "Authorization: Bearer <token>" from the app's managed identity; there
+      // is none here, so the request goes without it.
+      this.state.emit({
+        kind: "warning",
+        instanceId: record.instanceId,
+        message:
+          `${record.name} (${record.instanceId}): callHttp to ${task.request.uri} has a tokenSource (managed identity, resource "${tokenSource.resource ?? ""}"). ` +
+          "On Azure the Durable extension adds an Authorization: Bearer header with a token from the app's managed identity; the emulator has no managed identity and sends the request without it.",
+      });
+    }
     const input = JSON.stringify({ ...task.request, pollLocation: task.pollLocation } satisfies HttpActivityInput);
     produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: HTTP_ACTIVITY_NAME, Input: input });
     this.activities.addWorkItem(batch, instance, id, HTTP_ACTIVITY_NAME, input);
@@ -186,13 +198,25 @@ export class ActionApplier {
     // DurableTask.Core's default sub-orchestration id: the parent's execution id and the task id.
     const childId = task.instanceId || `${record.executionId}:${id}`;
     const input = json(task.input);
+    if (task.version) {
+      // The extension drops the version: the out-of-process action has no field for it
+      // (OutOfProcOrchestrationShim.cs:304-340), and every sub-orchestration starts with version ""
+      // (DurableOrchestrationContext.cs:561-562, "TODO: Support for versioning").
+      this.state.emit({
+        kind: "warning",
+        instanceId: record.instanceId,
+        message:
+          `${record.name} (${record.instanceId}) called sub-orchestration '${task.name}' with version "${task.version}", which the Durable extension ignores: ` +
+          'the sub-orchestration starts with version "" on Azure, and here too (its context.df.version is "").',
+      });
+    }
     produced.push({
       EventType: HistoryEventType.SubOrchestrationInstanceCreated,
       EventId: id,
       Timestamp: timestamp,
       IsPlayed: false,
       Name: task.name,
-      Version: task.version ?? "",
+      Version: "",
       InstanceId: childId,
       Input: input,
     });
@@ -219,7 +243,6 @@ export class ActionApplier {
       name: task.name,
       input: task.input,
       inputJson: input,
-      version: task.version,
       parent: { instanceId: record.instanceId, executionId: record.executionId, taskId: id, name: record.name },
       reuse: existing !== undefined,
     });

@@ -328,10 +328,15 @@ export class Engine {
     await this.state.store.flush();
   }
 
-  /** An entity's state (JSON text parsed), or undefined when it does not exist. */
+  /**
+   * An entity's state (JSON text parsed), or undefined when it does not exist. One whose operations only returned
+   * values exists to its next batch (isNewlyConstructed is false) but has no state, and a read finds no state as no
+   * entity, as in Azure: AzureStorageDurabilityProvider.cs:146-149 returns the state only when there is one, and
+   * DurableClient.cs:575-582 answers EntityExists = state != null.
+   */
   readEntity(name: string, key: string): { exists: boolean; state: unknown; lastUpdatedTime: string } | undefined {
     const record = this.state.store.getInstance(entityInstanceId_(name, key));
-    if (!record?.entity?.exists) return undefined;
+    if (!record?.entity?.exists || record.entity.state === undefined) return undefined;
     return { exists: true, state: parseJson(record.entity.state), lastUpdatedTime: record.lastUpdatedTime };
   }
 

@@ -16,6 +16,9 @@ import type { EntityRunner } from "./entity-runner";
 import type { ExecutionEnd } from "./execution-end";
 import type { ActionApplier } from "./action-applier";
 
+/** The largest custom status the Durable extension takes, in KB of UTF-16 (DurableOrchestrationContext.cs:225-229). */
+const MAX_CUSTOM_STATUS_KB = 16;
+
 export class EpisodeRunner {
   constructor(
     private readonly state: EngineState,
@@ -185,7 +188,17 @@ export class EpisodeRunner {
 
   private applyResult(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, result: OrchestrationDecision, now: number): void {
     const timestamp = new Date(now).toISOString();
-    record.customStatus = json(result.customStatus);
+    const customStatus = json(result.customStatus);
+    // The extension sets the custom status before it schedules anything (OutOfProcOrchestrationShim.cs:78-83) and
+    // refuses one over 16 KB of UTF-16 (MessagePayloadDataConverter.cs:60-71) with an ArgumentException, which fails
+    // the orchestration (TaskOrchestrationShim.cs:174-206).
+    const customStatusKb = customStatus === undefined ? 0 : Math.floor((customStatus.length * 2) / 1024);
+    if (customStatusKb > MAX_CUSTOM_STATUS_KB) {
+      const reason = `The UTF-16 size of the JSON-serialized payload must not exceed ${MAX_CUSTOM_STATUS_KB} KB. The current payload size is ${customStatusKb.toLocaleString("en-US")} KB.`;
+      this.end.fail(batch, instance, record, { message: `Orchestrator function '${record.name}' failed: ${reason}`, errorType: "ArgumentException" }, timestamp);
+      return;
+    }
+    record.customStatus = customStatus;
     record.lastUpdatedTime = timestamp;
     record.waitingForEvents = result.waitingForEvents.length ? result.waitingForEvents : undefined;
     record.canceledTimerIds = result.canceledTimerIds.length ? result.canceledTimerIds : undefined;

@@ -162,7 +162,7 @@ export class ManagementApi {
     if (version) {
       this.engine.warn(
         `Started ${name} (${id}) without the version "${version}" it was asked for: Azure's Durable HTTP API ignores it (the Durable extension starts ` +
-          'every orchestration with version ""), so context.df.version is "" there too. Start versioned sub-orchestrations with callSubOrchestrator instead.',
+          'every orchestration with version ""), so context.df.version is "" there too, as it is for sub-orchestrations: pass what the code needs to know in the input.',
         id,
       );
     }
