@@ -19,6 +19,10 @@ import type { Store } from "../emulator/store/store";
 import { HistoryEventType, OrchestrationStatusCode, type HistoryEvent } from "../emulator/history/history-event";
 import type { InstanceFacts } from "./timeline";
 import { parseJsonText } from "../emulator/api/json-text";
+import { EmulatorRequestError } from "../emulator/api/emulator-client";
+import { emulatorClientAt } from "../emulator/api/loopback-client";
+import type { EmulatorInfo, InstanceHistoryAnswer } from "../emulator/api/http-contract";
+import { watchEmulator } from "../emulator/api/emulator-watch";
 
 export type LogListener = (entry: { level: string; functionName?: string; message: string }) => void;
 
@@ -261,55 +265,47 @@ export interface AttachOptions {
   appOutput: NodeJS.WritableStream;
 }
 
-/** `attach`: a running `durable-devkit start`, read through its loopback API and replayed locally. */
+/** `attach`: a running `durable-devkit start`, read through its loopback API and replayed locally; it follows the server by push. */
 export async function attachToServer(options: AttachOptions): Promise<InstanceSource & { listInstances(): Promise<string[]> }> {
-  const base = `http://127.0.0.1:${options.port}`;
-  const get = async <T>(route: string): Promise<T> => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${route}`);
-    } catch {
-      throw new Error(`Nothing answers on port ${options.port}. Start the emulator with \`durable-devkit start --port ${options.port}\` (or the extension's "Durable: Start Emulator") and attach again.`);
-    }
-    if (!response.ok) throw new Error(`${route} answered ${response.status}: ${await response.text()}`);
-    return (await response.json()) as T;
-  };
-  const info = await get<{ appDir: string; functions: { name: string; kind: string }[] }>("/_durable/api/info");
+  const origin = `http://127.0.0.1:${options.port}`;
+  const client = emulatorClientAt(origin);
+  let info: EmulatorInfo;
+  try {
+    info = await client.info();
+  } catch (error) {
+    if (error instanceof EmulatorRequestError) throw error;
+    throw new Error(`Nothing answers on port ${options.port}. Start the emulator with \`durable-devkit start --port ${options.port}\` (or the extension's "Durable: Start Emulator") and attach again.`);
+  }
   const replayHost = await openReplayHost(info.appDir, { appOutput: options.appOutput, onLog: options.onLog });
   const listeners: ((instanceId: string) => void)[] = [];
   const lengths = new Map<string, number>();
-  const post = async (route: string, body: unknown) => {
-    const response = await fetch(`${base}${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? null) });
-    // The management API's error answers are often empty, as Azure's; the emulator explains them in a header.
-    if (!response.ok) throw new Error(`${route} answered ${response.status}: ${decodeHeader(response.headers.get("x-durable-devkit-error")) ?? (await response.text())}`);
+  const wanted = (id: string) => !options.instanceId || id === options.instanceId;
+  const listInstances = async () => (await client.instances()).map((instance) => instance.instanceId).filter(wanted);
+  // Tells the session which instances' histories grew: those the server's event stream names, or every one after
+  // the stream (re)connects, since changes may have been missed meanwhile.
+  const recheck = async (ids: Iterable<string>) => {
+    for (const id of ids) {
+      if (!wanted(id)) continue;
+      const answer = await client.history(id).catch(() => undefined);
+      if (answer && lengths.get(id) !== answer.history.length) {
+        lengths.set(id, answer.history.length);
+        for (const listener of listeners) listener(id);
+      }
+    }
   };
-  const listInstances = async () => {
-    const page = await get<{ instances: { instanceId: string }[] }>("/_durable/api/instances?limit=200");
-    return page.instances.map((instance) => instance.instanceId).filter((id) => !options.instanceId || id === options.instanceId);
-  };
-  // The server's history grows as it runs; a light poll tells the session which instances moved.
-  const poll = setInterval(() => {
-    void listInstances()
-      .then(async (ids) => {
-        for (const id of ids) {
-          const answer = await get<{ history: HistoryEvent[] }>(`/_durable/api/instances/${encodeURIComponent(id)}/history`);
-          if (lengths.get(id) !== answer.history.length) {
-            lengths.set(id, answer.history.length);
-            for (const listener of listeners) listener(id);
-          }
-        }
-      })
-      .catch(() => undefined);
-  }, 250);
+  const watch = watchEmulator(origin, (changes, instanceIds) => {
+    const ids = changes.has("connected") ? listInstances() : Promise.resolve([...instanceIds]);
+    void ids.then(recheck).catch(() => undefined);
+  });
   return {
     live: true,
     host: replayHost.host,
     mainInstanceId: options.instanceId ?? "",
     listInstances,
     async load(id) {
-      let answer: { instance: { name: string; input?: string; runtimeStatus: string; parent?: { instanceId: string } }; history: HistoryEvent[] };
+      let answer: InstanceHistoryAnswer;
       try {
-        answer = await get(`/_durable/api/instances/${encodeURIComponent(id)}/history`);
+        answer = await client.history(id);
       } catch {
         return undefined;
       }
@@ -317,21 +313,14 @@ export async function attachToServer(options: AttachOptions): Promise<InstanceSo
       return { instanceId: id, name: answer.instance.name, input: parseJsonText(answer.instance.input), runtimeStatus: answer.instance.runtimeStatus, history: answer.history, parentInstanceId: answer.instance.parent?.instanceId };
     },
     onHistoryChanged: (listener) => void listeners.push(listener),
-    raise: (id, name, data) => post(`/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(name)}`, data),
-    terminate: (id, reason) => post(`/runtime/webhooks/durabletask/instances/${encodeURIComponent(id)}/terminate?reason=${encodeURIComponent(reason)}`, null),
+    raise: (id, name, data) => client.raise(id, name, data),
+    terminate: async (id, reason) => {
+      await client.act(id, "terminate", { reason });
+    },
     advance: () => Promise.reject(new Error("advance moves the clock of an emulator the session started; an attached server keeps its own clock (start it with --time-skip to skip timers).")),
     async close() {
-      clearInterval(poll);
+      watch.dispose();
       await replayHost.close();
     },
   };
-}
-
-function decodeHeader(value: string | null): string | undefined {
-  if (!value) return undefined;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }

@@ -1,5 +1,5 @@
 /** What the commands, views and the debugger share: the app folder, the runtime, and the emulator (started on demand). */
-import { watchEmulator } from "./emulator-changes";
+import { watchEmulator } from "../emulator/api/emulator-watch";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";

@@ -148,3 +148,25 @@ export type EngineEvent =
   | { kind: "warning"; instanceId?: string; message: string }
   /** Time skipping stopped short of a timer because its instance waits for an external event (holdAtAwaitedEvents). */
   | { kind: "timeHeld"; instanceId: string; name: string; events: string[]; fireAt: string };
+
+/** How the last reload of a watched app went (app/reload-report.ts builds it). */
+export interface SourceProblem {
+  /** Absolute path. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  message: string;
+}
+
+export type ReloadReport =
+  | { state: "loaded"; at: string }
+  | {
+      state: "failed";
+      at: string;
+      message: string;
+      /** true when the build failed, so the old code still runs; false when the new code failed to load and work waits for a change that loads. */
+      previousCodeRuns: boolean;
+      problems: SourceProblem[];
+    };

@@ -4,27 +4,9 @@
  * save that does not compile shows up where the user looks, not only in a log.
  */
 import * as path from "node:path";
+import type { ReloadReport, SourceProblem } from "../api/types";
 
-export interface SourceProblem {
-  /** Absolute path. */
-  file: string;
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  column: number;
-  message: string;
-}
-
-export type ReloadReport =
-  | { state: "loaded"; at: string }
-  | {
-      state: "failed";
-      at: string;
-      message: string;
-      /** true when the build failed, so the old code still runs; false when the new code failed to load and work waits for a change that loads. */
-      previousCodeRuns: boolean;
-      problems: SourceProblem[];
-    };
+export type { ReloadReport, SourceProblem };
 
 /** `file:line:column: text` lines (esbuild's and the TypeScript transpiler's errors), resolved against the app folder. */
 const BUILD_ERROR_LINE = /^(.+?):(\d+):(\d+): (.+)$/;

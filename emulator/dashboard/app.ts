@@ -5,37 +5,16 @@
 import { drawTimeline, spansOf, type HistoryEvent, type TimerCancellation } from "./timeline";
 import { historyRows, pretty } from "./history-table";
 import { sequenceDiagramSvg } from "./sequence-diagram";
-import { errorMessage } from "../api/error-answer";
+import { EmulatorApiClient, EmulatorRequestError } from "../api/emulator-client";
+import type { EngineWarning, InstanceAction, InstanceRecord as ContractRecord, InstanceWaits } from "../api/http-contract";
 
-interface InstanceSummary {
-  instanceId: string;
-  name: string;
-  runtimeStatus: string;
-  createdTime: string;
-  lastUpdatedTime: string;
-}
-
-interface InstanceRecord extends InstanceSummary {
-  executionId: string;
-  input?: string;
-  output?: string;
-  customStatus?: string;
-  failure?: { message: string; stack?: string };
-  parent?: { instanceId: string };
-  timerCancellations?: TimerCancellation[];
-}
-
-/** The read API's answer to "what does it wait for" (emulator/api/types.ts InstanceWaits; the page is bundled apart). */
-interface InstanceWaits {
-  events: string[];
-  timers: { taskId: number; fireAt: string }[];
-}
-
+type InstanceRecord = Omit<ContractRecord, "timerCancellations"> & { timerCancellations?: TimerCancellation[] };
 
 const STATUSES = ["All", "Running", "Pending", "Suspended", "Completed", "Failed", "Terminated"];
 const PAGE_SIZE = 25;
 // Relative to the page at <prefix>/_durable/, so a proxy's path prefix (code-server's /proxy/<port>/) is kept.
 const API = "../runtime/webhooks/durabletask";
+const client = new EmulatorApiClient("api", API);
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector(selector) as T;
 
@@ -67,12 +46,6 @@ function clockTime(iso: string): string {
   return sameDay ? date.toISOString().slice(11, 23) : shortTime(iso);
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 // ------------------------------------------------------------------ list
 
 function renderStatusFilters(): void {
@@ -92,10 +65,7 @@ function renderStatusFilters(): void {
 }
 
 async function loadList(): Promise<void> {
-  const query = new URLSearchParams({ offset: String(state.offset), limit: String(PAGE_SIZE) });
-  if (state.status !== "All") query.set("status", state.status);
-  if (state.search) query.set("search", state.search);
-  const page = await getJson<{ total: number; instances: InstanceSummary[] }>(`api/instances?${query}`);
+  const page = await client.instancePage({ offset: state.offset, limit: PAGE_SIZE, status: state.status === "All" ? undefined : (state.status as ContractRecord["runtimeStatus"]), search: state.search || undefined });
   state.total = page.total;
   const body = $("#instances tbody");
   body.replaceChildren(
@@ -140,7 +110,7 @@ async function loadDetail(): Promise<void> {
   if (!state.selected) return;
   let data: { instance: InstanceRecord; history: HistoryEvent[]; now: string; waits: InstanceWaits; warnings?: Warning[] };
   try {
-    data = await getJson(`api/instances/${encodeURIComponent(state.selected)}/history`);
+    data = await client.history(state.selected);
   } catch {
     $("#detail").hidden = true;
     $("#detail-empty").hidden = false;
@@ -184,11 +154,7 @@ async function loadDetail(): Promise<void> {
 
 // ------------------------------------------------------------------ warnings
 
-interface Warning {
-  at: string;
-  instanceId?: string;
-  message: string;
-}
+type Warning = EngineWarning;
 
 const seenWarnings: Warning[] = [];
 
@@ -250,7 +216,7 @@ async function renderTimeline(events: HistoryEvent[], nowIso: string, cancellati
   const children = spans.filter((span) => span.kind === "suborchestration" && span.instanceId).slice(0, 10);
   for (const child of children) {
     try {
-      const data = await getJson<{ instance: InstanceRecord; history: HistoryEvent[]; now: string }>(`api/instances/${encodeURIComponent(child.instanceId as string)}/history`);
+      const data = await client.history(child.instanceId as string);
       const nested = spansOf(data.history, Date.parse(data.now), 1, data.instance.timerCancellations);
       spans = [...spans.slice(0, spans.indexOf(child) + 1), ...nested, ...spans.slice(spans.indexOf(child) + 1)];
     } catch {
@@ -265,7 +231,6 @@ async function renderTimeline(events: HistoryEvent[], nowIso: string, cancellati
 async function act(action: string): Promise<void> {
   const id = state.selected;
   if (!id) return;
-  const base = `${API}/instances/${encodeURIComponent(id)}`;
   const message = $("#action-message");
   const status = $("#detail-status").textContent ?? "";
   const unfinished = !["Completed", "Failed", "Terminated"].includes(status);
@@ -275,13 +240,17 @@ async function act(action: string): Promise<void> {
       : `Delete instance ${id} and its history?`;
     if (!confirm(question)) return;
   }
-  const response =
-    action === "purge"
-      ? await fetch(base, { method: "DELETE" })
-      : await fetch(`${base}/${action}?reason=${encodeURIComponent("from the dashboard")}${action === "restart" ? "&restartWithNewInstanceId=true" : ""}`, { method: "POST" });
-  const text = await response.text();
-  message.textContent = response.ok ? `${action}: done (${response.status})` : `${action} failed (${response.status}): ${errorMessage(response, text)}`;
-  if (response.ok && action === "restart") await select((JSON.parse(text) as { id: string }).id);
+  try {
+    if (action === "purge") await client.purge(id);
+    else {
+      const answer = await client.act(id, action as InstanceAction, { reason: "from the dashboard", newInstanceId: action === "restart" ? true : undefined });
+      message.textContent = `${action}: done`;
+      if (action === "restart") await select((answer as { id: string }).id);
+    }
+    if (action === "purge") message.textContent = "purge: done";
+  } catch (error) {
+    message.textContent = `${action} failed${error instanceof EmulatorRequestError ? ` (${error.status})` : ""}: ${(error as Error).message}`;
+  }
   await refresh();
 }
 
@@ -302,12 +271,12 @@ async function raise(event: Event): Promise<void> {
     }
   }
   // The API takes JSON only, and an empty body is not JSON: no data is null.
-  const response = await fetch(`${API}/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(name)}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: dataText || "null",
-  });
-  message.textContent = response.ok ? `Raised "${name}" (${response.status}).` : `Raising "${name}" failed (${response.status}): ${errorMessage(response, await response.text())}`;
+  try {
+    await client.raise(id, name, dataText ? (JSON.parse(dataText) as unknown) : null);
+    message.textContent = `Raised "${name}".`;
+  } catch (error) {
+    message.textContent = `Raising "${name}" failed${error instanceof EmulatorRequestError ? ` (${error.status})` : ""}: ${(error as Error).message}`;
+  }
   await refresh();
 }
 
@@ -342,7 +311,7 @@ function connectLive(): void {
 }
 
 async function start(): Promise<void> {
-  const info = await getJson<{ appDir: string; store: string; timeSkipping: boolean }>("api/info");
+  const info = await client.info();
   $("#app-info").textContent = `${info.appDir} · store ${info.store}${info.timeSkipping ? " · time skipping" : ""}`;
   renderStatusFilters();
   let searchTimer: number | undefined;
@@ -378,7 +347,7 @@ async function start(): Promise<void> {
     list.hidden = !list.hidden;
     $("#warnings-toggle").textContent = list.hidden ? "Show all" : "Hide";
   });
-  seenWarnings.push(...(await getJson<{ warnings: Warning[] }>("api/warnings")).warnings);
+  seenWarnings.push(...(await client.warnings()).warnings);
   renderWarnings();
   await loadList();
   const fromHash = () => decodeURIComponent(location.hash.slice(1));

@@ -14,6 +14,7 @@ import type { InstanceRecord, InstanceSummary, InstanceWaits, InstanceWaitsAnswe
 import { instanceWaits, noWaits } from "../engine/instance-waits";
 import { HttpError } from "./request-guard";
 import type { ReloadReport } from "../app/reload-report";
+import type { EmulatorInfo, EmulatorStreamEvents, InstanceHistoryAnswer, InstancePageAnswer, WarningsAnswer } from "../api/http-contract";
 import { send } from "./respond";
 import { MAX_INT32, decodePathSegment, runtimeStatusParam, wholeNumberParam } from "./url-values";
 
@@ -91,7 +92,7 @@ export class DashboardRoutes {
         now: new Date(engine.clock.now()).toISOString(),
         functions: this.context.functions.map((fn) => ({ name: fn.name, kind: fn.kind, source: fn.source })),
         reload: this.context.reloadReport(),
-      });
+      } satisfies EmulatorInfo);
       return;
     }
     if (route === "/instances") {
@@ -104,7 +105,7 @@ export class DashboardRoutes {
         .instances.filter((record) => !search || record.instanceId.toLowerCase().startsWith(search) || record.name.toLowerCase().includes(search))
         .reverse(); // newest first
       const instances = all.slice(offset, offset + limit).map((record) => this.summary(record));
-      send(response, 200, SECURITY_HEADERS, { total: all.length, instances });
+      send(response, 200, SECURITY_HEADERS, { total: all.length, instances } satisfies InstancePageAnswer);
       return;
     }
     const one = /^\/instances\/([^/]+)$/.exec(route);
@@ -125,11 +126,11 @@ export class DashboardRoutes {
         history: events,
         waits: instanceWaits(record, events),
         warnings: engine.recentWarnings(record.instanceId),
-      });
+      } satisfies InstanceHistoryAnswer);
       return;
     }
     if (route === "/warnings") {
-      send(response, 200, SECURITY_HEADERS, { warnings: engine.recentWarnings() });
+      send(response, 200, SECURITY_HEADERS, { warnings: engine.recentWarnings() } satisfies WarningsAnswer);
       return;
     }
     if (route === "/events") {
@@ -165,16 +166,17 @@ export class DashboardRoutes {
   private stream(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive", ...SECURITY_HEADERS });
     response.write(": connected\n\n");
+    const write = <E extends keyof EmulatorStreamEvents>(name: E, data: EmulatorStreamEvents[E]) => response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     const off = this.context.engine.on((event) => {
       if (event.kind === "warning") {
-        response.write(`event: warning\ndata: ${JSON.stringify({ instanceId: event.instanceId, message: event.message })}\n\n`);
+        write("warning", { instanceId: event.instanceId, message: event.message });
         return;
       }
       if (event.kind !== "instanceUpdated") return;
       const { instanceId, name, runtimeStatus, lastUpdatedTime } = event.instance;
-      response.write(`event: instance\ndata: ${JSON.stringify({ instanceId, name, runtimeStatus, lastUpdatedTime })}\n\n`);
+      write("instance", { instanceId, name, runtimeStatus, lastUpdatedTime });
     });
-    const offReload = this.context.onReload?.((report) => response.write(`event: reload\ndata: ${JSON.stringify(report)}\n\n`));
+    const offReload = this.context.onReload?.((report) => write("reload", report));
     const keepAlive = setInterval(() => response.write(": keep-alive\n\n"), 15_000);
     request.on("close", () => {
       off();

@@ -29,7 +29,7 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
       const { instanceId, client } = picked;
       const reason = askReason ? await vscode.window.showInputBox({ title: `Reason to ${action}`, value: `${action} from VS Code`, ignoreFocusOut: true }) : undefined;
       if (askReason && reason === undefined) return;
-      await client.act(instanceId, action, reason);
+      await client.act(instanceId, action, { reason });
       await context.refresh();
       void vscode.window.setStatusBarMessage(`Durable: ${action} sent to ${instanceId}`, 4000);
     });

@@ -5,7 +5,7 @@
  * under the session while it runs, and every command on them (history, raise, terminate, dashboard…) talks to that
  * emulator, over the same HTTP API as this window's.
  */
-import { watchEmulator } from "../emulator-changes";
+import { watchEmulator } from "../../emulator/api/emulator-watch";
 import * as vscode from "vscode";
 import { EmulatorClient } from "../emulator-client";
 import type { InstancesView } from "../views/instances-view";

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { devNull, kitchenSinkWith, waitFor } from "../emulator/harness";
-import { watchEmulator, type EmulatorChange } from "../../extension/emulator-changes";
+import { watchEmulator, type EmulatorChange } from "../../emulator/api/emulator-watch";
 
 describe("the extension's live updates (server-sent events)", function () {
   let server: EmulatorServer;

@@ -1,31 +1,37 @@
 /**
  * Live updates from an emulator by push: the dashboard's server-sent event stream (`/_durable/api/events`), read over
- * loopback, so the Instances view, the status bar and Problems change when the emulator does, with no polling.
+ * loopback (Node), so the extension's views and the debugger's attach follow the emulator with no polling.
  * Changes arriving close together are delivered once; a dropped stream is opened again (and the view is read again,
  * since changes may have been missed) until the watch is disposed.
  */
 import * as http from "node:http";
+import type { EmulatorStreamEvents } from "./http-contract";
 
 export type EmulatorChange = "instance" | "reload" | "connected";
 
 const COALESCE_MS = 50;
 const RECONNECT_MS = [100, 250, 500, 1000, 2000];
 
-export function watchEmulator(origin: string, onChange: (changes: Set<EmulatorChange>) => void): { dispose(): void } {
+/** Watches the emulator at `origin`; `onChange` gets the kinds of change and the instances that changed (by id). */
+export function watchEmulator(origin: string, onChange: (changes: Set<EmulatorChange>, instanceIds: Set<string>) => void): { dispose(): void } {
   let disposed = false;
   let request: http.ClientRequest | undefined;
   let pending = new Set<EmulatorChange>();
+  let pendingIds = new Set<string>();
   let flush: NodeJS.Timeout | undefined;
   let retry: NodeJS.Timeout | undefined;
   let failures = 0;
 
-  const deliver = (change: EmulatorChange) => {
+  const deliver = (change: EmulatorChange, instanceId?: string) => {
     pending.add(change);
+    if (instanceId !== undefined) pendingIds.add(instanceId);
     flush ??= setTimeout(() => {
       flush = undefined;
       const changes = pending;
+      const instanceIds = pendingIds;
       pending = new Set();
-      if (!disposed) onChange(changes);
+      pendingIds = new Set();
+      if (!disposed) onChange(changes, instanceIds);
     }, COALESCE_MS);
   };
 
@@ -48,7 +54,8 @@ export function watchEmulator(origin: string, onChange: (changes: Set<EmulatorCh
           const message = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const name = /^event: (\w+)$/m.exec(message)?.[1];
-          if (name === "instance" || name === "reload") deliver(name);
+          if (name === "reload") deliver(name);
+          if (name === "instance") deliver(name, instanceIdOf(/^data: (.*)$/m.exec(message)?.[1]));
         }
       });
       response.on("end", reconnect);
@@ -76,4 +83,13 @@ export function watchEmulator(origin: string, onChange: (changes: Set<EmulatorCh
       request?.destroy();
     },
   };
+}
+
+function instanceIdOf(data: string | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(data ?? "") as Partial<EmulatorStreamEvents["instance"]> | null;
+    return typeof parsed?.instanceId === "string" ? parsed.instanceId : undefined;
+  } catch {
+    return undefined;
+  }
 }
