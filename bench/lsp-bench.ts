@@ -72,12 +72,6 @@ function insertLine(text: string, line: number, content: string): string {
   return lines.join("\n");
 }
 
-function removeLine(text: string, line: number): string {
-  const lines = text.split("\n");
-  lines.splice(line, 1);
-  return lines.join("\n");
-}
-
 const codesAt = (diagnostics: Diagnostic[], code: string, line: number) => diagnostics.some((d) => d.code === code && d.range.start.line === line);
 const count = (diagnostics: Diagnostic[], code: string) => diagnostics.filter((d) => d.code === code).length;
 

@@ -66,7 +66,6 @@ function positiveNumber(value: unknown): number | undefined {
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const app = await loadApp(options.appDir);
   const durableTask = app.hostJson.extensions?.durableTask ?? {};
-  let engine: Engine | undefined;
   const host = new AppHostClient({
     appDir: app.appDir,
     entryFiles: app.entryFiles,
@@ -83,7 +82,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   await host.start();
   const store = createStore(options.store, app.appDir);
-  engine = new Engine({
+  const engine = new Engine({
     store,
     workers: [new AppHostWorker(host)],
     timeSkipping: options.timeSkipping,
@@ -99,14 +98,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     await host.stop();
     throw error;
   }
-  const started = engine;
   return {
     app,
-    engine: started,
+    engine,
     host,
     store,
     async close() {
-      await started.close();
+      await engine.close();
       await host.stop();
     },
   };

@@ -88,7 +88,10 @@ class Progress {
   }
 
   onEvent(event: EngineEvent): void {
-    if (event.kind === "activityFinished") event.ok ? this.activitiesDone++ : this.activitiesFailed++;
+    if (event.kind === "activityFinished") {
+      if (event.ok) this.activitiesDone++;
+      else this.activitiesFailed++;
+    }
     if (event.kind === "historyAppended") this.episodes++;
     if (!this.live) return;
     const now = Date.now();

@@ -5,7 +5,7 @@
 import type { HistoryEvent } from "../history/history-event";
 import type { TimerCancellation } from "../api/types";
 import type { NondeterminismReport } from "../history/task-matching";
-import type { DurableHttpRequestDto, RetryOptionsDto, TrackedTask, TrackedTaskRole } from "../core/tasks";
+import type { TrackedTask, TrackedTaskRole } from "../core/tasks";
 import type { RegisteredFunction, SourceFrame } from "../core/functions";
 import type { EntityBatchResult, EntityOperation, WorkerError } from "../core/worker-port";
 

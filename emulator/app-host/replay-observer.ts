@@ -120,7 +120,7 @@ function exposeReplayState(): void {
 /** Patches the app's own copy of the package so every replay reports its task ids to the active recording. */
 export function installReplayObserver(durableFunctionsRoot: string): void {
   const executorPath = path.join(durableFunctionsRoot, "lib", "src", "orchestrations", "TaskOrchestrationExecutor.js");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const executorModule = require(executorPath) as { TaskOrchestrationExecutor?: { prototype: ExecutorInternals } };
   const proto = executorModule.TaskOrchestrationExecutor?.prototype;
   if (!proto || typeof proto.trackOpenTask !== "function" || typeof proto.recordFireAndForgetAction !== "function") {
@@ -183,7 +183,7 @@ function patchTimerCancel(durableFunctionsRoot: string): void {
   for (const file of ["DFTimerTask.js", "LongTimerTask.js"]) {
     let module: Record<string, { prototype?: { cancel?: unknown } } | undefined>;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       module = require(path.join(durableFunctionsRoot, "lib", "src", "task", file)) as typeof module;
     } catch {
       continue; // another layout of the package: cancellations go unnoticed, nothing else changes
@@ -223,7 +223,7 @@ let appRoot = "";
 /** Remembers, on each task the app creates, the app's source line that created it (when a recording asks). */
 function patchCallSites(durableFunctionsRoot: string): void {
   const contextPath = path.join(durableFunctionsRoot, "lib", "src", "orchestrations", "DurableOrchestrationContext.js");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const contextModule = require(contextPath) as { DurableOrchestrationContext?: { prototype: Record<string, unknown> } };
   const proto = contextModule.DurableOrchestrationContext?.prototype;
   if (!proto) return;

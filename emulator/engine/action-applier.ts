@@ -167,7 +167,7 @@ export class ActionApplier {
 
   /** A sub-orchestration: its creation event and the child instance, unless the extension would refuse the call. */
   private startSubOrchestration(step: ActionStep, task: Extract<TrackedTaskRole, { role: "subOrchestration" }>): FailureInfo | undefined {
-    const { batch, instance, record, id, timestamp, produced } = step;
+    const { batch, record, id, timestamp, produced } = step;
     const orchestrations = this.state.workers.functions.filter((fn) => fn.kind === "orchestration").map((fn) => fn.name);
     if (!orchestrations.includes(task.name)) {
       return {

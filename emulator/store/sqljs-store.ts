@@ -350,13 +350,22 @@ export class SqlJsStore implements Store {
       where.push(`runtime_status IN (${query.runtimeStatus.map(() => "?").join(", ")})`);
       params.push(...(query.runtimeStatus as RuntimeStatus[]));
     }
-    if (query.createdTimeFrom) (where.push("created_time >= ?"), params.push(query.createdTimeFrom));
-    if (query.createdTimeTo) (where.push("created_time <= ?"), params.push(query.createdTimeTo));
+    if (query.createdTimeFrom) {
+      where.push("created_time >= ?");
+      params.push(query.createdTimeFrom);
+    }
+    if (query.createdTimeTo) {
+      where.push("created_time <= ?");
+      params.push(query.createdTimeTo);
+    }
     if (query.instanceIdPrefix) {
       where.push("substr(instance_id, 1, ?) = ?");
       params.push(query.instanceIdPrefix.length, query.instanceIdPrefix);
     }
-    if (query.name) (where.push("name = ?"), params.push(query.name));
+    if (query.name) {
+      where.push("name = ?");
+      params.push(query.name);
+    }
     if (query.continuationToken) {
       const cursor = decodeContinuationToken(query.continuationToken);
       where.push("(created_time > ? OR (created_time = ? AND instance_id > ?))");

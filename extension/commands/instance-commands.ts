@@ -10,7 +10,6 @@ import { showHistoryPanel } from "../history-panel";
 import { followInstance } from "./follow-instance";
 import { dashboardAddress } from "../dashboard-address";
 import { pickInstance, pickOrchestrator } from "./pickers";
-import { askJson } from "./json-prompt";
 import { raiseEvent, type RaiseTarget } from "./raise-event";
 
 export function registerInstanceCommands(context: DevkitContext): vscode.Disposable[] {

@@ -10,7 +10,7 @@ import { bundledCli } from "../emulator-process";
 import { pickOrchestrator } from "../commands/pickers";
 import { attachJavaScriptDebuggers } from "./javascript-child";
 import type { DevkitContext } from "../devkit-context";
-import { log, showError } from "../output";
+import { showError } from "../output";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -95,7 +95,7 @@ export function createProgram(root: string, options: ProjectOptions = {}): ts.Pr
 
 /** The folder whose project a file belongs to: the nearest one up with a tsconfig.json or package.json. */
 export function projectRootOf(fileOrDir: string): string {
-  let dir = fs.existsSync(fileOrDir) && fs.statSync(fileOrDir).isDirectory() ? path.resolve(fileOrDir) : path.dirname(path.resolve(fileOrDir));
+  const dir = fs.existsSync(fileOrDir) && fs.statSync(fileOrDir).isDirectory() ? path.resolve(fileOrDir) : path.dirname(path.resolve(fileOrDir));
   for (let current = dir; ; current = path.dirname(current)) {
     if (fs.existsSync(path.join(current, "tsconfig.json")) || fs.existsSync(path.join(current, "package.json"))) return current;
     if (path.dirname(current) === current) return dir;

@@ -24,7 +24,10 @@ function consoleOf(client: DebugClient): { text(): string; match(pattern: RegExp
     text += event.body.output;
     for (const waiter of [...waiters]) {
       const found = waiter.pattern.exec(text);
-      if (found) waiters.splice(waiters.indexOf(waiter), 1), waiter.resolve(found);
+      if (found) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(found);
+      }
     }
   });
   return {

@@ -8,7 +8,7 @@ function stops(condition: string | undefined, replaying: boolean | undefined, lo
   if (!condition) return true;
   const global = replaying === undefined ? {} : { __durableDevkit: { replaying } };
   const body = `with (locals) { return (${condition}\n); }`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+   
   return Boolean(new Function("globalThis", "locals", body)(global, locals));
 }
 

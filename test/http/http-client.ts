@@ -74,8 +74,13 @@ export async function openEventStream(url: string, headers: Record<string, strin
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
         const check = () => {
-          if (pattern.test(text)) (listeners.delete(check), resolve());
-          else if (closed) (listeners.delete(check), reject(new Error(`the event stream closed before ${pattern} arrived; it sent: ${text}`)));
+          if (pattern.test(text)) {
+            listeners.delete(check);
+            resolve();
+          } else if (closed) {
+            listeners.delete(check);
+            reject(new Error(`the event stream closed before ${pattern} arrived; it sent: ${text}`));
+          }
         };
         listeners.add(check);
         check();

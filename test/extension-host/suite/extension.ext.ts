@@ -228,7 +228,10 @@ describe("Durable Devkit in the extension host", () => {
 
     const started = new Promise<vscode.DebugSession>((resolve) => {
       const listener = vscode.debug.onDidStartDebugSession((session) => {
-        if (session.type === "durable") listener.dispose(), resolve(session);
+        if (session.type === "durable") {
+          listener.dispose();
+          resolve(session);
+        }
       });
     });
     await vscode.commands.executeCommand("durableDevkit.replayHistoryFile", target);
