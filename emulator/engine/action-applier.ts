@@ -18,6 +18,7 @@ import { json, type ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
 import type { ActivityRunner } from "./activity-runner";
 import type { EntityRunner } from "./entity-runner";
+import { eventSent, subOrchestrationCreated, subOrchestrationFailed, taskScheduled, timerCreated, timerFired } from "../core/history-events";
 
 /** One task of an episode, and where what it produces goes. */
 interface ActionStep {
@@ -79,7 +80,7 @@ export class ActionApplier {
       };
     }
     const input = json(task.input) ?? "null";
-    produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: task.name, Input: input });
+    produced.push(taskScheduled(id, task.name, input, timestamp));
     this.activities.addWorkItem(batch, instance, id, task.name, input, eagerOutcome);
     return undefined;
   }
@@ -131,7 +132,7 @@ export class ActionApplier {
       });
     }
     const input = JSON.stringify({ ...task.request, pollLocation: task.pollLocation } satisfies HttpActivityInput);
-    produced.push({ EventType: HistoryEventType.TaskScheduled, EventId: id, Timestamp: timestamp, IsPlayed: false, Name: HTTP_ACTIVITY_NAME, Input: input });
+    produced.push(taskScheduled(id, HTTP_ACTIVITY_NAME, input, timestamp));
     this.activities.addWorkItem(batch, instance, id, HTTP_ACTIVITY_NAME, input);
     return undefined;
   }
@@ -210,31 +211,14 @@ export class ActionApplier {
           'the sub-orchestration starts with version "" on Azure, and here too (its context.df.version is "").',
       });
     }
-    produced.push({
-      EventType: HistoryEventType.SubOrchestrationInstanceCreated,
-      EventId: id,
-      Timestamp: timestamp,
-      IsPlayed: false,
-      Name: task.name,
-      Version: "",
-      InstanceId: childId,
-      Input: input,
-    });
+    produced.push(subOrchestrationCreated(id, task.name, childId, input, timestamp));
     const existing = this.state.store.getInstance(childId);
     if (existing && !isTerminal(existing.runtimeStatus)) {
       this.state.enqueue(batch, {
         id: this.state.nextId(),
         instanceId: record.instanceId,
         executionId: record.executionId,
-        event: {
-          EventType: HistoryEventType.SubOrchestrationInstanceFailed,
-          EventId: -1,
-          Timestamp: timestamp,
-          IsPlayed: false,
-          TaskScheduledId: id,
-          Reason: `An orchestration instance with the id "${childId}" already exists and is ${existing.runtimeStatus}.`,
-          Details: "",
-        },
+        event: subOrchestrationFailed(id, `An orchestration instance with the id "${childId}" already exists and is ${existing.runtimeStatus}.`, "", timestamp),
       });
       return undefined;
     }
@@ -270,7 +254,7 @@ export class ActionApplier {
       parentExecution: record.executionId,
     };
     const input = encodeEntityRequest(request, this.entities.orchestrationLabel(instance, produced, task.entityInstanceId, timestamp));
-    produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_OPERATION_EVENT, Input: input });
+    produced.push(eventSent(id, task.entityInstanceId, ENTITY_OPERATION_EVENT, input, timestamp));
     this.entities.sendToEntity(batch, task.entityInstanceId, entityFunction, input);
     return undefined;
   }
@@ -282,7 +266,7 @@ export class ActionApplier {
       // DurableOrchestrationContext.ReleaseLocks: one release message per locked entity.
       const release = { parent: record.instanceId, id: this.entities.lockRequestIdOf(instance, produced) };
       const input = JSON.stringify(release);
-      produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: task.entityInstanceId, Name: ENTITY_RELEASE_EVENT, Input: input });
+      produced.push(eventSent(id, task.entityInstanceId, ENTITY_RELEASE_EVENT, input, timestamp));
       this.entities.sendEntityMessage(batch, task.entityInstanceId, ENTITY_RELEASE_EVENT, input);
       return undefined;
     }
@@ -299,7 +283,7 @@ export class ActionApplier {
     const request: EntityRequest = { id: randomUUID(), op: "", signal: false, parent: record.instanceId, parentExecution: record.executionId, lockSet: task.entityInstanceIds, pos: 0 };
     const first = task.entityInstanceIds[0];
     const input = encodeEntityRequest(request, this.entities.orchestrationLabel(instance, produced, first, timestamp));
-    produced.push({ EventType: HistoryEventType.EventSent, EventId: id, Timestamp: timestamp, IsPlayed: false, InstanceId: first, Name: ENTITY_OPERATION_EVENT, Input: input });
+    produced.push(eventSent(id, first, ENTITY_OPERATION_EVENT, input, timestamp));
     this.entities.sendToEntity(batch, first, this.entities.entityFunctionFor(first) as string, input);
     return undefined;
   }
@@ -326,7 +310,7 @@ export class ActionApplier {
 
   private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[], wallClock = false): void {
     const fireAtIso = new Date(fireAt).toISOString();
-    produced.push({ EventType: HistoryEventType.TimerCreated, EventId: id, Timestamp: timestamp, IsPlayed: false, FireAt: fireAtIso });
+    produced.push(timerCreated(id, fireAtIso, timestamp));
     this.state.enqueue(batch, {
       id: this.state.nextId(),
       instanceId: instance.record.instanceId,
@@ -335,7 +319,7 @@ export class ActionApplier {
       wallClockDueAt: wallClock && this.state.clock.skipping ? this.state.clock.wall() + Math.max(0, fireAt - this.state.clock.now()) : undefined,
       // TaskOrchestrationDispatcher.cs:1252 builds the TimerFired message with the decision, so its Timestamp
       // (HistoryEvent.cs:55, DateTime.UtcNow) is when the timer was created; FireAt is when it fires.
-      event: { EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: timestamp, IsPlayed: false, TimerId: id, FireAt: fireAtIso },
+      event: timerFired(id, fireAtIso, timestamp),
     });
   }
 }

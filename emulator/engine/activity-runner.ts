@@ -13,6 +13,7 @@ import { activityFunctionFailure } from "./dotnet-exceptions";
 import { MAX_WORKER_LOSSES } from "./worker-loss";
 import { json, type ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
+import { taskCompleted, taskFailed } from "../core/history-events";
 
 export class ActivityRunner {
   constructor(private readonly state: EngineState) {}
@@ -52,16 +53,16 @@ export class ActivityRunner {
       if (item.kind === "http") {
         try {
           const response = await runHttpActivity(input as HttpActivityInput);
-          completion = { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: JSON.stringify(response) };
+          completion = taskCompleted(item.taskId, JSON.stringify(response), timestamp());
         } catch (error) {
           if (!(error instanceof HttpActivityFailure)) throw error;
-          completion = { EventType: HistoryEventType.TaskFailed, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Reason: error.reason, Details: error.details };
+          completion = taskFailed(item.taskId, error.reason, error.details, timestamp());
           if (error.failureDetails) completion.FailureDetails = error.failureDetails;
         }
       } else {
         const outcome = await (eagerOutcome ?? this.state.workers.runActivity({ functionName: item.name, instanceId: item.instanceId, taskId: item.taskId, input }));
         completion = outcome.ok
-          ? { EventType: HistoryEventType.TaskCompleted, EventId: -1, Timestamp: timestamp(), IsPlayed: false, TaskScheduledId: item.taskId, Result: json(outcome.result) ?? "null" }
+          ? taskCompleted(item.taskId, json(outcome.result) ?? "null", timestamp())
           : this.activityFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
       }
     } catch (error) {
@@ -77,7 +78,7 @@ export class ActivityRunner {
       const detail = error instanceof WorkerLostError ? `${error.message} It did so ${MAX_WORKER_LOSSES} times; giving up.` : error instanceof Error ? error.message : String(error);
       // A timeout's stack is the emulator's, not the app's: the message says it all.
       const stack = error instanceof Error && !(error instanceof FunctionTimedOutError) ? error.stack : undefined;
-      completion = this.taskFailed(item, detail, stack, timestamp());
+      completion = this.failedActivity(item, detail, stack, timestamp());
     } finally {
       this.state.inFlightWorkItems.delete(item.id);
       this.state.runningActivities--;
@@ -105,23 +106,15 @@ export class ActivityRunner {
    */
   private activityFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string): HistoryEvent {
     const { reason, details } = activityFunctionFailure(item.name, message, stack);
-    return this.taskFailed(item, message, stack, timestamp, failureDetailsJson, { reason, details });
+    return this.failedActivity(item, message, stack, timestamp, failureDetailsJson, { reason, details });
   }
 
   /**
    * A failed activity as the Durable extension records it: Reason "Activity function 'X' failed: <message>" and the
    * details, from which the package builds `new Error(Reason + " \n " + Details)`.
    */
-  private taskFailed(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string, text?: { reason: string; details: string }): HistoryEvent {
-    const event: HistoryEvent = {
-      EventType: HistoryEventType.TaskFailed,
-      EventId: -1,
-      Timestamp: timestamp,
-      IsPlayed: false,
-      TaskScheduledId: item.taskId,
-      Reason: text?.reason ?? `Activity function '${item.name}' failed: ${message}`,
-      Details: text?.details ?? stack ?? message,
-    };
+  private failedActivity(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string, text?: { reason: string; details: string }): HistoryEvent {
+    const event = taskFailed(item.taskId, text?.reason ?? `Activity function '${item.name}' failed: ${message}`, text?.details ?? stack ?? message, timestamp);
     if (failureDetailsJson) {
       const details = JSON.parse(failureDetailsJson) as { errorType?: string; errorMessage?: string; stackTrace?: string; isNonRetriable?: boolean; properties?: Record<string, unknown> };
       event.FailureDetails = {

@@ -28,6 +28,7 @@ import {
 } from "./entity-batch";
 import type { ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
+import { eventRaised, eventSent } from "../core/history-events";
 
 /** The lock request an EventSent carries (its id and lock set), if it is one. */
 function lockRequestOf(event: HistoryEvent): { id: string; lockSet: string[] } | undefined {
@@ -69,7 +70,7 @@ export class EntityRunner {
     this.state.enqueue(batch, {
       id: this.state.nextId(),
       instanceId: entityInstanceId,
-      event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: new Date(this.state.clock.now()).toISOString(), IsPlayed: false, Name: name, Input: input },
+      event: eventRaised(name, input, new Date(this.state.clock.now()).toISOString()),
     });
   }
 
@@ -105,7 +106,7 @@ export class EntityRunner {
     const release = JSON.stringify({ parent: record.instanceId, id: this.lockRequestIdOf(instance, []) });
     let nextId = nextSequenceId(instance.history);
     for (const entityId of held) {
-      const event: HistoryEvent = { EventType: HistoryEventType.EventSent, EventId: nextId++, Timestamp: timestamp, IsPlayed: false, InstanceId: entityId, Name: ENTITY_RELEASE_EVENT, Input: release };
+      const event: HistoryEvent = eventSent(nextId++, entityId, ENTITY_RELEASE_EVENT, release, timestamp);
       instance.history.push(event);
       this.state.index(instance, event);
       this.sendEntityMessage(batch, entityId, ENTITY_RELEASE_EVENT, release);
@@ -139,14 +140,7 @@ export class EntityRunner {
     this.state.enqueue(batch, {
       id: this.state.nextId(),
       instanceId: entityInstanceId,
-      event: {
-        EventType: HistoryEventType.EventRaised,
-        EventId: -1,
-        Timestamp: new Date(this.state.clock.now()).toISOString(),
-        IsPlayed: false,
-        Name: ENTITY_OPERATION_EVENT,
-        Input: typeof request === "string" ? request : encodeEntityRequest(request, label),
-      },
+      event: eventRaised(ENTITY_OPERATION_EVENT, typeof request === "string" ? request : encodeEntityRequest(request, label), this.state.nowIso()),
     });
   }
 
@@ -256,7 +250,7 @@ export class EntityRunner {
         id: this.state.nextId(),
         instanceId: request.parent,
         executionId: request.parentExecution,
-        event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: now, IsPlayed: false, Name: request.id, Input: responseMessage(result) },
+        event: eventRaised(request.id, responseMessage(result), now),
       });
     }
     for (const signal of outcome.signals) {
@@ -309,7 +303,7 @@ export class EntityRunner {
         id: this.state.nextId(),
         instanceId: request.parent,
         executionId: request.parentExecution,
-        event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: now, IsPlayed: false, Name: request.id, Input: JSON.stringify({ result: "Lock Acquisition Completed" }) },
+        event: eventRaised(request.id, JSON.stringify({ result: "Lock Acquisition Completed" }), now),
       });
     }
     return request.parent;

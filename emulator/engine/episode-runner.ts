@@ -15,6 +15,7 @@ import type { EngineState } from "./engine-state";
 import type { EntityRunner } from "./entity-runner";
 import type { ExecutionEnd } from "./execution-end";
 import type { ActionApplier } from "./action-applier";
+import { executionCompleted, orchestratorCompleted, orchestratorStarted } from "../core/history-events";
 
 /** The largest custom status the Durable extension takes, in KB of UTF-16 (DurableOrchestrationContext.cs:225-229). */
 const MAX_CUSTOM_STATUS_KB = 16;
@@ -62,7 +63,7 @@ export class EpisodeRunner {
     const batch: StoreBatch = { deleteMessages: messages.map((m) => m.id) };
     const now = this.state.clock.now();
     const timestamp = new Date(now).toISOString();
-    const newEvents: HistoryEvent[] = [{ EventType: HistoryEventType.OrchestratorStarted, EventId: -1, Timestamp: timestamp, IsPlayed: false }];
+    const newEvents: HistoryEvent[] = [orchestratorStarted(timestamp)];
     /** Set when the episode terminates the instance: the reason, or null when none was given (as in Azure). */
     let terminateReason: string | null | undefined;
     let wake = false;
@@ -115,7 +116,7 @@ export class EpisodeRunner {
       appendHistory(newEvents);
       this.entities.releaseLocksAtEnd(batch, instance, record, timestamp, "terminated");
       this.end.finish(batch, instance, record, "Terminated", json(terminateReason), undefined, [
-        { EventType: HistoryEventType.ExecutionCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, OrchestrationStatus: OrchestrationStatusCode.Terminated, Result: json(terminateReason) },
+        executionCompleted(OrchestrationStatusCode.Terminated, json(terminateReason), timestamp),
       ]);
       this.commitEpisode(batch, instance, record, historyBefore);
       return;
@@ -241,7 +242,7 @@ export class EpisodeRunner {
             "Cancel timers you no longer need (timer.cancel()).",
         });
         record.runtimeStatus = "Running";
-        instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
+        instance.history.push(orchestratorCompleted(timestamp));
         return;
       }
     }
@@ -264,13 +265,13 @@ export class EpisodeRunner {
       } else {
         const output = json(result.output) ?? "null";
         this.end.finish(batch, instance, record, "Completed", output, undefined, [
-          { EventType: HistoryEventType.ExecutionCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, OrchestrationStatus: OrchestrationStatusCode.Completed, Result: output },
+          executionCompleted(OrchestrationStatusCode.Completed, output, timestamp),
         ]);
       }
       return;
     }
     record.runtimeStatus = "Running";
-    instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
+    instance.history.push(orchestratorCompleted(timestamp));
   }
 
   private appendProduced(instance: ActiveInstance, produced: HistoryEvent[]): void {

@@ -9,21 +9,15 @@ import type { FailureInfo, InstanceRecord } from "../api/types";
 import { parseJsonText as parseJson } from "../api/json-text";
 import { executionStarted, json, type ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
+import { executionCompleted, orchestratorCompleted, subOrchestrationCompleted, subOrchestrationFailed } from "../core/history-events";
 
 export class ExecutionEnd {
   constructor(private readonly state: EngineState) {}
 
   fail(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, failure: FailureInfo, timestamp: string): void {
     this.finish(batch, instance, record, "Failed", json(failure.message), failure, [
-      {
-        EventType: HistoryEventType.ExecutionCompleted,
-        EventId: -1,
-        Timestamp: timestamp,
-        IsPlayed: false,
-        OrchestrationStatus: OrchestrationStatusCode.Failed,
-        // TaskOrchestrationContext.FailOrchestration: the result is the failure's message itself, not JSON.
-        Result: failure.message,
-      },
+      // TaskOrchestrationContext.FailOrchestration: the result is the failure's message itself, not JSON.
+      executionCompleted(OrchestrationStatusCode.Failed, failure.message, timestamp),
     ]);
   }
 
@@ -42,7 +36,7 @@ export class ExecutionEnd {
     // ExecutionCompletedEvent (TaskOrchestrationDispatcher.cs:1026), as for any other action.
     const nextId = nextSequenceId(instance.history);
     for (const event of finalEvents) instance.history.push(event.EventType === HistoryEventType.ExecutionCompleted ? { ...event, EventId: nextId } : event);
-    instance.history.push({ EventType: HistoryEventType.OrchestratorCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false });
+    instance.history.push(orchestratorCompleted(timestamp));
     record.runtimeStatus = status;
     record.waitingForEvents = undefined;
     record.canceledTimerIds = undefined;
@@ -53,17 +47,14 @@ export class ExecutionEnd {
     if (parent) {
       const event: HistoryEvent =
         status === "Completed"
-          ? { EventType: HistoryEventType.SubOrchestrationInstanceCompleted, EventId: -1, Timestamp: timestamp, IsPlayed: false, TaskScheduledId: parent.taskId, Result: output ?? "null" }
-          : {
-              EventType: HistoryEventType.SubOrchestrationInstanceFailed,
-              EventId: -1,
-              Timestamp: timestamp,
-              IsPlayed: false,
-              TaskScheduledId: parent.taskId,
-              Reason: status === "Terminated" ? `Sub-orchestration '${record.name}' (${record.instanceId}) was terminated: ${parseJson(output) ?? ""}` : (failure?.message ?? "failed"),
+          ? subOrchestrationCompleted(parent.taskId, output ?? "null", timestamp)
+          : subOrchestrationFailed(
+              parent.taskId,
+              status === "Terminated" ? `Sub-orchestration '${record.name}' (${record.instanceId}) was terminated: ${parseJson(output) ?? ""}` : (failure?.message ?? "failed"),
               // Always a string: the package cannot read a failure without Details (Azure sends none for terminations).
-              Details: failure ? `Message: ${failure.message}, StackTrace: ${failure.stack ?? ""}` : "",
-            };
+              failure ? `Message: ${failure.message}, StackTrace: ${failure.stack ?? ""}` : "",
+              timestamp,
+            );
       this.state.enqueue(batch, { id: this.state.nextId(), instanceId: parent.instanceId, executionId: parent.executionId, event });
     }
     this.state.dropPendingWork(batch, record.instanceId);

@@ -9,6 +9,7 @@ import type { PendingMessage, StoreBatch } from "../store/store";
 import type { InstanceRecord } from "../api/types";
 import type { EngineState } from "./engine-state";
 import type { ActivityRunner } from "./activity-runner";
+import { genericEvent, subOrchestrationCompleted, timerFired } from "../core/history-events";
 
 export class Rewinder {
   constructor(
@@ -32,7 +33,7 @@ export class Rewinder {
     while (cut > 0 && old[cut].EventType !== HistoryEventType.OrchestratorStarted) cut--;
     const kept = old.slice(0, cut);
     const dropped = old.slice(cut);
-    kept.push({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewound: ${reason}` });
+    kept.push(genericEvent(`Rewound: ${reason}`, now));
 
     const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined, canceledTimerIds: undefined, timerCancellations: undefined, controlReason: undefined };
     (batch.history ??= []).push({ instanceId: record.instanceId, events: kept, replace: true });
@@ -49,14 +50,14 @@ export class Rewinder {
           break;
         case HistoryEventType.TimerCreated: {
           const fireAt = scheduled.FireAt ?? now;
-          this.state.enqueue(batch, { ...message({ EventType: HistoryEventType.TimerFired, EventId: -1, Timestamp: scheduled.Timestamp, IsPlayed: false, TimerId: taskId, FireAt: fireAt }, record.executionId), visibleAt: Date.parse(fireAt) });
+          this.state.enqueue(batch, { ...message(timerFired(taskId, fireAt, scheduled.Timestamp), record.executionId), visibleAt: Date.parse(fireAt) });
           break;
         }
         case HistoryEventType.SubOrchestrationInstanceCreated: {
           const child = scheduled.InstanceId ? this.state.store.getInstance(scheduled.InstanceId) : undefined;
           if (child?.runtimeStatus === "Failed") this.rewindInto(batch, child, reason);
           else if (child?.runtimeStatus === "Completed") {
-            this.state.enqueue(batch, message({ EventType: HistoryEventType.SubOrchestrationInstanceCompleted, EventId: -1, Timestamp: now, IsPlayed: false, TaskScheduledId: taskId, Result: child.output ?? "null" }, record.executionId));
+            this.state.enqueue(batch, message(subOrchestrationCompleted(taskId, child.output ?? "null", now), record.executionId));
           }
           break;
         }
@@ -68,6 +69,6 @@ export class Rewinder {
       if (event.EventType === HistoryEventType.ExecutionStarted) this.state.enqueue(batch, message({ ...event, IsPlayed: false }, record.executionId));
     }
     // Wake the orchestrator so it replays the shortened history even when nothing else is due.
-    this.state.enqueue(batch, message({ EventType: HistoryEventType.GenericEvent, EventId: -1, Timestamp: now, IsPlayed: false, Reason: `Rewind: ${reason}` }, record.executionId));
+    this.state.enqueue(batch, message(genericEvent(`Rewind: ${reason}`, now), record.executionId));
   }
 }

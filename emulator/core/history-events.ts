@@ -1,0 +1,43 @@
+/**
+ * The history events the engine writes, one factory per kind, in DurableTask.Core's shape (history/history-event.ts
+ * has the types): an event that schedules something carries its task id as EventId, every other one -1 until it is
+ * given a place. Times are ISO 8601 UTC.
+ */
+import { HistoryEventType as T, OrchestrationStatusCode, type HistoryEvent } from "../history/history-event";
+
+function event(type: T, at: string, eventId = -1): HistoryEvent {
+  return { EventType: type, EventId: eventId, Timestamp: at, IsPlayed: false };
+}
+
+export const orchestratorStarted = (at: string): HistoryEvent => event(T.OrchestratorStarted, at);
+export const orchestratorCompleted = (at: string): HistoryEvent => event(T.OrchestratorCompleted, at);
+
+/** An activity (or the built-in HTTP activity) scheduled as task `id`; `input` is JSON text. */
+export const taskScheduled = (id: number, name: string, input: string, at: string): HistoryEvent => ({ ...event(T.TaskScheduled, at, id), Name: name, Input: input });
+export const taskCompleted = (taskId: number, result: string, at: string): HistoryEvent => ({ ...event(T.TaskCompleted, at), TaskScheduledId: taskId, Result: result });
+export const taskFailed = (taskId: number, reason: string, details: string, at: string): HistoryEvent => ({ ...event(T.TaskFailed, at), TaskScheduledId: taskId, Reason: reason, Details: details });
+
+export const timerCreated = (id: number, fireAt: string, at: string): HistoryEvent => ({ ...event(T.TimerCreated, at, id), FireAt: fireAt });
+/** Stamped when the timer is created (TaskOrchestrationDispatcher builds it with the decision); it fires at FireAt. */
+export const timerFired = (timerId: number, fireAt: string, createdAt: string): HistoryEvent => ({ ...event(T.TimerFired, createdAt), TimerId: timerId, FireAt: fireAt });
+
+export const eventRaised = (name: string, input: string | undefined, at: string): HistoryEvent => ({ ...event(T.EventRaised, at), Name: name, Input: input });
+/** A message the orchestration sent (task `id`) to another instance: an entity operation or release. */
+export const eventSent = (id: number, instanceId: string, name: string, input: string, at: string): HistoryEvent => ({ ...event(T.EventSent, at, id), InstanceId: instanceId, Name: name, Input: input });
+
+/** A sub-orchestration started as task `id`, under `instanceId`; `input` is JSON text (not wrapped, as an activity's is). */
+export const subOrchestrationCreated = (id: number, name: string, instanceId: string, input: string | undefined, at: string): HistoryEvent => ({
+  ...event(T.SubOrchestrationInstanceCreated, at, id),
+  Name: name,
+  Version: "",
+  InstanceId: instanceId,
+  Input: input,
+});
+export const subOrchestrationCompleted = (taskId: number, result: string, at: string): HistoryEvent => ({ ...event(T.SubOrchestrationInstanceCompleted, at), TaskScheduledId: taskId, Result: result });
+export const subOrchestrationFailed = (taskId: number, reason: string, details: string, at: string): HistoryEvent => ({ ...event(T.SubOrchestrationInstanceFailed, at), TaskScheduledId: taskId, Reason: reason, Details: details });
+
+/** The execution's end; its EventId is set when it takes its place in the sequence (execution-end.ts). */
+export const executionCompleted = (status: OrchestrationStatusCode, result: string | undefined, at: string): HistoryEvent => ({ ...event(T.ExecutionCompleted, at), OrchestrationStatus: status, Result: result });
+
+/** A note in the history that wakes the orchestration (a rewind). */
+export const genericEvent = (reason: string, at: string): HistoryEvent => ({ ...event(T.GenericEvent, at), Reason: reason });
