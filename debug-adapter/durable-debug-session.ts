@@ -23,16 +23,14 @@ import {
   Handles,
 } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
-import { HistoryEventType, OrchestrationStatusCode, type HistoryEvent } from "../emulator/history/history-event";
-import { judgeReplay } from "../emulator/replay/replay-check";
-import { InstanceTimeline } from "./timeline";
+import type { InstanceTimeline } from "./timeline";
 import { verifyLines, type JavaScriptDebuggerBeside } from "./breakpoints";
 import { evaluatePath, ExpressionError } from "./expressions";
-import { attachToServer, replaySaved, runInEmulator, type InstanceSource, type TimeHeld, type TimeSkipping } from "./instance-sources";
+import { attachToServer, replaySaved, runInEmulator, type InstanceSource, type TimeSkipping } from "./instance-sources";
 import { parseDuration } from "./duration";
-import type { ReplayTrace } from "../emulator/app-host/protocol";
 import type { SourceFrame } from "../emulator/core/functions";
-import { parseJsonText } from "../emulator/api/json-text";
+import { ReplayRuntime, type DebugThread, type OutputCategory } from "./replay-runtime";
+import { EXCEPTION_FILTERS, normalizePath } from "./stop-policy";
 
 /** `launch` configuration of type "durable". */
 export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArguments {
@@ -80,70 +78,38 @@ export interface DurableAttachArguments extends DebugProtocol.AttachRequestArgum
   instanceId?: string;
 }
 
-interface DebugThread {
-  id: number;
-  instanceId: string;
-  parentThreadId?: number;
-  timeline?: InstanceTimeline;
-  /** History length the timeline was built from; a longer history means a rebuild. */
-  builtFrom: number;
-  /** Index into timeline.stops. */
-  position: number;
-  /** Set after stepIn on an activity call: the activity about to run is shown on top. */
-  inActivity?: { name: string; input: unknown; source?: SourceFrame };
-  /** Events whose logs were already printed. */
-  printed: Set<number>;
-  /** The refresh in progress: refreshes run one after another, so an older history never lands after a newer one. */
-  refreshing?: Promise<void>;
-}
 
-type StopReason = "entry" | "step" | "breakpoint" | "function breakpoint" | "exception" | "pause";
 
-interface StopFound {
-  thread: DebugThread;
-  position: number;
-  reason: StopReason;
-  description?: string;
-  text?: string;
-  hitBreakpointIds?: number[];
-}
 
-const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = [
-  { filter: "nondeterminism", label: "Nondeterminism", description: "The replay no longer matches the history: the code changed under a running instance.", default: true },
-  { filter: "orchestrationFailed", label: "Orchestration failed", default: true },
-  { filter: "activityFailed", label: "Activity failed", default: false },
-  { filter: "entityError", label: "Entity operation failed", default: false },
-];
 
 const FRAME_STRIDE = 1000;
 
 export class DurableDebugSession extends LoggingDebugSession {
-  private source: InstanceSource | undefined;
-  private readonly threads = new Map<number, DebugThread>();
-  private nextThreadId = 1;
-  private current: DebugThread | undefined;
-  private readonly lineBreakpoints = new Map<string, { id: number; line: number }[]>();
+  /** The stepping runtime: threads, positions, where runs stop. This class translates it to and from DAP. */
+  private readonly runtime = new ReplayRuntime();
   private functionBreakpoints: { id: number; name: string }[] = [];
-  private exceptionFilters = new Set(EXCEPTION_FILTERS.filter((f) => f.default).map((f) => f.filter));
   private nextBreakpointId = 1;
   private readonly variableHandles = new Handles<{ value: unknown } | { history: DebugThread; upTo: number }>();
-  private lastStop: StopFound | undefined;
-  /** Set while the session runs forward on a live instance and waits for its history to grow. */
-  private waiting: { thread: DebugThread; scanFrom: number; kind: "continue" | "next"; entry?: boolean } | undefined;
-  private terminated = false;
   private configured!: Promise<void>;
   private markConfigured!: () => void;
   private stopOnEntry = false;
-  /** Attached to every instance of a server, running until one of them hits a breakpoint. */
-  private attachRunning = false;
-  /** Instances whose timer time skipping holds back, until their history moves on. */
-  private readonly heldTimers = new Map<string, TimeHeld>();
 
   constructor() {
     super();
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
     this.configured = new Promise((resolve) => (this.markConfigured = resolve));
+    this.runtime.on("thread", (threadId) => this.sendEvent(new ThreadEvent("started", threadId)));
+    this.runtime.on("output", (text, category) => this.output(text, category));
+    this.runtime.on("end", () => this.sendEvent(new TerminatedEvent()));
+    this.runtime.on("stopped", (found) => {
+      this.variableHandles.reset();
+      const event = new StoppedEvent(found.reason, found.thread.id, found.text) as DebugProtocol.StoppedEvent;
+      event.body.description = found.description ?? found.reason;
+      if (found.hitBreakpointIds) event.body.hitBreakpointIds = found.hitBreakpointIds;
+      event.body.allThreadsStopped = true;
+      this.sendEvent(event);
+    });
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -184,7 +150,7 @@ export class DurableDebugSession extends LoggingDebugSession {
         throw new Error(`"timeSkipping" is true (skip timers, but hold at awaited events), "always" or false, not ${JSON.stringify(args.timeSkipping)}.`);
       }
       const beforeStart = args.waitForJavaScriptDebugger && args.inspectPort !== undefined ? () => this.javaScriptDebuggerAttached() : undefined;
-      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, nodePath: args.nodePath, beforeStart, onLog: (entry) => this.liveLog(entry), onTimeHeld: (held) => this.timeHeld(held), appOutput: this.consoleStream() });
+      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, nodePath: args.nodePath, beforeStart, onLog: (entry) => this.liveLog(entry), onTimeHeld: (held) => this.runtime.timeHeld(held), appOutput: this.consoleStream() });
     });
   }
 
@@ -211,47 +177,31 @@ export class DurableDebugSession extends LoggingDebugSession {
     await this.openSession(response, async () => {
       if (!Number.isInteger(args.port)) throw new Error('An "attach" configuration needs "port": the port `durable-devkit start` listens on.');
       const source = await attachToServer({ port: args.port, instanceId: args.instanceId, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
-      this.source = source;
+      this.runtime.source = source;
       try {
-        for (const id of await source.listInstances()) await this.refresh(this.threadFor(id));
+        await this.runtime.attachAll(await source.listInstances());
       } catch (error) {
         await source.close();
         throw error;
       }
-      this.attachRunning = true;
       return source;
     });
   }
 
   /** Opens the source, answers the request, and stops or runs once the client has set its breakpoints. */
   private async openSession(response: DebugProtocol.Response, open: () => Promise<InstanceSource>): Promise<void> {
+    let source: InstanceSource;
     try {
-      this.source = await open();
+      source = await open();
     } catch (error) {
       this.failSession(response, error);
       return;
     }
-    this.source.onHistoryChanged((instanceId) => this.historyChanged(instanceId));
-    this.announceEmulator(this.source);
+    this.runtime.open(source);
+    this.announceEmulator(source);
     this.sendResponse(response);
     await this.configured;
-    try {
-      await this.source.started;
-      if (!this.source.mainInstanceId) return; // attached to everything: run until a breakpoint
-      const main = this.threadFor(this.source.mainInstanceId);
-      const seen = this.changesSeen(main.instanceId);
-      await this.refresh(main);
-      this.current = main;
-      if (!main.timeline || main.timeline.stops.length === 0) {
-        this.waiting = { thread: main, scanFrom: 0, kind: this.stopOnEntry ? "next" : "continue", entry: this.stopOnEntry };
-        this.lookAgainIfChanged(main.instanceId, seen);
-        return;
-      }
-      if (this.stopOnEntry) this.stopAt({ thread: main, position: 0, reason: "entry" });
-      else await this.runForward(main, 0, "continue", true);
-    } catch (error) {
-      this.endWithError(error);
-    }
+    await this.runtime.begin(this.stopOnEntry);
   }
 
   /**
@@ -270,156 +220,28 @@ export class DurableDebugSession extends LoggingDebugSession {
     const message = error instanceof Error ? error.message : String(error);
     this.output(`${message}\n`, "stderr");
     this.sendErrorResponse(response, { id: 1001, format: message.replace(/[{}]/g, ""), showUser: true });
-    this.sendEvent(new TerminatedEvent());
-    this.terminated = true;
-  }
-
-  private endWithError(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.output(`${message}\n`, "stderr");
-    this.terminate();
-  }
-
-  private terminate(): void {
-    if (this.terminated) return;
-    this.terminated = true;
-    this.sendEvent(new TerminatedEvent());
+    this.runtime.end();
   }
 
   protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): Promise<void> {
-    this.waiting = undefined;
-    await this.source?.close().catch(() => undefined);
-    this.source = undefined;
+    this.runtime.stopWaiting();
+    await this.runtime.source?.close().catch(() => undefined);
+    this.runtime.source = undefined;
     // Answers and, over stdio, ends the adapter process (run in-process by the extension, it stays).
     super.disconnectRequest(response, args);
   }
 
   protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
-    this.waiting = undefined;
+    this.runtime.stopWaiting();
     this.sendResponse(response);
-    this.terminate();
+    this.runtime.end();
   }
 
   // ------------------------------------------------------------------ threads and timelines
 
-  private threadFor(instanceId: string, parentThreadId?: number): DebugThread {
-    for (const thread of this.threads.values()) if (thread.instanceId === instanceId) return thread;
-    const thread: DebugThread = { id: this.nextThreadId++, instanceId, parentThreadId, builtFrom: -1, position: 0, printed: new Set() };
-    this.threads.set(thread.id, thread);
-    this.sendEvent(new ThreadEvent("started", thread.id));
-    return thread;
-  }
-
-  /**
-   * Rebuilds the thread's timeline when its history has grown (or on demand). A step the client asks for and a change
-   * of the live instance may both refresh at once; each waits for the one before it, whose trace may return later.
-   */
-  private refresh(thread: DebugThread, force = false): Promise<void> {
-    const next = (thread.refreshing ?? Promise.resolve()).catch(() => undefined).then(() => this.rebuildTimeline(thread, force));
-    thread.refreshing = next;
-    return next;
-  }
-
-  private async rebuildTimeline(thread: DebugThread, force: boolean): Promise<void> {
-    const source = this.source;
-    if (!source) return;
-    const facts = await source.load(thread.instanceId);
-    if (!facts) throw new Error(`The instance "${thread.instanceId}" is not there any more.`);
-    if (!force && thread.timeline && facts.history.length === thread.builtFrom && facts.runtimeStatus === thread.timeline.facts.runtimeStatus) return;
-    // A new instance has no history until its first episode: nothing to replay yet.
-    const trace: ReplayTrace = facts.history.length
-      ? await source.host.trace({ functionName: facts.name, instanceId: facts.instanceId, history: facts.history, input: facts.input, parentInstanceId: facts.parentInstanceId, detailed: true })
-      : { steps: [], tasks: [], state: { isDone: false }, newTasks: [] };
-    thread.timeline = new InstanceTimeline(facts, trace, judgeReplay(facts.history, trace, source.host.appDir));
-    thread.builtFrom = facts.history.length;
-    if (facts.parentInstanceId && thread.parentThreadId === undefined) {
-      for (const candidate of this.threads.values()) if (candidate.instanceId === facts.parentInstanceId) thread.parentThreadId = candidate.id;
-    }
-  }
-
-  private changeQueue: Promise<void> = Promise.resolve();
-  private readonly queuedChanges = new Set<string>();
-
-  /** History changes arrive in bursts; each instance is looked at once per burst, one at a time. */
-  private historyChanged(instanceId: string): void {
-    this.heldTimers.delete(instanceId); // it moved on: the timer fired, or the event came
-    this.changeCounts.set(instanceId, this.changesSeen(instanceId) + 1);
-    this.lookAt(instanceId);
-  }
-
-  private readonly changeCounts = new Map<string, number>();
-
-  private changesSeen(instanceId: string): number {
-    return this.changeCounts.get(instanceId) ?? 0;
-  }
-
-  /**
-   * After `waiting` is set outside the change queue (a launch, a step the client asked for): a change that came while
-   * the history was being read saw nothing waiting and was dropped, so it is looked at again. The instance may have
-   * finished meanwhile, and then no later change would ever come.
-   */
-  private lookAgainIfChanged(instanceId: string, seenBefore: number): void {
-    if (this.changesSeen(instanceId) !== seenBefore) this.lookAt(instanceId);
-  }
-
-  /** Queues a look at the instance's history (at most one queued per instance). */
-  private lookAt(instanceId: string): void {
-    if (this.queuedChanges.has(instanceId)) return;
-    this.queuedChanges.add(instanceId);
-    this.changeQueue = this.changeQueue.then(() => {
-      this.queuedChanges.delete(instanceId);
-      return this.handleChange(instanceId);
-    });
-  }
-
-  private findThread(instanceId: string): DebugThread | undefined {
-    for (const thread of this.threads.values()) if (thread.instanceId === instanceId) return thread;
-    return undefined;
-  }
-
-  private async handleChange(instanceId: string): Promise<void> {
-    const source = this.source;
-    if (this.terminated || !source) return;
-    const attachAll = !source.mainInstanceId;
-    const waiting = this.waiting;
-    if (!waiting && !this.attachRunning) {
-      if (attachAll) this.threadFor(instanceId);
-      return;
-    }
-    try {
-      let thread = this.findThread(instanceId);
-      if (waiting?.thread && thread === waiting.thread) {
-        await this.refresh(thread);
-        if (this.waiting !== waiting) return;
-        this.waiting = undefined;
-        await this.runForward(thread, waiting.scanFrom, waiting.kind, true, waiting.entry);
-        return;
-      }
-      if (waiting?.kind === "next") return; // a step stays on its thread
-      if (!thread) {
-        // A sub-orchestration of an instance in the session (or, attached, any new instance).
-        const facts = await source.load(instanceId);
-        const parent = facts?.parentInstanceId ? this.findThread(facts.parentInstanceId) : undefined;
-        if (!facts || (!attachAll && !parent)) return;
-        thread = this.threadFor(instanceId, parent?.id);
-      }
-      const before = thread.timeline?.stops.length ?? 0;
-      await this.refresh(thread);
-      if (this.waiting !== waiting) return;
-      const found = this.scan(thread, before, "continue", true, 0);
-      if (found) {
-        this.waiting = undefined;
-        this.attachRunning = false;
-        this.stopAt(found);
-      }
-    } catch (error) {
-      this.endWithError(error);
-    }
-  }
-
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     response.body = {
-      threads: [...this.threads.values()].map((thread) => {
+      threads: [...this.runtime.threads.values()].map((thread) => {
         const name = thread.timeline ? `${thread.timeline.facts.name} ${thread.instanceId}` : thread.instanceId;
         return new Thread(thread.id, thread.parentThreadId !== undefined ? `↳ ${name}` : name);
       }),
@@ -429,284 +251,50 @@ export class DurableDebugSession extends LoggingDebugSession {
 
   // ------------------------------------------------------------------ running and stepping
 
-  /**
-   * Moves forward from `from` (a position already passed) and stops at the next event that is a stop for `kind`:
-   * any event for "next", a breakpoint for "continue". Live instances that have nothing more yet are waited for.
-   */
-  private async runForward(thread: DebugThread, from: number, kind: "continue" | "next", includeFrom = false, entry = false): Promise<void> {
-    const seen = this.changesSeen(thread.instanceId);
-    await this.refresh(thread);
-    const found = this.scan(thread, from, kind, includeFrom, 0);
-    if (found) {
-      this.stopAt(entry && found.reason === "step" ? { ...found, reason: "entry" } : found);
-      return;
-    }
-    const timeline = thread.timeline as InstanceTimeline;
-    const end = Math.max(0, timeline.stops.length - 1);
-    if (this.source?.live && !this.source.mainInstanceId) {
-      // Attached: the end of one instance is not the end of the session.
-      this.printLogs(thread, end);
-      thread.position = end;
-      this.attachRunning = true;
-      return;
-    }
-    if (this.source?.live && !timeline.finished) {
-      this.printLogs(thread, end);
-      // Running on into held time would look like a hang: say again what it waits for.
-      const held = this.heldTimers.get(thread.instanceId);
-      if (held) this.timeHeld(held);
-      thread.position = end;
-      this.waiting = { thread, scanFrom: timeline.stops.length, kind, entry };
-      this.lookAgainIfChanged(thread.instanceId, seen);
-      return;
-    }
-    const parent = thread.parentThreadId !== undefined ? this.threads.get(thread.parentThreadId) : undefined;
-    if (parent?.timeline) {
-      // The sub-orchestration ended: carry on in the parent after the event that created it.
-      this.current = parent;
-      await this.runForward(parent, parent.position, kind);
-      return;
-    }
-    this.printLogs(thread, end);
-    this.output(`${timeline.facts.name} ${timeline.facts.instanceId}: end of the history (${timeline.facts.runtimeStatus}).\n`, "console");
-    this.terminate();
-  }
-
-  /** Finds the next stop; for "continue", sub-orchestrations' histories are searched where they were called. */
-  private scan(thread: DebugThread, from: number, kind: "continue" | "next", includeFrom: boolean, depth: number): StopFound | undefined {
-    const timeline = thread.timeline;
-    if (!timeline) return undefined;
-    const start = includeFrom ? from : from + 1;
-    for (let position = start; position < timeline.stops.length; position++) {
-      const eventIndex = timeline.stops[position];
-      if (kind === "next") return { thread, position, reason: "step" };
-      const hit = this.breakpointAt(timeline, eventIndex);
-      if (hit) return { thread, position, ...hit };
-      const event = timeline.history[eventIndex];
-      if (event.EventType === HistoryEventType.SubOrchestrationInstanceCreated && event.InstanceId && depth < 8) {
-        const child = this.childThread(event.InstanceId);
-        if (child?.timeline) {
-          const inChild = this.scan(child, 0, kind, true, depth + 1);
-          if (inChild) {
-            thread.position = position;
-            return inChild;
-          }
-        }
-      }
-    }
-    return undefined;
-  }
-
-  /** The thread of a sub-orchestration, once loadChildren has found its history. */
-  private childThread(instanceId: string): DebugThread | undefined {
-    return this.findThread(instanceId);
-  }
-
-  /** Loads the timelines of the sub-orchestrations an instance called, so continue can stop inside them. */
-  private async loadChildren(thread: DebugThread, depth = 0): Promise<void> {
-    if (!thread.timeline || depth > 8) return;
-    for (const event of thread.timeline.history) {
-      if (event.EventType !== HistoryEventType.SubOrchestrationInstanceCreated || !event.InstanceId) continue;
-      const facts = await this.source?.load(event.InstanceId);
-      if (!facts) continue;
-      const child = this.threadFor(event.InstanceId, thread.id);
-      await this.refresh(child);
-      await this.loadChildren(child, depth + 1);
-    }
-  }
-
-  private breakpointAt(timeline: InstanceTimeline, eventIndex: number): Omit<StopFound, "thread" | "position"> | undefined {
-    const event = timeline.history[eventIndex];
-    if (timeline.divergence && timeline.divergence.eventIndex === eventIndex && this.exceptionFilters.has("nondeterminism")) {
-      return { reason: "exception", description: "Nondeterminism", text: timeline.divergence.message };
-    }
-    const failure = this.failureAt(timeline, event);
-    if (failure) return { reason: "exception", description: failure.label, text: failure.text };
-    const top = timeline.frames(eventIndex)[0]?.source;
-    if (top) {
-      const hits = (this.lineBreakpoints.get(normalize(top.file)) ?? []).filter((bp) => bp.line === top.line);
-      if (hits.length) return { reason: "breakpoint", hitBreakpointIds: hits.map((bp) => bp.id) };
-    }
-    if (event.EventType === HistoryEventType.TaskScheduled || event.EventType === HistoryEventType.SubOrchestrationInstanceCreated || event.EventType === HistoryEventType.EventRaised) {
-      const name = timeline.nameOf(event);
-      const hits = this.functionBreakpoints.filter((bp) => bp.name === name);
-      if (hits.length) return { reason: "function breakpoint", hitBreakpointIds: hits.map((bp) => bp.id) };
-    }
-    return undefined;
-  }
-
-  private failureAt(timeline: InstanceTimeline, event: HistoryEvent): { label: string; text: string } | undefined {
-    if (event.EventType === HistoryEventType.ExecutionCompleted && event.OrchestrationStatus === OrchestrationStatusCode.Failed && this.exceptionFilters.has("orchestrationFailed")) {
-      return { label: "Orchestration failed", text: failureText(event.Result ?? event.FailureDetails?.ErrorMessage) };
-    }
-    if (event.EventType === HistoryEventType.TaskFailed && this.exceptionFilters.has("activityFailed")) {
-      return { label: "Activity failed", text: `${timeline.nameOf(event) ?? "activity"} failed: ${event.Reason ?? ""}${event.Details ? ` (${event.Details})` : ""}` };
-    }
-    if (event.EventType === HistoryEventType.EventRaised && this.exceptionFilters.has("entityError") && event.Input?.includes('"exceptionType"')) {
-      try {
-        const response = JSON.parse(event.Input) as { exceptionType?: string; result?: string };
-        if (response.exceptionType) {
-          // What the caller's callEntity fails with: the package's Error(JSON.parse(result)). An Error thrown in the
-          // entity arrives as JSON.stringify(error) ("{}"), so its message is lost, as on Azure (the emulator warns).
-          let seen = response.result ?? "";
-          try {
-            seen = response.result ? String(Error(JSON.parse(response.result) as string).message) : "";
-          } catch {
-            // not JSON: shown as it is
-          }
-          const lost = response.result === "{}" ? " (an Error thrown in the entity serializes as {}: its message never reaches the caller)" : "";
-          return { label: "Entity operation failed", text: `callEntity fails with "${seen}"${lost}; the entity answered ${response.exceptionType}: ${response.result ?? ""}` };
-        }
-      } catch {
-        // not an entity response
-      }
-    }
-    return undefined;
-  }
-
-  private stopAt(found: StopFound): void {
-    const { thread, position } = found;
-    this.attachRunning = false;
-    thread.position = position;
-    thread.inActivity = undefined;
-    this.current = thread;
-    this.printLogs(thread, thread.timeline?.stops[position] ?? 0);
-    this.lastStop = found;
-    this.variableHandles.reset();
-    const event = new StoppedEvent(found.reason, thread.id, found.text) as DebugProtocol.StoppedEvent;
-    event.body.description = found.description ?? found.reason;
-    if (found.hitBreakpointIds) event.body.hitBreakpointIds = found.hitBreakpointIds;
-    event.body.allThreadsStopped = true;
-    this.sendEvent(event);
-  }
-
-  /** Prints what the orchestrator logged at the events up to this one, once each; replayed lines are marked. */
-  private printLogs(thread: DebugThread, upToEvent: number): void {
-    const timeline = thread.timeline;
-    if (!timeline) return;
-    for (let index = 0; index <= upToEvent; index++) {
-      if (thread.printed.has(index)) continue;
-      thread.printed.add(index);
-      for (const entry of timeline.logsAt(index)) {
-        this.output(`${entry.replaying ? "[replay] " : ""}[${timeline.facts.name}] ${entry.message}\n`, entry.level === "error" || entry.level === "warning" ? "stderr" : "stdout");
-      }
-    }
-  }
-
-  private threadOf(threadId: number): DebugThread {
-    const thread = this.threads.get(threadId) ?? this.current;
-    if (!thread) throw new Error("There is no orchestration instance in this session yet.");
-    return thread;
-  }
-
   private async step(response: DebugProtocol.Response, threadId: number, move: (thread: DebugThread) => Promise<void> | void): Promise<void> {
     this.sendResponse(response);
     try {
-      const thread = this.threadOf(threadId);
-      this.waiting = undefined;
+      const thread = this.runtime.threadOf(threadId);
+      this.runtime.stopWaiting();
       await move(thread);
     } catch (error) {
-      this.endWithError(error);
+      this.runtime.fail(error);
     }
   }
 
   protected override async continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): Promise<void> {
     response.body = { allThreadsContinued: true };
-    await this.step(response, args.threadId, async (thread) => {
-      await this.loadChildren(thread);
-      await this.runForward(thread, thread.position, "continue");
-    });
+    await this.step(response, args.threadId, (thread) => this.runtime.continue(thread));
   }
 
   protected override async nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
-    await this.step(response, args.threadId, (thread) => (thread.inActivity ? this.stopAt({ thread, position: thread.position, reason: "step" }) : this.runForward(thread, thread.position, "next")));
+    await this.step(response, args.threadId, (thread) => this.runtime.next(thread));
   }
 
   protected override async stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): Promise<void> {
-    await this.step(response, args.threadId, (thread) => {
-      if (thread.inActivity) return this.stopAt({ thread, position: thread.position, reason: "step" });
-      this.stopAt({ thread, position: Math.max(0, thread.position - 1), reason: "step" });
-    });
+    await this.step(response, args.threadId, (thread) => this.runtime.stepBack(thread));
   }
 
   protected override async reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): Promise<void> {
-    await this.step(response, args.threadId, (thread) => {
-      const timeline = thread.timeline as InstanceTimeline;
-      for (let position = thread.position - 1; position >= 0; position--) {
-        const hit = this.breakpointAt(timeline, timeline.stops[position]);
-        if (hit) return this.stopAt({ thread, position, ...hit });
-      }
-      this.stopAt({ thread, position: 0, reason: "entry" });
-    });
+    await this.step(response, args.threadId, (thread) => this.runtime.reverseContinue(thread));
   }
 
   protected override async stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): Promise<void> {
-    await this.step(response, args.threadId, async (thread) => {
-      const timeline = thread.timeline as InstanceTimeline;
-      const event = timeline.history[timeline.stops[thread.position]];
-      const scheduling = event.EventType === HistoryEventType.SubOrchestrationInstanceCreated || event.EventType === HistoryEventType.TaskScheduled ? event : timeline.origin(event);
-      if (scheduling?.EventType === HistoryEventType.SubOrchestrationInstanceCreated && scheduling.InstanceId) {
-        const facts = await this.source?.load(scheduling.InstanceId);
-        if (facts) {
-          const child = this.threadFor(scheduling.InstanceId, thread.id);
-          await this.refresh(child);
-          this.stopAt({ thread: child, position: 0, reason: "step" });
-          return;
-        }
-        this.output(`The history of sub-orchestration ${scheduling.InstanceId} is not available here (a history file holds one instance); stepping over it.\n`, "console");
-      } else if (scheduling?.EventType === HistoryEventType.TaskScheduled && !thread.inActivity) {
-        const registered = this.source?.host.functions.find((fn) => fn.name === scheduling.Name);
-        thread.inActivity = { name: scheduling.Name ?? "activity", input: parseJsonText(scheduling.Input), source: registered?.source };
-        this.variableHandles.reset();
-        const stopped = new StoppedEvent("step", thread.id) as DebugProtocol.StoppedEvent;
-        stopped.body.description = `activity ${scheduling.Name}`;
-        stopped.body.allThreadsStopped = true;
-        this.sendEvent(stopped);
-        return;
-      }
-      await this.runForward(thread, thread.position, "next");
-    });
+    await this.step(response, args.threadId, (thread) => this.runtime.stepIn(thread));
   }
 
   protected override async stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
-    await this.step(response, args.threadId, async (thread) => {
-      if (thread.inActivity) return this.stopAt({ thread, position: thread.position, reason: "step" });
-      const parent = thread.parentThreadId !== undefined ? this.threads.get(thread.parentThreadId) : undefined;
-      if (parent?.timeline) {
-        // Back in the parent, on the event that ends the sub-orchestration (or the one that created it).
-        await this.refresh(parent);
-        const timeline = parent.timeline;
-        let position = timeline.stops.findIndex((eventIndex) => {
-          const event = timeline.history[eventIndex];
-          return (event.EventType === HistoryEventType.SubOrchestrationInstanceCompleted || event.EventType === HistoryEventType.SubOrchestrationInstanceFailed) && timeline.origin(event)?.InstanceId === thread.instanceId;
-        });
-        if (position < 0) position = timeline.stops.findIndex((eventIndex) => timeline.history[eventIndex].InstanceId === thread.instanceId);
-        this.stopAt({ thread: parent, position: Math.max(0, position), reason: "step" });
-        return;
-      }
-      await this.runForward(thread, thread.position, "continue");
-    });
+    await this.step(response, args.threadId, (thread) => this.runtime.stepOut(thread));
   }
 
   protected override async restartFrameRequest(response: DebugProtocol.RestartFrameResponse, args: DebugProtocol.RestartFrameArguments): Promise<void> {
-    const thread = this.threads.get(Math.floor(args.frameId / FRAME_STRIDE)) ?? this.current;
-    await this.step(response, thread?.id ?? 0, async (target) => {
-      // Replays again from the start: with the code as it is now.
-      await this.refresh(target, true);
-      target.printed.clear();
-      this.stopAt({ thread: target, position: 0, reason: "entry" });
-    });
+    const thread = this.runtime.threads.get(Math.floor(args.frameId / FRAME_STRIDE)) ?? this.runtime.current;
+    await this.step(response, thread?.id ?? 0, (target) => this.runtime.restart(target));
   }
 
   protected override async pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): Promise<void> {
     this.sendResponse(response);
-    const waiting = this.waiting;
-    const thread = waiting?.thread ?? this.threads.get(args.threadId) ?? this.current;
-    this.waiting = undefined;
-    if (!thread) return;
-    // A running instance pauses at its newest event: the history as it is now, not when the timeline was last built.
-    await this.refresh(thread).catch(() => undefined);
-    this.stopAt({ thread, position: Math.max(0, (thread.timeline?.stops.length ?? 0) - 1), reason: "pause" });
+    await this.runtime.pause(args.threadId);
   }
 
   // ------------------------------------------------------------------ breakpoints
@@ -715,7 +303,7 @@ export class DurableDebugSession extends LoggingDebugSession {
     const file = args.source.path ?? "";
     const requested = (args.breakpoints ?? []).map((bp) => this.convertClientLineToDebugger(bp.line));
     const ids = requested.map(() => this.nextBreakpointId++);
-    this.requestedLines.set(normalize(file), { file, requested, ids });
+    this.requestedLines.set(normalizePath(file), { file, requested, ids });
     response.body = { breakpoints: this.placeLineBreakpoints(file, requested, ids) };
     this.sendResponse(response);
   }
@@ -734,7 +322,7 @@ export class DurableDebugSession extends LoggingDebugSession {
       if (result.line !== undefined) set.push({ id, line: result.line });
       return bp;
     });
-    this.lineBreakpoints.set(normalize(file), set);
+    this.runtime.policy.setLineBreakpoints(file, set);
     return breakpoints;
   }
 
@@ -748,8 +336,9 @@ export class DurableDebugSession extends LoggingDebugSession {
   }
 
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    const known = new Set(this.source?.host.functions.map((fn) => fn.name) ?? []);
+    const known = new Set(this.runtime.source?.host.functions.map((fn) => fn.name) ?? []);
     this.functionBreakpoints = args.breakpoints.map((bp) => ({ id: this.nextBreakpointId++, name: bp.name }));
+    this.runtime.policy.setFunctionBreakpoints(this.functionBreakpoints);
     response.body = {
       breakpoints: this.functionBreakpoints.map((bp) => {
         const result = new Breakpoint(true) as DebugProtocol.Breakpoint;
@@ -763,13 +352,13 @@ export class DurableDebugSession extends LoggingDebugSession {
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    this.exceptionFilters = new Set(args.filters);
+    this.runtime.policy.setExceptionFilters(args.filters);
     this.sendResponse(response);
   }
 
   protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse, args: DebugProtocol.ExceptionInfoArguments): void {
-    const stop = this.lastStop;
-    const thread = this.threads.get(args.threadId);
+    const stop = this.runtime.lastStop;
+    const thread = this.runtime.threads.get(args.threadId);
     const divergence = thread?.timeline?.divergence;
     const isNondeterminism = stop?.description === "Nondeterminism" && divergence;
     response.body = {
@@ -786,7 +375,7 @@ export class DurableDebugSession extends LoggingDebugSession {
   // ------------------------------------------------------------------ stack, scopes, variables
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
-    const thread = this.threads.get(args.threadId);
+    const thread = this.runtime.threads.get(args.threadId);
     const timeline = thread?.timeline;
     if (!thread || !timeline || timeline.stops.length === 0) {
       response.body = { stackFrames: [], totalFrames: 0 };
@@ -799,7 +388,7 @@ export class DurableDebugSession extends LoggingDebugSession {
     if (divergence && divergence.eventIndex === eventIndex && divergence.sourceLine) {
       // Show the line that diverged, where the code now makes its different call.
       const [file, line, column] = divergence.sourceLine.split(":");
-      frames[0] = { name: `${divergence.actual} ≠ history: ${divergence.expected}`, source: { name: "", file: path.resolve(this.source?.host.appDir ?? "", file), line: Number(line), column: Number(column) } };
+      frames[0] = { name: `${divergence.actual} ≠ history: ${divergence.expected}`, source: { name: "", file: path.resolve(this.runtime.source?.host.appDir ?? "", file), line: Number(line), column: Number(column) } };
     }
     const stackFrames: StackFrame[] = [];
     if (thread.inActivity) {
@@ -820,7 +409,7 @@ export class DurableDebugSession extends LoggingDebugSession {
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
-    const thread = this.threads.get(Math.floor(args.frameId / FRAME_STRIDE)) ?? this.current;
+    const thread = this.runtime.threads.get(Math.floor(args.frameId / FRAME_STRIDE)) ?? this.runtime.current;
     const timeline = thread?.timeline;
     if (!thread || !timeline) {
       response.body = { scopes: [] };
@@ -883,7 +472,7 @@ export class DurableDebugSession extends LoggingDebugSession {
           return;
         }
       }
-      const thread = (args.frameId !== undefined ? this.threads.get(Math.floor(args.frameId / FRAME_STRIDE)) : undefined) ?? this.current;
+      const thread = (args.frameId !== undefined ? this.runtime.threads.get(Math.floor(args.frameId / FRAME_STRIDE)) : undefined) ?? this.runtime.current;
       const timeline = thread?.timeline;
       if (!thread || !timeline) throw new ExpressionError("Nothing to evaluate yet: the session has not stopped on an event.");
       const eventIndex = timeline.stops[thread.position];
@@ -904,8 +493,8 @@ export class DurableDebugSession extends LoggingDebugSession {
   }
 
   private async replCommand(name: string, rest: string): Promise<string> {
-    const source = this.source;
-    const thread = this.current;
+    const source = this.runtime.source;
+    const thread = this.runtime.current;
     if (!source) throw new Error("The session has no instances yet.");
     const instanceId = thread?.instanceId ?? source.mainInstanceId;
     switch (name) {
@@ -938,20 +527,13 @@ export class DurableDebugSession extends LoggingDebugSession {
 
   // ------------------------------------------------------------------ output
 
-  private output(text: string, category: "console" | "stdout" | "stderr"): void {
+  private output(text: string, category: OutputCategory): void {
     this.sendEvent(new OutputEvent(text, category));
-  }
-
-  /** Says why a waiting instance does not move on: its timer waits for the user, who may still raise the event. */
-  private timeHeld(held: TimeHeld): void {
-    this.heldTimers.set(held.instanceId, held);
-    const events = held.events.map((name) => `\`${name}\``).join(", ");
-    this.output(`time held: ${held.name} waits for event ${events}; the timer at ${held.fireAt} fires after \`advance\` (raise ${held.events[0]} <json> answers it first; "timeSkipping": "always" skips such timers).\n`, "console");
   }
 
   /** Live logs from the app (activities, HTTP, entities); the orchestrator's logs come from the timeline instead. */
   private liveLog(entry: { level: string; functionName?: string; message: string }): void {
-    const kind = entry.functionName ? this.source?.host.functions.find((fn) => fn.name === entry.functionName)?.kind : undefined;
+    const kind = entry.functionName ? this.runtime.source?.host.functions.find((fn) => fn.name === entry.functionName)?.kind : undefined;
     if (kind === "orchestration") return;
     this.output(`[${entry.functionName ?? "app"}] ${entry.message}\n`, entry.level === "error" || entry.level === "warning" ? "stderr" : "stdout");
   }
@@ -966,12 +548,6 @@ export class DurableDebugSession extends LoggingDebugSession {
     });
   }
 }
-
-function normalize(file: string): string {
-  const resolved = path.resolve(file);
-  return process.platform === "win32" ? resolved.toLowerCase() : resolved;
-}
-
 
 function preview(value: unknown): string {
   if (value === undefined) return "undefined";
@@ -988,12 +564,3 @@ function short(value: unknown): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
-function failureText(value: string | undefined): string {
-  if (!value) return "The orchestration failed.";
-  try {
-    const parsed = JSON.parse(value) as unknown;
-    return typeof parsed === "string" ? parsed : JSON.stringify(parsed);
-  } catch {
-    return value;
-  }
-}
