@@ -10,6 +10,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import { scaffold } from "../../templates/scaffold";
 import { tempDir } from "../emulator/harness";
 import { dapLauncher } from "./dap-launcher";
+import { emulatorClientAt } from "../../emulator/api/loopback-client";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const HOURS_72 = 72 * 3600_000;
@@ -134,16 +135,12 @@ describe("time held at an awaited event while debugging", function () {
     assert.equal(dashboard, `${origin}/_durable/`);
     assert.match(forwardingKey, /^[\w-]{22,}$/);
     assert.match(debugConsole.text(), new RegExp(`Dashboard of this session's instances: ${dashboard.replace(/\./g, "\\.")}`));
-    const get = async <T>(route: string): Promise<T> => {
-      const answer = await fetch(`${origin}${route}`);
-      assert.equal(answer.status, 200, route);
-      return (await answer.json()) as T;
-    };
     assert.match(await (await fetch(dashboard)).text(), /<title>Durable Devkit<\/title>/);
 
     // Time is held at the 72-hour timer, and the dashboard's list says what the instance waits for.
     const [, fireAt] = await debugConsole.match(HELD);
-    const { instances } = await get<{ instances: { instanceId: string; name: string; runtimeStatus: string; waits?: { events: string[]; timers: { fireAt: string }[] } }[] }>("/_durable/api/instances");
+    const api = emulatorClientAt(origin);
+    const instances = await api.instances();
     assert.deepEqual(instances.map(({ instanceId: id, name, runtimeStatus, waits }) => ({ id, name, runtimeStatus, events: waits?.events, timers: waits?.timers.map((timer) => timer.fireAt) })), [
       { id: instanceId, name: "approvalWorkflow", runtimeStatus: "Running", events: ["Approval"], timers: [fireAt] },
     ]);
@@ -154,7 +151,7 @@ describe("time held at an awaited event while debugging", function () {
     let type = JSON.parse(await evaluate("event.type")) as string;
     while (type !== "EventRaised") type = await next(threadId);
     // The approval cancels the timer: the orchestrator waits for nothing more, and the Event scope says what it cancelled.
-    const { history } = await get<{ history: { EventType: number; EventId: number; Name?: string }[] }>(`/_durable/api/instances/${instanceId}/history`);
+    const { history } = await api.history(instanceId);
     const timerId = history.find((event) => event.EventType === 10)?.EventId;
     assert.equal(JSON.parse(await evaluate("event.cancelsTimers[0]")), timerId);
     assert.equal(JSON.parse(await evaluate("orchestration.pendingTasks.length")), 0);
@@ -162,7 +159,7 @@ describe("time held at an awaited event while debugging", function () {
     assert.equal(await stepToCompletion(threadId), "approved by Ada");
 
     // The dashboard's record says where the timer was cancelled, for its timeline; the held timer never fired.
-    const done = await get<{ instance: { runtimeStatus: string; timerCancellations?: { timerId: number; eventIndex: number }[] }; history: { EventType: number; Name?: string }[] }>(`/_durable/api/instances/${instanceId}/history`);
+    const done = await api.history(instanceId);
     assert.equal(done.instance.runtimeStatus, "Completed");
     assert.deepEqual(done.instance.timerCancellations, [{ timerId, eventIndex: done.history.findIndex((event) => event.EventType === 15 && event.Name === "Approval") }]);
     assert.equal(done.history.filter((event) => event.EventType === 11).length, 0, "no TimerFired");

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { KITCHEN_SINK, devNull } from "../emulator/harness";
 import { request } from "./http-client";
+import { emulatorClientAt } from "../../emulator/api/loopback-client";
 
 const WEBHOOK = "/runtime/webhooks/durabletask";
 
@@ -22,11 +23,6 @@ describe("warnings in the dashboard read API", function () {
     await server?.close();
   });
 
-  const get = async <T>(route: string): Promise<T> => {
-    const answer = await request(`${origin}${route}`);
-    assert.equal(answer.status, 200, `${route}: ${answer.text}`);
-    return answer.json() as T;
-  };
   const runToEnd = async (name: string, instanceId: string, input: unknown) => {
     const started = await request(`${origin}${WEBHOOK}/orchestrators/${name}/${instanceId}`, { method: "POST", body: JSON.stringify(input) });
     assert.equal(started.status, 202, started.text);
@@ -47,10 +43,11 @@ describe("warnings in the dashboard read API", function () {
       const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/start`;
       assert.equal((await runToEnd("httpProbe", "relative-location", { method: "GET", url })).runtimeStatus, "Completed");
       await runToEnd("fragileCaller", "fragile-caller", "dash");
-      const all = await get<{ warnings: { instanceId?: string; message: string }[] }>("/_durable/api/warnings");
+      const client = emulatorClientAt(origin);
+      const all = await client.warnings();
       assert.ok(all.warnings.some((w) => w.instanceId === "relative-location" && /not an absolute http\(s\) URL/.test(w.message)), JSON.stringify(all));
       assert.ok(all.warnings.some((w) => w.instanceId === "@fragile@dash" && /threw Error: nope/.test(w.message)), JSON.stringify(all));
-      const own = await get<{ warnings: { message: string }[] }>("/_durable/api/instances/relative-location/history");
+      const own = await client.history("relative-location");
       assert.equal(own.warnings.length, 1);
       assert.match(own.warnings[0].message, /Location "\/status"/);
     } finally {

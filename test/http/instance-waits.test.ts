@@ -7,9 +7,10 @@
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { HistoryEventType, startServer, type EmulatorServer, type HistoryEvent, type InstanceRecord, type InstanceSummary, type InstanceWaits, type InstanceWaitsAnswer } from "../../emulator";
+import { HistoryEventType, startServer, type EmulatorServer, type HistoryEvent, type InstanceWaits, type InstanceWaitsAnswer } from "../../emulator";
 import { KITCHEN_SINK, STORES, devNull, tempDir } from "../emulator/harness";
 import { request } from "./http-client";
+import { emulatorClientAt } from "../../emulator/api/loopback-client";
 
 const created = (history: HistoryEvent[]) => history.filter((event) => event.EventType === HistoryEventType.TimerCreated);
 const NOTHING: InstanceWaits = { events: [], timers: [], activities: [], subOrchestrations: [] };
@@ -28,14 +29,10 @@ for (const store of STORES) {
       await server?.close();
     });
 
-    const get = async <T>(route: string): Promise<T> => {
-      const answer = await request(`${origin}${route}`);
-      assert.equal(answer.status, 200, `${route}: ${answer.text}`);
-      return answer.json() as T;
-    };
-    const waitsOf = (id: string) => get<InstanceWaitsAnswer>(`/_durable/api/instances/${encodeURIComponent(id)}`);
-    const historyOf = (id: string) => get<{ instance: InstanceRecord; history: HistoryEvent[]; waits: InstanceWaits }>(`/_durable/api/instances/${encodeURIComponent(id)}/history`);
-    const rowOf = async (id: string) => (await get<{ instances: InstanceSummary[] }>("/_durable/api/instances?limit=200")).instances.find((row) => row.instanceId === id);
+    // The emulator's own client reads the answers, typed by the one contract the routes are checked against.
+    const waitsOf = (id: string) => emulatorClientAt(origin).waits(id);
+    const historyOf = (id: string) => emulatorClientAt(origin).history(id);
+    const rowOf = async (id: string) => (await emulatorClientAt(origin).instances()).find((row) => row.instanceId === id);
     const until = async (id: string, what: string, done: (answer: InstanceWaitsAnswer) => boolean): Promise<InstanceWaitsAnswer> => {
       const deadline = Date.now() + 30_000;
       for (;;) {

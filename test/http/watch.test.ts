@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startServer, type EmulatorServer } from "../../emulator";
 import { devNull, kitchenSinkWith, waitFor } from "../emulator/harness";
-import type { ReloadReport } from "../../emulator/app/reload-report";
+import { emulatorClientAt } from "../../emulator/api/loopback-client";
 
 describe("start --watch", function () {
   let server: EmulatorServer;
@@ -19,7 +19,7 @@ describe("start --watch", function () {
     await server.close();
   });
 
-  const info = async () => (await (await fetch(`${server.http.origin}/_durable/api/info`)).json()) as { reload: ReloadReport };
+  const info = () => emulatorClientAt(server.http.origin).info();
   const reloads = () => logs.filter((line) => line.startsWith("Reloaded")).length;
 
   it("reloads changed code: running instances carry on and new work runs the new code", async () => {
