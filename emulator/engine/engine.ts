@@ -7,15 +7,15 @@
  * is committed to the store as one batch.
  */
 import { randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
-import type { StoreBatch } from "../store/store";
+import type { Store, StoreBatch } from "../store/store";
 import { isTerminal, type EngineEvent, type InstanceQuery, type InstancePage, type InstanceRecord, type InstanceStatus, type StartOptions } from "../api/types";
 import { DurableError, badRequest, instanceNotFound, unknownFunction } from "../core/errors";
 import { parseJsonText as parseJson } from "../api/json-text";
 import type { WorkerPort } from "../core/worker-port";
 import { WorkerRouter } from "./worker-router";
 import { Clock } from "./clock";
-import type { Store } from "../store/store";
 import { entityInstanceId as entityInstanceId_ } from "./entity-batch";
 import { json, toInstanceStatus } from "./instance-state";
 import { EngineState } from "./engine-state";
@@ -66,7 +66,7 @@ export class Engine {
   private readonly purger: Purger;
 
   constructor(options: EngineOptions) {
-    const processors = Math.max(1, (require("node:os") as typeof import("node:os")).availableParallelism());
+    const processors = Math.max(1, availableParallelism());
     this.clock = new Clock(options.timeSkipping === true, options.now);
     this.state = new EngineState(options.store, new WorkerRouter(options.workers), this.clock, {
       maxActivities: options.maxConcurrentActivityFunctions ?? 10 * processors,
