@@ -253,7 +253,7 @@ export class ActionApplier {
       parent: record.instanceId,
       parentExecution: record.executionId,
     };
-    const input = encodeEntityRequest(request, this.entities.orchestrationLabel(instance, produced, task.entityInstanceId, timestamp));
+    const input = encodeEntityRequest(request, this.entities.orchestrationLabel(instance, task.entityInstanceId, timestamp));
     produced.push(eventSent(id, task.entityInstanceId, ENTITY_OPERATION_EVENT, input, timestamp));
     this.entities.sendToEntity(batch, task.entityInstanceId, entityFunction, input);
     return undefined;
@@ -282,7 +282,7 @@ export class ActionApplier {
     }
     const request: EntityRequest = { id: randomUUID(), op: "", signal: false, parent: record.instanceId, parentExecution: record.executionId, lockSet: task.entityInstanceIds, pos: 0 };
     const first = task.entityInstanceIds[0];
-    const input = encodeEntityRequest(request, this.entities.orchestrationLabel(instance, produced, first, timestamp));
+    const input = encodeEntityRequest(request, this.entities.orchestrationLabel(instance, first, timestamp));
     produced.push(eventSent(id, first, ENTITY_OPERATION_EVENT, input, timestamp));
     this.entities.sendToEntity(batch, first, this.entities.entityFunctionFor(first) as string, input);
     return undefined;

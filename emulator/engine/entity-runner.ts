@@ -150,16 +150,25 @@ export class EntityRunner {
    * message to the same entity if it is not later, and that last message's time as Predecessor. The sorter's memory
    * is rebuilt by every replay, so it is this execution's earlier messages.
    */
-  orchestrationLabel(instance: ActiveInstance, produced: HistoryEvent[], destination: string, timestamp: string): RequestLabel {
-    let predecessor: string | undefined;
-    for (const events of [produced, instance.history]) {
-      for (let i = events.length - 1; i >= 0 && predecessor === undefined; i--) {
-        const event = events[i];
-        if (event.EventType === HistoryEventType.EventSent && event.Name === ENTITY_OPERATION_EVENT && event.InstanceId?.toLowerCase() === destination.toLowerCase()) predecessor = requestTimestampOf(event.Input);
-      }
-    }
+  orchestrationLabel(instance: ActiveInstance, destination: string, timestamp: string): RequestLabel {
+    const labels = (instance.entityLabels ??= this.labelsOf(instance.history));
+    const key = destination.toLowerCase();
+    const predecessor = labels.get(key);
     const now = newtonsoftDate(timestamp);
-    return { timestamp: predecessor !== undefined && notAfter(now, predecessor) ? nextTick(predecessor) : now, predecessor };
+    const label = { timestamp: predecessor !== undefined && notAfter(now, predecessor) ? nextTick(predecessor) : now, predecessor };
+    labels.set(key, label.timestamp);
+    return label;
+  }
+
+  /** The label of the last message to each entity in a history (one pass; the sorter rebuilds it the same way on replay). */
+  private labelsOf(history: readonly HistoryEvent[]): Map<string, string> {
+    const labels = new Map<string, string>();
+    for (const event of history) {
+      if (event.EventType !== HistoryEventType.EventSent || event.Name !== ENTITY_OPERATION_EVENT || !event.InstanceId) continue;
+      const timestamp = requestTimestampOf(event.Input);
+      if (timestamp !== undefined) labels.set(event.InstanceId.toLowerCase(), timestamp);
+    }
+    return labels;
   }
 
   /**

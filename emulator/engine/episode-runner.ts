@@ -185,6 +185,7 @@ export class EpisodeRunner {
     }
     instance.inbox.unshift(...messages);
     instance.wakingMessages += messages.length;
+    instance.entityLabels = undefined; // rebuilt from what is left
   }
 
   private applyResult(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, result: OrchestrationDecision, now: number): void {

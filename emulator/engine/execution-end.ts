@@ -79,6 +79,7 @@ export class ExecutionEnd {
     record.createdTime = timestamp;
     // The finished execution's history is replaced, as the Azure Storage backend does.
     instance.history.length = 0;
+    instance.entityLabels = undefined;
     instance.scheduled.clear();
     instance.completed.clear();
     instance.replaceHistory = true;

@@ -22,6 +22,11 @@ export interface ActiveInstance {
   waitingForAll?: Set<number>;
   /** Inbox messages that should wake the orchestrator. */
   wakingMessages: number;
+  /**
+   * The entity message sorter's memory (see EntityRunner.orchestrationLabel): the label of this execution's last
+   * message to each entity (by lower-cased id). Built from the history when first needed; dropped with the history.
+   */
+  entityLabels?: Map<string, string>;
   /** Purged while unfinished: what an episode still running for it produces is dropped. */
   purged?: boolean;
 }
