@@ -7,6 +7,7 @@
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
+import type { ReadListener } from "./reads";
 
 export type Origin = string;
 
@@ -59,21 +60,60 @@ export class Origins {
   private readonly origins = new Map<ts.Node, Origin | null>();
   /** While a call like `bureauActivity(b)` is evaluated for its strings: what its parameters hold. */
   private readonly parameterStrings = new Map<ts.Node, string[]>();
+  /** Told of the function bodies read (see reads.ts); set by the incremental analysis. */
+  listener?: ReadListener;
+  /** Every body read, in order: an origin kept in the cache tells its reads again when it is used again. */
+  private readonly bodiesRead: ts.FunctionLikeDeclaration[] = [];
+  private readonly readsOf = new Map<ts.Node, ts.FunctionLikeDeclaration[]>();
+
+  private memberNames?: Set<string> | "any";
 
   constructor(
     private readonly checker: ts.TypeChecker,
     private readonly inWorkspace: (file: ts.SourceFile) => boolean,
+    private readonly workspaceFiles: () => readonly ts.SourceFile[] = () => [],
   ) {}
+
+  /**
+   * Whether `x.name` may denote something the workspace declares. Asking the checker means typing `x` first (its
+   * flow type: a large share of a big analysis), and most calls are on library values (`results.push(...)`).
+   */
+  private mayBeWorkspaceMember(name: string): boolean {
+    if (this.memberNames === undefined) {
+      const all = new Set<string>();
+      let any = false;
+      for (const file of this.workspaceFiles()) {
+        const names = declaredNames(file);
+        if (names === "any") any = true;
+        else for (const n of names) all.add(n);
+      }
+      this.memberNames = any ? "any" : all;
+    }
+    return this.memberNames === "any" || this.memberNames.has(name);
+  }
 
   /** What `node` denotes, or undefined when it is the user's own value (a parameter, a local object, a call result of theirs). */
   of(node: ts.Expression, depth = 0): Origin | undefined {
     if (depth > MAX_DEPTH) return undefined;
     const cached = this.origins.get(node);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined) {
+      const reads = this.readsOf.get(node);
+      if (reads) for (const fn of reads) this.readBody(fn);
+      return cached ?? undefined;
+    }
     this.origins.set(node, null); // a cycle (const a = b; const b = a) ends here
+    const mark = this.bodiesRead.length;
     const origin = this.compute(skipOuter(node), depth);
     this.origins.set(node, origin ?? null);
+    if (this.bodiesRead.length > mark) this.readsOf.set(node, this.bodiesRead.slice(mark));
     return origin;
+  }
+
+  /** Reading a function's body from elsewhere (its return expression, its statements): see reads.ts. */
+  readBody(fn: ts.FunctionLikeDeclaration): void {
+    if (!this.listener) return;
+    this.bodiesRead.push(fn);
+    this.listener.body(fn);
   }
 
   private compute(node: ts.Expression, depth: number): Origin | undefined {
@@ -93,6 +133,7 @@ export class Origins {
       if (callee !== undefined) return join(callee, "()");
       // `documentsContainer()` where the function returns `blobService.getContainerClient(...)`: what it returns.
       const fn = ts.isCallExpression(node) ? this.functionOf(node.expression) : undefined;
+      if (fn?.body) this.readBody(fn);
       const body = fn?.body && !fn.asteriskToken && (ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body);
       return body ? this.of(body as ts.Expression, depth + 1) : undefined;
     }
@@ -207,6 +248,8 @@ export class Origins {
     if (isFunctionLike(node)) return node;
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator") return this.functionOf(node.arguments[0], depth + 1);
     if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return undefined;
+    if (ts.isPropertyAccessExpression(node) && !this.mayBeWorkspaceMember(node.name.text)) return undefined;
+    if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && !this.mayBeWorkspaceMember(node.argumentExpression.text)) return undefined;
     const declaration = this.declarationOf(ts.isElementAccessExpression(node) ? node.argumentExpression : node);
     if (!declaration || !this.inWorkspace(declaration.getSourceFile())) return undefined;
     if (isFunctionLike(declaration)) return declaration;
@@ -285,6 +328,7 @@ export class Origins {
   private callStrings(call: ts.CallExpression, depth: number): string[] | undefined {
     const fn = this.functionOf(call.expression);
     if (!fn?.body) return this.literalTypeStrings(call);
+    this.readBody(fn);
     const body = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
     if (!body || fn.parameters.some((p) => this.parameterStrings.has(p))) return this.literalTypeStrings(call);
     const bound: ts.ParameterDeclaration[] = [];
@@ -354,4 +398,37 @@ export class Origins {
     if (!ts.isCallExpression(call) || !call.arguments.includes(callback as ts.Expression) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
     return /^(forEach|map|flatMap|filter|reduce|some|every)$/.test(call.expression.name.text) ? call.expression.expression : undefined;
   }
+}
+
+const namesByFile = new WeakMap<ts.SourceFile, Set<string> | "any">();
+
+/**
+ * Every name a file may declare a member or export by: its identifiers and private names other than the names of
+ * property accesses (`results.push` declares nothing in TypeScript), the literal names of properties, and, in
+ * JavaScript (where `exports.x = ...` and `this.x = ...` declare), every identifier. "any": a computed property name
+ * that is not a literal (`[KEY]: handler`), which could be any name.
+ */
+export function declaredNames(file: ts.SourceFile): Set<string> | "any" {
+  let names = namesByFile.get(file);
+  if (names) return names;
+  const found = new Set<string>();
+  let any = false;
+  const script = /\.(c|m)?jsx?$/i.test(file.fileName);
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) {
+      if (script || !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) found.add(node.text);
+    } else if (ts.isStringLiteralLike(node) || ts.isNumericLiteral(node)) {
+      const parent = node.parent;
+      if (ts.isComputedPropertyName(parent) || (parent as ts.Node & { name?: ts.Node }).name === node || script) found.add(node.text);
+    } else if (ts.isComputedPropertyName(node)) {
+      const expression = skipOuter(node.expression);
+      const wellKnownSymbol = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Symbol";
+      if (!ts.isStringLiteralLike(expression) && !ts.isNumericLiteral(expression) && !wellKnownSymbol) any = true;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  names = any ? "any" : found;
+  namesByFile.set(file, names);
+  return names;
 }

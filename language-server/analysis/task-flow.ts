@@ -8,6 +8,7 @@
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
+import type { ReadListener } from "./reads";
 
 export const DURABLE_TASK_METHODS = new Set([
   "callActivity",
@@ -40,6 +41,9 @@ export type TaskKind = "task" | "generator";
 export class TaskFlow {
   private readonly returnsTask = new Map<ts.Node, boolean>();
   private readonly identifiers = new Map<ts.Node, Map<string, ts.Identifier[]>>();
+  private readonly computing = new Set<ts.Node>();
+  /** Told whether each function asked about returns a task (see reads.ts); set by the incremental analysis. */
+  listener?: ReadListener;
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -64,10 +68,20 @@ export class TaskFlow {
     return this.functionReturnsTask(helper, depth + 1) ? "task" : undefined;
   }
 
+  /** Whether a function returns a durable task (or a list of them): its body's return expressions. */
+  returnsTaskOf(fn: ts.FunctionLikeDeclaration): boolean {
+    return this.functionReturnsTask(fn, 0);
+  }
+
   private functionReturnsTask(fn: ts.FunctionLikeDeclaration, depth: number): boolean {
     const cached = this.returnsTask.get(fn);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // The answer, but not the placeholder of a recursion still under way.
+      if (!this.computing.has(fn)) this.listener?.returnsTask(fn, cached);
+      return cached;
+    }
     this.returnsTask.set(fn, false);
+    this.computing.add(fn);
     let found = false;
     if (fn.body && !ts.isBlock(fn.body)) found = this.kind(fn.body as ts.Expression, depth) === "task";
     const visit = (node: ts.Node): void => {
@@ -77,6 +91,8 @@ export class TaskFlow {
     };
     if (fn.body && ts.isBlock(fn.body) && !fn.asteriskToken) visit(fn.body);
     this.returnsTask.set(fn, found);
+    this.computing.delete(fn);
+    this.listener?.returnsTask(fn, found);
     return found;
   }
 
