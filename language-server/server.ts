@@ -154,7 +154,7 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     if (TRACE) {
       const total = performance.now() - started;
       process.stderr.write(
-        `durable-devkit lsp: ${path.basename(root)} ${unchanged ? "unchanged" : `program ${timings.program.toFixed(1)} ms, analysis ${timings.analysis.toFixed(1)} ms, publish ${(total - timings.program - timings.analysis).toFixed(1)} ms; walks replayed ${stats.walksReplayed}, run ${stats.walksRun} (${stats.walksStale} stale); scans kept ${stats.scansKept}, run ${stats.scansRun}; ${findings.length} findings`}\n`,
+        `durable-devkit lsp: ${path.basename(root)} ${unchanged ? "unchanged" : `program ${timings.program.toFixed(1)} ms, analysis ${timings.analysis.toFixed(1)} ms, publish ${(total - timings.program - timings.analysis).toFixed(1)} ms; orchestrators kept ${stats.orchestratorsKept}, walks replayed ${stats.walksReplayed}, run ${stats.walksRun} (${stats.walksStale} stale); scans kept ${stats.scansKept}, run ${stats.scansRun}; ${findings.length} findings`}\n`,
       );
     }
   }

@@ -14,6 +14,8 @@
  * - the bodies of other functions it read (their outermost function's text), whether the functions it asked about
  *   return a task (asked again), the catalog's answers (asked again), the name a file gives durable-functions' app;
  * - files that findings or fixes point into outside F (other than F's file's end): the very same versions.
+ * An orchestrator's whole walk is kept as it is (its findings, not replayed function by function) while every file it
+ * went through is the very same version and everything its functions read holds.
  * A catalog scan of file X depends on X's version, X's closure, the bodies it read, and the versions of the files of the
  * handlers it found; one that read every file's calls (a registering helper) is not kept.
  */
@@ -47,6 +49,8 @@ type Event = { type: "findings"; items: FindingTemplate[] } | { type: "walk"; ta
 
 /** What a recording read beyond its own text, checked before a replay. */
 interface Dependencies {
+  /** Closures of files (an orchestrator's whole walk: those of the files its functions are in). */
+  closures: Map<string, string>;
   /** Signatures of the files of the functions found by place (walk targets, bodies read), at recording. */
   signatures: Map<string, string>;
   /** Outermost functions whose text was read (the place's outerHash). */
@@ -66,6 +70,23 @@ interface WalkEntry {
   closure: string;
   deps: Dependencies;
   events: Event[];
+}
+
+/** An orchestrator's walk as a whole: the files its functions are in, what they all read, the findings. */
+interface WholeWalk {
+  generation: number;
+  files: Map<string, ts.SourceFile>;
+  deps: Dependencies;
+  findings: Finding[];
+  /** The function walks it is made of, kept alive with it (for when one of its files changes). */
+  entries: WalkEntry[];
+}
+
+interface Collector {
+  files: Map<string, ts.SourceFile>;
+  deps: Dependencies;
+  entries: WalkEntry[];
+  ok: boolean;
 }
 
 interface ScanEntry {
@@ -90,6 +111,8 @@ interface Frame {
 }
 
 export interface CacheStatistics {
+  /** Orchestrators whose whole walk was kept (nothing it went through changed). */
+  orchestratorsKept: number;
   walksReplayed: number;
   walksRun: number;
   /** Entries found whose dependencies no longer held. */
@@ -99,7 +122,7 @@ export interface CacheStatistics {
   entries: number;
 }
 
-const newDependencies = (): Dependencies => ({ signatures: new Map(), bodies: new Map(), returnsTask: new Map(), catalog: new Map(), durableApps: new Map(), files: new Map(), uncheckable: false });
+const newDependencies = (): Dependencies => ({ closures: new Map(), signatures: new Map(), bodies: new Map(), returnsTask: new Map(), catalog: new Map(), durableApps: new Map(), files: new Map(), uncheckable: false });
 const placeId = (place: Place) => `${place.fileName}\u0000${place.ordinal}\u0000${place.offset}\u0000${place.kind}`;
 
 export class IncrementalCache implements AnalysisHook {
@@ -110,9 +133,12 @@ export class IncrementalCache implements AnalysisHook {
   private generation = 0;
   private readonly walks = new Map<string, WalkEntry>();
   private readonly scans = new Map<string, ScanEntry>();
+  private readonly wholeWalks = new Map<string, WholeWalk>();
+  /** While an orchestrator is walked: what its walk is made of. */
+  private collector?: Collector;
   private readonly stack: Frame[] = [];
   private filesChanged = true;
-  stats: CacheStatistics = { walksReplayed: 0, walksRun: 0, walksStale: 0, scansKept: 0, scansRun: 0, entries: 0 };
+  stats: CacheStatistics = { orchestratorsKept: 0, walksReplayed: 0, walksRun: 0, walksStale: 0, scansKept: 0, scansRun: 0, entries: 0 };
 
   /** The set of workspace files changed (added or removed): imports may resolve elsewhere now. */
   fileSetChanged(): void {
@@ -124,7 +150,7 @@ export class IncrementalCache implements AnalysisHook {
     this.rereader = rereader;
     this.settingsKey = settingsKey;
     this.generation++;
-    this.stats = { walksReplayed: 0, walksRun: 0, walksStale: 0, scansKept: 0, scansRun: 0, entries: 0 };
+    this.stats = { orchestratorsKept: 0, walksReplayed: 0, walksRun: 0, walksStale: 0, scansKept: 0, scansRun: 0, entries: 0 };
     this.files.update(program, this.filesChanged);
     this.filesChanged = false;
   }
@@ -133,6 +159,7 @@ export class IncrementalCache implements AnalysisHook {
   finish(): void {
     for (const [key, entry] of this.walks) if (entry.generation !== this.generation) this.walks.delete(key);
     for (const [key, entry] of this.scans) if (entry.generation !== this.generation) this.scans.delete(key);
+    for (const [key, whole] of this.wholeWalks) if (whole.generation !== this.generation) this.wholeWalks.delete(key);
     this.stats.entries = this.walks.size;
   }
 
@@ -215,6 +242,58 @@ export class IncrementalCache implements AnalysisHook {
   walk(fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[], run: () => void, walk: (fn: ts.FunctionLikeDeclaration, reach: Reach) => void): void {
     const place = this.files.placeOf(fn);
     const key = place ? `${place.fileName}\u0000${place.outerHash}\u0000${place.offset}\u0000${place.kind}\u0001${reach.orchestratorName}\u0001${reach.path.join("\u0002")}\u0001${reach.contextName ?? ""}\u0001${reach.guarded}\u0001${reach.inCallback}\u0001${this.settingsKey}` : undefined;
+    if (this.collector || this.stack.length > 0 || !key) {
+      this.walkFunction(fn, key, reach, findings, run, walk);
+      return;
+    }
+    // An orchestrator: kept whole if nothing it went through changed, else walked function by function.
+    const whole = this.wholeWalks.get(key);
+    if (whole && this.check(() => this.wholeHolds(whole))) {
+      for (const finding of whole.findings) findings.push(finding);
+      whole.generation = this.generation;
+      for (const entry of whole.entries) entry.generation = this.generation;
+      this.stats.orchestratorsKept++;
+      return;
+    }
+    const collector: Collector = { files: new Map(), deps: newDependencies(), entries: [], ok: true };
+    const mark = findings.length;
+    this.collector = collector;
+    try {
+      this.walkFunction(fn, key, reach, findings, run, walk);
+    } finally {
+      this.collector = undefined;
+    }
+    if (collector.ok) this.wholeWalks.set(key, { generation: this.generation, files: collector.files, deps: collector.deps, findings: findings.slice(mark), entries: collector.entries });
+    else this.wholeWalks.delete(key);
+  }
+
+  private wholeHolds(whole: WholeWalk): boolean {
+    for (const [name, version] of whole.files) if (this.program.getSourceFile(name) !== version) return false;
+    return this.holds(whole.deps);
+  }
+
+  /** Adds a function walk to the orchestrator's being collected: its file, its file's closure, what it read. */
+  private collect(entry: WalkEntry | undefined, file: ts.SourceFile): void {
+    const collector = this.collector;
+    if (!collector) return;
+    if (!entry) {
+      collector.ok = false;
+      return;
+    }
+    collector.entries.push(entry);
+    collector.files.set(file.fileName, file);
+    const deps = collector.deps;
+    deps.closures.set(file.fileName, entry.closure);
+    for (const [name, closure] of entry.deps.closures) deps.closures.set(name, closure);
+    for (const [name, signature] of entry.deps.signatures) deps.signatures.set(name, signature);
+    for (const [name, place] of entry.deps.bodies) deps.bodies.set(name, place);
+    for (const [name, value] of entry.deps.returnsTask) deps.returnsTask.set(name, value);
+    for (const [name, value] of entry.deps.catalog) deps.catalog.set(name, value);
+    for (const [name, value] of entry.deps.durableApps) deps.durableApps.set(name, value);
+    for (const [name, version] of entry.deps.files) deps.files.set(name, version);
+  }
+
+  private walkFunction(fn: ts.FunctionLikeDeclaration, key: string | undefined, reach: Reach, findings: Finding[], run: () => void, walk: (fn: ts.FunctionLikeDeclaration, reach: Reach) => void): void {
     const entry = key ? this.walks.get(key) : undefined;
     const file = fn.getSourceFile();
     if (entry) {
@@ -222,6 +301,7 @@ export class IncrementalCache implements AnalysisHook {
       if (targets) {
         entry.generation = this.generation;
         this.stats.walksReplayed++;
+        this.collect(entry, file);
         this.replay(entry, targets, fn, reach, findings, walk);
         return;
       }
@@ -240,7 +320,11 @@ export class IncrementalCache implements AnalysisHook {
     }
     this.flush(frame);
     if (completed && key && !frame.deps!.uncheckable) {
-      this.walks.set(key, { generation: this.generation, closure: this.files.closureOf(file.fileName), deps: frame.deps!, events: frame.events! });
+      const recorded: WalkEntry = { generation: this.generation, closure: this.files.closureOf(file.fileName), deps: frame.deps!, events: frame.events! };
+      this.walks.set(key, recorded);
+      this.collect(recorded, file);
+    } else {
+      this.collect(undefined, file);
     }
   }
 
@@ -368,6 +452,7 @@ export class IncrementalCache implements AnalysisHook {
 
   private holds(deps: Dependencies): boolean {
     if (deps.uncheckable) return false;
+    for (const [name, closure] of deps.closures) if (this.files.closureOf(name) !== closure) return false;
     for (const [name, version] of deps.files) if (this.program.getSourceFile(name) !== version) return false;
     for (const [name, signature] of deps.signatures) if ((this.files.ofName(name)?.signature ?? "") !== signature) return false;
     for (const place of deps.bodies.values()) {
