@@ -166,6 +166,14 @@ export class FunctionCatalog {
 
   private scan(file: ts.SourceFile): void {
     const visit = (node: ts.Node): void => {
+      // A function body with nothing of the forms below (by syntax alone) registers nothing: not read node by node.
+      if (isFunctionLike(node) && node.body && !mayRegister(node.body, file)) {
+        visitOwnParts(node, visit);
+        if (node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file))) {
+          this.addOrchestrator(node, node.name && ts.isIdentifier(node.name) ? node.name.text : "orchestrator", false);
+        }
+        return;
+      }
       if (ts.isCallExpression(node)) {
         const kind = this.registrationKind(node);
         if (kind) this.register(kind, node);
@@ -364,4 +372,34 @@ function callsIn(file: ts.SourceFile): Map<string, ts.CallExpression[]> {
   index = built;
   callsByFile.set(file, index);
   return index;
+}
+
+/** Whether a function body has a form the catalog reads (kept by the body's text: an edit reads only the edited function's). */
+const mayRegisterByText = new Map<string, boolean>();
+const MAX_BODY_TEXTS = 20_000;
+
+function mayRegister(body: ts.Node, file: ts.SourceFile): boolean {
+  const key = file.text.slice(body.pos, body.end);
+  let found = mayRegisterByText.get(key);
+  if (found !== undefined) return found;
+  found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && (KINDS.has(node.expression.name.text) || node.expression.name.text === "orchestrator")) found = true;
+    else if (ts.isVariableDeclaration(node) && node.type && /\bOrchestrationHandler\b/.test(node.type.getText(file))) found = true;
+    else if (ts.isSatisfiesExpression(node) && /\bOrchestrationHandler\b/.test(node.type.getText(file))) found = true;
+    else if (isFunctionLike(node) && node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file))) found = true;
+    else ts.forEachChild(node, visit);
+  };
+  visit(body);
+  if (mayRegisterByText.size >= MAX_BODY_TEXTS) mayRegisterByText.clear();
+  mayRegisterByText.set(key, found);
+  return found;
+}
+
+/** Visits a function's children but its body (its name, parameters, type, decorators). */
+function visitOwnParts(fn: ts.FunctionLikeDeclaration, visit: (node: ts.Node) => void): void {
+  ts.forEachChild(fn, (child) => {
+    if (child !== fn.body) visit(child);
+  });
 }

@@ -4,7 +4,8 @@
  * workspace files it imports. And of a program: the "closure" of a file, the signatures of everything the checker can
  * see from it (its imports, transitively, and the files that declare globals).
  *
- * A signature is the file's text without the bodies of outermost functions whose type does not depend on their body
+ * A signature is the file's statements (not the blank lines and comments between them: JSDoc kept in JavaScript, where
+ * it types) without the bodies of outermost functions whose type does not depend on their body
  * (an explicit return type, a typed variable or property they initialise, a type assertion, or the only function passed
  * to a call whose result is unused, like df.app.orchestration("x", function* ...)), but with the lines of those bodies
  * that call require() (the checker resolves them wherever they are). So typing inside such a body changes no
@@ -72,16 +73,22 @@ export class FileFacts {
       ts.forEachChild(node, visit);
     };
     visit(file);
+    // The statements' texts without what lies between them (blank lines, comments: a line added between two functions
+    // changes nothing anyone sees), and without the private bodies.
     let text = "";
-    let at = 0;
     const kept: string[] = [];
-    for (const [start, end] of blanks) {
-      text += file.text.slice(at, start) + "{}";
-      const body = file.text.slice(start, end);
-      if (body.includes("require")) for (const match of body.matchAll(/^.*\brequire\b.*$/gm)) kept.push(match[0]);
-      at = end;
+    let blank = 0;
+    for (const statement of file.statements) {
+      let at = statement.getStart(file, script);
+      while (blank < blanks.length && blanks[blank][1] <= statement.end) {
+        const [start, end] = blanks[blank++];
+        text += file.text.slice(at, start) + "{}";
+        const body = file.text.slice(start, end);
+        if (body.includes("require")) for (const match of body.matchAll(/^.*\brequire\b.*$/gm)) kept.push(match[0]);
+        at = end;
+      }
+      text += file.text.slice(at, statement.end) + "\n";
     }
-    text += file.text.slice(at);
     const indicators = file as ts.SourceFile & { externalModuleIndicator?: unknown; commonJsModuleIndicator?: unknown };
     const isModule = !!indicators.externalModuleIndicator || !!indicators.commonJsModuleIndicator;
     const augments = file.statements.some((statement) => ts.isModuleDeclaration(statement) && (ts.isStringLiteral(statement.name) || statement.name.text === "global"));
@@ -140,10 +147,15 @@ export class ProgramFacts {
   private previousShape = new Map<string, string>();
   private closures = new Map<string, string>();
   private globals: string[] = [];
+  /** Per program: the files of each file's closure as they are now (versions, not signatures). */
+  private versionClosures = new Map<string, string>();
+  private readonly versionIds = new WeakMap<ts.SourceFile, number>();
+  private nextVersionId = 0;
 
   /** Takes a new program: closures are computed again if any file's signature, imports or globality changed. */
   update(program: ts.Program, filesChanged: boolean): void {
     this.program = program;
+    this.versionClosures = new Map();
     if (filesChanged) this.importsEpoch++;
     const current = new Map<string, ts.SourceFile>();
     for (const file of program.getSourceFiles()) if (isTrackedFile(file.fileName)) current.set(file.fileName, file);
@@ -204,6 +216,36 @@ export class ProgramFacts {
     );
     this.closures.set(fileName, closure);
     return closure;
+  }
+
+  /**
+   * The very versions of the files a file's closure is made of: while it is the same, nothing the checker (or the
+   * analysis, through what the file imports) can see from that file has changed, function bodies included.
+   */
+  versionClosureOf(fileName: string): string {
+    let versions = this.versionClosures.get(fileName);
+    if (versions !== undefined) return versions;
+    const seen = new Set<string>();
+    const queue = [fileName, ...this.globals];
+    while (queue.length) {
+      const next = queue.pop() as string;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const facts = this.ofName(next);
+      if (facts) for (const imported of this.importsOf(facts)) if (!seen.has(imported)) queue.push(imported);
+    }
+    versions = [...seen]
+      .sort()
+      .map((name) => {
+        const file = this.program.getSourceFile(name);
+        if (!file) return "-";
+        let id = this.versionIds.get(file);
+        if (id === undefined) this.versionIds.set(file, (id = this.nextVersionId++));
+        return id;
+      })
+      .join(",");
+    this.versionClosures.set(fileName, versions);
+    return versions;
   }
 
   private importsOf(facts: FileFacts): string[] {

@@ -55,7 +55,8 @@ interface Dependencies {
   signatures: Map<string, string>;
   /** Outermost functions whose text was read (the place's outerHash). */
   bodies: Map<string, Place>;
-  returnsTask: Map<string, { place: Place; value: boolean }>;
+  /** With the versions of the function's file's closure then: while they are the same, so is the answer. */
+  returnsTask: Map<string, { place: Place; value: boolean; versions: string }>;
   /** Catalog questions and their answers, as text. */
   catalog: Map<string, { read: CatalogRead; value: string }>;
   durableApps: Map<string, string | undefined>;
@@ -122,6 +123,9 @@ export interface CacheStatistics {
   entries: number;
 }
 
+/** How many analyses a walk not used since is kept for. */
+const KEPT_GENERATIONS = 12;
+
 const newDependencies = (): Dependencies => ({ closures: new Map(), signatures: new Map(), bodies: new Map(), returnsTask: new Map(), catalog: new Map(), durableApps: new Map(), files: new Map(), uncheckable: false });
 const placeId = (place: Place) => `${place.fileName}\u0000${place.ordinal}\u0000${place.offset}\u0000${place.kind}`;
 
@@ -138,6 +142,9 @@ export class IncrementalCache implements AnalysisHook {
   private collector?: Collector;
   private readonly stack: Frame[] = [];
   private filesChanged = true;
+  /** This analysis's answers to recorded questions (the catalog's, the app's names in files). */
+  private answers = new Map<string, string>();
+  private durableApps = new Map<string, string | undefined>();
   stats: CacheStatistics = { orchestratorsKept: 0, walksReplayed: 0, walksRun: 0, walksStale: 0, scansKept: 0, scansRun: 0, entries: 0 };
 
   /** The set of workspace files changed (added or removed): imports may resolve elsewhere now. */
@@ -150,16 +157,22 @@ export class IncrementalCache implements AnalysisHook {
     this.rereader = rereader;
     this.settingsKey = settingsKey;
     this.generation++;
+    this.answers = new Map();
+    this.durableApps = new Map();
     this.stats = { orchestratorsKept: 0, walksReplayed: 0, walksRun: 0, walksStale: 0, scansKept: 0, scansRun: 0, entries: 0 };
     this.files.update(program, this.filesChanged);
     this.filesChanged = false;
   }
 
-  /** Forgets what this analysis did not use (older versions of edited functions, orchestrators gone). */
+  /**
+   * Forgets what the last analyses did not use (older versions of edited functions, orchestrators gone), but not at
+   * once: an undo brings back the text of a few edits ago.
+   */
   finish(): void {
-    for (const [key, entry] of this.walks) if (entry.generation !== this.generation) this.walks.delete(key);
+    const oldest = this.generation - KEPT_GENERATIONS;
+    for (const [key, entry] of this.walks) if (entry.generation <= oldest) this.walks.delete(key);
     for (const [key, entry] of this.scans) if (entry.generation !== this.generation) this.scans.delete(key);
-    for (const [key, whole] of this.wholeWalks) if (whole.generation !== this.generation) this.wholeWalks.delete(key);
+    for (const [key, whole] of this.wholeWalks) if (whole.generation <= oldest) this.wholeWalks.delete(key);
     this.stats.entries = this.walks.size;
   }
 
@@ -192,7 +205,7 @@ export class IncrementalCache implements AnalysisHook {
       deps.uncheckable = true;
       return;
     }
-    deps.returnsTask.set(placeId(place), { place, value });
+    deps.returnsTask.set(placeId(place), { place, value, versions: this.files.versionClosureOf(place.fileName) });
     this.noteSignature(deps, place.fileName);
   }
 
@@ -450,6 +463,21 @@ export class IncrementalCache implements AnalysisHook {
 
   // ---- dependencies ----
 
+  /** The current catalog's answer to a recorded question, asked once per analysis. */
+  private answer(question: string, read: CatalogRead): string {
+    let value = this.answers.get(question);
+    if (value === undefined) this.answers.set(question, (value = this.catalogValue(this.rereader.catalog(read))));
+    return value;
+  }
+
+  private durableAppNow(fileName: string): string | undefined {
+    if (this.durableApps.has(fileName)) return this.durableApps.get(fileName);
+    const file = this.program.getSourceFile(fileName);
+    const value = file ? this.rereader.durableApp(file) : "\u0000no file";
+    this.durableApps.set(fileName, value);
+    return value;
+  }
+
   private holds(deps: Dependencies): boolean {
     if (deps.uncheckable) return false;
     for (const [name, closure] of deps.closures) if (this.files.closureOf(name) !== closure) return false;
@@ -459,12 +487,10 @@ export class IncrementalCache implements AnalysisHook {
       const facts = this.files.ofName(place.fileName);
       if (!facts?.outer[place.ordinal] || facts.outerHash(place.ordinal) !== place.outerHash) return false;
     }
-    for (const [fileName, value] of deps.durableApps) {
-      const file = this.program.getSourceFile(fileName);
-      if (!file || this.rereader.durableApp(file) !== value) return false;
-    }
-    for (const { read, value } of deps.catalog.values()) if (this.catalogValue(this.rereader.catalog(read)) !== value) return false;
-    for (const { place, value } of deps.returnsTask.values()) {
+    for (const [fileName, value] of deps.durableApps) if (this.durableAppNow(fileName) !== value) return false;
+    for (const [question, { read, value }] of deps.catalog) if (this.answer(question, read) !== value) return false;
+    for (const { place, value, versions } of deps.returnsTask.values()) {
+      if (versions === this.files.versionClosureOf(place.fileName)) continue;
       const fn = this.files.ofName(place.fileName)?.find(place);
       if (!fn || this.rereader.returnsTask(fn as ts.FunctionLikeDeclaration) !== value) return false;
     }

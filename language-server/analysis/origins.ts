@@ -401,6 +401,12 @@ export class Origins {
 }
 
 const namesByFile = new WeakMap<ts.SourceFile, Set<string> | "any">();
+/**
+ * The names of functions by their text: an edited file's other functions are not read again (the language server
+ * builds a new version of a file on each edit). Cleared when it grows past a bound (texts of functions since edited).
+ */
+const namesByFunctionText = new Map<string, { names: string[]; any: boolean }>();
+const MAX_FUNCTION_TEXTS = 20_000;
 
 /**
  * Every name a file may declare a member or export by: its identifiers and private names other than the names of
@@ -411,23 +417,42 @@ const namesByFile = new WeakMap<ts.SourceFile, Set<string> | "any">();
 export function declaredNames(file: ts.SourceFile): Set<string> | "any" {
   let names = namesByFile.get(file);
   if (names) return names;
+  const script = /\.(c|m)?jsx?$/i.test(file.fileName);
   const found = new Set<string>();
   let any = false;
-  const script = /\.(c|m)?jsx?$/i.test(file.fileName);
-  const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) {
-      if (script || !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) found.add(node.text);
-    } else if (ts.isStringLiteralLike(node) || ts.isNumericLiteral(node)) {
-      const parent = node.parent;
-      if (ts.isComputedPropertyName(parent) || (parent as ts.Node & { name?: ts.Node }).name === node || script) found.add(node.text);
-    } else if (ts.isComputedPropertyName(node)) {
-      const expression = skipOuter(node.expression);
-      const wellKnownSymbol = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Symbol";
-      if (!ts.isStringLiteralLike(expression) && !ts.isNumericLiteral(expression) && !wellKnownSymbol) any = true;
-    }
+  const collect = (node: ts.Node, into: Set<string>): boolean => {
+    let anyName = false;
+    const visit = (child: ts.Node): void => {
+      if (ts.isIdentifier(child) || ts.isPrivateIdentifier(child)) {
+        if (script || !(ts.isPropertyAccessExpression(child.parent) && child.parent.name === child)) into.add(child.text);
+      } else if (ts.isStringLiteralLike(child) || ts.isNumericLiteral(child)) {
+        const parent = child.parent;
+        if (ts.isComputedPropertyName(parent) || (parent as ts.Node & { name?: ts.Node }).name === child || script) into.add(child.text);
+      } else if (ts.isComputedPropertyName(child)) {
+        const expression = skipOuter(child.expression);
+        const wellKnownSymbol = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Symbol";
+        if (!ts.isStringLiteralLike(expression) && !ts.isNumericLiteral(expression) && !wellKnownSymbol) anyName = true;
+      } else if (child !== node && (isFunctionLike(child) || ts.isConstructorDeclaration(child)) && (child as ts.FunctionLikeDeclaration).body) {
+        // A function: its names come from its text alone.
+        const key = `${script ? "js" : "ts"}\u0000${file.text.slice(child.pos, child.end)}`;
+        let known = namesByFunctionText.get(key);
+        if (!known) {
+          const inner = new Set<string>();
+          known = { any: collect(child, inner), names: [...inner] };
+          if (namesByFunctionText.size >= MAX_FUNCTION_TEXTS) namesByFunctionText.clear();
+          namesByFunctionText.set(key, known);
+        }
+        for (const name of known.names) into.add(name);
+        if (known.any) anyName = true;
+        return;
+      }
+      ts.forEachChild(child, visit);
+    };
+    // The node's own name and the rest of it (a function's children; a file's statements).
     ts.forEachChild(node, visit);
+    return anyName;
   };
-  visit(file);
+  any = collect(file, found);
   names = any ? "any" : found;
   namesByFile.set(file, names);
   return names;
