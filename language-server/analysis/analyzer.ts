@@ -698,6 +698,7 @@ export class Analyzer {
 
   /** `new Stopwatch()`: the workspace class's constructor runs now. */
   private followConstructor(node: ts.NewExpression, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
+    if (ts.isPropertyAccessExpression(node.expression) && !this.origins.mayBeWorkspaceMember(node.expression.name.text)) return;
     const declaration = this.origins.declarationOf(node.expression);
     if (!declaration || !(ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration)) || !this.isWorkspaceFile(declaration.getSourceFile())) return;
     const constructor = declaration.members.find(ts.isConstructorDeclaration);

@@ -78,7 +78,7 @@ export class Origins {
    * Whether `x.name` may denote something the workspace declares. Asking the checker means typing `x` first (its
    * flow type: a large share of a big analysis), and most calls are on library values (`results.push(...)`).
    */
-  private mayBeWorkspaceMember(name: string): boolean {
+  mayBeWorkspaceMember(name: string): boolean {
     if (this.memberNames === undefined) {
       const all = new Set<string>();
       let any = false;
@@ -401,6 +401,31 @@ export class Origins {
 }
 
 const namesByFile = new WeakMap<ts.SourceFile, Set<string> | "any">();
+/** A variable or property whose value functionOf may follow to a function (`total: a + b` cannot be one). */
+function mayHoldFunction(declaration: ts.Node): boolean {
+  if (!ts.isVariableDeclaration(declaration) && !ts.isPropertyAssignment(declaration) && !ts.isPropertyDeclaration(declaration)) return true;
+  const value = declaration.initializer && skipOuter(declaration.initializer);
+  return !!value && (isFunctionLike(value) || ts.isIdentifier(value) || ts.isPropertyAccessExpression(value) || ts.isElementAccessExpression(value) || ts.isCallExpression(value) || ts.isClassExpression(value));
+}
+
+/** Declarations whose name may denote a function or a class (see declaredNames). */
+const HOLDER_KINDS = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.ClassDeclaration,
+  ts.SyntaxKind.ClassExpression,
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.BindingElement,
+  ts.SyntaxKind.PropertyAssignment,
+  ts.SyntaxKind.ShorthandPropertyAssignment,
+  ts.SyntaxKind.PropertyDeclaration,
+  ts.SyntaxKind.ExportSpecifier,
+  ts.SyntaxKind.NamespaceExport,
+  ts.SyntaxKind.ImportEqualsDeclaration,
+  ts.SyntaxKind.ModuleDeclaration,
+  ts.SyntaxKind.EnumDeclaration,
+]);
 /**
  * The names of functions by their text: an edited file's other functions are not read again (the language server
  * builds a new version of a file on each edit). Cleared when it grows past a bound (texts of functions since edited).
@@ -409,10 +434,12 @@ const namesByFunctionText = new Map<string, { names: string[]; any: boolean }>()
 const MAX_FUNCTION_TEXTS = 20_000;
 
 /**
- * Every name a file may declare a member or export by: its identifiers and private names other than the names of
- * property accesses (`results.push` declares nothing in TypeScript), the literal names of properties, and, in
- * JavaScript (where `exports.x = ...` and `this.x = ...` declare), every identifier. "any": a computed property name
- * that is not a literal (`[KEY]: handler`), which could be any name.
+ * Every name by which `x.name` may denote a function (or a class) declared in a file: the names of the declarations
+ * that can hold one (functions, methods, classes, exports, namespaces, variables and properties whose value is a
+ * function or a name, access or call functionOf may follow) — not interface members, parameters, imports, other values
+ * or property accesses (`results.push` declares nothing in TypeScript) — and,
+ * in JavaScript (where `exports.x = ...` and `this.x = ...` declare), every identifier. "any": a computed property
+ * name that is not a literal (`[KEY]: handler`), which could be any name.
  */
 export function declaredNames(file: ts.SourceFile): Set<string> | "any" {
   let names = namesByFile.get(file);
@@ -423,11 +450,9 @@ export function declaredNames(file: ts.SourceFile): Set<string> | "any" {
   const collect = (node: ts.Node, into: Set<string>): boolean => {
     let anyName = false;
     const visit = (child: ts.Node): void => {
-      if (ts.isIdentifier(child) || ts.isPrivateIdentifier(child)) {
-        if (script || !(ts.isPropertyAccessExpression(child.parent) && child.parent.name === child)) into.add(child.text);
-      } else if (ts.isStringLiteralLike(child) || ts.isNumericLiteral(child)) {
+      if (ts.isIdentifier(child) || ts.isPrivateIdentifier(child) || ts.isStringLiteralLike(child) || ts.isNumericLiteral(child)) {
         const parent = child.parent;
-        if (ts.isComputedPropertyName(parent) || (parent as ts.Node & { name?: ts.Node }).name === child || script) into.add(child.text);
+        if (script || ts.isComputedPropertyName(parent) || (HOLDER_KINDS.has(parent.kind) && ((parent as ts.NamedDeclaration).name === child || (parent as ts.ExportSpecifier).propertyName === child) && mayHoldFunction(parent))) into.add(child.text);
       } else if (ts.isComputedPropertyName(child)) {
         const expression = skipOuter(child.expression);
         const wellKnownSymbol = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Symbol";
@@ -453,6 +478,7 @@ export function declaredNames(file: ts.SourceFile): Set<string> | "any" {
     return anyName;
   };
   any = collect(file, found);
+  found.add("default");
   names = any ? "any" : found;
   namesByFile.set(file, names);
   return names;
