@@ -14,8 +14,9 @@
  * - the bodies of other functions it read (their outermost function's text), whether the functions it asked about
  *   return a task (asked again), the catalog's answers (asked again), the name a file gives durable-functions' app;
  * - files that findings or fixes point into outside F (other than F's file's end): the very same versions.
- * An orchestrator's whole walk is kept as it is (its findings, not replayed function by function) while every file it
- * went through is the very same version and everything its functions read holds.
+ * An orchestrator's whole walk is kept as it is (its findings, not replayed function by function) while the outermost
+ * functions it went through have the same texts (their files the same signatures) and everything its functions read
+ * holds; its findings are then moved to where those functions are now.
  * A catalog scan of file X depends on X's version, X's closure, the bodies it read, and the versions of the files of the
  * handlers it found; one that read every file's calls (a registering helper) is not kept.
  */
@@ -73,19 +74,23 @@ interface WalkEntry {
   events: Event[];
 }
 
-/** An orchestrator's walk as a whole: the files its functions are in, what they all read, the findings. */
+/**
+ * An orchestrator's walk as a whole: the functions it walked (by place, with their outermost functions' texts), what
+ * they all read, and the findings, each with the function it is relative to.
+ */
 interface WholeWalk {
   generation: number;
-  files: Map<string, ts.SourceFile>;
+  functions: Map<string, Place>;
   deps: Dependencies;
-  findings: Finding[];
-  /** The function walks it is made of, kept alive with it (for when one of its files changes). */
+  findings: { template: FindingTemplate; anchor: Place }[];
+  /** The function walks it is made of, kept alive with it (for when one of its functions changes). */
   entries: WalkEntry[];
 }
 
 interface Collector {
-  files: Map<string, ts.SourceFile>;
+  functions: Map<string, Place>;
   deps: Dependencies;
+  findings: { template: FindingTemplate; anchor: Place }[];
   entries: WalkEntry[];
   ok: boolean;
 }
@@ -256,19 +261,29 @@ export class IncrementalCache implements AnalysisHook {
     const place = this.files.placeOf(fn);
     const key = place ? `${place.fileName}\u0000${place.outerHash}\u0000${place.offset}\u0000${place.kind}\u0001${reach.orchestratorName}\u0001${reach.path.join("\u0002")}\u0001${reach.contextName ?? ""}\u0001${reach.guarded}\u0001${reach.inCallback}\u0001${this.settingsKey}` : undefined;
     if (this.collector || this.stack.length > 0 || !key) {
-      this.walkFunction(fn, key, reach, findings, run, walk);
+      const parent = this.recording;
+      try {
+        this.walkFunction(fn, key, reach, findings, run, walk);
+      } finally {
+        // What the nested walk reported is its own, not the recording's that asked for it.
+        if (parent?.findings) parent.mark = parent.findings.length;
+      }
       return;
     }
     // An orchestrator: kept whole if nothing it went through changed, else walked function by function.
     const whole = this.wholeWalks.get(key);
-    if (whole && this.check(() => this.wholeHolds(whole))) {
-      for (const finding of whole.findings) findings.push(finding);
+    const starts = whole && this.check(() => this.wholeHolds(whole));
+    if (whole && starts) {
+      for (const { template, anchor } of whole.findings) {
+        const at = starts.get(placeId(anchor)) as { file: ts.SourceFile; start: number };
+        findings.push(this.instantiate(template, at.file, at.start, reach.origin));
+      }
       whole.generation = this.generation;
       for (const entry of whole.entries) entry.generation = this.generation;
       this.stats.orchestratorsKept++;
       return;
     }
-    const collector: Collector = { files: new Map(), deps: newDependencies(), entries: [], ok: true };
+    const collector: Collector = { functions: new Map(), deps: newDependencies(), findings: [], entries: [], ok: true };
     const mark = findings.length;
     this.collector = collector;
     try {
@@ -276,25 +291,38 @@ export class IncrementalCache implements AnalysisHook {
     } finally {
       this.collector = undefined;
     }
-    if (collector.ok) this.wholeWalks.set(key, { generation: this.generation, files: collector.files, deps: collector.deps, findings: findings.slice(mark), entries: collector.entries });
-    else this.wholeWalks.delete(key);
+    if (collector.ok && collector.findings.length === findings.length - mark) {
+      this.wholeWalks.set(key, { generation: this.generation, functions: collector.functions, deps: collector.deps, findings: collector.findings, entries: collector.entries });
+    } else {
+      this.wholeWalks.delete(key);
+    }
   }
 
-  private wholeHolds(whole: WholeWalk): boolean {
-    for (const [name, version] of whole.files) if (this.program.getSourceFile(name) !== version) return false;
-    return this.holds(whole.deps);
+  /** Whether an orchestrator's whole walk holds: then where each function it walked starts now (else undefined). */
+  private wholeHolds(whole: WholeWalk): Map<string, { file: ts.SourceFile; start: number }> | undefined {
+    if (!this.holds(whole.deps)) return undefined;
+    const starts = new Map<string, { file: ts.SourceFile; start: number }>();
+    for (const [id, place] of whole.functions) {
+      const facts = this.files.ofName(place.fileName);
+      if (!facts?.outer[place.ordinal] || facts.outerHash(place.ordinal) !== place.outerHash) return undefined;
+      starts.set(id, { file: facts.file, start: facts.outer[place.ordinal].getStart(facts.file) + place.offset });
+    }
+    return starts;
   }
 
-  /** Adds a function walk to the orchestrator's being collected: its file, its file's closure, what it read. */
-  private collect(entry: WalkEntry | undefined, file: ts.SourceFile): void {
+  /** Adds a function walk to the orchestrator's being collected: the function, its file's closure, what it read. */
+  private collect(entry: WalkEntry | undefined, fn: ts.FunctionLikeDeclaration): void {
     const collector = this.collector;
     if (!collector) return;
-    if (!entry) {
+    const place = this.files.placeOf(fn);
+    if (!entry || !place) {
       collector.ok = false;
       return;
     }
+    const file = fn.getSourceFile();
     collector.entries.push(entry);
-    collector.files.set(file.fileName, file);
+    collector.functions.set(placeId(place), place);
+    this.noteSignature(collector.deps, file.fileName);
     const deps = collector.deps;
     deps.closures.set(file.fileName, entry.closure);
     for (const [name, closure] of entry.deps.closures) deps.closures.set(name, closure);
@@ -314,7 +342,7 @@ export class IncrementalCache implements AnalysisHook {
       if (targets) {
         entry.generation = this.generation;
         this.stats.walksReplayed++;
-        this.collect(entry, file);
+        this.collect(entry, fn);
         this.replay(entry, targets, fn, reach, findings, walk);
         return;
       }
@@ -335,9 +363,9 @@ export class IncrementalCache implements AnalysisHook {
     if (completed && key && !frame.deps!.uncheckable) {
       const recorded: WalkEntry = { generation: this.generation, closure: this.files.closureOf(file.fileName), deps: frame.deps!, events: frame.events! };
       this.walks.set(key, recorded);
-      this.collect(recorded, file);
+      this.collect(recorded, fn);
     } else {
-      this.collect(undefined, file);
+      this.collect(undefined, fn);
     }
   }
 
@@ -370,8 +398,14 @@ export class IncrementalCache implements AnalysisHook {
     // The replay's own reads are nobody's; the walks it starts record (or replay) on their own.
     this.stack.push({});
     try {
+      const anchor = this.collector ? this.files.placeOf(fn) : undefined;
       for (const event of entry.events) {
-        if (event.type === "findings") for (const item of event.items) findings.push(this.instantiate(item, file, start, reach.origin));
+        if (event.type === "findings") {
+          for (const item of event.items) {
+            findings.push(this.instantiate(item, file, start, reach.origin));
+            if (anchor) this.collector?.findings.push({ template: item, anchor });
+          }
+        }
         else walk(targets[next++], { ...reach, ...event.reach });
       }
     } finally {
@@ -382,7 +416,13 @@ export class IncrementalCache implements AnalysisHook {
   /** Records the findings reported since the frame's mark, in order with its walks. */
   private flush(frame: Frame): void {
     if (!frame.findings || frame.mark === undefined || !frame.events) return;
-    if (frame.findings.length > frame.mark) frame.events.push({ type: "findings", items: frame.findings.slice(frame.mark).map((finding) => this.template(finding, frame)) });
+    if (frame.findings.length > frame.mark) {
+      const items = frame.findings.slice(frame.mark).map((finding) => this.template(finding, frame));
+      frame.events.push({ type: "findings", items });
+      const anchor = this.collector && frame.fn ? this.files.placeOf(frame.fn) : undefined;
+      if (anchor) for (const template of items) this.collector?.findings.push({ template, anchor });
+      else if (this.collector) this.collector.ok = false;
+    }
     frame.mark = frame.findings.length;
   }
 
