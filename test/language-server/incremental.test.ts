@@ -326,8 +326,10 @@ describe("the incremental analysis of a typed app, edit by edit, against a fresh
     // The phase is an orchestrator of its own (a generator taking the context) and a step of the big one: it is walked
     // again under both, with the callbacks inside it.
     assert.ok(stats.walksRun >= 2 && stats.walksRun <= 16, `${stats.walksRun} walks run`);
-    // Those in other files are kept whole; those in the big file are replayed function by function.
-    assert.equal(stats.orchestratorsKept, orchestrators - inBigFile);
+    // All but two are kept whole (those of the big file moved to where their functions are now): the phase's own and
+    // the big orchestrator's, which walks it.
+    assert.ok(inBigFile > 2);
+    assert.equal(stats.orchestratorsKept, orchestrators - 2);
   });
   step("a clock read added in the orchestrator", big, insertAfter(`const ${app.big.name}: OrchestrationHandler = function* (context: OrchestrationContext) {`, "  const startedAt = Date.now();"));
   step("a clock read added in a helper in another file", app.helper.file, (text) => text.replace(/(export function [a-z]+Adjust0\([^)]*\): Money \{)/, "$1\n  const t = Date.now();"));
