@@ -65,6 +65,9 @@ const HAZARD_MESSAGE: Record<Hazard, (text: string) => string> = {
   log: (text) => `${text} repeats on every replay: use context.log, or guard it with if (!context.df.isReplaying).`,
 };
 
+/** ==, ===, != and !== (the tokens whose text is one of these). */
+const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken]);
+
 const CALLBACK_METHODS = /^(map|flatMap|forEach|filter|find|findIndex|findLast|findLastIndex|some|every|reduce|reduceRight|sort|toSorted|then|catch|finally)$/;
 
 function levenshtein(a: string, b: string): number {
@@ -200,7 +203,7 @@ export class Analyzer {
       const inner = this.replayTest(node.operand);
       return inner === undefined ? undefined : !inner;
     }
-    if (ts.isBinaryExpression(node) && /^[!=]==?$/.test(node.operatorToken.getText())) {
+    if (ts.isBinaryExpression(node) && EQUALITY.has(node.operatorToken.kind)) {
       const value = node.right.kind === ts.SyntaxKind.FalseKeyword ? false : node.right.kind === ts.SyntaxKind.TrueKeyword ? true : undefined;
       const inner = value === undefined ? undefined : this.replayTest(node.left);
       if (inner === undefined || value === undefined) return undefined;
@@ -235,6 +238,11 @@ export class Analyzer {
   /** One function's own checks, and the walks of the functions it calls or hands out as callbacks. */
   private walkBody(fn: ts.FunctionLikeDeclaration, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
     const inOrchestratorBody = reach.path.length === 0 && !reach.inCallback;
+    // The reach as calls see it, guarded or not (made once, not per call).
+    const guardedReach = reach.guarded ? reach : { ...reach, guarded: true };
+    const unguardedReach = reach.guarded ? { ...reach, guarded: false } : reach;
+    const visitGuarded = (child: ts.Node) => visit(child, true);
+    const visitUnguarded = (child: ts.Node) => visit(child, false);
     const visit = (node: ts.Node, guarded: boolean): void => {
       if (node !== fn && isFunctionLike(node)) {
         // Nested functions run when called; callbacks handed to a call (map, forEach, new Promise...) run now.
@@ -284,23 +292,24 @@ export class Analyzer {
       }
       if (ts.isYieldExpression(node) && inOrchestratorBody) this.checkYield(node, reach, findings);
       if (ts.isNewExpression(node)) this.checkNew(node, reach, findings);
+      const callReach = guarded ? guardedReach : unguardedReach;
       if (ts.isCallExpression(node)) {
-        this.checkCall(node, { ...reach, guarded }, findings);
-        this.follow(node, { ...reach, guarded }, visited, findings);
+        this.checkCall(node, callReach, findings);
+        this.follow(node, callReach, visited, findings);
       }
       if (ts.isCallExpression(node) || ts.isArrayLiteralExpression(node)) this.checkDropped(node, reach, findings);
       if (ts.isPropertyAccessExpression(node) || ts.isIdentifier(node) || ts.isElementAccessExpression(node)) this.checkRead(node, reach, findings);
       if (ts.isForOfStatement(node) && node.awaitModifier && inOrchestratorBody) {
         this.report(findings, "DD006", node, "for await in an orchestrator: each iteration awaits a Promise the replay does not see. Get the items from an activity, then yield tasks for them.", reach);
       }
-      if (ts.isNewExpression(node)) this.followConstructor(node, { ...reach, guarded }, visited, findings);
+      if (ts.isNewExpression(node)) this.followConstructor(node, callReach, visited, findings);
       if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.checkModuleStateWrite(node.left, reach, findings);
       }
       if ((ts.isPostfixUnaryExpression(node) || ts.isPrefixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
         this.checkModuleStateWrite(node.operand, reach, findings);
       }
-      ts.forEachChild(node, (child) => visit(child, guarded));
+      ts.forEachChild(node, guarded ? visitGuarded : visitUnguarded);
     };
     if (fn.asteriskToken && !reach.inCallback) this.checkEternalLoops(fn, reach, findings);
     // Default parameter values run on every call (`at = new Date()`).

@@ -33,7 +33,9 @@ export function isDurableTaskCall(node: ts.Node): node is ts.CallExpression & { 
 
 /** `context.df.Task.all(...)` / `Task.any(...)`. */
 export function isTaskCombinator(node: ts.Node): node is ts.CallExpression {
-  return ts.isCallExpression(node) && /(^|\.)Task\.(all|any)$/.test(node.expression.getText());
+  // The callee's name first: its text is read only for the calls that may be one (most calls are not).
+  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || (node.expression.name.text !== "all" && node.expression.name.text !== "any")) return false;
+  return /(^|\.)Task\.(all|any)$/.test(node.expression.getText());
 }
 
 export type TaskKind = "task" | "generator";
