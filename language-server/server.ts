@@ -46,9 +46,10 @@ interface FixData {
 /**
  * How long the server waits after an edit for more before it analyses: long enough that the changes of one burst (a
  * paste, a multi-cursor edit, a quick fix's edits) are analysed once, short beside the analysis itself. Keystrokes come
- * further apart than this, so each is analysed (an edit costs tens of milliseconds).
+ * further apart than this, so each is analysed (an edit costs tens of milliseconds). The changes of a burst arrive
+ * together (one read of the pipe), which a couple of milliseconds cover.
  */
-const DEBOUNCE_MS = 5;
+const DEBOUNCE_MS = 2;
 /** Projects kept warm with no document open (the least recently used beyond this are dropped). */
 const IDLE_SESSIONS = 3;
 /** How long edits pause before the server looks at the project's files on disk (new, deleted, changed elsewhere). */
