@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { performance } from "node:perf_hooks";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CodeActionKind,
@@ -58,6 +58,8 @@ const DISK_CHECK_MS = 1500;
 const WARM_UP_MS = 100;
 /** DURABLE_DEVKIT_LSP_TRACE=1: one line on stderr per analysis (where its time went, what the cache kept). */
 const TRACE = !!process.env.DURABLE_DEVKIT_LSP_TRACE;
+let gcSinceLastTrace = 0;
+if (TRACE) new PerformanceObserver((list) => list.getEntries().forEach((entry) => (gcSinceLastTrace += entry.duration))).observe({ entryTypes: ["gc"] });
 
 export function startLanguageServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
@@ -154,8 +156,10 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     published.set(root, now);
     if (TRACE) {
       const total = performance.now() - started;
+      const gc = gcSinceLastTrace;
+      gcSinceLastTrace = 0;
       process.stderr.write(
-        `durable-devkit lsp: ${path.basename(root)} ${unchanged ? "unchanged" : `program ${timings.program.toFixed(1)} ms, analysis ${timings.analysis.toFixed(1)} ms, publish ${(total - timings.program - timings.analysis).toFixed(1)} ms; orchestrators kept ${stats.orchestratorsKept}, walks replayed ${stats.walksReplayed}, run ${stats.walksRun} (${stats.walksStale} stale); scans kept ${stats.scansKept}, run ${stats.scansRun}; ${findings.length} findings`}\n`,
+        `durable-devkit lsp: ${path.basename(root)} ${unchanged ? "unchanged" : `program ${timings.program.toFixed(1)} ms, analysis ${timings.analysis.toFixed(1)} ms, publish ${(total - timings.program - timings.analysis).toFixed(1)} ms; orchestrators kept ${stats.orchestratorsKept}, walks replayed ${stats.walksReplayed}, run ${stats.walksRun} (${stats.walksStale} stale); scans kept ${stats.scansKept}, run ${stats.scansRun}; ${findings.length} findings`}; garbage collection since the last ${gc.toFixed(1)} ms\n`,
       );
     }
   }

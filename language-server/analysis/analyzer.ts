@@ -95,6 +95,7 @@ export class Analyzer {
   private readonly flow: TaskFlow;
   private catalogCache?: FunctionCatalog;
   private readonly activityTypeProblems = new Map<ts.CallExpression, { node: ts.Node; message: string }[]>();
+  private readonly eternalLoops = new Map<ts.Node, ts.IterationStatement[]>();
 
   /** `hook`: the language server's incremental analysis (see reads.ts); without it every function is walked. */
   constructor(
@@ -660,6 +661,16 @@ export class Analyzer {
   /** DD017: `while (true)` with a yield and no way out in an orchestrator that never calls continueAsNew. */
   private checkEternalLoops(fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[]): void {
     if (!fn.body || !fn.asteriskToken) return;
+    // The function's loops, whatever the path that reached it: found once.
+    let loops = this.eternalLoops.get(fn);
+    if (!loops) this.eternalLoops.set(fn, (loops = this.eternalLoopsOf(fn)));
+    for (const loop of loops) {
+      this.report(findings, "DD017", loop, "An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with yield context.df.continueAsNew(state) instead of looping.", reach);
+    }
+  }
+
+  private eternalLoopsOf(fn: ts.FunctionLikeDeclaration): ts.IterationStatement[] {
+    if (!fn.body) return [];
     let continues = false;
     const loops: ts.IterationStatement[] = [];
     const visit = (node: ts.Node): void => {
@@ -670,11 +681,7 @@ export class Analyzer {
       ts.forEachChild(node, visit);
     };
     visit(fn.body);
-    if (continues) return;
-    for (const loop of loops) {
-      if (!this.yieldsWithoutExit(loop.statement)) continue;
-      this.report(findings, "DD017", loop, "An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with yield context.df.continueAsNew(state) instead of looping.", reach);
-    }
+    return continues ? [] : loops.filter((loop) => this.yieldsWithoutExit(loop.statement));
   }
 
   private yieldsWithoutExit(body: ts.Statement): boolean {

@@ -58,6 +58,7 @@ function literalKey(node: ts.Node | undefined): string | undefined {
 
 export class Origins {
   private readonly origins = new Map<ts.Node, Origin | null>();
+  private readonly functions = new Map<ts.Node, ts.FunctionLikeDeclaration | null>();
   /** While a call like `bureauActivity(b)` is evaluated for its strings: what its parameters hold. */
   private readonly parameterStrings = new Map<ts.Node, string[]>();
   /** Told of the function bodies read (see reads.ts); set by the incremental analysis. */
@@ -244,6 +245,18 @@ export class Origins {
   /** The function an expression denotes (inline, a local or imported name, a property of an object, `df.orchestrator(fn)`). */
   functionOf(node: ts.Expression | undefined, depth = 0): ts.FunctionLikeDeclaration | undefined {
     if (!node || depth > MAX_DEPTH) return undefined;
+    // A callee is asked about by the walk and by the task flow alike (and again on every path that reaches it).
+    if (depth === 0) {
+      const known = this.functions.get(node);
+      if (known !== undefined) return known ?? undefined;
+      const fn = this.functionOfUncached(node, 0);
+      this.functions.set(node, fn ?? null);
+      return fn;
+    }
+    return this.functionOfUncached(node, depth);
+  }
+
+  private functionOfUncached(node: ts.Expression, depth: number): ts.FunctionLikeDeclaration | undefined {
     node = skipOuter(node);
     if (isFunctionLike(node)) return node;
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator") return this.functionOf(node.arguments[0], depth + 1);

@@ -44,6 +44,7 @@ export class TaskFlow {
   private readonly returnsTask = new Map<ts.Node, boolean>();
   private readonly identifiers = new Map<ts.Node, Map<string, ts.Identifier[]>>();
   private readonly computing = new Set<ts.Node>();
+  private readonly usedCache = new Map<ts.Node, boolean>();
   /** Told whether each function asked about returns a task (see reads.ts); set by the incremental analysis. */
   listener?: ReadListener;
 
@@ -101,6 +102,16 @@ export class TaskFlow {
   /** Whether the value of `node` reaches a yield, a Task.all/any that is yielded, a return or anything we cannot follow. */
   used(node: ts.Expression, depth = 0): boolean {
     if (depth > MAX_DEPTH) return true;
+    // Asked again on every path that reaches the node: the answer is the node's.
+    if (depth === 0) {
+      let known = this.usedCache.get(node);
+      if (known === undefined) this.usedCache.set(node, (known = this.usedUncached(node, 0)));
+      return known;
+    }
+    return this.usedUncached(node, depth);
+  }
+
+  private usedUncached(node: ts.Expression, depth: number): boolean {
     let child: ts.Node = node;
     let parent = node.parent;
     while (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent) || ts.isSatisfiesExpression(parent)) [child, parent] = [parent, parent.parent];
