@@ -185,10 +185,16 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     idle.set(root, timer);
   }
 
-  /** In the pause after a project's first analysis (and only if no edit came meanwhile): see WorkspaceSession.warmUp. */
+  /**
+   * In the pause after a project's first analysis: see WorkspaceSession.warmUp. An analysis due meanwhile (another
+   * document opened, an edit) goes first, and the warm-up waits for the pause after it.
+   */
   function warmUp(root: string): void {
     const timer = setTimeout(() => {
-      if (timers.has(root)) return;
+      if (timers.has(root)) {
+        cold.add(root);
+        return;
+      }
       try {
         sessions.get(root)?.warmUp(settings);
       } catch (error) {
