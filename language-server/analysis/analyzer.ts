@@ -14,7 +14,8 @@ import { FunctionCatalog, type FunctionKind } from "./catalog";
 import { HAZARD_CODE, THREAD_IDENTITY, hazardOfCall, hazardOfRead, type Hazard } from "./builtins";
 import { Origins, isFunctionLike, moduleOf, skipOuter } from "./origins";
 import { TaskFlow, isDurableTaskCall, isTaskCombinator } from "./task-flow";
-import { currentTimeFix, durableTimerFix, moveToActivityFix, newGuidFix } from "./fixes";
+import { currentTimeFix, durableAppIn, durableTimerFix, moveToActivityFix, newGuidFix } from "./fixes";
+import type { AnalysisHook } from "./reads";
 
 export interface TextRange {
   file: string;
@@ -40,7 +41,7 @@ export interface AnalyzerSettings {
   rules?: Record<string, Severity | "off">;
 }
 
-interface Reach {
+export interface Reach {
   orchestratorName: string;
   orchestrator: ts.FunctionLikeDeclaration;
   /** Function names from the orchestrator down to the current function. */
@@ -63,6 +64,9 @@ const HAZARD_MESSAGE: Record<Hazard, (text: string) => string> = {
   thread: (text) => `${text} uses threads or processes in an orchestrator: do parallel work with activities and context.df.Task.all.`,
   log: (text) => `${text} repeats on every replay: use context.log, or guard it with if (!context.df.isReplaying).`,
 };
+
+/** ==, ===, != and !== (the tokens whose text is one of these). */
+const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken]);
 
 const CALLBACK_METHODS = /^(map|flatMap|forEach|filter|find|findIndex|findLast|findLastIndex|some|every|reduce|reduceRight|sort|toSorted|then|catch|finally)$/;
 
@@ -90,14 +94,25 @@ export class Analyzer {
   private readonly origins: Origins;
   private readonly flow: TaskFlow;
   private catalogCache?: FunctionCatalog;
+  private readonly activityTypeProblems = new Map<ts.CallExpression, { node: ts.Node; message: string }[]>();
+  private readonly eternalLoops = new Map<ts.Node, ts.IterationStatement[]>();
 
+  /** `hook`: the language server's incremental analysis (see reads.ts); without it every function is walked. */
   constructor(
     private readonly program: ts.Program,
     private readonly settings: AnalyzerSettings = {},
+    private readonly hook?: AnalysisHook,
   ) {
     this.checker = program.getTypeChecker();
-    this.origins = new Origins(this.checker, (file) => this.isWorkspaceFile(file));
+    this.origins = new Origins(this.checker, (file) => this.isWorkspaceFile(file), () => this.workspaceFiles());
     this.flow = new TaskFlow(this.checker, this.origins);
+    this.origins.listener = hook;
+    this.flow.listener = hook;
+    hook?.begin(program, JSON.stringify(settings.rules ?? {}), {
+      returnsTask: (fn) => this.flow.returnsTaskOf(fn),
+      catalog: (question) => this.catalog.ask(question),
+      durableApp: (file) => durableAppIn(file, this.origins),
+    });
   }
 
   private isWorkspaceFile(file: ts.SourceFile): boolean {
@@ -110,12 +125,12 @@ export class Analyzer {
   }
 
   private get catalog(): FunctionCatalog {
-    return (this.catalogCache ??= new FunctionCatalog(this.workspaceFiles(), this.origins));
+    return (this.catalogCache ??= new FunctionCatalog(this.workspaceFiles(), this.origins, this.hook));
   }
 
   /** Registered names by kind. */
   get registered(): Record<FunctionKind, Set<string>> {
-    return this.catalog.names;
+    return this.catalog.registeredNames();
   }
 
   /** Orchestrator functions: registered handlers, OrchestrationHandler-typed declarations, df.orchestrator wrappers. */
@@ -189,7 +204,7 @@ export class Analyzer {
       const inner = this.replayTest(node.operand);
       return inner === undefined ? undefined : !inner;
     }
-    if (ts.isBinaryExpression(node) && /^[!=]==?$/.test(node.operatorToken.getText())) {
+    if (ts.isBinaryExpression(node) && EQUALITY.has(node.operatorToken.kind)) {
       const value = node.right.kind === ts.SyntaxKind.FalseKeyword ? false : node.right.kind === ts.SyntaxKind.TrueKeyword ? true : undefined;
       const inner = value === undefined ? undefined : this.replayTest(node.left);
       if (inner === undefined || value === undefined) return undefined;
@@ -209,12 +224,26 @@ export class Analyzer {
   }
 
   private walk(fn: ts.FunctionLikeDeclaration, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
+    this.hook?.walkAsked(fn, reach);
+    // A call back into the orchestrator from a function it calls is not walked again.
+    if (reach.path.length > 0 && fn === reach.orchestrator) return;
     const key = `${reach.guarded}:${reach.inCallback}`;
     const seen = visited.get(fn) ?? new Set<string>();
     if (seen.has(key)) return;
     seen.add(key);
     visited.set(fn, seen);
+    if (this.hook) this.hook.walk(fn, reach, findings, () => this.walkBody(fn, reach, visited, findings), (next, nextReach) => this.walk(next, nextReach, visited, findings));
+    else this.walkBody(fn, reach, visited, findings);
+  }
+
+  /** One function's own checks, and the walks of the functions it calls or hands out as callbacks. */
+  private walkBody(fn: ts.FunctionLikeDeclaration, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
     const inOrchestratorBody = reach.path.length === 0 && !reach.inCallback;
+    // The reach as calls see it, guarded or not (made once, not per call).
+    const guardedReach = reach.guarded ? reach : { ...reach, guarded: true };
+    const unguardedReach = reach.guarded ? { ...reach, guarded: false } : reach;
+    const visitGuarded = (child: ts.Node) => visit(child, true);
+    const visitUnguarded = (child: ts.Node) => visit(child, false);
     const visit = (node: ts.Node, guarded: boolean): void => {
       if (node !== fn && isFunctionLike(node)) {
         // Nested functions run when called; callbacks handed to a call (map, forEach, new Promise...) run now.
@@ -264,23 +293,24 @@ export class Analyzer {
       }
       if (ts.isYieldExpression(node) && inOrchestratorBody) this.checkYield(node, reach, findings);
       if (ts.isNewExpression(node)) this.checkNew(node, reach, findings);
+      const callReach = guarded ? guardedReach : unguardedReach;
       if (ts.isCallExpression(node)) {
-        this.checkCall(node, { ...reach, guarded }, findings);
-        this.follow(node, { ...reach, guarded }, visited, findings);
+        this.checkCall(node, callReach, findings);
+        this.follow(node, callReach, visited, findings);
       }
       if (ts.isCallExpression(node) || ts.isArrayLiteralExpression(node)) this.checkDropped(node, reach, findings);
       if (ts.isPropertyAccessExpression(node) || ts.isIdentifier(node) || ts.isElementAccessExpression(node)) this.checkRead(node, reach, findings);
       if (ts.isForOfStatement(node) && node.awaitModifier && inOrchestratorBody) {
         this.report(findings, "DD006", node, "for await in an orchestrator: each iteration awaits a Promise the replay does not see. Get the items from an activity, then yield tasks for them.", reach);
       }
-      if (ts.isNewExpression(node)) this.followConstructor(node, { ...reach, guarded }, visited, findings);
+      if (ts.isNewExpression(node)) this.followConstructor(node, callReach, visited, findings);
       if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.checkModuleStateWrite(node.left, reach, findings);
       }
       if ((ts.isPostfixUnaryExpression(node) || ts.isPrefixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
         this.checkModuleStateWrite(node.operand, reach, findings);
       }
-      ts.forEachChild(node, (child) => visit(child, guarded));
+      ts.forEachChild(node, guarded ? visitGuarded : visitUnguarded);
     };
     if (fn.asteriskToken && !reach.inCallback) this.checkEternalLoops(fn, reach, findings);
     // Default parameter values run on every call (`at = new Date()`).
@@ -345,7 +375,10 @@ export class Analyzer {
     const inOrchestratorBody = reach.path.length === 0 && !!reach.orchestrator.asteriskToken;
     if (hazard === "timer") return [durableTimerFix(node, context, inOrchestratorBody && !reach.inCallback, moduleOf(callee) === "timers/promises")];
     if (hazard === "io" && reach.path.length === 0 && !reach.inCallback) {
-      return [moveToActivityFix(node, reach.orchestrator, context, new Set([...this.catalog.names.activity]), this.checker, this.origins)];
+      const file = node.getSourceFile();
+      const app = durableAppIn(file, this.origins);
+      this.hook?.durableApp(file, app);
+      return [app ? moveToActivityFix(node, reach.orchestrator, context, new Set(this.catalog.namesOf("activity")), app, this.checker) : undefined];
     }
     return [];
   }
@@ -378,8 +411,8 @@ export class Analyzer {
     const [first] = node.arguments;
     if (!first) return;
     const names = this.origins.strings(first);
-    const known = this.catalog.names[kind];
-    if (!names || names.length !== 1 || this.catalog.open[kind] || known.size === 0 || known.has(names[0])) return;
+    if (!names || names.length !== 1 || this.catalog.isOpen(kind) || this.catalog.count(kind) === 0 || this.catalog.isRegistered(kind, names[0])) return;
+    const known = this.catalog.namesOf(kind);
     const name = names[0];
     const file = node.getSourceFile();
     const closest = [...known].map((candidate) => ({ candidate, distance: levenshtein(candidate, name) })).sort((a, b) => a.distance - b.distance)[0];
@@ -407,29 +440,39 @@ export class Analyzer {
   private checkActivityTypes(node: ts.CallExpression, reach: Reach, findings: Finding[]): void {
     if (!this.isTypedFile(node)) return;
     const names = node.arguments[0] && this.origins.strings(node.arguments[0]);
-    const handler = names?.length === 1 ? this.catalog.handlers.activity.get(names[0]) : undefined;
+    const handler = names?.length === 1 ? this.catalog.handlerOf("activity", names[0]) : undefined;
     if (!handler || !this.isTypedFile(handler)) return;
+    // The types are the call's, whatever the path that reached it: checked once (a helper is walked once per caller).
+    let problems = this.activityTypeProblems.get(node);
+    if (!problems) this.activityTypeProblems.set(node, (problems = this.activityTypeProblemsOf(node, names![0], handler)));
+    for (const problem of problems) this.report(findings, "DD014", problem.node, problem.message, reach);
+  }
+
+  private activityTypeProblemsOf(node: ts.CallExpression, name: string, handler: ts.FunctionLikeDeclaration): { node: ts.Node; message: string }[] {
+    const problems: { node: ts.Node; message: string }[] = [];
     const withRetry = (node.expression as ts.PropertyAccessExpression).name.text.endsWith("WithRetry");
     const input = node.arguments[withRetry ? 2 : 1];
     const parameter = handler.parameters[0];
     if (input && parameter?.type) {
       const expected = this.checker.getTypeFromTypeNode(parameter.type);
-      const actual = this.checker.getTypeAtLocation(input);
-      if (!this.isLooseType(expected) && !this.isLooseType(actual) && !this.assignable(actual, expected, skipOuter(input))) {
-        this.report(findings, "DD014", input, `Activity '${names![0]}' takes ${this.checker.typeToString(expected)}, but this passes ${this.checker.typeToString(actual)}: the handler will get a value of the wrong shape.`, reach);
+      // The input's type is the costly part (its call's signature is resolved for it): not needed for a loose parameter.
+      const actual = this.isLooseType(expected) ? undefined : this.checker.getTypeAtLocation(input);
+      if (actual && !this.isLooseType(actual) && !this.assignable(actual, expected, skipOuter(input))) {
+        problems.push({ node: input, message: `Activity '${name}' takes ${this.checker.typeToString(expected)}, but this passes ${this.checker.typeToString(actual)}: the handler will get a value of the wrong shape.` });
       }
     }
     const yielded = node.parent;
     const declaration = ts.isYieldExpression(yielded) ? yielded.parent : undefined;
     if (declaration && ts.isVariableDeclaration(declaration) && declaration.type) {
       const signature = this.checker.getSignatureFromDeclaration(handler);
-      if (!signature) return;
+      if (!signature) return problems;
       const returned = this.checker.getAwaitedType(this.checker.getReturnTypeOfSignature(signature)) ?? this.checker.getReturnTypeOfSignature(signature);
       const stored = this.checker.getTypeFromTypeNode(declaration.type);
       if (!this.isLooseType(returned) && !this.isLooseType(stored) && !this.checker.isTypeAssignableTo(returned, stored)) {
-        this.report(findings, "DD014", node, `Activity '${names![0]}' returns ${this.checker.typeToString(returned)}, but its result is stored as ${this.checker.typeToString(stored)}.`, reach);
+        problems.push({ node, message: `Activity '${name}' returns ${this.checker.typeToString(returned)}, but its result is stored as ${this.checker.typeToString(stored)}.` });
       }
     }
+    return problems;
   }
 
   /**
@@ -464,6 +507,7 @@ export class Analyzer {
     // floorId(floor), where floorId returns new df.EntityId("desk", floor).
     if (ts.isCallExpression(node)) {
       const fn = this.origins.functionOf(node.expression);
+      if (fn?.body) this.origins.readBody(fn);
       const body = fn?.body && (ts.isBlock(fn.body) ? fn.body.statements.find(ts.isReturnStatement)?.expression : fn.body);
       return body ? this.entityNameOf(body as ts.Expression, depth + 1) : undefined;
     }
@@ -474,10 +518,11 @@ export class Analyzer {
   private checkEntity(node: ts.CallExpression, reach: Reach, findings: Finding[]): void {
     const [entityId, operation] = node.arguments;
     const entity = this.entityNameOf(entityId);
-    if (!entity || this.catalog.open.entity || this.catalog.names.entity.size === 0) return;
-    const registered = [...this.catalog.names.entity].find((name) => name.toLowerCase() === entity.toLowerCase());
+    if (!entity || this.catalog.isOpen("entity") || this.catalog.count("entity") === 0) return;
+    const entities = this.catalog.namesOf("entity");
+    const registered = entities.find((name) => name.toLowerCase() === entity.toLowerCase());
     if (!registered) {
-      this.report(findings, "DD015", node, `No entity named '${entity}' is registered in this app. Registered: ${[...this.catalog.names.entity].map((n) => `'${n}'`).join(", ")}.`, reach);
+      this.report(findings, "DD015", node, `No entity named '${entity}' is registered in this app. Registered: ${entities.map((n) => `'${n}'`).join(", ")}.`, reach);
       return;
     }
     const operations = this.catalog.operationsOf(registered);
@@ -616,6 +661,16 @@ export class Analyzer {
   /** DD017: `while (true)` with a yield and no way out in an orchestrator that never calls continueAsNew. */
   private checkEternalLoops(fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[]): void {
     if (!fn.body || !fn.asteriskToken) return;
+    // The function's loops, whatever the path that reached it: found once.
+    let loops = this.eternalLoops.get(fn);
+    if (!loops) this.eternalLoops.set(fn, (loops = this.eternalLoopsOf(fn)));
+    for (const loop of loops) {
+      this.report(findings, "DD017", loop, "An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with yield context.df.continueAsNew(state) instead of looping.", reach);
+    }
+  }
+
+  private eternalLoopsOf(fn: ts.FunctionLikeDeclaration): ts.IterationStatement[] {
+    if (!fn.body) return [];
     let continues = false;
     const loops: ts.IterationStatement[] = [];
     const visit = (node: ts.Node): void => {
@@ -626,11 +681,7 @@ export class Analyzer {
       ts.forEachChild(node, visit);
     };
     visit(fn.body);
-    if (continues) return;
-    for (const loop of loops) {
-      if (!this.yieldsWithoutExit(loop.statement)) continue;
-      this.report(findings, "DD017", loop, "An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with yield context.df.continueAsNew(state) instead of looping.", reach);
-    }
+    return continues ? [] : loops.filter((loop) => this.yieldsWithoutExit(loop.statement));
   }
 
   private yieldsWithoutExit(body: ts.Statement): boolean {
@@ -663,6 +714,7 @@ export class Analyzer {
 
   /** `new Stopwatch()`: the workspace class's constructor runs now. */
   private followConstructor(node: ts.NewExpression, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
+    if (ts.isPropertyAccessExpression(node.expression) && !this.origins.mayBeWorkspaceMember(node.expression.name.text)) return;
     const declaration = this.origins.declarationOf(node.expression);
     if (!declaration || !(ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration)) || !this.isWorkspaceFile(declaration.getSourceFile())) return;
     const constructor = declaration.members.find(ts.isConstructorDeclaration);
@@ -682,11 +734,12 @@ export class Analyzer {
       if (isFunctionLike(inner) || !(ts.isIdentifier(inner) || ts.isPropertyAccessExpression(inner))) continue;
       if (!callbackHost && !target) continue;
       const callback = this.origins.functionOf(inner);
-      if (callback && callback !== reach.orchestrator) targets.push({ fn: callback, label: inner.getText() });
+      if (callback) targets.push({ fn: callback, label: inner.getText() });
     }
     for (const { fn, label } of targets) {
       const file = fn.getSourceFile();
-      if (!this.isWorkspaceFile(file) || fn === reach.orchestrator) continue;
+      // (The orchestrator itself is skipped by walk.)
+      if (!this.isWorkspaceFile(file)) continue;
       this.walk(fn, { ...reach, path: [...reach.path, label], contextName: undefined, inCallback: false }, visited, findings);
     }
   }

@@ -3,59 +3,196 @@
  * through constants, enums, records and loops; handlers inline, by name, in options objects, records of handlers,
  * wrapper functions, registering helpers), plus orchestrator code found by type (OrchestrationHandler,
  * OrchestrationContext) and the old `df.orchestrator(fn)` wrapper; and the operations each entity handles.
+ *
+ * Each file is scanned on its own into a list of what it registers (FileRegistrations), and the lists are applied in
+ * the program's file order: the language server's incremental analysis keeps a file's list while nothing it was made
+ * of changed (see reads.ts). The analysis reads the catalog through the methods below, which tell the hook what they
+ * answered.
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
+import type { AnalysisHook, CatalogRead, ReadListener } from "./reads";
 
 export type FunctionKind = "activity" | "orchestration" | "entity";
 const KINDS = new Set<string>(["activity", "orchestration", "entity"]);
 const MAX_DEPTH = 8;
 
+/** One thing a file registers, in the order the file does it (a name first registered wins, as at run time). */
+export type Registration =
+  | { op: "name"; kind: FunctionKind; name: string }
+  /** A registration whose name cannot be known statically: its kind's names are not checked (no false alarms). */
+  | { op: "open"; kind: FunctionKind }
+  | { op: "handler"; kind: FunctionKind; name: string; fn: ts.FunctionLikeDeclaration }
+  /** An orchestrator function and its name: `replace` for a registration, else only if it is not known yet. */
+  | { op: "orchestrator"; fn: ts.FunctionLikeDeclaration; name: string; replace: boolean };
+
+export interface FileRegistrations {
+  registrations: Registration[];
+}
+
+/** Calls by callee name, per file version (for registering helpers: what their callers pass). */
+const callsByFile = new WeakMap<ts.SourceFile, Map<string, ts.CallExpression[]>>();
+
 export class FunctionCatalog {
-  readonly names: Record<FunctionKind, Set<string>> = { activity: new Set(), orchestration: new Set(), entity: new Set() };
-  /** Kinds with a registration whose name cannot be known statically: their names are not checked (no false alarms). */
-  readonly open: Record<FunctionKind, boolean> = { activity: false, orchestration: false, entity: false };
+  private readonly names: Record<FunctionKind, Set<string>> = { activity: new Set(), orchestration: new Set(), entity: new Set() };
+  private readonly open: Record<FunctionKind, boolean> = { activity: false, orchestration: false, entity: false };
   /** Orchestrator functions and the name each is known by. */
   readonly orchestrators = new Map<ts.FunctionLikeDeclaration, string>();
-  readonly handlers: Record<FunctionKind, Map<string, ts.FunctionLikeDeclaration>> = { activity: new Map(), orchestration: new Map(), entity: new Map() };
+  private readonly handlers: Record<FunctionKind, Map<string, ts.FunctionLikeDeclaration>> = { activity: new Map(), orchestration: new Map(), entity: new Map() };
   private readonly operations = new Map<string, Set<string> | undefined>();
   private callIndex?: Map<string, ts.CallExpression[]>;
+  /** While a file is scanned: what it registers. */
+  private scanning: Registration[] = [];
 
   constructor(
     private readonly files: readonly ts.SourceFile[],
     private readonly origins: Origins,
+    private readonly hook?: AnalysisHook,
   ) {
     for (const file of files) {
-      try {
-        this.scan(file);
-      } catch {
-        // One file the catalog cannot read costs only its own registrations; its orchestrators still get DD000 or findings.
+      const scanned = hook ? hook.scan(file, () => this.scanFile(file)) : this.scanFile(file);
+      for (const registration of scanned.registrations) this.apply(registration);
+    }
+  }
+
+  private get listener(): ReadListener | undefined {
+    return this.hook;
+  }
+
+  // ---- what the analysis reads (each answer told to the hook) ----
+
+  /** Whether a kind has a registration whose name cannot be known. */
+  isOpen(kind: FunctionKind): boolean {
+    const value = this.open[kind];
+    this.listener?.catalog({ kind, read: "open", value });
+    return value;
+  }
+
+  isRegistered(kind: FunctionKind, name: string): boolean {
+    const value = this.names[kind].has(name);
+    this.listener?.catalog({ kind, read: "has", name, value });
+    return value;
+  }
+
+  count(kind: FunctionKind): number {
+    const value = this.names[kind].size;
+    this.listener?.catalog({ kind, read: "size", value });
+    return value;
+  }
+
+  /** The registered names of a kind, in registration order. */
+  namesOf(kind: FunctionKind): string[] {
+    const value = [...this.names[kind]];
+    this.listener?.catalog({ kind, read: "names", value: value.join("\u0000") });
+    return value;
+  }
+
+  /** The one handler registered under a name (undefined when there is none, or no single one). */
+  handlerOf(kind: FunctionKind, name: string): ts.FunctionLikeDeclaration | undefined {
+    const value = this.handlers[kind].get(name);
+    this.listener?.catalog({ kind, read: "handler", name, value });
+    return value;
+  }
+
+  /** The operation names an entity's handler tests for; undefined when none are visible. */
+  operationsOf(entity: string): Set<string> | undefined {
+    const value = this.readOperations(entity);
+    this.listener?.catalog({ kind: "entity", read: "operations", name: entity, value: value && [...value].join("\u0000") });
+    return value;
+  }
+
+  /** The answer the catalog gives now to the question of a read. */
+  ask(question: CatalogRead): CatalogRead {
+    const { kind } = question;
+    switch (question.read) {
+      case "open":
+        return { kind, read: "open", value: this.isOpen(kind) };
+      case "has":
+        return { kind, read: "has", name: question.name, value: this.isRegistered(kind, question.name) };
+      case "size":
+        return { kind, read: "size", value: this.count(kind) };
+      case "names":
+        return { kind, read: "names", value: this.namesOf(kind).join("\u0000") };
+      case "handler":
+        return { kind, read: "handler", name: question.name, value: this.handlerOf(kind, question.name) };
+      case "operations": {
+        const operations = this.operationsOf(question.name);
+        return { kind, read: "operations", name: question.name, value: operations && [...operations].join("\u0000") };
       }
     }
   }
 
+  /** Registered names by kind (for callers outside the analysis). */
+  registeredNames(): Record<FunctionKind, Set<string>> {
+    return { activity: new Set(this.names.activity), orchestration: new Set(this.names.orchestration), entity: new Set(this.names.entity) };
+  }
+
+  private apply(registration: Registration): void {
+    switch (registration.op) {
+      case "name":
+        this.names[registration.kind].add(registration.name);
+        break;
+      case "open":
+        this.open[registration.kind] = true;
+        break;
+      case "handler":
+        if (!this.handlers[registration.kind].has(registration.name)) this.handlers[registration.kind].set(registration.name, registration.fn);
+        break;
+      case "orchestrator":
+        if (registration.replace || !this.orchestrators.has(registration.fn)) this.orchestrators.set(registration.fn, registration.name);
+        break;
+    }
+  }
+
+  // ---- scanning one file ----
+
+  private scanFile(file: ts.SourceFile): FileRegistrations {
+    this.scanning = [];
+    try {
+      this.scan(file);
+    } catch {
+      // One file the catalog cannot read costs only its own registrations (those after the failure); its orchestrators
+      // still get DD000 or findings.
+    }
+    const registrations = this.scanning;
+    this.scanning = [];
+    return { registrations };
+  }
+
+  private addOrchestrator(fn: ts.FunctionLikeDeclaration, name: string, replace: boolean): void {
+    this.scanning.push({ op: "orchestrator", fn, name, replace });
+  }
+
   private scan(file: ts.SourceFile): void {
     const visit = (node: ts.Node): void => {
+      // A function body with nothing of the forms below (by syntax alone) registers nothing: not read node by node.
+      if (isFunctionLike(node) && node.body && !mayRegister(node.body, file)) {
+        visitOwnParts(node, visit);
+        if (node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file))) {
+          this.addOrchestrator(node, node.name && ts.isIdentifier(node.name) ? node.name.text : "orchestrator", false);
+        }
+        return;
+      }
       if (ts.isCallExpression(node)) {
         const kind = this.registrationKind(node);
         if (kind) this.register(kind, node);
         if (ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator" && this.origins.of(node.expression) === "module:durable-functions|orchestrator") {
           const fn = this.origins.functionOf(node.arguments[0]);
-          if (fn && !this.orchestrators.has(fn)) this.orchestrators.set(fn, "orchestrator");
+          if (fn) this.addOrchestrator(fn, "orchestrator", false);
         }
       }
       if (ts.isVariableDeclaration(node) && node.type && /\bOrchestrationHandler\b/.test(node.type.getText(file))) {
         const fn = this.origins.functionOf(node.initializer);
-        if (fn && !this.orchestrators.has(fn)) this.orchestrators.set(fn, ts.isIdentifier(node.name) ? node.name.text : "orchestrator");
+        if (fn) this.addOrchestrator(fn, ts.isIdentifier(node.name) ? node.name.text : "orchestrator", false);
       }
       if (ts.isSatisfiesExpression(node) && /\bOrchestrationHandler\b/.test(node.type.getText(file))) {
         const fn = this.origins.functionOf(node.expression);
-        if (fn && !this.orchestrators.has(fn)) this.orchestrators.set(fn, "orchestrator");
+        if (fn) this.addOrchestrator(fn, "orchestrator", false);
       }
       // Generators that take the orchestration context are orchestrator code, wherever they are registered from.
-      if (isFunctionLike(node) && node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file)) && !this.orchestrators.has(node)) {
-        this.orchestrators.set(node, node.name && ts.isIdentifier(node.name) ? node.name.text : "orchestrator");
+      if (isFunctionLike(node) && node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file))) {
+        this.addOrchestrator(node, node.name && ts.isIdentifier(node.name) ? node.name.text : "orchestrator", false);
       }
       ts.forEachChild(node, visit);
     };
@@ -71,18 +208,18 @@ export class FunctionCatalog {
 
   private register(kind: FunctionKind, call: ts.CallExpression): void {
     const [nameArgument, options] = call.arguments;
-    const names = this.namesOf(nameArgument);
-    if (names) for (const name of names) this.names[kind].add(name);
-    else this.open[kind] = true;
+    const names = this.registeredNamesOf(nameArgument);
+    if (names) for (const name of names) this.scanning.push({ op: "name", kind, name });
+    else this.scanning.push({ op: "open", kind });
     const handlers = this.handlersOf(options, 0);
     // Only an unambiguous name → handler pair is kept (type checks need the exact handler; a loop pairs many with many).
-    if (names?.length === 1 && handlers.length === 1 && !this.handlers[kind].has(names[0])) this.handlers[kind].set(names[0], handlers[0]);
+    if (names?.length === 1 && handlers.length === 1) this.scanning.push({ op: "handler", kind, name: names[0], fn: handlers[0] });
     for (const handler of handlers) {
-      if (kind === "orchestration") this.orchestrators.set(handler, names?.length === 1 ? names[0] : (names?.join("|") ?? "orchestrator"));
+      if (kind === "orchestration") this.addOrchestrator(handler, names?.length === 1 ? names[0] : (names?.join("|") ?? "orchestrator"), true);
     }
   }
 
-  private namesOf(node: ts.Expression | undefined): string[] | undefined {
+  private registeredNamesOf(node: ts.Expression | undefined): string[] | undefined {
     if (!node) return undefined;
     const known = this.origins.strings(node);
     if (known) return known;
@@ -132,6 +269,7 @@ export class FunctionCatalog {
     }
     const wrapper = this.origins.functionOf(call.expression);
     if (wrapper?.body) {
+      this.origins.readBody(wrapper);
       const returned = ts.isBlock(wrapper.body) ? [] : [wrapper.body];
       const visit = (node: ts.Node): void => {
         if (node !== wrapper && isFunctionLike(node) && !ts.isReturnStatement(node.parent)) return;
@@ -164,6 +302,8 @@ export class FunctionCatalog {
     const index = fn.parameters.indexOf(declaration);
     const name = fn.name && ts.isIdentifier(fn.name) ? fn.name.text : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
     if (!name) return undefined;
+    // What every file's calls pass: more than the incremental analysis can check again.
+    this.listener?.uncheckable();
     const calls = (this.callIndex ??= this.indexCalls()).get(name) ?? [];
     const values = calls.filter((call) => this.origins.functionOf(call.expression) === fn).map((call) => call.arguments[index]).filter((a): a is ts.Expression => a !== undefined);
     return values.length ? values : undefined;
@@ -172,20 +312,17 @@ export class FunctionCatalog {
   private indexCalls(): Map<string, ts.CallExpression[]> {
     const index = new Map<string, ts.CallExpression[]>();
     for (const file of this.files) {
-      const visit = (node: ts.Node): void => {
-        if (ts.isCallExpression(node)) {
-          const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression;
-          if (ts.isIdentifier(callee)) index.set(callee.text, [...(index.get(callee.text) ?? []), node]);
-        }
-        ts.forEachChild(node, visit);
-      };
-      visit(file);
+      for (const [name, calls] of callsIn(file)) {
+        const list = index.get(name);
+        if (list) list.push(...calls);
+        else index.set(name, [...calls]);
+      }
     }
     return index;
   }
 
   /** The operation names an entity's handler tests for (`switch (context.df.operationName)` cases, `=== "op"`); undefined when none are visible. */
-  operationsOf(entity: string): Set<string> | undefined {
+  private readOperations(entity: string): Set<string> | undefined {
     if (this.operations.has(entity)) return this.operations.get(entity);
     const handler = this.handlers.entity.get(entity);
     let found: Set<string> | undefined;
@@ -213,4 +350,56 @@ export class FunctionCatalog {
     this.operations.set(entity, found);
     return found;
   }
+}
+
+/** A file's calls by callee name (`f(...)`, `x.f(...)`), kept per version of the file. */
+function callsIn(file: ts.SourceFile): Map<string, ts.CallExpression[]> {
+  let index = callsByFile.get(file);
+  if (index) return index;
+  const built = new Map<string, ts.CallExpression[]>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression;
+      if (ts.isIdentifier(callee)) {
+        const list = built.get(callee.text);
+        if (list) list.push(node);
+        else built.set(callee.text, [node]);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  index = built;
+  callsByFile.set(file, index);
+  return index;
+}
+
+/** Whether a function body has a form the catalog reads (kept by the body's text: an edit reads only the edited function's). */
+const mayRegisterByText = new Map<string, boolean>();
+const MAX_BODY_TEXTS = 20_000;
+
+function mayRegister(body: ts.Node, file: ts.SourceFile): boolean {
+  const key = file.text.slice(body.pos, body.end);
+  let found = mayRegisterByText.get(key);
+  if (found !== undefined) return found;
+  found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && (KINDS.has(node.expression.name.text) || node.expression.name.text === "orchestrator")) found = true;
+    else if (ts.isVariableDeclaration(node) && node.type && /\bOrchestrationHandler\b/.test(node.type.getText(file))) found = true;
+    else if (ts.isSatisfiesExpression(node) && /\bOrchestrationHandler\b/.test(node.type.getText(file))) found = true;
+    else if (isFunctionLike(node) && node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file))) found = true;
+    else ts.forEachChild(node, visit);
+  };
+  visit(body);
+  if (mayRegisterByText.size >= MAX_BODY_TEXTS) mayRegisterByText.clear();
+  mayRegisterByText.set(key, found);
+  return found;
+}
+
+/** Visits a function's children but its body (its name, parameters, type, decorators). */
+function visitOwnParts(fn: ts.FunctionLikeDeclaration, visit: (node: ts.Node) => void): void {
+  ts.forEachChild(fn, (child) => {
+    if (child !== fn.body) visit(child);
+  });
 }

@@ -61,7 +61,7 @@ export function durableTimerFix(call: ts.CallExpression, context: string, inGene
 }
 
 /** The name the file gives durable-functions' `app` (`df.app`, `app`), to register a generated activity with. */
-function durableAppIn(file: ts.SourceFile, origins: Origins): string | undefined {
+export function durableAppIn(file: ts.SourceFile, origins: Origins): string | undefined {
   let found: string | undefined;
   const visit = (node: ts.Node): void => {
     if (found) return;
@@ -77,13 +77,12 @@ function durableAppIn(file: ts.SourceFile, origins: Origins): string | undefined
 }
 
 /**
- * I/O in the orchestrator's own body → a new activity: the call moves into `df.app.activity("<name>", ...)` at the end of
+ * I/O in the orchestrator's own body → a new activity (registered with `app`, see durableAppIn): the call moves into `df.app.activity("<name>", ...)` at the end of
  * the file, its free local variables become the activity's input, and the orchestrator yields `callActivity` instead.
  */
-export function moveToActivityFix(call: ts.Expression, orchestrator: ts.FunctionLikeDeclaration, context: string, takenNames: Set<string>, checker: ts.TypeChecker, origins: Origins): Fix | undefined {
+export function moveToActivityFix(call: ts.Expression, orchestrator: ts.FunctionLikeDeclaration, context: string, takenNames: Set<string>, app: string, checker: ts.TypeChecker): Fix | undefined {
   const file = call.getSourceFile();
-  const app = durableAppIn(file, origins);
-  if (!app || !orchestrator.asteriskToken) return undefined;
+  if (!orchestrator.asteriskToken) return undefined;
   const io = ts.isAwaitExpression(call.parent) ? call.parent : call;
   const callee = ts.isCallExpression(call) ? call.expression : call;
   const member = (ts.isPropertyAccessExpression(callee) ? callee.name.text : callee.getText()).replace(/\W/g, "");

@@ -7,6 +7,7 @@
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
+import type { ReadListener } from "./reads";
 
 export type Origin = string;
 
@@ -57,23 +58,63 @@ function literalKey(node: ts.Node | undefined): string | undefined {
 
 export class Origins {
   private readonly origins = new Map<ts.Node, Origin | null>();
+  private readonly functions = new Map<ts.Node, ts.FunctionLikeDeclaration | null>();
   /** While a call like `bureauActivity(b)` is evaluated for its strings: what its parameters hold. */
   private readonly parameterStrings = new Map<ts.Node, string[]>();
+  /** Told of the function bodies read (see reads.ts); set by the incremental analysis. */
+  listener?: ReadListener;
+  /** Every body read, in order: an origin kept in the cache tells its reads again when it is used again. */
+  private readonly bodiesRead: ts.FunctionLikeDeclaration[] = [];
+  private readonly readsOf = new Map<ts.Node, ts.FunctionLikeDeclaration[]>();
+
+  private memberNames?: Set<string> | "any";
 
   constructor(
     private readonly checker: ts.TypeChecker,
     private readonly inWorkspace: (file: ts.SourceFile) => boolean,
+    private readonly workspaceFiles: () => readonly ts.SourceFile[] = () => [],
   ) {}
+
+  /**
+   * Whether `x.name` may denote something the workspace declares. Asking the checker means typing `x` first (its
+   * flow type: a large share of a big analysis), and most calls are on library values (`results.push(...)`).
+   */
+  mayBeWorkspaceMember(name: string): boolean {
+    if (this.memberNames === undefined) {
+      const all = new Set<string>();
+      let any = false;
+      for (const file of this.workspaceFiles()) {
+        const names = declaredNames(file);
+        if (names === "any") any = true;
+        else for (const n of names) all.add(n);
+      }
+      this.memberNames = any ? "any" : all;
+    }
+    return this.memberNames === "any" || this.memberNames.has(name);
+  }
 
   /** What `node` denotes, or undefined when it is the user's own value (a parameter, a local object, a call result of theirs). */
   of(node: ts.Expression, depth = 0): Origin | undefined {
     if (depth > MAX_DEPTH) return undefined;
     const cached = this.origins.get(node);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined) {
+      const reads = this.readsOf.get(node);
+      if (reads) for (const fn of reads) this.readBody(fn);
+      return cached ?? undefined;
+    }
     this.origins.set(node, null); // a cycle (const a = b; const b = a) ends here
+    const mark = this.bodiesRead.length;
     const origin = this.compute(skipOuter(node), depth);
     this.origins.set(node, origin ?? null);
+    if (this.bodiesRead.length > mark) this.readsOf.set(node, this.bodiesRead.slice(mark));
     return origin;
+  }
+
+  /** Reading a function's body from elsewhere (its return expression, its statements): see reads.ts. */
+  readBody(fn: ts.FunctionLikeDeclaration): void {
+    if (!this.listener) return;
+    this.bodiesRead.push(fn);
+    this.listener.body(fn);
   }
 
   private compute(node: ts.Expression, depth: number): Origin | undefined {
@@ -93,6 +134,7 @@ export class Origins {
       if (callee !== undefined) return join(callee, "()");
       // `documentsContainer()` where the function returns `blobService.getContainerClient(...)`: what it returns.
       const fn = ts.isCallExpression(node) ? this.functionOf(node.expression) : undefined;
+      if (fn?.body) this.readBody(fn);
       const body = fn?.body && !fn.asteriskToken && (ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body);
       return body ? this.of(body as ts.Expression, depth + 1) : undefined;
     }
@@ -203,10 +245,24 @@ export class Origins {
   /** The function an expression denotes (inline, a local or imported name, a property of an object, `df.orchestrator(fn)`). */
   functionOf(node: ts.Expression | undefined, depth = 0): ts.FunctionLikeDeclaration | undefined {
     if (!node || depth > MAX_DEPTH) return undefined;
+    // A callee is asked about by the walk and by the task flow alike (and again on every path that reaches it).
+    if (depth === 0) {
+      const known = this.functions.get(node);
+      if (known !== undefined) return known ?? undefined;
+      const fn = this.functionOfUncached(node, 0);
+      this.functions.set(node, fn ?? null);
+      return fn;
+    }
+    return this.functionOfUncached(node, depth);
+  }
+
+  private functionOfUncached(node: ts.Expression, depth: number): ts.FunctionLikeDeclaration | undefined {
     node = skipOuter(node);
     if (isFunctionLike(node)) return node;
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator") return this.functionOf(node.arguments[0], depth + 1);
     if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return undefined;
+    if (ts.isPropertyAccessExpression(node) && !this.mayBeWorkspaceMember(node.name.text)) return undefined;
+    if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && !this.mayBeWorkspaceMember(node.argumentExpression.text)) return undefined;
     const declaration = this.declarationOf(ts.isElementAccessExpression(node) ? node.argumentExpression : node);
     if (!declaration || !this.inWorkspace(declaration.getSourceFile())) return undefined;
     if (isFunctionLike(declaration)) return declaration;
@@ -285,6 +341,7 @@ export class Origins {
   private callStrings(call: ts.CallExpression, depth: number): string[] | undefined {
     const fn = this.functionOf(call.expression);
     if (!fn?.body) return this.literalTypeStrings(call);
+    this.readBody(fn);
     const body = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
     if (!body || fn.parameters.some((p) => this.parameterStrings.has(p))) return this.literalTypeStrings(call);
     const bound: ts.ParameterDeclaration[] = [];
@@ -354,4 +411,88 @@ export class Origins {
     if (!ts.isCallExpression(call) || !call.arguments.includes(callback as ts.Expression) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
     return /^(forEach|map|flatMap|filter|reduce|some|every)$/.test(call.expression.name.text) ? call.expression.expression : undefined;
   }
+}
+
+const namesByFile = new WeakMap<ts.SourceFile, Set<string> | "any">();
+/** A variable or property whose value functionOf may follow to a function (`total: a + b` cannot be one). */
+function mayHoldFunction(declaration: ts.Node): boolean {
+  if (!ts.isVariableDeclaration(declaration) && !ts.isPropertyAssignment(declaration) && !ts.isPropertyDeclaration(declaration)) return true;
+  const value = declaration.initializer && skipOuter(declaration.initializer);
+  return !!value && (isFunctionLike(value) || ts.isIdentifier(value) || ts.isPropertyAccessExpression(value) || ts.isElementAccessExpression(value) || ts.isCallExpression(value) || ts.isClassExpression(value));
+}
+
+/** Declarations whose name may denote a function or a class (see declaredNames). */
+const HOLDER_KINDS = new Set<ts.SyntaxKind>([
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.ClassDeclaration,
+  ts.SyntaxKind.ClassExpression,
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.BindingElement,
+  ts.SyntaxKind.PropertyAssignment,
+  ts.SyntaxKind.ShorthandPropertyAssignment,
+  ts.SyntaxKind.PropertyDeclaration,
+  ts.SyntaxKind.ExportSpecifier,
+  ts.SyntaxKind.NamespaceExport,
+  ts.SyntaxKind.ImportEqualsDeclaration,
+  ts.SyntaxKind.ModuleDeclaration,
+  ts.SyntaxKind.EnumDeclaration,
+]);
+/**
+ * The names of functions by their text: an edited file's other functions are not read again (the language server
+ * builds a new version of a file on each edit). Cleared when it grows past a bound (texts of functions since edited).
+ */
+const namesByFunctionText = new Map<string, { names: string[]; any: boolean }>();
+const MAX_FUNCTION_TEXTS = 20_000;
+
+/**
+ * Every name by which `x.name` may denote a function (or a class) declared in a file: the names of the declarations
+ * that can hold one (functions, methods, classes, exports, namespaces, variables and properties whose value is a
+ * function or a name, access or call functionOf may follow) — not interface members, parameters, imports, other values
+ * or property accesses (`results.push` declares nothing in TypeScript) — and,
+ * in JavaScript (where `exports.x = ...` and `this.x = ...` declare), every identifier. "any": a computed property
+ * name that is not a literal (`[KEY]: handler`), which could be any name.
+ */
+export function declaredNames(file: ts.SourceFile): Set<string> | "any" {
+  let names = namesByFile.get(file);
+  if (names) return names;
+  const script = /\.(c|m)?jsx?$/i.test(file.fileName);
+  const found = new Set<string>();
+  let any = false;
+  const collect = (node: ts.Node, into: Set<string>): boolean => {
+    let anyName = false;
+    const visit = (child: ts.Node): void => {
+      if (ts.isIdentifier(child) || ts.isPrivateIdentifier(child) || ts.isStringLiteralLike(child) || ts.isNumericLiteral(child)) {
+        const parent = child.parent;
+        if (script || ts.isComputedPropertyName(parent) || (HOLDER_KINDS.has(parent.kind) && ((parent as ts.NamedDeclaration).name === child || (parent as ts.ExportSpecifier).propertyName === child) && mayHoldFunction(parent))) into.add(child.text);
+      } else if (ts.isComputedPropertyName(child)) {
+        const expression = skipOuter(child.expression);
+        const wellKnownSymbol = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Symbol";
+        if (!ts.isStringLiteralLike(expression) && !ts.isNumericLiteral(expression) && !wellKnownSymbol) anyName = true;
+      } else if (child !== node && (isFunctionLike(child) || ts.isConstructorDeclaration(child)) && (child as ts.FunctionLikeDeclaration).body) {
+        // A function: its names come from its text alone.
+        const key = `${script ? "js" : "ts"}\u0000${file.text.slice(child.pos, child.end)}`;
+        let known = namesByFunctionText.get(key);
+        if (!known) {
+          const inner = new Set<string>();
+          known = { any: collect(child, inner), names: [...inner] };
+          if (namesByFunctionText.size >= MAX_FUNCTION_TEXTS) namesByFunctionText.clear();
+          namesByFunctionText.set(key, known);
+        }
+        for (const name of known.names) into.add(name);
+        if (known.any) anyName = true;
+        return;
+      }
+      ts.forEachChild(child, visit);
+    };
+    // The node's own name and the rest of it (a function's children; a file's statements).
+    ts.forEachChild(node, visit);
+    return anyName;
+  };
+  any = collect(file, found);
+  found.add("default");
+  names = any ? "any" : found;
+  namesByFile.set(file, names);
+  return names;
 }

@@ -8,6 +8,7 @@
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
+import type { ReadListener } from "./reads";
 
 export const DURABLE_TASK_METHODS = new Set([
   "callActivity",
@@ -32,7 +33,9 @@ export function isDurableTaskCall(node: ts.Node): node is ts.CallExpression & { 
 
 /** `context.df.Task.all(...)` / `Task.any(...)`. */
 export function isTaskCombinator(node: ts.Node): node is ts.CallExpression {
-  return ts.isCallExpression(node) && /(^|\.)Task\.(all|any)$/.test(node.expression.getText());
+  // The callee's name first: its text is read only for the calls that may be one (most calls are not).
+  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || (node.expression.name.text !== "all" && node.expression.name.text !== "any")) return false;
+  return /(^|\.)Task\.(all|any)$/.test(node.expression.getText());
 }
 
 export type TaskKind = "task" | "generator";
@@ -40,6 +43,10 @@ export type TaskKind = "task" | "generator";
 export class TaskFlow {
   private readonly returnsTask = new Map<ts.Node, boolean>();
   private readonly identifiers = new Map<ts.Node, Map<string, ts.Identifier[]>>();
+  private readonly computing = new Set<ts.Node>();
+  private readonly usedCache = new Map<ts.Node, boolean>();
+  /** Told whether each function asked about returns a task (see reads.ts); set by the incremental analysis. */
+  listener?: ReadListener;
 
   constructor(
     private readonly checker: ts.TypeChecker,
@@ -64,10 +71,20 @@ export class TaskFlow {
     return this.functionReturnsTask(helper, depth + 1) ? "task" : undefined;
   }
 
+  /** Whether a function returns a durable task (or a list of them): its body's return expressions. */
+  returnsTaskOf(fn: ts.FunctionLikeDeclaration): boolean {
+    return this.functionReturnsTask(fn, 0);
+  }
+
   private functionReturnsTask(fn: ts.FunctionLikeDeclaration, depth: number): boolean {
     const cached = this.returnsTask.get(fn);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // The answer, but not the placeholder of a recursion still under way.
+      if (!this.computing.has(fn)) this.listener?.returnsTask(fn, cached);
+      return cached;
+    }
     this.returnsTask.set(fn, false);
+    this.computing.add(fn);
     let found = false;
     if (fn.body && !ts.isBlock(fn.body)) found = this.kind(fn.body as ts.Expression, depth) === "task";
     const visit = (node: ts.Node): void => {
@@ -77,12 +94,24 @@ export class TaskFlow {
     };
     if (fn.body && ts.isBlock(fn.body) && !fn.asteriskToken) visit(fn.body);
     this.returnsTask.set(fn, found);
+    this.computing.delete(fn);
+    this.listener?.returnsTask(fn, found);
     return found;
   }
 
   /** Whether the value of `node` reaches a yield, a Task.all/any that is yielded, a return or anything we cannot follow. */
   used(node: ts.Expression, depth = 0): boolean {
     if (depth > MAX_DEPTH) return true;
+    // Asked again on every path that reaches the node: the answer is the node's.
+    if (depth === 0) {
+      let known = this.usedCache.get(node);
+      if (known === undefined) this.usedCache.set(node, (known = this.usedUncached(node, 0)));
+      return known;
+    }
+    return this.usedUncached(node, depth);
+  }
+
+  private usedUncached(node: ts.Expression, depth: number): boolean {
     let child: ts.Node = node;
     let parent = node.parent;
     while (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent) || ts.isSatisfiesExpression(parent)) [child, parent] = [parent, parent.parent];
