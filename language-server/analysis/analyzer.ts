@@ -10,50 +10,24 @@
 import ts = require("typescript");
 import * as path from "node:path";
 import { RULES, type Severity } from "./rules";
-import { FunctionCatalog, type FunctionKind } from "./catalog";
+import { FunctionCatalog } from "./catalog";
+import type { Finding, Fix, FunctionKind, Reach } from "./model";
+
+export type { Finding, Fix, Reach, TextRange } from "./model";
 import { HAZARD_CODE, THREAD_IDENTITY, hazardOfCall, hazardOfRead, type Hazard } from "./builtins";
 import { Origins, isFunctionLike, moduleOf, skipOuter } from "./origins";
 import { TaskFlow, isDurableTaskCall, isTaskCombinator } from "./task-flow";
 import { currentTimeFix, durableAppIn, durableTimerFix, moveToActivityFix, newGuidFix } from "./fixes";
 import type { AnalysisHook } from "./reads";
 
-export interface TextRange {
-  file: string;
-  start: number;
-  end: number;
-}
 
-export interface Fix {
-  title: string;
-  edits: (TextRange & { newText: string })[];
-}
 
-export interface Finding extends TextRange {
-  code: string;
-  severity: Severity;
-  message: string;
-  related: (TextRange & { message: string })[];
-  fixes: Fix[];
-}
 
 export interface AnalyzerSettings {
   /** Rules turned off ("off") or given another severity. */
   rules?: Record<string, Severity | "off">;
 }
 
-export interface Reach {
-  orchestratorName: string;
-  orchestrator: ts.FunctionLikeDeclaration;
-  /** Function names from the orchestrator down to the current function. */
-  path: string[];
-  /** The orchestrator's context parameter name, while the code can see it (its body and its inline callbacks). */
-  contextName?: string;
-  origin: TextRange;
-  /** Under `if (!context.df.isReplaying)` (or a helper called there): logging is fine. */
-  guarded: boolean;
-  /** Inside a callback (map/forEach/...): its yields and awaits are not the orchestrator's. */
-  inCallback: boolean;
-}
 
 const HAZARD_MESSAGE: Record<Hazard, (text: string) => string> = {
   time: (text) => `${text} reads the clock, which differs on every replay: use context.df.currentUtcDateTime.`,

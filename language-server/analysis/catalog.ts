@@ -11,25 +11,15 @@
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
+import type { FileRegistrations, FunctionKind, Registration } from "./model";
+export type { FileRegistrations, FunctionKind, Registration } from "./model";
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
 import type { AnalysisHook, CatalogRead, ReadListener } from "./reads";
 
-export type FunctionKind = "activity" | "orchestration" | "entity";
 const KINDS = new Set<string>(["activity", "orchestration", "entity"]);
 const MAX_DEPTH = 8;
 
-/** One thing a file registers, in the order the file does it (a name first registered wins, as at run time). */
-export type Registration =
-  | { op: "name"; kind: FunctionKind; name: string }
-  /** A registration whose name cannot be known statically: its kind's names are not checked (no false alarms). */
-  | { op: "open"; kind: FunctionKind }
-  | { op: "handler"; kind: FunctionKind; name: string; fn: ts.FunctionLikeDeclaration }
-  /** An orchestrator function and its name: `replace` for a registration, else only if it is not known yet. */
-  | { op: "orchestrator"; fn: ts.FunctionLikeDeclaration; name: string; replace: boolean };
 
-export interface FileRegistrations {
-  registrations: Registration[];
-}
 
 /** Calls by callee name, per file version (for registering helpers: what their callers pass). */
 const callsByFile = new WeakMap<ts.SourceFile, Map<string, ts.CallExpression[]>>();

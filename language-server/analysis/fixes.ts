@@ -4,7 +4,7 @@
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
-import type { Fix } from "./analyzer";
+import type { Fix } from "./model";
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
 
 function replace(node: ts.Node, newText: string, title: string): Fix {

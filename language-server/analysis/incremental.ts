@@ -21,8 +21,7 @@
  * handlers it found; one that read every file's calls (a registering helper) is not kept.
  */
 import ts = require("typescript");
-import type { Finding, Reach, TextRange } from "./analyzer";
-import type { FileRegistrations } from "./catalog";
+import type { FileRegistrations, Finding, Reach, TextRange } from "./model";
 import { ProgramFacts, type Place } from "./file-facts";
 import type { AnalysisHook, CatalogRead, Rereader } from "./reads";
 

@@ -12,8 +12,7 @@
  * A cache in the analysis that keeps a value across walks must report, on a hit, what computing the value reported.
  */
 import ts = require("typescript");
-import type { Finding, Reach } from "./analyzer";
-import type { FileRegistrations, FunctionKind } from "./catalog";
+import type { FileRegistrations, Finding, FunctionKind, Reach } from "./model";
 
 /** What a walk read of the catalog, with the answer it got. */
 export type CatalogRead =
