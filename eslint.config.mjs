@@ -4,7 +4,19 @@ import tseslint from "typescript-eslint";
 import importX, { createNodeResolver } from "eslint-plugin-import-x";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "out/**", "node_modules/**", "test/fixtures/**", ".test-output/**", "templates/patterns/**", "templates/app/**", "**/*.js", "**/*.mjs"] },
+  {
+    ignores: [
+      "dist/**",
+      "out/**",
+      "node_modules/**",
+      "test/fixtures/**",
+      ".test-output/**",
+      "templates/patterns/**",
+      "templates/app/**",
+      "**/*.js",
+      "**/*.mjs",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -50,7 +50,18 @@ async function chainHistoryFile(dir: string): Promise<string> {
     const id = await emulator.engine.startNew("countChain", { input: STEPS });
     const status = await emulator.engine.waitForCompletion(id);
     const file = path.join(dir, "chain.json");
-    fs.writeFileSync(file, JSON.stringify({ format: HISTORY_EXPORT_FORMAT, instanceId: id, name: "countChain", input: STEPS, runtimeStatus: status.runtimeStatus, output: status.output, history: emulator.engine.getHistory(id) }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        format: HISTORY_EXPORT_FORMAT,
+        instanceId: id,
+        name: "countChain",
+        input: STEPS,
+        runtimeStatus: status.runtimeStatus,
+        output: status.output,
+        history: emulator.engine.getHistory(id),
+      }),
+    );
     return file;
   } finally {
     await emulator.close();
@@ -69,7 +80,10 @@ async function bareReplay(file: string): Promise<number> {
     // Read and parse the file as `replay` does, so both sides do the same work.
     const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { history: unknown[]; input: unknown };
     const context = new InvocationContext({ invocationId: "bare", functionName: "countChain", logHandler: () => undefined });
-    await handler({ history: saved.history, input: saved.input, instanceId: "bare", isReplaying: true, upperSchemaVersion: 3, upperSchemaVersionNew: 3, ...TIMER_SETTINGS }, context);
+    await handler(
+      { history: saved.history, input: saved.input, instanceId: "bare", isReplaying: true, upperSchemaVersion: 3, upperSchemaVersionNew: 3, ...TIMER_SETTINGS },
+      context,
+    );
     if (round >= 2) runs.push(performance.now() - started);
   }
   return median(runs);
@@ -146,7 +160,9 @@ async function stepping(dap: string, file: string): Promise<{ next: number[]; ba
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dd-debug-bench-"));
-  console.log(`Debugger and replay, ${STEPS}-step chain history, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "unknown"}), Node ${process.versions.node}`);
+  console.log(
+    `Debugger and replay, ${STEPS}-step chain history, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "unknown"}), Node ${process.versions.node}`,
+  );
   const file = await chainHistoryFile(dir);
   const replay = await devkitReplay(file);
   const bare = await bareReplay(file);
@@ -154,9 +170,13 @@ async function main(): Promise<void> {
   const firstStops: number[] = [];
   for (let i = 0; i < 3; i++) firstStops.push(await firstStop(dap));
   const steps = await stepping(dap, file);
-  console.log(`  replay of ${replay.events} events: durable-devkit ${replay.ms.toFixed(1)} ms vs bare durable-functions ${bare.toFixed(1)} ms = ${(replay.ms / bare).toFixed(2)}x (target within 2x; medians of ${ROUNDS})`);
+  console.log(
+    `  replay of ${replay.events} events: durable-devkit ${replay.ms.toFixed(1)} ms vs bare durable-functions ${bare.toFixed(1)} ms = ${(replay.ms / bare).toFixed(2)}x (target within 2x; medians of ${ROUNDS})`,
+  );
   console.log(`  time to the first stop on launch (stopOnEntry, app load + emulator start included): median ${median(firstStops).toFixed(0)} ms`);
-  console.log(`  next on the ${replay.events}-event history: p50 ${percentile(steps.next, 50).toFixed(1)} ms, p95 ${percentile(steps.next, 95).toFixed(1)} ms (target p95 < 50 ms)`);
+  console.log(
+    `  next on the ${replay.events}-event history: p50 ${percentile(steps.next, 50).toFixed(1)} ms, p95 ${percentile(steps.next, 95).toFixed(1)} ms (target p95 < 50 ms)`,
+  );
   console.log(`  stepBack:                 p50 ${percentile(steps.back, 50).toFixed(1)} ms, p95 ${percentile(steps.back, 95).toFixed(1)} ms`);
   fs.rmSync(dir, { recursive: true, force: true });
 }

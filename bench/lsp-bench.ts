@@ -21,7 +21,14 @@ import * as path from "node:path";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type Diagnostic, type ProtocolConnection, type PublishDiagnosticsParams } from "vscode-languageserver-protocol/node";
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from "vscode-languageserver-protocol/node";
 import { generateTypedApp, type TypedApp } from "./typed-app";
 import { createProgram } from "../language-server/analysis/project";
 import { Analyzer } from "../language-server/analysis/analyzer";
@@ -44,11 +51,23 @@ const CONFIGS: Config[] = [
   { key: "small", label: "typed app, 3,000-line orchestrator", orchestrators: 48, totalLines: 12_000, bigOrchestratorLines: 3_000, targets: true },
   { key: "large", label: "50k-line workspace, 2,500-line orchestrator", orchestrators: 60, totalLines: 50_000, bigOrchestratorLines: 2_500, targets: true },
   // A stress case beside the targets: the same app with its big orchestrator written as one 3,000-line function.
-  { key: "single", label: "typed app, one 3,000-line orchestrator function", orchestrators: 48, totalLines: 12_000, bigOrchestratorLines: 3_000, bigOrchestratorShape: "single", targets: false },
+  {
+    key: "single",
+    label: "typed app, one 3,000-line orchestrator function",
+    orchestrators: 48,
+    totalLines: 12_000,
+    bigOrchestratorLines: 3_000,
+    bigOrchestratorShape: "single",
+    targets: false,
+  },
 ];
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A full-document edit: the new text and what the diagnostics must show once it is taken into account. */
@@ -78,7 +97,8 @@ function incrementalChange(before: string, after: string) {
   let start = 0;
   while (start < before.length && start < after.length && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   let end = 0;
-  while (end < before.length - start && end < after.length - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  while (end < before.length - start && end < after.length - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end))
+    end++;
   const position = (offset: number) => {
     const lines = before.slice(0, offset).split("\n");
     return { line: lines.length - 1, character: lines[lines.length - 1].length };
@@ -140,7 +160,14 @@ function editScript(app: TypedApp): Edit[] {
     edits.push({ kind: "Date.now() added/removed", file: big, text, watch: big, expect: (d) => !codesAt(d, "DD001", line) });
   }
   // Typing inside a log message in one of the phases.
-  const logLine = lineOf(text, "failed: ${result", text.split("\n").slice(0, shift(phaseMiddle(5))).join("\n").length);
+  const logLine = lineOf(
+    text,
+    "failed: ${result",
+    text
+      .split("\n")
+      .slice(0, shift(phaseMiddle(5)))
+      .join("\n").length,
+  );
   for (const word of ["p", "pl", "ple", "plea", "pleas", "please"]) {
     const current = text.split("\n");
     current[logLine] = current[logLine].replace(/ failed(: )?[a-z]*: \$\{result/, ` failed: ${word}: \${result`);
@@ -154,10 +181,16 @@ function editScript(app: TypedApp): Edit[] {
   const helperBody = lineOf(helperText, `export function ${app.helper.functionName}(`) + 1;
   for (let i = 0; i < 3; i++) {
     const added = insertLine(helperText, helperBody + i, `  const t${i} = Date.now();`);
-    edits.push({ kind: "helper in another file", file: helper, text: added, watch: helper, expect: (d) => d.some((x) => x.code === "DD001" && x.range.start.line === helperBody + i && /reached from orchestrator/.test(String(x.message))) });
+    edits.push({
+      kind: "helper in another file",
+      file: helper,
+      text: added,
+      watch: helper,
+      expect: (d) => d.some((x) => x.code === "DD001" && x.range.start.line === helperBody + i && /reached from orchestrator/.test(String(x.message))),
+    });
     edits.push({ kind: "helper in another file", file: helper, text: helperText, watch: helper, expect: (d) => count(d, "DD001") === 0 });
   }
-  const labelLine = lineOf(helperText, "adjustment 0\"");
+  const labelLine = lineOf(helperText, 'adjustment 0"');
   for (const suffix of [" ", " (", " (r", " (re", " (rev", " (rev)"]) {
     const lines = helperText.split("\n");
     lines[labelLine] = lines[labelLine].replace(/adjustment 0[^"]*"/, `adjustment 0${suffix}"`);
@@ -170,7 +203,13 @@ function editScript(app: TypedApp): Edit[] {
   const activitiesText = app.files.get(activities) as string;
   const renamed = activitiesText.replace(`df.app.activity("${app.activities.name}"`, `df.app.activity("${app.activities.name}V2"`);
   for (let i = 0; i < 3; i++) {
-    edits.push({ kind: "activity renamed", file: activities, text: renamed, watch: big, expect: (d) => d.some((x) => x.code === "DD009" && String(x.message).includes(`'${app.activities.name}'`)) });
+    edits.push({
+      kind: "activity renamed",
+      file: activities,
+      text: renamed,
+      watch: big,
+      expect: (d) => d.some((x) => x.code === "DD009" && String(x.message).includes(`'${app.activities.name}'`)),
+    });
     edits.push({ kind: "activity renamed", file: activities, text: activitiesText, watch: big, expect: (d) => count(d, "DD009") === 0 });
   }
   return edits;
@@ -232,7 +271,15 @@ async function session(app: TypedApp): Promise<SessionResult> {
   /** Waits for the first publish (after now) for uri that satisfies the check. */
   const waitFor = (uri: string, check: (params: PublishDiagnosticsParams) => boolean, what: string) =>
     new Promise<PublishDiagnosticsParams>((resolve, reject) => {
-      const timeout = setTimeout(() => reject(new Error(`bench: no diagnostics for ${what} in 120 s (last: ${JSON.stringify(latest.get(uri)?.diagnostics.map((d) => [d.code, d.range.start.line]))})`)), 120_000);
+      const timeout = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `bench: no diagnostics for ${what} in 120 s (last: ${JSON.stringify(latest.get(uri)?.diagnostics.map((d) => [d.code, d.range.start.line]))})`,
+            ),
+          ),
+        120_000,
+      );
       listener = (params) => {
         if (params.uri !== uri || !check(params)) return;
         clearTimeout(timeout);
@@ -273,7 +320,11 @@ async function session(app: TypedApp): Promise<SessionResult> {
     versions.set(uri, version);
     // The publish that reflects this edit: for the edited document, the one with its version (when the server sends
     // versions) whose diagnostics show the change; for another file, the next one that shows it.
-    const received = waitFor(watch, (params) => (watch !== uri || params.version === undefined || params.version === version) && edit.expect(params.diagnostics), `${edit.kind} (${edit.file} v${version})`);
+    const received = waitFor(
+      watch,
+      (params) => (watch !== uri || params.version === undefined || params.version === version) && edit.expect(params.diagnostics),
+      `${edit.kind} (${edit.file} v${version})`,
+    );
     const change = incrementalChange(app.files.get(edit.file) as string, edit.text);
     const cpuBefore = cpuOf(child.pid as number);
     const sent = performance.now();
@@ -283,7 +334,10 @@ async function session(app: TypedApp): Promise<SessionResult> {
     const cpuAfter = cpuOf(child.pid as number);
     latencies.set(edit.kind, [...(latencies.get(edit.kind) ?? []), elapsed]);
     if (cpuBefore !== undefined && cpuAfter !== undefined) cpu.set(edit.kind, [...(cpu.get(edit.kind) ?? []), cpuAfter - cpuBefore]);
-    if (process.env.BENCH_LSP_VERBOSE) console.log(`    ${edit.kind} (${edit.file} v${version}): ${elapsed.toFixed(1)} ms, server CPU ${cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore).toFixed(1) : "?"} ms`);
+    if (process.env.BENCH_LSP_VERBOSE)
+      console.log(
+        `    ${edit.kind} (${edit.file} v${version}): ${elapsed.toFixed(1)} ms, server CPU ${cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore).toFixed(1) : "?"} ms`,
+      );
     app.files.set(edit.file, edit.text);
     await settle();
   }
@@ -294,10 +348,16 @@ async function session(app: TypedApp): Promise<SessionResult> {
     .map((r) => `${path.relative(app.dir, r.file)}:${r.line}:${r.column} ${r.code} ${r.message}`)
     .sort();
   const served = [...latest]
-    .flatMap(([uri, params]) => params.diagnostics.map((d) => `${path.relative(app.dir, fileURLToPath(uri))}:${d.range.start.line + 1}:${d.range.start.character + 1} ${String(d.code)} ${String(d.message)}`))
+    .flatMap(([uri, params]) =>
+      params.diagnostics.map(
+        (d) => `${path.relative(app.dir, fileURLToPath(uri))}:${d.range.start.line + 1}:${d.range.start.character + 1} ${String(d.code)} ${String(d.message)}`,
+      ),
+    )
     .sort();
   const matchesLint = JSON.stringify(fresh) === JSON.stringify(served);
-  const mismatch = matchesLint ? undefined : `only in the server: ${JSON.stringify(served.filter((s) => !fresh.includes(s)))}; only in lint: ${JSON.stringify(fresh.filter((s) => !served.includes(s)))}`;
+  const mismatch = matchesLint
+    ? undefined
+    : `only in the server: ${JSON.stringify(served.filter((s) => !fresh.includes(s)))}; only in lint: ${JSON.stringify(fresh.filter((s) => !served.includes(s)))}`;
 
   clearInterval(sampler);
   await connection.sendRequest("shutdown");
@@ -337,7 +397,9 @@ function fullAnalysis(app: TypedApp): number {
 
 async function main(): Promise<void> {
   const wanted = process.env.BENCH_LSP_CONFIGS?.split(",");
-  console.log(`Durable Devkit language server benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}\n`);
+  console.log(
+    `Durable Devkit language server benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}\n`,
+  );
   const rows: string[] = [];
   let failed = false;
   for (const config of CONFIGS.filter((c) => !wanted || wanted.includes(c.key))) {
@@ -351,15 +413,23 @@ async function main(): Promise<void> {
     const allCpu = typingKinds.flatMap((kind) => result.cpu.get(kind) ?? []).sort((a, b) => a - b);
     const p50 = percentile(all, 50);
     const p95 = percentile(all, 95);
-    console.log(`${config.label}: ${app.lines.toLocaleString("en-US")} lines in ${files} files, ${app.orchestrators} orchestrators, the big one ${app.big.lines.toLocaleString("en-US")} lines (${app.dir})`);
+    console.log(
+      `${config.label}: ${app.lines.toLocaleString("en-US")} lines in ${files} files, ${app.orchestrators} orchestrators, the big one ${app.big.lines.toLocaleString("en-US")} lines (${app.dir})`,
+    );
     for (const [kind, list] of result.latencies) {
       const sorted = [...list].sort((a, b) => a - b);
       const cpu = [...(result.cpu.get(kind) ?? [])].sort((a, b) => a - b);
       const cpuText = cpu.length ? `; server CPU p50 ${percentile(cpu, 50).toFixed(0)} ms, p95 ${percentile(cpu, 95).toFixed(0)} ms` : "";
-      console.log(`  ${kind}: ${list.length} edits, p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms${cpuText}`);
+      console.log(
+        `  ${kind}: ${list.length} edits, p50 ${percentile(sorted, 50).toFixed(0)} ms, p95 ${percentile(sorted, 95).toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms${cpuText}`,
+      );
     }
-    console.log(`  open: ${result.openMs.toFixed(0)} ms; peak RSS ${result.peakRssMb.toFixed(0)} MB; lint ${lint.ms.toFixed(0)} ms (${lint.findings} findings); full analysis in-process ${baseline.toFixed(0)} ms`);
-    console.log(`  diagnostics after the session = a fresh lint: ${result.matchesLint ? "yes" : `NO — ${result.mismatch}`}${result.debounceVersioned ? "" : " (the server sends no versions)"}\n`);
+    console.log(
+      `  open: ${result.openMs.toFixed(0)} ms; peak RSS ${result.peakRssMb.toFixed(0)} MB; lint ${lint.ms.toFixed(0)} ms (${lint.findings} findings); full analysis in-process ${baseline.toFixed(0)} ms`,
+    );
+    console.log(
+      `  diagnostics after the session = a fresh lint: ${result.matchesLint ? "yes" : `NO — ${result.mismatch}`}${result.debounceVersioned ? "" : " (the server sends no versions)"}\n`,
+    );
     const renames = [...(result.latencies.get("activity renamed") ?? [])].sort((a, b) => a - b);
     const ok = !config.targets || (p95 < 100 && (config.key !== "large" || result.peakRssMb < 500) && (config.key !== "large" || lint.ms < 5000));
     failed ||= !ok || !result.matchesLint;
@@ -372,7 +442,9 @@ async function main(): Promise<void> {
   console.log("| --- | --- | --- | --- | --- | --- |");
   for (const row of rows) console.log(row);
   console.log("| target | p95 < 100 ms | | | < 500 MB (50k lines) | < 5 s (50k lines) |");
-  console.log(`\nLoad average at the end: ${os.loadavg()[0].toFixed(1)} (on ${os.cpus().length} cores: above that, the figures stretch; the CPU times do not).`);
+  console.log(
+    `\nLoad average at the end: ${os.loadavg()[0].toFixed(1)} (on ${os.cpus().length} cores: above that, the figures stretch; the CPU times do not).`,
+  );
   if (failed) console.log("A target was missed (or the diagnostics differ from a fresh lint).");
 }
 

@@ -39,8 +39,26 @@ export interface TypedApp {
 }
 
 const DOMAINS = [
-  "order", "payment", "shipping", "inventory", "customer", "invoice", "refund", "subscription", "notification", "loyalty",
-  "catalog", "fraud", "warehouse", "supplier", "report", "audit", "pricing", "returns", "booking", "claims",
+  "order",
+  "payment",
+  "shipping",
+  "inventory",
+  "customer",
+  "invoice",
+  "refund",
+  "subscription",
+  "notification",
+  "loyalty",
+  "catalog",
+  "fraud",
+  "warehouse",
+  "supplier",
+  "report",
+  "audit",
+  "pricing",
+  "returns",
+  "booking",
+  "claims",
 ];
 const VARIANTS = ["process", "reconcile", "retry", "bulk", "approve", "escalate", "archive", "sync"];
 const ACTIVITY_VERBS = ["load", "validate", "reserve", "charge", "notify", "persist", "score", "publish"];
@@ -105,7 +123,10 @@ export interface ApprovalEvent {
 
 function domainModel(domain: string, fields: number): string {
   const D = pascal(domain);
-  const extra = Array.from({ length: fields }, (_, i) => `  ${domain}Field${i}${i % 3 === 0 ? "?" : ""}: ${["string", "number", "boolean", "string[]", "Money"][i % 5]};`).join("\n");
+  const extra = Array.from(
+    { length: fields },
+    (_, i) => `  ${domain}Field${i}${i % 3 === 0 ? "?" : ""}: ${["string", "number", "boolean", "string[]", "Money"][i % 5]};`,
+  ).join("\n");
   return `import type { Address, AuditStamp, Money, StepOutcome } from "./common";
 
 export enum ${D}Status {
@@ -515,7 +536,12 @@ function stepBlock(domain: string, i: number, options: { verbs: string[]; adjust
 
 const describe = (i: number) => `Step ${i}`;
 
-function orchestratorFile(domain: string, name: string, budget: number, options: { verbs: string[]; adjusters: number; subOrchestrations: string[]; bug?: "ids" | "config" | "logging"; inline: boolean }): string {
+function orchestratorFile(
+  domain: string,
+  name: string,
+  budget: number,
+  options: { verbs: string[]; adjusters: number; subOrchestrations: string[]; bug?: "ids" | "config" | "logging"; inline: boolean },
+): string {
   const D = pascal(domain);
   const head = [
     `import * as df from "durable-functions";`,
@@ -525,15 +551,35 @@ function orchestratorFile(domain: string, name: string, budget: number, options:
     `import { build${D}Input, ${domain}Batches, next${D}Status, summarise${D}, ${Array.from({ length: Math.min(options.adjusters, 6) }, (_, i) => `${domain}Adjust${i}`).join(", ")} } from "./steps";`,
     `import { retryFor } from "../../shared/retry";`,
     `import { zeroMoney } from "../../shared/money";`,
-    options.bug === "ids" ? `import { correlationId } from "../../shared/ids";` : options.bug === "config" ? `import { featureEnabled } from "../../shared/config";` : options.bug === "logging" ? `import { trace } from "../../shared/logging";` : `import { PricingEngine } from "../../shared/pricing";`,
+    options.bug === "ids"
+      ? `import { correlationId } from "../../shared/ids";`
+      : options.bug === "config"
+        ? `import { featureEnabled } from "../../shared/config";`
+        : options.bug === "logging"
+          ? `import { trace } from "../../shared/logging";`
+          : `import { PricingEngine } from "../../shared/pricing";`,
     ``,
-    options.inline ? `df.app.orchestration("${name}", function* (context: OrchestrationContext) {` : `const ${name}: OrchestrationHandler = function* (context: OrchestrationContext) {`,
+    options.inline
+      ? `df.app.orchestration("${name}", function* (context: OrchestrationContext) {`
+      : `const ${name}: OrchestrationHandler = function* (context: OrchestrationContext) {`,
     `  const record = context.df.getInput() as ${D}Record;`,
     `  const results: ${D}StepResult[] = [];`,
     `  let total: Money = zeroMoney(record.amount.currency);`,
     `  let failures = 0;`,
-    options.bug === "ids" ? `  const correlation = correlationId("${name}");` : options.bug === "config" ? `  const express = featureEnabled("expressShipping");` : options.bug === "logging" ? `  trace("${name} started", { id: record.id });` : `  const pricing = new PricingEngine([{ sku: "ABC-0001", discount: 0.1 }]);`,
-    options.bug === "ids" ? `  context.df.setCustomStatus({ correlation });` : options.bug === "config" ? `  context.df.setCustomStatus({ express });` : options.bug === "logging" ? `  context.df.setCustomStatus({ traced: true });` : `  total = pricing.quote(record.lines);`,
+    options.bug === "ids"
+      ? `  const correlation = correlationId("${name}");`
+      : options.bug === "config"
+        ? `  const express = featureEnabled("expressShipping");`
+        : options.bug === "logging"
+          ? `  trace("${name} started", { id: record.id });`
+          : `  const pricing = new PricingEngine([{ sku: "ABC-0001", discount: 0.1 }]);`,
+    options.bug === "ids"
+      ? `  context.df.setCustomStatus({ correlation });`
+      : options.bug === "config"
+        ? `  context.df.setCustomStatus({ express });`
+        : options.bug === "logging"
+          ? `  context.df.setCustomStatus({ traced: true });`
+          : `  total = pricing.quote(record.lines);`,
   ];
   const tail = [
     `  record.status = next${D}Status(results);`,
@@ -553,7 +599,15 @@ function orchestratorFile(domain: string, name: string, budget: number, options:
  * the orchestrator runs its own steps and delegates phases to generator functions (yield*), with typed local helpers;
  * "single": one orchestrator function of the whole length.
  */
-function bigOrchestratorFile(name: string, budget: number, domain: string, verbs: string[], adjusters: number, subOrchestrations: string[], shape: "phased" | "single"): string {
+function bigOrchestratorFile(
+  name: string,
+  budget: number,
+  domain: string,
+  verbs: string[],
+  adjusters: number,
+  subOrchestrations: string[],
+  shape: "phased" | "single",
+): string {
   const D = pascal(domain);
   const localHelpers = Math.max(4, Math.floor(budget / 90));
   const stepOptions = (i: number) => ({ verbs, adjusters: Math.min(adjusters, 6), subOrchestrations, local: `stageWeight${i % localHelpers}` });
@@ -638,7 +692,13 @@ function bigOrchestratorFile(name: string, budget: number, domain: string, verbs
     ];
     const firstStep = step;
     while (lines.length < phaseBudget / phaseCount - 5) lines.push(...stepBlock(domain, step, stepOptions(step++)));
-    lines.push(`  state.total = total;`, `  state.failures += failures;`, `  return { phase: "${phaseName}", ok: failures === 0, total, steps: ${step - firstStep} };`, `}`, ``);
+    lines.push(
+      `  state.total = total;`,
+      `  state.failures += failures;`,
+      `  return { phase: "${phaseName}", ok: failures === 0, total, steps: ${step - firstStep} };`,
+      `}`,
+      ``,
+    );
     phases.push(...lines);
     calls.push(
       `  const outcome${p}: PhaseOutcome = yield* ${phaseName}(context, state);`,
@@ -664,7 +724,9 @@ function startersFile(names: string[]): string {
     ``,
   ];
   for (const name of names) {
-    parts.push(`app.http("start-${name}", { route: "orchestrators/${name}", methods: ["POST"], extraInputs: [df.input.durableClient()], handler: (request, context) => start("${name}", request, df.getClient(context), context) });`);
+    parts.push(
+      `app.http("start-${name}", { route: "orchestrators/${name}", methods: ["POST"], extraInputs: [df.input.durableClient()], handler: (request, context) => start("${name}", request, df.getClient(context), context) });`,
+    );
   }
   parts.push("");
   return parts.join("\n");
@@ -691,26 +753,86 @@ export function generateTypedApp(options: TypedAppOptions): TypedApp {
     files.set(`src/activities/${domain}-activities.ts`, activitiesFile(domain, ACTIVITY_VERBS, mappers));
     files.set(`src/entities/${domain}-tally.ts`, entityFile(domain));
     files.set(`src/orchestrators/${domain}/steps.ts`, stepsFile(domain, adjusters));
-    for (let v = 0; v < perDomain && names.length < options.orchestrators; v++) names.push({ domain, name: `${domain}${pascal(VARIANTS[v % VARIANTS.length])}${v >= VARIANTS.length ? v : ""}` });
+    for (let v = 0; v < perDomain && names.length < options.orchestrators; v++)
+      names.push({ domain, name: `${domain}${pascal(VARIANTS[v % VARIANTS.length])}${v >= VARIANTS.length ? v : ""}` });
   }
   const used = [...files.values()].reduce((sum, text) => sum + lineCount(text), 0);
   const orchestratorBudget = Math.max(40, Math.floor((options.totalLines - options.bigOrchestratorLines - used) / Math.max(1, names.length)));
   const bugs = ["ids", "config", "logging", undefined, undefined, undefined, undefined] as const;
   names.forEach(({ domain, name }, index) => {
     // Sub-orchestrations: the next orchestrators of the same domain (no cycles).
-    const subs = names.filter((other, j) => j > index && other.domain === domain).map((other) => other.name).slice(0, 2);
-    files.set(`src/orchestrators/${domain}/${name}.ts`, orchestratorFile(domain, name, orchestratorBudget, { verbs: ACTIVITY_VERBS, adjusters, subOrchestrations: subs, bug: bugs[index % bugs.length], inline: index % 4 === 3 }));
+    const subs = names
+      .filter((other, j) => j > index && other.domain === domain)
+      .map((other) => other.name)
+      .slice(0, 2);
+    files.set(
+      `src/orchestrators/${domain}/${name}.ts`,
+      orchestratorFile(domain, name, orchestratorBudget, {
+        verbs: ACTIVITY_VERBS,
+        adjusters,
+        subOrchestrations: subs,
+        bug: bugs[index % bugs.length],
+        inline: index % 4 === 3,
+      }),
+    );
   });
   const bigDomain = domains[0];
   const bigName = `${bigDomain}MegaFulfilment`;
   const bigFile = `src/orchestrators/${bigDomain}/${bigName}.ts`;
-  files.set(bigFile, bigOrchestratorFile(bigName, options.bigOrchestratorLines, bigDomain, ACTIVITY_VERBS, adjusters, names.filter((n) => n.domain === bigDomain).map((n) => n.name), options.bigOrchestratorShape ?? "phased"));
+  files.set(
+    bigFile,
+    bigOrchestratorFile(
+      bigName,
+      options.bigOrchestratorLines,
+      bigDomain,
+      ACTIVITY_VERBS,
+      adjusters,
+      names.filter((n) => n.domain === bigDomain).map((n) => n.name),
+      options.bigOrchestratorShape ?? "phased",
+    ),
+  );
   files.set("src/functions/starters.ts", startersFile([...names.map((n) => n.name), bigName]));
 
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "typed-durable-app", version: "1.0.0", main: "dist/src/{functions,orchestrators,activities,entities}/**/*.js", dependencies: { "@azure/functions": "^4.0.0", "durable-functions": "^3.0.0" }, devDependencies: { "@types/node": "^20.0.0", typescript: "^5.0.0" } }, null, 2));
-  fs.writeFileSync(path.join(dir, "host.json"), JSON.stringify({ version: "2.0", extensionBundle: { id: "Microsoft.Azure.Functions.ExtensionBundle", version: "[4.*, 5.0.0)" } }, null, 2));
-  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", target: "es2022", outDir: "dist", rootDir: ".", sourceMap: true, strict: true, esModuleInterop: true, skipLibCheck: true, types: ["node"] }, include: ["src/**/*.ts"] }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify(
+      {
+        name: "typed-durable-app",
+        version: "1.0.0",
+        main: "dist/src/{functions,orchestrators,activities,entities}/**/*.js",
+        dependencies: { "@azure/functions": "^4.0.0", "durable-functions": "^3.0.0" },
+        devDependencies: { "@types/node": "^20.0.0", typescript: "^5.0.0" },
+      },
+      null,
+      2,
+    ),
+  );
+  fs.writeFileSync(
+    path.join(dir, "host.json"),
+    JSON.stringify({ version: "2.0", extensionBundle: { id: "Microsoft.Azure.Functions.ExtensionBundle", version: "[4.*, 5.0.0)" } }, null, 2),
+  );
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          module: "commonjs",
+          target: "es2022",
+          outDir: "dist",
+          rootDir: ".",
+          sourceMap: true,
+          strict: true,
+          esModuleInterop: true,
+          skipLibCheck: true,
+          types: ["node"],
+        },
+        include: ["src/**/*.ts"],
+      },
+      null,
+      2,
+    ),
+  );
   for (const [file, text] of files) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), text);

@@ -66,7 +66,7 @@ export function formatHistory(history: HistoryEvent[], options: { maxRun?: numbe
   const start = Math.min(...history.map((event) => Date.parse(event.Timestamp)));
   const visible = history.filter((event) => !HIDDEN.has(event.EventType));
   const lines: string[] = [];
-  for (let i = 0; i < visible.length; ) {
+  for (let i = 0; i < visible.length;) {
     const event = visible[i];
     let j = i + 1;
     while (j < visible.length && visible[j].EventType === event.EventType && visible[j].Name === event.Name && visible[j].InstanceId === event.InstanceId) j++;

@@ -14,7 +14,10 @@ export function parseJsonArgument(text: string, what: string): unknown {
   try {
     return JSON.parse(source);
   } catch (error) {
-    throw new UsageError(`${origin} is not valid JSON: ${describeJsonError(source, error)}` + (text.startsWith("@") ? "" : "\nTip: quote JSON for the shell, e.g. --input '{\"city\":\"Tokyo\"}', and strings as '\"text\"'."));
+    throw new UsageError(
+      `${origin} is not valid JSON: ${describeJsonError(source, error)}` +
+        (text.startsWith("@") ? "" : '\nTip: quote JSON for the shell, e.g. --input \'{"city":"Tokyo"}\', and strings as \'"text"\'.'),
+    );
   }
 }
 

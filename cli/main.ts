@@ -5,7 +5,16 @@ import { EXIT, UsageError } from "./cli-error";
 import type { Command, Io } from "./command";
 import { runCommand } from "./commands/run";
 import { statusCommand, listCommand, historyCommand, exportCommand } from "./commands/read-commands";
-import { raiseCommand, terminateCommand, suspendCommand, resumeCommand, rewindCommand, restartCommand, purgeCommand, waitCommand } from "./commands/control-commands";
+import {
+  raiseCommand,
+  terminateCommand,
+  suspendCommand,
+  resumeCommand,
+  rewindCommand,
+  restartCommand,
+  purgeCommand,
+  waitCommand,
+} from "./commands/control-commands";
 import { demoCommand } from "./commands/demo";
 import { startCommand } from "./commands/start";
 import { entityCommand } from "./commands/entity";

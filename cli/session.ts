@@ -5,15 +5,7 @@
  */
 import * as path from "node:path";
 import * as v8 from "node:v8";
-import {
-  startEmulator,
-  createStore,
-  isTerminal,
-  type Emulator,
-  type Engine,
-  type EngineEvent,
-  type InstanceStatus,
-} from "../emulator";
+import { startEmulator, createStore, isTerminal, type Emulator, type Engine, type EngineEvent, type InstanceStatus } from "../emulator";
 import { SqlJsStore } from "../emulator/store/sqljs-store";
 import type { Store } from "../emulator/store/store";
 import { UsageError } from "./cli-error";
@@ -85,6 +77,14 @@ export async function driveToRest(engine: Engine, instanceId: string): Promise<I
     if (isTerminal(status.runtimeStatus)) return status;
     if ((engine.clock.skipping && engine.wallClockTimerCount() === 0) || engine.pendingTimerCount() === 0) return status;
     // On wall time a timer is still due (with time skipping, a callHttp poll's): wait for the next thing the engine does.
-    await Promise.race([completion, new Promise<void>((resolve) => { const off = engine.on(() => { off(); resolve(); }); })]);
+    await Promise.race([
+      completion,
+      new Promise<void>((resolve) => {
+        const off = engine.on(() => {
+          off();
+          resolve();
+        });
+      }),
+    ]);
   }
 }

@@ -80,16 +80,32 @@ export function verifyLines(file: string, requested: number[], javaScriptDebugge
   return requested.map((line) => {
     if (lines.includes(line)) {
       return javaScriptDebuggerBeside
-        ? { requested: line, line, message: `The replay debugger stops on this call's history events; VS Code's JavaScript debugger also stops on this line ${javaScriptStops}.` }
+        ? {
+            requested: line,
+            line,
+            message: `The replay debugger stops on this call's history events; VS Code's JavaScript debugger also stops on this line ${javaScriptStops}.`,
+          }
         : { requested: line, line };
     }
     if (javaScriptDebuggerBeside) {
-      return { requested: line, message: `Not a durable stop: line ${line} makes no durable call, so no history event belongs to it. VS Code's JavaScript debugger stops here ${javaScriptStops}.` };
+      return {
+        requested: line,
+        message: `Not a durable stop: line ${line} makes no durable call, so no history event belongs to it. VS Code's JavaScript debugger stops here ${javaScriptStops}.`,
+      };
     }
     const next = lines.find((candidate) => candidate > line);
     if (next === undefined) {
-      return { requested: line, message: lines.length ? "No durable call at or after this line: the replay debugger stops only on lines that make one (callActivity, createTimer, waitForExternalEvent, Task.all…)." : "This file makes no durable calls, so no history event belongs to it." };
+      return {
+        requested: line,
+        message: lines.length
+          ? "No durable call at or after this line: the replay debugger stops only on lines that make one (callActivity, createTimer, waitForExternalEvent, Task.all…)."
+          : "This file makes no durable calls, so no history event belongs to it.",
+      };
     }
-    return { requested: line, line: next, message: `Moved to line ${next}: the replay debugger stops on lines that make a durable call, and line ${line} makes none.` };
+    return {
+      requested: line,
+      line: next,
+      message: `Moved to line ${next}: the replay debugger stops on lines that make a durable call, and line ${line} makes none.`,
+    };
   });
 }

@@ -78,10 +78,6 @@ export interface DurableAttachArguments extends DebugProtocol.AttachRequestArgum
   instanceId?: string;
 }
 
-
-
-
-
 const FRAME_STRIDE = 1000;
 
 export class DurableDebugSession extends LoggingDebugSession {
@@ -143,14 +139,37 @@ export class DurableDebugSession extends LoggingDebugSession {
     this.setJavaScriptDebuggerBeside(beside && (args.stopInReplay === false ? "first run" : "every episode"));
     await this.openSession(response, async () => {
       if (args.mode === "replay" || (args.mode === undefined && args.history !== undefined)) {
-        return replaySaved({ appDir, history: args.history, instanceId: args.instanceId, store: args.store, orchestrator: args.orchestrator, nodePath: args.nodePath, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
+        return replaySaved({
+          appDir,
+          history: args.history,
+          instanceId: args.instanceId,
+          store: args.store,
+          orchestrator: args.orchestrator,
+          nodePath: args.nodePath,
+          onLog: (entry) => this.liveLog(entry),
+          appOutput: this.consoleStream(),
+        });
       }
-      if (!args.orchestrator) throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
+      if (!args.orchestrator)
+        throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
       if (args.timeSkipping !== undefined && typeof args.timeSkipping !== "boolean" && args.timeSkipping !== "always") {
         throw new Error(`"timeSkipping" is true (skip timers, but hold at awaited events), "always" or false, not ${JSON.stringify(args.timeSkipping)}.`);
       }
       const beforeStart = args.waitForJavaScriptDebugger && args.inspectPort !== undefined ? () => this.javaScriptDebuggerAttached() : undefined;
-      return runInEmulator({ appDir, orchestrator: args.orchestrator, input: args.input, instanceId: args.instanceId, store: args.store, timeSkipping: args.timeSkipping, inspectPort: args.inspectPort, nodePath: args.nodePath, beforeStart, onLog: (entry) => this.liveLog(entry), onTimeHeld: (held) => this.runtime.timeHeld(held), appOutput: this.consoleStream() });
+      return runInEmulator({
+        appDir,
+        orchestrator: args.orchestrator,
+        input: args.input,
+        instanceId: args.instanceId,
+        store: args.store,
+        timeSkipping: args.timeSkipping,
+        inspectPort: args.inspectPort,
+        nodePath: args.nodePath,
+        beforeStart,
+        onLog: (entry) => this.liveLog(entry),
+        onTimeHeld: (held) => this.runtime.timeHeld(held),
+        appOutput: this.consoleStream(),
+      });
     });
   }
 
@@ -176,7 +195,12 @@ export class DurableDebugSession extends LoggingDebugSession {
     this.stopOnEntry = false;
     await this.openSession(response, async () => {
       if (!Number.isInteger(args.port)) throw new Error('An "attach" configuration needs "port": the port `durable-devkit start` listens on.');
-      const source = await attachToServer({ port: args.port, instanceId: args.instanceId, onLog: (entry) => this.liveLog(entry), appOutput: this.consoleStream() });
+      const source = await attachToServer({
+        port: args.port,
+        instanceId: args.instanceId,
+        onLog: (entry) => this.liveLog(entry),
+        appOutput: this.consoleStream(),
+      });
       this.runtime.source = source;
       try {
         await this.runtime.attachAll(await source.listInstances());
@@ -213,7 +237,9 @@ export class DurableDebugSession extends LoggingDebugSession {
     if (!source.served) return;
     const dashboard = `${source.served.origin}/_durable/`;
     this.output(`Dashboard of this session's instances: ${dashboard}\n`, "console");
-    this.sendEvent(new Event("durableEmulator", { origin: source.served.origin, dashboard, forwardingKey: source.served.forwardingKey, instanceId: source.mainInstanceId }));
+    this.sendEvent(
+      new Event("durableEmulator", { origin: source.served.origin, dashboard, forwardingKey: source.served.forwardingKey, instanceId: source.mainInstanceId }),
+    );
   }
 
   private failSession(response: DebugProtocol.Response, error: unknown): void {
@@ -275,7 +301,10 @@ export class DurableDebugSession extends LoggingDebugSession {
     await this.step(response, args.threadId, (thread) => this.runtime.stepBack(thread));
   }
 
-  protected override async reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse, args: DebugProtocol.ReverseContinueArguments): Promise<void> {
+  protected override async reverseContinueRequest(
+    response: DebugProtocol.ReverseContinueResponse,
+    args: DebugProtocol.ReverseContinueArguments,
+  ): Promise<void> {
     await this.step(response, args.threadId, (thread) => this.runtime.reverseContinue(thread));
   }
 
@@ -316,7 +345,10 @@ export class DurableDebugSession extends LoggingDebugSession {
     const set: { id: number; line: number }[] = [];
     const breakpoints = verifyLines(file, requested, this.javaScriptDebuggerBeside).map((result, index) => {
       const id = ids[index];
-      const bp = new Breakpoint(result.line !== undefined, result.line !== undefined ? this.convertDebuggerLineToClient(result.line) : undefined) as DebugProtocol.Breakpoint;
+      const bp = new Breakpoint(
+        result.line !== undefined,
+        result.line !== undefined ? this.convertDebuggerLineToClient(result.line) : undefined,
+      ) as DebugProtocol.Breakpoint;
       bp.id = id;
       if (result.message) bp.message = result.message;
       if (result.line !== undefined) set.push({ id, line: result.line });
@@ -335,7 +367,10 @@ export class DurableDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+  protected override setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
     const known = new Set(this.runtime.source?.host.functions.map((fn) => fn.name) ?? []);
     this.functionBreakpoints = args.breakpoints.map((bp) => ({ id: this.nextBreakpointId++, name: bp.name }));
     this.runtime.policy.setFunctionBreakpoints(this.functionBreakpoints);
@@ -351,7 +386,10 @@ export class DurableDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
-  protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
     this.runtime.policy.setExceptionFilters(args.filters);
     this.sendResponse(response);
   }
@@ -366,7 +404,11 @@ export class DurableDebugSession extends LoggingDebugSession {
       description: stop?.text,
       breakMode: "always",
       details: isNondeterminism
-        ? { message: divergence.message, typeName: "NonDeterministicOrchestrationException", stackTrace: `history: ${divergence.expected}\ncode:    ${divergence.actual}${divergence.sourceLine ? `\nat ${divergence.sourceLine}` : ""}` }
+        ? {
+            message: divergence.message,
+            typeName: "NonDeterministicOrchestrationException",
+            stackTrace: `history: ${divergence.expected}\ncode:    ${divergence.actual}${divergence.sourceLine ? `\nat ${divergence.sourceLine}` : ""}`,
+          }
         : { message: stop?.text },
     };
     this.sendResponse(response);
@@ -388,12 +430,17 @@ export class DurableDebugSession extends LoggingDebugSession {
     if (divergence && divergence.eventIndex === eventIndex && divergence.sourceLine) {
       // Show the line that diverged, where the code now makes its different call.
       const [file, line, column] = divergence.sourceLine.split(":");
-      frames[0] = { name: `${divergence.actual} ≠ history: ${divergence.expected}`, source: { name: "", file: path.resolve(this.runtime.source?.host.appDir ?? "", file), line: Number(line), column: Number(column) } };
+      frames[0] = {
+        name: `${divergence.actual} ≠ history: ${divergence.expected}`,
+        source: { name: "", file: path.resolve(this.runtime.source?.host.appDir ?? "", file), line: Number(line), column: Number(column) },
+      };
     }
     const stackFrames: StackFrame[] = [];
     if (thread.inActivity) {
       const activity = thread.inActivity;
-      stackFrames.push(this.frame(thread.id * FRAME_STRIDE + 999, `activity ${activity.name}(${short(activity.input)}) — about to run`, activity.source, "label"));
+      stackFrames.push(
+        this.frame(thread.id * FRAME_STRIDE + 999, `activity ${activity.name}(${short(activity.input)}) — about to run`, activity.source, "label"),
+      );
     }
     frames.forEach((frame, index) => stackFrames.push(this.frame(thread.id * FRAME_STRIDE + index, frame.name, frame.source)));
     response.body = { stackFrames, totalFrames: stackFrames.length };
@@ -402,7 +449,13 @@ export class DurableDebugSession extends LoggingDebugSession {
 
   private frame(id: number, name: string, source: SourceFrame | undefined, hint?: "label"): StackFrame {
     const frame = source
-      ? new StackFrame(id, name, new Source(path.basename(source.file), this.convertDebuggerPathToClient(source.file)), this.convertDebuggerLineToClient(source.line), this.convertDebuggerColumnToClient(source.column))
+      ? new StackFrame(
+          id,
+          name,
+          new Source(path.basename(source.file), this.convertDebuggerPathToClient(source.file)),
+          this.convertDebuggerLineToClient(source.line),
+          this.convertDebuggerColumnToClient(source.column),
+        )
       : new StackFrame(id, name);
     if (hint) (frame as DebugProtocol.StackFrame).presentationHint = hint;
     return frame;
@@ -418,7 +471,8 @@ export class DurableDebugSession extends LoggingDebugSession {
     }
     const eventIndex = timeline.stops[thread.position];
     const scopes: DebugProtocol.Scope[] = [];
-    if (thread.inActivity) scopes.push(new Scope("Activity", this.variableHandles.create({ value: { name: thread.inActivity.name, input: thread.inActivity.input } }), false));
+    if (thread.inActivity)
+      scopes.push(new Scope("Activity", this.variableHandles.create({ value: { name: thread.inActivity.name, input: thread.inActivity.input } }), false));
     scopes.push(new Scope("Event", this.variableHandles.create({ value: timeline.eventView(eventIndex) }), false));
     scopes.push(new Scope("Orchestration", this.variableHandles.create({ value: timeline.orchestrationView(eventIndex) }), false));
     const history = new Scope("History", this.variableHandles.create({ history: thread, upTo: eventIndex }), true) as DebugProtocol.Scope;
@@ -454,7 +508,11 @@ export class DurableDebugSession extends LoggingDebugSession {
 
   private variable(name: string, value: unknown, summary?: string): DebugProtocol.Variable {
     const structured = value !== null && typeof value === "object";
-    const variable: DebugProtocol.Variable = { name, value: summary ?? preview(value), variablesReference: structured ? this.variableHandles.create({ value }) : 0 };
+    const variable: DebugProtocol.Variable = {
+      name,
+      value: summary ?? preview(value),
+      variablesReference: structured ? this.variableHandles.create({ value }) : 0,
+    };
     if (Array.isArray(value)) variable.indexedVariables = value.length;
     return variable;
   }
@@ -500,7 +558,7 @@ export class DurableDebugSession extends LoggingDebugSession {
     switch (name) {
       case "raise": {
         const match = /^(\S+)\s*(.*)$/s.exec(rest);
-        if (!match) throw new Error("Usage: raise <eventName> [json data], e.g. raise Approval {\"approved\": true}");
+        if (!match) throw new Error('Usage: raise <eventName> [json data], e.g. raise Approval {"approved": true}');
         let data: unknown = undefined;
         if (match[2]) {
           try {
@@ -563,4 +621,3 @@ function short(value: unknown): string {
   const text = JSON.stringify(value) ?? "";
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
-

@@ -9,7 +9,13 @@ export function parseDuration(text: string): number {
     return Number(d ?? 0) * UNITS.d + Number(h ?? 0) * UNITS.h + Number(m ?? 0) * UNITS.m + Number(s ?? 0) * UNITS.s;
   }
   const parts = [...value.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/gi)];
-  if (parts.length && parts.map((part) => part[0]).join("").replace(/\s/g, "") === value.replace(/\s/g, "")) {
+  if (
+    parts.length &&
+    parts
+      .map((part) => part[0])
+      .join("")
+      .replace(/\s/g, "") === value.replace(/\s/g, "")
+  ) {
     return parts.reduce((total, part) => total + Number(part[1]) * UNITS[part[2].toLowerCase()], 0);
   }
   throw new Error(`"${text}" is not a duration. Examples: advance 30s, advance 5m, advance 2h, advance 1d, advance PT1H30M.`);

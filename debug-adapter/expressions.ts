@@ -14,7 +14,9 @@ function tokenize(expression: string): Segment[] {
   let position = 0;
   const identifier = /[A-Za-z_$][\w$]*/y;
   const fail = (what: string) => {
-    throw new ExpressionError(`Cannot read "${expression}": ${what} at column ${position + 1}. Use a path such as event.result.total, history[3].type or history.length.`);
+    throw new ExpressionError(
+      `Cannot read "${expression}": ${what} at column ${position + 1}. Use a path such as event.result.total, history[3].type or history.length.`,
+    );
   };
   identifier.lastIndex = 0;
   const first = identifier.exec(text);
@@ -56,9 +58,11 @@ export function evaluatePath(expression: string, roots: Record<string, unknown>)
   let shown = head.name;
   for (const segment of rest) {
     const key = segment.kind === "name" ? segment.name : segment.key;
-    if (value === null || value === undefined) throw new ExpressionError(`${shown} is ${value === null ? "null" : "undefined"}, so it has no "${String(key)}".`);
+    if (value === null || value === undefined)
+      throw new ExpressionError(`${shown} is ${value === null ? "null" : "undefined"}, so it has no "${String(key)}".`);
     if (Array.isArray(value) && typeof key === "number" && key < 0) value = value[value.length + key];
-    else if (typeof value === "object" || typeof value === "string") value = key === "length" && (Array.isArray(value) || typeof value === "string") ? value.length : (value as Record<string | number, unknown>)[key];
+    else if (typeof value === "object" || typeof value === "string")
+      value = key === "length" && (Array.isArray(value) || typeof value === "string") ? value.length : (value as Record<string | number, unknown>)[key];
     else throw new ExpressionError(`${shown} is a ${typeof value}, so it has no "${String(key)}".`);
     shown += segment.kind === "name" ? `.${segment.name}` : `[${JSON.stringify(segment.key)}]`;
   }

@@ -67,7 +67,9 @@ export interface InstanceSource {
 
 export class NotLiveError extends Error {
   constructor(what: string) {
-    super(`${what} needs a running instance: this session replays a saved history, and nothing in it runs. Start a "durable" launch configuration (mode "run") to drive an instance.`);
+    super(
+      `${what} needs a running instance: this session replays a saved history, and nothing in it runs. Start a "durable" launch configuration (mode "run") to drive an instance.`,
+    );
   }
 }
 
@@ -193,7 +195,9 @@ export async function replaySaved(options: ReplayOptions): Promise<InstanceSourc
     const record = store.getInstance(options.instanceId);
     if (!record) {
       await store.close();
-      throw new Error(`No instance has the id "${options.instanceId}" in ${store.description}. List them with \`durable-devkit list\`, or give a history file in "history".`);
+      throw new Error(
+        `No instance has the id "${options.instanceId}" in ${store.description}. List them with \`durable-devkit list\`, or give a history file in "history".`,
+      );
     }
     main = historyFromInstance(record, store.getHistory(options.instanceId));
   } else {
@@ -201,7 +205,9 @@ export async function replaySaved(options: ReplayOptions): Promise<InstanceSourc
   }
   if (options.orchestrator && options.orchestrator !== main.name) {
     await store?.close();
-    throw new Error(`${main.origin} is a history of the orchestrator "${main.name}", not "${options.orchestrator}". Pick the history of "${options.orchestrator}", or remove "orchestrator" from the configuration.`);
+    throw new Error(
+      `${main.origin} is a history of the orchestrator "${main.name}", not "${options.orchestrator}". Pick the history of "${options.orchestrator}", or remove "orchestrator" from the configuration.`,
+    );
   }
   let replayHost: ReplayHost;
   try {
@@ -212,7 +218,15 @@ export async function replaySaved(options: ReplayOptions): Promise<InstanceSourc
   }
   try {
     requireOrchestrator(replayHost.host, main.name);
-    if (!main.events) main = { ...main, events: (await rebuildFromApi(main, (history) => replayHost.host.trace({ functionName: main.name, instanceId: main.instanceId, history, input: main.input, detailed: false }))).events };
+    if (!main.events)
+      main = {
+        ...main,
+        events: (
+          await rebuildFromApi(main, (history) =>
+            replayHost.host.trace({ functionName: main.name, instanceId: main.instanceId, history, input: main.input, detailed: false }),
+          )
+        ).events,
+      };
   } catch (error) {
     await replayHost.close();
     await store?.close();
@@ -224,10 +238,18 @@ export async function replaySaved(options: ReplayOptions): Promise<InstanceSourc
     host: replayHost.host,
     mainInstanceId: saved.instanceId,
     async load(id) {
-      if (id === saved.instanceId) return { instanceId: id, name: saved.name, input: saved.input, runtimeStatus: statusOf(saved.events ?? []), history: saved.events ?? [] };
+      if (id === saved.instanceId)
+        return { instanceId: id, name: saved.name, input: saved.input, runtimeStatus: statusOf(saved.events ?? []), history: saved.events ?? [] };
       const record = store?.getInstance(id);
       if (!store || !record) return undefined;
-      return { instanceId: id, name: record.name, input: parseJsonText(record.input), runtimeStatus: record.runtimeStatus, history: store.getHistory(id), parentInstanceId: record.parent?.instanceId };
+      return {
+        instanceId: id,
+        name: record.name,
+        input: parseJsonText(record.input),
+        runtimeStatus: record.runtimeStatus,
+        history: store.getHistory(id),
+        parentInstanceId: record.parent?.instanceId,
+      };
     },
     onHistoryChanged: () => undefined,
     raise: () => Promise.reject(new NotLiveError("raise")),
@@ -251,7 +273,8 @@ async function openStore(appDir: string, spec: string | undefined): Promise<Stor
 function statusOf(history: HistoryEvent[]): string {
   for (let index = history.length - 1; index >= 0; index--) {
     const event = history[index];
-    if (event.EventType === HistoryEventType.ExecutionCompleted) return OrchestrationStatusCode[event.OrchestrationStatus ?? OrchestrationStatusCode.Completed] ?? "Completed";
+    if (event.EventType === HistoryEventType.ExecutionCompleted)
+      return OrchestrationStatusCode[event.OrchestrationStatus ?? OrchestrationStatusCode.Completed] ?? "Completed";
     if (event.EventType === HistoryEventType.ExecutionTerminated) return "Terminated";
   }
   return "Running";
@@ -274,7 +297,9 @@ export async function attachToServer(options: AttachOptions): Promise<InstanceSo
     info = await client.info();
   } catch (error) {
     if (error instanceof EmulatorRequestError) throw error;
-    throw new Error(`Nothing answers on port ${options.port}. Start the emulator with \`durable-devkit start --port ${options.port}\` (or the extension's "Durable: Start Emulator") and attach again.`);
+    throw new Error(
+      `Nothing answers on port ${options.port}. Start the emulator with \`durable-devkit start --port ${options.port}\` (or the extension's "Durable: Start Emulator") and attach again.`,
+    );
   }
   const replayHost = await openReplayHost(info.appDir, { appOutput: options.appOutput, onLog: options.onLog });
   const listeners: ((instanceId: string) => void)[] = [];
@@ -310,14 +335,26 @@ export async function attachToServer(options: AttachOptions): Promise<InstanceSo
         return undefined;
       }
       lengths.set(id, answer.history.length);
-      return { instanceId: id, name: answer.instance.name, input: parseJsonText(answer.instance.input), runtimeStatus: answer.instance.runtimeStatus, history: answer.history, parentInstanceId: answer.instance.parent?.instanceId };
+      return {
+        instanceId: id,
+        name: answer.instance.name,
+        input: parseJsonText(answer.instance.input),
+        runtimeStatus: answer.instance.runtimeStatus,
+        history: answer.history,
+        parentInstanceId: answer.instance.parent?.instanceId,
+      };
     },
     onHistoryChanged: (listener) => void listeners.push(listener),
     raise: (id, name, data) => client.raise(id, name, data),
     terminate: async (id, reason) => {
       await client.act(id, "terminate", { reason });
     },
-    advance: () => Promise.reject(new Error("advance moves the clock of an emulator the session started; an attached server keeps its own clock (start it with --time-skip to skip timers).")),
+    advance: () =>
+      Promise.reject(
+        new Error(
+          "advance moves the clock of an emulator the session started; an attached server keeps its own clock (start it with --time-skip to skip timers).",
+        ),
+      ),
     async close() {
       watch.dispose();
       await replayHost.close();

@@ -158,7 +158,10 @@ export class ReplayRuntime extends EventEmitter<ReplayRuntimeEvents> {
   async stepIn(thread: DebugThread): Promise<void> {
     const timeline = thread.timeline as InstanceTimeline;
     const event = timeline.history[timeline.stops[thread.position]];
-    const scheduling = event.EventType === HistoryEventType.SubOrchestrationInstanceCreated || event.EventType === HistoryEventType.TaskScheduled ? event : timeline.origin(event);
+    const scheduling =
+      event.EventType === HistoryEventType.SubOrchestrationInstanceCreated || event.EventType === HistoryEventType.TaskScheduled
+        ? event
+        : timeline.origin(event);
     if (scheduling?.EventType === HistoryEventType.SubOrchestrationInstanceCreated && scheduling.InstanceId) {
       const facts = await this.source?.load(scheduling.InstanceId);
       if (facts) {
@@ -167,7 +170,10 @@ export class ReplayRuntime extends EventEmitter<ReplayRuntimeEvents> {
         this.stopAt({ thread: child, position: 0, reason: "step" });
         return;
       }
-      this.output(`The history of sub-orchestration ${scheduling.InstanceId} is not available here (a history file holds one instance); stepping over it.\n`, "console");
+      this.output(
+        `The history of sub-orchestration ${scheduling.InstanceId} is not available here (a history file holds one instance); stepping over it.\n`,
+        "console",
+      );
     } else if (scheduling?.EventType === HistoryEventType.TaskScheduled && !thread.inActivity) {
       const registered = this.source?.host.functions.find((fn) => fn.name === scheduling.Name);
       thread.inActivity = { name: scheduling.Name ?? "activity", input: parseJsonText(scheduling.Input), source: registered?.source };
@@ -188,7 +194,10 @@ export class ReplayRuntime extends EventEmitter<ReplayRuntimeEvents> {
       const timeline = parent.timeline;
       let position = timeline.stops.findIndex((eventIndex) => {
         const event = timeline.history[eventIndex];
-        return (event.EventType === HistoryEventType.SubOrchestrationInstanceCompleted || event.EventType === HistoryEventType.SubOrchestrationInstanceFailed) && timeline.origin(event)?.InstanceId === thread.instanceId;
+        return (
+          (event.EventType === HistoryEventType.SubOrchestrationInstanceCompleted || event.EventType === HistoryEventType.SubOrchestrationInstanceFailed) &&
+          timeline.origin(event)?.InstanceId === thread.instanceId
+        );
       });
       if (position < 0) position = timeline.stops.findIndex((eventIndex) => timeline.history[eventIndex].InstanceId === thread.instanceId);
       this.stopAt({ thread: parent, position: Math.max(0, position), reason: "step" });
@@ -242,7 +251,14 @@ export class ReplayRuntime extends EventEmitter<ReplayRuntimeEvents> {
     if (!force && thread.timeline && facts.history.length === thread.builtFrom && facts.runtimeStatus === thread.timeline.facts.runtimeStatus) return;
     // A new instance has no history until its first episode: nothing to replay yet.
     const trace: ReplayTrace = facts.history.length
-      ? await source.host.trace({ functionName: facts.name, instanceId: facts.instanceId, history: facts.history, input: facts.input, parentInstanceId: facts.parentInstanceId, detailed: true })
+      ? await source.host.trace({
+          functionName: facts.name,
+          instanceId: facts.instanceId,
+          history: facts.history,
+          input: facts.input,
+          parentInstanceId: facts.parentInstanceId,
+          detailed: true,
+        })
       : { steps: [], tasks: [], state: { isDone: false }, newTasks: [] };
     thread.timeline = new InstanceTimeline(facts, trace, judgeReplay(facts.history, trace, source.host.appDir));
     thread.builtFrom = facts.history.length;
@@ -438,7 +454,10 @@ export class ReplayRuntime extends EventEmitter<ReplayRuntimeEvents> {
       if (thread.printed.has(index)) continue;
       thread.printed.add(index);
       for (const entry of timeline.logsAt(index)) {
-        this.output(`${entry.replaying ? "[replay] " : ""}[${timeline.facts.name}] ${entry.message}\n`, entry.level === "error" || entry.level === "warning" ? "stderr" : "stdout");
+        this.output(
+          `${entry.replaying ? "[replay] " : ""}[${timeline.facts.name}] ${entry.message}\n`,
+          entry.level === "error" || entry.level === "warning" ? "stderr" : "stdout",
+        );
       }
     }
   }
@@ -453,6 +472,9 @@ export class ReplayRuntime extends EventEmitter<ReplayRuntimeEvents> {
   timeHeld(held: TimeHeld): void {
     this.heldTimers.set(held.instanceId, held);
     const events = held.events.map((name) => `\`${name}\``).join(", ");
-    this.output(`time held: ${held.name} waits for event ${events}; the timer at ${held.fireAt} fires after \`advance\` (raise ${held.events[0]} <json> answers it first; "timeSkipping": "always" skips such timers).\n`, "console");
+    this.output(
+      `time held: ${held.name} waits for event ${events}; the timer at ${held.fireAt} fires after \`advance\` (raise ${held.events[0]} <json> answers it first; "timeSkipping": "always" skips such timers).\n`,
+      "console",
+    );
   }
 }

@@ -23,7 +23,12 @@ export interface StopHit {
 export type StopTimeline = Pick<InstanceTimeline, "history" | "divergence" | "frames" | "nameOf">;
 
 export const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = [
-  { filter: "nondeterminism", label: "Nondeterminism", description: "The replay no longer matches the history: the code changed under a running instance.", default: true },
+  {
+    filter: "nondeterminism",
+    label: "Nondeterminism",
+    description: "The replay no longer matches the history: the code changed under a running instance.",
+    default: true,
+  },
   { filter: "orchestrationFailed", label: "Orchestration failed", default: true },
   { filter: "activityFailed", label: "Activity failed", default: false },
   { filter: "entityError", label: "Entity operation failed", default: false },
@@ -66,7 +71,11 @@ export class StopPolicy {
       const hits = (this.lines.get(normalizePath(top.file)) ?? []).filter((bp) => bp.line === top.line);
       if (hits.length) return { reason: "breakpoint", hitBreakpointIds: hits.map((bp) => bp.id) };
     }
-    if (event.EventType === HistoryEventType.TaskScheduled || event.EventType === HistoryEventType.SubOrchestrationInstanceCreated || event.EventType === HistoryEventType.EventRaised) {
+    if (
+      event.EventType === HistoryEventType.TaskScheduled ||
+      event.EventType === HistoryEventType.SubOrchestrationInstanceCreated ||
+      event.EventType === HistoryEventType.EventRaised
+    ) {
       const name = timeline.nameOf(event);
       const hits = this.functions.filter((bp) => bp.name === name);
       if (hits.length) return { reason: "function breakpoint", hitBreakpointIds: hits.map((bp) => bp.id) };
@@ -75,11 +84,18 @@ export class StopPolicy {
   }
 
   private failureAt(timeline: StopTimeline, event: HistoryEvent): { label: string; text: string } | undefined {
-    if (event.EventType === HistoryEventType.ExecutionCompleted && event.OrchestrationStatus === OrchestrationStatusCode.Failed && this.exceptions.has("orchestrationFailed")) {
+    if (
+      event.EventType === HistoryEventType.ExecutionCompleted &&
+      event.OrchestrationStatus === OrchestrationStatusCode.Failed &&
+      this.exceptions.has("orchestrationFailed")
+    ) {
       return { label: "Orchestration failed", text: failureText(event.Result ?? event.FailureDetails?.ErrorMessage) };
     }
     if (event.EventType === HistoryEventType.TaskFailed && this.exceptions.has("activityFailed")) {
-      return { label: "Activity failed", text: `${timeline.nameOf(event) ?? "activity"} failed: ${event.Reason ?? ""}${event.Details ? ` (${event.Details})` : ""}` };
+      return {
+        label: "Activity failed",
+        text: `${timeline.nameOf(event) ?? "activity"} failed: ${event.Reason ?? ""}${event.Details ? ` (${event.Details})` : ""}`,
+      };
     }
     if (event.EventType === HistoryEventType.EventRaised && this.exceptions.has("entityError") && event.Input?.includes('"exceptionType"')) {
       try {
@@ -94,7 +110,10 @@ export class StopPolicy {
             // not JSON: shown as it is
           }
           const lost = response.result === "{}" ? " (an Error thrown in the entity serializes as {}: its message never reaches the caller)" : "";
-          return { label: "Entity operation failed", text: `callEntity fails with "${seen}"${lost}; the entity answered ${response.exceptionType}: ${response.result ?? ""}` };
+          return {
+            label: "Entity operation failed",
+            text: `callEntity fails with "${seen}"${lost}; the entity answered ${response.exceptionType}: ${response.result ?? ""}`,
+          };
         }
       } catch {
         // not an entity response

@@ -47,7 +47,13 @@ export class InstanceTimeline {
     this.stops = [];
     facts.history.forEach((event, index) => {
       if (!SILENT.has(event.EventType)) this.stops.push(index);
-      if (event.EventId >= 0 && (event.EventType === HistoryEventType.TaskScheduled || event.EventType === HistoryEventType.SubOrchestrationInstanceCreated || event.EventType === HistoryEventType.TimerCreated || event.EventType === HistoryEventType.EventSent)) {
+      if (
+        event.EventId >= 0 &&
+        (event.EventType === HistoryEventType.TaskScheduled ||
+          event.EventType === HistoryEventType.SubOrchestrationInstanceCreated ||
+          event.EventType === HistoryEventType.TimerCreated ||
+          event.EventType === HistoryEventType.EventSent)
+      ) {
         this.scheduledById.set(event.EventId, event);
       }
     });
@@ -109,7 +115,13 @@ export class InstanceTimeline {
       if (waiting && !step?.finished) stack = waiting.stack;
       else if (this.lastFrameBefore(eventIndex)) stack = this.lastFrameBefore(eventIndex) as SourceFrame[];
     }
-    if (!call) call = event.EventType === HistoryEventType.ExecutionStarted ? `${this.facts.name}(${short(this.facts.input)})` : eventTypeName(event.EventType).replace(/^Execution/, "orchestration ").toLowerCase();
+    if (!call)
+      call =
+        event.EventType === HistoryEventType.ExecutionStarted
+          ? `${this.facts.name}(${short(this.facts.input)})`
+          : eventTypeName(event.EventType)
+              .replace(/^Execution/, "orchestration ")
+              .toLowerCase();
     const top = stack[0] ?? this.trace.orchestratorSource;
     const frames: TimelineFrame[] = [{ name: `${call} ← ${label}`, source: top }];
     for (const frame of stack.slice(1)) frames.push({ name: frame.name, source: frame });
@@ -159,12 +171,18 @@ export class InstanceTimeline {
     const step = this.stepAt(eventIndex);
     const describe = (id: number) => {
       const task = this.taskById.get(id);
-      return { id, call: task ? callText(task) : `task ${id}`, line: task?.stack[0] ? `${path.basename(task.stack[0].file)}:${task.stack[0].line}` : undefined };
+      return {
+        id,
+        call: task ? callText(task) : `task ${id}`,
+        line: task?.stack[0] ? `${path.basename(task.stack[0].file)}:${task.stack[0].line}` : undefined,
+      };
     };
     // A cancelled timer is still open to the package (its firing will come), but nothing waits for it any more.
     const open = step?.openTaskIds ?? [];
     const pending = open.filter((id) => this.canceledAtEvent(id, eventIndex) === undefined).map(describe);
-    const canceledTimers = open.filter((id) => this.canceledAtEvent(id, eventIndex) !== undefined).map((id) => ({ ...describe(id), canceledAtEvent: this.canceledAtEvent(id) }));
+    const canceledTimers = open
+      .filter((id) => this.canceledAtEvent(id, eventIndex) !== undefined)
+      .map((id) => ({ ...describe(id), canceledAtEvent: this.canceledAtEvent(id) }));
     const view: Record<string, unknown> = {
       instanceId: this.facts.instanceId,
       name: this.facts.name,
@@ -213,7 +231,6 @@ export class InstanceTimeline {
     return ["Completed", "Failed", "Terminated"].includes(this.facts.runtimeStatus);
   }
 }
-
 
 /** How the durable call reads in the orchestrator, e.g. callActivity("SayHello"). */
 export function callText(task: TracedTask): string {

@@ -52,7 +52,9 @@ export async function startServer(options: ServerOptions): Promise<EmulatorServe
     throw error;
   }
   http.attach(emulator);
-  const watcher = options.watch ? watchApp(emulator.app.appDir, (files) => void reload(emulator, http, files, options.onLog), { outDir: emulator.app.outDir }) : undefined;
+  const watcher = options.watch
+    ? watchApp(emulator.app.appDir, (files) => void reload(emulator, http, files, options.onLog), { outDir: emulator.app.outDir })
+    : undefined;
   return {
     emulator,
     http,
@@ -74,7 +76,11 @@ async function reload(emulator: Emulator, http: HttpHost, files: string[], log: 
   const appDir = emulator.app.appDir;
   const failed = (error: unknown, previousCodeRuns: boolean) => {
     const message = error instanceof Error ? error.message : String(error);
-    say(previousCodeRuns ? `Reload failed; the previous code keeps running. ${message}` : `Reload failed: the new code did not load, and its functions wait until a change loads. ${message}`);
+    say(
+      previousCodeRuns
+        ? `Reload failed; the previous code keeps running. ${message}`
+        : `Reload failed: the new code did not load, and its functions wait until a change loads. ${message}`,
+    );
     const stack = error instanceof Error && error.stack ? error.stack : message;
     http.reportReload({ state: "failed", at: new Date().toISOString(), message, previousCodeRuns, problems: sourceProblems(stack, appDir) });
   };
@@ -100,7 +106,9 @@ async function reload(emulator: Emulator, http: HttpHost, files: string[], log: 
     say(
       `Reloaded: ${functions.length} functions${app.built ? ` (TypeScript built in ${app.built.durationMs} ms)` : ""}; ` +
         `${replayed} unfinished instance${replayed === 1 ? "" : "s"} replayed with the new code` +
-        (mismatched.length ? `, ${mismatched.length} no longer match${mismatched.length === 1 ? "es" : ""} ${mismatched.length === 1 ? "its" : "their"} history:` : "."),
+        (mismatched.length
+          ? `, ${mismatched.length} no longer match${mismatched.length === 1 ? "es" : ""} ${mismatched.length === 1 ? "its" : "their"} history:`
+          : "."),
     );
     for (const failure of mismatched) say(`  ${failure.instanceId}: ${failure.message}`);
   } catch (error) {

@@ -24,7 +24,10 @@ export class DevkitContext implements vscode.Disposable {
   readonly inputs: OrchestrationInputs;
   private liveUpdates: { dispose(): void } | undefined;
 
-  constructor(readonly extensionRoot: string, workspaceState: vscode.Memento) {
+  constructor(
+    readonly extensionRoot: string,
+    workspaceState: vscode.Memento,
+  ) {
     this.inputs = new OrchestrationInputs(workspaceState, (orchestrator) => this.orchestratorFiles(orchestrator));
     this.emulator = new EmulatorProcess(bundledCli(extensionRoot), log());
     this.emulator.onDidChange((state) => {
@@ -81,7 +84,12 @@ export class DevkitContext implements vscode.Disposable {
     const appDir = this.appDir();
     if (!fs.existsSync(path.join(appDir, "package.json"))) {
       const scaffold = "New Orchestration from Pattern…";
-      void vscode.window.showWarningMessage(`There is no Functions app in ${appDir} (no package.json). Scaffold one, or set durableDevkit.appFolder to your app's folder.`, scaffold).then((choice) => choice && vscode.commands.executeCommand("durableDevkit.newFromPattern"));
+      void vscode.window
+        .showWarningMessage(
+          `There is no Functions app in ${appDir} (no package.json). Scaffold one, or set durableDevkit.appFolder to your app's folder.`,
+          scaffold,
+        )
+        .then((choice) => choice && vscode.commands.executeCommand("durableDevkit.newFromPattern"));
       throw new CancelledError();
     }
     const runtime = this.runtime();

@@ -9,7 +9,8 @@ import { FORWARDING_KEY_ENV, newForwardingKey } from "../emulator/http/forwarded
 import { EmulatorClient } from "./emulator-client";
 import type { NodeRuntime } from "./node-runtime";
 
-export type EmulatorState = { kind: "stopped" } | { kind: "starting" } | { kind: "running"; client: EmulatorClient; port: number } | { kind: "failed"; message: string };
+export type EmulatorState =
+  { kind: "stopped" } | { kind: "starting" } | { kind: "running"; client: EmulatorClient; port: number } | { kind: "failed"; message: string };
 
 export class EmulatorProcess implements vscode.Disposable {
   private child: ChildProcess | undefined;
@@ -36,11 +37,24 @@ export class EmulatorProcess implements vscode.Disposable {
   async start(appDir: string, runtime: NodeRuntime, options: { timeSkipping: boolean; watch: boolean }): Promise<EmulatorClient> {
     if (this.stateValue.kind === "running") return this.stateValue.client;
     this.set({ kind: "starting" });
-    const args = [this.cliPath, "start", "--app", appDir, "--port", "0", ...(options.timeSkipping ? ["--time-skip"] : []), ...(options.watch ? ["--watch"] : [])];
+    const args = [
+      this.cliPath,
+      "start",
+      "--app",
+      appDir,
+      "--port",
+      "0",
+      ...(options.timeSkipping ? ["--time-skip"] : []),
+      ...(options.watch ? ["--watch"] : []),
+    ];
     this.output.appendLine(`> ${runtime.path} ${args.map((a) => (a.includes(" ") ? `"${a}"` : a)).join(" ")}`);
     // Made here, not read from the output, so the dashboard's key never depends on what the emulator prints.
     const forwardingKey = newForwardingKey();
-    const child = spawn(runtime.path, args, { cwd: appDir, env: { ...process.env, ...runtime.env, [FORWARDING_KEY_ENV]: forwardingKey }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(runtime.path, args, {
+      cwd: appDir,
+      env: { ...process.env, ...runtime.env, [FORWARDING_KEY_ENV]: forwardingKey },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     return new Promise<EmulatorClient>((resolve, reject) => {
       let buffered = "";
@@ -73,7 +87,8 @@ export class EmulatorProcess implements vscode.Disposable {
       child.on("exit", (code) => {
         this.child = undefined;
         if (!settled) fail(`The emulator stopped before it was ready (exit code ${code}). ${lastLines(buffered)}`);
-        else if (this.stateValue.kind === "running" && !this.stopping) this.set({ kind: "failed", message: `The emulator stopped unexpectedly (exit code ${code}).` });
+        else if (this.stateValue.kind === "running" && !this.stopping)
+          this.set({ kind: "failed", message: `The emulator stopped unexpectedly (exit code ${code}).` });
       });
     });
   }

@@ -31,11 +31,16 @@ export async function showHistoryPanel(context: DevkitContext, instanceId: strin
   };
   let status = "Running";
   panel.webview.onDidReceiveMessage((message: { type?: string }) => {
-    if (message.type === "ready") void send().then((next) => (status = next)).catch(() => undefined);
+    if (message.type === "ready")
+      void send()
+        .then((next) => (status = next))
+        .catch(() => undefined);
   });
   const timer = setInterval(() => {
     if (["Completed", "Failed", "Terminated"].includes(status)) return;
-    void send().then((next) => (status = next)).catch(() => undefined);
+    void send()
+      .then((next) => (status = next))
+      .catch(() => undefined);
   }, 1000);
   panel.onDidDispose(() => clearInterval(timer));
   return panel;

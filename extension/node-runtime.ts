@@ -30,8 +30,12 @@ function majorOf(version: string): number {
 export function resolveNodeRuntime(configured: string | undefined): NodeRuntime {
   if (configured) {
     const version = versionOf(configured);
-    if (!version) throw new Error(`The setting durableDevkit.nodePath is "${configured}", which does not run. Point it at a Node.js ${MIN_MAJOR}+ executable, or clear it to use the node on PATH.`);
-    if (majorOf(version) < MIN_MAJOR) throw new Error(`durableDevkit.nodePath runs Node.js ${version}; durable-functions v3 needs Node.js ${MIN_MAJOR} or newer.`);
+    if (!version)
+      throw new Error(
+        `The setting durableDevkit.nodePath is "${configured}", which does not run. Point it at a Node.js ${MIN_MAJOR}+ executable, or clear it to use the node on PATH.`,
+      );
+    if (majorOf(version) < MIN_MAJOR)
+      throw new Error(`durableDevkit.nodePath runs Node.js ${version}; durable-functions v3 needs Node.js ${MIN_MAJOR} or newer.`);
     return { path: configured, version, env: {}, source: "setting" };
   }
   const onPath = versionOf("node");

@@ -21,7 +21,11 @@ export class ReloadProblems implements vscode.Disposable {
       const byFile = new Map<string, vscode.Diagnostic[]>();
       for (const problem of report.problems) {
         const at = new vscode.Position(Math.max(0, problem.line - 1), Math.max(0, problem.column - 1));
-        const diagnostic = new vscode.Diagnostic(new vscode.Range(at, at.translate(0, 1)), `The emulator could not reload the app: ${problem.message}`, vscode.DiagnosticSeverity.Error);
+        const diagnostic = new vscode.Diagnostic(
+          new vscode.Range(at, at.translate(0, 1)),
+          `The emulator could not reload the app: ${problem.message}`,
+          vscode.DiagnosticSeverity.Error,
+        );
         diagnostic.source = "Durable emulator";
         byFile.set(problem.file, [...(byFile.get(problem.file) ?? []), diagnostic]);
       }

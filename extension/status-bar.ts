@@ -58,5 +58,10 @@ export function createStatusBar(onEmulatorChange: vscode.Event<EmulatorState>, o
 }
 
 function firstLine(text: string): string {
-  return text.split("\n").find((line) => line.trim())?.trim() ?? text;
+  return (
+    text
+      .split("\n")
+      .find((line) => line.trim())
+      ?.trim() ?? text
+  );
 }

@@ -14,12 +14,19 @@ export function putCliOnTerminalPath(extension: vscode.ExtensionContext, runtime
   fs.mkdirSync(dir, { recursive: true });
   const cli = bundledCli(extension.extensionPath);
   if (process.platform === "win32") {
-    const env = Object.entries(runtime.env).map(([name, value]) => `set "${name}=${value}"\r\n`).join("");
+    const env = Object.entries(runtime.env)
+      .map(([name, value]) => `set "${name}=${value}"\r\n`)
+      .join("");
     fs.writeFileSync(path.join(dir, "durable-devkit.cmd"), `@echo off\r\nsetlocal\r\n${env}"${runtime.path}" "${cli}" %*\r\n`);
   } else {
-    const env = Object.entries(runtime.env).map(([name, value]) => `${name}=${quote(value)} `).join("");
+    const env = Object.entries(runtime.env)
+      .map(([name, value]) => `${name}=${quote(value)} `)
+      .join("");
     const launcher = path.join(dir, "durable-devkit");
-    fs.writeFileSync(launcher, `#!/bin/sh\n# Written by the Durable Devkit extension: its bundled CLI.\n${env}exec ${quote(runtime.path)} ${quote(cli)} "$@"\n`);
+    fs.writeFileSync(
+      launcher,
+      `#!/bin/sh\n# Written by the Durable Devkit extension: its bundled CLI.\n${env}exec ${quote(runtime.path)} ${quote(cli)} "$@"\n`,
+    );
     fs.chmodSync(launcher, 0o755);
   }
   extension.environmentVariableCollection.description = "Puts the `durable-devkit` command on the PATH";

@@ -31,8 +31,12 @@ export function describeWaits(waits: InstanceWaits, now: Date = new Date()): str
   if (waits.events.length) parts.push(`${waits.events.length > 1 ? "events" : "event"} ${waits.events.map((name) => `\`${name}\``).join(", ")}`);
   const timer = waits.timers[0];
   if (timer) parts.push(`a timer at ${localTime(timer.fireAt, now)} (local time)`);
-  if (waits.activities.length) parts.push(`${waits.activities.length > 1 ? "activities" : "activity"} ${counted(waits.activities.map((activity) => activity.name))}`);
-  if (waits.subOrchestrations.length) parts.push(`${waits.subOrchestrations.length > 1 ? "sub-orchestrations" : "sub-orchestration"} ${counted(waits.subOrchestrations.map((child) => child.name))}`);
+  if (waits.activities.length)
+    parts.push(`${waits.activities.length > 1 ? "activities" : "activity"} ${counted(waits.activities.map((activity) => activity.name))}`);
+  if (waits.subOrchestrations.length)
+    parts.push(
+      `${waits.subOrchestrations.length > 1 ? "sub-orchestrations" : "sub-orchestration"} ${counted(waits.subOrchestrations.map((child) => child.name))}`,
+    );
   return parts.length ? parts.join(" or ") : undefined;
 }
 

@@ -88,7 +88,12 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
     session = new WorkspaceSession(root);
     sessions.set(root, session);
     cold.add(root);
-    const open = new Set(documents.all().filter((d) => d.uri.startsWith("file:")).map((d) => projectRootOf(toPath(d.uri))));
+    const open = new Set(
+      documents
+        .all()
+        .filter((d) => d.uri.startsWith("file:"))
+        .map((d) => projectRootOf(toPath(d.uri))),
+    );
     const unused = [...sessions.keys()].filter((r) => r !== root && !open.has(r));
     for (const stale of unused.slice(0, Math.max(0, unused.length - IDLE_SESSIONS))) {
       sessions.get(stale)?.dispose();
@@ -137,9 +142,15 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
         ...(RULES_DOC ? { codeDescription: { href: `${RULES_DOC}#${finding.code.toLowerCase()}` } } : {}),
         source: "durable-devkit",
         message: finding.message,
-        relatedInformation: finding.related.map((related) => ({ location: { uri: toUri(related.file), range: range(related.file, related.start, related.end) }, message: related.message })),
+        relatedInformation: finding.related.map((related) => ({
+          location: { uri: toUri(related.file), range: range(related.file, related.start, related.end) },
+          message: related.message,
+        })),
         data: {
-          fixes: finding.fixes.map((fix) => ({ title: fix.title, edits: fix.edits.map((edit) => ({ uri: toUri(edit.file), range: range(edit.file, edit.start, edit.end), newText: edit.newText })) })),
+          fixes: finding.fixes.map((fix) => ({
+            title: fix.title,
+            edits: fix.edits.map((edit) => ({ uri: toUri(edit.file), range: range(edit.file, edit.start, edit.end), newText: edit.newText })),
+          })),
         } satisfies FixData,
       }));
       const json = JSON.stringify(diagnostics);
@@ -288,7 +299,12 @@ export function startLanguageServer(connection: Connection = createConnection(Pr
         diagnostics: [diagnostic],
         edit: {
           changes: {
-            [params.textDocument.uri]: [{ range: { start: { line: diagnostic.range.start.line, character: 0 }, end: { line: diagnostic.range.start.line, character: 0 } }, newText: `${indentOf(documents.get(params.textDocument.uri), diagnostic.range.start.line)}// durable-devkit-ignore ${String(diagnostic.code)}\n` }],
+            [params.textDocument.uri]: [
+              {
+                range: { start: { line: diagnostic.range.start.line, character: 0 }, end: { line: diagnostic.range.start.line, character: 0 } },
+                newText: `${indentOf(documents.get(params.textDocument.uri), diagnostic.range.start.line)}// durable-devkit-ignore ${String(diagnostic.code)}\n`,
+              },
+            ],
           },
         },
       });

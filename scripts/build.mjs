@@ -36,7 +36,8 @@ await build({
 
 // The dashboard: one browser bundle, plus its page and styles, served by the emulator from dist/emulator/dashboard.
 /** A page's script, bundled for the browser (the dashboard; the history webview as the VSIX bundles it). */
-const browserBundle = (entry, outfile) => build({ entryPoints: [entry], outfile, bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: true, logLevel: "warning" });
+const browserBundle = (entry, outfile) =>
+  build({ entryPoints: [entry], outfile, bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: true, logLevel: "warning" });
 
 await browserBundle("emulator/dashboard/app.ts", "dist/emulator/dashboard/app.js");
 mkdirSync("dist/emulator/dashboard", { recursive: true });

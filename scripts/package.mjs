@@ -29,8 +29,26 @@ await Promise.all([
   build({ ...node, entryPoints: ["cli/run.ts"], outfile: join(OUT, "cli.js") }),
   build({ ...node, entryPoints: ["emulator/app-host/worker-main.ts"], outfile: join(OUT, "worker-main.js") }),
   // Browser code: the history webview and the emulator's dashboard.
-  build({ entryPoints: ["extension/webview/history-view.ts"], outfile: join(OUT, "webview", "history-view.js"), bundle: true, platform: "browser", format: "iife", target: "es2022", minify: true, logLevel: "warning" }),
-  build({ entryPoints: ["emulator/dashboard/app.ts"], outfile: join(OUT, "dashboard", "app.js"), bundle: true, platform: "browser", format: "iife", target: "es2022", minify: true, logLevel: "warning" }),
+  build({
+    entryPoints: ["extension/webview/history-view.ts"],
+    outfile: join(OUT, "webview", "history-view.js"),
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    minify: true,
+    logLevel: "warning",
+  }),
+  build({
+    entryPoints: ["emulator/dashboard/app.ts"],
+    outfile: join(OUT, "dashboard", "app.js"),
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    minify: true,
+    logLevel: "warning",
+  }),
 ]);
 copyFileSync("extension/webview/history-view.css", join(OUT, "webview", "history-view.css"));
 for (const file of ["index.html", "styles.css"]) copyFileSync(join("emulator", "dashboard", file), join(OUT, "dashboard", file));
@@ -41,7 +59,21 @@ const { name, version } = JSON.parse(readFileSync("package.json", "utf8"));
 mkdirSync(".vsix", { recursive: true });
 const vsix = join(".vsix", `${name}-${version}.vsix`);
 // --no-dependencies: the bundles hold everything; vsce would otherwise walk node_modules.
-execFileSync(process.execPath, ["node_modules/@vscode/vsce/vsce", "package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "--readme-path", "extension/README.md", "-o", vsix], { stdio: "inherit" });
+execFileSync(
+  process.execPath,
+  [
+    "node_modules/@vscode/vsce/vsce",
+    "package",
+    "--no-dependencies",
+    "--allow-missing-repository",
+    "--skip-license",
+    "--readme-path",
+    "extension/README.md",
+    "-o",
+    vsix,
+  ],
+  { stdio: "inherit" },
+);
 
 const sizeOf = (path) => (statSync(path).isDirectory() ? readdirSync(path).reduce((sum, entry) => sum + sizeOf(join(path, entry)), 0) : statSync(path).size);
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;

@@ -11,11 +11,27 @@ export interface PatternQuestion {
 }
 
 export const PATTERN_QUESTIONS: readonly PatternQuestion[] = [
-  { question: "Is it a long job started by an HTTP request, whose caller should poll for the result?", detail: "Requests should not wait minutes: answer 202 with status URLs.", yes: "async-http-api" },
+  {
+    question: "Is it a long job started by an HTTP request, whose caller should poll for the result?",
+    detail: "Requests should not wait minutes: answer 202 with status URLs.",
+    yes: "async-http-api",
+  },
   { question: "Must it wait for a person's decision, with a deadline?", detail: "An approval that times out with a durable timer.", yes: "human-interaction" },
-  { question: "Must it wait for several outside events, in any order?", detail: "Callbacks from other systems, each an external event.", yes: "external-events" },
-  { question: "Does it keep state that many callers update over time (a counter, a running total)?", detail: "A durable entity processes the updates one at a time.", yes: "aggregator" },
-  { question: "Does the same work run on many items at once, then combine?", detail: "Fan out activities in parallel and fan in with Task.all.", yes: "fan-out-fan-in" },
+  {
+    question: "Must it wait for several outside events, in any order?",
+    detail: "Callbacks from other systems, each an external event.",
+    yes: "external-events",
+  },
+  {
+    question: "Does it keep state that many callers update over time (a counter, a running total)?",
+    detail: "A durable entity processes the updates one at a time.",
+    yes: "aggregator",
+  },
+  {
+    question: "Does the same work run on many items at once, then combine?",
+    detail: "Fan out activities in parallel and fan in with Task.all.",
+    yes: "fan-out-fan-in",
+  },
 ];
 
 /** When every answer is no: steps in order. */

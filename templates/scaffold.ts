@@ -21,7 +21,12 @@ export const PATTERNS: readonly Pattern[] = [
   { id: "function-chaining", title: "Function chaining", description: "steps in order, each result feeding the next", defaultName: "helloSequence" },
   { id: "fan-out-fan-in", title: "Fan-out/fan-in", description: "the same work on many items in parallel, then one result", defaultName: "fanOutFanIn" },
   { id: "async-http-api", title: "Async HTTP API", description: "start long work over HTTP, answer 202 with status URLs to poll", defaultName: "asyncHttpApi" },
-  { id: "human-interaction", title: "Human interaction", description: "wait for an approval event, or time out with a durable timer", defaultName: "approvalWorkflow" },
+  {
+    id: "human-interaction",
+    title: "Human interaction",
+    description: "wait for an approval event, or time out with a durable timer",
+    defaultName: "approvalWorkflow",
+  },
   { id: "aggregator", title: "Aggregator", description: "a durable entity that aggregates values signalled over time", defaultName: "aggregator" },
   { id: "external-events", title: "External events", description: "pause until outside events arrive, in any order", defaultName: "orderEvents" },
 ];
@@ -56,9 +61,13 @@ export interface ScaffoldResult {
 }
 
 // dist/templates → templates/ in the repository and the npm package; out/ → templates/ inside the extension.
-const TEMPLATES = [path.resolve(__dirname, "..", "..", "templates"), path.resolve(__dirname, "..", "templates")].find((dir) => fs.existsSync(path.join(dir, "patterns"))) ?? path.resolve(__dirname, "..", "..", "templates");
+const TEMPLATES =
+  [path.resolve(__dirname, "..", "..", "templates"), path.resolve(__dirname, "..", "templates")].find((dir) => fs.existsSync(path.join(dir, "patterns"))) ??
+  path.resolve(__dirname, "..", "..", "templates");
 const RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(" "),
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(
+    " ",
+  ),
 );
 
 export function validateName(name: string): void {
@@ -80,13 +89,21 @@ function render(template: string, name: string): string {
 }
 
 function packageJson(dir: string, language: Language): string {
-  const appName = path.basename(path.resolve(dir)).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "durable-app";
+  const appName =
+    path
+      .basename(path.resolve(dir))
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "durable-app";
   const manifest = {
     name: appName,
     version: "1.0.0",
     private: true,
     main: language === "ts" ? "dist/src/functions/*.js" : "src/functions/*.js",
-    scripts: language === "ts" ? { build: "tsc", watch: "tsc -w", start: "func start", local: "durable-devkit start --watch" } : { start: "func start", local: "durable-devkit start --watch" },
+    scripts:
+      language === "ts"
+        ? { build: "tsc", watch: "tsc -w", start: "func start", local: "durable-devkit start --watch" }
+        : { start: "func start", local: "durable-devkit start --watch" },
     dependencies: { "@azure/functions": PINNED_VERSIONS["@azure/functions"], "durable-functions": PINNED_VERSIONS["durable-functions"] },
     ...(language === "ts" ? { devDependencies: { "@types/node": PINNED_VERSIONS["@types/node"], typescript: PINNED_VERSIONS.typescript } } : {}),
   };
@@ -121,7 +138,9 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   }
   const existing = [...planned.keys()].filter((file) => fs.existsSync(path.join(dir, file)));
   if (existing.length && !options.force) {
-    throw new ScaffoldError(`Nothing was written: ${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""} in ${dir}. Choose another --name, or --force to overwrite.`);
+    throw new ScaffoldError(
+      `Nothing was written: ${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""} in ${dir}. Choose another --name, or --force to overwrite.`,
+    );
   }
   for (const [file, content] of planned) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });

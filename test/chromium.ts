@@ -13,7 +13,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type Browser, type LaunchOptions } from "playwright-core";
 
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 interface ChromiumChoice {
   executablePath: string;
@@ -49,7 +57,9 @@ function packagedChromium(): ChromiumChoice {
   try {
     entry = require.resolve("@sparticuz/chromium");
   } catch {
-    throw new Error("No Chromium for the browser tests: the devDependency @sparticuz/chromium is not installed (run `npm install`), Debian's `chromium` is not installed, and CHROMIUM_PATH is not set.");
+    throw new Error(
+      "No Chromium for the browser tests: the devDependency @sparticuz/chromium is not installed (run `npm install`), Debian's `chromium` is not installed, and CHROMIUM_PATH is not set.",
+    );
   }
   const packageJson = path.join(entry.slice(0, entry.lastIndexOf(`${path.sep}build${path.sep}`)), "package.json");
   const version = (JSON.parse(fs.readFileSync(packageJson, "utf8")) as { version: string }).version;
@@ -94,7 +104,8 @@ export function chooseChromium(): ChromiumChoice {
   if (cachedChoice) return cachedChoice;
   const fromEnvironment = process.env.CHROMIUM_PATH;
   if (fromEnvironment) {
-    if (!fs.existsSync(fromEnvironment)) throw new Error(`CHROMIUM_PATH is ${fromEnvironment}, which does not exist: unset it to use Debian's chromium or the one npm install brought.`);
+    if (!fs.existsSync(fromEnvironment))
+      throw new Error(`CHROMIUM_PATH is ${fromEnvironment}, which does not exist: unset it to use Debian's chromium or the one npm install brought.`);
     cachedChoice = { executablePath: fromEnvironment, source: `CHROMIUM_PATH (${fromEnvironment})` };
   } else {
     const system = systemChromium();

@@ -39,7 +39,7 @@ function controlCommand(spec: {
     help: `Usage: durable-devkit ${spec.name} ${spec.args} [options]\n\n${spec.details}\n\nOptions:\n${APP_OPTIONS_HELP}`,
     async run(args, io) {
       const { values, positionals, help } = parse(spec.name, args, APP_OPTIONS, { min: 1, max: spec.maxPositionals });
-      if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+      if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
       return withEngine(values, io, async (engine) => {
         const target = (await spec.act(engine, positionals)) ?? positionals[0];
         return driveAndReport(engine, target, values, io);
@@ -121,7 +121,7 @@ Options:
 ${APP_OPTIONS_HELP}`,
   async run(args, io) {
     const { values, positionals, help } = parse("restart", args, { ...APP_OPTIONS, "new-id": { type: "boolean" } }, { min: 1, max: 1 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     return withEngine(values, io, async (engine) => {
       const id = await engine.restart(positionals[0], { newInstanceId: values["new-id"] === true });
       io.stderr.write(`Restarted as ${id}\n`);
@@ -144,7 +144,7 @@ Options:
 ${APP_OPTIONS_HELP}`,
   async run(args, io) {
     const { values, positionals, help } = parse("purge", args, { ...APP_OPTIONS, ...LIST_FILTER_OPTIONS, all: { type: "boolean" } }, { min: 0, max: 1 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     if ((positionals.length === 1) === (values.all === true)) {
       io.stderr.write("Give either one instance id or --all (with optional filters). Run `durable-devkit purge --help` for the usage.\n");
       return EXIT.usage;

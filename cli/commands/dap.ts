@@ -19,7 +19,7 @@ export const dapCommand: Command = {
   help: HELP,
   async run(args, io) {
     const { help } = parse("dap", args, { stdio: { type: "boolean" }, help: { type: "boolean", short: "h" } }, { min: 0, max: 0 });
-    if (help) return io.stdout.write(`${HELP}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${HELP}\n`), EXIT.ok);
     const { runDebugAdapterOverStdio } = require("../../debug-adapter/main") as typeof import("../../debug-adapter/main");
     runDebugAdapterOverStdio();
     // The session ends the process when the client disconnects.

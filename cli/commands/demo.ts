@@ -41,7 +41,7 @@ Prints each pattern's result and history.
 Options:
   --keep   keep the app and its store afterwards (the path is printed)`,
   async run(args, io) {
-    if (args.includes("--help") || args.includes("-h")) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (args.includes("--help") || args.includes("-h")) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "durable-devkit-demo-"));
     const appDir = path.join(workDir, "patterns-app");
     for (const pattern of PATTERNS) scaffold({ pattern: pattern.id, language: "ts", dir: appDir });
@@ -91,16 +91,28 @@ Options:
         await new Promise((resolve) => setTimeout(resolve, 10));
         poll = await httpJson(links.statusQueryGetUri);
       }
-      show("Async HTTP API", `POST /api/asyncHttpApi → ${accepted.status}, then ${polls + 1} polls of statusQueryGetUri → ${poll.status}`, engine.getStatus(links.id) as InstanceStatus, Date.now() - t0);
+      show(
+        "Async HTTP API",
+        `POST /api/asyncHttpApi → ${accepted.status}, then ${polls + 1} polls of statusQueryGetUri → ${poll.status}`,
+        engine.getStatus(links.id) as InstanceStatus,
+        Date.now() - t0,
+      );
 
-      await run("Human interaction, approved", "the Approval event arrives before the 72-hour deadline", "approvalWorkflow", { request: "buy a laptop" }, (id) =>
-        engine.raiseEvent(id, "Approval", { approved: true, by: "Ada" }),
+      await run(
+        "Human interaction, approved",
+        "the Approval event arrives before the 72-hour deadline",
+        "approvalWorkflow",
+        { request: "buy a laptop" },
+        (id) => engine.raiseEvent(id, "Approval", { approved: true, by: "Ada" }),
       );
       await run("Human interaction, timed out", "nobody answers; time skipping passes the 72 hours", "approvalWorkflow", { request: "buy a chair" });
 
       // Aggregator: concurrent signals over HTTP, then an orchestration that signals more and reads the total.
       await Promise.all([5, 10, 15, 20].map((value) => httpJson(`${server.http.origin}/api/aggregator/room1`, "POST", String(value))));
-      await run("Aggregator", "4 concurrent HTTP signals, then an orchestration signals 3 more and calls the entity", "aggregator_report", { key: "room1", values: [1, 2, 3] });
+      await run("Aggregator", "4 concurrent HTTP signals, then an orchestration signals 3 more and calls the entity", "aggregator_report", {
+        key: "room1",
+        values: [1, 2, 3],
+      });
 
       await run("External events", "Shipped and PaymentReceived raised in the opposite order to the code's", "orderEvents", "order-42", async (id) => {
         await engine.raiseEvent(id, "Shipped", { carrier: "DHL" });
@@ -124,4 +136,3 @@ function devNull(): NodeJS.WritableStream {
   const { Writable } = require("node:stream") as typeof import("node:stream");
   return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
-

@@ -26,7 +26,7 @@ export const entityCommand: Command = {
   help: HELP,
   async run(args, io) {
     const { values, positionals, help } = parse("entity", args, APP_OPTIONS, { min: 1, max: 5 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     const [verb, name, key, operation, data] = positionals;
     switch (verb) {
       case "get": {
@@ -39,7 +39,9 @@ export const entityCommand: Command = {
             return EXIT.failed;
           }
           const state = parseJsonText(record.entity.state);
-          io.stdout.write(values.json ? `${JSON.stringify({ name, key, state, lastOperationTime: record.lastUpdatedTime })}\n` : `${JSON.stringify(state, null, 2)}\n`);
+          io.stdout.write(
+            values.json ? `${JSON.stringify({ name, key, state, lastOperationTime: record.lastUpdatedTime })}\n` : `${JSON.stringify(state, null, 2)}\n`,
+          );
           return EXIT.ok;
         } finally {
           await store.close();
@@ -50,11 +52,24 @@ export const entityCommand: Command = {
         try {
           const entities = store.listInstances({ entities: true }).instances.filter((record) => record.entity?.exists);
           if (values.json) {
-            io.stdout.write(`${JSON.stringify(entities.map((record) => ({ ...parseEntityInstanceId(record.instanceId), state: parseJsonText(record.entity?.state), lastOperationTime: record.lastUpdatedTime })), null, 2)}\n`);
+            io.stdout.write(
+              `${JSON.stringify(
+                entities.map((record) => ({
+                  ...parseEntityInstanceId(record.instanceId),
+                  state: parseJsonText(record.entity?.state),
+                  lastOperationTime: record.lastUpdatedTime,
+                })),
+                null,
+                2,
+              )}\n`,
+            );
           } else if (!entities.length) {
             io.stdout.write(`No entities in ${store.description}.\n`);
           } else {
-            writeLines(io.stdout, entities.map((record) => `${record.instanceId.padEnd(30)} ${record.lastUpdatedTime}  ${record.entity?.state ?? ""}`));
+            writeLines(
+              io.stdout,
+              entities.map((record) => `${record.instanceId.padEnd(30)} ${record.lastUpdatedTime}  ${record.entity?.state ?? ""}`),
+            );
           }
           return EXIT.ok;
         } finally {
@@ -69,7 +84,11 @@ export const entityCommand: Command = {
           await emulator.engine.signalEntity(name, key, operation, input);
           await emulator.engine.whenIdle();
           const entity = emulator.engine.readEntity(name, key);
-          io.stdout.write(values.json ? `${JSON.stringify({ name, key, exists: entity !== undefined, state: entity?.state ?? null })}\n` : `Signalled ${operation} on @${name.toLowerCase()}@${key}; its state is now ${entity ? JSON.stringify(entity.state) : "(deleted)"}.\n`);
+          io.stdout.write(
+            values.json
+              ? `${JSON.stringify({ name, key, exists: entity !== undefined, state: entity?.state ?? null })}\n`
+              : `Signalled ${operation} on @${name.toLowerCase()}@${key}; its state is now ${entity ? JSON.stringify(entity.state) : "(deleted)"}.\n`,
+          );
           return EXIT.ok;
         } finally {
           await emulator.close();
@@ -90,4 +109,3 @@ export const entityCommand: Command = {
     }
   },
 };
-

@@ -15,8 +15,13 @@ Silence one finding with a comment on its line or the line above: // durable-dev
 Turn a rule off or change its severity: --rule DD011=off --rule DD005=error (repeatable).
 The rules: docs/rules.md.`,
   async run(args, io) {
-    const { values, positionals, help } = parse("lint", args, { format: { type: "string", short: "f" }, rule: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } }, { min: 0, max: 1000 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    const { values, positionals, help } = parse(
+      "lint",
+      args,
+      { format: { type: "string", short: "f" }, rule: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+      { min: 0, max: 1000 },
+    );
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     const format = values.format ?? "text";
     if (format !== "text" && format !== "json") throw new UsageError(`--format is text or json, not "${format}".`);
     const rules: Record<string, "error" | "warning" | "information" | "off"> = {};
@@ -39,7 +44,11 @@ The rules: docs/rules.md.`,
     } else {
       for (const r of results) io.stdout.write(`${path.relative(process.cwd(), r.file)}:${r.line}:${r.column} ${r.severity} ${r.code} ${r.message}\n`);
       const errors = results.filter((r) => r.severity === "error").length;
-      io.stdout.write(results.length ? `\n${results.length} problem${results.length === 1 ? "" : "s"} (${errors} error${errors === 1 ? "" : "s"}).\n` : "No problems found.\n");
+      io.stdout.write(
+        results.length
+          ? `\n${results.length} problem${results.length === 1 ? "" : "s"} (${errors} error${errors === 1 ? "" : "s"}).\n`
+          : "No problems found.\n",
+      );
     }
     return results.some((r) => r.severity === "error") ? EXIT.failed : EXIT.ok;
   },

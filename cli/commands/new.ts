@@ -37,15 +37,25 @@ Options:
       },
       { min: 0, max: 1 },
     );
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     if (values.list) {
-      writeLines(io.stdout, PATTERNS.map((p) => `${p.id.padEnd(18)} ${p.description}`));
+      writeLines(
+        io.stdout,
+        PATTERNS.map((p) => `${p.id.padEnd(18)} ${p.description}`),
+      );
       return EXIT.ok;
     }
-    if (!positionals.length) throw new UsageError(`Name a pattern: ${PATTERNS.map((p) => p.id).join(", ")}. Run \`durable-devkit new --list\` for what each is for.`);
+    if (!positionals.length)
+      throw new UsageError(`Name a pattern: ${PATTERNS.map((p) => p.id).join(", ")}. Run \`durable-devkit new --list\` for what each is for.`);
     if (values.lang !== undefined && values.lang !== "ts" && values.lang !== "js") throw new UsageError(`--lang is ts or js, not "${values.lang}".`);
     try {
-      const result = scaffold({ pattern: positionals[0], name: values.name, language: values.lang as Language | undefined, dir: values.dir ?? ".", force: values.force === true });
+      const result = scaffold({
+        pattern: positionals[0],
+        name: values.name,
+        language: values.lang as Language | undefined,
+        dir: values.dir ?? ".",
+        force: values.force === true,
+      });
       const dir = path.resolve(values.dir ?? ".");
       writeLines(io.stdout, [
         `${result.pattern.title} "${result.name}" (${result.language === "ts" ? "TypeScript" : "JavaScript"}) in ${dir}${result.appCreated ? ", with a new app" : ""}:`,

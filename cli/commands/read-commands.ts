@@ -9,7 +9,9 @@ import type { Store } from "../../emulator/store/store";
 import { HISTORY_EXPORT_FORMAT, type HistoryExport } from "../../emulator/history/history-export";
 
 const READ_OPTIONS = { app: APP_OPTIONS.app, store: APP_OPTIONS.store, json: APP_OPTIONS.json, help: APP_OPTIONS.help } as const;
-const READ_HELP = APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--time-skip")).join("\n");
+const READ_HELP = APP_OPTIONS_HELP.split("\n")
+  .filter((line) => !line.includes("--time-skip"))
+  .join("\n");
 
 async function withStore<T>(values: { app?: string; store?: string }, use: (store: Store) => T): Promise<T> {
   const store = await openStoreForReading(values);
@@ -32,7 +34,7 @@ export const statusCommand: Command = {
   help: `Usage: durable-devkit status <instanceId> [options]\n\nOptions:\n${READ_HELP}`,
   async run(args, io) {
     const { values, positionals, help } = parse("status", args, READ_OPTIONS, { min: 1, max: 1 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     return withStore(values, (store) => {
       const status = toInstanceStatus(requireRecord(store, positionals[0]));
       if (values.json) io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
@@ -93,14 +95,20 @@ Options:
 ${READ_HELP}`,
   async run(args, io) {
     const { values, help } = parse("list", args, { ...READ_OPTIONS, ...LIST_FILTER_OPTIONS, top: { type: "string" } }, { min: 0, max: 0 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     const top = values.top === undefined ? undefined : Number(values.top);
     if (top !== undefined && (!Number.isInteger(top) || top <= 0)) throw new UsageError(`--top must be a positive whole number, not "${values.top}".`);
     const query = { ...queryFrom(values), top };
     return withStore(values, (store) => {
       const page = store.listInstances(query);
       if (values.json) {
-        io.stdout.write(`${JSON.stringify(page.instances.map((record) => toInstanceStatus(record)), null, 2)}\n`);
+        io.stdout.write(
+          `${JSON.stringify(
+            page.instances.map((record) => toInstanceStatus(record)),
+            null,
+            2,
+          )}\n`,
+        );
         return EXIT.ok;
       }
       if (!page.instances.length) {
@@ -110,7 +118,11 @@ ${READ_HELP}`,
       const rows = page.instances.map((r) => [r.instanceId, r.name, r.runtimeStatus, r.createdTime, r.lastUpdatedTime]);
       const header = ["INSTANCE ID", "NAME", "STATUS", "CREATED", "LAST UPDATED"];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-      const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+      const line = (cells: string[]) =>
+        cells
+          .map((cell, i) => cell.padEnd(widths[i]))
+          .join("  ")
+          .trimEnd();
       writeLines(io.stdout, [line(header), ...rows.map(line)]);
       if (page.continuationToken) io.stdout.write(`(more instances: raise --top)\n`);
       return EXIT.ok;
@@ -131,7 +143,7 @@ Options:
 ${READ_HELP}`,
   async run(args, io) {
     const { values, positionals, help } = parse("history", args, { ...READ_OPTIONS, all: { type: "boolean" } }, { min: 1, max: 1 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     return withStore(values, (store) => {
       requireRecord(store, positionals[0]);
       const history = store.getHistory(positionals[0]);
@@ -156,7 +168,7 @@ Options:
 ${READ_HELP}`,
   async run(args, io) {
     const { values, positionals, help } = parse("export", args, { ...READ_OPTIONS, out: { type: "string", short: "o" } }, { min: 1, max: 1 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     return withStore(values, (store) => {
       const record = requireRecord(store, positionals[0]);
       const exported: HistoryExport = {

@@ -94,8 +94,13 @@ export const replayCommand: Command = {
   summary: "replay saved histories against the current code and report where it diverges (for CI)",
   help: HELP,
   async run(args, io) {
-    const { values, positionals, help } = parse("replay", args, { app: APP_OPTIONS.app, store: APP_OPTIONS.store, json: APP_OPTIONS.json, help: APP_OPTIONS.help }, { min: 1, max: Infinity });
-    if (help) return io.stdout.write(`${HELP}\n`), EXIT.ok;
+    const { values, positionals, help } = parse(
+      "replay",
+      args,
+      { app: APP_OPTIONS.app, store: APP_OPTIONS.store, json: APP_OPTIONS.json, help: APP_OPTIONS.help },
+      { min: 1, max: Infinity },
+    );
+    if (help) return (io.stdout.write(`${HELP}\n`), EXIT.ok);
     const outcomes: Outcome[] = [];
     const work: { label: string; load: () => HistorySource }[] = [];
     for (const target of positionals) {
@@ -126,7 +131,8 @@ export const replayCommand: Command = {
       for (const outcome of outcomes) printOutcome(io, outcome);
       const diverged = outcomes.filter((o) => o.verdict?.divergence).length;
       const errors = outcomes.filter((o) => o.error).length;
-      if (outcomes.length > 1) writeLines(io.stdout, [`${outcomes.length} histories: ${outcomes.length - diverged - errors} match, ${diverged} diverge, ${errors} could not be read`]);
+      if (outcomes.length > 1)
+        writeLines(io.stdout, [`${outcomes.length} histories: ${outcomes.length - diverged - errors} match, ${diverged} diverge, ${errors} could not be read`]);
     }
     if (outcomes.some((o) => o.error)) return EXIT.usage;
     return outcomes.some((o) => o.verdict?.divergence) ? EXIT.failed : EXIT.ok;

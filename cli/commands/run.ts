@@ -26,8 +26,13 @@ Examples:
   durable-devkit run approval --input '{"timeoutHours":72}' --time-skip
   durable-devkit run fanOut --input @items.json --json`,
   async run(args, io) {
-    const { values, positionals, help } = parse("run", args, { ...APP_OPTIONS, input: { type: "string", short: "i" }, id: { type: "string" } }, { min: 1, max: 1 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    const { values, positionals, help } = parse(
+      "run",
+      args,
+      { ...APP_OPTIONS, input: { type: "string", short: "i" }, id: { type: "string" } },
+      { min: 1, max: 1 },
+    );
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     const input = values.input === undefined ? undefined : parseJsonArgument(values.input, "input");
     const progress = new Progress(io, values.json !== true);
     const emulator = await openEmulator(values, io, (event) => progress.onEvent(event));
@@ -79,7 +84,10 @@ class Progress {
   private readonly live: boolean;
   private lastDraw = 0;
 
-  constructor(private readonly io: Io, enabled: boolean) {
+  constructor(
+    private readonly io: Io,
+    enabled: boolean,
+  ) {
     this.live = enabled && (io.stderr as NodeJS.WriteStream).isTTY === true;
   }
 
@@ -97,7 +105,9 @@ class Progress {
     const now = Date.now();
     if (now - this.lastDraw < 100) return;
     this.lastDraw = now;
-    this.io.stderr.write(`\r  ${this.episodes} episodes · ${this.activitiesDone} activities done${this.activitiesFailed ? ` · ${this.activitiesFailed} failed` : ""}   `);
+    this.io.stderr.write(
+      `\r  ${this.episodes} episodes · ${this.activitiesDone} activities done${this.activitiesFailed ? ` · ${this.activitiesFailed} failed` : ""}   `,
+    );
   }
 
   done(): void {

@@ -20,12 +20,20 @@ Options:
   --port, -p PORT      the port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free one)
   --watch, -w          reload the app when its sources change: instances carry on with the new code, and any
                        whose history the new code no longer matches fails with a nondeterminism report
-${APP_OPTIONS_HELP.split("\n").filter((line) => !line.includes("--json")).join("\n")}`,
+${APP_OPTIONS_HELP.split("\n")
+  .filter((line) => !line.includes("--json"))
+  .join("\n")}`,
   async run(args, io) {
-    const { values, help } = parse("start", args, { ...APP_OPTIONS, port: { type: "string", short: "p" }, watch: { type: "boolean", short: "w" } }, { min: 0, max: 0 });
-    if (help) return io.stdout.write(`${this.help}\n`), EXIT.ok;
+    const { values, help } = parse(
+      "start",
+      args,
+      { ...APP_OPTIONS, port: { type: "string", short: "p" }, watch: { type: "boolean", short: "w" } },
+      { min: 0, max: 0 },
+    );
+    if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
     const port = values.port === undefined ? undefined : Number(values.port);
-    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a port number (0-65535), not "${values.port}".`);
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+      throw new UsageError(`--port must be a port number (0-65535), not "${values.port}".`);
     const forwardingKey = process.env[FORWARDING_KEY_ENV] || undefined;
     const keyProblem = forwardingKey === undefined ? undefined : forwardingKeyProblem(forwardingKey);
     if (keyProblem) throw new UsageError(`${FORWARDING_KEY_ENV} ${keyProblem}. Unset it and the emulator makes a random key for the run.`);

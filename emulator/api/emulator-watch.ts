@@ -68,10 +68,13 @@ export function watchEmulator(origin: string, onChange: (changes: Set<EmulatorCh
     request?.destroy();
     request = undefined;
     if (disposed || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      connect();
-    }, RECONNECT_MS[Math.min(failures++, RECONNECT_MS.length - 1)]);
+    retry = setTimeout(
+      () => {
+        retry = undefined;
+        connect();
+      },
+      RECONNECT_MS[Math.min(failures++, RECONNECT_MS.length - 1)],
+    );
   };
 
   connect();

@@ -1,14 +1,7 @@
 /** The types every user of the emulator sees: the CLI, the HTTP host, the debugger and the extension. */
 import type { HistoryEvent } from "../history/history-event";
 
-export type RuntimeStatus =
-  | "Pending"
-  | "Running"
-  | "Completed"
-  | "ContinuedAsNew"
-  | "Failed"
-  | "Terminated"
-  | "Suspended";
+export type RuntimeStatus = "Pending" | "Running" | "Completed" | "ContinuedAsNew" | "Failed" | "Terminated" | "Suspended";
 
 export const TERMINAL_STATUSES: ReadonlySet<RuntimeStatus> = new Set(["Completed", "Failed", "Terminated"]);
 

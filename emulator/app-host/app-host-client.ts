@@ -325,12 +325,16 @@ export class AppHostClient {
         this.pending.clear();
         this.eagerActivities.clear();
         const restartReason = this.restartReasons.get(child);
-        const failure = () => (restartReason ? new AppHostRestartedError(restartReason) : this.reloading ? new AppHostReloadedError() : new AppHostExitedError(detail));
+        const failure = () =>
+          restartReason ? new AppHostRestartedError(restartReason) : this.reloading ? new AppHostReloadedError() : new AppHostExitedError(detail);
         for (const entry of inFlight) entry.reject(failure());
       });
       // Without an 'error' listener a failed write to a dying child (EPIPE) would be thrown in this process.
       child.on("error", () => undefined);
-      child.send({ type: "start", options: { appDir: this.options.appDir, entryFiles: this.options.entryFiles, episodeLimitMs: this.episodeLimitMs } }, () => undefined);
+      child.send(
+        { type: "start", options: { appDir: this.options.appDir, entryFiles: this.options.entryFiles, episodeLimitMs: this.episodeLimitMs } },
+        () => undefined,
+      );
     });
   }
 
@@ -365,7 +369,10 @@ export class AppHostClient {
           new Promise<ActivityOutcome>((resolve, reject) => {
             const key = `${message.result.instanceId}|${message.result.executionId}|${taskId}`;
             const timeoutMs = this.functionTimeoutMs;
-            const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.failEagerForOverrun(key, new FunctionTimeoutError("activity", functionName, timeoutMs)), timeoutMs);
+            const timer =
+              timeoutMs === undefined
+                ? undefined
+                : setTimeout(() => this.failEagerForOverrun(key, new FunctionTimeoutError("activity", functionName, timeoutMs)), timeoutMs);
             timer?.unref();
             this.eagerActivities.set(key, {
               resolve: (outcome) => (timer && clearTimeout(timer), resolve(outcome)),
@@ -429,7 +436,10 @@ export class AppHostClient {
       const timeoutMs = options.timeLimit ? this.functionTimeoutMs : undefined;
       const timer =
         options.timeLimit && timeoutMs !== undefined
-          ? setTimeout(() => this.failForOverrun(requestId, new FunctionTimeoutError(options.timeLimit!.kind, options.timeLimit!.functionName, timeoutMs)), timeoutMs)
+          ? setTimeout(
+              () => this.failForOverrun(requestId, new FunctionTimeoutError(options.timeLimit!.kind, options.timeLimit!.functionName, timeoutMs)),
+              timeoutMs,
+            )
           : undefined;
       timer?.unref();
       const settle = () => timer && clearTimeout(timer);
@@ -482,7 +492,14 @@ export class AppHostClient {
    * Replays a whole history against the current code without running anything (see app-host/replay-tracer.ts).
    * `detailed` records every step with stacks and logs, for the debugger; without it only the verdict is computed.
    */
-  async trace(request: { functionName: string; instanceId: string; history: HistoryEvent[] | { file: string }; input: unknown; parentInstanceId?: string; detailed: boolean }): Promise<ReplayTrace> {
+  async trace(request: {
+    functionName: string;
+    instanceId: string;
+    history: HistoryEvent[] | { file: string };
+    input: unknown;
+    parentInstanceId?: string;
+    detailed: boolean;
+  }): Promise<ReplayTrace> {
     const answer = await this.request(
       (requestId) => ({
         type: "trace",
@@ -505,21 +522,37 @@ export class AppHostClient {
   }
 
   /** Runs a batch of operations on one entity; the state is JSON text (undefined when the entity does not exist). */
-  async runEntityBatch(functionName: string, entity: { name: string; key: string }, exists: boolean, state: string | undefined, batch: EntityOperationDto[]): Promise<EntityBatchResultDto> {
-    const answer = await this.request((requestId) => ({ type: "entity", requestId, functionName, entity, exists, state, batch }), { timeLimit: { kind: "entity", functionName } });
+  async runEntityBatch(
+    functionName: string,
+    entity: { name: string; key: string },
+    exists: boolean,
+    state: string | undefined,
+    batch: EntityOperationDto[],
+  ): Promise<EntityBatchResultDto> {
+    const answer = await this.request((requestId) => ({ type: "entity", requestId, functionName, entity, exists, state, batch }), {
+      timeLimit: { kind: "entity", functionName },
+    });
     if (answer.type !== "entityResult") throw new Error(`Unexpected answer ${answer.type} to an entity request.`);
     return answer.result;
   }
 
   /** Runs an httpTrigger function; the durableClient value is what its durableClient input binding receives. */
-  async invokeHttp(functionName: string, request: HttpRequestDto, durableClient: unknown): Promise<{ ok: true; response: HttpResponseDto } | { ok: false; error: ErrorDto }> {
-    const answer = await this.request((requestId) => ({ type: "http", requestId, functionName, request, durableClient }), { timeLimit: { kind: "http", functionName } });
+  async invokeHttp(
+    functionName: string,
+    request: HttpRequestDto,
+    durableClient: unknown,
+  ): Promise<{ ok: true; response: HttpResponseDto } | { ok: false; error: ErrorDto }> {
+    const answer = await this.request((requestId) => ({ type: "http", requestId, functionName, request, durableClient }), {
+      timeLimit: { kind: "http", functionName },
+    });
     if (answer.type !== "httpResult") throw new Error(`Unexpected answer ${answer.type} to an HTTP request.`);
     return answer.ok ? { ok: true, response: answer.response } : { ok: false, error: answer.error };
   }
 
   async runActivity(functionName: string, instanceId: string, taskId: number, input: unknown): Promise<ActivityOutcome> {
-    const answer = await this.request((requestId) => ({ type: "activity", requestId, functionName, instanceId, taskId, input }), { timeLimit: { kind: "activity", functionName } });
+    const answer = await this.request((requestId) => ({ type: "activity", requestId, functionName, instanceId, taskId, input }), {
+      timeLimit: { kind: "activity", functionName },
+    });
     if (answer.type !== "activityResult") throw new Error(`Unexpected answer ${answer.type} to an activity request.`);
     return answer.ok ? { ok: true, result: answer.result } : { ok: false, error: answer.error };
   }

@@ -3,7 +3,15 @@
  * (its OrchestratorState, the task ids the replay observer read, its Task.all hold-back hint, the activities it
  * started eagerly) into the engine's decision, and passes activities and entity batches through.
  */
-import type { ActivityRequest, ActivityResult, EntityBatchRequest, EntityBatchResult, OrchestrationDecision, OrchestrationRequest, WorkerPort } from "../core/worker-port";
+import type {
+  ActivityRequest,
+  ActivityResult,
+  EntityBatchRequest,
+  EntityBatchResult,
+  OrchestrationDecision,
+  OrchestrationRequest,
+  WorkerPort,
+} from "../core/worker-port";
 import type { RegisteredFunction } from "../core/functions";
 import type { AppHostClient } from "./app-host-client";
 

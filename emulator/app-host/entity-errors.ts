@@ -18,7 +18,6 @@ const captures = new WeakMap<object, Capture>();
 type OperationFunction = (this: unknown, context: object) => unknown;
 
 export function installEntityErrorCapture(durableFunctionsRoot: string): void {
-   
   const entityModule = require(path.join(durableFunctionsRoot, "lib", "src", "entities", "Entity.js")) as { Entity?: new (fn: OperationFunction) => object };
   const Original = entityModule.Entity;
   if (typeof Original !== "function") return;

@@ -36,7 +36,11 @@ export function formatTimeSpan(ms: number): string {
 export type TimedFunctionKind = "activity" | "entity" | "http" | "orchestration";
 
 export class FunctionTimeoutError extends FunctionTimedOutError {
-  constructor(readonly kind: TimedFunctionKind, readonly functionName: string, readonly limitMs: number) {
+  constructor(
+    readonly kind: TimedFunctionKind,
+    readonly functionName: string,
+    readonly limitMs: number,
+  ) {
     super(
       kind === "orchestration"
         ? `Orchestrator function '${functionName}' ran for more than ${limitMs / 1000} s without yielding, so the app process was restarted. ` +

@@ -66,19 +66,29 @@ export function installFunctionsCore(log: (level: string, message: string) => vo
         source: captureUserStack(1)[0],
         handler,
       });
-      return { dispose() { captured.functions.delete(metadata.name); } };
+      return {
+        dispose() {
+          captured.functions.delete(metadata.name);
+        },
+      };
     },
     registerHook(type: string, callback: unknown) {
       const hook = { type, callback };
       captured.hooks.push(hook);
-      return { dispose() { captured.hooks.splice(captured.hooks.indexOf(hook), 1); } };
+      return {
+        dispose() {
+          captured.hooks.splice(captured.hooks.indexOf(hook), 1);
+        },
+      };
     },
     log(level: string, _category: string, message: string) {
       log(level, message);
     },
     Disposable: class {
       constructor(private readonly callOnDispose: () => void) {}
-      dispose() { this.callOnDispose(); }
+      dispose() {
+        this.callOnDispose();
+      }
     },
   };
 

@@ -52,7 +52,12 @@ export interface PreparedInvocation {
 }
 
 /** Runs the preInvocation hooks for one invocation. */
-export async function prepareInvocation(registrations: CapturedRegistrations, invocationContext: object, handler: FunctionHandler, inputs: unknown[]): Promise<PreparedInvocation> {
+export async function prepareInvocation(
+  registrations: CapturedRegistrations,
+  invocationContext: object,
+  handler: FunctionHandler,
+  inputs: unknown[],
+): Promise<PreparedInvocation> {
   const hookData: HookData = {};
   const pre = Object.assign(hookContext(hookData, invocationContext), { functionCallback: handler, inputs });
   await executeHooks(registrations, "preInvocation", pre);
@@ -74,7 +79,12 @@ export async function prepareInvocation(registrations: CapturedRegistrations, in
 }
 
 /** A whole invocation: preInvocation hooks, the handler as `handler(...inputs, context)`, postInvocation hooks. */
-export async function invokeWithHooks(registrations: CapturedRegistrations, invocationContext: object, handler: FunctionHandler, inputs: unknown[]): Promise<unknown> {
+export async function invokeWithHooks(
+  registrations: CapturedRegistrations,
+  invocationContext: object,
+  handler: FunctionHandler,
+  inputs: unknown[],
+): Promise<unknown> {
   const prepared = await prepareInvocation(registrations, invocationContext, handler, inputs);
   let outcome: { result: unknown } | { error: unknown };
   try {

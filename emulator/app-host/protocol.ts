@@ -67,7 +67,6 @@ export interface OrchestrationEpisodeResult {
   continueAsNew?: { input: unknown; calledAtEvent: number };
 }
 
-
 /** An HTTP request for an httpTrigger function, in the shape the Functions host sends (RpcHttpData). */
 export interface HttpRequestDto {
   method: string;
@@ -85,8 +84,6 @@ export interface HttpResponseDto {
   cookies: { name: string; value: string; [attribute: string]: unknown }[];
   bodyBase64: string;
 }
-
-
 
 /** A durable task the traced replay created, with the app's stack where it was created. */
 export interface TracedTask {
@@ -211,7 +208,9 @@ export type ChildToParent =
   | { type: "traceResult"; requestId: number; result: ReplayTrace }
   | { type: "activityResult"; requestId: number; ok: true; result: unknown }
   | { type: "activityResult"; requestId: number; ok: false; error: ErrorDto }
-  | ({ type: "eagerActivityResult"; instanceId: string; executionId: string; taskId: number } & ({ ok: true; result: unknown } | { ok: false; error: ErrorDto }))
+  | ({ type: "eagerActivityResult"; instanceId: string; executionId: string; taskId: number } & (
+      { ok: true; result: unknown } | { ok: false; error: ErrorDto }
+    ))
   | { type: "invocationError"; requestId: number; message: string }
   | { type: "entityResult"; requestId: number; result: EntityBatchResultDto }
   | { type: "httpResult"; requestId: number; ok: true; response: HttpResponseDto }

@@ -120,7 +120,7 @@ function exposeReplayState(): void {
 /** Patches the app's own copy of the package so every replay reports its task ids to the active recording. */
 export function installReplayObserver(durableFunctionsRoot: string): void {
   const executorPath = path.join(durableFunctionsRoot, "lib", "src", "orchestrations", "TaskOrchestrationExecutor.js");
-   
+
   const executorModule = require(executorPath) as { TaskOrchestrationExecutor?: { prototype: ExecutorInternals } };
   const proto = executorModule.TaskOrchestrationExecutor?.prototype;
   if (!proto || typeof proto.trackOpenTask !== "function" || typeof proto.recordFireAndForgetAction !== "function") {
@@ -183,7 +183,6 @@ function patchTimerCancel(durableFunctionsRoot: string): void {
   for (const file of ["DFTimerTask.js", "LongTimerTask.js"]) {
     let module: Record<string, { prototype?: { cancel?: unknown } } | undefined>;
     try {
-       
       module = require(path.join(durableFunctionsRoot, "lib", "src", "task", file)) as typeof module;
     } catch {
       continue; // another layout of the package: cancellations go unnoticed, nothing else changes
@@ -223,7 +222,7 @@ let appRoot = "";
 /** Remembers, on each task the app creates, the app's source line that created it (when a recording asks). */
 function patchCallSites(durableFunctionsRoot: string): void {
   const contextPath = path.join(durableFunctionsRoot, "lib", "src", "orchestrations", "DurableOrchestrationContext.js");
-   
+
   const contextModule = require(contextPath) as { DurableOrchestrationContext?: { prototype: Record<string, unknown> } };
   const proto = contextModule.DurableOrchestrationContext?.prototype;
   if (!proto) return;
@@ -281,7 +280,14 @@ export interface ReplayRecording<T> {
 }
 
 export function recordReplay<T>(replay: () => T, options: { captureCallSites?: boolean; trace?: TraceHooks; rerun?: boolean } = {}): ReplayRecording<T> {
-  const recording: Recording = { captureCallSites: options.captureCallSites === true, rerun: options.rerun === true, trace: options.trace, eventIndex: -1, tasks: [], fireAndForget: [] };
+  const recording: Recording = {
+    captureCallSites: options.captureCallSites === true,
+    rerun: options.rerun === true,
+    trace: options.trace,
+    eventIndex: -1,
+    tasks: [],
+    fireAndForget: [],
+  };
   current = recording;
   try {
     const value = replay();
@@ -342,7 +348,13 @@ function analyze(recording: Recording, scheduled: ReadonlyMap<number, HistoryEve
       const role: TrackedTaskRole =
         entry.action.actionType === ActionType.ReleaseEntities
           ? { role: "entityLock", operation: "release", entityInstanceId: entry.releasing?.[id - entry.firstId] ?? "" }
-          : { role: "entity", operation: "signal", entityInstanceId: entry.action.instanceId ?? "", operationName: entry.action.operation ?? "", input: entry.action.input };
+          : {
+              role: "entity",
+              operation: "signal",
+              entityInstanceId: entry.action.instanceId ?? "",
+              operationName: entry.action.operation ?? "",
+              input: entry.action.input,
+            };
       const event = scheduled.get(id);
       if (event) {
         matched++;
@@ -431,7 +443,13 @@ function describeCall(action: PackageAction): TrackedTaskRole {
     case ActionType.CallSubOrchestrator:
       return { role: "subOrchestration", name: action.functionName ?? "", input: action.input, instanceId: action.instanceId, version: action.version };
     case ActionType.CallSubOrchestratorWithRetry:
-      return { role: "subOrchestration", name: action.functionName ?? "", input: decodeProcessedInput(action.input), instanceId: action.instanceId, version: action.version };
+      return {
+        role: "subOrchestration",
+        name: action.functionName ?? "",
+        input: decodeProcessedInput(action.input),
+        instanceId: action.instanceId,
+        version: action.version,
+      };
     case ActionType.CreateTimer:
       return { role: "timer", fireAt: (action.fireAt as Date).toISOString(), canceled: action.isCanceled === true };
     case ActionType.CallHttp:

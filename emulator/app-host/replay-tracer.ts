@@ -161,7 +161,6 @@ export function createTracer(detailed: boolean, appRoot: string): Tracer {
   };
 }
 
-
 function describe(task: TaskObject, method: string, taskIndex: Map<object, number>): TracedTask["task"] {
   if (method === "waitForExternalEvent") return { role: "externalEvent", name: String(task.id) };
   if (method === "Task.all" || method === "Task.any") {

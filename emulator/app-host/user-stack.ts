@@ -8,7 +8,10 @@ import { findSourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { SourceFrame } from "../core/functions";
 
-const PACKAGE_DIRS = [`${path.sep}node_modules${path.sep}durable-functions${path.sep}`, `${path.sep}node_modules${path.sep}@azure${path.sep}functions${path.sep}`];
+const PACKAGE_DIRS = [
+  `${path.sep}node_modules${path.sep}durable-functions${path.sep}`,
+  `${path.sep}node_modules${path.sep}@azure${path.sep}functions${path.sep}`,
+];
 const HOST_DIR = path.dirname(__filename);
 const mapped = new Map<string, SourceFrame>();
 

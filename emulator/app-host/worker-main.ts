@@ -47,7 +47,14 @@ function unsendableResult(message: ChildToParent, error: Error): ChildToParent |
     case "activityResult":
       return { type: "activityResult", requestId: message.requestId, ok: false, error: failure };
     case "eagerActivityResult":
-      return { type: "eagerActivityResult", instanceId: message.instanceId, executionId: message.executionId, taskId: message.taskId, ok: false, error: failure };
+      return {
+        type: "eagerActivityResult",
+        instanceId: message.instanceId,
+        executionId: message.executionId,
+        taskId: message.taskId,
+        ok: false,
+        error: failure,
+      };
     case "httpResult":
       return { type: "httpResult", requestId: message.requestId, ok: false, error: failure };
     case "orchestrationResult": {
@@ -88,12 +95,7 @@ function log(level: string, message: string, functionName?: string): void {
 }
 
 interface InvocationContextClass {
-  new (init: {
-    invocationId: string;
-    functionName: string;
-    logHandler: (level: string, ...args: unknown[]) => void;
-    options?: unknown;
-  }): object;
+  new (init: { invocationId: string; functionName: string; logHandler: (level: string, ...args: unknown[]) => void; options?: unknown }): object;
 }
 
 let registrations: CapturedRegistrations;
@@ -122,7 +124,7 @@ function toErrorDto(error: unknown): ErrorDto {
   if (error instanceof Error) {
     const dto: ErrorDto = { name: error.name, message: error.message, stack: error.stack };
     // The package's activity wrapper replaces the message with FailureDetails JSON when a provider is registered.
-    if (error.message.startsWith("{") && error.message.includes("\"errorType\"")) {
+    if (error.message.startsWith("{") && error.message.includes('"errorType"')) {
       try {
         const details = JSON.parse(error.message) as { errorMessage?: string };
         dto.failureDetailsJson = error.message;
@@ -243,7 +245,9 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   let match = analyze(scheduled, failure !== undefined);
   if (match.nondeterminism && !match.nondeterminism.sourceLine) {
     // Replay once more, noting where the app makes each call, to point at the line that diverged.
-    const diagnostic = watchdog.around(message.requestId, () => recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true, rerun: true }));
+    const diagnostic = watchdog.around(message.requestId, () =>
+      recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true, rerun: true }),
+    );
     await Promise.resolve(diagnostic.value).catch(() => undefined);
     match = diagnostic.analyze(scheduled, failure !== undefined);
   }
@@ -276,9 +280,7 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
       timerCancellations: match.timerCancellations,
       nondeterminism: match.nondeterminism,
       eagerTaskIds: eager.map((t) => t.id),
-      continueAsNew: continueAction
-        ? { input: decodeInput(continueAction.input), calledAtEvent: continueAsNewAt() ?? history.length - 1 }
-        : undefined,
+      continueAsNew: continueAction ? { input: decodeInput(continueAction.input), calledAtEvent: continueAsNewAt() ?? history.length - 1 } : undefined,
     },
   });
   if (state.isDone || failure || match.nondeterminism) executions.delete(key);
@@ -454,7 +456,10 @@ async function runHttp(message: Extract<ParentToChild, { type: "http" }>): Promi
   for (const [name, binding] of Object.entries(fn.bindings)) {
     if (/^httptrigger$/i.test(binding.type)) {
       const body = request.bodyBase64 ? { bytes: Buffer.from(request.bodyBase64, "base64") } : undefined;
-      inputData.push({ name, data: { http: { method: request.method, url: request.url, headers: request.headers, query: request.query, params: request.params, body } } });
+      inputData.push({
+        name,
+        data: { http: { method: request.method, url: request.url, headers: request.headers, query: request.query, params: request.params, body } },
+      });
     } else if (/^(durableClient|orchestrationClient)$/i.test(binding.type)) {
       inputData.push({ name, data: { string: JSON.stringify(message.durableClient) } });
     }

@@ -120,7 +120,9 @@ async function buildTypeScript(appDir: string, tsconfig: TsConfigPaths, sources:
     if (error instanceof TranspilerMissingError) throw new AppLoadError(error.message);
     const details = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] }).errors;
     const lines = details?.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text));
-    throw new AppLoadError(`Building the TypeScript app in ${appDir} failed:\n${lines?.join("\n") ?? (error instanceof Error ? error.message : String(error))}`);
+    throw new AppLoadError(
+      `Building the TypeScript app in ${appDir} failed:\n${lines?.join("\n") ?? (error instanceof Error ? error.message : String(error))}`,
+    );
   }
   return { files: sources.length, outDir: tsconfig.outDir, durationMs: Date.now() - started };
 }

@@ -25,7 +25,10 @@ export function globToRegExp(pattern: string): RegExp {
         source += "\\{";
         continue;
       }
-      const options = pattern.slice(i + 1, close).split(",").map((option) => option.replace(/[.+^$()|[\]\\]/g, "\\$&"));
+      const options = pattern
+        .slice(i + 1, close)
+        .split(",")
+        .map((option) => option.replace(/[.+^$()|[\]\\]/g, "\\$&"));
       source += `(?:${options.join("|")})`;
       i = close;
     } else {

@@ -29,7 +29,13 @@ export function sourceProblems(message: string, appDir: string): SourceProblem[]
   // The innermost error's line (the app host wraps a SyntaxError's text in its own "Loading … failed"), before the frames.
   const firstFrame = lines.findIndex((text) => STACK_FRAME.test(text));
   const beforeFrames = firstFrame >= 0 ? lines.slice(0, firstFrame) : lines;
-  const headline = beforeFrames.filter((text) => /^\w*Error\b/.test(text.trim())).pop()?.trim() ?? beforeFrames.find((text) => text.trim())?.trim() ?? message;
+  const headline =
+    beforeFrames
+      .filter((text) => /^\w*Error\b/.test(text.trim()))
+      .pop()
+      ?.trim() ??
+    beforeFrames.find((text) => text.trim())?.trim() ??
+    message;
   const headerAt = lines.findIndex((text) => SYNTAX_ERROR_HEADER.test(text.trim()));
   const header = headerAt >= 0 ? SYNTAX_ERROR_HEADER.exec(lines[headerAt].trim()) : null;
   if (header && isInside(appDir, header[1])) {

@@ -78,7 +78,9 @@ export function errorCodeOf(error: unknown): DurableErrorCode {
 }
 
 export function instanceNotFound(instanceId: string): DurableError {
-  return new DurableError("InstanceNotFound", `No orchestration instance has the id "${instanceId}". List instances with \`durable-devkit list\`.`, { instanceId });
+  return new DurableError("InstanceNotFound", `No orchestration instance has the id "${instanceId}". List instances with \`durable-devkit list\`.`, {
+    instanceId,
+  });
 }
 
 export function unknownFunction(kind: string, name: string, known: string[]): DurableError {

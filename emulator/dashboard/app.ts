@@ -65,7 +65,12 @@ function renderStatusFilters(): void {
 }
 
 async function loadList(): Promise<void> {
-  const page = await client.instancePage({ offset: state.offset, limit: PAGE_SIZE, status: state.status === "All" ? undefined : (state.status as ContractRecord["runtimeStatus"]), search: state.search || undefined });
+  const page = await client.instancePage({
+    offset: state.offset,
+    limit: PAGE_SIZE,
+    status: state.status === "All" ? undefined : (state.status as ContractRecord["runtimeStatus"]),
+    search: state.search || undefined,
+  });
   state.total = page.total;
   const body = $("#instances tbody");
   body.replaceChildren(
@@ -80,7 +85,11 @@ async function loadList(): Promise<void> {
           cell.append(el("span", { class: `badge s-${instance.runtimeStatus}` }, instance.runtimeStatus));
           return cell;
         })(),
-        el("td", { class: "mono", title: `created ${shortTime(instance.createdTime)}, updated ${shortTime(instance.lastUpdatedTime)}` }, clockTime(instance.createdTime)),
+        el(
+          "td",
+          { class: "mono", title: `created ${shortTime(instance.createdTime)}, updated ${shortTime(instance.lastUpdatedTime)}` },
+          clockTime(instance.createdTime),
+        ),
       );
       row.addEventListener("click", () => void select(instance.instanceId));
       return row;
@@ -253,7 +262,6 @@ async function act(action: string): Promise<void> {
   }
   await refresh();
 }
-
 
 async function raise(event: Event): Promise<void> {
   event.preventDefault();

@@ -56,7 +56,12 @@ function failureText(details: FailureDetails | undefined, depth = 0): string {
   return `${head}${stack}${inner}`;
 }
 
-export function describeEvent(events: readonly HistoryEvent[], index: number, scheduled: ReadonlyMap<number, HistoryEvent>, cancellations: readonly TimerCancellation[] = []): EventDetail {
+export function describeEvent(
+  events: readonly HistoryEvent[],
+  index: number,
+  scheduled: ReadonlyMap<number, HistoryEvent>,
+  cancellations: readonly TimerCancellation[] = [],
+): EventDetail {
   const event = events[index];
   const origin = scheduled.get(event.TaskScheduledId ?? event.TimerId ?? -2);
   const payloads: [string, string | undefined][] = [];
@@ -121,7 +126,10 @@ export function describeEvent(events: readonly HistoryEvent[], index: number, sc
   const parts = shown.map(([label, text]) => `${label}:\n${pretty(text)}`);
   if (failure) parts.push(`failure:\n${failure}`);
   const full = parts.join("\n\n");
-  return { line: cut ? `${line.slice(0, LINE_LIMIT - 1)}…` : line, full: full.length > FULL_LIMIT ? `${full.slice(0, FULL_LIMIT)}\n… (${full.length - FULL_LIMIT} more characters)` : full };
+  return {
+    line: cut ? `${line.slice(0, LINE_LIMIT - 1)}…` : line,
+    full: full.length > FULL_LIMIT ? `${full.slice(0, FULL_LIMIT)}\n… (${full.length - FULL_LIMIT} more characters)` : full,
+  };
 }
 
 /** The cell of the details column: the line, and the whole under a <details> (works without script, under any CSP). */
@@ -144,7 +152,11 @@ export function detailCell(detail: EventDetail): HTMLTableCellElement {
 }
 
 /** The table's rows (at most ROW_LIMIT, then a row saying how many more). `time` formats a timestamp. */
-export function historyRows(events: readonly HistoryEvent[], cancellations: readonly TimerCancellation[], time: (iso: string) => string): HTMLTableRowElement[] {
+export function historyRows(
+  events: readonly HistoryEvent[],
+  cancellations: readonly TimerCancellation[],
+  time: (iso: string) => string,
+): HTMLTableRowElement[] {
   const scheduled = scheduledById(events);
   const cell = (text: string, className?: string) => {
     const td = document.createElement("td");
@@ -154,7 +166,12 @@ export function historyRows(events: readonly HistoryEvent[], cancellations: read
   };
   const rows = events.slice(0, ROW_LIMIT).map((event, index) => {
     const row = document.createElement("tr");
-    row.append(cell(String(index)), cell(time(event.Timestamp), "mono"), cell(EVENT_NAMES[event.EventType] ?? String(event.EventType)), detailCell(describeEvent(events, index, scheduled, cancellations)));
+    row.append(
+      cell(String(index)),
+      cell(time(event.Timestamp), "mono"),
+      cell(EVENT_NAMES[event.EventType] ?? String(event.EventType)),
+      detailCell(describeEvent(events, index, scheduled, cancellations)),
+    );
     return row;
   });
   if (events.length > ROW_LIMIT) {

@@ -7,9 +7,23 @@
 import type { HistoryEvent } from "./timeline";
 
 const T = {
-  ExecutionStarted: 0, ExecutionCompleted: 1, ExecutionFailed: 2, ExecutionTerminated: 3, TaskScheduled: 4, TaskCompleted: 5, TaskFailed: 6,
-  SubOrchestrationInstanceCreated: 7, SubOrchestrationInstanceCompleted: 8, SubOrchestrationInstanceFailed: 9, TimerCreated: 10, TimerFired: 11,
-  EventSent: 14, EventRaised: 15, ContinueAsNew: 16, ExecutionSuspended: 19, ExecutionResumed: 20,
+  ExecutionStarted: 0,
+  ExecutionCompleted: 1,
+  ExecutionFailed: 2,
+  ExecutionTerminated: 3,
+  TaskScheduled: 4,
+  TaskCompleted: 5,
+  TaskFailed: 6,
+  SubOrchestrationInstanceCreated: 7,
+  SubOrchestrationInstanceCompleted: 8,
+  SubOrchestrationInstanceFailed: 9,
+  TimerCreated: 10,
+  TimerFired: 11,
+  EventSent: 14,
+  EventRaised: 15,
+  ContinueAsNew: 16,
+  ExecutionSuspended: 19,
+  ExecutionResumed: 20,
 } as const;
 
 const COLUMN = 170;
@@ -55,7 +69,8 @@ function parseJson(text: string | undefined): unknown {
 /** An entity request's operation and request id (its answer comes back as an event named by that id). */
 function entityRequestOf(event: HistoryEvent): { label: string; requestId?: string } {
   const parsed = parseJson(event.Input) as { op?: unknown; signal?: unknown; id?: unknown } | undefined;
-  if (parsed && typeof parsed.op === "string") return { label: `${parsed.signal ? "signal " : ""}${parsed.op}`, requestId: typeof parsed.id === "string" ? parsed.id : undefined };
+  if (parsed && typeof parsed.op === "string")
+    return { label: `${parsed.signal ? "signal " : ""}${parsed.op}`, requestId: typeof parsed.id === "string" ? parsed.id : undefined };
   return { label: event.Name ?? "event" };
 }
 
@@ -90,10 +105,20 @@ export function sequenceOf(events: readonly HistoryEvent[], orchestrator: string
         messages.push({ from: self, to: `activity ${event.Name ?? "?"}`, label: `${event.Name ?? "?"}(${value(event.Input)})`, kind: "call" });
         break;
       case T.TaskCompleted:
-        messages.push({ from: scheduled.get(event.TaskScheduledId ?? -1) ?? add("activity ?"), to: self, label: value(event.Result) || "done", kind: "return" });
+        messages.push({
+          from: scheduled.get(event.TaskScheduledId ?? -1) ?? add("activity ?"),
+          to: self,
+          label: value(event.Result) || "done",
+          kind: "return",
+        });
         break;
       case T.TaskFailed:
-        messages.push({ from: scheduled.get(event.TaskScheduledId ?? -1) ?? add("activity ?"), to: self, label: `failed: ${clip(event.FailureDetails?.ErrorMessage ?? event.Reason ?? "", 20)}`, kind: "failure" });
+        messages.push({
+          from: scheduled.get(event.TaskScheduledId ?? -1) ?? add("activity ?"),
+          to: self,
+          label: `failed: ${clip(event.FailureDetails?.ErrorMessage ?? event.Reason ?? "", 20)}`,
+          kind: "failure",
+        });
         break;
       case T.SubOrchestrationInstanceCreated: {
         const name = add(`sub ${event.Name ?? "?"}`);
@@ -102,10 +127,20 @@ export function sequenceOf(events: readonly HistoryEvent[], orchestrator: string
         break;
       }
       case T.SubOrchestrationInstanceCompleted:
-        messages.push({ from: subOrchestrations.get(event.TaskScheduledId ?? -1) ?? add("sub ?"), to: self, label: value(event.Result) || "done", kind: "return" });
+        messages.push({
+          from: subOrchestrations.get(event.TaskScheduledId ?? -1) ?? add("sub ?"),
+          to: self,
+          label: value(event.Result) || "done",
+          kind: "return",
+        });
         break;
       case T.SubOrchestrationInstanceFailed:
-        messages.push({ from: subOrchestrations.get(event.TaskScheduledId ?? -1) ?? add("sub ?"), to: self, label: `failed: ${clip(event.FailureDetails?.ErrorMessage ?? event.Reason ?? "", 20)}`, kind: "failure" });
+        messages.push({
+          from: subOrchestrations.get(event.TaskScheduledId ?? -1) ?? add("sub ?"),
+          to: self,
+          label: `failed: ${clip(event.FailureDetails?.ErrorMessage ?? event.Reason ?? "", 20)}`,
+          kind: "failure",
+        });
         break;
       case T.TimerCreated:
         messages.push({ from: self, to: add("timers"), label: `timer until ${(event.FireAt ?? "").slice(11, 19)}`, kind: "call" });
@@ -138,7 +173,12 @@ export function sequenceOf(events: readonly HistoryEvent[], orchestrator: string
         messages.push({ from: self, to: self, label: `continue as new(${value(event.Input)})`, kind: "note" });
         break;
       case T.ExecutionCompleted:
-        messages.push({ from: self, to: outside, label: event.OrchestrationStatus === 3 ? `failed: ${clip(event.FailureDetails?.ErrorMessage ?? "", 20)}` : `output ${value(event.Result)}`, kind: event.OrchestrationStatus === 3 ? "failure" : "return" });
+        messages.push({
+          from: self,
+          to: outside,
+          label: event.OrchestrationStatus === 3 ? `failed: ${clip(event.FailureDetails?.ErrorMessage ?? "", 20)}` : `output ${value(event.Result)}`,
+          kind: event.OrchestrationStatus === 3 ? "failure" : "return",
+        });
         break;
       case T.ExecutionFailed:
         messages.push({ from: self, to: outside, label: "failed", kind: "failure" });
@@ -162,15 +202,22 @@ export function sequenceDiagramSvg(events: readonly HistoryEvent[], orchestrator
   const height = TOP + (messages.length + 1) * ROW;
   const x = (name: string) => participants.indexOf(name) * COLUMN + COLUMN / 2;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12" role="img" aria-label="${escapeXml(`Sequence diagram of ${orchestrator}`)}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12" role="img" aria-label="${escapeXml(`Sequence diagram of ${orchestrator}`)}">`,
+  );
   parts.push("<defs>");
-  for (const [kind, color] of Object.entries(STROKE)) parts.push(`<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${color}"/></marker>`);
+  for (const [kind, color] of Object.entries(STROKE))
+    parts.push(
+      `<marker id="arrow-${kind}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${color}"/></marker>`,
+    );
   parts.push("</defs>");
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   for (const name of participants) {
     const cx = x(name);
     parts.push(`<line x1="${cx}" y1="${TOP - 10}" x2="${cx}" y2="${height - 8}" stroke="#9ca3af" stroke-dasharray="4 4"/>`);
-    parts.push(`<g class="participant"><title>${escapeXml(name)}</title><rect x="${cx - COLUMN / 2 + 8}" y="8" width="${COLUMN - 16}" height="30" rx="4" fill="#f3f4f6" stroke="#6b7280"/>`);
+    parts.push(
+      `<g class="participant"><title>${escapeXml(name)}</title><rect x="${cx - COLUMN / 2 + 8}" y="8" width="${COLUMN - 16}" height="30" rx="4" fill="#f3f4f6" stroke="#6b7280"/>`,
+    );
     parts.push(`<text x="${cx}" y="27" text-anchor="middle" fill="#111827">${escapeXml(clip(name, 22))}</text></g>`);
   }
   messages.forEach((message, index) => {

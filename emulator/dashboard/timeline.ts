@@ -37,10 +37,27 @@ export interface TimerCancellation {
 }
 
 export const EVENT_NAMES = [
-  "ExecutionStarted", "ExecutionCompleted", "ExecutionFailed", "ExecutionTerminated", "TaskScheduled", "TaskCompleted", "TaskFailed",
-  "SubOrchestrationInstanceCreated", "SubOrchestrationInstanceCompleted", "SubOrchestrationInstanceFailed", "TimerCreated", "TimerFired",
-  "OrchestratorStarted", "OrchestratorCompleted", "EventSent", "EventRaised", "ContinueAsNew", "GenericEvent", "HistoryState",
-  "ExecutionSuspended", "ExecutionResumed",
+  "ExecutionStarted",
+  "ExecutionCompleted",
+  "ExecutionFailed",
+  "ExecutionTerminated",
+  "TaskScheduled",
+  "TaskCompleted",
+  "TaskFailed",
+  "SubOrchestrationInstanceCreated",
+  "SubOrchestrationInstanceCompleted",
+  "SubOrchestrationInstanceFailed",
+  "TimerCreated",
+  "TimerFired",
+  "OrchestratorStarted",
+  "OrchestratorCompleted",
+  "EventSent",
+  "EventRaised",
+  "ContinueAsNew",
+  "GenericEvent",
+  "HistoryState",
+  "ExecutionSuspended",
+  "ExecutionResumed",
 ];
 
 export interface Span {
@@ -87,7 +104,15 @@ export function spansOf(events: HistoryEvent[], nowInput: number, depth: number,
     if (type === "TaskScheduled" || type === "SubOrchestrationInstanceCreated" || type === "TimerCreated") {
       const kind = type === "TaskScheduled" ? "activity" : type === "TimerCreated" ? "timer" : "suborchestration";
       const label = kind === "timer" ? `timer #${event.EventId}` : `${event.Name} #${event.EventId}`;
-      const span: Span = { label, kind, start: at, end: kind === "timer" && event.FireAt ? Math.min(Date.parse(event.FireAt), now) : now, status: "pending", depth, instanceId: event.InstanceId };
+      const span: Span = {
+        label,
+        kind,
+        start: at,
+        end: kind === "timer" && event.FireAt ? Math.min(Date.parse(event.FireAt), now) : now,
+        status: "pending",
+        depth,
+        instanceId: event.InstanceId,
+      };
       if (kind === "timer") span.dueAt = event.FireAt;
       spans.set(event.EventId, span);
       result.push(span);
@@ -152,11 +177,23 @@ export function drawTimeline(container: HTMLElement, spans: Span[], events: Hist
       return;
     }
     const kindClass =
-      span.status === "failed" ? "bar-failed" : span.status === "cancelled" ? "bar-cancelled" : span.status === "pending" && span.kind !== "timer" ? "bar-pending" : `bar-${span.kind}`;
+      span.status === "failed"
+        ? "bar-failed"
+        : span.status === "cancelled"
+          ? "bar-cancelled"
+          : span.status === "pending" && span.kind !== "timer"
+            ? "bar-pending"
+            : `bar-${span.kind}`;
     const bar = add("rect", { x: x(span.start), y, width: Math.max(2, x(span.end) - x(span.start)), height: rowHeight - 6, rx: 2, class: kindClass });
     const title = document.createElementNS(svgNs, "title");
     const note =
-      span.status === "pending" ? " (not completed)" : span.status === "failed" ? " (failed)" : span.status === "cancelled" ? ` (cancelled at ${span.cancelledAt}${span.dueAt ? `; it was due at ${span.dueAt}` : ""})` : "";
+      span.status === "pending"
+        ? " (not completed)"
+        : span.status === "failed"
+          ? " (failed)"
+          : span.status === "cancelled"
+            ? ` (cancelled at ${span.cancelledAt}${span.dueAt ? `; it was due at ${span.dueAt}` : ""})`
+            : "";
     title.textContent = `${span.label}: ${formatDuration(span.end - span.start)}${note}`;
     bar.append(title);
     if (span.status === "cancelled") {
@@ -178,7 +215,6 @@ export function formatDuration(ms: number): string {
   if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
-
 
 function paragraph(text: string): HTMLParagraphElement {
   const p = document.createElement("p");

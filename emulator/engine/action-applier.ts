@@ -44,7 +44,15 @@ export class ActionApplier {
   ) {}
 
   /** Turns one new task of the episode into its scheduling event and work. Returns a failure if it cannot be done. */
-  schedule(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, tracked: TrackedTask, now: number, produced: HistoryEvent[], eagerOutcome?: Promise<ActivityResult>): FailureInfo | undefined {
+  schedule(
+    batch: StoreBatch,
+    instance: ActiveInstance,
+    record: InstanceRecord,
+    tracked: TrackedTask,
+    now: number,
+    produced: HistoryEvent[],
+    eagerOutcome?: Promise<ActivityResult>,
+  ): FailureInfo | undefined {
     const step: ActionStep = { batch, instance, record, id: tracked.id, now, timestamp: new Date(now).toISOString(), produced, eagerOutcome };
     const task = tracked.task;
     switch (task.role) {
@@ -63,7 +71,10 @@ export class ActionApplier {
       case "entityLock":
         return this.lockOrRelease(step, task);
       default:
-        return { message: `Orchestrator function '${record.name}' failed: the emulator does not know how to run ${task.description}.`, errorType: "NotSupportedException" };
+        return {
+          message: `Orchestrator function '${record.name}' failed: the emulator does not know how to run ${task.description}.`,
+          errorType: "NotSupportedException",
+        };
     }
   }
 
@@ -280,7 +291,15 @@ export class ActionApplier {
         errorType: "ArgumentException",
       };
     }
-    const request: EntityRequest = { id: randomUUID(), op: "", signal: false, parent: record.instanceId, parentExecution: record.executionId, lockSet: task.entityInstanceIds, pos: 0 };
+    const request: EntityRequest = {
+      id: randomUUID(),
+      op: "",
+      signal: false,
+      parent: record.instanceId,
+      parentExecution: record.executionId,
+      lockSet: task.entityInstanceIds,
+      pos: 0,
+    };
     const first = task.entityInstanceIds[0];
     const input = encodeEntityRequest(request, this.entities.orchestrationLabel(instance, first, timestamp));
     produced.push(eventSent(id, first, ENTITY_OPERATION_EVENT, input, timestamp));
@@ -308,7 +327,15 @@ export class ActionApplier {
     return timer?.EventType === HistoryEventType.TimerCreated && !instance.completed.has(id - 1);
   }
 
-  private createTimer(batch: StoreBatch, instance: ActiveInstance, id: number, fireAt: number, timestamp: string, produced: HistoryEvent[], wallClock = false): void {
+  private createTimer(
+    batch: StoreBatch,
+    instance: ActiveInstance,
+    id: number,
+    fireAt: number,
+    timestamp: string,
+    produced: HistoryEvent[],
+    wallClock = false,
+  ): void {
     const fireAtIso = new Date(fireAt).toISOString();
     produced.push(timerCreated(id, fireAtIso, timestamp));
     this.state.enqueue(batch, {

@@ -60,7 +60,8 @@ export class ActivityRunner {
           if (error.failureDetails) completion.FailureDetails = error.failureDetails;
         }
       } else {
-        const outcome = await (eagerOutcome ?? this.state.workers.runActivity({ functionName: item.name, instanceId: item.instanceId, taskId: item.taskId, input }));
+        const outcome = await (eagerOutcome ??
+          this.state.workers.runActivity({ functionName: item.name, instanceId: item.instanceId, taskId: item.taskId, input }));
         completion = outcome.ok
           ? taskCompleted(item.taskId, json(outcome.result) ?? "null", timestamp())
           : this.activityFailed(item, outcome.error.message, outcome.error.stack, timestamp(), outcome.error.failureDetailsJson);
@@ -75,7 +76,12 @@ export class ActivityRunner {
         this.state.wake();
         return; // the finally block below frees its slot
       }
-      const detail = error instanceof WorkerLostError ? `${error.message} It did so ${MAX_WORKER_LOSSES} times; giving up.` : error instanceof Error ? error.message : String(error);
+      const detail =
+        error instanceof WorkerLostError
+          ? `${error.message} It did so ${MAX_WORKER_LOSSES} times; giving up.`
+          : error instanceof Error
+            ? error.message
+            : String(error);
       // A timeout's stack is the emulator's, not the app's: the message says it all.
       const stack = error instanceof Error && !(error instanceof FunctionTimedOutError) ? error.stack : undefined;
       completion = this.failedActivity(item, detail, stack, timestamp());
@@ -113,10 +119,23 @@ export class ActivityRunner {
    * A failed activity as the Durable extension records it: Reason "Activity function 'X' failed: <message>" and the
    * details, from which the package builds `new Error(Reason + " \n " + Details)`.
    */
-  private failedActivity(item: WorkItem, message: string, stack: string | undefined, timestamp: string, failureDetailsJson?: string, text?: { reason: string; details: string }): HistoryEvent {
+  private failedActivity(
+    item: WorkItem,
+    message: string,
+    stack: string | undefined,
+    timestamp: string,
+    failureDetailsJson?: string,
+    text?: { reason: string; details: string },
+  ): HistoryEvent {
     const event = taskFailed(item.taskId, text?.reason ?? `Activity function '${item.name}' failed: ${message}`, text?.details ?? stack ?? message, timestamp);
     if (failureDetailsJson) {
-      const details = JSON.parse(failureDetailsJson) as { errorType?: string; errorMessage?: string; stackTrace?: string; isNonRetriable?: boolean; properties?: Record<string, unknown> };
+      const details = JSON.parse(failureDetailsJson) as {
+        errorType?: string;
+        errorMessage?: string;
+        stackTrace?: string;
+        isNonRetriable?: boolean;
+        properties?: Record<string, unknown>;
+      };
       event.FailureDetails = {
         ErrorType: details.errorType ?? "Error",
         ErrorMessage: details.errorMessage ?? message,

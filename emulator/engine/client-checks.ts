@@ -8,7 +8,12 @@ import { isEntityInstanceId } from "./entity-batch";
 /** A function of that kind the app registered, or an unknown-function error listing those it did. */
 export function requireFunction(registered: readonly RegisteredFunction[], name: string, kind: "orchestration" | "activity"): void {
   const functions = registered.filter((fn) => fn.kind === kind);
-  if (!functions.some((fn) => fn.name === name)) throw unknownFunction(kind, name, functions.map((fn) => fn.name));
+  if (!functions.some((fn) => fn.name === name))
+    throw unknownFunction(
+      kind,
+      name,
+      functions.map((fn) => fn.name),
+    );
 }
 
 export function requireInstance(store: Store, instanceId: string): InstanceRecord {

@@ -7,7 +7,10 @@ export class Clock {
   private offsetMs = 0;
   private last = 0;
 
-  constructor(readonly skipping: boolean, private readonly wallNow: () => number = Date.now) {}
+  constructor(
+    readonly skipping: boolean,
+    private readonly wallNow: () => number = Date.now,
+  ) {}
 
   /** Epoch milliseconds; never goes backwards. */
   now(): number {

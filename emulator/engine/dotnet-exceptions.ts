@@ -16,7 +16,23 @@
 const SECRET_REPLACEMENT = "[Hidden Credential]";
 const VALUE_TERMINATORS = ["<", '"', "'"];
 const ALLOWED_TOKENS = ["PublicKeyToken="];
-const CREDENTIAL_TOKENS = ["Token=", "DefaultEndpointsProtocol=http", "AccountKey=", "Data Source=", "Server=", "Password=", "pwd=", "&amp;sig=", "&sig=", "?sig=", "SharedAccessKey=", "&amp;code=", "&code=", "?code=", "key="];
+const CREDENTIAL_TOKENS = [
+  "Token=",
+  "DefaultEndpointsProtocol=http",
+  "AccountKey=",
+  "Data Source=",
+  "Server=",
+  "Password=",
+  "pwd=",
+  "&amp;sig=",
+  "&sig=",
+  "?sig=",
+  "SharedAccessKey=",
+  "&amp;code=",
+  "&code=",
+  "?code=",
+  "key=",
+];
 const URL_WITH_PASSWORD = /\b([a-zA-Z]+):\/\/([^:/\s]+):([^@/\s]+)@([^:/\s]+):([0-9]+)\b/gi;
 
 export function sanitize(input: string | undefined): string {
@@ -130,6 +146,8 @@ export function activityFunctionFailure(activityName: string, message: string, s
     HResult: -2146233088,
     StackTrace: HOST_INVOKER_STACK,
   };
-  const details = newtonsoftJson(serializableException({ type: "System.Exception", assembly: "System.Private.CoreLib", message: friendly, inner: rpcException }));
+  const details = newtonsoftJson(
+    serializableException({ type: "System.Exception", assembly: "System.Private.CoreLib", message: friendly, inner: rpcException }),
+  );
   return { reason: `Activity function '${activityName}' failed: ${friendly}`, details };
 }

@@ -163,7 +163,8 @@ export class EngineState {
     const waiting = instance.waitingForAll;
     if (!waiting) return false;
     const type = message.event.EventType;
-    const success = type === HistoryEventType.TaskCompleted || type === HistoryEventType.TimerFired || type === HistoryEventType.SubOrchestrationInstanceCompleted;
+    const success =
+      type === HistoryEventType.TaskCompleted || type === HistoryEventType.TimerFired || type === HistoryEventType.SubOrchestrationInstanceCompleted;
     const taskId = completedTaskId(message.event);
     if (!success || taskId === undefined || !waiting.delete(taskId)) return false;
     return waiting.size > 0;

@@ -238,7 +238,10 @@ export class Engine {
   async suspend(instanceId: string, reason?: string): Promise<void> {
     const record = requireRunning(this.state.store, instanceId, "suspend");
     if (record.runtimeStatus === "Suspended") {
-      throw new DurableError("InvalidState", `Cannot suspend instance "${instanceId}": it is already Suspended. Resume it first.`, { instanceId, runtimeStatus: record.runtimeStatus });
+      throw new DurableError("InvalidState", `Cannot suspend instance "${instanceId}": it is already Suspended. Resume it first.`, {
+        instanceId,
+        runtimeStatus: record.runtimeStatus,
+      });
     }
     await this.sendControl(instanceId, { EventType: HistoryEventType.ExecutionSuspended, Reason: reason });
   }
@@ -246,7 +249,10 @@ export class Engine {
   async resume(instanceId: string, reason?: string): Promise<void> {
     const record = requireRunning(this.state.store, instanceId, "resume");
     if (record.runtimeStatus !== "Suspended") {
-      throw new DurableError("InvalidState", `Cannot resume instance "${instanceId}": it is ${record.runtimeStatus}, not Suspended.`, { instanceId, runtimeStatus: record.runtimeStatus });
+      throw new DurableError("InvalidState", `Cannot resume instance "${instanceId}": it is ${record.runtimeStatus}, not Suspended.`, {
+        instanceId,
+        runtimeStatus: record.runtimeStatus,
+      });
     }
     await this.sendControl(instanceId, { EventType: HistoryEventType.ExecutionResumed, Reason: reason });
   }
@@ -291,7 +297,14 @@ export class Engine {
     requireFunction(this.state.workers.functions, record.name, "orchestration");
     const newId = options.newInstanceId ? randomUUID().replace(/-/g, "") : instanceId;
     const batch: StoreBatch = {};
-    this.state.createInstance(batch, { instanceId: newId, name: record.name, input: undefined, inputJson: record.input, version: record.version, reuse: newId === instanceId });
+    this.state.createInstance(batch, {
+      instanceId: newId,
+      name: record.name,
+      input: undefined,
+      inputJson: record.input,
+      version: record.version,
+      reuse: newId === instanceId,
+    });
     this.state.commit(batch);
     await this.state.store.flush();
     return newId;
@@ -321,7 +334,12 @@ export class Engine {
     if (!name) throw badRequest("Invalid entity id: entity name must not be a null or empty string.");
     const entityInstanceId = entityInstanceId_(name, key);
     const entityFunction = this.entities.entityFunctionFor(entityInstanceId);
-    if (!entityFunction) throw unknownFunction("entity", name, this.state.workers.functions.filter((fn) => fn.kind === "entity").map((fn) => fn.name));
+    if (!entityFunction)
+      throw unknownFunction(
+        "entity",
+        name,
+        this.state.workers.functions.filter((fn) => fn.kind === "entity").map((fn) => fn.name),
+      );
     const batch: StoreBatch = {};
     this.entities.sendToEntity(batch, entityInstanceId, entityFunction, { id: randomUUID(), op: operation, signal: true, input: json(input) });
     this.state.commit(batch);

@@ -28,7 +28,9 @@ export function parseEntityRelease(event: HistoryEvent): { parent: string; id?: 
   if (event.EventType !== HistoryEventType.EventRaised || event.Name !== ENTITY_RELEASE_EVENT) return undefined;
   try {
     const release = JSON.parse(event.Input ?? "") as { parent?: unknown; id?: unknown } | null;
-    return release && typeof release.parent === "string" ? { parent: release.parent, id: typeof release.id === "string" ? release.id : undefined } : { parent: "" };
+    return release && typeof release.parent === "string"
+      ? { parent: release.parent, id: typeof release.id === "string" ? release.id : undefined }
+      : { parent: "" };
   } catch {
     return { parent: "" };
   }
@@ -102,10 +104,12 @@ export function parseEntityRequest(event: HistoryEvent): EntityRequest | { unusa
     return { unusable: "the operation message is not JSON" };
   }
   const candidate = request as (Partial<Omit<EntityRequest, "lockSet">> & { lockset?: unknown; lockSet?: unknown }) | null;
-  if (typeof candidate !== "object" || candidate === null || typeof candidate.id !== "string") return { unusable: "the operation message has no operation name or id" };
+  if (typeof candidate !== "object" || candidate === null || typeof candidate.id !== "string")
+    return { unusable: "the operation message has no operation name or id" };
   const lockSet = lockSetOf(candidate.lockset ?? candidate.lockSet);
   if (typeof candidate.op !== "string" && !lockSet) return { unusable: "the operation message has no operation name or id" };
-  if (candidate.input !== undefined && candidate.input !== null && typeof candidate.input !== "string") return { unusable: "the operation's input is not JSON text" };
+  if (candidate.input !== undefined && candidate.input !== null && typeof candidate.input !== "string")
+    return { unusable: "the operation's input is not JSON text" };
   return {
     id: candidate.id,
     op: typeof candidate.op === "string" ? candidate.op : "",

@@ -90,7 +90,13 @@ export class EntityRunner {
    * them released for it. A failed or terminated one does not: its entities stay locked, as on Azure, and the
    * emulator says so loudly.
    */
-  releaseLocksAtEnd(batch: StoreBatch, instance: ActiveInstance, record: InstanceRecord, timestamp: string, ending: "completed" | "failed" | "terminated"): void {
+  releaseLocksAtEnd(
+    batch: StoreBatch,
+    instance: ActiveInstance,
+    record: InstanceRecord,
+    timestamp: string,
+    ending: "completed" | "failed" | "terminated",
+  ): void {
     const held = heldLocks(instance.history);
     if (!held.length) return;
     if (ending !== "completed") {
@@ -193,14 +199,19 @@ export class EntityRunner {
       const parsed = parseEntityRequest(message.event);
       if ("unusable" in parsed) {
         // Dead-lettered: removed with the batch below, and said out loud; the operations around it still run.
-        this.state.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} dropped a message it cannot process: ${parsed.unusable}.` });
+        this.state.emit({
+          kind: "warning",
+          instanceId: record.instanceId,
+          message: `Entity ${record.instanceId} dropped a message it cannot process: ${parsed.unusable}.`,
+        });
         taken.push(message);
         continue;
       }
       queue.push({ message, request: parsed });
     }
     // The lock holder's messages go to the front of the queue; the others wait while it holds the lock.
-    const ordered = lockedBy === undefined ? queue : [...queue.filter((q) => q.request.parent === lockedBy), ...queue.filter((q) => q.request.parent !== lockedBy)];
+    const ordered =
+      lockedBy === undefined ? queue : [...queue.filter((q) => q.request.parent === lockedBy), ...queue.filter((q) => q.request.parent !== lockedBy)];
     const requests: EntityRequest[] = [];
     let lockRequest: EntityRequest | undefined;
     for (const { message, request } of ordered) {
@@ -244,7 +255,12 @@ export class EntityRunner {
       }
       // The batch cannot run: every caller gets the error, and the operations are dropped.
       const reason = error instanceof Error ? error.message : String(error);
-      outcome = { outcomes: requests.map((request) => ({ request, failed: true, errorResult: JSON.stringify(`Error: ${reason}`) })), signals: [], exists: entity.exists, state: entity.state };
+      outcome = {
+        outcomes: requests.map((request) => ({ request, failed: true, errorResult: JSON.stringify(`Error: ${reason}`) })),
+        signals: [],
+        exists: entity.exists,
+        state: entity.state,
+      };
     }
     this.state.workerLoss.settled(lossKey);
     if (this.state.closed) return;
@@ -266,11 +282,21 @@ export class EntityRunner {
       const target = entityInstanceId_(signal.target.name, signal.target.key);
       const targetFunction = this.entityFunctionFor(target);
       if (!targetFunction) {
-        this.state.emit({ kind: "warning", instanceId: record.instanceId, message: `Entity ${record.instanceId} signalled ${target}, but no entity function has that name; the signal is dropped.` });
+        this.state.emit({
+          kind: "warning",
+          instanceId: record.instanceId,
+          message: `Entity ${record.instanceId} signalled ${target}, but no entity function has that name; the signal is dropped.`,
+        });
         continue;
       }
       // DurableEntityContext.cs:699 labels an entity's signals with the time they are sent.
-      this.sendToEntity(batch, target, targetFunction, { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId }, { timestamp: newtonsoftDate(now) });
+      this.sendToEntity(
+        batch,
+        target,
+        targetFunction,
+        { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId },
+        { timestamp: newtonsoftDate(now) },
+      );
     }
     if (instance.purged) {
       this.state.commit({ deleteMessages: batch.deleteMessages });
@@ -306,7 +332,12 @@ export class EntityRunner {
       const next = lockSet[position];
       const nextFunction = this.entityFunctionFor(next);
       if (nextFunction) this.sendToEntity(batch, next, nextFunction, { ...request, pos: position }, { timestamp: newtonsoftDate(now) });
-      else this.state.emit({ kind: "warning", instanceId: request.parent, message: `The lock request of ${request.parent} cannot go on from ${entityId} to ${next}: no entity function has that name.` });
+      else
+        this.state.emit({
+          kind: "warning",
+          instanceId: request.parent,
+          message: `The lock request of ${request.parent} cannot go on from ${entityId} to ${next}: no entity function has that name.`,
+        });
     } else if (request.parent) {
       this.state.enqueue(batch, {
         id: this.state.nextId(),

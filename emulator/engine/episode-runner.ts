@@ -35,11 +35,16 @@ export class EpisodeRunner {
       if (instance.record.entity) await this.entities.runEntity(instance);
       else await this.executeEpisode(instance);
     } catch (error) {
-      this.state.emit({ kind: "warning", instanceId: instance.record.instanceId, message: `Episode failed unexpectedly: ${error instanceof Error ? error.stack : String(error)}` });
+      this.state.emit({
+        kind: "warning",
+        instanceId: instance.record.instanceId,
+        message: `Episode failed unexpectedly: ${error instanceof Error ? error.stack : String(error)}`,
+      });
     } finally {
       instance.running = false;
       this.state.runningEpisodes--;
-      if (this.state.active.get(instance.record.instanceId) === instance && this.state.hasRunnableMessages(instance)) this.state.ready.add(instance.record.instanceId);
+      if (this.state.active.get(instance.record.instanceId) === instance && this.state.hasRunnableMessages(instance))
+        this.state.ready.add(instance.record.instanceId);
       this.state.wake();
     }
   }
@@ -131,7 +136,13 @@ export class EpisodeRunner {
 
     appendHistory(newEvents);
     let result: OrchestrationDecision;
-    const eagerActivitySlots = Math.max(0, this.state.limits.maxActivities - this.state.runningActivities - this.state.reservedActivitySlots - (this.state.activityQueue.length - this.state.activityQueueHead));
+    const eagerActivitySlots = Math.max(
+      0,
+      this.state.limits.maxActivities -
+        this.state.runningActivities -
+        this.state.reservedActivitySlots -
+        (this.state.activityQueue.length - this.state.activityQueueHead),
+    );
     this.state.reservedActivitySlots += eagerActivitySlots;
     try {
       result = await this.replay(instance, eagerActivitySlots);
@@ -144,12 +155,17 @@ export class EpisodeRunner {
       if (!instance.purged && this.state.workerLoss.runAgain(lossKey, error)) {
         this.undoEpisode(instance, messages, historyBefore);
         if (!(error as WorkerLostError).deliberate) {
-          this.state.emit({ kind: "warning", instanceId: record.instanceId, message: `${(error as Error).message} Running the episode of ${record.name} again.` });
+          this.state.emit({
+            kind: "warning",
+            instanceId: record.instanceId,
+            message: `${(error as Error).message} Running the episode of ${record.name} again.`,
+          });
         }
         return;
       }
       this.state.workerLoss.settled(lossKey);
-      const message = error instanceof FunctionTimedOutError ? error.message : `The orchestrator could not run: ${error instanceof Error ? error.message : String(error)}`;
+      const message =
+        error instanceof FunctionTimedOutError ? error.message : `The orchestrator could not run: ${error instanceof Error ? error.message : String(error)}`;
       this.end.fail(batch, instance, record, { message, errorType: error instanceof Error ? error.name : "Error" }, timestamp);
       this.commitEpisode(batch, instance, record, historyBefore);
       return;
@@ -197,7 +213,13 @@ export class EpisodeRunner {
     const customStatusKb = customStatus === undefined ? 0 : Math.floor((customStatus.length * 2) / 1024);
     if (customStatusKb > MAX_CUSTOM_STATUS_KB) {
       const reason = `The UTF-16 size of the JSON-serialized payload must not exceed ${MAX_CUSTOM_STATUS_KB} KB. The current payload size is ${customStatusKb.toLocaleString("en-US")} KB.`;
-      this.end.fail(batch, instance, record, { message: `Orchestrator function '${record.name}' failed: ${reason}`, errorType: "ArgumentException" }, timestamp);
+      this.end.fail(
+        batch,
+        instance,
+        record,
+        { message: `Orchestrator function '${record.name}' failed: ${reason}`, errorType: "ArgumentException" },
+        timestamp,
+      );
       return;
     }
     record.customStatus = customStatus;
@@ -265,9 +287,7 @@ export class EpisodeRunner {
         this.end.continueAsNew(batch, instance, record, result.continueAsNew.input, timestamp, carryover);
       } else {
         const output = json(result.output) ?? "null";
-        this.end.finish(batch, instance, record, "Completed", output, undefined, [
-          executionCompleted(OrchestrationStatusCode.Completed, output, timestamp),
-        ]);
+        this.end.finish(batch, instance, record, "Completed", output, undefined, [executionCompleted(OrchestrationStatusCode.Completed, output, timestamp)]);
       }
       return;
     }
@@ -324,7 +344,13 @@ export class EpisodeRunner {
           const batch: StoreBatch = {};
           const updated = { ...record };
           const historyBefore = instance.history.length;
-          this.end.fail(batch, instance, updated, { message: result.nondeterminism.message, errorType: "NonDeterministicOrchestrationException" }, new Date(this.state.clock.now()).toISOString());
+          this.end.fail(
+            batch,
+            instance,
+            updated,
+            { message: result.nondeterminism.message, errorType: "NonDeterministicOrchestrationException" },
+            new Date(this.state.clock.now()).toISOString(),
+          );
           this.commitEpisode(batch, instance, updated, historyBefore);
           failed.push({ instanceId: record.instanceId, message: result.nondeterminism.message });
         }

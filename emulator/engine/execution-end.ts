@@ -50,7 +50,9 @@ export class ExecutionEnd {
           ? subOrchestrationCompleted(parent.taskId, output ?? "null", timestamp)
           : subOrchestrationFailed(
               parent.taskId,
-              status === "Terminated" ? `Sub-orchestration '${record.name}' (${record.instanceId}) was terminated: ${parseJson(output) ?? ""}` : (failure?.message ?? "failed"),
+              status === "Terminated"
+                ? `Sub-orchestration '${record.name}' (${record.instanceId}) was terminated: ${parseJson(output) ?? ""}`
+                : (failure?.message ?? "failed"),
               // Always a string: the package cannot read a failure without Details (Azure sends none for terminations).
               failure ? `Message: ${failure.message}, StackTrace: ${failure.stack ?? ""}` : "",
               timestamp,
@@ -83,7 +85,12 @@ export class ExecutionEnd {
     instance.scheduled.clear();
     instance.completed.clear();
     instance.replaceHistory = true;
-    this.state.enqueue(batch, { id: this.state.nextId(), instanceId: record.instanceId, executionId: record.executionId, event: executionStarted(record, timestamp) });
+    this.state.enqueue(batch, {
+      id: this.state.nextId(),
+      instanceId: record.instanceId,
+      executionId: record.executionId,
+      event: executionStarted(record, timestamp),
+    });
     for (const event of carryover) this.state.enqueue(batch, { id: this.state.nextId(), instanceId: record.instanceId, event: { ...event, IsPlayed: false } });
   }
 }

@@ -46,23 +46,117 @@ const MAX_REDIRECTS = 50;
  * The headers .NET keeps on HttpContent, not on the response (System.Net.Http Headers/KnownHeaders.cs, those of
  * HttpHeaderType.Content): the extension never sees them.
  */
-const CONTENT_HEADERS = new Set(["allow", "content-disposition", "content-encoding", "content-language", "content-length", "content-location", "content-md5", "content-range", "content-type", "expires", "last-modified"]);
+const CONTENT_HEADERS = new Set([
+  "allow",
+  "content-disposition",
+  "content-encoding",
+  "content-language",
+  "content-length",
+  "content-location",
+  "content-md5",
+  "content-range",
+  "content-type",
+  "expires",
+  "last-modified",
+]);
 
 /** .NET matches these names case-insensitively and writes them in this casing (KnownHeaders.cs). */
 const KNOWN_HEADER_NAMES = new Map(
   [
-    "Accept", "Accept-Charset", "Accept-Encoding", "Accept-Language", "Accept-Patch", "Accept-Ranges", "Access-Control-Allow-Credentials",
-    "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
-    "Access-Control-Max-Age", "Age", "Allow", "Alt-Svc", "Alt-Used", "Authorization", "Cache-Control", "Connection", "Content-Disposition",
-    "Content-Encoding", "Content-Language", "Content-Length", "Content-Location", "Content-MD5", "Content-Range", "Content-Security-Policy",
-    "Content-Type", "Cookie", "Cookie2", "Date", "ETag", "Expect", "Expect-CT", "Expires", "From", "grpc-encoding", "grpc-message", "grpc-status",
-    "Host", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since", "Keep-Alive", "Last-Modified", "Link", "Location",
-    "Max-Forwards", "Origin", "P3P", "Pragma", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Proxy-Support", "Public-Key-Pins",
-    "Range", "Referer", "Referrer-Policy", "Refresh", "Retry-After", "Sec-WebSocket-Accept", "Sec-WebSocket-Extensions", "Sec-WebSocket-Key",
-    "Sec-WebSocket-Protocol", "Sec-WebSocket-Version", "Server", "Server-Timing", "Set-Cookie", "Set-Cookie2", "Strict-Transport-Security", "TE",
-    "TSV", "Trailer", "Transfer-Encoding", "Upgrade", "Upgrade-Insecure-Requests", "User-Agent", "Vary", "Via", "WWW-Authenticate", "Warning",
-    "X-AspNet-Version", "X-Cache", "X-Content-Duration", "X-Content-Type-Options", "X-Frame-Options", "X-MSEdge-Ref", "X-Powered-By",
-    "X-Request-ID", "X-UA-Compatible", "X-XSS-Protection",
+    "Accept",
+    "Accept-Charset",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Accept-Patch",
+    "Accept-Ranges",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Origin",
+    "Access-Control-Expose-Headers",
+    "Access-Control-Max-Age",
+    "Age",
+    "Allow",
+    "Alt-Svc",
+    "Alt-Used",
+    "Authorization",
+    "Cache-Control",
+    "Connection",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Language",
+    "Content-Length",
+    "Content-Location",
+    "Content-MD5",
+    "Content-Range",
+    "Content-Security-Policy",
+    "Content-Type",
+    "Cookie",
+    "Cookie2",
+    "Date",
+    "ETag",
+    "Expect",
+    "Expect-CT",
+    "Expires",
+    "From",
+    "grpc-encoding",
+    "grpc-message",
+    "grpc-status",
+    "Host",
+    "If-Match",
+    "If-Modified-Since",
+    "If-None-Match",
+    "If-Range",
+    "If-Unmodified-Since",
+    "Keep-Alive",
+    "Last-Modified",
+    "Link",
+    "Location",
+    "Max-Forwards",
+    "Origin",
+    "P3P",
+    "Pragma",
+    "Proxy-Authenticate",
+    "Proxy-Authorization",
+    "Proxy-Connection",
+    "Proxy-Support",
+    "Public-Key-Pins",
+    "Range",
+    "Referer",
+    "Referrer-Policy",
+    "Refresh",
+    "Retry-After",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Extensions",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Version",
+    "Server",
+    "Server-Timing",
+    "Set-Cookie",
+    "Set-Cookie2",
+    "Strict-Transport-Security",
+    "TE",
+    "TSV",
+    "Trailer",
+    "Transfer-Encoding",
+    "Upgrade",
+    "Upgrade-Insecure-Requests",
+    "User-Agent",
+    "Vary",
+    "Via",
+    "WWW-Authenticate",
+    "Warning",
+    "X-AspNet-Version",
+    "X-Cache",
+    "X-Content-Duration",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "X-MSEdge-Ref",
+    "X-Powered-By",
+    "X-Request-ID",
+    "X-UA-Compatible",
+    "X-XSS-Protection",
   ].map((name) => [name.toLowerCase(), name]),
 );
 
@@ -157,7 +251,10 @@ export async function runHttpActivity(input: HttpActivityInput, timeoutMs = HTTP
     if (name.toLowerCase() === "content-type") {
       // TaskHttpActivityShim.ConvertToHttpRequestMessage: the content type goes on the content; multipart is refused.
       if (text.includes("multipart")) {
-        throw unhandledTaskException("Microsoft.Azure.WebJobs.Extensions.DurableTask.FunctionFailedException", "Multipart content is not supported with CallHttpAsync.");
+        throw unhandledTaskException(
+          "Microsoft.Azure.WebJobs.Extensions.DurableTask.FunctionFailedException",
+          "Multipart content is not supported with CallHttpAsync.",
+        );
       }
       contentType = text;
       continue;
@@ -215,7 +312,10 @@ const SOCKET_ERRORS: Record<string, string> = {
  */
 function httpRequestFailure(url: URL, error: unknown, timedOut: boolean, timeoutMs: number): HttpActivityFailure {
   if (timedOut) {
-    return unhandledTaskException("System.Threading.Tasks.TaskCanceledException", `The request was canceled due to the configured HttpClient.Timeout of ${timeoutMs / 1000} seconds elapsing.`);
+    return unhandledTaskException(
+      "System.Threading.Tasks.TaskCanceledException",
+      `The request was canceled due to the configured HttpClient.Timeout of ${timeoutMs / 1000} seconds elapsing.`,
+    );
   }
   const code = (error as NodeJS.ErrnoException)?.code ?? (error as { cause?: NodeJS.ErrnoException })?.cause?.code ?? "";
   const port = url.port || (url.protocol === "https:" ? "443" : "80");
@@ -224,13 +324,26 @@ function httpRequestFailure(url: URL, error: unknown, timedOut: boolean, timeout
   let inner: object | null = null;
   if (socketMessage) {
     message = `${socketMessage} (${url.hostname.replace(/^\[|\]$/g, "")}:${port})`;
-    inner = serializableException({ type: "System.Net.Sockets.SocketException", assembly: "System.Net.Primitives", message: socketMessage, hresult: -2147467259, source: "System.Net.Sockets" });
+    inner = serializableException({
+      type: "System.Net.Sockets.SocketException",
+      assembly: "System.Net.Primitives",
+      message: socketMessage,
+      hresult: -2147467259,
+      source: "System.Net.Sockets",
+    });
   } else if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code)) {
     message = "The SSL connection could not be established, see inner exception.";
   } else {
     message = "An error occurred while sending the request.";
   }
-  const exception = serializableException({ type: "System.Net.Http.HttpRequestException", assembly: "System.Net.Http", message, inner, hresult: -2147467259, source: "System.Net.Http" });
+  const exception = serializableException({
+    type: "System.Net.Http.HttpRequestException",
+    assembly: "System.Net.Http",
+    message,
+    inner,
+    hresult: -2147467259,
+    source: "System.Net.Http",
+  });
   return new HttpActivityFailure(message, newtonsoftJson(exception));
 }
 
@@ -240,5 +353,9 @@ function unsupportedScheme(scheme: string): HttpActivityFailure {
 
 /** An exception the HTTP activity does not catch (TaskActivityDispatcher.cs:214-223: FailureDetails(e), e.Message). */
 function unhandledTaskException(type: string, message: string): HttpActivityFailure {
-  return new HttpActivityFailure(message, `Unhandled exception while executing task: ${type}: ${message}`, { ErrorType: type, ErrorMessage: message, IsNonRetriable: false });
+  return new HttpActivityFailure(message, `Unhandled exception while executing task: ${type}: ${message}`, {
+    ErrorType: type,
+    ErrorMessage: message,
+    IsNonRetriable: false,
+  });
 }

@@ -55,7 +55,12 @@ export function executionStarted(record: InstanceRecord, timestamp: string): His
     OrchestrationInstance: { InstanceId: record.instanceId, ExecutionId: record.executionId },
     // DurableTask.Core ParentInstance.cs, filled in by TaskOrchestrationDispatcher.ProcessCreateSubOrchestrationInstanceDecision.
     ParentInstance: record.parent
-      ? { Name: record.parent.name, Version: "", TaskScheduleId: record.parent.taskId, OrchestrationInstance: { InstanceId: record.parent.instanceId, ExecutionId: record.parent.executionId } }
+      ? {
+          Name: record.parent.name,
+          Version: "",
+          TaskScheduleId: record.parent.taskId,
+          OrchestrationInstance: { InstanceId: record.parent.instanceId, ExecutionId: record.parent.executionId },
+        }
       : undefined,
   };
 }

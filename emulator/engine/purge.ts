@@ -43,8 +43,11 @@ export class Purger {
       // Asked only for unfinished statuses: nothing may go (an empty status filter would match every instance).
       if (!statuses.length) return 0;
     }
-    const matching = (entities: boolean) => this.state.store.listInstances({ ...query, runtimeStatus: statuses, top: undefined, continuationToken: undefined, entities }).instances;
-    const records = [...matching(false), ...(options.includeEntities ? matching(true) : [])].filter((r) => options.includeUnfinished || isTerminal(r.runtimeStatus));
+    const matching = (entities: boolean) =>
+      this.state.store.listInstances({ ...query, runtimeStatus: statuses, top: undefined, continuationToken: undefined, entities }).instances;
+    const records = [...matching(false), ...(options.includeEntities ? matching(true) : [])].filter(
+      (r) => options.includeUnfinished || isTerminal(r.runtimeStatus),
+    );
     if (records.length) {
       this.commitPurge(records);
       await this.state.store.flush();

@@ -35,12 +35,27 @@ export class Rewinder {
     const dropped = old.slice(cut);
     kept.push(genericEvent(`Rewound: ${reason}`, now));
 
-    const updated: InstanceRecord = { ...record, runtimeStatus: "Running", output: undefined, failure: undefined, lastUpdatedTime: now, waitingForEvents: undefined, canceledTimerIds: undefined, timerCancellations: undefined, controlReason: undefined };
+    const updated: InstanceRecord = {
+      ...record,
+      runtimeStatus: "Running",
+      output: undefined,
+      failure: undefined,
+      lastUpdatedTime: now,
+      waitingForEvents: undefined,
+      canceledTimerIds: undefined,
+      timerCancellations: undefined,
+      controlReason: undefined,
+    };
     (batch.history ??= []).push({ instanceId: record.instanceId, events: kept, replace: true });
     this.state.upsert(batch, updated);
     const instance = this.state.activeFrom(updated, kept);
     this.state.active.set(record.instanceId, instance);
-    const message = (event: HistoryEvent, executionId?: string): PendingMessage => ({ id: this.state.nextId(), instanceId: record.instanceId, executionId, event });
+    const message = (event: HistoryEvent, executionId?: string): PendingMessage => ({
+      id: this.state.nextId(),
+      instanceId: record.instanceId,
+      executionId,
+      event,
+    });
 
     for (const [taskId, scheduled] of instance.scheduled) {
       if (instance.completed.has(taskId)) continue;

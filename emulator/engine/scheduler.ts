@@ -133,10 +133,13 @@ export class Scheduler {
     if (due >= this.wakeAt && this.wakeTimer) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeAt = due;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      this.wakeAt = Number.POSITIVE_INFINITY;
-      this.schedulePump();
-    }, Math.min(2 ** 31 - 1, Math.max(0, due - this.state.clock.now())));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = undefined;
+        this.wakeAt = Number.POSITIVE_INFINITY;
+        this.schedulePump();
+      },
+      Math.min(2 ** 31 - 1, Math.max(0, due - this.state.clock.now())),
+    );
   }
 }

@@ -4,7 +4,15 @@
  * goes to it, registered or not: it answers for a name it does not know as the Functions host would.
  */
 import type { RegisteredFunction } from "../core/functions";
-import type { ActivityRequest, ActivityResult, EntityBatchRequest, EntityBatchResult, OrchestrationDecision, OrchestrationRequest, WorkerPort } from "../core/worker-port";
+import type {
+  ActivityRequest,
+  ActivityResult,
+  EntityBatchRequest,
+  EntityBatchResult,
+  OrchestrationDecision,
+  OrchestrationRequest,
+  WorkerPort,
+} from "../core/worker-port";
 
 export class WorkerRouter implements WorkerPort {
   private readonly workers: WorkerPort[];

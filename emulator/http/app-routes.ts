@@ -10,15 +10,15 @@ export interface AppRoute {
   displayPath: string;
 }
 
-export type RouteMatch =
-  | { kind: "found"; route: AppRoute; params: Record<string, string> }
-  | { kind: "wrongMethod"; allowed: string[] }
-  | { kind: "none" };
+export type RouteMatch = { kind: "found"; route: AppRoute; params: Record<string, string> } | { kind: "wrongMethod"; allowed: string[] } | { kind: "none" };
 
 export class AppRoutes {
   readonly routes: AppRoute[];
 
-  constructor(functions: readonly RegisteredFunction[], readonly prefix: string) {
+  constructor(
+    functions: readonly RegisteredFunction[],
+    readonly prefix: string,
+  ) {
     this.routes = functions
       .filter((fn) => fn.kind === "http")
       .map((fn) => {

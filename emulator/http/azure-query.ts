@@ -43,7 +43,9 @@ export class AzureQuery {
 
   /** bool.TryParse: "true" or "false" in any letter case, with white space around; anything else is undefined. */
   bool(name: string): boolean | undefined {
-    const text = this.get(name)?.replace(/^[\s\0]+|[\s\0]+$/g, "").toLowerCase();
+    const text = this.get(name)
+      ?.replace(/^[\s\0]+|[\s\0]+$/g, "")
+      .toLowerCase();
     return text === "true" ? true : text === "false" ? false : undefined;
   }
 
@@ -78,16 +80,35 @@ export class AzureQuery {
     const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
     let parts: { year: number; month: number; day: number; hour: number; minute: number; second: number; fraction: string; zone: string } | undefined;
     if (iso) {
-      parts = { year: +iso[1], month: +iso[2], day: +iso[3], hour: +(iso[4] ?? 0), minute: +(iso[5] ?? 0), second: +(iso[6] ?? 0), fraction: iso[7] ?? "", zone: iso[8] ?? "Z" };
+      parts = {
+        year: +iso[1],
+        month: +iso[2],
+        day: +iso[3],
+        hour: +(iso[4] ?? 0),
+        minute: +(iso[5] ?? 0),
+        second: +(iso[6] ?? 0),
+        fraction: iso[7] ?? "",
+        zone: iso[8] ?? "Z",
+      };
     } else if (us) {
       parts = { year: +us[3], month: +us[1], day: +us[2], hour: +(us[4] ?? 0), minute: +(us[5] ?? 0), second: +(us[6] ?? 0), fraction: "", zone: "Z" };
     }
-    if (!parts || parts.year < 1 || parts.month < 1 || parts.month > 12 || parts.day < 1 || parts.hour > 23 || parts.minute > 59 || parts.second > 59) return undefined;
+    if (!parts || parts.year < 1 || parts.month < 1 || parts.month > 12 || parts.day < 1 || parts.hour > 23 || parts.minute > 59 || parts.second > 59)
+      return undefined;
     const daysInMonth = new Date(Date.UTC(parts.year, parts.month, 0)).getUTCDate();
     if (parts.day > daysInMonth) return undefined;
-    const zone = parts.zone.toUpperCase() === "Z" ? "Z" : parts.zone.length === 3 ? `${parts.zone}:00` : parts.zone.includes(":") ? parts.zone : `${parts.zone.slice(0, 3)}:${parts.zone.slice(3)}`;
+    const zone =
+      parts.zone.toUpperCase() === "Z"
+        ? "Z"
+        : parts.zone.length === 3
+          ? `${parts.zone}:00`
+          : parts.zone.includes(":")
+            ? parts.zone
+            : `${parts.zone.slice(0, 3)}:${parts.zone.slice(3)}`;
     const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-    const ms = Date.parse(`${pad(parts.year, 4)}-${pad(parts.month)}-${pad(parts.day)}T${pad(parts.hour)}:${pad(parts.minute)}:${pad(parts.second)}${parts.fraction.slice(0, 4)}${zone}`);
+    const ms = Date.parse(
+      `${pad(parts.year, 4)}-${pad(parts.month)}-${pad(parts.day)}T${pad(parts.hour)}:${pad(parts.minute)}:${pad(parts.second)}${parts.fraction.slice(0, 4)}${zone}`,
+    );
     return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
   }
 }

@@ -58,7 +58,9 @@ export interface DashboardContext {
 
 export class DashboardRoutes {
   // dist/emulator/http → dist/emulator/dashboard when built; out/ → out/dashboard inside the extension's bundle.
-  private readonly root = [path.resolve(__dirname, "..", "dashboard"), path.resolve(__dirname, "dashboard")].find((dir) => fs.existsSync(path.join(dir, "index.html"))) ?? path.resolve(__dirname, "..", "dashboard");
+  private readonly root =
+    [path.resolve(__dirname, "..", "dashboard"), path.resolve(__dirname, "dashboard")].find((dir) => fs.existsSync(path.join(dir, "index.html"))) ??
+    path.resolve(__dirname, "..", "dashboard");
 
   constructor(private readonly context: DashboardContext) {}
 
@@ -166,7 +168,8 @@ export class DashboardRoutes {
   private stream(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { "Content-Type": "text/event-stream", Connection: "keep-alive", ...SECURITY_HEADERS });
     response.write(": connected\n\n");
-    const write = <E extends keyof EmulatorStreamEvents>(name: E, data: EmulatorStreamEvents[E]) => response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    const write = <E extends keyof EmulatorStreamEvents>(name: E, data: EmulatorStreamEvents[E]) =>
+      response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     const off = this.context.engine.on((event) => {
       if (event.kind === "warning") {
         write("warning", { instanceId: event.instanceId, message: event.message });

@@ -98,7 +98,10 @@ export class ForwardedAccess {
     if (SAFE_METHODS.has((request.method ?? "GET").toUpperCase())) return;
     const origin = request.headers.origin;
     if (origin === undefined || isOriginOf(origin, host) || allowedOrigins.includes("*") || allowedOrigins.includes(origin)) return;
-    throw new HttpError(403, `Requests that change state through a forwarded port are accepted only from its own pages (${host}), not from the origin "${origin}".`);
+    throw new HttpError(
+      403,
+      `Requests that change state through a forwarded port are accepted only from its own pages (${host}), not from the origin "${origin}".`,
+    );
   }
 
   private howToOpen(): string {

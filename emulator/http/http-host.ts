@@ -152,7 +152,11 @@ export class HttpHost {
 
   /** The app's HTTP functions with their URLs, as `func start` lists them. */
   functionUrls(): { name: string; methods: string[]; url: string }[] {
-    return (this.attached?.routes.routes ?? []).map((route) => ({ name: route.functionName, methods: route.methods, url: `${this.origin}${route.displayPath}` }));
+    return (this.attached?.routes.routes ?? []).map((route) => ({
+      name: route.functionName,
+      methods: route.methods,
+      url: `${this.origin}${route.displayPath}`,
+    }));
   }
 
   async close(): Promise<void> {
@@ -183,7 +187,10 @@ export class HttpHost {
         return;
       }
       if (appClient.kind === "forbidden") {
-        throw new HttpError(403, `${APP_CLIENT_PATH}/ is the app's own durable client's endpoint. Call the Durable HTTP API at ${this.origin}${WEBHOOK_PATH}/ instead.`);
+        throw new HttpError(
+          403,
+          `${APP_CLIENT_PATH}/ is the app's own durable client's endpoint. Call the Durable HTTP API at ${this.origin}${WEBHOOK_PATH}/ instead.`,
+        );
       }
       if (isDashboard) {
         this.attached.dashboard.handle(request, response, url);
@@ -192,7 +199,8 @@ export class HttpHost {
       await this.invokeAppFunction(request, response, url);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
-      if (!(error instanceof HttpError)) this.options.onLog?.(`HTTP ${request.method} ${this.loggablePath(request)} failed: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!(error instanceof HttpError))
+        this.options.onLog?.(`HTTP ${request.method} ${this.loggablePath(request)} failed: ${error instanceof Error ? error.stack : String(error)}`);
       // Node reads and drops a body the route did not read, so the connection stays usable, unless it is not worth it.
       const close: Record<string, string> = error instanceof HttpError && error.closeConnection ? { Connection: "close" } : {};
       send(response, status, close, { error: error instanceof Error ? error.message : String(error) });
@@ -222,7 +230,15 @@ export class HttpHost {
       response.end();
       return;
     }
-    if (match.kind === "none") throw new HttpError(404, `No function answers ${url.pathname}. The app's HTTP functions: ${this.functionUrls().map((f) => f.url).join(", ") || "none"}.`);
+    if (match.kind === "none")
+      throw new HttpError(
+        404,
+        `No function answers ${url.pathname}. The app's HTTP functions: ${
+          this.functionUrls()
+            .map((f) => f.url)
+            .join(", ") || "none"
+        }.`,
+      );
     if (match.kind === "wrongMethod") {
       response.setHeader("Allow", match.allowed.join(", "));
       throw new HttpError(405, `${url.pathname} accepts ${match.allowed.join(", ")}, not ${request.method}.`);
@@ -241,7 +257,11 @@ export class HttpHost {
       bodyBase64: body.length ? body.toString("base64") : undefined,
     };
     const started = Date.now();
-    const outcome = await attached.emulator.host.invokeHttp(match.route.functionName, dto, durableClientBinding(this.origin, this.taskHubName, this.appClient.baseUrl(this.origin)));
+    const outcome = await attached.emulator.host.invokeHttp(
+      match.route.functionName,
+      dto,
+      durableClientBinding(this.origin, this.taskHubName, this.appClient.baseUrl(this.origin)),
+    );
     if (!outcome.ok) {
       this.options.onLog?.(`Executed '${match.route.functionName}' (Failed, ${Date.now() - started} ms): ${outcome.error.stack ?? outcome.error.message}`);
       throw new HttpError(500, `The function '${match.route.functionName}' failed: ${outcome.error.message}`);
@@ -280,4 +300,3 @@ export function sendJson(response: http.ServerResponse, status: number, headers:
   response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
   response.end(JSON.stringify(body));
 }
-

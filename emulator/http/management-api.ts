@@ -134,7 +134,12 @@ export class ManagementApi {
     return {
       status,
       headers,
-      body: { Message: outer, ExceptionMessage: message, ExceptionType: worded?.exceptionType ?? EXCEPTION_TYPES[code] ?? "System.Exception", StackTrace: null },
+      body: {
+        Message: outer,
+        ExceptionMessage: message,
+        ExceptionType: worded?.exceptionType ?? EXCEPTION_TYPES[code] ?? "System.Exception",
+        StackTrace: null,
+      },
     };
   }
 
@@ -181,7 +186,8 @@ export class ManagementApi {
     if (timeout === undefined || pollingInterval === undefined) return this.checkStatus(instanceId);
     // TimeSpan.FromSeconds refuses NaN with an ArgumentException and infinities with an OverflowException.
     if (Number.isNaN(timeout) || Number.isNaN(pollingInterval)) throw badRequest("TimeSpan does not accept floating point Not-a-Number values.");
-    if (!Number.isFinite(timeout) || !Number.isFinite(pollingInterval)) throw new DurableError("Internal", "TimeSpan overflowed because the duration is too long.");
+    if (!Number.isFinite(timeout) || !Number.isFinite(pollingInterval))
+      throw new DurableError("Internal", "TimeSpan overflowed because the duration is too long.");
     if (pollingInterval > timeout) throw badRequest(`Total timeout ${timeout} should be bigger than retry timeout ${pollingInterval}`);
     const waitMs = Math.min(Math.max(0, timeout * 1000), MAX_START_WAIT_MS);
     const finished = waitMs > 0 ? await this.engine.waitForCompletion(instanceId, waitMs).catch(() => undefined) : this.engine.getStatus(instanceId);
@@ -232,7 +238,10 @@ export class ManagementApi {
     let runtimeStatus: RuntimeStatus[] | undefined;
     const named = query.values("runtimeStatus");
     if (named) {
-      const parsed = named.flatMap((value) => value.split(",")).map(enumValue).filter((value): value is number => value !== undefined);
+      const parsed = named
+        .flatMap((value) => value.split(","))
+        .map(enumValue)
+        .filter((value): value is number => value !== undefined);
       if (parsed.length) {
         // OrchestrationRuntimeStatus.Unknown (-1) has no OrchestrationStatus to become (AzureStorageDurabilityProvider.cs:216-217).
         if (parsed.includes(-1)) throw badRequest("Requested value 'Unknown' was not found.");
@@ -278,7 +287,11 @@ export class ManagementApi {
     const createdTimeFrom = query.date("createdTimeFrom");
     if (!createdTimeFrom) {
       const error = badRequest("Purging by filter needs createdTimeFrom (an ISO 8601 date-time), as in Azure.");
-      return { status: 400, headers: { [ERROR_HEADER]: headerText(error.message), [ERROR_CODE_HEADER]: error.code }, body: "Please provide value for 'createdTimeFrom' parameter." };
+      return {
+        status: 400,
+        headers: { [ERROR_HEADER]: headerText(error.message), [ERROR_CODE_HEADER]: error.code },
+        body: "Please provide value for 'createdTimeFrom' parameter.",
+      };
     }
     const statuses = (query.values("runtimeStatus") ?? [])
       .flatMap((value) => value.split(","))
@@ -289,14 +302,25 @@ export class ManagementApi {
     // What a cleanup script asked for and Azure does not do, said loudly (each unfinished instance purged is warned about too).
     const surprises: string[] = [];
     const prefix = query.get("instanceIdPrefix");
-    if (prefix) surprises.push(`the instanceIdPrefix "${prefix}" filter was ignored: Azure's purge by filter takes only createdTimeFrom, createdTimeTo and runtimeStatus`);
+    if (prefix)
+      surprises.push(
+        `the instanceIdPrefix "${prefix}" filter was ignored: Azure's purge by filter takes only createdTimeFrom, createdTimeTo and runtimeStatus`,
+      );
     const named = (query.values("runtimeStatus") ?? []).flatMap((v) => v.split(",")).filter(Boolean);
-    if (named.length && !statuses.length && !canceledOnly) surprises.push(`runtimeStatus ${named.join(",")} names no finished status, which Azure Storage drops from a purge, leaving no status filter at all`);
-    if (surprises.length) this.engine.warn(`Purge of instances created from ${createdTimeFrom}: ${surprises.join("; ")}. Pass runtimeStatus=Completed,Failed,Terminated to keep running work.`);
+    if (named.length && !statuses.length && !canceledOnly)
+      surprises.push(`runtimeStatus ${named.join(",")} names no finished status, which Azure Storage drops from a purge, leaving no status filter at all`);
+    if (surprises.length)
+      this.engine.warn(
+        `Purge of instances created from ${createdTimeFrom}: ${surprises.join("; ")}. Pass runtimeStatus=Completed,Failed,Terminated to keep running work.`,
+      );
     const count = canceledOnly
       ? 0
       : await this.engine.purgeWhere(
-          { createdTimeFrom, createdTimeTo: query.date("createdTimeTo") ?? new Date(this.engine.clock.now()).toISOString(), runtimeStatus: statuses.length ? statuses : undefined },
+          {
+            createdTimeFrom,
+            createdTimeTo: query.date("createdTimeTo") ?? new Date(this.engine.clock.now()).toISOString(),
+            runtimeStatus: statuses.length ? statuses : undefined,
+          },
           { includeUnfinished: true, includeEntities: true },
         );
     if (count === 0) throw new DurableError("InstanceNotFound", "No instance matches the filter.");
@@ -310,10 +334,14 @@ export class ManagementApi {
   private async raiseEvent(instanceId: string, eventName: string, body: Buffer, headers: IncomingHttpHeaders): Promise<ApiAnswer> {
     const record = this.recordOf(instanceId);
     if (isTerminal(record.runtimeStatus)) {
-      throw new DurableError("InstanceFinished", `Cannot raise event "${eventName}" to instance "${instanceId}": it is already ${record.runtimeStatus}.`, { instanceId });
+      throw new DurableError("InstanceFinished", `Cannot raise event "${eventName}" to instance "${instanceId}": it is already ${record.runtimeStatus}.`, {
+        instanceId,
+      });
     }
     if (mediaType(headers["content-type"]) !== "application/json") {
-      const error = badRequest(`Raising an event needs a JSON body sent as Content-Type: application/json (this request's is ${headers["content-type"] ? `"${headers["content-type"]}"` : "not set"}).`);
+      const error = badRequest(
+        `Raising an event needs a JSON body sent as Content-Type: application/json (this request's is ${headers["content-type"] ? `"${headers["content-type"]}"` : "not set"}).`,
+      );
       return this.refusal(error, { message: "Only application/json request content is supported", withException: false });
     }
     let data: unknown;
@@ -368,7 +396,15 @@ export class ManagementApi {
   // ---------------------------------------------------------------- entities
 
   /** entities/{entityName?}/{entityKey?} (HttpApiHandler.cs:314-347): GET reads or lists, POST and DELETE signal. */
-  private async entities(verb: string, name: string | undefined, key: string | undefined, query: AzureQuery, body: Buffer, headers: IncomingHttpHeaders, path: string): Promise<ApiAnswer> {
+  private async entities(
+    verb: string,
+    name: string | undefined,
+    key: string | undefined,
+    query: AzureQuery,
+    body: Buffer,
+    headers: IncomingHttpHeaders,
+    path: string,
+  ): Promise<ApiAnswer> {
     if (verb === "GET") {
       if (key) return this.readEntity(name as string, key === "$" ? "" : key);
       return this.listEntities(name, query, headers);
@@ -429,7 +465,11 @@ export class ManagementApi {
       headers: { [CONTINUATION_HEADER]: next },
       body: page.map((record) => {
         const id = parseEntityInstanceId(record.instanceId);
-        return { entityId: { name: id.name, key: id.key }, lastOperationTime: newtonsoftDate(record.lastUpdatedTime), state: fetchState ? parseToJToken(record.entity?.state) : null };
+        return {
+          entityId: { name: id.name, key: id.key },
+          lastOperationTime: newtonsoftDate(record.lastUpdatedTime),
+          state: fetchState ? parseToJToken(record.entity?.state) : null,
+        };
       }),
     };
   }

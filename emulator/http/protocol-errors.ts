@@ -84,7 +84,10 @@ export function answerProtocolErrors(server: http.Server): void {
 function describe(error: ParseError, server: http.Server): { status: number; text: string } {
   switch (error.code) {
     case "HPE_HEADER_OVERFLOW":
-      return { status: 431, text: `The request's headers are larger than ${http.maxHeaderSize} bytes. Send fewer or shorter headers (large cookies are the usual cause).` };
+      return {
+        status: 431,
+        text: `The request's headers are larger than ${http.maxHeaderSize} bytes. Send fewer or shorter headers (large cookies are the usual cause).`,
+      };
     case "HPE_CHUNK_EXTENSIONS_OVERFLOW":
       return { status: 413, text: "The request's chunk extensions are too large. Send the body without chunk extensions." };
     case "ERR_HTTP_REQUEST_TIMEOUT":

@@ -12,7 +12,11 @@ export class HttpError extends Error {
   /** Close the connection after the answer: the rest of the request is not worth reading. */
   readonly closeConnection: boolean;
 
-  constructor(readonly status: number, message: string, options: { closeConnection?: boolean } = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    options: { closeConnection?: boolean } = {},
+  ) {
     super(message);
     this.name = "HttpError";
     this.closeConnection = options.closeConnection ?? false;
@@ -33,13 +37,20 @@ export function checkOrigin(request: IncomingMessage, port: number, allowedOrigi
   const origin = request.headers.origin;
   if (origin === undefined) return; // not a browser request (curl, scripts, the durable client)
   if (isLoopbackOrigin(origin, port) || allowedOrigins.includes("*") || allowedOrigins.includes(origin)) return;
-  throw new HttpError(403, `Requests that change state are not accepted from the origin "${origin}". Allow it in local.settings.json ("Host": { "CORS": "${origin}" }) if you mean to.`);
+  throw new HttpError(
+    403,
+    `Requests that change state are not accepted from the origin "${origin}". Allow it in local.settings.json ("Host": { "CORS": "${origin}" }) if you mean to.`,
+  );
 }
 
 function isLoopbackOrigin(origin: string, port: number): boolean {
   try {
     const url = new URL(origin);
-    return (url.protocol === "http:" || url.protocol === "https:") && LOOPBACK_NAMES.has(url.hostname.startsWith("[") ? url.hostname : url.hostname.toLowerCase()) && Number(url.port || 80) === port;
+    return (
+      (url.protocol === "http:" || url.protocol === "https:") &&
+      LOOPBACK_NAMES.has(url.hostname.startsWith("[") ? url.hostname : url.hostname.toLowerCase()) &&
+      Number(url.port || 80) === port
+    );
   } catch {
     return false;
   }

@@ -15,7 +15,10 @@ export function requestUrl(target: string, origin: string, port: number, forward
     }
     return url;
   }
-  throw new HttpError(400, `The request target "${target.slice(0, 100)}" is not a path; request a path such as /api/<route> or /runtime/webhooks/durabletask/instances.`);
+  throw new HttpError(
+    400,
+    `The request target "${target.slice(0, 100)}" is not a path; request a path such as /api/<route> or /runtime/webhooks/durabletask/instances.`,
+  );
 }
 
 function parse(text: string, target: string): URL {

@@ -59,7 +59,10 @@ export function parseRouteTemplate(templateInput: string): RouteTemplate {
       specificity += open;
       const close = rest.indexOf("}", open);
       if (close < 0) throw new Error(`The route template "${templateInput}" has an unclosed "{".`);
-      const [name, constraint] = rest.slice(open + 1, close).replace(/\?$/, "").split(":");
+      const [name, constraint] = rest
+        .slice(open + 1, close)
+        .replace(/\?$/, "")
+        .split(":");
       parameters.push({ name, optional: false });
       source += `(${constraint ? constraintPattern(constraint) : "[^/]+?"})`;
       rest = rest.slice(close + 1);

@@ -19,7 +19,16 @@ export interface RebuiltHistory {
 
 type Replay = (history: HistoryEvent[]) => Promise<ReplayTrace>;
 
-const SKIPPED = new Set(["OrchestratorStarted", "OrchestratorCompleted", "TaskScheduled", "SubOrchestrationInstanceCreated", "TimerCreated", "EventSent", "ExecutionStarted", "ContinueAsNew"]);
+const SKIPPED = new Set([
+  "OrchestratorStarted",
+  "OrchestratorCompleted",
+  "TaskScheduled",
+  "SubOrchestrationInstanceCreated",
+  "TimerCreated",
+  "EventSent",
+  "ExecutionStarted",
+  "ContinueAsNew",
+]);
 
 export async function rebuildFromApi(source: HistorySource, replay: Replay): Promise<RebuiltHistory> {
   const api = source.apiEvents ?? [];
@@ -56,14 +65,20 @@ export async function rebuildFromApi(source: HistorySource, replay: Replay): Pro
     if (type === HistoryEventType.ExecutionCompleted) {
       events.push({
         ...event(type, at),
-        OrchestrationStatus: OrchestrationStatusCode[(item.OrchestrationStatus ?? "Completed") as keyof typeof OrchestrationStatusCode] ?? OrchestrationStatusCode.Completed,
+        OrchestrationStatus:
+          OrchestrationStatusCode[(item.OrchestrationStatus ?? "Completed") as keyof typeof OrchestrationStatusCode] ?? OrchestrationStatusCode.Completed,
         // A failed orchestration's result is its failure message itself (TaskOrchestrationContext.FailOrchestration).
         Result: typeof item.Result === "string" && item.OrchestrationStatus === "Failed" ? item.Result : jsonText(item.Result),
       });
       continue;
     }
     let completion: HistoryEvent;
-    if (type === HistoryEventType.TaskCompleted || type === HistoryEventType.TaskFailed || type === HistoryEventType.SubOrchestrationInstanceCompleted || type === HistoryEventType.SubOrchestrationInstanceFailed) {
+    if (
+      type === HistoryEventType.TaskCompleted ||
+      type === HistoryEventType.TaskFailed ||
+      type === HistoryEventType.SubOrchestrationInstanceCompleted ||
+      type === HistoryEventType.SubOrchestrationInstanceFailed
+    ) {
       const wantsSub = type === HistoryEventType.SubOrchestrationInstanceCompleted || type === HistoryEventType.SubOrchestrationInstanceFailed;
       const id = findOpenCall(open, item, wantsSub);
       if (id === undefined) {
@@ -83,7 +98,8 @@ export async function rebuildFromApi(source: HistorySource, replay: Replay): Pro
       }
       open.delete(id);
       completion = { ...event(type, at), TaskScheduledId: id };
-      if (type === HistoryEventType.TaskCompleted || type === HistoryEventType.SubOrchestrationInstanceCompleted) completion.Result = jsonText(item.Result) ?? "null";
+      if (type === HistoryEventType.TaskCompleted || type === HistoryEventType.SubOrchestrationInstanceCompleted)
+        completion.Result = jsonText(item.Result) ?? "null";
       else Object.assign(completion, { Reason: item.Reason, Details: item.Details, FailureDetails: item.FailureDetails });
     } else if (type === HistoryEventType.TimerFired) {
       const id = findOpenTimer(open, item.FireAt);
@@ -117,13 +133,25 @@ function schedulingEvent(id: number, task: TrackedTaskRole, at: string, sentEnti
     case "http":
       return { ...base, EventType: HistoryEventType.TaskScheduled, Name: HTTP_ACTIVITY_NAME, Input: JSON.stringify(task.request) };
     case "subOrchestration":
-      return { ...base, EventType: HistoryEventType.SubOrchestrationInstanceCreated, Name: task.name, InstanceId: task.instanceId, Input: JSON.stringify(task.input) };
+      return {
+        ...base,
+        EventType: HistoryEventType.SubOrchestrationInstanceCreated,
+        Name: task.name,
+        InstanceId: task.instanceId,
+        Input: JSON.stringify(task.input),
+      };
     case "timer":
       return { ...base, EventType: HistoryEventType.TimerCreated, FireAt: task.fireAt };
     case "retryTimer":
       return { ...base, EventType: HistoryEventType.TimerCreated, FireAt: at };
     case "entity":
-      return { ...base, EventType: HistoryEventType.EventSent, Name: "op", InstanceId: task.entityInstanceId, Input: sentEntityInputs.shift() ?? JSON.stringify({ op: task.operationName }) };
+      return {
+        ...base,
+        EventType: HistoryEventType.EventSent,
+        Name: "op",
+        InstanceId: task.entityInstanceId,
+        Input: sentEntityInputs.shift() ?? JSON.stringify({ op: task.operationName }),
+      };
     default:
       return { ...base, EventType: HistoryEventType.EventSent, Name: "op" };
   }
@@ -132,7 +160,11 @@ function schedulingEvent(id: number, task: TrackedTaskRole, at: string, sentEnti
 function findOpenCall(open: Map<number, TrackedTaskRole>, item: ApiHistoryEvent, subOrchestration: boolean): number | undefined {
   const candidates: { id: number; input: unknown }[] = [];
   for (const [id, role] of open) {
-    if (subOrchestration ? role.role === "subOrchestration" && role.name === item.FunctionName : (role.role === "activity" && role.name === item.FunctionName) || (role.role === "http" && item.FunctionName === HTTP_ACTIVITY_NAME)) {
+    if (
+      subOrchestration
+        ? role.role === "subOrchestration" && role.name === item.FunctionName
+        : (role.role === "activity" && role.name === item.FunctionName) || (role.role === "http" && item.FunctionName === HTTP_ACTIVITY_NAME)
+    ) {
       candidates.push({ id, input: role.role === "http" ? role.request : "input" in role ? role.input : undefined });
     }
   }

@@ -77,10 +77,13 @@ export function readHistoryFile(file: string): HistorySource {
 
 export function historyFromJson(json: unknown, origin: string): HistorySource {
   if (Array.isArray(json)) return fromEventArray(json, origin, {});
-  if (!json || typeof json !== "object") throw new HistoryFileError(`${origin} holds ${json === null ? "null" : typeof json}, not a history. ${HOW_TO_GET_ONE}`);
+  if (!json || typeof json !== "object")
+    throw new HistoryFileError(`${origin} holds ${json === null ? "null" : typeof json}, not a history. ${HOW_TO_GET_ONE}`);
   const object = json as Record<string, unknown>;
   if (object.format !== undefined && object.format !== HISTORY_EXPORT_FORMAT) {
-    throw new HistoryFileError(`${origin} is in format "${String(object.format)}"; this version reads "${HISTORY_EXPORT_FORMAT}". Export the history again with this version.`);
+    throw new HistoryFileError(
+      `${origin} is in format "${String(object.format)}"; this version reads "${HISTORY_EXPORT_FORMAT}". Export the history again with this version.`,
+    );
   }
   const events = object.history ?? object.historyEvents;
   if (!Array.isArray(events)) {
@@ -151,7 +154,6 @@ function fromApiEvents(events: ApiHistoryEvent[], origin: string, known: Known):
     apiEvents: events,
   };
 }
-
 
 /** The .json files of a folder, or the file itself. */
 export function historyFilesAt(target: string): string[] {

@@ -29,12 +29,18 @@ export function validateHistory(history: readonly HistoryEvent[], origin: string
     const type = HistoryEventType[event.EventType];
     const where = `Event ${index} of ${origin} (${type})`;
     if (event.EventType === HistoryEventType.ExecutionStarted) {
-      if (startedAt !== undefined) throw new HistoryFileError(`${where} is a second ExecutionStarted (the first is event ${startedAt}): the history holds events twice, or two executions. Export it again.`);
+      if (startedAt !== undefined)
+        throw new HistoryFileError(
+          `${where} is a second ExecutionStarted (the first is event ${startedAt}): the history holds events twice, or two executions. Export it again.`,
+        );
       startedAt = index;
     }
     if (SCHEDULING_EVENT_TYPES.has(event.EventType) && event.EventId >= 0) {
       const first = scheduledAt.get(event.EventId);
-      if (first !== undefined) throw new HistoryFileError(`${where} repeats task id ${event.EventId}, which event ${first} already scheduled: the history holds events twice. Export it again.`);
+      if (first !== undefined)
+        throw new HistoryFileError(
+          `${where} repeats task id ${event.EventId}, which event ${first} already scheduled: the history holds events twice. Export it again.`,
+        );
       scheduledAt.set(event.EventId, index);
     }
     if (COMPLETION_EVENT_TYPES.has(event.EventType) && typeof completedTaskId(event) !== "number") {
@@ -48,12 +54,16 @@ export function validateHistory(history: readonly HistoryEvent[], origin: string
       try {
         JSON.parse(value);
       } catch (error) {
-        throw new HistoryFileError(`${where}: ${field} is not JSON text (${(error as Error).message}): ${value.length > 60 ? `${value.slice(0, 60)}…` : value}`);
+        throw new HistoryFileError(
+          `${where}: ${field} is not JSON text (${(error as Error).message}): ${value.length > 60 ? `${value.slice(0, 60)}…` : value}`,
+        );
       }
     }
   });
   const started = startedAt === undefined ? undefined : history[startedAt];
   if (fileName && started?.Name && started.Name !== fileName) {
-    throw new HistoryFileError(`${origin} says it is a history of "${fileName}", but its ExecutionStarted event started "${started.Name}". Replay it as "${started.Name}", or export the history again.`);
+    throw new HistoryFileError(
+      `${origin} says it is a history of "${fileName}", but its ExecutionStarted event started "${started.Name}". Replay it as "${started.Name}", or export the history again.`,
+    );
   }
 }

@@ -39,7 +39,13 @@ export async function replayHistory(host: AppHostClient, source: HistorySource, 
   const started = performance.now();
   requireOrchestrator(host, source.name);
   const traceOf = (events: HistoryEvent[], detailed: boolean) =>
-    host.trace({ functionName: source.name, instanceId: source.instanceId, history: events === source.events && source.file ? { file: source.file } : events, input: source.input, detailed });
+    host.trace({
+      functionName: source.name,
+      instanceId: source.instanceId,
+      history: events === source.events && source.file ? { file: source.file } : events,
+      input: source.input,
+      detailed,
+    });
   let events = source.events;
   let rebuiltDivergence: Divergence | undefined;
   if (!events) {
@@ -65,7 +71,9 @@ export function requireOrchestrator(host: AppHostClient, name: string): void {
 export function judgeReplay(events: HistoryEvent[], trace: ReplayTrace, appDir: string): Divergence | undefined {
   const report = trace.nondeterminism;
   if (report) {
-    const eventIndex = events.findIndex((event) => event.EventId === report.eventId && event.EventType !== HistoryEventType.OrchestratorStarted && event.EventId >= 0);
+    const eventIndex = events.findIndex(
+      (event) => event.EventId === report.eventId && event.EventType !== HistoryEventType.OrchestratorStarted && event.EventId >= 0,
+    );
     return { eventIndex: Math.max(eventIndex, 0), expected: report.expected, actual: report.actual, sourceLine: report.sourceLine, message: report.message };
   }
   const endIndex = events.findIndex((event) => event.EventType === HistoryEventType.ExecutionCompleted);
@@ -103,7 +111,8 @@ function sourceLineOfError(stack: string | undefined, appDir: string): string | 
   if (!stack) return undefined;
   for (const line of stack.split("\n").slice(1)) {
     const match = /\(?([^()\s]+):(\d+):(\d+)\)?$/.exec(line.trim());
-    if (match && match[1].startsWith(appDir) && !match[1].includes(`${path.sep}node_modules${path.sep}`)) return `${path.relative(appDir, match[1])}:${match[2]}:${match[3]}`;
+    if (match && match[1].startsWith(appDir) && !match[1].includes(`${path.sep}node_modules${path.sep}`))
+      return `${path.relative(appDir, match[1])}:${match[2]}:${match[3]}`;
   }
   return undefined;
 }

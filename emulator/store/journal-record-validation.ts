@@ -12,7 +12,10 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const string: Check = (value) => (typeof value === "string" ? undefined : "is not a string");
 const integer: Check = (value) => (Number.isSafeInteger(value) ? undefined : "is not a whole number");
 const boolean: Check = (value) => (typeof value === "boolean" ? undefined : "is not true or false");
-const optional = (check: Check): Check => (value) => (value === undefined ? undefined : check(value));
+const optional =
+  (check: Check): Check =>
+  (value) =>
+    value === undefined ? undefined : check(value);
 
 function object(fields: Record<string, Check>): Check {
   return (value) => {

@@ -65,7 +65,10 @@ export class SqlJsStore implements Store {
    * @param readOnly read the store (file and journal) without writing anything, even while another process has it
    *   open for writing; used by status, list, history and export.
    */
-  constructor(readonly filePath: string, private readonly options: { readOnly?: boolean } = {}) {
+  constructor(
+    readonly filePath: string,
+    private readonly options: { readOnly?: boolean } = {},
+  ) {
     this.description = filePath;
     this.journalPath = `${filePath}.ddlog`;
     this.lock = new StoreLock(`${filePath}.lock`, filePath);
@@ -229,9 +232,9 @@ export class SqlJsStore implements Store {
   }
 
   private snapshot(): StoreSnapshot {
-    const activeInstances = this.rows(
-      "SELECT record FROM instances WHERE runtime_status NOT IN ('Completed', 'Failed', 'Terminated')",
-    ).map(([record]) => JSON.parse(record as string) as InstanceRecord);
+    const activeInstances = this.rows("SELECT record FROM instances WHERE runtime_status NOT IN ('Completed', 'Failed', 'Terminated')").map(
+      ([record]) => JSON.parse(record as string) as InstanceRecord,
+    );
     const histories = new Map<string, HistoryEvent[]>();
     for (const record of activeInstances) histories.set(record.instanceId, this.getHistory(record.instanceId));
     const messages = this.rows("SELECT message FROM messages ORDER BY id").map(([m]) => JSON.parse(m as string) as PendingMessage);
@@ -372,11 +375,7 @@ export class SqlJsStore implements Store {
       params.push(cursor.createdTime, cursor.createdTime, cursor.instanceId);
     }
     const top = query.top && query.top > 0 ? query.top : undefined;
-    const sql =
-      "SELECT record FROM instances" +
-      ` WHERE ${where.join(" AND ")}` +
-      " ORDER BY created_time, instance_id" +
-      (top ? ` LIMIT ${top + 1}` : "");
+    const sql = "SELECT record FROM instances" + ` WHERE ${where.join(" AND ")}` + " ORDER BY created_time, instance_id" + (top ? ` LIMIT ${top + 1}` : "");
     const records = this.rows(sql, params).map(([record]) => JSON.parse(record as string) as InstanceRecord);
     const hasMore = top !== undefined && records.length > top;
     const instances = hasMore ? records.slice(0, top) : records;

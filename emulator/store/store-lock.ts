@@ -33,8 +33,7 @@ export class StoreLock {
         const owner = Number(fs.readFileSync(this.lockPath, "utf8").trim());
         if (owner && owner !== process.pid && isProcessAlive(owner)) {
           throw new StoreBusyError(
-            `The store ${this.filePath} is in use by another durable-devkit process (pid ${owner}). ` +
-              "Stop that process first, or use another --store file.",
+            `The store ${this.filePath} is in use by another durable-devkit process (pid ${owner}). ` + "Stop that process first, or use another --store file.",
           );
         }
         fs.rmSync(this.lockPath, { force: true }); // left behind by a process that crashed

@@ -87,7 +87,13 @@ async function poll(
 }
 
 /** "approvalWorkflow <id> is waiting for event `Approval` or a timer at 10:42 (local time)", with what one can do. */
-function announceWait(context: DevkitContext, orchestrator: string, instanceId: string, answer: InstanceWaitsAnswer, stop: vscode.CancellationTokenSource): void {
+function announceWait(
+  context: DevkitContext,
+  orchestrator: string,
+  instanceId: string,
+  answer: InstanceWaitsAnswer,
+  stop: vscode.CancellationTokenSource,
+): void {
   completeWalkthroughStep("ran");
   const events = answer.waits.events;
   // One event: its button raises it; several: the button asks which (Raise Event… offers the names).
@@ -107,6 +113,7 @@ async function reportEnd(context: DevkitContext, client: EmulatorClient, orchest
   completeWalkthroughStep("ran");
   await context.refresh();
   const message = `${orchestrator} ${instanceId}: ${status.runtimeStatus}${status.output !== undefined && status.output !== null ? ` → ${JSON.stringify(status.output).slice(0, 200)}` : ""}`;
-  const shown = status.runtimeStatus === "Failed" ? vscode.window.showErrorMessage(message, SHOW_HISTORY) : vscode.window.showInformationMessage(message, SHOW_HISTORY);
+  const shown =
+    status.runtimeStatus === "Failed" ? vscode.window.showErrorMessage(message, SHOW_HISTORY) : vscode.window.showInformationMessage(message, SHOW_HISTORY);
   void shown.then((choice) => choice && showHistoryPanel(context, instanceId));
 }

@@ -26,7 +26,9 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
       const picked = await pickInstance(context, node, `${action[0].toUpperCase()}${action.slice(1)} which instance?`, statuses);
       if (!picked) return;
       const { instanceId, client } = picked;
-      const reason = askReason ? await vscode.window.showInputBox({ title: `Reason to ${action}`, value: `${action} from VS Code`, ignoreFocusOut: true }) : undefined;
+      const reason = askReason
+        ? await vscode.window.showInputBox({ title: `Reason to ${action}`, value: `${action} from VS Code`, ignoreFocusOut: true })
+        : undefined;
       if (askReason && reason === undefined) return;
       await client.act(instanceId, action, { reason });
       await context.refresh();
@@ -79,16 +81,35 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
       });
       if (!target) return;
       const parse = (text?: string) => (text === undefined ? null : (JSON.parse(text) as unknown));
-      const exported = { format: "durable-devkit.history/v1", instanceId, name: instance.name, input: parse(instance.input), runtimeStatus: instance.runtimeStatus, output: parse(instance.output), history };
+      const exported = {
+        format: "durable-devkit.history/v1",
+        instanceId,
+        name: instance.name,
+        input: parse(instance.input),
+        runtimeStatus: instance.runtimeStatus,
+        output: parse(instance.output),
+        history,
+      };
       fs.mkdirSync(path.dirname(target.fsPath), { recursive: true });
       fs.writeFileSync(target.fsPath, `${JSON.stringify(exported, null, 2)}\n`);
-      void vscode.window.showInformationMessage(`Exported ${history.length} events to ${vscode.workspace.asRelativePath(target)}. Durable: Replay History File… replays it.`);
+      void vscode.window.showInformationMessage(
+        `Exported ${history.length} events to ${vscode.workspace.asRelativePath(target)}. Durable: Replay History File… replays it.`,
+      );
     }),
     guarded("durableDevkit.replayHistoryFile", async (uri?: vscode.Uri) => {
-      const file = uri?.fsPath ?? (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "History JSON": ["json"] }, openLabel: "Replay" }))?.[0]?.fsPath;
+      const file =
+        uri?.fsPath ?? (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { "History JSON": ["json"] }, openLabel: "Replay" }))?.[0]?.fsPath;
       if (!file) return;
       const folder = vscode.workspace.workspaceFolders?.[0];
-      await vscode.debug.startDebugging(folder, { type: "durable", request: "launch", name: `Replay ${path.basename(file)}`, mode: "replay", history: file, app: context.appDir(), stopOnEntry: true });
+      await vscode.debug.startDebugging(folder, {
+        type: "durable",
+        request: "launch",
+        name: `Replay ${path.basename(file)}`,
+        mode: "replay",
+        history: file,
+        app: context.appDir(),
+        stopOnEntry: true,
+      });
     }),
     guarded("durableDevkit.openDashboard", async (target?: InstanceNode | "window") => {
       const chosen = await dashboardTarget(context, target);
@@ -107,7 +128,10 @@ export function registerInstanceCommands(context: DevkitContext): vscode.Disposa
  * instance it launched); "window" (the status bar) this window's; from the palette, this window's unless debug
  * sessions run emulators of their own, in which case the user picks.
  */
-async function dashboardTarget(context: DevkitContext, target: InstanceNode | "window" | undefined): Promise<{ client: EmulatorClient; instanceId?: string } | undefined> {
+async function dashboardTarget(
+  context: DevkitContext,
+  target: InstanceNode | "window" | undefined,
+): Promise<{ client: EmulatorClient; instanceId?: string } | undefined> {
   if (target && typeof target === "object") {
     const client = await context.clientFor(target);
     if ("instance" in target) return { client, instanceId: target.instance.instanceId };

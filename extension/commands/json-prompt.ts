@@ -16,7 +16,7 @@ export async function askJson(title: string, prompt: string, value?: string): Pr
     title,
     prompt,
     value,
-    placeHolder: "JSON, e.g. [\"Tokyo\", \"London\"] (empty: null)",
+    placeHolder: 'JSON, e.g. ["Tokyo", "London"] (empty: null)',
     // A click elsewhere (on the file with the orchestrator, to look at its input type) must not lose what was typed.
     ignoreFocusOut: true,
     validateInput: (typed) => {

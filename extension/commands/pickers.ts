@@ -16,17 +16,26 @@ export interface PickedInstance {
  * instances and those of running debug sessions. With a debug session running, this window's emulator is not started
  * just to be asked.
  */
-export async function pickInstance(context: DevkitContext, node: InstanceNode | undefined, title: string, statuses?: string[]): Promise<PickedInstance | undefined> {
+export async function pickInstance(
+  context: DevkitContext,
+  node: InstanceNode | undefined,
+  title: string,
+  statuses?: string[],
+): Promise<PickedInstance | undefined> {
   if (node && "instance" in node) return { instanceId: node.instance.instanceId, client: await context.clientFor(node) };
   if (!context.debugEmulators.all().length) await context.ensureEmulator();
   await context.refresh();
   const window = context.emulator.state.kind === "running" ? context.emulator.state.client : undefined;
   const candidates = [
-    ...context.instancesView.debugInstances().map(({ group, instance }) => ({ instance, session: group.name, client: () => context.debugEmulators.client(group.id) })),
+    ...context.instancesView
+      .debugInstances()
+      .map(({ group, instance }) => ({ instance, session: group.name, client: () => context.debugEmulators.client(group.id) })),
     ...(window ? context.instancesView.all().map((instance) => ({ instance, session: undefined, client: () => window })) : []),
   ].filter(({ instance }) => !statuses || statuses.includes(instance.runtimeStatus));
   if (!candidates.length) {
-    void vscode.window.showInformationMessage(statuses ? `No instance is ${statuses.join(" or ")}.` : "The emulator has no instances yet: Durable: Run Orchestration… starts one.");
+    void vscode.window.showInformationMessage(
+      statuses ? `No instance is ${statuses.join(" or ")}.` : "The emulator has no instances yet: Durable: Run Orchestration… starts one.",
+    );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
@@ -34,7 +43,12 @@ export async function pickInstance(context: DevkitContext, node: InstanceNode | 
       const { instance } = candidate;
       const waits = instance.waits && describeWaits(instance.waits);
       const where = candidate.session ? `debug session ${candidate.session} · ` : "";
-      return { label: instance.name, description: `${where}${instance.runtimeStatus}${waits ? ` · waiting for ${waits}` : ""}`, detail: instance.instanceId, candidate };
+      return {
+        label: instance.name,
+        description: `${where}${instance.runtimeStatus}${waits ? ` · waiting for ${waits}` : ""}`,
+        detail: instance.instanceId,
+        candidate,
+      };
     }),
     { title, matchOnDetail: true, ignoreFocusOut: true },
   );
@@ -61,10 +75,7 @@ const OTHER_EVENT = "Other…";
 export async function pickEventName(awaited: readonly string[], title: string): Promise<string | undefined> {
   if (awaited.length) {
     const picked = await vscode.window.showQuickPick(
-      [
-        ...awaited.map((name) => ({ label: name, description: "the instance waits for it" })),
-        { label: OTHER_EVENT, description: "another event name" },
-      ],
+      [...awaited.map((name) => ({ label: name, description: "the instance waits for it" })), { label: OTHER_EVENT, description: "another event name" }],
       { title, ignoreFocusOut: true },
     );
     if (!picked) return undefined;

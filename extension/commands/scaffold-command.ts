@@ -15,7 +15,12 @@ async function pickPattern(): Promise<string | undefined> {
     ...PATTERNS.map((pattern) => ({ id: pattern.id, label: pattern.title, description: pattern.id, detail: pattern.description })),
     { id: GUIDE, label: "$(question) Help me choose…", detail: "A few yes/no questions lead to the right pattern" },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: "New Orchestration from Pattern", placeHolder: "Pick an orchestration pattern", matchOnDetail: true, ignoreFocusOut: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: "New Orchestration from Pattern",
+    placeHolder: "Pick an orchestration pattern",
+    matchOnDetail: true,
+    ignoreFocusOut: true,
+  });
   if (!picked || picked.id !== GUIDE) return picked?.id;
   for (const question of PATTERN_QUESTIONS) {
     const answer = await vscode.window.showQuickPick(["Yes", "No"], { title: question.question, placeHolder: question.detail, ignoreFocusOut: true });
@@ -49,11 +54,20 @@ export async function newOrchestrationFromPattern(): Promise<void> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   let dir: string | undefined = folders[0]?.uri.fsPath;
   if (folders.length > 1 || !dir) {
-    const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: "Scaffold here", defaultUri: folders[0]?.uri });
+    const chosen = await vscode.window.showOpenDialog({
+      canSelectFolders: true,
+      canSelectFiles: false,
+      openLabel: "Scaffold here",
+      defaultUri: folders[0]?.uri,
+    });
     dir = chosen?.[0]?.fsPath;
   }
   if (!dir) return;
-  const existing: Language | undefined = fs.existsSync(path.join(dir, "package.json")) ? (fs.existsSync(path.join(dir, "tsconfig.json")) ? "ts" : "js") : undefined;
+  const existing: Language | undefined = fs.existsSync(path.join(dir, "package.json"))
+    ? fs.existsSync(path.join(dir, "tsconfig.json"))
+      ? "ts"
+      : "js"
+    : undefined;
   let language = existing;
   if (!language) {
     const picked = await vscode.window.showQuickPick(
@@ -72,9 +86,12 @@ export async function newOrchestrationFromPattern(): Promise<void> {
     const main = result.files.find((file) => file.startsWith(path.join("src", "functions")));
     if (main) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, main)));
     let installed = !result.appCreated;
-    if (result.appCreated && vscode.workspace.getConfiguration("durableDevkit").get<boolean>("installDependencies") !== false) installed = await installDependencies(dir);
+    if (result.appCreated && vscode.workspace.getConfiguration("durableDevkit").get<boolean>("installDependencies") !== false)
+      installed = await installDependencies(dir);
     const next = installed ? "Durable: Run Orchestration… runs it." : "Run `npm install` in the folder, then Durable: Run Orchestration…";
-    void vscode.window.showInformationMessage(`${pattern.title} "${result.name}" written (${result.files.length} file${result.files.length === 1 ? "" : "s"}). ${next}`);
+    void vscode.window.showInformationMessage(
+      `${pattern.title} "${result.name}" written (${result.files.length} file${result.files.length === 1 ? "" : "s"}). ${next}`,
+    );
   } catch (error) {
     if (error instanceof ScaffoldError) void vscode.window.showErrorMessage(error.message);
     else await showError("Scaffolding failed", error);

@@ -36,7 +36,12 @@ export class DebugEmulators implements vscode.Disposable {
         if (event.session.type !== "durable" || event.event !== "durableEmulator") return;
         const body = event.body as Partial<Announcement> | undefined;
         if (typeof body?.origin !== "string" || typeof body.forwardingKey !== "string") return;
-        this.add({ sessionId: event.session.id, name: event.session.name, client: new EmulatorClient(body.origin, body.forwardingKey), mainInstanceId: body.instanceId });
+        this.add({
+          sessionId: event.session.id,
+          name: event.session.name,
+          client: new EmulatorClient(body.origin, body.forwardingKey),
+          mainInstanceId: body.instanceId,
+        });
       }),
       vscode.debug.onDidTerminateDebugSession((session) => this.remove(session.id)),
     ];
@@ -62,7 +67,10 @@ export class DebugEmulators implements vscode.Disposable {
     this.view.updateDebugSession({ id: emulator.sessionId, name: emulator.name }, []);
     void this.refresh();
     // The session's instances follow its emulator by push, as the window's do.
-    this.watches.set(emulator.sessionId, watchEmulator(emulator.client.origin, () => void this.refresh()));
+    this.watches.set(
+      emulator.sessionId,
+      watchEmulator(emulator.client.origin, () => void this.refresh()),
+    );
   }
 
   private remove(sessionId: string): void {

@@ -45,7 +45,10 @@ export class DurableConfigurationProvider implements vscode.DebugConfigurationPr
     return INITIAL_CONFIGURATIONS;
   }
 
-  async resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+  async resolveDebugConfiguration(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
     if (!config.type && !config.request && !config.name) {
       // F5 without a launch.json: run an orchestrator the user picks.
       const orchestrator = await pickOrchestrator(this.context, "Debug which orchestrator?");
@@ -69,7 +72,10 @@ export class DurableConfigurationProvider implements vscode.DebugConfigurationPr
     return config;
   }
 
-  async resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+  async resolveDebugConfigurationWithSubstitutedVariables(
+    _folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
     if (startsInstance(config) && !("input" in config) && typeof config.orchestrator === "string" && config.orchestrator) {
       // An "input" written in launch.json (even null) is used as it is; without one, each launch asks.
       const input = await this.context.inputs.ask(config.orchestrator, `Debug ${config.orchestrator}`);
@@ -97,7 +103,11 @@ export class DurableConfigurationProvider implements vscode.DebugConfigurationPr
 export function registerDebugger(context: DevkitContext): vscode.Disposable[] {
   return [
     vscode.debug.registerDebugConfigurationProvider("durable", new DurableConfigurationProvider(context)),
-    vscode.debug.registerDebugConfigurationProvider("durable", { provideDebugConfigurations: () => INITIAL_CONFIGURATIONS }, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugConfigurationProvider(
+      "durable",
+      { provideDebugConfigurations: () => INITIAL_CONFIGURATIONS },
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic,
+    ),
     vscode.debug.registerDebugAdapterDescriptorFactory("durable", {
       // `durable-devkit dap` in a process of its own, on the app's Node.js: the replay engine and the TypeScript parser
       // stay out of the extension host, and an adapter crash cannot take the editor's extensions down with it.

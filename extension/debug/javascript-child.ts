@@ -25,7 +25,10 @@ export function attachJavaScriptDebuggers(): vscode.Disposable {
   const waiting = new Map<string, NodeJS.Timeout>();
   const wait = (durable: vscode.DebugSession) => {
     clearTimeout(waiting.get(durable.id));
-    waiting.set(durable.id, setTimeout(() => release(durable), TARGET_WAIT_MS));
+    waiting.set(
+      durable.id,
+      setTimeout(() => release(durable), TARGET_WAIT_MS),
+    );
   };
   const release = (durable: vscode.DebugSession) => {
     if (!waiting.has(durable.id)) return;
@@ -80,5 +83,10 @@ export function attachJavaScriptDebuggers(): vscode.Disposable {
     },
   };
   // "node" configurations resolve to js-debug's "pwa-node" sessions; both are listed in case a version keeps the name.
-  return vscode.Disposable.from(started, ended, vscode.debug.registerDebugAdapterTrackerFactory("pwa-node", factory), vscode.debug.registerDebugAdapterTrackerFactory("node", factory));
+  return vscode.Disposable.from(
+    started,
+    ended,
+    vscode.debug.registerDebugAdapterTrackerFactory("pwa-node", factory),
+    vscode.debug.registerDebugAdapterTrackerFactory("node", factory),
+  );
 }

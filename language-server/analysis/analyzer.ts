@@ -20,18 +20,15 @@ import { TaskFlow, isDurableTaskCall, isTaskCombinator } from "./task-flow";
 import { currentTimeFix, durableAppIn, durableTimerFix, moveToActivityFix, newGuidFix } from "./fixes";
 import type { AnalysisHook } from "./reads";
 
-
-
-
 export interface AnalyzerSettings {
   /** Rules turned off ("off") or given another severity. */
   rules?: Record<string, Severity | "off">;
 }
 
-
 const HAZARD_MESSAGE: Record<Hazard, (text: string) => string> = {
   time: (text) => `${text} reads the clock, which differs on every replay: use context.df.currentUtcDateTime.`,
-  random: (text) => `${text} gives a different value on every replay: use context.df.newGuid(context.df.instanceId) for ids, or get random values from an activity.`,
+  random: (text) =>
+    `${text} gives a different value on every replay: use context.df.newGuid(context.df.instanceId) for ids, or get random values from an activity.`,
   timer: (text) => `${text} is a real timer that replays do not see: use yield context.df.createTimer(fireAt).`,
   io: (text) => `${text} does I/O in an orchestrator, again on every replay: move it into an activity (or use context.df.callHttp).`,
   env: (text) => `${text} reads the machine's environment, which can differ between replays and hosts: read it in an activity or pass the value in as input.`,
@@ -40,7 +37,12 @@ const HAZARD_MESSAGE: Record<Hazard, (text: string) => string> = {
 };
 
 /** ==, ===, != and !== (the tokens whose text is one of these). */
-const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken]);
+const EQUALITY = new Set([
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+]);
 
 const CALLBACK_METHODS = /^(map|flatMap|forEach|filter|find|findIndex|findLast|findLastIndex|some|every|reduce|reduceRight|sort|toSorted|then|catch|finally)$/;
 
@@ -78,7 +80,11 @@ export class Analyzer {
     private readonly hook?: AnalysisHook,
   ) {
     this.checker = program.getTypeChecker();
-    this.origins = new Origins(this.checker, (file) => this.isWorkspaceFile(file), () => this.workspaceFiles());
+    this.origins = new Origins(
+      this.checker,
+      (file) => this.isWorkspaceFile(file),
+      () => this.workspaceFiles(),
+    );
     this.flow = new TaskFlow(this.checker, this.origins);
     this.origins.listener = hook;
     this.flow.listener = hook;
@@ -117,7 +123,9 @@ export class Analyzer {
     const findings: Finding[] = [];
     for (const { name, fn } of this.orchestrators()) findings.push(...this.analyzeOrchestrator(name, fn));
     const unique = new Map<string, Finding>();
-    for (const finding of findings) if (!unique.has(`${finding.file}:${finding.start}:${finding.end}:${finding.code}`)) unique.set(`${finding.file}:${finding.start}:${finding.end}:${finding.code}`, finding);
+    for (const finding of findings)
+      if (!unique.has(`${finding.file}:${finding.start}:${finding.end}:${finding.code}`))
+        unique.set(`${finding.file}:${finding.start}:${finding.end}:${finding.code}`, finding);
     return [...unique.values()].filter((f) => !onlyFile || path.resolve(f.file) === path.resolve(onlyFile)).filter((f) => !this.suppressed(f));
   }
 
@@ -130,12 +138,25 @@ export class Analyzer {
     const reach: Reach = { orchestratorName: name, orchestrator: fn, path: [], contextName: contextParameter, origin, guarded: false, inCallback: false };
     try {
       if (fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
-        this.report(findings, "DD006", fn, `Orchestrator '${name}' is an async function: orchestrators must be generator functions (function*) that yield durable tasks, or the replay breaks.`, reach);
+        this.report(
+          findings,
+          "DD006",
+          fn,
+          `Orchestrator '${name}' is an async function: orchestrators must be generator functions (function*) that yield durable tasks, or the replay breaks.`,
+          reach,
+        );
       }
       this.walk(fn, reach, new Map(), findings);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      findings.push({ ...origin, code: "DD000", severity: "warning", message: `The determinism checker failed on orchestrator '${name}' (${reason}); other orchestrators are checked. Please report this with the code.`, related: [], fixes: [] });
+      findings.push({
+        ...origin,
+        code: "DD000",
+        severity: "warning",
+        message: `The determinism checker failed on orchestrator '${name}' (${reason}); other orchestrators are checked. Please report this with the code.`,
+        related: [],
+        fixes: [],
+      });
     }
     return findings;
   }
@@ -206,7 +227,14 @@ export class Analyzer {
     if (seen.has(key)) return;
     seen.add(key);
     visited.set(fn, seen);
-    if (this.hook) this.hook.walk(fn, reach, findings, () => this.walkBody(fn, reach, visited, findings), (next, nextReach) => this.walk(next, nextReach, visited, findings));
+    if (this.hook)
+      this.hook.walk(
+        fn,
+        reach,
+        findings,
+        () => this.walkBody(fn, reach, visited, findings),
+        (next, nextReach) => this.walk(next, nextReach, visited, findings),
+      );
     else this.walkBody(fn, reach, visited, findings);
   }
 
@@ -244,11 +272,15 @@ export class Analyzer {
         let rest = guarded;
         for (const statement of node.statements) {
           visit(statement, rest);
-          if (ts.isIfStatement(statement) && !statement.elseStatement && this.replayTest(statement.expression) === false && this.exits(statement.thenStatement)) rest = true;
+          if (ts.isIfStatement(statement) && !statement.elseStatement && this.replayTest(statement.expression) === false && this.exits(statement.thenStatement))
+            rest = true;
         }
         return;
       }
-      if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+      if (
+        ts.isBinaryExpression(node) &&
+        (node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+      ) {
         const test = this.replayTest(node.left);
         if (test !== undefined) {
           visit(node.left, guarded);
@@ -275,13 +307,22 @@ export class Analyzer {
       if (ts.isCallExpression(node) || ts.isArrayLiteralExpression(node)) this.checkDropped(node, reach, findings);
       if (ts.isPropertyAccessExpression(node) || ts.isIdentifier(node) || ts.isElementAccessExpression(node)) this.checkRead(node, reach, findings);
       if (ts.isForOfStatement(node) && node.awaitModifier && inOrchestratorBody) {
-        this.report(findings, "DD006", node, "for await in an orchestrator: each iteration awaits a Promise the replay does not see. Get the items from an activity, then yield tasks for them.", reach);
+        this.report(
+          findings,
+          "DD006",
+          node,
+          "for await in an orchestrator: each iteration awaits a Promise the replay does not see. Get the items from an activity, then yield tasks for them.",
+          reach,
+        );
       }
       if (ts.isNewExpression(node)) this.followConstructor(node, callReach, visited, findings);
       if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         this.checkModuleStateWrite(node.left, reach, findings);
       }
-      if ((ts.isPostfixUnaryExpression(node) || ts.isPrefixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
+      if (
+        (ts.isPostfixUnaryExpression(node) || ts.isPrefixUnaryExpression(node)) &&
+        (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+      ) {
         this.checkModuleStateWrite(node.operand, reach, findings);
       }
       ts.forEachChild(node, guarded ? visitGuarded : visitUnguarded);
@@ -312,7 +353,14 @@ export class Analyzer {
     if (callee !== undefined) {
       const hazard = hazardOfCall(callee, node.arguments.length, false);
       if (hazard && !(hazard === "log" && reach.guarded) && !this.innerLinkOfReportedChain(node, hazard)) {
-        this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](`${shortText(node.expression)}()`), reach, this.hazardFixes(node, hazard, callee, reach));
+        this.report(
+          findings,
+          HAZARD_CODE[hazard],
+          node,
+          HAZARD_MESSAGE[hazard](`${shortText(node.expression)}()`),
+          reach,
+          this.hazardFixes(node, hazard, callee, reach),
+        );
         return;
       }
       if (/^Promise\.(all|race|any|allSettled)$/.test(callee)) {
@@ -321,7 +369,13 @@ export class Analyzer {
         return;
       }
       if (callee === "module:durable-functions|getClient" || callee === "module:durable-functions|input.durableClient") {
-        this.report(findings, "DD016", node, `${shortText(node.expression)}() in an orchestrator: a durable client (or any other binding) is for client functions; orchestrators use context.df (callSubOrchestrator, signalEntity...).`, reach);
+        this.report(
+          findings,
+          "DD016",
+          node,
+          `${shortText(node.expression)}() in an orchestrator: a durable client (or any other binding) is for client functions; orchestrators use context.df (callSubOrchestrator, signalEntity...).`,
+          reach,
+        );
         return;
       }
     }
@@ -336,7 +390,8 @@ export class Analyzer {
   /** In `a.b().c().d()` only the outermost call of one hazard is reported (the whole chain is one operation). */
   private innerLinkOfReportedChain(node: ts.CallExpression, hazard: Hazard): boolean {
     const access = node.parent;
-    if (!ts.isPropertyAccessExpression(access) || access.expression !== node || !ts.isCallExpression(access.parent) || access.parent.expression !== access) return false;
+    if (!ts.isPropertyAccessExpression(access) || access.expression !== node || !ts.isCallExpression(access.parent) || access.parent.expression !== access)
+      return false;
     const outer = this.origins.of(access.parent.expression);
     return outer !== undefined && hazardOfCall(outer, access.parent.arguments.length, false) === hazard;
   }
@@ -345,7 +400,12 @@ export class Analyzer {
     const context = reach.contextName;
     if (!context) return [];
     if (hazard === "time") return [currentTimeFix(node, context, callee)];
-    if (hazard === "random" && !/random$|^Math\./.test(callee.replace(/.*\|/, "")) && !/randomBytes|randomInt|getRandomValues|randomFill|shuffle|sample/.test(callee)) return [newGuidFix(node, context)];
+    if (
+      hazard === "random" &&
+      !/random$|^Math\./.test(callee.replace(/.*\|/, "")) &&
+      !/randomBytes|randomInt|getRandomValues|randomFill|shuffle|sample/.test(callee)
+    )
+      return [newGuidFix(node, context)];
     const inOrchestratorBody = reach.path.length === 0 && !!reach.orchestrator.asteriskToken;
     if (hazard === "timer") return [durableTimerFix(node, context, inOrchestratorBody && !reach.inCallback, moduleOf(callee) === "timers/promises")];
     if (hazard === "io" && reach.path.length === 0 && !reach.inCallback) {
@@ -363,10 +423,23 @@ export class Analyzer {
       if (!ts.isStringLiteralLike(node.argumentExpression) || !/^(env|argv)$/.test(node.argumentExpression.text)) return;
     } else if (ts.isIdentifier(node)) {
       const parent = node.parent;
-      const isRead = !(ts.isPropertyAccessExpression(parent) && parent.name === node) && !(ts.isVariableDeclaration(parent) && parent.name === node) && !ts.isBindingElement(parent) && !ts.isParameter(parent) && !ts.isPropertyAssignment(parent) && !ts.isImportSpecifier(parent) && !ts.isFunctionDeclaration(parent);
+      const isRead =
+        !(ts.isPropertyAccessExpression(parent) && parent.name === node) &&
+        !(ts.isVariableDeclaration(parent) && parent.name === node) &&
+        !ts.isBindingElement(parent) &&
+        !ts.isParameter(parent) &&
+        !ts.isPropertyAssignment(parent) &&
+        !ts.isImportSpecifier(parent) &&
+        !ts.isFunctionDeclaration(parent);
       if (!isRead || node.text === "process") return;
     } else if (reach.contextName && /^(extraInputs|extraOutputs)$/.test(node.name.text) && skipOuter(node.expression).getText() === reach.contextName) {
-      this.report(findings, "DD016", node, `${node.getText()} in an orchestrator: input and output bindings are for activities and client functions; read the value in an activity, or pass it in as input.`, reach);
+      this.report(
+        findings,
+        "DD016",
+        node,
+        `${node.getText()} in an orchestrator: input and output bindings are for activities and client functions; read the value in an activity, or pass it in as input.`,
+        reach,
+      );
       return;
     }
     if (ts.isPropertyAccessExpression(node) && !/^(env|argv|execArgv)$/.test(node.name.text) && !THREAD_IDENTITY.has(node.name.text)) return;
@@ -374,8 +447,16 @@ export class Analyzer {
     if (ts.isIdentifier(node) && !/env|argv|vars/i.test(node.text) && !THREAD_IDENTITY.has(node.text)) return;
     const origin = this.origins.of(node);
     const hazard = origin && hazardOfRead(origin);
-    if (hazard === "thread") this.report(findings, "DD013", node, `${node.getText()} tells which thread or process runs the code, which differs between replays: orchestrators run where the host puts them; do parallel work with activities.`, reach);
-    else if (hazard) this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](ts.isIdentifier(node) ? `${node.text} (process.env)` : node.getText()), reach);
+    if (hazard === "thread")
+      this.report(
+        findings,
+        "DD013",
+        node,
+        `${node.getText()} tells which thread or process runs the code, which differs between replays: orchestrators run where the host puts them; do parallel work with activities.`,
+        reach,
+      );
+    else if (hazard)
+      this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](ts.isIdentifier(node) ? `${node.text} (process.env)` : node.getText()), reach);
   }
 
   /** DD009: callActivity / callSubOrchestrator with a name (literal or constant) that no registration defines. */
@@ -398,7 +479,14 @@ export class Analyzer {
       first,
       `No ${kind} function named '${name}' is registered in this app${suggestion ? `: did you mean '${suggestion}'?` : `. Registered: ${[...known].map((n) => `'${n}'`).join(", ")}.`}`,
       reach,
-      suggestion && quote ? [{ title: `Change to '${suggestion}'`, edits: [{ file: file.fileName, start: first.getStart(file), end: first.getEnd(), newText: `${quote}${suggestion}${quote}` }] }] : [],
+      suggestion && quote
+        ? [
+            {
+              title: `Change to '${suggestion}'`,
+              edits: [{ file: file.fileName, start: first.getStart(file), end: first.getEnd(), newText: `${quote}${suggestion}${quote}` }],
+            },
+          ]
+        : [],
     );
   }
 
@@ -432,7 +520,10 @@ export class Analyzer {
       // The input's type is the costly part (its call's signature is resolved for it): not needed for a loose parameter.
       const actual = this.isLooseType(expected) ? undefined : this.checker.getTypeAtLocation(input);
       if (actual && !this.isLooseType(actual) && !this.assignable(actual, expected, skipOuter(input))) {
-        problems.push({ node: input, message: `Activity '${name}' takes ${this.checker.typeToString(expected)}, but this passes ${this.checker.typeToString(actual)}: the handler will get a value of the wrong shape.` });
+        problems.push({
+          node: input,
+          message: `Activity '${name}' takes ${this.checker.typeToString(expected)}, but this passes ${this.checker.typeToString(actual)}: the handler will get a value of the wrong shape.`,
+        });
       }
     }
     const yielded = node.parent;
@@ -443,7 +534,10 @@ export class Analyzer {
       const returned = this.checker.getAwaitedType(this.checker.getReturnTypeOfSignature(signature)) ?? this.checker.getReturnTypeOfSignature(signature);
       const stored = this.checker.getTypeFromTypeNode(declaration.type);
       if (!this.isLooseType(returned) && !this.isLooseType(stored) && !this.checker.isTypeAssignableTo(returned, stored)) {
-        problems.push({ node, message: `Activity '${name}' returns ${this.checker.typeToString(returned)}, but its result is stored as ${this.checker.typeToString(stored)}.` });
+        problems.push({
+          node,
+          message: `Activity '${name}' returns ${this.checker.typeToString(returned)}, but its result is stored as ${this.checker.typeToString(stored)}.`,
+        });
       }
     }
     return problems;
@@ -496,13 +590,25 @@ export class Analyzer {
     const entities = this.catalog.namesOf("entity");
     const registered = entities.find((name) => name.toLowerCase() === entity.toLowerCase());
     if (!registered) {
-      this.report(findings, "DD015", node, `No entity named '${entity}' is registered in this app. Registered: ${entities.map((n) => `'${n}'`).join(", ")}.`, reach);
+      this.report(
+        findings,
+        "DD015",
+        node,
+        `No entity named '${entity}' is registered in this app. Registered: ${entities.map((n) => `'${n}'`).join(", ")}.`,
+        reach,
+      );
       return;
     }
     const operations = this.catalog.operationsOf(registered);
     const names = operation && this.origins.strings(operation);
     if (operations && names?.length === 1 && !operations.has(names[0])) {
-      this.report(findings, "DD015", node, `Entity '${registered}' handles no operation '${names[0]}'. It handles: ${[...operations].map((n) => `'${n}'`).join(", ")}.`, reach);
+      this.report(
+        findings,
+        "DD015",
+        node,
+        `Entity '${registered}' handles no operation '${names[0]}'. It handles: ${[...operations].map((n) => `'${n}'`).join(", ")}.`,
+        reach,
+      );
     }
   }
 
@@ -511,12 +617,29 @@ export class Analyzer {
     if (node.asteriskToken) return;
     const expression = node.expression;
     if (!expression) {
-      this.report(findings, "DD010", node, "yield with nothing to wait for: yield a durable task (context.df.callActivity(...), createTimer, Task.all...).", reach);
+      this.report(
+        findings,
+        "DD010",
+        node,
+        "yield with nothing to wait for: yield a durable task (context.df.callActivity(...), createTimer, Task.all...).",
+        reach,
+      );
       return;
     }
     const inner = skipOuter(expression);
-    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && /^(signalEntity|continueAsNew|setCustomStatus)$/.test(inner.expression.name.text) && /(\.df|^df)$/.test(inner.expression.expression.getText())) {
-      this.report(findings, "DD010", expression, `${inner.expression.name.text}() returns nothing to wait for, and yielding it throws at run time: call it without yield.`, reach);
+    if (
+      ts.isCallExpression(inner) &&
+      ts.isPropertyAccessExpression(inner.expression) &&
+      /^(signalEntity|continueAsNew|setCustomStatus)$/.test(inner.expression.name.text) &&
+      /(\.df|^df)$/.test(inner.expression.expression.getText())
+    ) {
+      this.report(
+        findings,
+        "DD010",
+        expression,
+        `${inner.expression.name.text}() returns nothing to wait for, and yielding it throws at run time: call it without yield.`,
+        reach,
+      );
       return;
     }
     const literal =
@@ -530,13 +653,27 @@ export class Analyzer {
     // A real timer, I/O, a Promise combinator: a Promise; the fix that makes it a durable task is offered here too.
     const hazard = this.yieldedHazard(inner, reach);
     if (hazard) {
-      this.report(findings, "DD010", expression, `yield of a Promise (${hazard.what}): orchestrators may only yield durable tasks (context.df.callActivity(...), createTimer, waitForExternalEvent, Task.all/any).`, reach, hazard.fixes);
+      this.report(
+        findings,
+        "DD010",
+        expression,
+        `yield of a Promise (${hazard.what}): orchestrators may only yield durable tasks (context.df.callActivity(...), createTimer, waitForExternalEvent, Task.all/any).`,
+        reach,
+        hazard.fixes,
+      );
       return;
     }
     if (this.flow.kind(inner) === "task") return;
     // A list of tasks kept in a variable (`const work = items.map(...)`; `yield work`): the package waits for none of them.
     if (ts.isIdentifier(inner) && this.holdsTaskList(inner)) {
-      this.report(findings, "DD010", expression, `yield of an array of tasks: the package waits for no task in it. Use yield ${reach.contextName ?? "context"}.df.Task.all(${inner.text}).`, reach, [this.taskAllFix(inner, reach)]);
+      this.report(
+        findings,
+        "DD010",
+        expression,
+        `yield of an array of tasks: the package waits for no task in it. Use yield ${reach.contextName ?? "context"}.df.Task.all(${inner.text}).`,
+        reach,
+        [this.taskAllFix(inner, reach)],
+      );
       return;
     }
     const type = this.checker.getTypeAtLocation(expression);
@@ -557,7 +694,11 @@ export class Analyzer {
     const value = declaration && ts.isVariableDeclaration(declaration) ? declaration.initializer : undefined;
     if (!value) return false;
     const inner = skipOuter(value);
-    return (ts.isArrayLiteralExpression(inner) || (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && /^(map|flatMap)$/.test(inner.expression.name.text))) && this.flow.kind(inner) === "task";
+    return (
+      (ts.isArrayLiteralExpression(inner) ||
+        (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && /^(map|flatMap)$/.test(inner.expression.name.text))) &&
+      this.flow.kind(inner) === "task"
+    );
   }
 
   /** `Promise.all(...)` → `context.df.Task.all(...)` (allSettled → all; race, any → any): the callee only is replaced. */
@@ -565,13 +706,19 @@ export class Analyzer {
     const combinator = callee.split(".")[1];
     const replacement = `${reach.contextName ?? "context"}.df.Task.${combinator === "all" || combinator === "allSettled" ? "all" : "any"}`;
     const file = call.getSourceFile();
-    return { title: `Use ${replacement}`, edits: [{ file: file.fileName, start: call.expression.getStart(file), end: call.expression.getEnd(), newText: replacement }] };
+    return {
+      title: `Use ${replacement}`,
+      edits: [{ file: file.fileName, start: call.expression.getStart(file), end: call.expression.getEnd(), newText: replacement }],
+    };
   }
 
   private taskAllFix(list: ts.Expression, reach: Reach): Fix {
     const file = list.getSourceFile();
     const context = reach.contextName ?? "context";
-    return { title: `Use ${context}.df.Task.all(${list.getText()})`, edits: [{ file: file.fileName, start: list.getStart(file), end: list.getEnd(), newText: `${context}.df.Task.all(${list.getText()})` }] };
+    return {
+      title: `Use ${context}.df.Task.all(${list.getText()})`,
+      edits: [{ file: file.fileName, start: list.getStart(file), end: list.getEnd(), newText: `${context}.df.Task.all(${list.getText()})` }],
+    };
   }
 
   /** A yielded real timer, I/O call or Promise combinator, with the fixes of its own finding. */
@@ -598,7 +745,17 @@ export class Analyzer {
   /** Numbers, strings, booleans, nothing, object literals and arrays: values the package cannot wait for. */
   private isPlainValueType(type: ts.Type): boolean {
     if (type.isUnion()) return type.types.every((part) => this.isPlainValueType(part));
-    if (type.flags & (ts.TypeFlags.NumberLike | ts.TypeFlags.StringLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.BigIntLike | ts.TypeFlags.Void | ts.TypeFlags.Undefined | ts.TypeFlags.Null)) return true;
+    if (
+      type.flags &
+      (ts.TypeFlags.NumberLike |
+        ts.TypeFlags.StringLike |
+        ts.TypeFlags.BooleanLike |
+        ts.TypeFlags.BigIntLike |
+        ts.TypeFlags.Void |
+        ts.TypeFlags.Undefined |
+        ts.TypeFlags.Null)
+    )
+      return true;
     if (this.checker.isArrayType(type) || this.checker.isTupleType(type)) return true;
     return (type.flags & ts.TypeFlags.Object) !== 0 && ((type as ts.ObjectType).objectFlags & ts.ObjectFlags.ObjectLiteral) !== 0;
   }
@@ -610,7 +767,8 @@ export class Analyzer {
     if (!kind) return;
     // A task inside a Task.all / array / map is judged with its container.
     const parent = node.parent;
-    if (kind === "task" && (ts.isArrayLiteralExpression(parent) || (ts.isCallExpression(parent) && /(^|\.)Task\.(all|any)$/.test(parent.expression.getText())))) return;
+    if (kind === "task" && (ts.isArrayLiteralExpression(parent) || (ts.isCallExpression(parent) && /(^|\.)Task\.(all|any)$/.test(parent.expression.getText()))))
+      return;
     if (kind === "task" && !isDurableTaskCall(node) && reach.path.length > 0 && !reach.inCallback) return; // helpers' own returns are judged at their callers
     if (kind === "generator" && ts.isYieldExpression(parent) && parent.asteriskToken) return;
     if (kind === "generator" ? !ts.isExpressionStatement(parent) : this.flow.used(node)) return;
@@ -618,7 +776,14 @@ export class Analyzer {
     const file = node.getSourceFile();
     const method = ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : node.expression.getText();
     const addYield = ts.isExpressionStatement(parent) && reach.path.length === 0 && !reach.inCallback && !!reach.orchestrator.asteriskToken;
-    const fixes = addYield ? [{ title: kind === "generator" ? "Add yield*" : "Add yield", edits: [{ file: file.fileName, start: node.getStart(file), end: node.getStart(file), newText: kind === "generator" ? "yield* " : "yield " }] }] : [];
+    const fixes = addYield
+      ? [
+          {
+            title: kind === "generator" ? "Add yield*" : "Add yield",
+            edits: [{ file: file.fileName, start: node.getStart(file), end: node.getStart(file), newText: kind === "generator" ? "yield* " : "yield " }],
+          },
+        ]
+      : [];
     const message =
       kind === "generator"
         ? `${method}() is a generator: calling it does nothing until it is run with yield* ${method}(...).`
@@ -639,7 +804,13 @@ export class Analyzer {
     let loops = this.eternalLoops.get(fn);
     if (!loops) this.eternalLoops.set(fn, (loops = this.eternalLoopsOf(fn)));
     for (const loop of loops) {
-      this.report(findings, "DD017", loop, "An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with yield context.df.continueAsNew(state) instead of looping.", reach);
+      this.report(
+        findings,
+        "DD017",
+        loop,
+        "An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with yield context.df.continueAsNew(state) instead of looping.",
+        reach,
+      );
     }
   }
 
@@ -650,7 +821,8 @@ export class Analyzer {
     const visit = (node: ts.Node): void => {
       if (node !== fn && isFunctionLike(node)) return;
       if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "continueAsNew") continues = true;
-      if ((ts.isWhileStatement(node) || ts.isDoStatement(node)) && (node.expression.kind === ts.SyntaxKind.TrueKeyword || node.expression.getText() === "1")) loops.push(node);
+      if ((ts.isWhileStatement(node) || ts.isDoStatement(node)) && (node.expression.kind === ts.SyntaxKind.TrueKeyword || node.expression.getText() === "1"))
+        loops.push(node);
       if (ts.isForStatement(node) && !node.condition) loops.push(node);
       ts.forEachChild(node, visit);
     };
@@ -683,17 +855,29 @@ export class Analyzer {
     if (!declaration || !ts.isVariableDeclaration(declaration)) return;
     const statement = declaration.parent?.parent;
     if (!statement || !ts.isVariableStatement(statement) || !ts.isSourceFile(statement.parent)) return;
-    this.report(findings, "DD012", target, `'${base.text}' is module-level state: every replay and every instance in this process sees the change. Keep state in local variables, or in a durable entity.`, reach);
+    this.report(
+      findings,
+      "DD012",
+      target,
+      `'${base.text}' is module-level state: every replay and every instance in this process sees the change. Keep state in local variables, or in a durable entity.`,
+      reach,
+    );
   }
 
   /** `new Stopwatch()`: the workspace class's constructor runs now. */
   private followConstructor(node: ts.NewExpression, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
     if (ts.isPropertyAccessExpression(node.expression) && !this.origins.mayBeWorkspaceMember(node.expression.name.text)) return;
     const declaration = this.origins.declarationOf(node.expression);
-    if (!declaration || !(ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration)) || !this.isWorkspaceFile(declaration.getSourceFile())) return;
+    if (!declaration || !(ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration)) || !this.isWorkspaceFile(declaration.getSourceFile()))
+      return;
     const constructor = declaration.members.find(ts.isConstructorDeclaration);
     if (!constructor?.body) return;
-    this.walk(constructor, { ...reach, path: [...reach.path, `new ${declaration.name?.text ?? "class"}`], contextName: undefined, inCallback: false }, visited, findings);
+    this.walk(
+      constructor,
+      { ...reach, path: [...reach.path, `new ${declaration.name?.text ?? "class"}`], contextName: undefined, inCallback: false },
+      visited,
+      findings,
+    );
   }
 
   /** Follows a call into a workspace function, and named functions handed to it as callbacks (`items.map(addStamp)`). */

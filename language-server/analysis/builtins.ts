@@ -19,9 +19,27 @@ const TIME_MODULE_CALLS: Record<string, Set<string>> = {
   dayjs: new Set(["", "utc"]),
 };
 /** These read the clock only when called with no arguments (`moment()` is now, `moment(x)` parses x). */
-const TIME_WITHOUT_ARGUMENTS = new Set(["luxon|DateTime.local", "luxon|DateTime.utc", "moment|", "moment|utc", "moment-timezone|", "moment-timezone|utc", "dayjs|", "dayjs|utc"]);
+const TIME_WITHOUT_ARGUMENTS = new Set([
+  "luxon|DateTime.local",
+  "luxon|DateTime.utc",
+  "moment|",
+  "moment|utc",
+  "moment-timezone|",
+  "moment-timezone|utc",
+  "dayjs|",
+  "dayjs|utc",
+]);
 
-const CRYPTO_RANDOM = new Set(["randomUUID", "randomBytes", "getRandomValues", "randomInt", "randomFillSync", "randomFill", "webcrypto.getRandomValues", "webcrypto.randomUUID"]);
+const CRYPTO_RANDOM = new Set([
+  "randomUUID",
+  "randomBytes",
+  "getRandomValues",
+  "randomInt",
+  "randomFillSync",
+  "randomFill",
+  "webcrypto.getRandomValues",
+  "webcrypto.randomUUID",
+]);
 const RANDOM_MODULE_CALLS: Record<string, (member: string) => boolean> = {
   crypto: (member) => CRYPTO_RANDOM.has(member),
   uuid: (member) => /^(v1|v4|v6|v7|default\.v[1467])$/.test(member) || member === "",
@@ -42,11 +60,64 @@ const RANDOM_MODULE_CALLS: Record<string, (member: string) => boolean> = {
 const TIMER_GLOBALS = new Set(["setTimeout", "setInterval", "setImmediate"]);
 const IO_GLOBALS = new Set(["fetch", "XMLHttpRequest", "WebSocket", "EventSource"]);
 const IO_MODULES = new Set([
-  "fs", "fs/promises", "http", "https", "http2", "net", "tls", "dgram", "dns", "dns/promises", "child_process", "readline",
-  "axios", "node-fetch", "got", "undici", "superagent", "request", "request-promise", "ky", "cross-fetch", "isomorphic-fetch", "graphql-request", "ws", "ssh2",
-  "pg", "mysql", "mysql2", "mysql2/promise", "mongodb", "mongoose", "mssql", "tedious", "redis", "ioredis", "sqlite3", "better-sqlite3", "knex", "sequelize", "@prisma/client", "kafkajs", "amqplib", "mqtt",
-  "@azure/storage-blob", "@azure/storage-queue", "@azure/storage-file-share", "@azure/data-tables", "@azure/cosmos", "@azure/service-bus", "@azure/event-hubs", "@azure/keyvault-secrets", "@azure/app-configuration", "@azure/identity",
-  "@sendgrid/mail", "nodemailer", "twilio", "stripe", "openai",
+  "fs",
+  "fs/promises",
+  "http",
+  "https",
+  "http2",
+  "net",
+  "tls",
+  "dgram",
+  "dns",
+  "dns/promises",
+  "child_process",
+  "readline",
+  "axios",
+  "node-fetch",
+  "got",
+  "undici",
+  "superagent",
+  "request",
+  "request-promise",
+  "ky",
+  "cross-fetch",
+  "isomorphic-fetch",
+  "graphql-request",
+  "ws",
+  "ssh2",
+  "pg",
+  "mysql",
+  "mysql2",
+  "mysql2/promise",
+  "mongodb",
+  "mongoose",
+  "mssql",
+  "tedious",
+  "redis",
+  "ioredis",
+  "sqlite3",
+  "better-sqlite3",
+  "knex",
+  "sequelize",
+  "@prisma/client",
+  "kafkajs",
+  "amqplib",
+  "mqtt",
+  "@azure/storage-blob",
+  "@azure/storage-queue",
+  "@azure/storage-file-share",
+  "@azure/data-tables",
+  "@azure/cosmos",
+  "@azure/service-bus",
+  "@azure/event-hubs",
+  "@azure/keyvault-secrets",
+  "@azure/app-configuration",
+  "@azure/identity",
+  "@sendgrid/mail",
+  "nodemailer",
+  "twilio",
+  "stripe",
+  "openai",
 ]);
 const IO_MODULE_PREFIXES = ["@aws-sdk/", "@google-cloud/"];
 /** Client factories and constructors of SDK modules do no I/O themselves: the calls on what they return do. */
@@ -89,7 +160,13 @@ export function hazardOfCall(callee: Origin, argumentCount: number, isNew: boole
   if (module === "console" && /^(log|info|warn|error|debug|trace)$/.test(member)) return "log";
   // fs.readFileSync(...).split(...): what a file or process call returns is data; the calls on it do no I/O.
   if (RETURNS_DATA.has(module) && member.includes("()")) return undefined;
-  if (isIoModule(module) && !isNew && member !== "" && (!SDK_FACTORY.test(lastMember(member)) || (CREATE_DOES_IO.has(module) && /^create/.test(lastMember(member))))) return "io";
+  if (
+    isIoModule(module) &&
+    !isNew &&
+    member !== "" &&
+    (!SDK_FACTORY.test(lastMember(member)) || (CREATE_DOES_IO.has(module) && /^create/.test(lastMember(member))))
+  )
+    return "io";
   if (isIoModule(module) && !isNew && member === "" && /^(node-fetch|got|axios|cross-fetch|isomorphic-fetch|ky|superagent|request)$/.test(module)) return "io";
   if (module === "ws" && isNew) return "io";
   return undefined;

@@ -19,8 +19,6 @@ import type { AnalysisHook, CatalogRead, ReadListener } from "./reads";
 const KINDS = new Set<string>(["activity", "orchestration", "entity"]);
 const MAX_DEPTH = 8;
 
-
-
 /** Calls by callee name, per file version (for registering helpers: what their callers pass). */
 const callsByFile = new WeakMap<ts.SourceFile, Map<string, ts.CallExpression[]>>();
 
@@ -29,7 +27,11 @@ export class FunctionCatalog {
   private readonly open: Record<FunctionKind, boolean> = { activity: false, orchestration: false, entity: false };
   /** Orchestrator functions and the name each is known by. */
   readonly orchestrators = new Map<ts.FunctionLikeDeclaration, string>();
-  private readonly handlers: Record<FunctionKind, Map<string, ts.FunctionLikeDeclaration>> = { activity: new Map(), orchestration: new Map(), entity: new Map() };
+  private readonly handlers: Record<FunctionKind, Map<string, ts.FunctionLikeDeclaration>> = {
+    activity: new Map(),
+    orchestration: new Map(),
+    entity: new Map(),
+  };
   private readonly operations = new Map<string, Set<string> | undefined>();
   private callIndex?: Map<string, ts.CallExpression[]>;
   /** While a file is scanned: what it registers. */
@@ -167,7 +169,11 @@ export class FunctionCatalog {
       if (ts.isCallExpression(node)) {
         const kind = this.registrationKind(node);
         if (kind) this.register(kind, node);
-        if (ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator" && this.origins.of(node.expression) === "module:durable-functions|orchestrator") {
+        if (
+          ts.isPropertyAccessExpression(node.expression) &&
+          node.expression.name.text === "orchestrator" &&
+          this.origins.of(node.expression) === "module:durable-functions|orchestrator"
+        ) {
           const fn = this.origins.functionOf(node.arguments[0]);
           if (fn) this.addOrchestrator(fn, "orchestrator", false);
         }
@@ -192,7 +198,9 @@ export class FunctionCatalog {
   private registrationKind(call: ts.CallExpression): FunctionKind | undefined {
     if (!ts.isPropertyAccessExpression(call.expression) || !KINDS.has(call.expression.name.text)) return undefined;
     const target = call.expression.expression;
-    const onApp = this.origins.of(target) === "module:durable-functions|app" || (ts.isPropertyAccessExpression(target) && target.name.text === "app" && this.origins.of(target) === undefined);
+    const onApp =
+      this.origins.of(target) === "module:durable-functions|app" ||
+      (ts.isPropertyAccessExpression(target) && target.name.text === "app" && this.origins.of(target) === undefined);
     return onApp ? (call.expression.name.text as FunctionKind) : undefined;
   }
 
@@ -241,7 +249,17 @@ export class FunctionCatalog {
     // record[name] inside a loop over the record: any of its values.
     if (ts.isElementAccessExpression(node)) {
       const record = this.origins.objectOf(node.expression);
-      return record ? record.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? this.handlersOf(p.initializer, depth + 1) : ts.isShorthandPropertyAssignment(p) ? this.handlersOf(p.name, depth + 1) : ts.isMethodDeclaration(p) ? [p] : [])) : [];
+      return record
+        ? record.properties.flatMap((p) =>
+            ts.isPropertyAssignment(p)
+              ? this.handlersOf(p.initializer, depth + 1)
+              : ts.isShorthandPropertyAssignment(p)
+                ? this.handlersOf(p.name, depth + 1)
+                : ts.isMethodDeclaration(p)
+                  ? [p]
+                  : [],
+          )
+        : [];
     }
     if (ts.isIdentifier(node)) {
       const values = this.loopValues(node) ?? this.argumentsForParameter(node);
@@ -275,9 +293,20 @@ export class FunctionCatalog {
   /** `for (const [name, handler] of Object.entries(record))` and its forEach form: the record's values. */
   private loopValues(identifier: ts.Identifier): ts.Expression[] | undefined {
     const declaration = this.origins.declarationOf(identifier);
-    if (!declaration || !ts.isBindingElement(declaration) || !ts.isArrayBindingPattern(declaration.parent) || declaration.parent.elements.indexOf(declaration) !== 1) return undefined;
+    if (
+      !declaration ||
+      !ts.isBindingElement(declaration) ||
+      !ts.isArrayBindingPattern(declaration.parent) ||
+      declaration.parent.elements.indexOf(declaration) !== 1
+    )
+      return undefined;
     const holder = declaration.parent.parent;
-    const source = ts.isVariableDeclaration(holder) && ts.isForOfStatement(holder.parent.parent) ? holder.parent.parent.expression : ts.isParameter(holder) ? this.origins.callbackReceiver(holder) : undefined;
+    const source =
+      ts.isVariableDeclaration(holder) && ts.isForOfStatement(holder.parent.parent)
+        ? holder.parent.parent.expression
+        : ts.isParameter(holder)
+          ? this.origins.callbackReceiver(holder)
+          : undefined;
     if (!source || !ts.isCallExpression(source) || source.expression.getText() !== "Object.entries") return undefined;
     const record = this.origins.objectOf(source.arguments[0]);
     return record?.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : ts.isShorthandPropertyAssignment(p) ? [p.name] : []));
@@ -290,12 +319,20 @@ export class FunctionCatalog {
     if (!declaration || !ts.isParameter(declaration) || !isFunctionLike(declaration.parent)) return undefined;
     const fn = declaration.parent;
     const index = fn.parameters.indexOf(declaration);
-    const name = fn.name && ts.isIdentifier(fn.name) ? fn.name.text : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+    const name =
+      fn.name && ts.isIdentifier(fn.name)
+        ? fn.name.text
+        : ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)
+          ? fn.parent.name.text
+          : undefined;
     if (!name) return undefined;
     // What every file's calls pass: more than the incremental analysis can check again.
     this.listener?.uncheckable();
     const calls = (this.callIndex ??= this.indexCalls()).get(name) ?? [];
-    const values = calls.filter((call) => this.origins.functionOf(call.expression) === fn).map((call) => call.arguments[index]).filter((a): a is ts.Expression => a !== undefined);
+    const values = calls
+      .filter((call) => this.origins.functionOf(call.expression) === fn)
+      .map((call) => call.arguments[index])
+      .filter((a): a is ts.Expression => a !== undefined);
     return values.length ? values : undefined;
   }
 
@@ -316,12 +353,15 @@ export class FunctionCatalog {
     if (this.operations.has(entity)) return this.operations.get(entity);
     const handler = this.handlers.entity.get(entity);
     let found: Set<string> | undefined;
-    const isOperationName = (node: ts.Expression) => /\boperationName$/.test(skipOuter(node).getText()) || /^(op|operation|operationName)$/.test(skipOuter(node).getText());
+    const isOperationName = (node: ts.Expression) =>
+      /\boperationName$/.test(skipOuter(node).getText()) || /^(op|operation|operationName)$/.test(skipOuter(node).getText());
     const visit = (node: ts.Node): void => {
       if (ts.isSwitchStatement(node) && isOperationName(node.expression)) {
-        for (const clause of node.caseBlock.clauses) if (ts.isCaseClause(clause) && ts.isStringLiteralLike(clause.expression)) (found ??= new Set()).add(clause.expression.text);
+        for (const clause of node.caseBlock.clauses)
+          if (ts.isCaseClause(clause) && ts.isStringLiteralLike(clause.expression)) (found ??= new Set()).add(clause.expression.text);
       }
-      if (ts.isBinaryExpression(node) && /^===?$/.test(node.operatorToken.getText()) && isOperationName(node.left) && ts.isStringLiteralLike(node.right)) (found ??= new Set()).add(node.right.text);
+      if (ts.isBinaryExpression(node) && /^===?$/.test(node.operatorToken.getText()) && isOperationName(node.left) && ts.isStringLiteralLike(node.right))
+        (found ??= new Set()).add(node.right.text);
       // operations[context.df.operationName]: the record's keys are operations too; a record we cannot read makes them unknowable.
       if (ts.isElementAccessExpression(node) && isOperationName(node.argumentExpression)) {
         const record = this.origins.objectOf(node.expression);
@@ -375,10 +415,16 @@ function mayRegister(body: ts.Node, file: ts.SourceFile): boolean {
   found = false;
   const visit = (node: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && (KINDS.has(node.expression.name.text) || node.expression.name.text === "orchestrator")) found = true;
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      (KINDS.has(node.expression.name.text) || node.expression.name.text === "orchestrator")
+    )
+      found = true;
     else if (ts.isVariableDeclaration(node) && node.type && /\bOrchestrationHandler\b/.test(node.type.getText(file))) found = true;
     else if (ts.isSatisfiesExpression(node) && /\bOrchestrationHandler\b/.test(node.type.getText(file))) found = true;
-    else if (isFunctionLike(node) && node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file))) found = true;
+    else if (isFunctionLike(node) && node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file)))
+      found = true;
     else ts.forEachChild(node, visit);
   };
   visit(body);

@@ -91,7 +91,9 @@ export class FileFacts {
     }
     const indicators = file as ts.SourceFile & { externalModuleIndicator?: unknown; commonJsModuleIndicator?: unknown };
     const isModule = !!indicators.externalModuleIndicator || !!indicators.commonJsModuleIndicator;
-    const augments = file.statements.some((statement) => ts.isModuleDeclaration(statement) && (ts.isStringLiteral(statement.name) || statement.name.text === "global"));
+    const augments = file.statements.some(
+      (statement) => ts.isModuleDeclaration(statement) && (ts.isStringLiteral(statement.name) || statement.name.text === "global"),
+    );
     this.signature = hash(`${text}\u0000${kept.join("\n")}\u0000${script ? "js" : "ts"}`);
     this.global = !isModule || augments;
   }
@@ -110,7 +112,13 @@ export class FileFacts {
     for (let current: ts.Node | undefined = node; current; current = current.parent) if (this.ordinal.has(current)) outer = current;
     if (outer && FUNCTION_KINDS.has(node.kind)) {
       const ordinal = this.ordinal.get(outer) as number;
-      place = { fileName: this.file.fileName, ordinal, offset: node.getStart(this.file) - outer.getStart(this.file), kind: node.kind, outerHash: this.outerHash(ordinal) };
+      place = {
+        fileName: this.file.fileName,
+        ordinal,
+        offset: node.getStart(this.file) - outer.getStart(this.file),
+        kind: node.kind,
+        outerHash: this.outerHash(ordinal),
+      };
     }
     this.places.set(node, place);
     return place ?? undefined;
@@ -165,11 +173,15 @@ export class ProgramFacts {
       const facts = this.of(file);
       const fileShape = `${facts.signature}|${facts.global ? "g" : ""}|${this.importsOf(facts).join("\u0000")}`;
       shape.set(fileName, fileShape);
-      if (!changed && (!this.previous.has(fileName) || (this.previous.get(fileName) !== file && this.previousShape.get(fileName) !== fileShape))) changed = true;
+      if (!changed && (!this.previous.has(fileName) || (this.previous.get(fileName) !== file && this.previousShape.get(fileName) !== fileShape)))
+        changed = true;
     }
     if (changed) {
       this.closures = new Map();
-      this.globals = [...current].filter(([, file]) => this.of(file).global).map(([fileName]) => fileName).sort();
+      this.globals = [...current]
+        .filter(([, file]) => this.of(file).global)
+        .map(([fileName]) => fileName)
+        .sort();
     }
     this.previous = current;
     this.previousShape = shape;
@@ -252,7 +264,9 @@ export class ProgramFacts {
     if (facts.imports && facts.importsEpoch === this.importsEpoch) return facts.imports;
     const file = facts.file;
     // The program's own resolution (internal in TypeScript's typings), else a resolution of our own.
-    const program = this.program as ts.Program & { getResolvedModule?: (file: ts.SourceFile, name: string, mode: ts.ResolutionMode) => ts.ResolvedModuleWithFailedLookupLocations | undefined };
+    const program = this.program as ts.Program & {
+      getResolvedModule?: (file: ts.SourceFile, name: string, mode: ts.ResolutionMode) => ts.ResolvedModuleWithFailedLookupLocations | undefined;
+    };
     const imports = new Set<string>();
     for (const literal of (file as ts.SourceFile & { imports?: readonly ts.StringLiteralLike[] }).imports ?? []) {
       const resolved = program.getResolvedModule
@@ -279,11 +293,13 @@ function bodyIsPrivate(fn: ts.FunctionLikeDeclaration): boolean {
   let node: ts.Node = fn;
   while (ts.isParenthesizedExpression(node.parent)) node = node.parent;
   const parent = node.parent;
-  if ((ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isParameter(parent)) && parent.type && parent.initializer === node) return true;
+  if ((ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isParameter(parent)) && parent.type && parent.initializer === node)
+    return true;
   if (ts.isAsExpression(parent) || ts.isTypeAssertionExpression(parent)) return true;
   // The only function passed (directly or in object and array literals) to a call whose result is unused.
   let call: ts.Node = parent;
-  while (ts.isPropertyAssignment(call) || ts.isObjectLiteralExpression(call) || ts.isArrayLiteralExpression(call) || ts.isParenthesizedExpression(call)) call = call.parent;
+  while (ts.isPropertyAssignment(call) || ts.isObjectLiteralExpression(call) || ts.isArrayLiteralExpression(call) || ts.isParenthesizedExpression(call))
+    call = call.parent;
   if (!(ts.isCallExpression(call) || ts.isNewExpression(call)) || !ts.isExpressionStatement(call.parent)) return false;
   if (!call.arguments?.some((argument) => argument === node || contains(argument, node))) return false;
   let functions = 0;

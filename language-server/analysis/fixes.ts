@@ -49,7 +49,12 @@ export function durableTimerFix(call: ts.CallExpression, context: string, inGene
   const ms = delay?.getText() ?? "0";
   const executor = ts.findAncestor(call.parent, (node) => isFunctionLike(node) || ts.isStatement(node));
   const promise = executor && isFunctionLike(executor) ? executor.parent : undefined;
-  if (promise && ts.isNewExpression(promise) && promise.expression.getText() === "Promise" && (ts.isYieldExpression(promise.parent) || ts.isAwaitExpression(promise.parent))) {
+  if (
+    promise &&
+    ts.isNewExpression(promise) &&
+    promise.expression.getText() === "Promise" &&
+    (ts.isYieldExpression(promise.parent) || ts.isAwaitExpression(promise.parent))
+  ) {
     return replace(promise, fireAt(context, ms), title);
   }
   if (!inGenerator || !ts.isExpressionStatement(call.parent) || !callback) return undefined;
@@ -80,7 +85,14 @@ export function durableAppIn(file: ts.SourceFile, origins: Origins): string | un
  * I/O in the orchestrator's own body → a new activity (registered with `app`, see durableAppIn): the call moves into `df.app.activity("<name>", ...)` at the end of
  * the file, its free local variables become the activity's input, and the orchestrator yields `callActivity` instead.
  */
-export function moveToActivityFix(call: ts.Expression, orchestrator: ts.FunctionLikeDeclaration, context: string, takenNames: Set<string>, app: string, checker: ts.TypeChecker): Fix | undefined {
+export function moveToActivityFix(
+  call: ts.Expression,
+  orchestrator: ts.FunctionLikeDeclaration,
+  context: string,
+  takenNames: Set<string>,
+  app: string,
+  checker: ts.TypeChecker,
+): Fix | undefined {
   const file = call.getSourceFile();
   if (!orchestrator.asteriskToken) return undefined;
   const io = ts.isAwaitExpression(call.parent) ? call.parent : call;
@@ -93,7 +105,12 @@ export function moveToActivityFix(call: ts.Expression, orchestrator: ts.Function
   const visit = (node: ts.Node): void => {
     if (ts.isIdentifier(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
       const declaration = checker.getSymbolAtLocation(node)?.valueDeclaration;
-      if (declaration && declaration.pos >= orchestrator.pos && declaration.end <= orchestrator.end && (ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isBindingElement(declaration))) {
+      if (
+        declaration &&
+        declaration.pos >= orchestrator.pos &&
+        declaration.end <= orchestrator.end &&
+        (ts.isVariableDeclaration(declaration) || ts.isParameter(declaration) || ts.isBindingElement(declaration))
+      ) {
         inputs.set(node.text, checker.typeToString(checker.getTypeAtLocation(node)));
       }
     }
@@ -106,7 +123,11 @@ export function moveToActivityFix(call: ts.Expression, orchestrator: ts.Function
   const argument = names.length ? `, { ${names.join(", ")} }` : "";
   const yielded = `yield ${context}.df.callActivity("${name}"${argument})`;
   const parent = io.parent;
-  const bare = ts.isExpressionStatement(parent) || (ts.isVariableDeclaration(parent) && parent.initializer === io) || ts.isReturnStatement(parent) || ts.isYieldExpression(parent);
+  const bare =
+    ts.isExpressionStatement(parent) ||
+    (ts.isVariableDeclaration(parent) && parent.initializer === io) ||
+    ts.isReturnStatement(parent) ||
+    ts.isYieldExpression(parent);
   const replacement = ts.isYieldExpression(parent) ? `${context}.df.callActivity("${name}"${argument})` : bare ? yielded : `(${yielded})`;
   const activity = `\n${app}.activity("${name}", {\n    handler: async (${parameter}) => {\n        return await ${call.getText()};\n    },\n});\n`;
   return {

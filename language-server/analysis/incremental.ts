@@ -130,7 +130,16 @@ export interface CacheStatistics {
 /** How many analyses a walk not used since is kept for. */
 const KEPT_GENERATIONS = 12;
 
-const newDependencies = (): Dependencies => ({ closures: new Map(), signatures: new Map(), bodies: new Map(), returnsTask: new Map(), catalog: new Map(), durableApps: new Map(), files: new Map(), uncheckable: false });
+const newDependencies = (): Dependencies => ({
+  closures: new Map(),
+  signatures: new Map(),
+  bodies: new Map(),
+  returnsTask: new Map(),
+  catalog: new Map(),
+  durableApps: new Map(),
+  files: new Map(),
+  uncheckable: false,
+});
 const placeId = (place: Place) => `${place.fileName}\u0000${place.ordinal}\u0000${place.offset}\u0000${place.kind}`;
 
 export class IncrementalCache implements AnalysisHook {
@@ -238,7 +247,9 @@ export class IncrementalCache implements AnalysisHook {
     const handler = read.value;
     if (!handler) return "none";
     const place = this.files.placeOf(handler);
-    return place ? `${placeId(place)}\u0000${place.outerHash}\u0000${this.files.closureOf(place.fileName)}` : `untracked:${handler.getSourceFile().fileName}:${handler.pos}`;
+    return place
+      ? `${placeId(place)}\u0000${place.outerHash}\u0000${this.files.closureOf(place.fileName)}`
+      : `untracked:${handler.getSourceFile().fileName}:${handler.pos}`;
   }
 
   // ---- walks ----
@@ -252,13 +263,19 @@ export class IncrementalCache implements AnalysisHook {
       return;
     }
     this.flush(frame);
-    frame.events.push({ type: "walk", target: place, reach: { path: reach.path, contextName: reach.contextName, guarded: reach.guarded, inCallback: reach.inCallback } });
+    frame.events.push({
+      type: "walk",
+      target: place,
+      reach: { path: reach.path, contextName: reach.contextName, guarded: reach.guarded, inCallback: reach.inCallback },
+    });
     this.noteSignature(frame.deps, place.fileName);
   }
 
   walk(fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[], run: () => void, walk: (fn: ts.FunctionLikeDeclaration, reach: Reach) => void): void {
     const place = this.files.placeOf(fn);
-    const key = place ? `${place.fileName}\u0000${place.outerHash}\u0000${place.offset}\u0000${place.kind}\u0001${reach.orchestratorName}\u0001${reach.path.join("\u0002")}\u0001${reach.contextName ?? ""}\u0001${reach.guarded}\u0001${reach.inCallback}\u0001${this.settingsKey}` : undefined;
+    const key = place
+      ? `${place.fileName}\u0000${place.outerHash}\u0000${place.offset}\u0000${place.kind}\u0001${reach.orchestratorName}\u0001${reach.path.join("\u0002")}\u0001${reach.contextName ?? ""}\u0001${reach.guarded}\u0001${reach.inCallback}\u0001${this.settingsKey}`
+      : undefined;
     if (this.collector || this.stack.length > 0 || !key) {
       const parent = this.recording;
       try {
@@ -291,7 +308,13 @@ export class IncrementalCache implements AnalysisHook {
       this.collector = undefined;
     }
     if (collector.ok && collector.findings.length === findings.length - mark) {
-      this.wholeWalks.set(key, { generation: this.generation, functions: collector.functions, deps: collector.deps, findings: collector.findings, entries: collector.entries });
+      this.wholeWalks.set(key, {
+        generation: this.generation,
+        functions: collector.functions,
+        deps: collector.deps,
+        findings: collector.findings,
+        entries: collector.entries,
+      });
     } else {
       this.wholeWalks.delete(key);
     }
@@ -333,11 +356,20 @@ export class IncrementalCache implements AnalysisHook {
     for (const [name, version] of entry.deps.files) deps.files.set(name, version);
   }
 
-  private walkFunction(fn: ts.FunctionLikeDeclaration, key: string | undefined, reach: Reach, findings: Finding[], run: () => void, walk: (fn: ts.FunctionLikeDeclaration, reach: Reach) => void): void {
+  private walkFunction(
+    fn: ts.FunctionLikeDeclaration,
+    key: string | undefined,
+    reach: Reach,
+    findings: Finding[],
+    run: () => void,
+    walk: (fn: ts.FunctionLikeDeclaration, reach: Reach) => void,
+  ): void {
     const entry = key ? this.walks.get(key) : undefined;
     const file = fn.getSourceFile();
     if (entry) {
-      const targets = this.check(() => (entry.closure === this.files.closureOf(file.fileName) && this.holds(entry.deps) ? this.targets(entry.events) : undefined));
+      const targets = this.check(() =>
+        entry.closure === this.files.closureOf(file.fileName) && this.holds(entry.deps) ? this.targets(entry.events) : undefined,
+      );
       if (targets) {
         entry.generation = this.generation;
         this.stats.walksReplayed++;
@@ -390,7 +422,14 @@ export class IncrementalCache implements AnalysisHook {
     return found;
   }
 
-  private replay(entry: WalkEntry, targets: ts.FunctionLikeDeclaration[], fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[], walk: (fn: ts.FunctionLikeDeclaration, reach: Reach) => void): void {
+  private replay(
+    entry: WalkEntry,
+    targets: ts.FunctionLikeDeclaration[],
+    fn: ts.FunctionLikeDeclaration,
+    reach: Reach,
+    findings: Finding[],
+    walk: (fn: ts.FunctionLikeDeclaration, reach: Reach) => void,
+  ): void {
     const file = fn.getSourceFile();
     const start = fn.getStart(file);
     let next = 0;
@@ -404,8 +443,7 @@ export class IncrementalCache implements AnalysisHook {
             findings.push(this.instantiate(item, file, start, reach.origin));
             if (anchor) this.collector?.findings.push({ template: item, anchor });
           }
-        }
-        else walk(targets[next++], { ...reach, ...event.reach });
+        } else walk(targets[next++], { ...reach, ...event.reach });
       }
     } finally {
       this.stack.pop();
@@ -432,7 +470,10 @@ export class IncrementalCache implements AnalysisHook {
       severity: finding.severity,
       message: finding.message,
       related: finding.related.map((related) => ({ range: this.rangeTemplate(related, frame), message: related.message })),
-      fixes: finding.fixes.map((fix) => ({ title: fix.title, edits: fix.edits.map((edit) => ({ range: this.rangeTemplate(edit, frame), newText: edit.newText })) })),
+      fixes: finding.fixes.map((fix) => ({
+        title: fix.title,
+        edits: fix.edits.map((edit) => ({ range: this.rangeTemplate(edit, frame), newText: edit.newText })),
+      })),
     };
   }
 
@@ -441,7 +482,8 @@ export class IncrementalCache implements AnalysisHook {
     const file = frame.file as ts.SourceFile;
     const fn = frame.fn as ts.FunctionLikeDeclaration;
     if (origin && range.file === origin.file && range.start === origin.start && range.end === origin.end) return { at: "origin" };
-    if (range.file === file.fileName && range.start >= (frame.start as number) && range.end <= fn.end) return { at: "fn", start: range.start - (frame.start as number), end: range.end - (frame.start as number) };
+    if (range.file === file.fileName && range.start >= (frame.start as number) && range.end <= fn.end)
+      return { at: "fn", start: range.start - (frame.start as number), end: range.end - (frame.start as number) };
     if (range.file === file.fileName && range.start === file.end && range.end === file.end) return { at: "end" };
     frame.deps?.files.set(range.file, this.program.getSourceFile(range.file));
     return { at: "file", file: range.file, start: range.start, end: range.end };

@@ -24,7 +24,9 @@ export function lintPaths(paths: string[], settings: AnalyzerSettings = {}): Lin
     const program = createProgram(root);
     const findings = new Analyzer(program, settings).analyze();
     for (const finding of findings) {
-      const inTargets = targets.some((target) => finding.file === target || path.resolve(finding.file).startsWith(`${target}${path.sep}`) || path.resolve(finding.file) === target);
+      const inTargets = targets.some(
+        (target) => finding.file === target || path.resolve(finding.file).startsWith(`${target}${path.sep}`) || path.resolve(finding.file) === target,
+      );
       if (!inTargets) continue;
       results.push(toResult(program.getSourceFile(finding.file)?.getLineAndCharacterOfPosition.bind(program.getSourceFile(finding.file)), finding));
     }

@@ -24,14 +24,26 @@ export function isFunctionLike(node: ts.Node): node is ts.FunctionDeclaration | 
 
 /** Parentheses, type assertions, `!` and `satisfies` do not change what a value is. */
 export function skipOuter(node: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node)) {
+  while (
+    ts.isParenthesizedExpression(node) ||
+    ts.isAsExpression(node) ||
+    ts.isNonNullExpression(node) ||
+    ts.isSatisfiesExpression(node) ||
+    ts.isTypeAssertionExpression(node)
+  ) {
     node = node.expression;
   }
   return node;
 }
 
 export function isRequireCall(node: ts.Node): node is ts.CallExpression & { arguments: [ts.StringLiteralLike] } {
-  return ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "require" && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0]);
+  return (
+    ts.isCallExpression(node) &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === "require" &&
+    node.arguments.length === 1 &&
+    ts.isStringLiteralLike(node.arguments[0])
+  );
 }
 
 /** The module a path starts from ("module:fs|readFileSync" → "fs"), if it starts from one. */
@@ -135,7 +147,14 @@ export class Origins {
       // `documentsContainer()` where the function returns `blobService.getContainerClient(...)`: what it returns.
       const fn = ts.isCallExpression(node) ? this.functionOf(node.expression) : undefined;
       if (fn?.body) this.readBody(fn);
-      const body = fn?.body && !fn.asteriskToken && (ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body);
+      const body =
+        fn?.body &&
+        !fn.asteriskToken &&
+        (ts.isBlock(fn.body)
+          ? fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0])
+            ? fn.body.statements[0].expression
+            : undefined
+          : fn.body);
       return body ? this.of(body as ts.Expression, depth + 1) : undefined;
     }
     if (ts.isAwaitExpression(node)) return this.of(node.expression, depth + 1);
@@ -150,7 +169,11 @@ export class Origins {
     if (!own) return GLOBAL_OBJECTS.has(identifier.text) ? "" : identifier.text;
     // An import from the workspace's own modules: what that module's export holds (`export const db = new Pool()`).
     if ((ts.isImportSpecifier(own) || ts.isImportClause(own) || ts.isNamespaceImport(own)) && symbol) {
-      const specifier = ts.isImportSpecifier(own) ? own.parent.parent.parent.moduleSpecifier : ts.isImportClause(own) ? own.parent.moduleSpecifier : own.parent.parent.moduleSpecifier;
+      const specifier = ts.isImportSpecifier(own)
+        ? own.parent.parent.parent.moduleSpecifier
+        : ts.isImportClause(own)
+          ? own.parent.moduleSpecifier
+          : own.parent.parent.moduleSpecifier;
       if (ts.isStringLiteral(specifier) && specifier.text.startsWith(".") && !ts.isNamespaceImport(own)) {
         const target = this.aliased(symbol);
         const declaration = target?.valueDeclaration ?? target?.declarations?.[0];
@@ -217,7 +240,13 @@ export class Origins {
   /** `const { pick } = require("./util")`: the module's export `pick`. */
   private requiredExport(element: ts.BindingElement): ts.Declaration | undefined {
     const declaration = element.parent.parent;
-    if (!ts.isObjectBindingPattern(element.parent) || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !isRequireCall(declaration.initializer)) return undefined;
+    if (
+      !ts.isObjectBindingPattern(element.parent) ||
+      !ts.isVariableDeclaration(declaration) ||
+      !declaration.initializer ||
+      !isRequireCall(declaration.initializer)
+    )
+      return undefined;
     const module = this.checker.getSymbolAtLocation(declaration.initializer.arguments[0]);
     const key = literalKey(element.propertyName ?? element.name);
     if (!module || key === undefined) return undefined;
@@ -234,7 +263,11 @@ export class Origins {
   /** The expression a declaration gives its name: a variable's initializer, `exports.x = <value>`, a property's value. */
   valueOfDeclaration(declaration: ts.Declaration): ts.Expression | undefined {
     if (ts.isVariableDeclaration(declaration) || ts.isPropertyAssignment(declaration) || ts.isPropertyDeclaration(declaration)) return declaration.initializer;
-    if ((ts.isPropertyAccessExpression(declaration) || ts.isElementAccessExpression(declaration)) && ts.isBinaryExpression(declaration.parent) && declaration.parent.left === declaration) {
+    if (
+      (ts.isPropertyAccessExpression(declaration) || ts.isElementAccessExpression(declaration)) &&
+      ts.isBinaryExpression(declaration.parent) &&
+      declaration.parent.left === declaration
+    ) {
       return declaration.parent.right;
     }
     if (ts.isBinaryExpression(declaration)) return declaration.right;
@@ -259,10 +292,12 @@ export class Origins {
   private functionOfUncached(node: ts.Expression, depth: number): ts.FunctionLikeDeclaration | undefined {
     node = skipOuter(node);
     if (isFunctionLike(node)) return node;
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator") return this.functionOf(node.arguments[0], depth + 1);
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "orchestrator")
+      return this.functionOf(node.arguments[0], depth + 1);
     if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return undefined;
     if (ts.isPropertyAccessExpression(node) && !this.mayBeWorkspaceMember(node.name.text)) return undefined;
-    if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && !this.mayBeWorkspaceMember(node.argumentExpression.text)) return undefined;
+    if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && !this.mayBeWorkspaceMember(node.argumentExpression.text))
+      return undefined;
     const declaration = this.declarationOf(ts.isElementAccessExpression(node) ? node.argumentExpression : node);
     if (!declaration || !this.inWorkspace(declaration.getSourceFile())) return undefined;
     if (isFunctionLike(declaration)) return declaration;
@@ -320,7 +355,9 @@ export class Origins {
     }
     if (ts.isCallExpression(node)) return this.callStrings(node, depth);
     if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
-      const declaration = this.declarationOf(ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression : node);
+      const declaration = this.declarationOf(
+        ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression : node,
+      );
       if (declaration && ts.isEnumMember(declaration)) {
         const constant = this.checker.getConstantValue(declaration);
         if (typeof constant === "string") return [constant];
@@ -342,7 +379,11 @@ export class Origins {
     const fn = this.functionOf(call.expression);
     if (!fn?.body) return this.literalTypeStrings(call);
     this.readBody(fn);
-    const body = ts.isBlock(fn.body) ? (fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined) : fn.body;
+    const body = ts.isBlock(fn.body)
+      ? fn.body.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0])
+        ? fn.body.statements[0].expression
+        : undefined
+      : fn.body;
     if (!body || fn.parameters.some((p) => this.parameterStrings.has(p))) return this.literalTypeStrings(call);
     const bound: ts.ParameterDeclaration[] = [];
     try {
@@ -376,7 +417,12 @@ export class Origins {
     if (ts.isBindingElement(declaration) && ts.isArrayBindingPattern(declaration.parent) && declaration.parent.elements.indexOf(declaration) === 0) {
       // for (const [name, handler] of Object.entries(record)) / Object.entries(record).forEach(([name, handler]) => ...)
       const holder = declaration.parent.parent;
-      const source = ts.isVariableDeclaration(holder) && ts.isForOfStatement(holder.parent.parent) ? holder.parent.parent.expression : ts.isParameter(holder) ? this.callbackReceiver(holder) : undefined;
+      const source =
+        ts.isVariableDeclaration(holder) && ts.isForOfStatement(holder.parent.parent)
+          ? holder.parent.parent.expression
+          : ts.isParameter(holder)
+            ? this.callbackReceiver(holder)
+            : undefined;
       if (source && ts.isCallExpression(source) && /^Object\.entries$/.test(source.expression.getText())) [iterable, keysOf] = [source.arguments[0], true];
     }
     if (ts.isParameter(declaration) && declaration.parent.parameters[0] === declaration) iterable = this.callbackReceiver(declaration);
@@ -389,12 +435,14 @@ export class Origins {
     }
     if (keysOf) {
       const object = this.objectOf(iterable, depth + 1);
-      return object?.properties.map((p) => (p.name ? literalKey(p.name) : undefined)).every((k) => k !== undefined) ? object.properties.map((p) => literalKey(p.name) as string) : undefined;
+      return object?.properties.map((p) => (p.name ? literalKey(p.name) : undefined)).every((k) => k !== undefined)
+        ? object.properties.map((p) => literalKey(p.name) as string)
+        : undefined;
     }
     const array = this.arrayOf(iterable, depth + 1);
     if (!array) return undefined;
     const values = array.elements.map((element) => this.strings(element, depth + 1));
-    return values.every((v) => v !== undefined) ? values.flat() as string[] : undefined;
+    return values.every((v) => v !== undefined) ? (values.flat() as string[]) : undefined;
   }
 
   private objectValues(node: ts.Expression | undefined, depth: number): string[] | undefined {
@@ -418,7 +466,15 @@ const namesByFile = new WeakMap<ts.SourceFile, Set<string> | "any">();
 function mayHoldFunction(declaration: ts.Node): boolean {
   if (!ts.isVariableDeclaration(declaration) && !ts.isPropertyAssignment(declaration) && !ts.isPropertyDeclaration(declaration)) return true;
   const value = declaration.initializer && skipOuter(declaration.initializer);
-  return !!value && (isFunctionLike(value) || ts.isIdentifier(value) || ts.isPropertyAccessExpression(value) || ts.isElementAccessExpression(value) || ts.isCallExpression(value) || ts.isClassExpression(value));
+  return (
+    !!value &&
+    (isFunctionLike(value) ||
+      ts.isIdentifier(value) ||
+      ts.isPropertyAccessExpression(value) ||
+      ts.isElementAccessExpression(value) ||
+      ts.isCallExpression(value) ||
+      ts.isClassExpression(value))
+  );
 }
 
 /** Declarations whose name may denote a function or a class (see declaredNames). */
@@ -465,7 +521,14 @@ export function declaredNames(file: ts.SourceFile): Set<string> | "any" {
     const visit = (child: ts.Node): void => {
       if (ts.isIdentifier(child) || ts.isPrivateIdentifier(child) || ts.isStringLiteralLike(child) || ts.isNumericLiteral(child)) {
         const parent = child.parent;
-        if (script || ts.isComputedPropertyName(parent) || (HOLDER_KINDS.has(parent.kind) && ((parent as ts.NamedDeclaration).name === child || (parent as ts.ExportSpecifier).propertyName === child) && mayHoldFunction(parent))) into.add(child.text);
+        if (
+          script ||
+          ts.isComputedPropertyName(parent) ||
+          (HOLDER_KINDS.has(parent.kind) &&
+            ((parent as ts.NamedDeclaration).name === child || (parent as ts.ExportSpecifier).propertyName === child) &&
+            mayHoldFunction(parent))
+        )
+          into.add(child.text);
       } else if (ts.isComputedPropertyName(child)) {
         const expression = skipOuter(child.expression);
         const wellKnownSymbol = ts.isPropertyAccessExpression(expression) && ts.isIdentifier(expression.expression) && expression.expression.text === "Symbol";

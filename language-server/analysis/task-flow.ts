@@ -34,7 +34,12 @@ export function isDurableTaskCall(node: ts.Node): node is ts.CallExpression & { 
 /** `context.df.Task.all(...)` / `Task.any(...)`. */
 export function isTaskCombinator(node: ts.Node): node is ts.CallExpression {
   // The callee's name first: its text is read only for the calls that may be one (most calls are not).
-  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || (node.expression.name.text !== "all" && node.expression.name.text !== "any")) return false;
+  if (
+    !ts.isCallExpression(node) ||
+    !ts.isPropertyAccessExpression(node.expression) ||
+    (node.expression.name.text !== "all" && node.expression.name.text !== "any")
+  )
+    return false;
   return /(^|\.)Task\.(all|any)$/.test(node.expression.getText());
 }
 
@@ -114,7 +119,8 @@ export class TaskFlow {
   private usedUncached(node: ts.Expression, depth: number): boolean {
     let child: ts.Node = node;
     let parent = node.parent;
-    while (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent) || ts.isSatisfiesExpression(parent)) [child, parent] = [parent, parent.parent];
+    while (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent) || ts.isSatisfiesExpression(parent))
+      [child, parent] = [parent, parent.parent];
     if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) return false;
     if (ts.isYieldExpression(parent)) return true;
     if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === child)) return this.returnedUsed(parent, depth);
@@ -124,7 +130,8 @@ export class TaskFlow {
       while (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) target = target.expression;
       return ts.isIdentifier(target) && this.isLocal(target) ? this.referencesUsed(target, depth) : true;
     }
-    if (ts.isArrayLiteralExpression(parent) || ts.isSpreadElement(parent) || (ts.isConditionalExpression(parent) && parent.condition !== child)) return this.used(parent as ts.Expression, depth + 1);
+    if (ts.isArrayLiteralExpression(parent) || ts.isSpreadElement(parent) || (ts.isConditionalExpression(parent) && parent.condition !== child))
+      return this.used(parent as ts.Expression, depth + 1);
     if (ts.isCallExpression(parent) && parent.arguments.includes(child as ts.Expression)) {
       if (ts.isPropertyAccessExpression(parent.expression) && /^(push|unshift)$/.test(parent.expression.name.text)) {
         const target = skipOuter(parent.expression.expression);
@@ -139,7 +146,8 @@ export class TaskFlow {
   private returnedUsed(from: ts.Node, depth: number): boolean {
     const fn = ts.isArrowFunction(from) ? from : ts.findAncestor(from, isFunctionLike);
     const call = fn?.parent;
-    if (!fn || !call || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression) || !ts.isPropertyAccessExpression(call.expression)) return true;
+    if (!fn || !call || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression) || !ts.isPropertyAccessExpression(call.expression))
+      return true;
     if (call.expression.name.text === "forEach") return false;
     if (/^(map|flatMap)$/.test(call.expression.name.text)) return this.used(call, depth + 1);
     return true;
@@ -147,7 +155,11 @@ export class TaskFlow {
 
   private isLocal(identifier: ts.Identifier): boolean {
     const declaration = this.checker.getSymbolAtLocation(identifier)?.valueDeclaration;
-    return !!declaration && (ts.isVariableDeclaration(declaration) || ts.isParameter(declaration)) && !ts.isSourceFile(declaration.parent?.parent?.parent ?? declaration);
+    return (
+      !!declaration &&
+      (ts.isVariableDeclaration(declaration) || ts.isParameter(declaration)) &&
+      !ts.isSourceFile(declaration.parent?.parent?.parent ?? declaration)
+    );
   }
 
   /** Any read of the variable that uses the task(s) it holds. */
@@ -155,7 +167,9 @@ export class TaskFlow {
     const symbol = this.checker.getSymbolAtLocation(name);
     const scope = ts.findAncestor(name, (node) => isFunctionLike(node) || ts.isSourceFile(node));
     if (!symbol || !scope) return true;
-    return (this.identifiersIn(scope).get(name.text) ?? []).some((node) => node !== name && this.checker.getSymbolAtLocation(node) === symbol && this.referenceUses(node, depth));
+    return (this.identifiersIn(scope).get(name.text) ?? []).some(
+      (node) => node !== name && this.checker.getSymbolAtLocation(node) === symbol && this.referenceUses(node, depth),
+    );
   }
 
   /** The identifiers of a function by name, read once: a long orchestrator keeps many tasks in variables. */

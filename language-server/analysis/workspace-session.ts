@@ -18,7 +18,6 @@ import { JSDOC_PARSING, projectConfig, type ProjectConfig } from "./project";
 /** Shared by every session: library files (lib.*.d.ts, node_modules) are parsed once for all projects with the same options. */
 const registry = ts.createDocumentRegistry(ts.sys.useCaseSensitiveFileNames, undefined, JSDOC_PARSING);
 
-
 class Snapshot implements ts.IScriptSnapshot {
   constructor(readonly text: string) {}
   getText(start: number, end: number): string {
@@ -34,10 +33,12 @@ class Snapshot implements ts.IScriptSnapshot {
     const b = this.text;
     const max = Math.min(a.length, b.length);
     let start = 0;
-    for (let step = 4096; step >= 1; step = step >> 2) while (start + step <= max && a.substring(start, start + step) === b.substring(start, start + step)) start += step;
+    for (let step = 4096; step >= 1; step = step >> 2)
+      while (start + step <= max && a.substring(start, start + step) === b.substring(start, start + step)) start += step;
     let end = 0;
     const room = max - start;
-    for (let step = 4096; step >= 1; step = step >> 2) while (end + step <= room && a.substring(a.length - end - step, a.length - end) === b.substring(b.length - end - step, b.length - end)) end += step;
+    for (let step = 4096; step >= 1; step = step >> 2)
+      while (end + step <= room && a.substring(a.length - end - step, a.length - end) === b.substring(b.length - end - step, b.length - end)) end += step;
     return ts.createTextChangeRange(ts.createTextSpan(start, a.length - end - start), b.length - end - start);
   }
 }
@@ -103,7 +104,15 @@ export class WorkspaceSession {
       getModuleResolutionCache: () => this.resolutionCache,
       resolveModuleNameLiterals: (literals, containingFile, redirectedReference, options, containingSourceFile) =>
         literals.map((literal) =>
-          ts.resolveModuleName(literal.text, containingFile, options, host, this.resolutionCache, redirectedReference, ts.getModeForUsageLocation(containingSourceFile, literal, options)),
+          ts.resolveModuleName(
+            literal.text,
+            containingFile,
+            options,
+            host,
+            this.resolutionCache,
+            redirectedReference,
+            ts.getModeForUsageLocation(containingSourceFile, literal, options),
+          ),
         ),
     };
     this.service = ts.createLanguageService(host, registry);
@@ -221,7 +230,11 @@ export class WorkspaceSession {
       this.rootSet = names;
       this.rootNames = [...names];
       this.cache.fileSetChanged();
-      this.resolutionCache = ts.createModuleResolutionCache(this.root, (name) => (ts.sys.useCaseSensitiveFileNames ? name : name.toLowerCase()), this.config.options);
+      this.resolutionCache = ts.createModuleResolutionCache(
+        this.root,
+        (name) => (ts.sys.useCaseSensitiveFileNames ? name : name.toLowerCase()),
+        this.config.options,
+      );
     }
     this.scanDue = false;
     return changed;

@@ -96,9 +96,22 @@ df.app.entity("counter", (context) => {
 function makeApp(): string {
   const dir = path.join(tempDir("dd-dap-"), "app");
   fs.mkdirSync(path.join(dir, "src", "functions"), { recursive: true });
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "dap-app", private: true, main: "dist/src/functions/*.js", dependencies: { "durable-functions": "3.5.0", "@azure/functions": "4.16.5" } }));
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({
+      name: "dap-app",
+      private: true,
+      main: "dist/src/functions/*.js",
+      dependencies: { "durable-functions": "3.5.0", "@azure/functions": "4.16.5" },
+    }),
+  );
   fs.writeFileSync(path.join(dir, "host.json"), JSON.stringify({ version: "2.0" }));
-  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", target: "es2022", outDir: "dist", rootDir: ".", strict: true, esModuleInterop: true, skipLibCheck: true } }));
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { module: "commonjs", target: "es2022", outDir: "dist", rootDir: ".", strict: true, esModuleInterop: true, skipLibCheck: true },
+    }),
+  );
   fs.writeFileSync(path.join(dir, "src", "functions", "orchestrations.ts"), ORCHESTRATIONS);
   fs.writeFileSync(path.join(dir, "src", "functions", "activities.ts"), ACTIVITIES);
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
@@ -264,7 +277,10 @@ describe("replay debugger over DAP", function () {
     const entity = await second;
     assert.equal(entity.body.description, "Entity operation failed");
     // As on Azure, the entity's Error reaches the caller as JSON.stringify(error): "[object Object]" (Entity.js:47-49).
-    assert.match((await client.exceptionInfoRequest({ threadId })).body.description ?? "", /callEntity fails with "\[object Object\]" \(an Error thrown in the entity serializes as \{\}/);
+    assert.match(
+      (await client.exceptionInfoRequest({ threadId })).body.description ?? "",
+      /callEntity fails with "\[object Object\]" \(an Error thrown in the entity serializes as \{\}/,
+    );
     assert.match(await continueToEnd(threadId), /end of the history \(Completed\)/);
   });
 
@@ -272,7 +288,7 @@ describe("replay debugger over DAP", function () {
     await Promise.all([client.configurationSequence(), client.launch({ app, orchestrator: "approval", timeSkipping: false })]);
     const threadId = (await client.threadsRequest()).body.threads[0].id;
     // Once its first episode has run, the instance waits for the event with history to show.
-    for (const deadline = Date.now() + 30_000; (await client.stackTraceRequest({ threadId })).body.stackFrames.length === 0; ) {
+    for (const deadline = Date.now() + 30_000; (await client.stackTraceRequest({ threadId })).body.stackFrames.length === 0;) {
       assert.ok(Date.now() < deadline, "the instance never ran its first episode");
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -295,7 +311,13 @@ describe("replay debugger over DAP", function () {
     const hit = stopped();
     await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
     const breakpoints = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line: 15 }, { line: 40 }] });
-    assert.deepEqual(breakpoints.body.breakpoints.map((bp) => [bp.verified, bp.line]), [[true, 16], [false, undefined]]);
+    assert.deepEqual(
+      breakpoints.body.breakpoints.map((bp) => [bp.verified, bp.line]),
+      [
+        [true, 16],
+        [false, undefined],
+      ],
+    );
     assert.match(breakpoints.body.breakpoints[0].message ?? "", /Moved to line 16/);
     assert.match(breakpoints.body.breakpoints[1].message ?? "", /No durable call at or after this line/);
     await client.configurationDoneRequest();
@@ -312,7 +334,13 @@ describe("replay debugger over DAP", function () {
     await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
     // Set before the launch, as VS Code may: placed as for the replay debugger alone (line 15 moves to line 16)…
     const before = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line: 15 }, { line: 16 }] });
-    assert.deepEqual(before.body.breakpoints.map((bp) => [bp.verified, bp.line]), [[true, 16], [true, 16]]);
+    assert.deepEqual(
+      before.body.breakpoints.map((bp) => [bp.verified, bp.line]),
+      [
+        [true, 16],
+        [true, 16],
+      ],
+    );
     // …then placed again once the launch says the JavaScript debugger is beside (an inspector port).
     const changed = new Map<number, DebugProtocol.Breakpoint>();
     client.on("breakpoint", (event: DebugProtocol.BreakpointEvent) => changed.set(event.body.breakpoint.id as number, event.body.breakpoint));
@@ -328,7 +356,10 @@ describe("replay debugger over DAP", function () {
     assert.deepEqual([durable?.verified, durable?.line], [true, 16]);
     assert.match(durable?.message ?? "", /JavaScript debugger also stops on this line in every episode that runs it, replays included/);
     const after = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line: 15 }] });
-    assert.deepEqual(after.body.breakpoints.map((bp) => [bp.verified, bp.line]), [[false, undefined]]);
+    assert.deepEqual(
+      after.body.breakpoints.map((bp) => [bp.verified, bp.line]),
+      [[false, undefined]],
+    );
   });
 
   it("beside a JavaScript debugger that skips replays (stopInReplay false, as VS Code's by default), says it stops where the line first runs", async () => {
@@ -339,7 +370,10 @@ describe("replay debugger over DAP", function () {
     await hit;
     const placed = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line: 15 }, { line: 16 }] });
     const [notDurable, durable] = placed.body.breakpoints;
-    assert.match(notDurable.message ?? "", /Not a durable stop: line 15 makes no durable call.*JavaScript debugger stops here where the orchestrator runs it for the first time, not in replays \(durableDevkit\.debug\.stopInReplay\)/);
+    assert.match(
+      notDurable.message ?? "",
+      /Not a durable stop: line 15 makes no durable call.*JavaScript debugger stops here where the orchestrator runs it for the first time, not in replays \(durableDevkit\.debug\.stopInReplay\)/,
+    );
     assert.match(durable.message ?? "", /JavaScript debugger also stops on this line where the orchestrator runs it for the first time, not in replays/);
     assert.doesNotMatch(`${notDurable.message} ${durable.message}`, /every episode/);
   });
@@ -413,7 +447,7 @@ describe("replay debugger over DAP", function () {
     assert.equal(back.body.threadId, parentThread);
     const completed = await scope("Event", parentThread);
     assert.equal(JSON.parse(completed.type), "SubOrchestrationInstanceCompleted");
-    assert.equal(completed.result, 'Array(1)');
+    assert.equal(completed.result, "Array(1)");
     // The orchestrator's log appears as its event is passed (marked when replayed); the activity's appears live.
     await continueToEnd(parentThread);
     assert.match(output.join(""), /(\[replay\] )?\[parent\] parent got 1 greeting/);
@@ -465,8 +499,20 @@ describe("replay debugger over DAP", function () {
         output: ["Hello, Kyiv!", "Hello, Rome!"],
         historyEvents: [
           { EventType: "ExecutionStarted", Timestamp: "2026-01-01T00:00:00Z", FunctionName: "greetings", Input: '["Kyiv","Rome"]' },
-          { EventType: "TaskCompleted", Timestamp: "2026-01-01T00:00:01Z", FunctionName: "greet", ScheduledTime: "2026-01-01T00:00:00Z", Result: "Hello, Kyiv!" },
-          { EventType: "TaskCompleted", Timestamp: "2026-01-01T00:00:02Z", FunctionName: "greet", ScheduledTime: "2026-01-01T00:00:01Z", Result: "Hello, Rome!" },
+          {
+            EventType: "TaskCompleted",
+            Timestamp: "2026-01-01T00:00:01Z",
+            FunctionName: "greet",
+            ScheduledTime: "2026-01-01T00:00:00Z",
+            Result: "Hello, Kyiv!",
+          },
+          {
+            EventType: "TaskCompleted",
+            Timestamp: "2026-01-01T00:00:02Z",
+            FunctionName: "greet",
+            ScheduledTime: "2026-01-01T00:00:01Z",
+            Result: "Hello, Rome!",
+          },
           { EventType: "ExecutionCompleted", Timestamp: "2026-01-01T00:00:02Z", OrchestrationStatus: "Completed", Result: ["Hello, Kyiv!", "Hello, Rome!"] },
         ],
       }),
@@ -483,7 +529,14 @@ describe("replay debugger over DAP", function () {
       await client.nextRequest({ threadId });
       await next;
     }
-    assert.deepEqual(types, ["ExecutionStarted", "TaskScheduled", 'TaskCompleted "Hello, Kyiv!"', "TaskScheduled", 'TaskCompleted "Hello, Rome!"', "ExecutionCompleted Array(2)"]);
+    assert.deepEqual(types, [
+      "ExecutionStarted",
+      "TaskScheduled",
+      'TaskCompleted "Hello, Kyiv!"',
+      "TaskScheduled",
+      'TaskCompleted "Hello, Rome!"',
+      "ExecutionCompleted Array(2)",
+    ]);
     const orchestration = await scope("Orchestration", threadId);
     assert.equal(orchestration.currentUtcDateTime, '"2026-01-01T00:00:02.000Z"');
   });
@@ -505,9 +558,12 @@ describe("replay debugger over DAP", function () {
     // The launch answers once the instance has started: after the JavaScript debugger, here the test, says so.
     const launched = launch({ orchestrator: "greetings", input: ["Oslo"], stopOnEntry: true, inspectPort: port, waitForJavaScriptDebugger: true });
     let targets: { type: string }[] = [];
-    for (const deadline = Date.now() + 30_000; !targets.length; ) {
+    for (const deadline = Date.now() + 30_000; !targets.length;) {
       assert.ok(Date.now() < deadline, "the app's inspector never answered");
-      targets = await fetch(`http://127.0.0.1:${port}/json/list`).then((answer) => answer.json() as Promise<{ type: string }[]>, () => []);
+      targets = await fetch(`http://127.0.0.1:${port}/json/list`).then(
+        (answer) => answer.json() as Promise<{ type: string }[]>,
+        () => [],
+      );
       if (!targets.length) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(targets[0].type, "node", "the app runs with its inspector");
@@ -529,7 +585,11 @@ describe("replay debugger over DAP", function () {
       await client.configurationDoneRequest();
       await client.attachRequest({ port } as DebugProtocol.AttachRequestArguments);
       const hit = stopped();
-      const started = await fetch(`${server.http.origin}/runtime/webhooks/durabletask/orchestrators/greetings`, { method: "POST", headers: { "content-type": "application/json" }, body: '["Nairobi"]' });
+      const started = await fetch(`${server.http.origin}/runtime/webhooks/durabletask/orchestrators/greetings`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '["Nairobi"]',
+      });
       assert.equal(started.status, 202);
       const event = await hit;
       assert.equal(event.body.reason, "function breakpoint");
@@ -548,7 +608,11 @@ describe("replay debugger over DAP", function () {
     ["a missing history file", { mode: "replay", history: "nope.json" }, /There is no history file at .*nope\.json/],
     ["malformed JSON", { mode: "replay", history: "BAD" }, /is not valid JSON/],
     ["an unknown orchestrator", { orchestrator: "nosuch" }, /no orchestration function named "nosuch".*"greetings"/],
-    ["a history from another orchestrator", { mode: "replay", history: "OTHER", orchestrator: "approval" }, /is a history of the orchestrator "greetings", not "approval"/],
+    [
+      "a history from another orchestrator",
+      { mode: "replay", history: "OTHER", orchestrator: "approval" },
+      /is a history of the orchestrator "greetings", not "approval"/,
+    ],
   ] as const) {
     it(`ends the session with a clear message on ${label}`, async () => {
       const resolved: Record<string, unknown> = { ...args };
@@ -558,7 +622,13 @@ describe("replay debugger over DAP", function () {
       }
       if (args.history === "OTHER") {
         resolved.history = path.join(tempDir(), "other.json");
-        fs.writeFileSync(resolved.history as string, JSON.stringify([{ EventType: 12, EventId: -1, Timestamp: "2026-01-01T00:00:00Z", IsPlayed: false }, { EventType: 0, EventId: -1, Timestamp: "2026-01-01T00:00:00Z", IsPlayed: false, Name: "greetings", Input: "[]" }]));
+        fs.writeFileSync(
+          resolved.history as string,
+          JSON.stringify([
+            { EventType: 12, EventId: -1, Timestamp: "2026-01-01T00:00:00Z", IsPlayed: false },
+            { EventType: 0, EventId: -1, Timestamp: "2026-01-01T00:00:00Z", IsPlayed: false, Name: "greetings", Input: "[]" },
+          ]),
+        );
       }
       const output: string[] = [];
       client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
@@ -584,7 +654,13 @@ describe("durable-devkit replay", function () {
     const ok = await runCli(["replay", folder, "--app", app, "--json"]);
     assert.equal(ok.code, 0, ok.stderr);
     const results = JSON.parse(ok.stdout) as { ok: boolean; name: string; events: number }[];
-    assert.deepEqual(results.map((r) => [r.ok, r.name]), [[true, "greetings"], [true, "greetings"]]);
+    assert.deepEqual(
+      results.map((r) => [r.ok, r.name]),
+      [
+        [true, "greetings"],
+        [true, "greetings"],
+      ],
+    );
     const fromStore = await runCli(["replay", instanceId, "--app", app, "--store", storeFile]);
     assert.equal(fromStore.code, 0, fromStore.stdout + fromStore.stderr);
 

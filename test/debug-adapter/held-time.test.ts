@@ -130,7 +130,12 @@ describe("time held at an awaited event while debugging", function () {
     const debugConsole = consoleOf(client);
     const announced = client.waitForEvent("durableEmulator");
     const threadId = await launchStopped({});
-    const { origin, dashboard, forwardingKey, instanceId } = (await announced).body as { origin: string; dashboard: string; forwardingKey: string; instanceId: string };
+    const { origin, dashboard, forwardingKey, instanceId } = (await announced).body as {
+      origin: string;
+      dashboard: string;
+      forwardingKey: string;
+      instanceId: string;
+    };
     assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(dashboard, `${origin}/_durable/`);
     assert.match(forwardingKey, /^[\w-]{22,}$/);
@@ -141,12 +146,23 @@ describe("time held at an awaited event while debugging", function () {
     const [, fireAt] = await debugConsole.match(HELD);
     const api = emulatorClientAt(origin);
     const instances = await api.instances();
-    assert.deepEqual(instances.map(({ instanceId: id, name, runtimeStatus, waits }) => ({ id, name, runtimeStatus, events: waits?.events, timers: waits?.timers.map((timer) => timer.fireAt) })), [
-      { id: instanceId, name: "approvalWorkflow", runtimeStatus: "Running", events: ["Approval"], timers: [fireAt] },
-    ]);
+    assert.deepEqual(
+      instances.map(({ instanceId: id, name, runtimeStatus, waits }) => ({
+        id,
+        name,
+        runtimeStatus,
+        events: waits?.events,
+        timers: waits?.timers.map((timer) => timer.fireAt),
+      })),
+      [{ id: instanceId, name: "approvalWorkflow", runtimeStatus: "Running", events: ["Approval"], timers: [fireAt] }],
+    );
 
     // Answered from outside the debugger, over the management API: the session takes it as its own raise.
-    const raised = await fetch(`${origin}/runtime/webhooks/durabletask/instances/${instanceId}/raiseEvent/Approval`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"approved": true, "by": "Ada"}' });
+    const raised = await fetch(`${origin}/runtime/webhooks/durabletask/instances/${instanceId}/raiseEvent/Approval`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"approved": true, "by": "Ada"}',
+    });
     assert.equal(raised.status, 202);
     let type = JSON.parse(await evaluate("event.type")) as string;
     while (type !== "EventRaised") type = await next(threadId);
@@ -161,7 +177,9 @@ describe("time held at an awaited event while debugging", function () {
     // The dashboard's record says where the timer was cancelled, for its timeline; the held timer never fired.
     const done = await api.history(instanceId);
     assert.equal(done.instance.runtimeStatus, "Completed");
-    assert.deepEqual(done.instance.timerCancellations, [{ timerId, eventIndex: done.history.findIndex((event) => event.EventType === 15 && event.Name === "Approval") }]);
+    assert.deepEqual(done.instance.timerCancellations, [
+      { timerId, eventIndex: done.history.findIndex((event) => event.EventType === 15 && event.Name === "Approval") },
+    ]);
     assert.equal(done.history.filter((event) => event.EventType === 11).length, 0, "no TimerFired");
   });
 
@@ -172,9 +190,12 @@ describe("time held at an awaited event while debugging", function () {
     assert.doesNotMatch(debugConsole.text(), /time held/);
   });
 
-  it("refuses a timeSkipping that is not true, false or \"always\"", async () => {
+  it('refuses a timeSkipping that is not true, false or "always"', async () => {
     const terminated = client.waitForEvent("terminated");
-    await assert.rejects(Promise.all([client.configurationSequence(), client.launch({ app, orchestrator: "approvalWorkflow", timeSkipping: "sometimes" })]), /"timeSkipping" is true .*"always" or false, not "sometimes"/);
+    await assert.rejects(
+      Promise.all([client.configurationSequence(), client.launch({ app, orchestrator: "approvalWorkflow", timeSkipping: "sometimes" })]),
+      /"timeSkipping" is true .*"always" or false, not "sometimes"/,
+    );
     await terminated;
   });
 });

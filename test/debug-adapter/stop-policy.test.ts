@@ -18,7 +18,9 @@ function timeline(history: HistoryEvent[], lines: (number | undefined)[], diverg
   return {
     history,
     divergence,
-    frames: (index: number) => [{ name: "orchestrator", source: lines[index] === undefined ? undefined : { name: "orchestrator", file: FILE, line: lines[index] as number, column: 1 } }],
+    frames: (index: number) => [
+      { name: "orchestrator", source: lines[index] === undefined ? undefined : { name: "orchestrator", file: FILE, line: lines[index] as number, column: 1 } },
+    ],
     nameOf: (e: HistoryEvent) => e.Name,
   };
 }

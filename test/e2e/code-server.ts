@@ -20,7 +20,11 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
 
 /** The path of code-server's entry script, installing it first when the cache has none. */
 export function installCodeServer(): string {
-  const output = execFileSync("bash", [path.join(ROOT, "scripts", "e2e", "install-code-server.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 });
+  const output = execFileSync("bash", [path.join(ROOT, "scripts", "e2e", "install-code-server.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 600_000,
+  });
   const entry = output.trim().split("\n").pop() ?? "";
   if (!fs.existsSync(entry)) throw new Error(`code-server was not installed (no ${entry}); see the install script's output above.`);
   return entry;
@@ -38,7 +42,15 @@ export function writeUserSettings(userData: string, extra: Record<string, unknow
   fs.mkdirSync(path.join(userData, "User"), { recursive: true });
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
-    JSON.stringify({ "security.workspace.trust.enabled": false, "workbench.startupEditor": "none", "workbench.tips.enabled": false, "extensions.autoCheckUpdates": false, "extensions.autoUpdate": false, "telemetry.telemetryLevel": "off", ...extra }),
+    JSON.stringify({
+      "security.workspace.trust.enabled": false,
+      "workbench.startupEditor": "none",
+      "workbench.tips.enabled": false,
+      "extensions.autoCheckUpdates": false,
+      "extensions.autoUpdate": false,
+      "telemetry.telemetryLevel": "off",
+      ...extra,
+    }),
   );
 }
 
@@ -46,14 +58,33 @@ export async function startCodeServer(entry: string, options: { userData: string
   // Port 0: the system picks a free one, and code-server says which in its log.
   const child: ChildProcess = spawn(
     process.execPath,
-    [entry, "--auth", "none", "--bind-addr", "127.0.0.1:0", "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", options.userData, "--extensions-dir", options.extensions, options.folder],
+    [
+      entry,
+      "--auth",
+      "none",
+      "--bind-addr",
+      "127.0.0.1:0",
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      "--user-data-dir",
+      options.userData,
+      "--extensions-dir",
+      options.extensions,
+      options.folder,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const log: string[] = [];
   child.stdout?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => log.push(chunk.toString()));
-  const exited = new Promise<never>((_resolve, reject) => child.once("exit", (code) => reject(new Error(`code-server exited (code ${code}):\n${log.join("")}`))));
-  const port = await Promise.race([exited, until("code-server's port", async () => Number(/HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log.join(""))?.[1]), 60_000)]);
+  const exited = new Promise<never>((_resolve, reject) =>
+    child.once("exit", (code) => reject(new Error(`code-server exited (code ${code}):\n${log.join("")}`))),
+  );
+  const port = await Promise.race([
+    exited,
+    until("code-server's port", async () => Number(/HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log.join(""))?.[1]), 60_000),
+  ]);
   const origin = `http://127.0.0.1:${port}`;
   await until("code-server to answer", async () => (await fetch(`${origin}/healthz`)).ok, 60_000);
   return { origin, port, log, stop: () => child.kill() };

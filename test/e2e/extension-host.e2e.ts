@@ -45,10 +45,25 @@ describe("the extension-host suite in code-server", function () {
     // mocha's spec reporter prints "%d passing" (and "%d failing") with printf-style arguments after the format.
     const summary = await until("the suite's summary", async () => consoleLines.find((line) => /%d passing/.test(line)), 480_000);
     const failures = consoleLines.filter((line) => /extension-host test\(s\) failed/.test(line));
-    const passed = consoleLines.filter((line) => /✔/.test(line)).map((line) => line.replace(/\u001b\[[0-9;]*m|\(%dms\)|%s/g, "").replace(/^.*?✔/, "✔").replace(/\s+/g, " ").replace(/ (\d+)$/, " ($1 ms)").trim());
+    const passed = consoleLines
+      .filter((line) => /✔/.test(line))
+      .map((line) =>
+        line
+          .replace(/\u001b\[[0-9;]*m|\(%dms\)|%s/g, "")
+          .replace(/^.*?✔/, "✔")
+          .replace(/\s+/g, " ")
+          .replace(/ (\d+)$/, " ($1 ms)")
+          .trim(),
+      );
     for (const line of passed) console.log(`      ${line}`);
     // What a test measured in VS Code (it logs "[measured] …"), for the record.
-    for (const line of consoleLines.filter((text) => text.includes("[measured]"))) console.log(`      ${line.slice(line.indexOf("[measured]")).replace(/\u001b\[[0-9;]*m|%c/g, "").trim()}`);
+    for (const line of consoleLines.filter((text) => text.includes("[measured]")))
+      console.log(
+        `      ${line
+          .slice(line.indexOf("[measured]"))
+          .replace(/\u001b\[[0-9;]*m|%c/g, "")
+          .trim()}`,
+      );
     assert.deepEqual(failures, [], failures.join("\n"));
     assert.match(summary, /passing/);
     assert.ok(passed.length >= 10, `every extension-host test ran (${passed.length} passed)`);

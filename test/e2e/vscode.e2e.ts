@@ -51,13 +51,17 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     const input = page.locator(".quick-input-widget input.input");
     // The focused (first) row must be the command itself, not another that merely matches the words.
     const row = page.locator(".quick-input-list .monaco-list-row.focused", { hasText: title });
-    await until(`the command "${title}" in the palette`, async () => {
-      await page.keyboard.press("Escape");
-      await page.keyboard.press("F1");
-      await input.waitFor({ state: "visible" });
-      await input.fill(`>${title}`);
-      return row.waitFor({ state: "visible", timeout: 3_000 }).then(() => true);
-    }, 60_000);
+    await until(
+      `the command "${title}" in the palette`,
+      async () => {
+        await page.keyboard.press("Escape");
+        await page.keyboard.press("F1");
+        await input.waitFor({ state: "visible" });
+        await input.fill(`>${title}`);
+        return row.waitFor({ state: "visible", timeout: 3_000 }).then(() => true);
+      },
+      60_000,
+    );
     await page.keyboard.press("Enter");
   }
 
@@ -95,7 +99,10 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
 
   /** The walkthrough's editor tab, brought to the front. */
   async function showWalkthrough(): Promise<void> {
-    await page.locator(".tab", { hasText: /Welcome|Walkthrough/ }).first().click();
+    await page
+      .locator(".tab", { hasText: /Welcome|Walkthrough/ })
+      .first()
+      .click();
     await page.locator("button.getting-started-step").first().waitFor({ state: "visible", timeout: 30_000 });
   }
 
@@ -111,10 +118,14 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
   }
 
   async function notification(text: RegExp, timeoutMs: number): Promise<string> {
-    return until(`a notification ${text}`, async () => {
-      const toasts = await page.locator(".notification-toast").allTextContents();
-      return toasts.find((toast) => text.test(toast));
-    }, timeoutMs);
+    return until(
+      `a notification ${text}`,
+      async () => {
+        const toasts = await page.locator(".notification-toast").allTextContents();
+        return toasts.find((toast) => text.test(toast));
+      },
+      timeoutMs,
+    );
   }
 
   before(async () => {
@@ -129,9 +140,14 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
       "editor.suggestOnTriggerCharacters": false,
       "editor.acceptSuggestionOnEnter": "off",
     });
-    const install = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", builtVsix()], { encoding: "utf8", timeout: 120_000 });
+    const install = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", builtVsix()], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     assert.match(install, /durable-devkit.*(successfully installed|was successfully installed)/i, install);
-    const listed = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--list-extensions"], { encoding: "utf8" });
+    const listed = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--list-extensions"], {
+      encoding: "utf8",
+    });
     assert.match(listed, /durable-devkit\.durable-devkit/);
 
     server = await startCodeServer(entry, { userData, extensions, folder: workspace });
@@ -200,10 +216,14 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await until("the edit on disk", async () => fs.readFileSync(orchestrator, "utf8").includes("Date.now()"), 20_000);
     await runCommand("Problems: Focus on Problems View");
     const problems = page.locator(".markers-panel");
-    const text = await until("DD001 in the Problems panel", async () => {
-      const content = (await problems.textContent()) ?? "";
-      return /DD001/.test(content) ? content : undefined;
-    }, 120_000);
+    const text = await until(
+      "DD001 in the Problems panel",
+      async () => {
+        const content = (await problems.textContent()) ?? "";
+        return /DD001/.test(content) ? content : undefined;
+      },
+      120_000,
+    );
     assert.match(text, /Date\.now\(\)|current time|currentUtcDateTime/i);
     await shot("problems-DD001");
   });
@@ -218,18 +238,37 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await page.keyboard.type(`${line + 1}:${lines[line].indexOf("Date.now()") + 2}`);
     await page.keyboard.press("Enter");
     const fix = page.locator(".action-widget .monaco-list-row", { hasText: "currentUtcDateTime" }).first();
-    await until("the quick fix offered", async () => {
-      if (await fix.isVisible()) return true;
-      await page.keyboard.press("Control+.");
-      return (await fix.waitFor({ state: "visible", timeout: 3_000 }).then(() => true, () => false)) || undefined;
-    }, 60_000);
+    await until(
+      "the quick fix offered",
+      async () => {
+        if (await fix.isVisible()) return true;
+        await page.keyboard.press("Control+.");
+        return (
+          (await fix.waitFor({ state: "visible", timeout: 3_000 }).then(
+            () => true,
+            () => false,
+          )) || undefined
+        );
+      },
+      60_000,
+    );
     await shot("quick-fix-offered");
     // The preferred fix is the focused row of the light bulb's menu (code-server lays a pointer block over the menu):
     // a person presses Enter on it.
-    await until("the fix focused", async () => ((await page.locator(".action-widget .monaco-list-row.focused").textContent()) ?? "").includes("currentUtcDateTime") || (await page.keyboard.press("ArrowDown"), undefined), 20_000);
+    await until(
+      "the fix focused",
+      async () =>
+        ((await page.locator(".action-widget .monaco-list-row.focused").textContent()) ?? "").includes("currentUtcDateTime") ||
+        (await page.keyboard.press("ArrowDown"), undefined),
+      20_000,
+    );
     await page.keyboard.press("Enter");
     await page.keyboard.press("Control+s");
-    await until("the fix on disk", async () => fs.readFileSync(orchestrator, "utf8").includes("const startedAt = context.df.currentUtcDateTime.getTime();"), 20_000);
+    await until(
+      "the fix on disk",
+      async () => fs.readFileSync(orchestrator, "utf8").includes("const startedAt = context.df.currentUtcDateTime.getTime();"),
+      20_000,
+    );
     await runCommand("Problems: Focus on Problems View");
     await until("DD001 gone from the Problems panel", async () => !/DD001/.test((await page.locator(".markers-panel").textContent()) ?? ""), 60_000);
     await shot("quick-fix-applied");
@@ -240,7 +279,11 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await clickWalkthroughButton("run", "Run Orchestration…");
     // The emulator starts first (to know the orchestrators); then the input box, which must survive the focus move.
     await staysOpen(/Run helloSequence/);
-    const status = await until("the emulator's port in the status bar", async () => /Durable :\d+/.exec((await page.locator(".statusbar").textContent()) ?? "")?.[0], 120_000);
+    const status = await until(
+      "the emulator's port in the status bar",
+      async () => /Durable :\d+/.exec((await page.locator(".statusbar").textContent()) ?? "")?.[0],
+      120_000,
+    );
     assert.match(status, /Durable :\d+/);
     await shot("walkthrough-run-input-stays-open");
     await answer(/Run helloSequence/, ""); // empty input: null
@@ -256,21 +299,41 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     page.on("console", (message) => /Content Security Policy|Refused to/.test(message.text()) && cspViolations.push(message.text()));
     await runCommand("Durable: Show History");
     await answer(/Show the history of which instance/, "helloSequence");
-    const frame = await until("the history webview's page", async () => {
-      for (const candidate of page.frames()) {
-        if (await candidate.locator("#events tbody tr").count().catch(() => 0)) return candidate;
-      }
-      return undefined;
-    }, 60_000);
+    const frame = await until(
+      "the history webview's page",
+      async () => {
+        for (const candidate of page.frames()) {
+          if (
+            await candidate
+              .locator("#events tbody tr")
+              .count()
+              .catch(() => 0)
+          )
+            return candidate;
+        }
+        return undefined;
+      },
+      60_000,
+    );
     assert.match((await frame.locator("#title").textContent()) ?? "", /helloSequence · \S+ · Completed/);
     const events = await frame.locator("#events tbody tr").allTextContents();
     assert.ok(events.some((row) => /TaskCompleted/.test(row)) && events.some((row) => /ExecutionCompleted/.test(row)), events.join("\n"));
     // As the dashboard shows them: each activity's input where it is scheduled, and its result where it completes.
-    assert.ok(events.some((row) => /TaskScheduled.*helloSequence_sayHello #0 input "Tokyo"/.test(row)), events.join("\n"));
-    assert.ok(events.some((row) => /TaskCompleted.*helloSequence_sayHello #0 → "Hello, Tokyo!"/.test(row)), events.join("\n"));
+    assert.ok(
+      events.some((row) => /TaskScheduled.*helloSequence_sayHello #0 input "Tokyo"/.test(row)),
+      events.join("\n"),
+    );
+    assert.ok(
+      events.some((row) => /TaskCompleted.*helloSequence_sayHello #0 → "Hello, Tokyo!"/.test(row)),
+      events.join("\n"),
+    );
     assert.match((await frame.locator("#facts").textContent()) ?? "", /Output\[\s*"Hello, Tokyo!"/);
     assert.ok((await frame.locator("#timeline *").count()) > 0, "the timeline is drawn");
-    assert.deepEqual(cspViolations.filter((text) => /history-view/.test(text)), [], "no CSP violation by the history view");
+    assert.deepEqual(
+      cspViolations.filter((text) => /history-view/.test(text)),
+      [],
+      "no CSP violation by the history view",
+    );
     await shot("history-webview");
     await page.keyboard.press("Escape");
   });
@@ -293,14 +356,18 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await answer(/Human interaction: name/, undefined); // the default name, approvalWorkflow
     await notification(/Human interaction "approvalWorkflow" written \(\d+ files?\)/, 60_000);
     // The emulator watches the app: the new orchestrator is offered once it has reloaded.
-    await until("approvalWorkflow among the orchestrators to run", async () => {
-      await runCommand("Durable: Run Orchestration");
-      const widget = page.locator(".quick-input-widget");
-      await until("the orchestrator picker", async () => /Run which orchestrator/.test((await widget.textContent()) ?? ""), 30_000);
-      if (await widget.locator(".monaco-list-row", { hasText: "approvalWorkflow" }).count()) return true;
-      await page.keyboard.press("Escape");
-      return false;
-    }, 120_000);
+    await until(
+      "approvalWorkflow among the orchestrators to run",
+      async () => {
+        await runCommand("Durable: Run Orchestration");
+        const widget = page.locator(".quick-input-widget");
+        await until("the orchestrator picker", async () => /Run which orchestrator/.test((await widget.textContent()) ?? ""), 30_000);
+        if (await widget.locator(".monaco-list-row", { hasText: "approvalWorkflow" }).count()) return true;
+        await page.keyboard.press("Escape");
+        return false;
+      },
+      120_000,
+    );
     await answer(/Run which orchestrator/, "approvalWorkflow");
     // The first run's input box offers the sample from the pattern's header.
     const input = page.locator(".quick-input-widget input.input");
@@ -311,7 +378,9 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await shot("human-interaction-waiting-notice");
     const instanceId = /approvalWorkflow (\S+) is waiting/.exec(notice)?.[1] ?? "";
     const port = Number(/Durable :(\d+)/.exec((await page.locator(".statusbar").textContent()) ?? "")?.[1]);
-    const status = (await (await fetch(`http://127.0.0.1:${port}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`)).json()) as { historyEvents: { EventType: string; Timestamp: string }[] };
+    const status = (await (await fetch(`http://127.0.0.1:${port}/runtime/webhooks/durabletask/instances/${instanceId}?showHistory=true`)).json()) as {
+      historyEvents: { EventType: string; Timestamp: string }[];
+    };
     // It waits from the end of its first episode, when the timer is created (this test looks every 250 ms).
     const waitingSince = Date.parse(status.historyEvents.find((event) => event.EventType === "TimerCreated")?.Timestamp ?? "");
     assert.ok(seenAt - waitingSince <= 1_250, `the notice showed ${seenAt - waitingSince} ms after the instance began to wait`);
@@ -338,10 +407,14 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
     await page.keyboard.press("Control+Shift+K"); // delete the broken line
     await page.keyboard.press("Control+s");
-    await until("the status bar back to the running emulator", async () => {
-      const text = (await statusBar.textContent()) ?? "";
-      return /Durable :\d+/.test(text) && !/reload failed/.test(text);
-    }, 60_000);
+    await until(
+      "the status bar back to the running emulator",
+      async () => {
+        const text = (await statusBar.textContent()) ?? "";
+        return /Durable :\d+/.test(text) && !/reload failed/.test(text);
+      },
+      60_000,
+    );
     await until("the reload's error gone from Problems", async () => !/could not reload the app/.test((await problems.textContent()) ?? ""), 30_000);
   });
 
@@ -349,11 +422,18 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     await runCommand("Terminal: Create New Terminal");
     await page.locator(".terminal-wrapper .xterm").first().waitFor({ state: "visible", timeout: 60_000 });
     const written = path.join(workspace, "devkit-help.txt");
-    await until("the terminal to take a command", async () => {
-      await page.locator(".terminal-wrapper .xterm").first().click();
-      await page.keyboard.type("durable-devkit --help > devkit-help.txt 2>&1\n");
-      return until("the command's output", async () => fs.existsSync(written) && /Usage: durable-devkit/.test(fs.readFileSync(written, "utf8")), 15_000).then(() => true, () => false);
-    }, 60_000);
+    await until(
+      "the terminal to take a command",
+      async () => {
+        await page.locator(".terminal-wrapper .xterm").first().click();
+        await page.keyboard.type("durable-devkit --help > devkit-help.txt 2>&1\n");
+        return until("the command's output", async () => fs.existsSync(written) && /Usage: durable-devkit/.test(fs.readFileSync(written, "utf8")), 15_000).then(
+          () => true,
+          () => false,
+        );
+      },
+      60_000,
+    );
     await shot("terminal-durable-devkit");
     fs.rmSync(written, { force: true });
     await runCommand("View: Toggle Panel Visibility");
@@ -362,7 +442,11 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
   it("starts a durable debug session with F5: a JavaScript breakpoint in the orchestrator stops once, with its locals shown, then the first history event; the replays run through", async () => {
     await page.keyboard.press("Escape");
     const orchestrator = path.join(workspace, "src", "functions", "helloSequence.ts");
-    const line = fs.readFileSync(orchestrator, "utf8").split("\n").findIndex((text) => text.includes("const outputs: string[] = [];")) + 1;
+    const line =
+      fs
+        .readFileSync(orchestrator, "utf8")
+        .split("\n")
+        .findIndex((text) => text.includes("const outputs: string[] = [];")) + 1;
     await page.locator('.tab[data-resource-name="helloSequence.ts"]').first().click();
     await runCommand("Go to Line/Column");
     await page.keyboard.type(String(line));
@@ -375,7 +459,10 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
       .locator(".monaco-list-row", { hasText: "Durable Functions (replay debugger)" })
       .first()
       .waitFor({ state: "visible", timeout: 15_000 })
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     if (asked) {
       await picker.locator("input.input").fill("Durable Functions (replay debugger)");
       await page.keyboard.press("Enter");
@@ -388,29 +475,49 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     const visibleRows = (pane: typeof variables) => pane.locator(".monaco-list-row:visible").allTextContents();
 
     // The instance waited for js-debug to attach, so the first episode stops at the breakpoint, with the locals.
-    await until("the JavaScript debugger paused at the breakpoint", async () => /Durable app \(JavaScript\)[\s\S]*Paused on breakpoint/i.test((await callStack.textContent()) ?? ""), 120_000);
+    await until(
+      "the JavaScript debugger paused at the breakpoint",
+      async () => /Durable app \(JavaScript\)[\s\S]*Paused on breakpoint/i.test((await callStack.textContent()) ?? ""),
+      120_000,
+    );
     const pausedAt = Date.now();
     // As a person sees it, touching nothing: the paused frame is focused, its locals are rows on screen in Variables.
-    await until("the orchestrator's locals in the Variables pane without a click", async () => {
-      const rows = await visibleRows(variables);
-      return rows.some((row) => /^\s*Local: helloSequence/.test(row)) && rows.some((row) => /^\s*context\b/.test(row)) && rows.some((row) => /^\s*outputs\b/.test(row));
-    }, 30_000);
+    await until(
+      "the orchestrator's locals in the Variables pane without a click",
+      async () => {
+        const rows = await visibleRows(variables);
+        return (
+          rows.some((row) => /^\s*Local: helloSequence/.test(row)) &&
+          rows.some((row) => /^\s*context\b/.test(row)) &&
+          rows.some((row) => /^\s*outputs\b/.test(row))
+        );
+      },
+      30_000,
+    );
     console.log(`      the locals showed ${Date.now() - pausedAt} ms after the pause`);
     await shot("javascript-breakpoint-in-orchestrator");
     await page.keyboard.press("F5"); // continue the paused JavaScript session; the breakpoint stays
 
     // The episodes after the first replay that line: the breakpoint does not stop there again. The replay debugger
     // stops on the first history event, focused as well, with its scopes (its trace replays the line once more).
-    const frames = await until("a stopped durable session in the Call Stack", async () => {
-      const content = (await callStack.textContent()) ?? "";
-      return /← ExecutionStarted/.test(content) ? content : undefined;
-    }, 120_000);
+    const frames = await until(
+      "a stopped durable session in the Call Stack",
+      async () => {
+        const content = (await callStack.textContent()) ?? "";
+        return /← ExecutionStarted/.test(content) ? content : undefined;
+      },
+      120_000,
+    );
     assert.match(frames, /helloSequence\(null\) ← ExecutionStarted/);
     await page.locator(".debug-toolbar").waitFor({ state: "visible" });
-    const scopes = await until("the Event and Orchestration scopes in Variables without a click", async () => {
-      const rows = await visibleRows(variables);
-      return rows.some((row) => /^\s*Event\b/.test(row)) && rows.some((row) => /^\s*Orchestration\b/.test(row)) ? rows.join("\n") : undefined;
-    }, 30_000);
+    const scopes = await until(
+      "the Event and Orchestration scopes in Variables without a click",
+      async () => {
+        const rows = await visibleRows(variables);
+        return rows.some((row) => /^\s*Event\b/.test(row)) && rows.some((row) => /^\s*Orchestration\b/.test(row)) ? rows.join("\n") : undefined;
+      },
+      30_000,
+    );
     assert.match(scopes, /History/);
     assert.doesNotMatch((await callStack.textContent()) ?? "", /Paused on breakpoint/, "js-debug did not stop in a replay");
     await shot("debugger-stopped-on-entry");
@@ -422,13 +529,17 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
     // The replay debugger ends its session at the end of the history; on a busy machine the Debug Console may already
     // show the JavaScript session's output by the time it is read, so the sessions ending on their own (nobody stops
     // them) with js-debug never paused is the same proof when the line itself has scrolled out of view.
-    const outcome = await until("the end of the history in the replay debugger's console (or js-debug to stop in a replay)", async () => {
-      if (/Paused on breakpoint/i.test((await callStack.allTextContents()).join(""))) return "js-debug stopped in a replay";
-      const consoleText = (await page.locator(".repl .monaco-list-row").allTextContents()).join("\n");
-      const line = /helloSequence \S+: end of the history \(\w+\)/.exec(consoleText)?.[0];
-      if (line) return line;
-      return (await page.locator(".debug-toolbar").isVisible()) ? undefined : "every session ended by itself";
-    }, 120_000);
+    const outcome = await until(
+      "the end of the history in the replay debugger's console (or js-debug to stop in a replay)",
+      async () => {
+        if (/Paused on breakpoint/i.test((await callStack.allTextContents()).join(""))) return "js-debug stopped in a replay";
+        const consoleText = (await page.locator(".repl .monaco-list-row").allTextContents()).join("\n");
+        const line = /helloSequence \S+: end of the history \(\w+\)/.exec(consoleText)?.[0];
+        if (line) return line;
+        return (await page.locator(".debug-toolbar").isVisible()) ? undefined : "every session ended by itself";
+      },
+      120_000,
+    );
     assert.match(outcome, /end of the history \(Completed\)|every session ended by itself/);
     await until("every debug session to end", async () => !(await page.locator(".debug-toolbar").isVisible()), 60_000);
     assert.doesNotMatch((await callStack.allTextContents()).join(""), /Paused on breakpoint/i, "js-debug did not stop in a replay");

@@ -82,7 +82,13 @@ describe("the app process's faults", function () {
     let server: EmulatorServer;
     before(async () => {
       // functionTimeout as host.json writes it; 3 s so the test is quick, while 3 s of a loaded machine stays far below it.
-      server = await startServer({ appDir: faultyApp({ version: "2.0", functionTimeout: "00:00:03" }), store: "memory", port: 0, appOutput: devNull(), episodeLimitMs: 3000 });
+      server = await startServer({
+        appDir: faultyApp({ version: "2.0", functionTimeout: "00:00:03" }),
+        store: "memory",
+        port: 0,
+        appOutput: devNull(),
+        episodeLimitMs: 3000,
+      });
     });
     after(async () => server?.close());
 
@@ -99,7 +105,10 @@ describe("the app process's faults", function () {
         assert.ok(Date.now() - started < 2000, `the status route took ${Date.now() - started} ms`);
         const result = await engine.waitForCompletion(stuck, 60_000);
         assert.equal(result.runtimeStatus, "Completed");
-        assert.match((result.output as { failed: string }).failed, new RegExp(`Activity function '${name}' failed: Timeout value of 00:00:03 was exceeded by function: Functions\\.${name}\\.`));
+        assert.match(
+          (result.output as { failed: string }).failed,
+          new RegExp(`Activity function '${name}' failed: Timeout value of 00:00:03 was exceeded by function: Functions\\.${name}\\.`),
+        );
         assert.deepEqual((await engine.waitForCompletion(beside, 60_000)).output, { ok: "ok" });
         // And the restarted app runs new work.
         assert.deepEqual((await runToEnd(server.emulator, "callOne", { name: "slowOk", input: 1 })).output, { ok: "ok" });

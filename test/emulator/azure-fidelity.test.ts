@@ -144,7 +144,10 @@ describe("Azure fidelity", function () {
     try {
       const result = await runToEnd(emulator, "httpProbe", { method: "GET", url: server.url("/start") });
       assert.equal((result.output as { caught: string }).caught, "System.NotSupportedException: The 'file' scheme is not supported.");
-      assert.ok(warnings.some((w) => /Location "\/status", which is not an absolute http\(s\) URL/.test(w)), warnings.join("\n"));
+      assert.ok(
+        warnings.some((w) => /Location "\/status", which is not an absolute http\(s\) URL/.test(w)),
+        warnings.join("\n"),
+      );
     } finally {
       off();
       server.close();
@@ -251,7 +254,11 @@ describe("Azure fidelity", function () {
       await hooked.close();
       closed = true;
       const lines = fs.readFileSync(logFile, "utf8").trim().split("\n");
-      assert.equal(lines[0], "appStart appHookData=undefined functionAppDirectory=undefined", "@azure/functions 4 wraps the context (HookContext exposes hookData only)");
+      assert.equal(
+        lines[0],
+        "appStart appHookData=undefined functionAppDirectory=undefined",
+        "@azure/functions 4 wraps the context (HookContext exposes hookData only)",
+      );
       assert.ok(lines.includes("pre hooked"), lines.join("\n"));
       assert.ok(lines.includes("pre shout") && lines.includes("post shout error=none"), lines.join("\n"));
       assert.ok(lines.includes("post failsButRescued error=bad"), lines.join("\n"));
@@ -286,7 +293,10 @@ describe("Azure fidelity", function () {
       assert.equal(emulator.engine.readEntity("account", "bob")?.state, 30);
       assert.equal(emulator.engine.getRecord("@account@alice")?.entity?.lockedBy, undefined);
       const sent = emulator.engine.getHistory(id).filter((e) => e.EventType === T.EventSent);
-      assert.deepEqual(sent.map((e) => `${e.Name}→${e.InstanceId}`), ["op→@account@alice", "op→@account@alice", "op→@account@alice", "op→@account@bob", "release→@account@alice", "release→@account@bob"]);
+      assert.deepEqual(
+        sent.map((e) => `${e.Name}→${e.InstanceId}`),
+        ["op→@account@alice", "op→@account@alice", "op→@account@alice", "op→@account@bob", "release→@account@alice", "release→@account@bob"],
+      );
     });
 
     it("releases the locks of an orchestration that completes holding them, as TaskOrchestrationShim does", async () => {
@@ -310,7 +320,10 @@ describe("Azure fidelity", function () {
         await emulator.engine.whenIdle();
         assert.equal(emulator.engine.getRecord("@account@left-failed")?.entity?.lockedBy, result.instanceId);
         assert.equal(emulator.engine.readEntity("account", "left-failed"), undefined, "the signal waits forever");
-        assert.ok(warnings.some((w) => /failed inside a critical section: @account@left-failed stays locked/.test(w)), warnings.join("\n"));
+        assert.ok(
+          warnings.some((w) => /failed inside a critical section: @account@left-failed stays locked/.test(w)),
+          warnings.join("\n"),
+        );
       } finally {
         off();
       }
@@ -323,7 +336,10 @@ describe("Azure fidelity", function () {
       // and TaskOrchestrationDispatcher.cs:1026 builds ExecutionCompletedEvent(completeOrchestratorAction.Id, ...).
       const result = await runToEnd(emulator, "countChain", 3);
       const completed = result.history.find((e) => e.EventType === T.ExecutionCompleted);
-      assert.deepEqual(result.history.filter((e) => e.EventType === T.TaskScheduled).map((e) => e.EventId), [0, 1, 2]);
+      assert.deepEqual(
+        result.history.filter((e) => e.EventType === T.TaskScheduled).map((e) => e.EventId),
+        [0, 1, 2],
+      );
       assert.equal(completed?.EventId, 3);
       const failed = await runToEnd(emulator, "throwsError");
       assert.equal(failed.history.find((e) => e.EventType === T.ExecutionCompleted)?.EventId, 1, "one activity (id 0) before the failure");
@@ -387,7 +403,7 @@ describe("Azure fidelity", function () {
       assert.equal(add.Predecessor, "0001-01-01T00:00:00");
       assert.match(String(add.Timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?Z$/);
       assert.equal(get.Predecessor, add.Timestamp, "the second message names the first as its predecessor");
-      assert.ok(String(get.Timestamp) > String(add.Timestamp) || (String(get.Timestamp).length !== String(add.Timestamp).length), "later, to the tick");
+      assert.ok(String(get.Timestamp) > String(add.Timestamp) || String(get.Timestamp).length !== String(add.Timestamp).length, "later, to the tick");
       assert.equal("input" in get, false, "no input: left out");
 
       const signals = await runToEnd(emulator, "signalCounter", { key: "fidelity-wire-signal", times: 2 });

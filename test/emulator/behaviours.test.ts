@@ -18,7 +18,10 @@ describe("host behaviours", function () {
       await waitFor(() => countByType(emulator.engine.getHistory(id)).TaskCompleted === 1);
       await emulator.engine.whenIdle();
       assert.equal(emulator.engine.getStatus(id)?.runtimeStatus, "Running");
-      assert.ok(warnings.some((w) => /still open, so it stays Running/.test(w)), warnings.join("\n"));
+      assert.ok(
+        warnings.some((w) => /still open, so it stays Running/.test(w)),
+        warnings.join("\n"),
+      );
       const status = await emulator.engine.waitForCompletion(id, 5000);
       assert.equal(status.output, "activity won");
       assert.ok(Date.now() - started >= 550, "completed only after the timer fired");
@@ -103,7 +106,10 @@ describe("host behaviours", function () {
       const result = await runToEnd(emulator, "httpCaller", { url });
       assert.equal(result.runtimeStatus, "Completed", JSON.stringify(result.failure));
       assert.deepEqual(result.output, { statusCode: 200, content: '{"done":true}' });
-      assert.deepEqual(requests.map((r) => r.line), ["GET /jobs", "GET /jobs/7", "GET /jobs/7"]);
+      assert.deepEqual(
+        requests.map((r) => r.line),
+        ["GET /jobs", "GET /jobs/7", "GET /jobs/7"],
+      );
       for (let i = 1; i < requests.length; i++) {
         assert.ok(requests[i].at - requests[i - 1].at >= 950, `poll ${i} came ${requests[i].at - requests[i - 1].at} ms after the request before it`);
       }
@@ -111,7 +117,10 @@ describe("host behaviours", function () {
       assert.equal(timers.length, 2, "one timer per poll");
       assert.equal(Date.parse(timers[0].FireAt as string) - Date.parse(timers[0].Timestamp), 1000, "Retry-After is honoured");
       const calls = result.history.filter((e) => e.EventType === T.TaskScheduled);
-      assert.deepEqual(calls.map((e) => e.Name), ["BuiltIn::HttpActivity", "BuiltIn::HttpActivity", "BuiltIn::HttpActivity"]);
+      assert.deepEqual(
+        calls.map((e) => e.Name),
+        ["BuiltIn::HttpActivity", "BuiltIn::HttpActivity", "BuiltIn::HttpActivity"],
+      );
     } finally {
       await emulator.close();
       server.close();
@@ -123,7 +132,10 @@ describe("host behaviours", function () {
     // value OrchestrationTriggerAttributeBindingProvider.cs:240 also hands the package.
     const requests: number[] = [];
     let server: http.Server | undefined;
-    const appDir = kitchenSinkWith({ version: "2.0", extensions: { durableTask: { hubName: "KitchenSink", httpSettings: { defaultAsyncRequestSleepTimeMilliseconds: 700 } } } });
+    const appDir = kitchenSinkWith({
+      version: "2.0",
+      extensions: { durableTask: { hubName: "KitchenSink", httpSettings: { defaultAsyncRequestSleepTimeMilliseconds: 700 } } },
+    });
     const emulator = await emulatorFor("memory", { appDir });
     try {
       server = http.createServer((_request, response) => {
@@ -138,7 +150,10 @@ describe("host behaviours", function () {
       assert.equal(requests.length, 3);
       for (let i = 1; i < requests.length; i++) assert.ok(requests[i] - requests[i - 1] >= 650, `poll ${i} came after ${requests[i] - requests[i - 1]} ms`);
       const timers = result.history.filter((e) => e.EventType === T.TimerCreated);
-      assert.deepEqual(timers.map((e) => Date.parse(e.FireAt as string) - Date.parse(e.Timestamp)), [700, 700]);
+      assert.deepEqual(
+        timers.map((e) => Date.parse(e.FireAt as string) - Date.parse(e.Timestamp)),
+        [700, 700],
+      );
     } finally {
       await emulator.close();
       server?.close();

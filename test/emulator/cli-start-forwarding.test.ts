@@ -12,7 +12,9 @@ const KEY = "key-the-extension-made_0123456789";
 
 describe("durable-devkit start behind a forwarded port", function () {
   it("uses the key it is given, prints the keyed address, and leaves the Dashboard line as the extension reads it", async () => {
-    const child = spawn(process.execPath, [BIN, "start", "--app", KITCHEN_SINK, "--store", "memory", "--port", "0"], { env: { ...process.env, DURABLE_DEVKIT_FORWARDING_KEY: KEY } });
+    const child = spawn(process.execPath, [BIN, "start", "--app", KITCHEN_SINK, "--store", "memory", "--port", "0"], {
+      env: { ...process.env, DURABLE_DEVKIT_FORWARDING_KEY: KEY },
+    });
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     try {
       let output = "";
@@ -31,7 +33,10 @@ describe("durable-devkit start behind a forwarded port", function () {
       const dashboard = /Dashboard:\s+(http:\/\/127\.0\.0\.1:(\d+))\/_durable\//.exec(output);
       assert.ok(dashboard, output);
       const port = dashboard[2];
-      assert.match(output, new RegExp(`\\n  through a forwarded port \\(code-server, Codespaces, a tunnel, SSH\\): <port ${port}'s forwarded address>/_durable/\\?key=${KEY}\\n`));
+      assert.match(
+        output,
+        new RegExp(`\\n  through a forwarded port \\(code-server, Codespaces, a tunnel, SSH\\): <port ${port}'s forwarded address>/_durable/\\?key=${KEY}\\n`),
+      );
       const exchanged = await request(`${dashboard[1]}/_durable/?key=${KEY}`, { headers: { Host: "127.0.0.1:8123" } });
       assert.equal(exchanged.status, 303);
       assert.match(String(exchanged.headers["set-cookie"]), new RegExp(`^durable_devkit_key_${port}=${KEY};`));

@@ -92,7 +92,10 @@ async function startWeb(): Promise<TestServer> {
       const body = Buffer.concat(chunks).toString("utf8");
       seen.push({ method: req.method ?? "", path: url.pathname + url.search, headers: req.headers, body });
       if (url.pathname === "/stock") return res.writeHead(200, { "Content-Type": "text/plain" }).end("in stock");
-      if (url.pathname === "/orders") return res.writeHead(201, { "Content-Type": "application/json" }).end(JSON.stringify({ method: req.method, body, orderHeader: req.headers["x-order-id"] ?? null }));
+      if (url.pathname === "/orders")
+        return res
+          .writeHead(201, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ method: req.method, body, orderHeader: req.headers["x-order-id"] ?? null }));
       if (url.pathname === "/broken") return res.writeHead(500).end("warehouse on fire");
       if (url.pathname === "/report") {
         // An async job: 202 with an absolute Location; the status answers 202 once more, then 200.
@@ -169,7 +172,12 @@ async function entityState(env: Env, name: string, key: string): Promise<{ entit
   return answer.result;
 }
 /** Waits until the entity's state (read through the app's client) satisfies `done`. */
-async function entityReaches(env: Env, name: string, key: string, done: (state: { entityExists: boolean; entityState?: unknown }) => boolean): Promise<{ entityExists: boolean; entityState?: unknown }> {
+async function entityReaches(
+  env: Env,
+  name: string,
+  key: string,
+  done: (state: { entityExists: boolean; entityState?: unknown }) => boolean,
+): Promise<{ entityExists: boolean; entityState?: unknown }> {
   let last: { entityExists: boolean; entityState?: unknown } | undefined;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -199,7 +207,14 @@ const cases: Case[] = [
     title: "the input reaches the orchestrator and each activity; the output is the orchestrator's return value",
     azure: "ext/Bindings/OrchestrationTriggerAttributeBindingProvider.cs (input), OutOfProcOrchestrationShim.cs:93-96",
     run: async (env) => {
-      const input = { orderId: "A-17", taxRate: 0.25, lines: [{ net: 10, qty: 2 }, { net: 4, qty: 1 }] };
+      const input = {
+        orderId: "A-17",
+        taxRate: 0.25,
+        lines: [
+          { net: 10, qty: 2 },
+          { net: 4, qty: 1 },
+        ],
+      };
       assert.deepEqual(await completed(env, "orderTotal", input), { orderId: "A-17", total: 30 });
     },
   },
@@ -251,7 +266,8 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "a task yielded twice is scheduled once and gives the same result",
-    azure: "test/testobjects/TestOrchestrations.ts:202 SayHelloWithActivityYieldTwice; df/orchestrations/TaskOrchestrationExecutor.js:278-285 (a completed task is not scheduled again)",
+    azure:
+      "test/testobjects/TestOrchestrations.ts:202 SayHelloWithActivityYieldTwice; df/orchestrations/TaskOrchestrationExecutor.js:278-285 (a completed task is not scheduled again)",
     run: async (env) => {
       const status = await run(env, "reuseTask");
       assert.deepEqual(status.output, [1, 1]);
@@ -261,7 +277,8 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "returning a task instead of yielding it completes at once and never runs the activity",
-    azure: "test/testobjects/TestOrchestrations.ts:212 SayHelloWithActivityDirectReturn; df/orchestrations/TaskOrchestrationExecutor.js:252-255 (the returned value is the output; only yielded tasks become actions)",
+    azure:
+      "test/testobjects/TestOrchestrations.ts:212 SayHelloWithActivityDirectReturn; df/orchestrations/TaskOrchestrationExecutor.js:252-255 (the returned value is the output; only yielded tasks become actions)",
     run: async (env) => {
       const status = await run(env, "forgetsToYield");
       assert.equal(status.runtimeStatus, "Completed");
@@ -283,14 +300,17 @@ const cases: Case[] = [
   {
     area: "Activities and chaining",
     title: "an activity that returns nothing gives the orchestrator null",
-    azure: "ext/Bindings/ActivityTriggerAttributeBindingProvider.cs:224-227 (no SetOutput for null: the result is null); df/orchestrations/TaskOrchestrationExecutor.js:151-153 (JSON.parse(null) is null)",
+    azure:
+      "ext/Bindings/ActivityTriggerAttributeBindingProvider.cs:224-227 (no SetOutput for null: the result is null); df/orchestrations/TaskOrchestrationExecutor.js:151-153 (JSON.parse(null) is null)",
     run: async (env) => assert.deepEqual(await completed(env, "quietStep"), { result: null }),
   },
   {
     area: "Activities and chaining",
     title: "an activity's output binding (extraOutputs: storageBlob) writes the blob",
-    azure: "samples-js/functions/backupSiteContent.js:64 (copyFileToBlob); the Functions host's blob output binding writes what context.extraOutputs.set gave it",
-    differs: "the emulator runs no storage or other binding extensions: values set on output bindings other than HTTP are accepted and dropped (the activity itself runs and returns as on Azure)",
+    azure:
+      "samples-js/functions/backupSiteContent.js:64 (copyFileToBlob); the Functions host's blob output binding writes what context.extraOutputs.set gave it",
+    differs:
+      "the emulator runs no storage or other binding extensions: values set on output bindings other than HTTP are accepted and dropped (the activity itself runs and returns as on Azure)",
     readme: "Output bindings other than HTTP",
     run: async (env) => {
       const status = await run(env, "archiveOrder");
@@ -371,7 +391,7 @@ const cases: Case[] = [
   {
     area: "Sub-orchestrations",
     title: "a sub-orchestration without an id gets <parent execution id>:<n>, and knows its parent",
-    azure: "dtfx/TaskOrchestrationContext.cs:192-199 (ExecutionId + \":\" + id)",
+    azure: 'dtfx/TaskOrchestrationContext.cs:192-199 (ExecutionId + ":" + id)',
     run: async (env) => {
       const status = await run(env, "shipUnnamed");
       const output = status.output as { packer: string; parent: string };
@@ -386,14 +406,18 @@ const cases: Case[] = [
     azure: "test/testobjects/TestOrchestrations.ts:289 MultipleSubOrchestratorNoSubId; dtfx/TaskOrchestrationContext.cs:192-199",
     run: async (env) => {
       const output = (await completed(env, "shipMany", ["cup", "plate", "bowl"])) as { item: string; packer: string }[];
-      assert.deepEqual(output.map((o) => o.item), ["cup", "plate", "bowl"]);
+      assert.deepEqual(
+        output.map((o) => o.item),
+        ["cup", "plate", "bowl"],
+      );
       assert.equal(new Set(output.map((o) => o.packer)).size, 3);
     },
   },
   {
     area: "Sub-orchestrations",
     title: "a sub-orchestration's failure reaches the parent as an error it can catch",
-    azure: "ext/Listener/OutOfProcOrchestrationShim.cs:85-90 (\"Orchestrator function 'X' failed: ...\"); df/orchestrations/TaskOrchestrationExecutor.js:223-226",
+    azure:
+      "ext/Listener/OutOfProcOrchestrationShim.cs:85-90 (\"Orchestrator function 'X' failed: ...\"); df/orchestrations/TaskOrchestrationExecutor.js:223-226",
     run: async (env) => {
       const status = await run(env, "restockOrReport");
       const output = status.output as { caught: boolean; message: string };
@@ -405,7 +429,8 @@ const cases: Case[] = [
   {
     area: "Sub-orchestrations",
     title: "a sub-orchestration given its parent's own id is never started, and the parent waits (with a warning)",
-    azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:594-601 throws ArgumentException inside the async call, which OutOfProcOrchestrationShim.cs:210-217 swallows",
+    azure:
+      "ext/ContextImplementations/DurableOrchestrationContext.cs:594-601 throws ArgumentException inside the async call, which OutOfProcOrchestrationShim.cs:210-217 swallows",
     run: async (env) => {
       const id = await start(env, "shipToMyself");
       await waitFor(() => env.warnings.some((w) => w.includes(id) && w.includes("must be different than the instance ID of a parent orchestration")), 60_000);
@@ -418,8 +443,9 @@ const cases: Case[] = [
 
   {
     area: "Sub-orchestrations",
-    title: "the version given to callSubOrchestrator is not used: the child's version is \"\"",
-    azure: "ext/Listener/OutOfProcOrchestrationShim.cs:304-340 (the action has no version), ContextImplementations/DurableOrchestrationContext.cs:561-562 (version = DefaultVersion, \"\")",
+    title: 'the version given to callSubOrchestrator is not used: the child\'s version is ""',
+    azure:
+      'ext/Listener/OutOfProcOrchestrationShim.cs:304-340 (the action has no version), ContextImplementations/DurableOrchestrationContext.cs:561-562 (version = DefaultVersion, "")',
     run: async (env) => {
       const status = await run(env, "callVersionedChild");
       assert.deepEqual(status.output, { own: "", child: "" });
@@ -429,7 +455,8 @@ const cases: Case[] = [
   {
     area: "Sub-orchestrations",
     title: "terminating a sub-orchestration fails the parent's call",
-    azure: "dtfx/TaskOrchestrationContext.cs:603-606 (terminated: a result and no details), sent to the parent as SubOrchestrationInstanceFailed; df/orchestrations/TaskOrchestrationExecutor.js:223-229 (no Details: the package cannot parse the failure and the parent fails)",
+    azure:
+      "dtfx/TaskOrchestrationContext.cs:603-606 (terminated: a result and no details), sent to the parent as SubOrchestrationInstanceFailed; df/orchestrations/TaskOrchestrationExecutor.js:223-229 (no Details: the package cannot parse the failure and the parent fails)",
     differs: "the failure the emulator sends the parent always has Details, so the parent's code can catch it; on Azure the package fails the parent instead",
     readme: "The sub-orchestration failure sent to a parent always carries a `Details` string",
     run: async (env) => {
@@ -474,7 +501,9 @@ const cases: Case[] = [
     azure: "dtfx/RetryInterceptor.cs:117-119",
     run: async (env) => {
       const wallStart = Date.now();
-      const output = (await completed(env, "payUntilGivingUp", { paymentId: fresh("pay"), first: 1000, attempts: 4, backoff: 10, maxInterval: 2000 })) as { elapsedMs: number };
+      const output = (await completed(env, "payUntilGivingUp", { paymentId: fresh("pay"), first: 1000, attempts: 4, backoff: 10, maxInterval: 2000 })) as {
+        elapsedMs: number;
+      };
       const wall = Date.now() - wallStart;
       // 1 s, then 10 s and 100 s capped at 2 s each.
       assert.ok(output.elapsedMs >= 5000 && output.elapsedMs <= 5000 + wall, `${output.elapsedMs} ms (wall ${wall} ms)`);
@@ -510,16 +539,27 @@ const cases: Case[] = [
     run: async (env) => {
       const paymentId = fresh("pay");
       const output = (await completed(env, "settleWithRetry", { paymentId, outages: 10 })) as { caught: string };
-      assert.ok(output.caught.startsWith(`Orchestrator function 'settleInvoice' failed: Activity function 'chargeCard' failed:  gateway timeout (call 3 for ${paymentId})`), output.caught.slice(0, 200));
+      assert.ok(
+        output.caught.startsWith(
+          `Orchestrator function 'settleInvoice' failed: Activity function 'chargeCard' failed:  gateway timeout (call 3 for ${paymentId})`,
+        ),
+        output.caught.slice(0, 200),
+      );
     },
   },
   {
     area: "Retries",
     title: "retried activities and sub-orchestrations in parallel under Task.all each follow their own policy",
-    azure: "test/testobjects/TestOrchestrations.ts:242 SayHelloWithActivityRetryFanout, :317 SayHelloWithSubOrchestratorRetryFanout; ext/ContextImplementations/DurableOrchestrationContext.cs:584 (ScheduleWithRetry per call: one RetryInterceptor each)",
+    azure:
+      "test/testobjects/TestOrchestrations.ts:242 SayHelloWithActivityRetryFanout, :317 SayHelloWithSubOrchestratorRetryFanout; ext/ContextImplementations/DurableOrchestrationContext.cs:584 (ScheduleWithRetry per call: one RetryInterceptor each)",
     run: async (env) => {
       const [a, b] = [fresh("pay"), fresh("pay")];
-      assert.deepEqual(await completed(env, "payBothWithRetry", [a, b]), [`charged ${a} on call 2`, `charged ${b} on call 3`, `charged ${a}-sub on call 2`, `charged ${b}-sub on call 3`]);
+      assert.deepEqual(await completed(env, "payBothWithRetry", [a, b]), [
+        `charged ${a} on call 2`,
+        `charged ${b} on call 3`,
+        `charged ${a}-sub on call 2`,
+        `charged ${b}-sub on call 3`,
+      ]);
     },
   },
   {
@@ -550,12 +590,17 @@ const cases: Case[] = [
     area: "Errors",
     title: "an uncaught activity failure fails the orchestration with the message in its output",
     azure: "test/testobjects/TestOrchestrations.ts:414 ThrowsExceptionFromActivity; ext/Listener/OutOfProcOrchestrationShim.cs:85-90",
-    run: async (env) => assert.equal(firstLine(await failed(env, "chargeOrFail")), "Orchestrator function 'chargeOrFail' failed: Activity function 'refuse' failed:  card declined"),
+    run: async (env) =>
+      assert.equal(
+        firstLine(await failed(env, "chargeOrFail")),
+        "Orchestrator function 'chargeOrFail' failed: Activity function 'refuse' failed:  card declined",
+      ),
   },
   {
     area: "Errors",
     title: "an orchestrator that throws is Failed with \"Orchestrator function 'X' failed: <message>\"",
-    azure: "test/testobjects/TestOrchestrations.ts:429 ThrowsExceptionInline; ext/Listener/OutOfProcOrchestrationShim.cs:85-90, dtfx/TaskOrchestrationContext.cs FailOrchestration (the reason is the status output)",
+    azure:
+      "test/testobjects/TestOrchestrations.ts:429 ThrowsExceptionInline; ext/Listener/OutOfProcOrchestrationShim.cs:85-90, dtfx/TaskOrchestrationContext.cs FailOrchestration (the reason is the status output)",
     run: async (env) => assert.equal(await failed(env, "auditMismatch"), "Orchestrator function 'auditMismatch' failed: inventory mismatch"),
   },
   {
@@ -572,23 +617,33 @@ const cases: Case[] = [
     area: "Errors",
     title: "yielding signalEntity (a fire-and-forget call) fails the orchestration",
     azure: "test/testobjects/TestOrchestrations.ts:121 signalEntityYield; df/orchestrations/TaskOrchestrationExecutor.js:261-266",
-    run: async (env) => assert.match(await failed(env, "yieldsASignal"), /^Orchestrator function 'yieldsASignal' failed: Durable Functions programming constraint violation: Orchestration yielded data of type undefined\. This is likely a result of yielding a "fire-and-forget API"/),
+    run: async (env) =>
+      assert.match(
+        await failed(env, "yieldsASignal"),
+        /^Orchestrator function 'yieldsASignal' failed: Durable Functions programming constraint violation: Orchestration yielded data of type undefined\. This is likely a result of yielding a "fire-and-forget API"/,
+      ),
   },
 
   {
     area: "Errors",
     title: "calling an activity the app does not have",
-    azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:563 (ThrowIfFunctionDoesNotExist inside the async call), swallowed by OutOfProcOrchestrationShim.cs:210-217: the orchestration waits forever",
+    azure:
+      "ext/ContextImplementations/DurableOrchestrationContext.cs:563 (ThrowIfFunctionDoesNotExist inside the async call), swallowed by OutOfProcOrchestrationShim.cs:210-217: the orchestration waits forever",
     differs: "the emulator fails the orchestration at once with a message that lists the activities the app has, instead of letting it hang",
     readme: "Calling an activity, sub-orchestration or entity that does not exist",
-    run: async (env) => assert.match(await failed(env, "callsAMissingActivity"), /^Orchestrator function 'callsAMissingActivity' failed: The function 'notDeployedYet' doesn't exist, .*'welcomeCustomer'/),
+    run: async (env) =>
+      assert.match(
+        await failed(env, "callsAMissingActivity"),
+        /^Orchestrator function 'callsAMissingActivity' failed: The function 'notDeployedYet' doesn't exist, .*'welcomeCustomer'/,
+      ),
   },
 
   // ---------------------------------------------------------------- continue-as-new
   {
     area: "Continue-as-new",
     title: "continueAsNew restarts with the new input and keeps only the last generation's history",
-    azure: "samples-js/functions/continueAsNewCounter.js:14; dtfx/TaskOrchestrationContext.cs:271-290; the instance's input is the last generation's (dtfx AzureStorage AzureTableTrackingStore)",
+    azure:
+      "samples-js/functions/continueAsNewCounter.js:14; dtfx/TaskOrchestrationContext.cs:271-290; the instance's input is the last generation's (dtfx AzureStorage AzureTableTrackingStore)",
     sqljs: true,
     run: async (env) => {
       const status = await run(env, "countdown", 3);
@@ -612,7 +667,8 @@ const cases: Case[] = [
   {
     area: "Continue-as-new",
     title: "an event raised before the continue-as-new call and never awaited is dropped",
-    azure: "ext/Listener/OutOfProcOrchestrationShim.cs:170-171 (ContinueAsNew(input): preserveUnprocessedEvents false), DurableOrchestrationContext.cs:1044-1049",
+    azure:
+      "ext/Listener/OutOfProcOrchestrationShim.cs:170-171 (ContinueAsNew(input): preserveUnprocessedEvents false), DurableOrchestrationContext.cs:1044-1049",
     run: async (env) => {
       const id = await start(env, "forgetfulRelay");
       await env.engine.raiseEvent(id, "note", "remember me");
@@ -660,7 +716,8 @@ const cases: Case[] = [
   {
     area: "Orchestration context",
     title: "newGuid gives name-based UUIDs that replay identically and differ from call to call",
-    azure: "test/testobjects/TestOrchestrations.ts:171 GuidGenerator; df/orchestrations/DurableOrchestrationContext.js:190-194 (UUID v5 of instance id, currentUtcDateTime and a counter)",
+    azure:
+      "test/testobjects/TestOrchestrations.ts:171 GuidGenerator; df/orchestrations/DurableOrchestrationContext.js:190-194 (UUID v5 of instance id, currentUtcDateTime and a counter)",
     run: async (env) => {
       const output = (await completed(env, "guidIssuer")) as { first: string; recorded: string; second: string };
       assert.match(output.first, UUID_V5);
@@ -701,7 +758,8 @@ const cases: Case[] = [
   {
     area: "Orchestration context",
     title: "a custom status over 16 KB of UTF-16 fails the orchestration; one within the limit is kept",
-    azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:221-230, MessagePayloadDataConverter.cs:60-71 (ArgumentException), thrown from OutOfProcOrchestrationShim.cs:78-81 and turned into a failure by TaskOrchestrationShim.cs:174-206",
+    azure:
+      "ext/ContextImplementations/DurableOrchestrationContext.cs:221-230, MessagePayloadDataConverter.cs:60-71 (ArgumentException), thrown from OutOfProcOrchestrationShim.cs:78-81 and turned into a failure by TaskOrchestrationShim.cs:174-206",
     run: async (env) => {
       // 8,000 characters and two quotes: 16,004 bytes of UTF-16, 15 KB.
       const within = await run(env, "verboseProgress", 8000);
@@ -803,7 +861,8 @@ const cases: Case[] = [
   {
     area: "External events",
     title: "an event raised before the orchestrator waits for it is kept and delivered",
-    azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:953-961 (buffered), df/orchestrations/TaskOrchestrationExecutor.js:180-189 (deferred until awaited)",
+    azure:
+      "ext/ContextImplementations/DurableOrchestrationContext.cs:953-961 (buffered), df/orchestrations/TaskOrchestrationExecutor.js:180-189 (deferred until awaited)",
     run: async (env) => {
       const id = await start(env, "prepareThenAwait");
       await env.engine.raiseEvent(id, "password", "swordfish");
@@ -890,7 +949,8 @@ const cases: Case[] = [
     sqljs: true,
     run: async (env) => {
       const key = fresh("room");
-      for (const quantity of [3, 4, 5]) assert.equal((await client(env, "signalEntity", { entity: { name: "stockroom", key }, operation: "receive", input: quantity })).error, undefined);
+      for (const quantity of [3, 4, 5])
+        assert.equal((await client(env, "signalEntity", { entity: { name: "stockroom", key }, operation: "receive", input: quantity })).error, undefined);
       assert.deepEqual(await entityReaches(env, "stockroom", key, (s) => s.entityState === 12), { entityExists: true, entityState: 12 });
     },
   },
@@ -941,7 +1001,8 @@ const cases: Case[] = [
   {
     area: "Entities",
     title: "an entity whose operations only returned a value, never setting state, does not exist for readEntityState",
-    azure: "df/entities/Entity.js:90-93 (return() marks it existing with no state); ext/AzureStorageDurabilityProvider.cs:146-149 (no state is read as no entity), DurableClient.cs:575-582",
+    azure:
+      "df/entities/Entity.js:90-93 (return() marks it existing with no state); ext/AzureStorageDurabilityProvider.cs:146-149 (no state is read as no entity), DurableClient.cs:575-582",
     run: async (env) => {
       const key = fresh("cart");
       assert.deepEqual(await completed(env, "askCart", { name: "ShoppingCart", key, operation: "peek" }), { items: [] });
@@ -954,14 +1015,20 @@ const cases: Case[] = [
   {
     area: "Entities",
     title: "entity names match in any letter case and the entity sees its name lower-cased; keys are case-sensitive",
-    azure: "ext/EntityScheduler/EntityId.cs:28 (EntityName.ToLowerInvariant()), Bindings/EntityTriggerAttributeBindingProvider.cs:195-197 (self); df/entities/EntityId.js:18-20",
+    azure:
+      "ext/EntityScheduler/EntityId.cs:28 (EntityName.ToLowerInvariant()), Bindings/EntityTriggerAttributeBindingProvider.cs:195-197 (self); df/entities/EntityId.js:18-20",
     run: async (env) => {
       const key = fresh("Cart");
       await client(env, "signalEntity", { entity: { name: "ShoppingCart", key }, operation: "add", input: "tea" });
       await client(env, "signalEntity", { entity: { name: "shoppingcart", key }, operation: "add", input: "milk" });
       await entityReaches(env, "SHOPPINGCART", key, (s) => (s.entityState as { items?: string[] } | undefined)?.items?.length === 2);
       assert.deepEqual(await entityState(env, "ShoppingCart", key.toLowerCase()), { entityExists: false });
-      assert.deepEqual(await completed(env, "askCart", { name: "ShoppingCart", key, operation: "whoami", input: 1 }), { name: "shoppingcart", key, isNew: false, input: 1 });
+      assert.deepEqual(await completed(env, "askCart", { name: "ShoppingCart", key, operation: "whoami", input: 1 }), {
+        name: "shoppingcart",
+        key,
+        isNew: false,
+        input: 1,
+      });
     },
   },
   {
@@ -970,7 +1037,12 @@ const cases: Case[] = [
     azure: "df/entities/Entity.js:62,75-79",
     run: async (env) => {
       const key = fresh("cart");
-      assert.deepEqual(await completed(env, "askCart", { name: "ShoppingCart", key, operation: "whoami" }), { name: "shoppingcart", key, isNew: true, input: "(none)" });
+      assert.deepEqual(await completed(env, "askCart", { name: "ShoppingCart", key, operation: "whoami" }), {
+        name: "shoppingcart",
+        key,
+        isNew: true,
+        input: "(none)",
+      });
     },
   },
   {
@@ -1000,7 +1072,8 @@ const cases: Case[] = [
   {
     area: "Critical sections",
     title: "lock, call the locked entities, release: isLocked reports the lock set",
-    azure: "df/orchestrations/DurableOrchestrationContext.js:209-258 (lock, isLocked); ext/ContextImplementations/DurableOrchestrationContext.cs:1067-1120 (LockAsync)",
+    azure:
+      "df/orchestrations/DurableOrchestrationContext.js:209-258 (lock, isLocked); ext/ContextImplementations/DurableOrchestrationContext.cs:1067-1120 (LockAsync)",
     sqljs: true,
     run: async (env) => {
       const [a, b] = [fresh("acct"), fresh("acct")];
@@ -1036,7 +1109,8 @@ const cases: Case[] = [
   {
     area: "Critical sections",
     title: "the package's locking rules: calling an unlocked entity, nesting, sub-orchestrations, signalling a locked entity",
-    azure: "df/error/LockingRulesViolationError.js:16-22, df/orchestrations/DurableOrchestrationContext.js:89-133; ext/EntityScheduler/LockingRulesViolationException.cs",
+    azure:
+      "df/error/LockingRulesViolationError.js:16-22, df/orchestrations/DurableOrchestrationContext.js:89-133; ext/EntityScheduler/LockingRulesViolationException.cs",
     run: async (env) => {
       const expected: Record<string, string> = {
         callUnlocked: "Cannot call an entity from within a critical section unless it is one of the locked entities.",
@@ -1077,9 +1151,15 @@ const cases: Case[] = [
   {
     area: "Durable HTTP",
     title: "callHttp POST sends the body and the headers given",
-    azure: "test/testobjects/TestOrchestrations.ts:354 SendHttpRequest; df/orchestrations/DurableOrchestrationContext.js (callHttp: a non-string body is sent as JSON text); ext/Listener/TaskHttpActivityShim.cs:130-160",
+    azure:
+      "test/testobjects/TestOrchestrations.ts:354 SendHttpRequest; df/orchestrations/DurableOrchestrationContext.js (callHttp: a non-string body is sent as JSON text); ext/Listener/TaskHttpActivityShim.cs:130-160",
     run: async (env) => {
-      const output = (await completed(env, "fetchStatusPage", { url: env.web.url("/orders"), method: "POST", body: { sku: "X1", qty: 2 }, headers: { "x-order-id": "o-9" } })) as { statusCode: number; content: string };
+      const output = (await completed(env, "fetchStatusPage", {
+        url: env.web.url("/orders"),
+        method: "POST",
+        body: { sku: "X1", qty: 2 },
+        headers: { "x-order-id": "o-9" },
+      })) as { statusCode: number; content: string };
       assert.equal(output.statusCode, 201);
       assert.deepEqual(JSON.parse(output.content), { method: "POST", body: JSON.stringify({ sku: "X1", qty: 2 }), orderHeader: "o-9" });
     },
@@ -1090,7 +1170,10 @@ const cases: Case[] = [
     azure: "ext/ContextImplementations/DurableOrchestrationContext.cs:275-298 (poll while 202, waiting Retry-After)",
     run: async (env) => {
       const job = fresh("job");
-      assert.deepEqual(await completed(env, "fetchStatusPage", { url: env.web.url(`/report?job=${job}`) }), { statusCode: 200, content: `report ${job} ready after 2 polls` });
+      assert.deepEqual(await completed(env, "fetchStatusPage", { url: env.web.url(`/report?job=${job}`) }), {
+        statusCode: 200,
+        content: `report ${job} ready after 2 polls`,
+      });
     },
   },
   {
@@ -1100,10 +1183,15 @@ const cases: Case[] = [
     run: async (env) => {
       const job = fresh("job");
       const headers = { "x-order-id": "o-42", "x-functions-key": "function-secret" };
-      const output = (await completed(env, "fetchStatusPage", { url: env.web.url(`/report?job=${job}`), method: "POST", body: "go", headers })) as { statusCode: number };
+      const output = (await completed(env, "fetchStatusPage", { url: env.web.url(`/report?job=${job}`), method: "POST", body: "go", headers })) as {
+        statusCode: number;
+      };
       assert.equal(output.statusCode, 200);
       const requests = env.web.seen.filter((r) => r.path.includes(job));
-      assert.deepEqual(requests.map((r) => r.method), ["POST", "GET", "GET"]);
+      assert.deepEqual(
+        requests.map((r) => r.method),
+        ["POST", "GET", "GET"],
+      );
       assert.equal(requests[0].headers["x-functions-key"], "function-secret");
       for (const poll of requests.slice(1)) {
         assert.equal(poll.headers["x-order-id"], "o-42");
@@ -1169,7 +1257,7 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "startNew without an id makes a 32-character hex id",
-    azure: "ext/ContextImplementations/DurableClient.cs:185-188 (Guid.NewGuid().ToString(\"N\"))",
+    azure: 'ext/ContextImplementations/DurableClient.cs:185-188 (Guid.NewGuid().ToString("N"))',
     run: async (env) => {
       const { result } = await client(env, "startNew", { name: "instantAnswer" });
       assert.match(result, GUID_N);
@@ -1246,7 +1334,10 @@ const cases: Case[] = [
       assert.deepEqual(await client(env, "raiseEvent", { instanceId: id, eventName: "paymentReceived", eventData: 5 }), { result: "(undefined)" });
       assert.deepEqual((await finished(env, id)).output, { payment: 5 });
       assert.deepEqual(await client(env, "raiseEvent", { instanceId: id, eventName: "paymentReceived", eventData: 6 }), { result: "(undefined)" });
-      assert.equal((await client(env, "raiseEvent", { instanceId: "no-such-order", eventName: "x", eventData: 1 })).error, "No instance with ID 'no-such-order' found.");
+      assert.equal(
+        (await client(env, "raiseEvent", { instanceId: "no-such-order", eventName: "x", eventData: 1 })).error,
+        "No instance with ID 'no-such-order' found.",
+      );
     },
   },
   {
@@ -1304,7 +1395,13 @@ const cases: Case[] = [
       assert.deepEqual((await client(env, "purgeInstanceHistory", { instanceId: one.id })).result, { instancesDeleted: 0 });
       const a = await run(env, "mirror", "a");
       const b = await run(env, "mirror", "b");
-      const result = (await client(env, "purgeInstanceHistoryBy", { createdTimeFrom: a.createdTime, createdTimeTo: new Date(Date.parse(b.createdTime) + 1).toISOString(), runtimeStatus: ["Completed"] })).result;
+      const result = (
+        await client(env, "purgeInstanceHistoryBy", {
+          createdTimeFrom: a.createdTime,
+          createdTimeTo: new Date(Date.parse(b.createdTime) + 1).toISOString(),
+          runtimeStatus: ["Completed"],
+        })
+      ).result;
       assert.ok(result.instancesDeleted >= 2, JSON.stringify(result));
       assert.equal(env.engine.getStatus(a.id), undefined);
       assert.equal(env.engine.getStatus(b.id), undefined);
@@ -1344,17 +1441,20 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "terminate, suspend and resume of a finished instance resolve (the API answers 410)",
-    azure: "ext/HttpApiHandler.cs:799,823,847 (410 Gone for a finished instance); df/durableClient/DurableClient.js:409-411,433-435,457-459 (202 and 410 resolve)",
+    azure:
+      "ext/HttpApiHandler.cs:799,823,847 (410 Gone for a finished instance); df/durableClient/DurableClient.js:409-411,433-435,457-459 (202 and 410 resolve)",
     run: async (env) => {
       const done = await run(env, "mirror", "finished");
-      for (const action of ["terminate", "suspend", "resume"]) assert.deepEqual(await client(env, action, { instanceId: done.id, reason: "late" }), { result: "(undefined)" }, action);
+      for (const action of ["terminate", "suspend", "resume"])
+        assert.deepEqual(await client(env, action, { instanceId: done.id, reason: "late" }), { result: "(undefined)" }, action);
       assert.equal(env.engine.getStatus(done.id)?.runtimeStatus, "Completed");
     },
   },
   {
     area: "Durable client",
     title: "purgeInstanceHistory deletes a running instance too",
-    azure: "Azure/durabletask src/DurableTask.AzureStorage/Tracking/AzureTableTrackingStore.cs:717 (PurgeInstanceHistoryAsync: no status check); ext/HttpApiHandler.cs:554-567 (DELETE instances/{id})",
+    azure:
+      "Azure/durabletask src/DurableTask.AzureStorage/Tracking/AzureTableTrackingStore.cs:717 (PurgeInstanceHistoryAsync: no status check); ext/HttpApiHandler.cs:554-567 (DELETE instances/{id})",
     run: async (env) => {
       const id = await start(env, "awaitPayment");
       await waitingFor(env, id, "paymentReceived");
@@ -1365,7 +1465,8 @@ const cases: Case[] = [
   {
     area: "Durable client",
     title: "startNew refuses an id starting with @, and an orchestrator the app does not have",
-    azure: "ext/ContextImplementations/DurableClient.cs:180-192 (ThrowIfFunctionDoesNotExist, ArgumentException for \"@\"), HttpApiHandler.cs:442-445 (400); df/durableClient/DurableClient.js:387-392 (startNew rejects an answer above 202)",
+    azure:
+      'ext/ContextImplementations/DurableClient.cs:180-192 (ThrowIfFunctionDoesNotExist, ArgumentException for "@"), HttpApiHandler.cs:442-445 (400); df/durableClient/DurableClient.js:387-392 (startNew rejects an answer above 202)',
     run: async (env) => {
       assert.ok((await client(env, "startNew", { name: "mirror", instanceId: "@looks-like-an-entity" })).error);
       assert.ok((await client(env, "startNew", { name: "noSuchOrchestrator" })).error);
@@ -1506,7 +1607,11 @@ describe("runtime conformance with Azure (real apps in test/fixtures/conformance
 
     it("prints the conformance table, and docs/fidelity.md holds the same", () => {
       assert.equal(cases.filter((c) => c.sqljs).length >= AREAS.length, true, "one case of each area runs on sql.js too");
-      for (const area of AREAS) assert.ok(cases.some((c) => c.area === area && c.sqljs), `${area}: one case runs on sql.js`);
+      for (const area of AREAS)
+        assert.ok(
+          cases.some((c) => c.area === area && c.sqljs),
+          `${area}: one case runs on sql.js`,
+        );
       const missing = cases.filter((c) => (passed.get(c)?.size ?? 0) !== (c.sqljs ? 2 : 1)).map((c) => c.title);
       assert.deepEqual(missing, [], "every case above must pass (on each of its stores) before the table means anything");
       const rows = AREAS.map((area) => {
@@ -1520,7 +1625,11 @@ describe("runtime conformance with Azure (real apps in test/fixtures/conformance
       const start = doc.indexOf(TABLE_START);
       const end = doc.indexOf(TABLE_END);
       assert.ok(start >= 0 && end > start, `${DOC} has the table markers`);
-      assert.equal(doc.slice(start + TABLE_START.length, end).trim(), table, "docs/fidelity.md's runtime table is out of date: paste the table printed above between its markers");
+      assert.equal(
+        doc.slice(start + TABLE_START.length, end).trim(),
+        table,
+        "docs/fidelity.md's runtime table is out of date: paste the table printed above between its markers",
+      );
     });
   });
 });

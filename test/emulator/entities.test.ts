@@ -87,7 +87,8 @@ describe("durable entities over HTTP and the CLI", function () {
       assert.deepEqual(listed.find((e: { entityId: { key: string } }) => e.entityId.key === "http")?.state, 42);
 
       // The aggregator pattern over HTTP: readings in, summary out.
-      for (const value of [3, 9, 6]) assert.equal((await request(`${api}/aggregator/sensor?op=record`, { method: "POST", headers: json, body: String(value) })).status, 202);
+      for (const value of [3, 9, 6])
+        assert.equal((await request(`${api}/aggregator/sensor?op=record`, { method: "POST", headers: json, body: String(value) })).status, 202);
       await server.emulator.engine.whenIdle();
       assert.deepEqual((await request(`${api}/aggregator/sensor`)).json(), { count: 3, sum: 18, min: 3, max: 9 });
     } finally {
@@ -103,7 +104,10 @@ describe("durable entities over HTTP and the CLI", function () {
     assert.equal(got.code, 0, got.stderr);
     assert.deepEqual(JSON.parse(got.stdout).state, { count: 3, sum: 90, min: 10, max: 60 });
     const listed = JSON.parse(cli(["entity", "list", ...app, "--json"]).stdout);
-    assert.deepEqual(listed.map((e: { name: string; key: string }) => `${e.name}/${e.key}`), ["aggregator/room1"]);
+    assert.deepEqual(
+      listed.map((e: { name: string; key: string }) => `${e.name}/${e.key}`),
+      ["aggregator/room1"],
+    );
     assert.equal(cli(["entity", "get", "aggregator", "nobody", ...app]).code, 1);
   });
 
@@ -138,7 +142,13 @@ describe("durable entities over HTTP and the CLI", function () {
     const store = path.join(tempDir(), "refuse.sqlite");
     const app = ["--app", KITCHEN_SINK, "--store", store];
     assert.equal(cli(["entity", "signal", "counter", "q", "add", "1", ...app]).code, 0);
-    for (const args of [["terminate", "@counter@q"], ["raise", "@counter@q", "ping", "null"], ["suspend", "@counter@q"], ["rewind", "@counter@q"], ["restart", "@counter@q"]]) {
+    for (const args of [
+      ["terminate", "@counter@q"],
+      ["raise", "@counter@q", "ping", "null"],
+      ["suspend", "@counter@q"],
+      ["rewind", "@counter@q"],
+      ["restart", "@counter@q"],
+    ]) {
       const refused = cli([...args, ...app]);
       assert.equal(refused.code, 2, `${args[0]}: ${refused.stderr}`);
       assert.match(refused.stderr, /"@counter@q": it is a durable entity, not an orchestration instance/);
@@ -158,9 +168,28 @@ describe("durable entities over HTTP and the CLI", function () {
     const at = new Date().toISOString();
     store.commit({
       addMessages: [
-        { id: lastId + 1, instanceId: "@counter@p", event: { EventType: HistoryEventType.ExecutionTerminated, EventId: -1, Timestamp: at, IsPlayed: false, Input: "null" } },
-        { id: lastId + 2, instanceId: "@counter@p", event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: at, IsPlayed: false, Name: "op", Input: "null" } },
-        { id: lastId + 3, instanceId: "@counter@p", event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: at, IsPlayed: false, Name: "op", Input: JSON.stringify({ id: "queued", op: "add", signal: true, input: "5" }) } },
+        {
+          id: lastId + 1,
+          instanceId: "@counter@p",
+          event: { EventType: HistoryEventType.ExecutionTerminated, EventId: -1, Timestamp: at, IsPlayed: false, Input: "null" },
+        },
+        {
+          id: lastId + 2,
+          instanceId: "@counter@p",
+          event: { EventType: HistoryEventType.EventRaised, EventId: -1, Timestamp: at, IsPlayed: false, Name: "op", Input: "null" },
+        },
+        {
+          id: lastId + 3,
+          instanceId: "@counter@p",
+          event: {
+            EventType: HistoryEventType.EventRaised,
+            EventId: -1,
+            Timestamp: at,
+            IsPlayed: false,
+            Name: "op",
+            Input: JSON.stringify({ id: "queued", op: "add", signal: true, input: "5" }),
+          },
+        },
       ],
     });
     await store.flush();

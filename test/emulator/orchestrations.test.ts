@@ -30,17 +30,23 @@ for (const store of STORES) {
       assert.deepEqual(result.output, ["Hello, Tokyo!", "Hello, Seattle!", "Hello, London!"]);
       assert.deepEqual(visible(result.history), [
         "ExecutionStarted",
-        "TaskScheduled", "TaskCompleted",
-        "TaskScheduled", "TaskCompleted",
-        "TaskScheduled", "TaskCompleted",
+        "TaskScheduled",
+        "TaskCompleted",
+        "TaskScheduled",
+        "TaskCompleted",
+        "TaskScheduled",
+        "TaskCompleted",
         "ExecutionCompleted",
       ]);
       const scheduled = result.history.filter((e) => e.EventType === T.TaskScheduled);
-      assert.deepEqual(scheduled.map((e) => [e.EventId, e.Name, e.Input]), [
-        [0, "sayHello", '"Tokyo"'],
-        [1, "sayHello", '"Seattle"'],
-        [2, "sayHello", '"London"'],
-      ]);
+      assert.deepEqual(
+        scheduled.map((e) => [e.EventId, e.Name, e.Input]),
+        [
+          [0, "sayHello", '"Tokyo"'],
+          [1, "sayHello", '"Seattle"'],
+          [2, "sayHello", '"London"'],
+        ],
+      );
       assert.equal(countByType(result.history).OrchestratorStarted, 4);
       const completed = result.history.find((e) => e.EventType === T.ExecutionCompleted);
       assert.equal(completed?.Result, JSON.stringify(result.output));
@@ -71,9 +77,16 @@ for (const store of STORES) {
       assert.deepEqual(
         events.map((e) => [T[e.EventType], e.EventId >= 0 ? e.EventId : (e.TaskScheduledId ?? e.TimerId)]),
         [
-          ["TaskScheduled", 0], ["TaskFailed", 0], ["TimerCreated", 1], ["TimerFired", 1],
-          ["TaskScheduled", 2], ["TaskFailed", 2], ["TimerCreated", 3], ["TimerFired", 3],
-          ["TaskScheduled", 4], ["TaskCompleted", 4],
+          ["TaskScheduled", 0],
+          ["TaskFailed", 0],
+          ["TimerCreated", 1],
+          ["TimerFired", 1],
+          ["TaskScheduled", 2],
+          ["TaskFailed", 2],
+          ["TimerCreated", 3],
+          ["TimerFired", 3],
+          ["TaskScheduled", 4],
+          ["TaskCompleted", 4],
         ],
       );
       const failed = events.find((e) => e.EventType === T.TaskFailed);
@@ -194,7 +207,10 @@ for (const store of STORES) {
       // As in Azure, the orchestrator sees `${Reason} \n ${Details}` (TaskOrchestrationExecutor.js:223-226), the
       // Reason with the extension's leading space (OutOfProcExceptionHelpers.cs:85-93) and the Details a serialized
       // .NET exception (TaskActivityShim.cs:122-124): see azure-fidelity.test.ts.
-      assert.match(String(caught.output), /^caught: Activity function 'alwaysFails' failed:  activity refused: caught \n \{"\$type":"System\.Exception, System\.Private\.CoreLib"/);
+      assert.match(
+        String(caught.output),
+        /^caught: Activity function 'alwaysFails' failed:  activity refused: caught \n \{"\$type":"System\.Exception, System\.Private\.CoreLib"/,
+      );
       const uncaught = await runToEnd(emulator, "activityFailureUncaught");
       assert.equal(uncaught.runtimeStatus, "Failed");
       assert.match(uncaught.failure?.message ?? "", /activity refused: uncaught/);
@@ -299,7 +315,10 @@ for (const store of STORES) {
       await assert.rejects(() => emulator.engine.purge(running), /Terminate it first/);
       const purged = await emulator.engine.purgeWhere({ instanceIdPrefix: "purge-" });
       assert.equal(purged, 1);
-      assert.deepEqual(emulator.engine.list({ instanceIdPrefix: "purge-" }).instances.map((r) => r.instanceId), [running]);
+      assert.deepEqual(
+        emulator.engine.list({ instanceIdPrefix: "purge-" }).instances.map((r) => r.instanceId),
+        [running],
+      );
       await emulator.engine.terminate(running);
     });
 
@@ -309,10 +328,16 @@ for (const store of STORES) {
       const failed = await runToEnd(emulator, "throwsError", undefined, `${prefix}failed`);
       const all = emulator.engine.list({ instanceIdPrefix: prefix });
       assert.equal(all.instances.length, 6);
-      assert.deepEqual(emulator.engine.list({ instanceIdPrefix: prefix, runtimeStatus: ["Failed"] }).instances.map((r) => r.instanceId), [failed.instanceId]);
+      assert.deepEqual(
+        emulator.engine.list({ instanceIdPrefix: prefix, runtimeStatus: ["Failed"] }).instances.map((r) => r.instanceId),
+        [failed.instanceId],
+      );
       assert.equal(emulator.engine.list({ instanceIdPrefix: prefix, name: "helloSequence" }).instances.length, 5);
       const later = emulator.engine.list({ instanceIdPrefix: prefix, createdTimeFrom: failed.createdTime });
-      assert.deepEqual(later.instances.map((r) => r.instanceId), [failed.instanceId]);
+      assert.deepEqual(
+        later.instances.map((r) => r.instanceId),
+        [failed.instanceId],
+      );
       const page1 = emulator.engine.list({ instanceIdPrefix: prefix, top: 4 });
       assert.equal(page1.instances.length, 4);
       assert.ok(page1.continuationToken);

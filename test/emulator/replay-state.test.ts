@@ -58,17 +58,51 @@ describe("the replay state JavaScript breakpoints read in the app process", func
       const seen = result.output as Seen[];
       const orchestrator = seen.filter((entry) => entry.isReplaying !== null);
       // Four episodes: the start runs four times, the code after the first result three times, and so on.
-      assert.deepEqual(orchestrator.map((entry) => entry.line).sort(), ["after 2", "after 2", "after 2", "after 4", "after 4", "after 6", "start", "start", "start", "start"]);
-      assert.deepEqual(orchestrator.filter((entry) => entry.firstRun).map((entry) => entry.line), ["start", "after 2", "after 4", "after 6"], "each line once, in order, where it ran first");
-      for (const entry of orchestrator) assert.equal(entry.firstRun, !entry.isReplaying, `${entry.line}: the condition is the package's own !context.df.isReplaying`);
-      assert.deepEqual(seen.filter((entry) => entry.isReplaying === null).map((entry) => [entry.line, entry.firstRun]), [["activity 1", true], ["activity 2", true], ["activity 3", true]], "activities never replay");
+      assert.deepEqual(orchestrator.map((entry) => entry.line).sort(), [
+        "after 2",
+        "after 2",
+        "after 2",
+        "after 4",
+        "after 4",
+        "after 6",
+        "start",
+        "start",
+        "start",
+        "start",
+      ]);
+      assert.deepEqual(
+        orchestrator.filter((entry) => entry.firstRun).map((entry) => entry.line),
+        ["start", "after 2", "after 4", "after 6"],
+        "each line once, in order, where it ran first",
+      );
+      for (const entry of orchestrator)
+        assert.equal(entry.firstRun, !entry.isReplaying, `${entry.line}: the condition is the package's own !context.df.isReplaying`);
+      assert.deepEqual(
+        seen.filter((entry) => entry.isReplaying === null).map((entry) => [entry.line, entry.firstRun]),
+        [
+          ["activity 1", true],
+          ["activity 2", true],
+          ["activity 3", true],
+        ],
+        "activities never replay",
+      );
 
       // The replay debugger's trace runs the code once more in the same process: all of it is a replay.
       const trace = await emulator.host.trace({ functionName: "probe", instanceId: result.instanceId, history: result.history, input: null, detailed: true });
       const traced = (trace.state.output as Seen[]).slice(seen.length);
-      assert.deepEqual(traced.map((entry) => entry.line), ["start", "after 2", "after 4", "after 6"]);
-      assert.ok(traced.some((entry) => entry.isReplaying === false), "the package itself thinks the trace's last episode is new");
-      assert.deepEqual(traced.filter((entry) => entry.firstRun), [], "but no breakpoint condition lets it through");
+      assert.deepEqual(
+        traced.map((entry) => entry.line),
+        ["start", "after 2", "after 4", "after 6"],
+      );
+      assert.ok(
+        traced.some((entry) => entry.isReplaying === false),
+        "the package itself thinks the trace's last episode is new",
+      );
+      assert.deepEqual(
+        traced.filter((entry) => entry.firstRun),
+        [],
+        "but no breakpoint condition lets it through",
+      );
     } finally {
       delete process.env.PROBE_CONDITION;
       await emulator.close();

@@ -22,7 +22,10 @@ async function healthyStore(): Promise<string> {
   const file = path.join(tempDir("dd-damage-"), "store.sqlite");
   const store = new SqlJsStore(file);
   await store.open();
-  for (const [instanceId, runtimeStatus] of [["done", "Completed"], ["live", "Running"]] as const) {
+  for (const [instanceId, runtimeStatus] of [
+    ["done", "Completed"],
+    ["live", "Running"],
+  ] as const) {
     store.commit({
       upsertInstances: [{ instanceId, name: "helloSequence", executionId: `e-${instanceId}`, runtimeStatus, createdTime: CREATED, lastUpdatedTime: CREATED }],
       history: [{ instanceId, events: [{ EventId: -1, EventType: 0, IsPlayed: false, Timestamp: CREATED }] }],
@@ -55,7 +58,9 @@ function journalLine(body: object): string {
 }
 
 function upsert(instanceId: string) {
-  return { upsertInstances: [{ instanceId, name: "helloSequence", executionId: "e", runtimeStatus: "Running", createdTime: CREATED, lastUpdatedTime: CREATED }] };
+  return {
+    upsertInstances: [{ instanceId, name: "helloSequence", executionId: "e", runtimeStatus: "Running", createdTime: CREATED, lastUpdatedTime: CREATED }],
+  };
 }
 
 /**
@@ -162,7 +167,11 @@ const CASES: DamageCase[] = [
     title: "a journal record whose sequence number goes backwards",
     async damage(store) {
       const next = (await appliedSeq(store)) + 1;
-      const lines = [journalLine({ seq: next, batch: upsert("new-1") }), journalLine({ seq: next + 1, batch: upsert("new-2") }), journalLine({ seq: next, batch: upsert("ghost") })];
+      const lines = [
+        journalLine({ seq: next, batch: upsert("new-1") }),
+        journalLine({ seq: next + 1, batch: upsert("new-2") }),
+        journalLine({ seq: next, batch: upsert("ghost") }),
+      ];
       fs.writeFileSync(`${store}.ddlog`, lines.join(""));
       return `${store}.ddlog`;
     },

@@ -47,11 +47,7 @@ describe("temporary files of interrupted checkpoints", function () {
       // A live pid (this test's), but written an hour before the writer took the lock: no live writer owns it.
       leave(`${store}.tmp-${process.pid}`, { ageMs: 3_600_000 }),
     ];
-    const unrelated = [
-      leave(`${store}.tmp-notes`),
-      leave(path.join(path.dirname(store), `other.sqlite.tmp-${dead}`)),
-      leave(`${store}.tmp-${dead}.bak`),
-    ];
+    const unrelated = [leave(`${store}.tmp-notes`), leave(path.join(path.dirname(store), `other.sqlite.tmp-${dead}`)), leave(`${store}.tmp-${dead}.bak`)];
 
     const result = cli(["run", "helloSequence", ...app, "--store", store]);
     assert.equal(result.code, 0, result.stderr);

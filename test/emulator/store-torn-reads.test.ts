@@ -58,43 +58,47 @@ function fileIdentity(file: string): string {
 type ReadCheck = (expected: string[]) => Promise<string | undefined>;
 
 /** A read-only open in this process, as `list` and `status` do: fast, so it can run hundreds of times. */
-const readInProcess = (store: string): ReadCheck => async (expected) => {
-  const reader = new SqlJsStore(store, { readOnly: true });
-  try {
-    await reader.open();
-    const seen = new Set(reader.listInstances({}).instances.map((record) => record.instanceId));
-    const missing = expected.filter((id) => !seen.has(id));
-    const newest = expected[expected.length - 1];
-    if (missing.length) return `a read-only open missed ${missing.length} of ${expected.length} acknowledged instances: ${missing.join(", ")}`;
-    if (!reader.getInstance(newest)) return `a read-only open found no instance ${newest}`;
-    return undefined;
-  } catch (error) {
-    return `a read-only open failed: ${error instanceof Error ? error.message : String(error)}`;
-  } finally {
-    await reader.close();
-  }
-};
+const readInProcess =
+  (store: string): ReadCheck =>
+  async (expected) => {
+    const reader = new SqlJsStore(store, { readOnly: true });
+    try {
+      await reader.open();
+      const seen = new Set(reader.listInstances({}).instances.map((record) => record.instanceId));
+      const missing = expected.filter((id) => !seen.has(id));
+      const newest = expected[expected.length - 1];
+      if (missing.length) return `a read-only open missed ${missing.length} of ${expected.length} acknowledged instances: ${missing.join(", ")}`;
+      if (!reader.getInstance(newest)) return `a read-only open found no instance ${newest}`;
+      return undefined;
+    } catch (error) {
+      return `a read-only open failed: ${error instanceof Error ? error.message : String(error)}`;
+    } finally {
+      await reader.close();
+    }
+  };
 
 /** `durable-devkit list` and `status <newest>` in child processes, several side by side. */
-const readWithCommands = (store: string): ReadCheck => async (expected) => {
-  const newest = expected[expected.length - 1];
-  const commands = Array.from({ length: CLI_PARALLEL }, (_, i) =>
-    i % 2 === 0 ? ["list", "--app", KITCHEN_SINK, "--store", store, "--json"] : ["status", newest, "--app", KITCHEN_SINK, "--store", store, "--json"],
-  );
-  const results = await Promise.all(commands.map((args) => cliAsync(args)));
-  const problems: string[] = [];
-  results.forEach((result, i) => {
-    const [command] = commands[i];
-    if (result.code !== 0) {
-      problems.push(`${command} exited ${result.code}: ${result.stderr.trim()}`);
-    } else if (command === "list") {
-      const seen = new Set((JSON.parse(result.stdout) as { instanceId: string }[]).map((s) => s.instanceId));
-      const missing = expected.filter((id) => !seen.has(id));
-      if (missing.length) problems.push(`list missed ${missing.length} of ${expected.length} acknowledged instances: ${missing.join(", ")}`);
-    }
-  });
-  return problems.length ? problems.join("; ") : undefined;
-};
+const readWithCommands =
+  (store: string): ReadCheck =>
+  async (expected) => {
+    const newest = expected[expected.length - 1];
+    const commands = Array.from({ length: CLI_PARALLEL }, (_, i) =>
+      i % 2 === 0 ? ["list", "--app", KITCHEN_SINK, "--store", store, "--json"] : ["status", newest, "--app", KITCHEN_SINK, "--store", store, "--json"],
+    );
+    const results = await Promise.all(commands.map((args) => cliAsync(args)));
+    const problems: string[] = [];
+    results.forEach((result, i) => {
+      const [command] = commands[i];
+      if (result.code !== 0) {
+        problems.push(`${command} exited ${result.code}: ${result.stderr.trim()}`);
+      } else if (command === "list") {
+        const seen = new Set((JSON.parse(result.stdout) as { instanceId: string }[]).map((s) => s.instanceId));
+        const missing = expected.filter((id) => !seen.has(id));
+        if (missing.length) problems.push(`list missed ${missing.length} of ${expected.length} acknowledged instances: ${missing.join(", ")}`);
+      }
+    });
+    return problems.length ? problems.join("; ") : undefined;
+  };
 
 describe("read-only opens beside a writer process that checkpoints", function () {
   this.timeout(240_000);

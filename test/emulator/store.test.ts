@@ -27,7 +27,18 @@ describe("the SQLite file store", function () {
     const when = killAfterActivities === 0 ? "as the run starts" : `after ${killAfterActivities} activities finished`;
     it(`survives kill -9 ${when} in a 200-activity fan-out and completes exactly once after restart`, async () => {
       const store = path.join(tempDir(), "crash.sqlite");
-      const child = spawn(process.execPath, [BIN, "run", "slowFanOut", ...app, "--store", store, "--id", "crash", "--input", '{"count":200,"ms":60,"log":true}']);
+      const child = spawn(process.execPath, [
+        BIN,
+        "run",
+        "slowFanOut",
+        ...app,
+        "--store",
+        store,
+        "--id",
+        "crash",
+        "--input",
+        '{"count":200,"ms":60,"log":true}',
+      ]);
       let stderr = "";
       let stdout = "";
       await new Promise<void>((resolve, reject) => {
@@ -105,7 +116,14 @@ describe("the SQLite file store", function () {
     const store = new SqlJsStore(file);
     await store.open();
     // Commit two batches and crash before any checkpoint: only the journal holds them.
-    const record = (id: string) => ({ instanceId: id, name: "x", executionId: "e", runtimeStatus: "Running" as const, createdTime: "2026-01-01T00:00:00.000Z", lastUpdatedTime: "2026-01-01T00:00:00.000Z" });
+    const record = (id: string) => ({
+      instanceId: id,
+      name: "x",
+      executionId: "e",
+      runtimeStatus: "Running" as const,
+      createdTime: "2026-01-01T00:00:00.000Z",
+      lastUpdatedTime: "2026-01-01T00:00:00.000Z",
+    });
     store.commit({ upsertInstances: [record("a")] });
     store.commit({ upsertInstances: [record("b")] });
     await store.flush();
@@ -135,7 +153,18 @@ describe("the SQLite file store", function () {
     const file = path.join(tempDir(), "busy.sqlite");
     const writer = new SqlJsStore(file);
     await writer.open();
-    writer.commit({ upsertInstances: [{ instanceId: "live", name: "x", executionId: "e", runtimeStatus: "Running", createdTime: "2026-01-01T00:00:00.000Z", lastUpdatedTime: "2026-01-01T00:00:00.000Z" }] });
+    writer.commit({
+      upsertInstances: [
+        {
+          instanceId: "live",
+          name: "x",
+          executionId: "e",
+          runtimeStatus: "Running",
+          createdTime: "2026-01-01T00:00:00.000Z",
+          lastUpdatedTime: "2026-01-01T00:00:00.000Z",
+        },
+      ],
+    });
     await writer.flush();
     try {
       const list = cli(["list", ...app, "--store", file]);

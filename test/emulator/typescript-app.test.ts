@@ -69,14 +69,20 @@ describe("TypeScript apps", function () {
     const appDir = copyOfTsApp();
     const typed = path.join(appDir, "src", "functions", "typed.ts");
     fs.appendFileSync(typed, "\nconst broken = ;\n");
-    const buildError = await loadApp(appDir).then(() => undefined, (error: Error) => error);
+    const buildError = await loadApp(appDir).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     assert.deepEqual(sourceProblems(buildError?.message ?? "", appDir), [{ file: typed, line: 22, column: 15, message: 'Unexpected ";"' }]);
     // Node's own errors, from files this test loads: a syntax error (header, source line, caret) and a throw at load.
     const syntax = path.join(appDir, "syntax.js");
     fs.writeFileSync(syntax, "const a = 1;\nthis is not javascript\n");
     const throwing = path.join(appDir, "throwing.js");
-    fs.writeFileSync(throwing, "const settings = {};\nfunction read() {\n  throw new Error(\"no MY_SETTING\");\n}\nread();\n");
-    for (const [file, line, column, message] of [[syntax, 2, 6, /^SyntaxError: Unexpected identifier/], [throwing, 3, 9, /^Error: no MY_SETTING$/]] as const) {
+    fs.writeFileSync(throwing, 'const settings = {};\nfunction read() {\n  throw new Error("no MY_SETTING");\n}\nread();\n');
+    for (const [file, line, column, message] of [
+      [syntax, 2, 6, /^SyntaxError: Unexpected identifier/],
+      [throwing, 3, 9, /^Error: no MY_SETTING$/],
+    ] as const) {
       const thrown = (() => {
         try {
           require(file);
@@ -86,7 +92,11 @@ describe("TypeScript apps", function () {
         return undefined;
       })();
       const [problem, ...more] = sourceProblems(thrown?.stack ?? "", appDir);
-      assert.deepEqual({ file: problem?.file, line: problem?.line, column: problem?.column, more: more.length }, { file, line, column, more: 0 }, thrown?.stack);
+      assert.deepEqual(
+        { file: problem?.file, line: problem?.line, column: problem?.column, more: more.length },
+        { file, line, column, more: 0 },
+        thrown?.stack,
+      );
       assert.match(problem.message, message);
     }
     assert.deepEqual(sourceProblems("Error: outside\n    at x (/elsewhere/file.js:1:1)", appDir), [], "frames outside the app point nowhere");
@@ -114,11 +124,14 @@ describe("TypeScript apps", function () {
     fs.mkdirSync(path.join(bare, "src"), { recursive: true });
     fs.writeFileSync(path.join(bare, "package.json"), "{}");
     fs.writeFileSync(path.join(bare, "src", "a.ts"), "export const a = 1;\n");
-    assert.throws(() => transpileWithAppTypeScript(bare, bare, path.join(bare, "dist"), [path.join(bare, "src", "a.ts")]), (error: Error) => {
-      assert.ok(error instanceof TranspilerMissingError);
-      assert.match(error.message, /has no typescript package installed\. Run `npm install` in that folder/);
-      return true;
-    });
+    assert.throws(
+      () => transpileWithAppTypeScript(bare, bare, path.join(bare, "dist"), [path.join(bare, "src", "a.ts")]),
+      (error: Error) => {
+        assert.ok(error instanceof TranspilerMissingError);
+        assert.match(error.message, /has no typescript package installed\. Run `npm install` in that folder/);
+        return true;
+      },
+    );
     const appDir = copyOfTsApp();
     const typed = path.join(appDir, "src", "functions", "typed.ts");
     fs.appendFileSync(typed, "\nconst broken = ;\n");

@@ -44,7 +44,10 @@ describe("engine on a fake worker", function () {
     const status = await engine.waitForCompletion(id, 5_000);
     assert.equal(status.runtimeStatus, "Completed");
     assert.equal(status.output, 10);
-    assert.deepEqual(worker.activityCalls.map((call) => call.taskId), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      worker.activityCalls.map((call) => call.taskId),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(worker.episodes.length, 6, "one episode to start, one per completion");
     assert.deepEqual(worker.forgotten, [`${id}|${engine.getRecord(id)?.executionId}`], "the worker is told the execution ended");
   });
@@ -117,7 +120,10 @@ describe("engine on a fake worker", function () {
     assert.equal(worker.activityCalls.length, 2);
     const history = engine.getHistory(id);
     assert.equal(history.filter((e) => e.EventType === T.TaskCompleted).length, 1);
-    assert.ok(warnings.some((w) => /the worker died.*again/.test(w)), warnings.join("\n"));
+    assert.ok(
+      warnings.some((w) => /the worker died.*again/.test(w)),
+      warnings.join("\n"),
+    );
   });
 
   it("gives up on an activity that takes its worker down three times, as poison", async () => {

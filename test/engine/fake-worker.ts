@@ -19,10 +19,7 @@ import type {
 } from "../../emulator/core/worker-port";
 
 export type FakeTask =
-  | { kind: "activity"; name: string; input: unknown }
-  | { kind: "timer"; fireAt: Date }
-  | { kind: "event"; name: string }
-  | { kind: "all"; tasks: FakeTask[] };
+  { kind: "activity"; name: string; input: unknown } | { kind: "timer"; fireAt: Date } | { kind: "event"; name: string } | { kind: "all"; tasks: FakeTask[] };
 
 export interface FakeContext {
   input: unknown;
@@ -133,7 +130,8 @@ function replay(script: FakeOrchestration, request: OrchestrationRequest): Orche
   const context: FakeContext = {
     input: request.input,
     instanceId: request.instanceId,
-    now: () => new Date([...episodeStarts].reverse().find(({ index }) => index <= Math.max(position, 0))?.event.Timestamp ?? episodeStarts[0]?.event.Timestamp ?? 0),
+    now: () =>
+      new Date([...episodeStarts].reverse().find(({ index }) => index <= Math.max(position, 0))?.event.Timestamp ?? episodeStarts[0]?.event.Timestamp ?? 0),
     callActivity: (name, input) => ({ kind: "activity", name, input }),
     createTimer: (fireAt) => ({ kind: "timer", fireAt }),
     waitForEvent: (name) => ({ kind: "event", name }),
@@ -148,7 +146,8 @@ function replay(script: FakeOrchestration, request: OrchestrationRequest): Orche
       const parts = task.tasks.map((inner) => ({ inner, resolution: resolve(inner) }));
       const failed = parts.find((part) => part.resolution.state === "failed");
       if (failed) return failed.resolution;
-      if (parts.every((part) => part.resolution.state === "done")) return { state: "done", value: parts.map((part) => (part.resolution as { value: unknown }).value) };
+      if (parts.every((part) => part.resolution.state === "done"))
+        return { state: "done", value: parts.map((part) => (part.resolution as { value: unknown }).value) };
       waitingForAll = openTaskIds.slice();
       return { state: "pending" };
     }
@@ -164,7 +163,14 @@ function replay(script: FakeOrchestration, request: OrchestrationRequest): Orche
     }
     const id = nextId++;
     if (!scheduled.has(id)) {
-      newTasks.push({ id, open: true, task: task.kind === "activity" ? { role: "activity", name: task.name, input: task.input } : { role: "timer", fireAt: task.fireAt.toISOString(), canceled: false } });
+      newTasks.push({
+        id,
+        open: true,
+        task:
+          task.kind === "activity"
+            ? { role: "activity", name: task.name, input: task.input }
+            : { role: "timer", fireAt: task.fireAt.toISOString(), canceled: false },
+      });
     }
     const completion = completions.get(id);
     if (!completion) {
@@ -194,7 +200,8 @@ function replay(script: FakeOrchestration, request: OrchestrationRequest): Orche
     step = generator.next();
     for (;;) {
       if (step.done) {
-        if (continueWith) return decision({ done: true, continueAsNew: { input: continueWith.input, calledAtEvent: position < 0 ? history.length - 1 : position } });
+        if (continueWith)
+          return decision({ done: true, continueAsNew: { input: continueWith.input, calledAtEvent: position < 0 ? history.length - 1 : position } });
         return decision({ done: true, output: step.value });
       }
       const resolution = resolve(step.value);

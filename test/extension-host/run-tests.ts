@@ -11,7 +11,8 @@ import { prepareWorkspace } from "./workspace";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(path.join(ROOT, "out", "extension.js"))) throw new Error("out/extension.js is missing: run `npm run package` first (npm run test:vscode does).");
+  if (!fs.existsSync(path.join(ROOT, "out", "extension.js")))
+    throw new Error("out/extension.js is missing: run `npm run package` first (npm run test:vscode does).");
   const workspace = prepareWorkspace(ROOT);
   try {
     await runTests({

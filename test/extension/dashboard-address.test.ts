@@ -34,6 +34,9 @@ describe("the dashboard's address in each kind of VS Code", () => {
 
   it("opens on one instance when asked, after the key (whose redirect keeps the fragment)", () => {
     assert.equal(dashboardAddress(LOCAL, `${LOCAL}/`, KEY, "abc123"), `${LOCAL}/_durable/#abc123`);
-    assert.equal(dashboardAddress(LOCAL, "http://127.0.0.1:8123/proxy/5123/", KEY, "order 7/a"), `http://127.0.0.1:8123/proxy/5123/_durable/?key=${KEY}#order%207%2Fa`);
+    assert.equal(
+      dashboardAddress(LOCAL, "http://127.0.0.1:8123/proxy/5123/", KEY, "order 7/a"),
+      `http://127.0.0.1:8123/proxy/5123/_durable/?key=${KEY}#order%207%2Fa`,
+    );
   });
 });

@@ -32,13 +32,21 @@ async function servePage(message: HistoryMessage): Promise<{ url: string; close(
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const file = (request.url ?? "/").split("?")[0];
     if (file === "/") {
-      const page = historyPageHtml({ cspSource: origin, nonce: NONCE, scriptUri: `${origin}/history-view.js`, styleUri: `${origin}/history-view.css`, instanceId: message.instanceId });
+      const page = historyPageHtml({
+        cspSource: origin,
+        nonce: NONCE,
+        scriptUri: `${origin}/history-view.js`,
+        styleUri: `${origin}/history-view.css`,
+        instanceId: message.instanceId,
+      });
       const shim = `<script nonce="${NONCE}" src="${origin}/vscode-api.js"></script>`;
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       response.end(page.replace(`<script nonce="${NONCE}"`, `${shim}\n<script nonce="${NONCE}"`));
     } else if (file === "/vscode-api.js") {
       response.writeHead(200, { "content-type": "text/javascript" });
-      response.end(`window.acquireVsCodeApi = () => ({ postMessage(m) { if (m && m.type === "ready") window.postMessage(${JSON.stringify(message)}, "*"); } });`);
+      response.end(
+        `window.acquireVsCodeApi = () => ({ postMessage(m) { if (m && m.type === "ready") window.postMessage(${JSON.stringify(message)}, "*"); } });`,
+      );
     } else if (file === "/history-view.js" || file === "/history-view.css") {
       response.writeHead(200, { "content-type": file.endsWith(".js") ? "text/javascript" : "text/css" });
       response.end(fs.readFileSync(path.join(WEBVIEW, file.slice(1))));
@@ -82,7 +90,8 @@ describe("the history webview in a browser, under its content security policy", 
     }
   }
 
-  const row = (type: string, text?: string) => page.locator("#events tbody tr", { has: page.locator("td:nth-child(3)", { hasText: new RegExp(`^${type}$`) }), hasText: text });
+  const row = (type: string, text?: string) =>
+    page.locator("#events tbody tr", { has: page.locator("td:nth-child(3)", { hasText: new RegExp(`^${type}$`) }), hasText: text });
 
   it("shows each activity's input and result, and the instance's input and output", async () => {
     const id = await emulator.emulator.engine.startNew("countChain", { input: 2, instanceId: "view-chain" });
@@ -109,7 +118,10 @@ describe("the history webview in a browser, under its content security policy", 
     assert.match((await failed.textContent()) ?? "", /alwaysFails #0 ✗ Activity function 'alwaysFails' failed: {2}activity refused: uncaught/);
     await failed.locator("details summary").click();
     const details = (await failed.locator("details pre").textContent()) ?? "";
-    assert.match(details, /^input:\n"uncaught"\n\nfailure:\nActivity function 'alwaysFails' failed: {2}activity refused: uncaught\n\nstack \(from the app\):\nError: activity refused: uncaught\n\s+at handler /);
+    assert.match(
+      details,
+      /^input:\n"uncaught"\n\nfailure:\nActivity function 'alwaysFails' failed: {2}activity refused: uncaught\n\nstack \(from the app\):\nError: activity refused: uncaught\n\s+at handler /,
+    );
     assert.match((await page.textContent("#facts")) ?? "", /Failure.*alwaysFails.*activity refused: uncaught/s);
     assert.match((await page.locator("#timeline rect.bar-failed title").textContent()) ?? "", /alwaysFails #0: .* \(failed\)/);
     assert.deepEqual(problems, []);

@@ -8,7 +8,7 @@ function stops(condition: string | undefined, replaying: boolean | undefined, lo
   if (!condition) return true;
   const global = replaying === undefined ? {} : { __durableDevkit: { replaying } };
   const body = `with (locals) { return (${condition}\n); }`;
-   
+
   return Boolean(new Function("globalThis", "locals", body)(global, locals));
 }
 
@@ -44,11 +44,23 @@ describe("JavaScript breakpoints that skip replays", () => {
   });
 
   it("rewrites setBreakpoints requests in place, once, and nothing else", () => {
-    const request = { seq: 4, type: "request", command: "setBreakpoints", arguments: { source: { path: "/app/src/chain.js" }, breakpoints: [{ line: 3 }, { line: 7, condition: "i > 1" }] } };
+    const request = {
+      seq: 4,
+      type: "request",
+      command: "setBreakpoints",
+      arguments: { source: { path: "/app/src/chain.js" }, breakpoints: [{ line: 3 }, { line: 7, condition: "i > 1" }] },
+    };
     assert.equal(guardSetBreakpoints(request), true);
-    assert.deepEqual(request.arguments.breakpoints.map((bp) => bp.condition), [NOT_REPLAYING, `${NOT_REPLAYING} && (i > 1\n)`]);
+    assert.deepEqual(
+      request.arguments.breakpoints.map((bp) => bp.condition),
+      [NOT_REPLAYING, `${NOT_REPLAYING} && (i > 1\n)`],
+    );
     guardSetBreakpoints(request);
-    assert.deepEqual(request.arguments.breakpoints.map((bp) => bp.condition), [NOT_REPLAYING, `${NOT_REPLAYING} && (i > 1\n)`], "a second pass changes nothing");
+    assert.deepEqual(
+      request.arguments.breakpoints.map((bp) => bp.condition),
+      [NOT_REPLAYING, `${NOT_REPLAYING} && (i > 1\n)`],
+      "a second pass changes nothing",
+    );
     const other = { seq: 5, type: "request", command: "setFunctionBreakpoints", arguments: { breakpoints: [{ name: "f" }] } };
     assert.equal(guardSetBreakpoints(other), false);
     assert.deepEqual(other.arguments.breakpoints, [{ name: "f" }]);

@@ -9,7 +9,14 @@ const morning = new Date(2030, 0, 2, 9, 0);
 
 describe("describing what an instance waits for", () => {
   it("says the event and the soonest timer in local time, with the date when it is not today", () => {
-    const waits: InstanceWaits = { ...none, events: ["Approval"], timers: [{ taskId: 1, fireAt: at(10, 42) }, { taskId: 2, fireAt: at(23, 5) }] };
+    const waits: InstanceWaits = {
+      ...none,
+      events: ["Approval"],
+      timers: [
+        { taskId: 1, fireAt: at(10, 42) },
+        { taskId: 2, fireAt: at(23, 5) },
+      ],
+    };
     assert.equal(describeWaits(waits, morning), "event `Approval` or a timer at 10:42 (local time)");
     assert.equal(describeWaits({ ...none, timers: [{ taskId: 1, fireAt: at(7, 3, 5) }] }, morning), "a timer at 2030-01-05 07:03 (local time)");
     assert.equal(localTime(at(0, 0, 3), morning), "2030-01-03 00:00");
@@ -19,7 +26,9 @@ describe("describing what an instance waits for", () => {
     assert.equal(describeWaits({ ...none, events: ["A", "B"] }, morning), "events `A`, `B`");
     const work: InstanceWaits = {
       ...none,
-      activities: [1, 2, 3].map((taskId) => ({ taskId, name: "slowEcho", scheduledAt: at(9, 0) })).concat([{ taskId: 4, name: "sayHello", scheduledAt: at(9, 0) }]),
+      activities: [1, 2, 3]
+        .map((taskId) => ({ taskId, name: "slowEcho", scheduledAt: at(9, 0) }))
+        .concat([{ taskId: 4, name: "sayHello", scheduledAt: at(9, 0) }]),
       subOrchestrations: [{ taskId: 5, name: "child", instanceId: "c1", scheduledAt: at(9, 0) }],
     };
     assert.equal(describeWaits(work, morning), "activities `slowEcho` ×3, `sayHello` or sub-orchestration `child`");

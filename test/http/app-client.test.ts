@@ -32,7 +32,10 @@ describe("request body limits", function () {
 
   it("lets the app's own durable client start an orchestration with a 2 MB input", async () => {
     const blob = "x".repeat(TWO_MB);
-    const started = await request(`${origin}/api/client/startNew/big-input`, { method: "POST", body: JSON.stringify({ name: "waitForever", input: { blob } }) });
+    const started = await request(`${origin}/api/client/startNew/big-input`, {
+      method: "POST",
+      body: JSON.stringify({ name: "waitForever", input: { blob } }),
+    });
     assert.equal(started.status, 200, started.text.slice(0, 300));
     assert.equal(started.json().result, "big-input");
     const status = await request(api("/instances/big-input"));

@@ -25,7 +25,10 @@ describe("purge by filter, as on Azure Storage", function () {
 
   const statusOf = async (id: string) => request(`${origin}${WEBHOOK}/instances/${encodeURIComponent(id)}`);
   const start = async (name: string, id: string, input?: unknown) => {
-    const answer = await request(`${origin}${WEBHOOK}/orchestrators/${name}/${id}`, { method: "POST", body: input === undefined ? undefined : JSON.stringify(input) });
+    const answer = await request(`${origin}${WEBHOOK}/orchestrators/${name}/${id}`, {
+      method: "POST",
+      body: input === undefined ? undefined : JSON.stringify(input),
+    });
     assert.equal(answer.status, 202, answer.text);
   };
   const until = async (id: string, done: (status: { runtimeStatus: string }) => boolean) => {
@@ -61,8 +64,14 @@ describe("purge by filter, as on Azure Storage", function () {
     const warning = warnings.find((w) => w.startsWith("Purge of instances created"));
     assert.ok(warning, warnings.join("\n"));
     assert.match(warning, /instanceIdPrefix "keep-me-" filter was ignored/);
-    assert.ok(warnings.some((w) => /Purged instance other-running while it was Running/.test(w)), warnings.join("\n"));
-    assert.ok(warnings.some((w) => /Purged entity @counter@purged-too while it was Running/.test(w)), warnings.join("\n"));
+    assert.ok(
+      warnings.some((w) => /Purged instance other-running while it was Running/.test(w)),
+      warnings.join("\n"),
+    );
+    assert.ok(
+      warnings.some((w) => /Purged entity @counter@purged-too while it was Running/.test(w)),
+      warnings.join("\n"),
+    );
   });
 
   it("keeps running instances when the filter names finished statuses, and purges them all when it names only unfinished ones", async () => {
@@ -80,7 +89,10 @@ describe("purge by filter, as on Azure Storage", function () {
     const runningOnly = await request(`${origin}${WEBHOOK}/instances?createdTimeFrom=${from}&runtimeStatus=Running`, { method: "DELETE" });
     assert.equal(runningOnly.json().instancesDeleted, 1);
     assert.equal((await statusOf("running-1")).status, 404);
-    assert.ok(warnings.some((w) => /runtimeStatus Running names no finished status/.test(w)), warnings.join("\n"));
+    assert.ok(
+      warnings.some((w) => /runtimeStatus Running names no finished status/.test(w)),
+      warnings.join("\n"),
+    );
   });
 
   it("refuses a purge by filter without createdTimeFrom, as HttpApiHandler does", async () => {
@@ -99,7 +111,10 @@ describe("purge by filter, as on Azure Storage", function () {
     assert.equal(answer.status, 200, answer.text);
     assert.deepEqual(answer.json(), { instancesDeleted: 1 });
     assert.equal((await statusOf("running-purged-by-id")).status, 404);
-    assert.ok(warnings.some((w) => /Purged instance running-purged-by-id while it was Running/.test(w)), warnings.join("\n"));
+    assert.ok(
+      warnings.some((w) => /Purged instance running-purged-by-id while it was Running/.test(w)),
+      warnings.join("\n"),
+    );
     // The emulator's own CLI and engine API still refuse: they are not Azure's API.
     await start("waitForever", "cli-refuses");
     await until("cli-refuses", (s) => s.runtimeStatus === "Running");

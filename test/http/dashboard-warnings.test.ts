@@ -45,8 +45,14 @@ describe("warnings in the dashboard read API", function () {
       await runToEnd("fragileCaller", "fragile-caller", "dash");
       const client = emulatorClientAt(origin);
       const all = await client.warnings();
-      assert.ok(all.warnings.some((w) => w.instanceId === "relative-location" && /not an absolute http\(s\) URL/.test(w.message)), JSON.stringify(all));
-      assert.ok(all.warnings.some((w) => w.instanceId === "@fragile@dash" && /threw Error: nope/.test(w.message)), JSON.stringify(all));
+      assert.ok(
+        all.warnings.some((w) => w.instanceId === "relative-location" && /not an absolute http\(s\) URL/.test(w.message)),
+        JSON.stringify(all),
+      );
+      assert.ok(
+        all.warnings.some((w) => w.instanceId === "@fragile@dash" && /threw Error: nope/.test(w.message)),
+        JSON.stringify(all),
+      );
       const own = await client.history("relative-location");
       assert.equal(own.warnings.length, 1);
       assert.match(own.warnings[0].message, /Location "\/status"/);

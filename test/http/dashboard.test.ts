@@ -43,8 +43,8 @@ describe("the dashboard in a browser", function () {
 
     await page.goto(`${server.http.origin}/_durable/`);
     await page.waitForSelector('#instances tr[data-instance="dash-done"]');
-    assert.match(await page.textContent('#instances tr[data-instance="dash-done"]') ?? "", /helloSequence\s*Completed/);
-    assert.match(await page.textContent('#instances tr[data-instance="dash-waiting"]') ?? "", /approvalRace\s*Running/);
+    assert.match((await page.textContent('#instances tr[data-instance="dash-done"]')) ?? "", /helloSequence\s*Completed/);
+    assert.match((await page.textContent('#instances tr[data-instance="dash-waiting"]')) ?? "", /approvalRace\s*Running/);
 
     // The status filter narrows the list to the running instance.
     await page.click('#status-filters button[data-status="Running"]');
@@ -52,11 +52,11 @@ describe("the dashboard in a browser", function () {
     assert.equal(await page.locator("#instances tbody tr[data-instance]").count(), 1);
     await page.click('#instances tr[data-instance="dash-waiting"]');
     await page.waitForSelector("#timeline svg");
-    assert.match(await page.textContent("#detail-title") ?? "", /approvalRace · dash-waiting/);
-    assert.match(await page.textContent("#detail-facts") ?? "", /Waiting forapproval/);
-    assert.match(await page.textContent("#timeline svg") ?? "", /timer #0/);
+    assert.match((await page.textContent("#detail-title")) ?? "", /approvalRace · dash-waiting/);
+    assert.match((await page.textContent("#detail-facts")) ?? "", /Waiting forapproval/);
+    assert.match((await page.textContent("#timeline svg")) ?? "", /timer #0/);
     await page.click('.tabs button[data-tab="history"]');
-    assert.match(await page.textContent("#history") ?? "", /TimerCreated/);
+    assert.match((await page.textContent("#history")) ?? "", /TimerCreated/);
     await page.click('.tabs button[data-tab="timeline"]');
 
     // Raise the event the instance waits for; the page updates live to Completed.
@@ -68,7 +68,7 @@ describe("the dashboard in a browser", function () {
     const status = engine.getStatus("dash-waiting");
     assert.deepEqual(status?.output, { approved: true, by: "Ada" });
     await page.click('.tabs button[data-tab="data"]');
-    assert.match(await page.textContent("#data-output") ?? "", /"by": "Ada"/);
+    assert.match((await page.textContent("#data-output")) ?? "", /"by": "Ada"/);
     await page.click('.tabs button[data-tab="timeline"]');
 
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -114,8 +114,14 @@ describe("the dashboard in a browser", function () {
 
     await page.click('.tabs button[data-tab="history"]');
     const rows = await page.locator("#history tbody tr").allTextContents();
-    assert.ok(rows.some((row) => /EventRaised.*approval "Ada" · cancels timer #0/.test(row)), rows.join("\n"));
-    assert.ok(rows.some((row) => /TimerFired.*#0 \(cancelled at EventRaised approval #\d+: the orchestrator ignores it\)/.test(row)), rows.join("\n"));
+    assert.ok(
+      rows.some((row) => /EventRaised.*approval "Ada" · cancels timer #0/.test(row)),
+      rows.join("\n"),
+    );
+    assert.ok(
+      rows.some((row) => /TimerFired.*#0 \(cancelled at EventRaised approval #\d+: the orchestrator ignores it\)/.test(row)),
+      rows.join("\n"),
+    );
     await page.click('.tabs button[data-tab="timeline"]');
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "dashboard-cancelled-timer.png") });
     assert.deepEqual(pageErrors, []);
@@ -129,7 +135,11 @@ describe("the dashboard in a browser", function () {
     await page.locator("#detail-status", { hasText: "Completed" }).waitFor();
     await page.click('.tabs button[data-tab="history"]');
     const failed = page.locator("#history tbody tr", { hasText: "TaskFailed" });
-    assert.match((await failed.textContent()) ?? "", /alwaysFails #0 ✗ Activity function 'alwaysFails' failed: {2}activity refused: caught/, "Azure's Reason, with its double space");
+    assert.match(
+      (await failed.textContent()) ?? "",
+      /alwaysFails #0 ✗ Activity function 'alwaysFails' failed: {2}activity refused: caught/,
+      "Azure's Reason, with its double space",
+    );
     await failed.locator("details summary").click();
     const details = (await failed.locator("details pre").textContent()) ?? "";
     assert.match(details, /^input:\n"caught"\n\nfailure:\nActivity function 'alwaysFails' failed/);
@@ -174,7 +184,11 @@ describe("the dashboard in a browser", function () {
     // Each entity call's answer comes back from the entity (its request id matched), a failure in red.
     const entityMessages = await page.locator("#sequence svg text.message").allTextContents();
     // (No rollback of the failed operation's write, as on Azure: the entity holds 5 + 1000.)
-    assert.deepEqual(entityMessages.slice(1, 7).map((m) => m.replace(/: .*/, ":")), ["add", "null", "failAfterWrite", "failed:", "get", "1005"], entityMessages.join(" | "));
+    assert.deepEqual(
+      entityMessages.slice(1, 7).map((m) => m.replace(/: .*/, ":")),
+      ["add", "null", "failAfterWrite", "failed:", "get", "1005"],
+      entityMessages.join(" | "),
+    );
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "dashboard-sequence.png") });
     await page.click('.tabs button[data-tab="timeline"]');

@@ -156,7 +156,8 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
     {
       area: "Status codes of refusals",
       title: "starting over a running instance is 500",
-      azure: "DurableClient.cs:203-205 (dedupe statuses), AzureStorageOrchestrationService.cs:1756-1760 (OrchestrationAlreadyExistsException), HttpApiHandler.cs:446-449",
+      azure:
+        "DurableClient.cs:203-205 (dedupe statuses), AzureStorageOrchestrationService.cs:1756-1760 (OrchestrationAlreadyExistsException), HttpApiHandler.cs:446-449",
       run: async () => {
         const id = await start("waitForever", "dup-start-1");
         const again = await post(`/orchestrators/waitForever/${id}`);
@@ -315,7 +316,16 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
         const answer = await post("/orchestrators/helloSequence/start-links-1");
         assert.equal(answer.status, 202);
         const body = answer.json();
-        assert.deepEqual(Object.keys(body).sort(), ["id", "purgeHistoryDeleteUri", "restartPostUri", "resumePostUri", "sendEventPostUri", "statusQueryGetUri", "suspendPostUri", "terminatePostUri"]);
+        assert.deepEqual(Object.keys(body).sort(), [
+          "id",
+          "purgeHistoryDeleteUri",
+          "restartPostUri",
+          "resumePostUri",
+          "sendEventPostUri",
+          "statusQueryGetUri",
+          "suspendPostUri",
+          "terminatePostUri",
+        ]);
         assert.equal(answer.headers.location, body.statusQueryGetUri);
         assert.equal(answer.headers["retry-after"], "10");
       },
@@ -374,13 +384,16 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
     },
     {
       area: "Start (and start-and-wait)",
-      title: "?version= is not read: the instance starts with version \"\" (with a warning)",
-      azure: "HttpApiHandler.cs:875 (StartNewAsync without a version), DurableClient.cs:32, 204-205 (DefaultVersion = \"\")",
+      title: '?version= is not read: the instance starts with version "" (with a warning)',
+      azure: 'HttpApiHandler.cs:875 (StartNewAsync without a version), DurableClient.cs:32, 204-205 (DefaultVersion = "")',
       run: async () => {
         const answer = await post("/orchestrators/waitForever/versioned-1?version=2.0");
         assert.equal(answer.status, 202);
         assert.equal(server.emulator.engine.getRecord("versioned-1")?.version, undefined);
-        assert.ok(warnings.some((w) => w.includes("versioned-1") && w.includes('"2.0"')), warnings.join("\n"));
+        assert.ok(
+          warnings.some((w) => w.includes("versioned-1") && w.includes('"2.0"')),
+          warnings.join("\n"),
+        );
         await terminated("versioned-1");
       },
     },
@@ -435,7 +448,7 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
     {
       area: "Instance status",
       title: "times are written without fractions of a second",
-      azure: "HttpApiHandler.cs:713-714 (ToString(\"s\") + \"Z\")",
+      azure: 'HttpApiHandler.cs:713-714 (ToString("s") + "Z")',
       run: async () => {
         const status = (await finished(await start("helloSequence", "status-times-1"))).json();
         assert.match(status.createdTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -494,7 +507,11 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
       run: async () => {
         const gate = path.join(tempDir(), "gate");
         const id = await start("gatedStep", "history-inflight-1", gate);
-        const answer = await until(id, (s) => Array.isArray(s.historyEvents) && (s.historyEvents as { EventType: string }[]).some((e) => e.EventType === "TaskScheduled"), "?showHistory=true");
+        const answer = await until(
+          id,
+          (s) => Array.isArray(s.historyEvents) && (s.historyEvents as { EventType: string }[]).some((e) => e.EventType === "TaskScheduled"),
+          "?showHistory=true",
+        );
         const scheduled = (answer.json().historyEvents as Record<string, unknown>[]).find((e) => e.EventType === "TaskScheduled") as Record<string, unknown>;
         assert.equal(scheduled.Name, "waitForFile");
         // Wrapped in an array, as DurableTask.Core scheduled it (TaskOrchestrationContext.cs:130, SerializeInternal(object[])).
@@ -581,7 +598,10 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
         const events = (await request(api(`/instances/${id}?showHistory=true`))).json().historyEvents as Record<string, unknown>[];
         assert.equal(events.filter((e) => e.EventType === "SubOrchestrationInstanceCreated").length, 0);
         const completed = events.filter((e) => e.EventType === "SubOrchestrationInstanceCompleted");
-        assert.deepEqual(completed.map((e) => e.FunctionName), ["helloSequence", "countChain"]);
+        assert.deepEqual(
+          completed.map((e) => e.FunctionName),
+          ["helloSequence", "countChain"],
+        );
         assert.ok(completed.every((e) => typeof e.ScheduledTime === "string" && !("TaskScheduledId" in e)));
       },
     },
@@ -664,13 +684,16 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
         const id = await start("helloSequence", "order-done");
         await finished(id);
         const list = (await request(api("/instances?instanceIdPrefix=order-&runtimeStatus=1"))).json();
-        assert.deepEqual(list.map((s: { instanceId: string }) => s.instanceId), [id]);
+        assert.deepEqual(
+          list.map((s: { instanceId: string }) => s.instanceId),
+          [id],
+        );
       },
     },
     {
       area: "Listing instances",
       title: "runtimeStatus=Unknown is 400",
-      azure: "AzureStorageDurabilityProvider.cs:216-217 (Enum.Parse of \"Unknown\" into OrchestrationStatus throws ArgumentException), HttpApiHandler.cs:442-445",
+      azure: 'AzureStorageDurabilityProvider.cs:216-217 (Enum.Parse of "Unknown" into OrchestrationStatus throws ArgumentException), HttpApiHandler.cs:442-445',
       run: async () => assert.equal((await request(api("/instances?runtimeStatus=Unknown"))).status, 400),
     },
     {
@@ -689,7 +712,10 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
       azure: "HttpRequestMessageExtensions.cs:66",
       run: async () => {
         const answer = await request(api("/instances?INSTANCEIDPREFIX=order-&RUNTIMESTATUS=Completed&TOP=5"));
-        assert.deepEqual(answer.json().map((s: { instanceId: string }) => s.instanceId), ["order-done"]);
+        assert.deepEqual(
+          answer.json().map((s: { instanceId: string }) => s.instanceId),
+          ["order-done"],
+        );
       },
     },
     {
@@ -716,7 +742,10 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
         assert.equal(answer.status, 200, answer.text);
         assert.deepEqual(answer.json(), { instancesDeleted: 1 });
         assertEmpty(await request(api(`/instances/${id}`)), 404);
-        assert.ok(warnings.some((w) => w.includes(id) && /Running/.test(w)), warnings.join("\n"));
+        assert.ok(
+          warnings.some((w) => w.includes(id) && /Running/.test(w)),
+          warnings.join("\n"),
+        );
       },
     },
     {
@@ -738,7 +767,8 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
     {
       area: "Purging",
       title: "a filter naming only unfinished statuses purges every status in the time range, running ones included",
-      azure: "AzureTableTrackingStore.cs:756-762 (only finished statuses kept), OrchestrationInstanceStatusQueryCondition.cs:125-128 (an empty list filters nothing)",
+      azure:
+        "AzureTableTrackingStore.cs:756-762 (only finished statuses kept), OrchestrationInstanceStatusQueryCondition.cs:125-128 (an empty list filters nothing)",
       run: async () => {
         // Nothing else is created in the range: this case owns it.
         const from = new Date().toISOString();
@@ -772,7 +802,8 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
       area: "Purging",
       title: "a purge by filter that matches nothing is 404 with no body",
       azure: "HttpApiHandler.cs:590-593",
-      run: async () => assertEmpty(await request(api(`/instances?createdTimeFrom=${new Date(Date.now() + 3600_000).toISOString()}`), { method: "DELETE" }), 404),
+      run: async () =>
+        assertEmpty(await request(api(`/instances?createdTimeFrom=${new Date(Date.now() + 3600_000).toISOString()}`), { method: "DELETE" }), 404),
     },
 
     // ---------------------------------------------------------------- raising events
@@ -826,7 +857,10 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
       azure: "HttpApiHandler.cs:1000-1001 (the media type is compared), 1018-1019",
       run: async () => {
         const id = await start("waitForever", "raise-ok-1");
-        assert.equal((await post(`/instances/${id}/raiseEvent/never`, JSON.stringify({ a: 1 }), { "Content-Type": "application/json; charset=utf-8" })).status, 202);
+        assert.equal(
+          (await post(`/instances/${id}/raiseEvent/never`, JSON.stringify({ a: 1 }), { "Content-Type": "application/json; charset=utf-8" })).status,
+          202,
+        );
         assert.deepEqual((await finished(id)).json().output, { a: 1 });
       },
     },
@@ -854,7 +888,7 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
     // ---------------------------------------------------------------- entities
     {
       area: "Entities",
-      title: "a signal without ?op is accepted (operation \"\")",
+      title: 'a signal without ?op is accepted (operation "")',
       azure: "HttpApiHandler.cs:1060 (?? string.Empty), HttpApiHandlerTests.cs:1480-1488 (hasOp false)",
       run: async () => assert.equal((await post("/entities/counter/no-op", "1", json)).status, 202),
     },
@@ -954,7 +988,8 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
       area: "Error bodies",
       title: "a restart of an unknown instance says InstanceId does not match a valid orchestration instance.",
       azure: "HttpApiHandler.cs:939-941",
-      run: async () => assert.equal((await post("/instances/no-such-instance/restart")).json().Message, "InstanceId does not match a valid orchestration instance."),
+      run: async () =>
+        assert.equal((await post("/instances/no-such-instance/restart")).json().Message, "InstanceId does not match a valid orchestration instance."),
     },
     {
       area: "Error bodies",
@@ -1016,7 +1051,11 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
         [],
         "every case belongs to an area of the table",
       );
-      assert.deepEqual(cases.filter((c) => !passed.has(c)).map((c) => c.title), [], "every case above must pass before the table means anything");
+      assert.deepEqual(
+        cases.filter((c) => !passed.has(c)).map((c) => c.title),
+        [],
+        "every case above must pass before the table means anything",
+      );
       const rows = AREAS.map((area) => {
         const inArea = cases.filter((c) => c.area === area);
         const matching = inArea.filter((c) => !c.differs).length;
@@ -1029,7 +1068,11 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
       const start = doc.indexOf(TABLE_START);
       const end = doc.indexOf(TABLE_END);
       assert.ok(start >= 0 && end > start, `${DOC} has the table markers`);
-      assert.equal(doc.slice(start + TABLE_START.length, end).trim(), table, "docs/fidelity.md's table is out of date: paste the table printed above between its markers");
+      assert.equal(
+        doc.slice(start + TABLE_START.length, end).trim(),
+        table,
+        "docs/fidelity.md's table is out of date: paste the table printed above between its markers",
+      );
     });
   });
 });

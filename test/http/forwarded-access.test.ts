@@ -46,7 +46,10 @@ describe("the emulator through a forwarded port", function () {
     const rebinding = { Host: `evil.example:${port}` };
     assert.equal((await request(`${origin}/_durable/api/instances`, { headers: rebinding })).status, 421);
     assert.equal((await request(`${origin}/api/echo/1`, { headers: rebinding })).status, 421);
-    const start = await request(`${origin}/runtime/webhooks/durabletask/orchestrators/helloSequence`, { method: "POST", headers: { ...rebinding, Origin: `http://evil.example:${port}` } });
+    const start = await request(`${origin}/runtime/webhooks/durabletask/orchestrators/helloSequence`, {
+      method: "POST",
+      headers: { ...rebinding, Origin: `http://evil.example:${port}` },
+    });
     assert.equal(start.status, 421);
     assert.equal(server.emulator.engine.list({}).instances.length, 0, "nothing started");
   });
@@ -76,7 +79,11 @@ describe("the emulator through a forwarded port", function () {
 
     const events = await openEventStream(`${origin}/_durable/api/events`, { Host: PROXY_HOST, ...withCookie });
     try {
-      const started = await forwarded("/runtime/webhooks/durabletask/orchestrators/helloSequence", { method: "POST", headers: { ...withCookie, Origin: PROXY_ORIGIN, "Content-Type": "application/json" }, body: "null" });
+      const started = await forwarded("/runtime/webhooks/durabletask/orchestrators/helloSequence", {
+        method: "POST",
+        headers: { ...withCookie, Origin: PROXY_ORIGIN, "Content-Type": "application/json" },
+        body: "null",
+      });
       assert.equal(started.status, 202, started.text);
       const id = started.json().id as string;
       await events.waitFor(new RegExp(`"instanceId":"${id}"`));
@@ -121,7 +128,10 @@ describe("the emulator through a forwarded port", function () {
     assert.equal(exchanged.status, 303);
     assert.equal(exchanged.headers.location, "./");
     // The cookie opens no door the local rules keep shut: a foreign origin still may not change state.
-    const foreignOrigin = await request(`${origin}/runtime/webhooks/durabletask/orchestrators/helloSequence`, { method: "POST", headers: { Cookie: cookie, Origin: "https://evil.example" } });
+    const foreignOrigin = await request(`${origin}/runtime/webhooks/durabletask/orchestrators/helloSequence`, {
+      method: "POST",
+      headers: { Cookie: cookie, Origin: "https://evil.example" },
+    });
     assert.equal(foreignOrigin.status, 403);
   });
 
@@ -188,7 +198,10 @@ describe("the emulator through a forwarded port", function () {
         const id = started.json().id as string;
         await events.waitFor(new RegExp(`"instanceId":"${id}"`));
         const list = await request(`${address("api/instances")}?search=${id}`, { headers: browserCookie });
-        assert.deepEqual((list.json().instances as { instanceId: string }[]).map((instance) => instance.instanceId), [id]);
+        assert.deepEqual(
+          (list.json().instances as { instanceId: string }[]).map((instance) => instance.instanceId),
+          [id],
+        );
       } finally {
         events.close();
       }

@@ -81,9 +81,30 @@ const PRINTABLE = `${ALNUM} !"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~`;
 const WEBHOOK = "/runtime/webhooks/durabletask";
 /** Orchestrators the fuzz may start with any input: none of them loops on its input (countChain would). */
 const ORCHESTRATORS = ["helloSequence", "waitForever", "approvalRace", "throwsError", "statusReporter"];
-const RUNTIME_STATUS_TEXTS = ["Running", "running", "Completed", "Failed,Terminated", "Pending", "Suspended", "ContinuedAsNew", "Bogus", ",,,", "Completed,Bogus", ""];
+const RUNTIME_STATUS_TEXTS = [
+  "Running",
+  "running",
+  "Completed",
+  "Failed,Terminated",
+  "Pending",
+  "Suspended",
+  "ContinuedAsNew",
+  "Bogus",
+  ",,,",
+  "Completed,Bogus",
+  "",
+];
 const NUMBER_TEXTS = ["1", "10", "1000", "2147483647", "2147483648", "1e21", "-1", "0", "1.5", "NaN", "Infinity", "0x10", "007", "", " 5", "9".repeat(40)];
-const DATE_TEXTS = ["2026-01-01T00:00:00Z", "yesterday", "2026-13-45T99:99:99Z", "0", "+275760-09-13T00:00:00.000Z", "-271821-04-20T00:00:00.000Z", "", "2026-01-01"];
+const DATE_TEXTS = [
+  "2026-01-01T00:00:00Z",
+  "yesterday",
+  "2026-13-45T99:99:99Z",
+  "0",
+  "+275760-09-13T00:00:00.000Z",
+  "-271821-04-20T00:00:00.000Z",
+  "",
+  "2026-01-01",
+];
 const BAD_ENCODINGS = ["%zz", "%E0%A4%A", "%", "%%", "%u1234", "%C0%AF", "%FF%FE", "%00"];
 
 /** A path segment, often hostile: bad percent-encoding, dot segments, encoded slashes, huge, unicode. */
@@ -115,9 +136,29 @@ function queryValue(random: SeededRandom, name: string): string {
 }
 
 const QUERY_NAMES = [
-  "top", "runtimeStatus", "createdTimeFrom", "createdTimeTo", "instanceIdPrefix", "showHistory", "showHistoryOutput", "showInput",
-  "returnInternalServerErrorOnFailure", "reason", "op", "fetchState", "offset", "limit", "status", "search", "version",
-  "restartWithNewInstanceId", "timeout", "taskHub", "connection", "x", "",
+  "top",
+  "runtimeStatus",
+  "createdTimeFrom",
+  "createdTimeTo",
+  "instanceIdPrefix",
+  "showHistory",
+  "showHistoryOutput",
+  "showInput",
+  "returnInternalServerErrorOnFailure",
+  "reason",
+  "op",
+  "fetchState",
+  "offset",
+  "limit",
+  "status",
+  "search",
+  "version",
+  "restartWithNewInstanceId",
+  "timeout",
+  "taskHub",
+  "connection",
+  "x",
+  "",
 ];
 
 function query(random: SeededRandom, names: readonly string[] = QUERY_NAMES): string {
@@ -174,14 +215,43 @@ function hostileHeaders(random: SeededRandom, port: number, method: string): Rec
   const headers: Record<string, string> = {};
   if (random.chance(0.12)) {
     // (No empty Host here: Node's client replaces it with the real one. The raw cases send requests without one.)
-    headers.Host = random.pick(["evil.example", `127.0.0.1:${port + 1}`, `localhost.evil.example:${port}`, `127.0.0.1:${port}@evil.example`, `LOCALHOST:${port}`, `[::1]:${port}`]);
+    headers.Host = random.pick([
+      "evil.example",
+      `127.0.0.1:${port + 1}`,
+      `localhost.evil.example:${port}`,
+      `127.0.0.1:${port}@evil.example`,
+      `LOCALHOST:${port}`,
+      `[::1]:${port}`,
+    ]);
   }
-  if (random.chance(0.12)) headers.Origin = random.pick(["https://evil.example", "null", `http://127.0.0.1:${port}`, `http://localhost:${port + 1}`, "not a url", `http://127.0.0.1:${port}.evil.example`]);
+  if (random.chance(0.12))
+    headers.Origin = random.pick([
+      "https://evil.example",
+      "null",
+      `http://127.0.0.1:${port}`,
+      `http://localhost:${port + 1}`,
+      "not a url",
+      `http://127.0.0.1:${port}.evil.example`,
+    ]);
   if (random.chance(0.2)) headers["x-custom"] = random.text(random.int(0, 200), PRINTABLE);
   if (random.chance(0.05)) headers["x-latin1"] = random.text(random.int(1, 20), "\u00e4\u00f6\u00fc\u00df\u00ff\u0080");
-  if (random.chance(0.15)) headers["content-type"] = random.pick(["application/json", "text/plain", "application/octet-stream", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", "garbage/;;;", ""]);
+  if (random.chance(0.15))
+    headers["content-type"] = random.pick([
+      "application/json",
+      "text/plain",
+      "application/octet-stream",
+      "multipart/form-data; boundary=x",
+      "application/x-www-form-urlencoded",
+      "garbage/;;;",
+      "",
+    ]);
   if (random.chance(0.05)) headers.cookie = `c=${random.text(8000, ALNUM)}`;
-  if (random.chance(0.08)) headers["x-ms-continuation-token"] = random.pick([random.text(random.int(1, 40), ALNUM), Buffer.from(JSON.stringify(jsonValue(random))).toString("base64url"), Buffer.from(JSON.stringify(["2026-01-01T00:00:00.000Z", "a"])).toString("base64url")]);
+  if (random.chance(0.08))
+    headers["x-ms-continuation-token"] = random.pick([
+      random.text(random.int(1, 40), ALNUM),
+      Buffer.from(JSON.stringify(jsonValue(random))).toString("base64url"),
+      Buffer.from(JSON.stringify(["2026-01-01T00:00:00.000Z", "a"])).toString("base64url"),
+    ]);
   if (random.chance(0.03)) headers.expect = "bogus-expectation";
   if (random.chance(0.05)) headers.connection = "close";
   if (random.chance(0.03)) Object.assign(headers, { connection: "Upgrade", upgrade: "websocket" });
@@ -198,7 +268,14 @@ function refusedAppRequest(random: SeededRandom, port: number, path: string, all
     const method = random.pick(METHODS.filter((m) => !allowed.includes(m)));
     return { family: "app", method, path, headers: hostileHeaders(random, port, method), body: body(random) };
   }
-  if (refusal === 1) return { family: "app", method: random.pick(allowed), path, headers: { Host: random.pick(["evil.example", `127.0.0.1:${port + 1}`, `localhost:${port + 1}`]) }, body: body(random) };
+  if (refusal === 1)
+    return {
+      family: "app",
+      method: random.pick(allowed),
+      path,
+      headers: { Host: random.pick(["evil.example", `127.0.0.1:${port + 1}`, `localhost:${port + 1}`]) },
+      body: body(random),
+    };
   return { family: "app", method: "POST", path, headers: { Origin: random.pick(["https://evil.example", "null"]) }, body: body(random) };
 }
 
@@ -214,7 +291,13 @@ function appCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
       const rest = random.chance(0.6) ? `/${segment(random)}` : random.chance(0.2) ? `/${segment(random)}/${segment(random)}` : "";
       const path = `${prefix}/${random.pick(["echo", "ECHO", "Echo"])}/${id}${rest}${random.chance(0.1) ? "/" : ""}${query(random, ["x", "y", "", "a[]", "__proto__", "constructor"])}`;
       const method = random.chance(0.8) ? random.pick(["GET", "POST", "PUT"]) : random.pick(METHODS);
-      return { family: "app", method, path, headers: hostileHeaders(random, port, method), body: method === "GET" || method === "HEAD" ? undefined : body(random) };
+      return {
+        family: "app",
+        method,
+        path,
+        headers: hostileHeaders(random, port, method),
+        body: method === "GET" || method === "HEAD" ? undefined : body(random),
+      };
     }
     case 3:
       return refusedAppRequest(random, port, `${prefix}/orchestrators/${random.pick(ORCHESTRATORS)}`, ["GET", "POST"]);
@@ -227,7 +310,9 @@ function appCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
       // id (durable-functions v3, as in Azure), so it asks about the live instance only.
       const operation = random.pick(["getStatus", "createHttpManagementPayload", "nope", segment(random)]);
       const id = operation === "getStatus" || random.chance(0.2) ? targets.liveInstanceId : random.text(random.int(1, 30), `${ALNUM}-_.~`);
-      const args = random.chance(0.5) ? JSON.stringify({ showHistory: random.chance(0.5), showHistoryOutput: random.chance(0.5), showInput: random.chance(0.5) }) : random.pick(BROKEN_JSON);
+      const args = random.chance(0.5)
+        ? JSON.stringify({ showHistory: random.chance(0.5), showHistoryOutput: random.chance(0.5), showInput: random.chance(0.5) })
+        : random.pick(BROKEN_JSON);
       return { family: "app", method: "POST", path: `${prefix}/client/${operation}/${id}`, headers: {}, body: args };
     }
     case 7:
@@ -310,11 +395,18 @@ function entitiesCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
   const name = random.pick(["counter", "aggregator", "COUNTER", segment(random)]);
   const key = random.chance(0.5) ? "fuzz" : segment(random);
   const shape = random.int(0, 3);
-  const path = shape === 0 ? "/entities" : shape === 1 ? `/entities/${name}` : shape === 2 ? `/entities/${name}/${key}` : `/entities/${name}/${key}/${segment(random)}`;
+  const path =
+    shape === 0 ? "/entities" : shape === 1 ? `/entities/${name}` : shape === 2 ? `/entities/${name}/${key}` : `/entities/${name}/${key}/${segment(random)}`;
   const method = random.chance(0.8) ? random.pick(["GET", "POST"]) : random.pick(METHODS);
   const op = random.chance(0.7) ? `op=${random.pick(["add", "get", "reset", "record", "unknownOp", "", segment(random)])}` : "";
   const payload = method === "GET" || method === "HEAD" ? undefined : random.chance(0.6) ? String(random.int(-5, 5)) : body(random);
-  return { family: "entities", method, path: `${WEBHOOK}${path}?${op}${random.chance(0.3) ? "&fetchState=true" : ""}`, headers: hostileHeaders(random, targets.port, method), body: payload };
+  return {
+    family: "entities",
+    method,
+    path: `${WEBHOOK}${path}?${op}${random.chance(0.3) ? "&fetchState=true" : ""}`,
+    headers: hostileHeaders(random, targets.port, method),
+    body: payload,
+  };
 }
 
 function dashboardCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
@@ -322,7 +414,18 @@ function dashboardCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
   let path: string;
   switch (random.int(0, 5)) {
     case 0:
-      path = random.pick(["/_durable", "/_durable/", "/_durable/index.html", "/_durable/app.js", "/_durable/app.js.map", "/_durable/styles.css", "/_durable/../../etc/passwd", "/_durable/%2e%2e/%2e%2e/etc/passwd", "/_durable/.%2e/x", "/_DURABLE/"]);
+      path = random.pick([
+        "/_durable",
+        "/_durable/",
+        "/_durable/index.html",
+        "/_durable/app.js",
+        "/_durable/app.js.map",
+        "/_durable/styles.css",
+        "/_durable/../../etc/passwd",
+        "/_durable/%2e%2e/%2e%2e/etc/passwd",
+        "/_durable/.%2e/x",
+        "/_DURABLE/",
+      ]);
       break;
     case 1:
       path = `/_durable/${segment(random)}`;
@@ -339,7 +442,13 @@ function dashboardCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
     default:
       path = `/_durable/api/${Array.from({ length: random.int(1, 4) }, () => segment(random)).join("/")}`;
   }
-  return { family: "dashboard", method, path, headers: hostileHeaders(random, targets.port, method), body: method === "GET" || method === "HEAD" ? undefined : body(random) };
+  return {
+    family: "dashboard",
+    method,
+    path,
+    headers: hostileHeaders(random, targets.port, method),
+    body: method === "GET" || method === "HEAD" ? undefined : body(random),
+  };
 }
 
 function unknownCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
@@ -358,7 +467,13 @@ function unknownCase(random: SeededRandom, targets: FuzzTargets): HttpCase {
     `/${"a/".repeat(random.int(50, 300))}`,
   ]);
   const method = random.pick(METHODS);
-  return { family: "unknown", method, path: `${path}${query(random)}`, headers: hostileHeaders(random, targets.port, method), body: method === "GET" || method === "HEAD" ? undefined : body(random) };
+  return {
+    family: "unknown",
+    method,
+    path: `${path}${query(random)}`,
+    headers: hostileHeaders(random, targets.port, method),
+    body: method === "GET" || method === "HEAD" ? undefined : body(random),
+  };
 }
 
 export function httpCases(random: SeededRandom, targets: FuzzTargets, count: number): HttpCase[] {
@@ -418,7 +533,9 @@ export function rawCases(random: SeededRandom, targets: FuzzTargets, count: numb
     },
     () => ({
       kind: "bad Content-Length",
-      chunks: [`${requestHead(random, port, "POST", anyPath())}Content-Length: ${random.pick(["abc", "-1", "1.5", "1 2", "0x10", "99999999999999999999999", "", "+5"])}\r\n\r\n{}`],
+      chunks: [
+        `${requestHead(random, port, "POST", anyPath())}Content-Length: ${random.pick(["abc", "-1", "1.5", "1 2", "0x10", "99999999999999999999999", "", "+5"])}\r\n\r\n{}`,
+      ],
       slow: false,
     }),
     () => ({
@@ -435,7 +552,16 @@ export function rawCases(random: SeededRandom, targets: FuzzTargets, count: numb
       kind: "bad chunked encoding",
       chunks: [
         `${requestHead(random, port, "POST", anyPath())}Transfer-Encoding: ${random.pick(["chunked", "chunked", "gzip, chunked", "chunked, chunked", "Chunked"])}\r\n\r\n` +
-          random.pick(["zz\r\nabc\r\n0\r\n\r\n", "5\r\nab\r\nxyz\r\n", "FFFFFFFFFFFFFFFFFFFF\r\nx\r\n", "3\r\nabcX\r\n0\r\n\r\n", "-1\r\n\r\n", "3;ext=\u0000\r\nabc\r\n0\r\n\r\n", "0\r\nBad Trailer\r\n\r\n", `3;${"e".repeat(20_000)}\r\nabc\r\n0\r\n\r\n`]),
+          random.pick([
+            "zz\r\nabc\r\n0\r\n\r\n",
+            "5\r\nab\r\nxyz\r\n",
+            "FFFFFFFFFFFFFFFFFFFF\r\nx\r\n",
+            "3\r\nabcX\r\n0\r\n\r\n",
+            "-1\r\n\r\n",
+            "3;ext=\u0000\r\nabc\r\n0\r\n\r\n",
+            "0\r\nBad Trailer\r\n\r\n",
+            `3;${"e".repeat(20_000)}\r\nabc\r\n0\r\n\r\n`,
+          ]),
       ],
       slow: false,
     }),
@@ -447,23 +573,41 @@ export function rawCases(random: SeededRandom, targets: FuzzTargets, count: numb
       slow: false,
     }),
     () => ({ kind: "random bytes", chunks: [random.bytes(random.int(1, 2048))], slow: false }),
-    () => ({ kind: "random bytes after a request head", chunks: [`${requestHead(random, port, "POST", anyPath())}`, random.bytes(random.int(1, 512))], slow: false }),
+    () => ({
+      kind: "random bytes after a request head",
+      chunks: [`${requestHead(random, port, "POST", anyPath())}`, random.bytes(random.int(1, 512))],
+      slow: false,
+    }),
     () => ({
       kind: "pipelined, then garbage",
-      chunks: [`${requestHead(random, port)}\r\n${requestHead(random, port, "GET", `${WEBHOOK}/instances?top=1`)}\r\n${random.pick(["GARBAGE\r\n\r\n", random.bytes(64).toString("latin1")])}`],
+      chunks: [
+        `${requestHead(random, port)}\r\n${requestHead(random, port, "GET", `${WEBHOOK}/instances?top=1`)}\r\n${random.pick(["GARBAGE\r\n\r\n", random.bytes(64).toString("latin1")])}`,
+      ],
       slow: false,
     }),
     () => ({
       kind: "declared body far over the cap",
-      chunks: [`${requestHead(random, port, "POST", `${WEBHOOK}/orchestrators/helloSequence`)}Content-Length: ${random.pick(["104857601", "99999999999", "9007199254740993"])}\r\nConnection: close\r\n\r\n{`],
+      chunks: [
+        `${requestHead(random, port, "POST", `${WEBHOOK}/orchestrators/helloSequence`)}Content-Length: ${random.pick(["104857601", "99999999999", "9007199254740993"])}\r\nConnection: close\r\n\r\n{`,
+      ],
       slow: false,
     }),
   ];
   const slowMakers: (() => RawCase)[] = [
     () => ({ kind: "slow: partial request line", chunks: [random.pick(["G", "GET /api/ec", "POST /runtime/webhooks/durabletask/orch"])], slow: true }),
     () => ({ kind: "slow: partial headers", chunks: [`${requestHead(random, port, "GET", anyPath())}X-Slow: ${random.text(10, ALNUM)}`], slow: true }),
-    () => ({ kind: "slow: partial body", chunks: [`${requestHead(random, port, "POST", random.pick(["/api/echo/1", `${WEBHOOK}/orchestrators/helloSequence`, `${WEBHOOK}/instances/${targets.liveInstanceId}/raiseEvent/x`]))}Content-Length: 1000\r\n\r\n{"partial":`], slow: true }),
-    () => ({ kind: "slow: partial chunked body", chunks: [`${requestHead(random, port, "POST", "/api/echo/1")}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`], slow: true }),
+    () => ({
+      kind: "slow: partial body",
+      chunks: [
+        `${requestHead(random, port, "POST", random.pick(["/api/echo/1", `${WEBHOOK}/orchestrators/helloSequence`, `${WEBHOOK}/instances/${targets.liveInstanceId}/raiseEvent/x`]))}Content-Length: 1000\r\n\r\n{"partial":`,
+      ],
+      slow: true,
+    }),
+    () => ({
+      kind: "slow: partial chunked body",
+      chunks: [`${requestHead(random, port, "POST", "/api/echo/1")}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`],
+      slow: true,
+    }),
     () => ({ kind: "slow: connected, silent", chunks: [], slow: true }),
   ];
   return [...Array.from({ length: count - slowCount }, () => random.pick(makers)()), ...Array.from({ length: slowCount }, () => random.pick(slowMakers)())];

@@ -49,7 +49,11 @@ class Tally {
   raw(fuzzCase: RawCase, answer: RawAnswer): void {
     this.sent++;
     this.count(this.families, "raw socket");
-    const what = `raw ${fuzzCase.kind}: ${JSON.stringify(Buffer.concat(fuzzCase.chunks.map((chunk) => (typeof chunk === "string" ? Buffer.from(chunk) : chunk))).toString("latin1").slice(0, 120))}`;
+    const what = `raw ${fuzzCase.kind}: ${JSON.stringify(
+      Buffer.concat(fuzzCase.chunks.map((chunk) => (typeof chunk === "string" ? Buffer.from(chunk) : chunk)))
+        .toString("latin1")
+        .slice(0, 120),
+    )}`;
     // Every status line, for pipelined requests answered one after the other.
     const statuses = [...answer.text.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3}) /g)].map((match) => Number(match[1]));
     if (statuses.length === 0) {
@@ -88,7 +92,13 @@ describe("the HTTP host under a seeded fuzz", function () {
 
   before(async () => {
     // The SQLite store: the routes' numbers and names reach SQL there.
-    server = await startServer({ appDir: KITCHEN_SINK, store: path.join(tempDir(), "store.sqlite"), port: 0, appOutput: devNull(), onLog: (line) => /fail/i.test(line) && failureLog.length < 20 && failureLog.push(line.slice(0, 600)) });
+    server = await startServer({
+      appDir: KITCHEN_SINK,
+      store: path.join(tempDir(), "store.sqlite"),
+      port: 0,
+      appOutput: devNull(),
+      onLog: (line) => /fail/i.test(line) && failureLog.length < 20 && failureLog.push(line.slice(0, 600)),
+    });
     origin = server.http.origin;
     // Short, so the slow clients are cut off within seconds rather than a minute.
     server.http.setRequestTimeouts({ headersMs: 1_500, requestMs: 3_000 });
@@ -108,7 +118,9 @@ describe("the HTTP host under a seeded fuzz", function () {
     const rawList = rawCases(random, targets, RAW_CASES, SLOW_CASES);
     const tally = new Tally();
     const send = (fuzzCase: HttpCase) =>
-      request(`${origin}${fuzzCase.path}`, { method: fuzzCase.method, headers: fuzzCase.headers, body: fuzzCase.body, timeoutMs: ANSWER_TIMEOUT_MS }).catch((error: Error) => error);
+      request(`${origin}${fuzzCase.path}`, { method: fuzzCase.method, headers: fuzzCase.headers, body: fuzzCase.body, timeoutMs: ANSWER_TIMEOUT_MS }).catch(
+        (error: Error) => error,
+      );
 
     // Warm up (the app's first invocations, the dashboard's files) before taking the memory baseline.
     for (const fuzzCase of httpList.slice(0, 50)) await send(fuzzCase);
@@ -131,11 +143,18 @@ describe("the HTTP host under a seeded fuzz", function () {
     const elapsedMs = Date.now() - started;
     const rssAfter = process.memoryUsage().rss;
 
-    const byStatus = [...tally.statuses.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([status, n]) => `${status}×${n}`).join(", ");
+    const byStatus = [...tally.statuses.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([status, n]) => `${status}×${n}`)
+      .join(", ");
     const byFamily = [...tally.families.entries()].map(([family, n]) => `${family} ${n}`).join(", ");
-    console.log(`      fuzz (seed 0x${SEED.toString(16)}): ${tally.sent} requests in ${(elapsedMs / 1000).toFixed(1)} s: ${byFamily} (${SLOW_CASES} raw ones slow)`);
+    console.log(
+      `      fuzz (seed 0x${SEED.toString(16)}): ${tally.sent} requests in ${(elapsedMs / 1000).toFixed(1)} s: ${byFamily} (${SLOW_CASES} raw ones slow)`,
+    );
     console.log(`      answers: ${byStatus}`);
-    console.log(`      RSS: ${megabytes(rssBefore)} before, ${megabytes(rssAfter)} after (${rssAfter >= rssBefore ? "+" : ""}${megabytes(rssAfter - rssBefore)})`);
+    console.log(
+      `      RSS: ${megabytes(rssBefore)} before, ${megabytes(rssAfter)} after (${rssAfter >= rssBefore ? "+" : ""}${megabytes(rssAfter - rssBefore)})`,
+    );
 
     assert.deepEqual(tally.failures.slice(0, 40), [], `${tally.failures.length} requests broke the rules; the server logged:\n${failureLog.join("\n")}`);
     assert.ok(tally.sent >= 3_000, `sent ${tally.sent}`);

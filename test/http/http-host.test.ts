@@ -39,7 +39,17 @@ describe("the HTTP host", function () {
     const started = await request(`${origin}/api/orchestrators/approvalRace`, { method: "POST", body: JSON.stringify({ timeoutSeconds: 3600 }) });
     assert.equal(started.status, 202);
     const links = started.json();
-    for (const key of ["id", "statusQueryGetUri", "sendEventPostUri", "terminatePostUri", "rewindPostUri", "purgeHistoryDeleteUri", "restartPostUri", "suspendPostUri", "resumePostUri"]) {
+    for (const key of [
+      "id",
+      "statusQueryGetUri",
+      "sendEventPostUri",
+      "terminatePostUri",
+      "rewindPostUri",
+      "purgeHistoryDeleteUri",
+      "restartPostUri",
+      "suspendPostUri",
+      "resumePostUri",
+    ]) {
       assert.equal(typeof links[key], "string", key);
     }
     assert.equal(started.headers.location, links.statusQueryGetUri);
@@ -50,13 +60,18 @@ describe("the HTTP host", function () {
     assert.equal(running.headers.location, links.statusQueryGetUri);
     assert.deepEqual(running.json().input, { timeoutSeconds: 3600 });
 
-    const raised = await request(links.sendEventPostUri.replace("{eventName}", "approval"), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify("Grace") });
+    const raised = await request(links.sendEventPostUri.replace("{eventName}", "approval"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify("Grace"),
+    });
     assert.equal(raised.status, 202);
     const done = await pollUntil(links.statusQueryGetUri, (a) => a.status === 200);
     const status = done.json();
     assert.equal(status.runtimeStatus, "Completed");
     assert.deepEqual(status.output, { approved: true, by: "Grace" });
-    for (const key of ["name", "instanceId", "runtimeStatus", "input", "customStatus", "output", "createdTime", "lastUpdatedTime"]) assert.ok(key in status, key);
+    for (const key of ["name", "instanceId", "runtimeStatus", "input", "customStatus", "output", "createdTime", "lastUpdatedTime"])
+      assert.ok(key in status, key);
     assert.match(status.createdTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     // Terminate another one through its link, with a reason.
@@ -94,7 +109,10 @@ describe("the HTTP host", function () {
     const withHistory = await client("getStatus", id, { showHistory: true, showHistoryOutput: true });
     assert.equal(withHistory.history, undefined);
     const events = (await request(api(`/instances/${id}?showHistory=true&showHistoryOutput=true`))).json().historyEvents;
-    assert.deepEqual(events.map((e: { EventType: string }) => e.EventType), ["ExecutionStarted", "ExecutionSuspended", "ExecutionResumed", "EventRaised", "ExecutionCompleted"]);
+    assert.deepEqual(
+      events.map((e: { EventType: string }) => e.EventType),
+      ["ExecutionStarted", "ExecutionSuspended", "ExecutionResumed", "EventRaised", "ExecutionCompleted"],
+    );
     // As in Azure, inputs are the raw JSON text (DurableClient.GetDurableOrchestrationStatusAsync leaves them as stored).
     assert.deepEqual(events[3], { EventType: "EventRaised", Timestamp: events[3].Timestamp, Name: "go", Input: '{"value":1}' });
 
@@ -136,7 +154,11 @@ describe("the HTTP host", function () {
   });
 
   it("serves HTTP functions with route parameters, query, headers, bodies, status, headers and cookies", async () => {
-    const answer = await request(`${origin}/api/echo/42/more?x=1&y=two`, { method: "PUT", headers: { "x-custom": "hi", "content-type": "text/plain" }, body: "hello body" });
+    const answer = await request(`${origin}/api/echo/42/more?x=1&y=two`, {
+      method: "PUT",
+      headers: { "x-custom": "hi", "content-type": "text/plain" },
+      body: "hello body",
+    });
     assert.equal(answer.status, 201);
     assert.equal(answer.headers["x-echo"], "yes");
     assert.match(String(answer.headers["set-cookie"]), /session=abc; HttpOnly/);
@@ -160,7 +182,10 @@ describe("the HTTP host", function () {
     assert.ok(token, "a continuation token for the next page");
     const second = await request(api("/instances?runtimeStatus=Completed&top=2"), { headers: { "x-ms-continuation-token": String(token) } });
     assert.equal(second.json().length, 2);
-    assert.notDeepEqual(second.json().map((s: { instanceId: string }) => s.instanceId), first.json().map((s: { instanceId: string }) => s.instanceId));
+    assert.notDeepEqual(
+      second.json().map((s: { instanceId: string }) => s.instanceId),
+      first.json().map((s: { instanceId: string }) => s.instanceId),
+    );
     const future = await request(api(`/instances?createdTimeFrom=${new Date(Date.now() + 3600_000).toISOString()}`));
     assert.deepEqual(future.json(), []);
     // As in Azure, a status that is not one is ignored (HttpApiHandler.TryGetIEnumerableQueryParameterValue).
@@ -258,7 +283,10 @@ describe("the HTTP host", function () {
       assert.equal(purged.status, 200, purged.text);
       assert.deepEqual(purged.json(), { instancesDeleted: 1 });
       assert.equal((await request(api(`/instances/${live}`))).status, 404);
-      assert.ok(warnings.some((w) => w.includes(live) && /while it was Suspended/.test(w)), warnings.join("\n"));
+      assert.ok(
+        warnings.some((w) => w.includes(live) && /while it was Suspended/.test(w)),
+        warnings.join("\n"),
+      );
       await dashboard.waitFor(new RegExp(`event: warning\ndata: [^\n]*Purged instance ${live} while it was Suspended`));
     } finally {
       off();

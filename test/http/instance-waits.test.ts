@@ -22,7 +22,12 @@ for (const store of STORES) {
     let origin: string;
 
     before(async () => {
-      server = await startServer({ appDir: KITCHEN_SINK, store: store === "memory" ? "memory" : path.join(tempDir(), "store.sqlite"), port: 0, appOutput: devNull() });
+      server = await startServer({
+        appDir: KITCHEN_SINK,
+        store: store === "memory" ? "memory" : path.join(tempDir(), "store.sqlite"),
+        port: 0,
+        appOutput: devNull(),
+      });
       origin = server.http.origin;
     });
     after(async () => {
@@ -47,7 +52,11 @@ for (const store of STORES) {
       assert.equal(answer.status, 202, answer.text);
     };
     const raise = async (id: string, eventName: string, data: unknown) => {
-      const answer = await request(`${origin}${WEBHOOK}/instances/${id}/raiseEvent/${eventName}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
+      const answer = await request(`${origin}${WEBHOOK}/instances/${id}/raiseEvent/${eventName}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(data),
+      });
       assert.equal(answer.status, 202, answer.text);
     };
 
@@ -75,7 +84,10 @@ for (const store of STORES) {
       // Azure's status shape is left alone.
       const status = (await request(`${origin}${WEBHOOK}/instances/${id}`)).json() as Record<string, unknown>;
       assert.equal(status.runtimeStatus, "Running");
-      assert.deepEqual(Object.keys(status).filter((key) => /wait|cancel/i.test(key)), []);
+      assert.deepEqual(
+        Object.keys(status).filter((key) => /wait|cancel/i.test(key)),
+        [],
+      );
 
       await raise(id, "approval", "Grace");
       const done = await until(id, "complete", (answer) => answer.runtimeStatus === "Completed");
@@ -115,7 +127,10 @@ for (const store of STORES) {
       // Kept once it has ended (the timer never fires now), and never in Azure's status shape.
       assert.deepEqual((await historyOf(id)).instance.timerCancellations, cancelled);
       const status = (await request(`${origin}${WEBHOOK}/instances/${id}?showHistory=true`)).json() as Record<string, unknown>;
-      assert.deepEqual(Object.keys(status).filter((key) => /cancel/i.test(key)), []);
+      assert.deepEqual(
+        Object.keys(status).filter((key) => /cancel/i.test(key)),
+        [],
+      );
     });
 
     it("records no cancellation for a timer that fired, or one the orchestrator never cancelled", async () => {
@@ -138,7 +153,10 @@ for (const store of STORES) {
       );
       assert.deepEqual([parent.waits.events, parent.waits.timers, parent.waits.activities], [[], [], []]);
       const child = await until(`${id}-child`, "run its activity", (answer) => answer.waits.activities.length > 0);
-      assert.deepEqual(child.waits.activities.map((activity) => activity.name), ["waitForFile"]);
+      assert.deepEqual(
+        child.waits.activities.map((activity) => activity.name),
+        ["waitForFile"],
+      );
       assert.ok(Number.isFinite(Date.parse(child.waits.activities[0].scheduledAt)));
 
       fs.writeFileSync(gate, "open");

@@ -20,10 +20,13 @@ export async function startPathPrefixProxy(): Promise<PathPrefixProxy> {
       response.writeHead(404).end("not a /proxy/<port>/ address");
       return;
     }
-    const upstream = http.request({ host: "127.0.0.1", port: Number(match[1]), method: request.method, path: match[2] ?? "/", headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
+    const upstream = http.request(
+      { host: "127.0.0.1", port: Number(match[1]), method: request.method, path: match[2] ?? "/", headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
     upstream.on("error", (error) => (response.headersSent ? response.destroy() : response.writeHead(502).end(error.message)));
     response.on("close", () => upstream.destroy());
     request.pipe(upstream);

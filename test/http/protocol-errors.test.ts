@@ -57,10 +57,25 @@ describe("the HTTP host's answers to requests it cannot serve", function () {
     const cases: { name: string; bytes: string; status: number; says: RegExp }[] = [
       { name: "unknown method", bytes: `FROB / HTTP/1.1\r\n${host()}\r\n`, status: 400, says: /not a valid HTTP\/1\.1 request/ },
       { name: "bad request line", bytes: "GET\r\n\r\n", status: 400, says: /not a valid HTTP\/1\.1 request/ },
-      { name: "headers over 16 KB", bytes: `GET /api/echo/1 HTTP/1.1\r\n${host()}X-Big: ${"a".repeat(20_000)}\r\n\r\n`, status: 431, says: /headers are larger than/ },
+      {
+        name: "headers over 16 KB",
+        bytes: `GET /api/echo/1 HTTP/1.1\r\n${host()}X-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+        status: 431,
+        says: /headers are larger than/,
+      },
       { name: "bad Content-Length", bytes: `POST /api/echo/1 HTTP/1.1\r\n${host()}Content-Length: abc\r\n\r\n`, status: 400, says: /Content-Length/ },
-      { name: "Content-Length with Transfer-Encoding", bytes: `POST /api/echo/1 HTTP/1.1\r\n${host()}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`, status: 400, says: /Content-Length/ },
-      { name: "bad chunked encoding", bytes: `POST /api/echo/1 HTTP/1.1\r\n${host()}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`, status: 400, says: /chunk/ },
+      {
+        name: "Content-Length with Transfer-Encoding",
+        bytes: `POST /api/echo/1 HTTP/1.1\r\n${host()}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n`,
+        status: 400,
+        says: /Content-Length/,
+      },
+      {
+        name: "bad chunked encoding",
+        bytes: `POST /api/echo/1 HTTP/1.1\r\n${host()}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`,
+        status: 400,
+        says: /chunk/,
+      },
     ];
     for (const { name, bytes, status, says } of cases) {
       const answer = await rawExchange(port, [bytes]);

@@ -38,7 +38,7 @@ describe("the HTTP host under hostile input", function () {
       `${base}/nothing/here`,
       `${base}/instances/${live}/frobnicate`,
     ];
-    const bodies = ["{", "{\"a\":", "[1,2", "undefined", "NaN", "'single'", "{\"a\":1}}", "\u0000\u0001", "}{", "tru"];
+    const bodies = ["{", '{"a":', "[1,2", "undefined", "NaN", "'single'", '{"a":1}}', "\u0000\u0001", "}{", "tru"];
     const hostile: { path: string; method: string; headers?: Record<string, string>; body?: string | Buffer }[] = [];
     for (const path of routes) {
       for (const body of bodies) hostile.push({ path, method: "POST", body });
@@ -62,14 +62,19 @@ describe("the HTTP host under hostile input", function () {
       const batch = hostile.slice(i, i + 20);
       const answers = await Promise.all(
         batch.map((h) =>
-          request(`${origin}${h.path}`, { method: h.method, headers: h.headers, body: h.body }).catch((error: Error) => ({ status: -1, text: error.message, headers: {} as Record<string, string> })),
+          request(`${origin}${h.path}`, { method: h.method, headers: h.headers, body: h.body }).catch((error: Error) => ({
+            status: -1,
+            text: error.message,
+            headers: {} as Record<string, string>,
+          })),
         ),
       );
       answers.forEach((answer, j) => {
         count++;
         // Resuming the running instance is refused with a 500, as Azure's client refuses it (DurableClient.ResumeAsync).
         const azure500 = answer.status === 500 && answer.headers["x-durable-devkit-error-code"] === "InvalidState";
-        if (answer.status < 400 || (answer.status >= 500 && !azure500)) failures.push(`${batch[j].method} ${batch[j].path} (${JSON.stringify(batch[j].headers ?? {})}) → ${answer.status} ${answer.text.slice(0, 120)}`);
+        if (answer.status < 400 || (answer.status >= 500 && !azure500))
+          failures.push(`${batch[j].method} ${batch[j].path} (${JSON.stringify(batch[j].headers ?? {})}) → ${answer.status} ${answer.text.slice(0, 120)}`);
       });
     }
     // A declared length far too large is refused at once (raw socket: no client library second-guessing it).

@@ -42,7 +42,9 @@ describe("start --watch", function () {
     const engine = server.emulator.engine;
     const shifty = await engine.startNew("shifty", { instanceId: "watch-shifty" });
     const bystander = await engine.startNew("statusReporter", { instanceId: "watch-bystander" });
-    await waitFor(() => engine.getRecord(shifty)?.waitingForEvents?.includes("continue") === true && engine.getRecord(bystander)?.waitingForEvents?.includes("go") === true);
+    await waitFor(
+      () => engine.getRecord(shifty)?.waitingForEvents?.includes("continue") === true && engine.getRecord(bystander)?.waitingForEvents?.includes("go") === true,
+    );
 
     const before = reloads();
     const orchestrations = path.join(appDir, "src", "functions", "orchestrations.js");
@@ -51,8 +53,14 @@ describe("start --watch", function () {
 
     const status = await engine.waitForCompletion(shifty, 30_000);
     assert.equal(status.runtimeStatus, "Failed");
-    assert.match(status.failure?.message ?? "", /Non-deterministic workflow detected: .*call of activity 'sayHello' as task 0, but the current code makes a call of activity 'double' there \(at src\/functions\/orchestrations\.js:\d+:\d+\)/);
-    assert.ok(logs.some((line) => line.includes("watch-shifty: Non-deterministic")), logs.join("\n"));
+    assert.match(
+      status.failure?.message ?? "",
+      /Non-deterministic workflow detected: .*call of activity 'sayHello' as task 0, but the current code makes a call of activity 'double' there \(at src\/functions\/orchestrations\.js:\d+:\d+\)/,
+    );
+    assert.ok(
+      logs.some((line) => line.includes("watch-shifty: Non-deterministic")),
+      logs.join("\n"),
+    );
     assert.equal(engine.getStatus(bystander)?.runtimeStatus, "Running", "instances the edit does not affect carry on");
   });
 
@@ -67,7 +75,9 @@ describe("start --watch", function () {
     const failed = (await info()).reload;
     assert.equal(failed.state, "failed", JSON.stringify(failed));
     assert.ok(failed.state === "failed" && !failed.previousCodeRuns, "new code that does not load runs nothing until a fix");
-    assert.deepEqual(failed.state === "failed" && failed.problems.map(({ file, line }) => ({ file, line })), [{ file: activities, line: good.split("\n").length + 1 }]);
+    assert.deepEqual(failed.state === "failed" && failed.problems.map(({ file, line }) => ({ file, line })), [
+      { file: activities, line: good.split("\n").length + 1 },
+    ]);
     assert.match(failed.state === "failed" ? failed.problems[0].message : "", /SyntaxError/);
     const id = await engine.startNew("helloSequence", { instanceId: "watch-after-fix" });
     fs.writeFileSync(activities, good);

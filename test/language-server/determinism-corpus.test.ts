@@ -196,10 +196,7 @@ function measureCorpus(spec: CorpusSpec): void {
 
     it(`finds at least ${pct(MIN_RECALL)} of the expected findings (recall)`, function () {
       const recall = ratio(truePositives.length, expected.size);
-      assert.ok(
-        recall >= MIN_RECALL,
-        `recall ${pct(recall)}: ${truePositives.length} of ${expected.size} found, ${misses.length} missed (listed above)`,
-      );
+      assert.ok(recall >= MIN_RECALL, `recall ${pct(recall)}: ${truePositives.length} of ${expected.size} found, ${misses.length} missed (listed above)`);
     });
 
     it(`reports at most ${pct(1 - MIN_PRECISION)} false alarms (precision)`, function () {

@@ -13,7 +13,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type Diagnostic, type ProtocolConnection, type PublishDiagnosticsParams } from "vscode-languageserver-protocol/node";
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Diagnostic,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+} from "vscode-languageserver-protocol/node";
 import { Analyzer, type Finding } from "../../language-server/analysis/analyzer";
 import { lintPaths } from "../../language-server/analysis/lint";
 import { createProgram } from "../../language-server/analysis/project";
@@ -85,7 +92,13 @@ df.app.orchestration("other", function* (context) {
 function workspace(files: Record<string, string>): string {
   const dir = tempDir("dd-incremental-");
   fs.writeFileSync(path.join(dir, "package.json"), "{}");
-  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", target: "es2022", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: [] }, include: ["src/**/*.ts"] }));
+  fs.writeFileSync(
+    path.join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { module: "commonjs", target: "es2022", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: [] },
+      include: ["src/**/*.ts"],
+    }),
+  );
   for (const [file, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), text);
@@ -97,7 +110,9 @@ function workspace(files: Record<string, string>): string {
 /** What a fresh `lint` finds for these texts: file (relative), line, column, code and message, sorted. */
 function freshLint(files: Record<string, string>): string[] {
   const dir = workspace(files);
-  return lintPaths([dir]).map((r) => `${path.relative(dir, r.file)}:${r.line}:${r.column} ${r.code} ${r.message}`).sort();
+  return lintPaths([dir])
+    .map((r) => `${path.relative(dir, r.file)}:${r.line}:${r.column} ${r.code} ${r.message}`)
+    .sort();
 }
 
 describe("the incremental analysis through the language server", function () {
@@ -114,7 +129,10 @@ describe("the incremental analysis through the language server", function () {
   const waitFor = (file: string, predicate: (list: Diagnostic[]) => boolean) =>
     new Promise<Diagnostic[]>((resolve, reject) => {
       const uri = uriOf(file);
-      const timeout = setTimeout(() => reject(new Error(`no matching diagnostics for ${file}: ${JSON.stringify(latest.get(uri)?.map((d) => [d.code, d.message]))}`)), 30_000);
+      const timeout = setTimeout(
+        () => reject(new Error(`no matching diagnostics for ${file}: ${JSON.stringify(latest.get(uri)?.map((d) => [d.code, d.message]))}`)),
+        30_000,
+      );
       const check = () => {
         const list = latest.get(uri);
         if (!list || !predicate(list)) return;
@@ -141,7 +159,11 @@ describe("the incremental analysis through the language server", function () {
     let served: string[] = [];
     for (let attempt = 0; attempt < 100; attempt++) {
       served = [...latest]
-        .flatMap(([uri, list]) => list.map((d) => `${path.relative(dir, fileURLToPath(uri))}:${d.range.start.line + 1}:${d.range.start.character + 1} ${String(d.code)} ${String(d.message)}`))
+        .flatMap(([uri, list]) =>
+          list.map(
+            (d) => `${path.relative(dir, fileURLToPath(uri))}:${d.range.start.line + 1}:${d.range.start.character + 1} ${String(d.code)} ${String(d.message)}`,
+          ),
+        )
         .sort();
       if (JSON.stringify(served) === JSON.stringify(expected)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -163,7 +185,9 @@ describe("the incremental analysis through the language server", function () {
     await connection.sendNotification("initialized", {});
     for (const file of ["src/flow.ts", "src/helpers.ts", "src/activities.ts", "src/models.ts"]) {
       versions.set(uriOf(file), 1);
-      await connection.sendNotification("textDocument/didOpen", { textDocument: { uri: uriOf(file), languageId: "typescript", version: 1, text: FILES[file] } });
+      await connection.sendNotification("textDocument/didOpen", {
+        textDocument: { uri: uriOf(file), languageId: "typescript", version: 1, text: FILES[file] },
+      });
     }
     await waitFor("src/models.ts", () => true);
     await matchesFreshLint();
@@ -186,7 +210,12 @@ describe("the incremental analysis through the language server", function () {
     assert.equal(publishedVersions.get(uriOf("src/helpers.ts")), versions.get(uriOf("src/helpers.ts")), "published with the edit's version");
     await matchesFreshLint();
     // The helper now calls another one, which is the one with the problem.
-    await change("src/helpers.ts", texts["src/helpers.ts"].replace("  return value * Date.now();", "  return value * jitter();").replace("export function next(", "function jitter(): number {\n  return Math.random();\n}\n\nexport function next("));
+    await change(
+      "src/helpers.ts",
+      texts["src/helpers.ts"]
+        .replace("  return value * Date.now();", "  return value * jitter();")
+        .replace("export function next(", "function jitter(): number {\n  return Math.random();\n}\n\nexport function next("),
+    );
     const [dd002] = await waitFor("src/helpers.ts", (l) => l.length === 1 && l[0].code === "DD002");
     assert.match(String(dd002.message), /via stamp\(\) → jitter\(\)/);
     await matchesFreshLint();
@@ -198,7 +227,13 @@ describe("the incremental analysis through the language server", function () {
   it("updates the orchestrator's diagnostics when a helper's type changes in its file", async () => {
     assert.deepEqual(latest.get(uriOf("src/flow.ts")), []);
     // next() now returns a Promise: yielding it is DD010, in flow.ts, though only helpers.ts changed.
-    await change("src/helpers.ts", texts["src/helpers.ts"].replace("export function next(context: OrchestrationContext, n: number): Task {\n  return context.df.callActivity(\"work\", n);", "export async function next(context: OrchestrationContext, n: number): Promise<number> {\n  return n + context.df.instanceId.length;"));
+    await change(
+      "src/helpers.ts",
+      texts["src/helpers.ts"].replace(
+        'export function next(context: OrchestrationContext, n: number): Task {\n  return context.df.callActivity("work", n);',
+        "export async function next(context: OrchestrationContext, n: number): Promise<number> {\n  return n + context.df.instanceId.length;",
+      ),
+    );
     const [dd010] = await waitFor("src/flow.ts", (l) => l.length === 1);
     assert.equal(dd010.code, "DD010");
     assert.equal(dd010.range.start.line, 6);
@@ -210,7 +245,13 @@ describe("the incremental analysis through the language server", function () {
 
   it("updates the orchestrator's diagnostics when a type it only imports changes in another file", async () => {
     // gateway.send() is declared in models.ts; nothing there is walked, but yielding its result is now DD010.
-    await change("src/models.ts", FILES["src/models.ts"].replace("send(context: OrchestrationContext, n: number): Task;", "send(context: OrchestrationContext, n: number): Promise<number>;"));
+    await change(
+      "src/models.ts",
+      FILES["src/models.ts"].replace(
+        "send(context: OrchestrationContext, n: number): Task;",
+        "send(context: OrchestrationContext, n: number): Promise<number>;",
+      ),
+    );
     const [dd010] = await waitFor("src/flow.ts", (l) => l.length === 1);
     assert.equal(dd010.code, "DD010");
     assert.equal(dd010.range.start.line, 7);
@@ -221,11 +262,17 @@ describe("the incremental analysis through the language server", function () {
   });
 
   it("walks a shared helper on the path that reaches it first once an earlier path stops calling it", async () => {
-    await change("src/helpers.ts", texts["src/helpers.ts"].replace("function shared(): number {\n  return 1;", "function shared(): number {\n  return Date.now();"));
+    await change(
+      "src/helpers.ts",
+      texts["src/helpers.ts"].replace("function shared(): number {\n  return 1;", "function shared(): number {\n  return Date.now();"),
+    );
     const [first] = await waitFor("src/helpers.ts", (l) => l.length === 1);
     assert.match(String(first.message), /via viaA\(\) → shared\(\)/);
     await matchesFreshLint();
-    await change("src/helpers.ts", texts["src/helpers.ts"].replace("export function viaA(): number {\n  return shared();", "export function viaA(): number {\n  return 1;"));
+    await change(
+      "src/helpers.ts",
+      texts["src/helpers.ts"].replace("export function viaA(): number {\n  return shared();", "export function viaA(): number {\n  return 1;"),
+    );
     const [second] = await waitFor("src/helpers.ts", (l) => l.length === 1 && /viaB/.test(String(l[0].message)));
     assert.match(String(second.message), /via viaB\(\) → shared\(\)/);
     await matchesFreshLint();
@@ -235,7 +282,10 @@ describe("the incremental analysis through the language server", function () {
   });
 
   it("picks up files created or changed on disk (not in the editor) once edits pause", async () => {
-    fs.writeFileSync(path.join(dir, "src", "late.ts"), 'import * as df from "durable-functions";\n\ndf.app.orchestration("late", function* () {\n  const t = Date.now();\n  return t;\n});\n');
+    fs.writeFileSync(
+      path.join(dir, "src", "late.ts"),
+      'import * as df from "durable-functions";\n\ndf.app.orchestration("late", function* () {\n  const t = Date.now();\n  return t;\n});\n',
+    );
     texts["src/late.ts"] = fs.readFileSync(path.join(dir, "src", "late.ts"), "utf8");
     const [dd001] = await waitFor("src/late.ts", (l) => l.length === 1);
     assert.equal(dd001.code, "DD001");
@@ -281,7 +331,12 @@ describe("the incremental analysis of a typed app, edit by edit, against a fresh
   const comparable = (findings: Finding[]) => findings.map((f) => JSON.stringify(f));
 
   /** Applies the edit to the open documents, analyses incrementally, and compares with a fresh program's analysis. */
-  const step = (description: string, file: string, edit: (text: string) => string, check?: (stats: ReturnType<WorkspaceSession["analyze"]>["stats"]) => void) => {
+  const step = (
+    description: string,
+    file: string,
+    edit: (text: string) => string,
+    check?: (stats: ReturnType<WorkspaceSession["analyze"]>["stats"]) => void,
+  ) => {
     it(description, () => {
       const before = texts.get(file) ?? "";
       const text = edit(before);
@@ -322,27 +377,56 @@ describe("the incremental analysis of a typed app, edit by edit, against a fresh
     assert.equal(stats.walksRun, 0);
     assert.equal(stats.orchestratorsKept, orchestrators);
   });
-  step("typing in a phase (only that function is walked again, under each orchestrator that reaches it)", big, insertAfter("  let failures = 0;", "  failures += 0;"), (stats) => {
-    // The phase is an orchestrator of its own (a generator taking the context) and a step of the big one: it is walked
-    // again under both, with the callbacks inside it.
-    assert.ok(stats.walksRun >= 2 && stats.walksRun <= 16, `${stats.walksRun} walks run`);
-    // All but two are kept whole (those of the big file moved to where their functions are now): the phase's own and
-    // the big orchestrator's, which walks it.
-    assert.ok(inBigFile > 2);
-    assert.equal(stats.orchestratorsKept, orchestrators - 2);
-  });
-  step("a clock read added in the orchestrator", big, insertAfter(`const ${app.big.name}: OrchestrationHandler = function* (context: OrchestrationContext) {`, "  const startedAt = Date.now();"));
-  step("a clock read added in a helper in another file", app.helper.file, (text) => text.replace(/(export function [a-z]+Adjust0\([^)]*\): Money \{)/, "$1\n  const t = Date.now();"));
-  step("the helper suppresses it", app.helper.file, (text) => text.replace("  const t = Date.now();", "  // durable-devkit-ignore DD001\n  const t = Date.now();"));
-  step("a model interface changes (a signature other files see)", "src/models/common.ts", (text) => text.replace("export interface Money {\n  amount: number;", "export interface Money {\n  amount: number;\n  rounded?: boolean;"));
+  step(
+    "typing in a phase (only that function is walked again, under each orchestrator that reaches it)",
+    big,
+    insertAfter("  let failures = 0;", "  failures += 0;"),
+    (stats) => {
+      // The phase is an orchestrator of its own (a generator taking the context) and a step of the big one: it is walked
+      // again under both, with the callbacks inside it.
+      assert.ok(stats.walksRun >= 2 && stats.walksRun <= 16, `${stats.walksRun} walks run`);
+      // All but two are kept whole (those of the big file moved to where their functions are now): the phase's own and
+      // the big orchestrator's, which walks it.
+      assert.ok(inBigFile > 2);
+      assert.equal(stats.orchestratorsKept, orchestrators - 2);
+    },
+  );
+  step(
+    "a clock read added in the orchestrator",
+    big,
+    insertAfter(`const ${app.big.name}: OrchestrationHandler = function* (context: OrchestrationContext) {`, "  const startedAt = Date.now();"),
+  );
+  step("a clock read added in a helper in another file", app.helper.file, (text) =>
+    text.replace(/(export function [a-z]+Adjust0\([^)]*\): Money \{)/, "$1\n  const t = Date.now();"),
+  );
+  step("the helper suppresses it", app.helper.file, (text) =>
+    text.replace("  const t = Date.now();", "  // durable-devkit-ignore DD001\n  const t = Date.now();"),
+  );
+  step("a model interface changes (a signature other files see)", "src/models/common.ts", (text) =>
+    text.replace("export interface Money {\n  amount: number;", "export interface Money {\n  amount: number;\n  rounded?: boolean;"),
+  );
   step("text inserted at the top of the big file (everything moves)", big, (text) => `// Fulfilment, end to end.\n// (moved down two lines)\n${text}`);
-  step("a local helper renamed where it is declared (its calls no longer resolve to it)", big, (text) => text.replace("function stageWeight0(", "function stageWeightZero("));
+  step("a local helper renamed where it is declared (its calls no longer resolve to it)", big, (text) =>
+    text.replace("function stageWeight0(", "function stageWeightZero("),
+  );
   step("and back", big, (text) => text.replace("function stageWeightZero(", "function stageWeight0("));
-  step("an activity's registration renamed (DD009 elsewhere)", app.activities.file, (text) => text.replace(`df.app.activity("${app.activities.name}"`, `df.app.activity("${app.activities.name}Renamed"`));
+  step("an activity's registration renamed (DD009 elsewhere)", app.activities.file, (text) =>
+    text.replace(`df.app.activity("${app.activities.name}"`, `df.app.activity("${app.activities.name}Renamed"`),
+  );
   step("and back", app.activities.file, (text) => text.replace(`df.app.activity("${app.activities.name}Renamed"`, `df.app.activity("${app.activities.name}"`));
-  step("a new orchestrator in a new file", "src/orchestrators/extra.ts", () => `import * as df from "durable-functions";\nimport { correlationId } from "../shared/ids";\n\ndf.app.orchestration("extra", function* (context) {\n  const id = correlationId("extra");\n  yield context.df.callActivity("nope", id);\n});\n`);
-  step("an unannotated helper's body changes (its inferred type is seen by its callers)", "src/shared/format.ts", (text) => text.replace("export function padId(id: string, width = 12): string {", "export function padIdLoose(id: string) {\n  return id.length > 3 ? Math.random() : id;\n}\n\nexport function padId(id: string, width = 12): string {"));
-  step("a typing state that does not parse", big, insertAfter("  let failures = 0;", "  const broken = context.df.callActivity(\"x\", "));
+  step(
+    "a new orchestrator in a new file",
+    "src/orchestrators/extra.ts",
+    () =>
+      `import * as df from "durable-functions";\nimport { correlationId } from "../shared/ids";\n\ndf.app.orchestration("extra", function* (context) {\n  const id = correlationId("extra");\n  yield context.df.callActivity("nope", id);\n});\n`,
+  );
+  step("an unannotated helper's body changes (its inferred type is seen by its callers)", "src/shared/format.ts", (text) =>
+    text.replace(
+      "export function padId(id: string, width = 12): string {",
+      "export function padIdLoose(id: string) {\n  return id.length > 3 ? Math.random() : id;\n}\n\nexport function padId(id: string, width = 12): string {",
+    ),
+  );
+  step("a typing state that does not parse", big, insertAfter("  let failures = 0;", '  const broken = context.df.callActivity("x", '));
   step("the clock reads removed", big, (text) => text.replace("  const startedAt = Date.now();\n", ""));
 });
 
@@ -466,7 +550,11 @@ describe("the incremental analysis of what an orchestrator reads in other files,
     steps.edit("src/names.ts", (t) => t.replace('WORK = "wrk"', 'WORK = "work"'), codes(atRest));
   });
   it("a registration's name", () => {
-    steps.edit("src/activities.ts", (t) => t.replace('df.app.activity("work"', 'df.app.activity("wrk"'), codes([...atRest, "src/flow.ts: DD009", "src/flows.ts: DD009", "src/helpers.ts: DD009"]));
+    steps.edit(
+      "src/activities.ts",
+      (t) => t.replace('df.app.activity("work"', 'df.app.activity("wrk"'),
+      codes([...atRest, "src/flow.ts: DD009", "src/flows.ts: DD009", "src/helpers.ts: DD009"]),
+    );
     steps.edit("src/activities.ts", (t) => t.replace('df.app.activity("wrk"', 'df.app.activity("work"'), codes(atRest));
   });
   it("an entity's operation switch", () => {
@@ -474,13 +562,21 @@ describe("the incremental analysis of what an orchestrator reads in other files,
     steps.edit("src/entity.ts", (t) => t.replace('case "increment":', 'case "add":'), codes(atRest));
   });
   it("an entity name made by a helper", () => {
-    steps.edit("src/helpers.ts", (t) => t.replace('new df.EntityId("counter", key)', 'new df.EntityId("countr", key)'), codes([...atRest, "src/flow.ts: DD015"]));
+    steps.edit(
+      "src/helpers.ts",
+      (t) => t.replace('new df.EntityId("counter", key)', 'new df.EntityId("countr", key)'),
+      codes([...atRest, "src/flow.ts: DD015"]),
+    );
     steps.edit("src/helpers.ts", (t) => t.replace('new df.EntityId("countr", key)', 'new df.EntityId("counter", key)'), codes(atRest));
   });
   it("an activity handler's parameter type, its return type, and a type it uses (DD014)", () => {
     steps.edit("src/activities.ts", (t) => t.replace("(order: Order)", "(order: string)"), codes([...atRest, "src/flow.ts: DD014"]));
     steps.edit("src/activities.ts", (t) => t.replace("(order: string)", "(order: Order)"), codes(atRest));
-    steps.edit("src/activities.ts", (t) => t.replace("Promise<number> => order.total", "Promise<string> => order.id"), codes([...atRest, "src/flow.ts: DD014"]));
+    steps.edit(
+      "src/activities.ts",
+      (t) => t.replace("Promise<number> => order.total", "Promise<string> => order.id"),
+      codes([...atRest, "src/flow.ts: DD014"]),
+    );
     steps.edit("src/activities.ts", (t) => t.replace("Promise<string> => order.id", "Promise<number> => order.total"), codes(atRest));
     // The handler's parameter type, in a file the orchestrator's does not import: the input no longer fits it.
     steps.edit("src/models.ts", (t) => t.replace("  total: number;", "  total: string;"), codes([...atRest, "src/flow.ts: DD014"]));
@@ -488,16 +584,32 @@ describe("the incremental analysis of what an orchestrator reads in other files,
   });
   it("a registering helper's caller", () => {
     steps.edit("src/flows.ts", (t) => t.replace('registerFlow("helped"', 'registerFlow("helper"'), codes([...atRest, "src/flow.ts: DD009"]));
-    steps.edit("src/flows.ts", (t) => t.replace('yield context.df.callActivity("work", 1);', 'yield context.df.callActivity("work", Date.now());'), codes([...atRest, "src/flow.ts: DD009", "src/flows.ts: DD001"]));
+    steps.edit(
+      "src/flows.ts",
+      (t) => t.replace('yield context.df.callActivity("work", 1);', 'yield context.df.callActivity("work", Date.now());'),
+      codes([...atRest, "src/flow.ts: DD009", "src/flows.ts: DD001"]),
+    );
     steps.edit("src/flows.ts", () => DEPENDENCIES["src/flows.ts"], codes(atRest));
   });
   it("whether a helper returns a task, and what a helper's value is", () => {
-    steps.edit("src/helpers.ts", (t) => t.replace('return context.df.callActivity("work", 2);', "return context.df.instanceId;"), codes(["src/flow.ts: DD004"]));
-    steps.edit("src/helpers.ts", (t) => t.replace('return require("fs");', "return { readFileSync: (name: string, encoding: string) => name + encoding };"), codes([]));
+    steps.edit(
+      "src/helpers.ts",
+      (t) => t.replace('return context.df.callActivity("work", 2);', "return context.df.instanceId;"),
+      codes(["src/flow.ts: DD004"]),
+    );
+    steps.edit(
+      "src/helpers.ts",
+      (t) => t.replace('return require("fs");', "return { readFileSync: (name: string, encoding: string) => name + encoding };"),
+      codes([]),
+    );
     steps.edit("src/helpers.ts", () => DEPENDENCIES["src/helpers.ts"], codes(atRest));
   });
   it("a suppression comment above a finding in another function", () => {
-    steps.edit("src/flow.ts", (t) => t.replace("  schedule(context);", "  // durable-devkit-ignore DD008\n  schedule(context);"), codes(["src/flow.ts: DD004"]));
+    steps.edit(
+      "src/flow.ts",
+      (t) => t.replace("  schedule(context);", "  // durable-devkit-ignore DD008\n  schedule(context);"),
+      codes(["src/flow.ts: DD004"]),
+    );
     steps.edit("src/flow.ts", () => DEPENDENCIES["src/flow.ts"], codes(atRest));
   });
 });
@@ -522,7 +634,7 @@ describe("the incremental analysis through a random series of edits, against a f
       const bodies = [...text.matchAll(/\) (?::[^{\n]+)?\{\n/g)];
       if (!bodies.length) return `${text}\n// edited\n`;
       const at = (bodies[random(bodies.length)].index ?? 0) + bodies[0][0].length;
-      const line = ["  const stamp = Date.now();", "  console.log(\"here\");", "  const id = Math.random();", "  process.env.X;", "  if (true) {"][random(5)];
+      const line = ["  const stamp = Date.now();", '  console.log("here");', "  const id = Math.random();", "  process.env.X;", "  if (true) {"][random(5)];
       return `${text.slice(0, at)}${line}\n${text.slice(at)}`;
     },
     (text) => text.replace(/df\.app\.activity\("([A-Za-z0-9]+)"/, (_, name: string) => `df.app.activity("${name}X"`),

@@ -99,7 +99,11 @@ describe("the language server over stdio", function () {
     });
 
   /** Applies the preferred fix of one diagnostic at a time, as a user would, until none is left in the document. */
-  async function applyPreferredFixes(uri: string, initial: string, firstVersion: number): Promise<{ text: string; applied: { code: string; title: string }[] }> {
+  async function applyPreferredFixes(
+    uri: string,
+    initial: string,
+    firstVersion: number,
+  ): Promise<{ text: string; applied: { code: string; title: string }[] }> {
     let text = initial;
     let version = firstVersion;
     const applied: { code: string; title: string }[] = [];
@@ -107,7 +111,11 @@ describe("the language server over stdio", function () {
       const list = await waitForDiagnostics(uri, () => true);
       if (!list.length) break;
       const diagnostic = list[0];
-      const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+      const actions = (await connection.sendRequest("textDocument/codeAction", {
+        textDocument: { uri },
+        range: diagnostic.range,
+        context: { diagnostics: [diagnostic] },
+      })) as CodeAction[];
       const fix = actions.find((action) => action.isPreferred) as CodeAction;
       assert.ok(fix, `a quick fix for ${String(diagnostic.code)} ${diagnostic.message}: ${JSON.stringify(actions.map((a) => a.title))}`);
       applied.push({ code: String(diagnostic.code), title: fix.title });
@@ -121,7 +129,13 @@ describe("the language server over stdio", function () {
   before(async () => {
     dir = tempDir("dd-lsp-");
     fs.writeFileSync(path.join(dir, "package.json"), "{}");
-    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "commonjs", target: "es2022", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ["node"] }, include: ["src/**/*.ts"] }));
+    fs.writeFileSync(
+      path.join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { module: "commonjs", target: "es2022", strict: true, esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ["node"] },
+        include: ["src/**/*.ts"],
+      }),
+    );
     fs.mkdirSync(path.join(dir, "src"));
     fs.writeFileSync(path.join(dir, "src", "flow.ts"), ORCHESTRATOR);
     fs.writeFileSync(path.join(dir, "src", "helpers.ts"), HELPERS);
@@ -133,7 +147,9 @@ describe("the language server over stdio", function () {
       notified();
     });
     connection.listen();
-    const init = (await connection.sendRequest("initialize", { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} })) as { capabilities: { codeActionProvider?: unknown } };
+    const init = (await connection.sendRequest("initialize", { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {} })) as {
+      capabilities: { codeActionProvider?: unknown };
+    };
     assert.ok(init.capabilities.codeActionProvider);
     await connection.sendNotification("initialized", {});
   });
@@ -201,7 +217,10 @@ describe("the language server over stdio", function () {
     assert.match(text, /yield context\.df\.createTimer\(new Date\(context\.df\.currentUtcDateTime\.getTime\(\) \+ 250\)\);/);
     assert.match(text, /yield context\.df\.createTimer\(new Date\(context\.df\.currentUtcDateTime\.getTime\(\) \+ 1000\)\);\n  context\.log\("later"\);/);
     assert.match(text, /const text = yield context\.df\.callActivity\("readFileSyncActivity", \{ file \}\);/);
-    assert.match(text, /df\.app\.activity\("readFileSyncActivity", \{\n    handler: async \(\{ file \}: \{ file: string \}\) => \{\n        return await readFileSync\(file, "utf8"\);/);
+    assert.match(
+      text,
+      /df\.app\.activity\("readFileSyncActivity", \{\n    handler: async \(\{ file \}: \{ file: string \}\) => \{\n        return await readFileSync\(file, "utf8"\);/,
+    );
     fs.writeFileSync(path.join(dir, "src", "report.ts"), text);
     const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
     const compiled = spawnSync(process.execPath, [tsc, "-p", path.join(dir, "tsconfig.json")], { encoding: "utf8" });
@@ -215,8 +234,15 @@ describe("the language server over stdio", function () {
     await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version: 1, text } });
     const list = await waitForDiagnostics(uri, (l) => l.some((d) => d.code === "DD008"));
     const diagnostic = list.find((d) => d.code === "DD008") as Diagnostic;
-    const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
-    assert.deepEqual(actions.map((a) => a.title), ["Ignore DD008 on this line"]);
+    const actions = (await connection.sendRequest("textDocument/codeAction", {
+      textDocument: { uri },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic] },
+    })) as CodeAction[];
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ["Ignore DD008 on this line"],
+    );
     await connection.sendNotification("textDocument/didClose", { textDocument: { uri } });
   });
 
@@ -224,7 +250,11 @@ describe("the language server over stdio", function () {
     const uri = pathToFileURL(path.join(dir, "src", "helpers.ts")).toString();
     await connection.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "typescript", version: 1, text: HELPERS } });
     const [diagnostic] = await waitForDiagnostics(uri, (l) => l.length === 1);
-    const actions = (await connection.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } })) as CodeAction[];
+    const actions = (await connection.sendRequest("textDocument/codeAction", {
+      textDocument: { uri },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic] },
+    })) as CodeAction[];
     const ignore = actions.find((action) => /Ignore DD001/.test(action.title)) as CodeAction;
     const text = applyEdits(HELPERS, ignore.edit?.changes?.[uri] ?? []);
     assert.match(text, /^  \/\/ durable-devkit-ignore DD001\n  return Date\.now\(\);/m);

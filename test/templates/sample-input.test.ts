@@ -11,7 +11,12 @@ describe("sample inputs of the patterns", () => {
     const dir = tempDir("dd-samples-");
     const samples: Record<string, unknown> = {};
     for (const pattern of PATTERNS) {
-      const { name, files } = scaffold({ pattern: pattern.id, language: "js", dir, name: `my${pattern.defaultName[0].toUpperCase()}${pattern.defaultName.slice(1)}` });
+      const { name, files } = scaffold({
+        pattern: pattern.id,
+        language: "js",
+        dir,
+        name: `my${pattern.defaultName[0].toUpperCase()}${pattern.defaultName.slice(1)}`,
+      });
       const source = fs.readFileSync(path.join(dir, files[0]), "utf8");
       const orchestrator = pattern.id === "aggregator" ? `${name}_report` : name;
       const text = sampleInputText(source, orchestrator);

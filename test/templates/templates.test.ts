@@ -27,7 +27,7 @@ function generate(pattern: string, language: Language, name?: string): { dir: st
 }
 
 async function poll(url: string, done: (status: { runtimeStatus: string }) => boolean): Promise<{ runtimeStatus: string; output: unknown }> {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     const answer = await request(url);
     const status = answer.json();
     if (done(status)) return status;
@@ -94,7 +94,11 @@ for (const language of ["ts", "js"] as const) {
       const server = await serve(dir);
       const started = (await request(`${server.http.origin}/api/${name}`, { method: "POST", body: '{"request": "buy a laptop"}' })).json();
       await waitFor(() => server.emulator.engine.getRecord(started.id)?.waitingForEvents?.includes("Approval") === true);
-      const raised = await request(started.sendEventPostUri.replace("{eventName}", "Approval"), { method: "POST", headers: JSON_BODY, body: '{"approved": true, "by": "Ada"}' });
+      const raised = await request(started.sendEventPostUri.replace("{eventName}", "Approval"), {
+        method: "POST",
+        headers: JSON_BODY,
+        body: '{"approved": true, "by": "Ada"}',
+      });
       assert.equal(raised.status, 202);
       const approved = await poll(started.statusQueryGetUri, (s) => s.runtimeStatus === "Completed");
       assert.deepEqual(approved.output, { request: "buy a laptop", outcome: "approved by Ada" });
@@ -108,8 +112,13 @@ for (const language of ["ts", "js"] as const) {
     it("aggregator takes concurrent signals over HTTP and reports through an orchestration", async () => {
       const { dir, name } = generate("aggregator", language);
       const server = await serve(dir);
-      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => request(`${server.http.origin}/api/${name}/room1`, { method: "POST", body: String(i + 1) })));
-      assert.ok(answers.every((answer) => answer.status === 202), answers.map((a) => a.status).join(","));
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => request(`${server.http.origin}/api/${name}/room1`, { method: "POST", body: String(i + 1) })),
+      );
+      assert.ok(
+        answers.every((answer) => answer.status === 202),
+        answers.map((a) => a.status).join(","),
+      );
       await server.emulator.engine.whenIdle();
       const state = await request(`${server.http.origin}/api/${name}/room1`);
       assert.deepEqual(state.json(), { count: 50, sum: 1275 });

@@ -41,7 +41,8 @@ function answering(answers: Answer[], buttons: string[] = []): () => void {
     quickPicks.push(list.map((item) => (typeof item === "string" ? item : item.label)));
     const wanted = next("a quick pick");
     const found = list.find((item) => (typeof item === "string" ? item : item.label) === wanted);
-    if (!found) throw new Error(`No quick pick item "${String(wanted)}" among ${list.map((item) => (typeof item === "string" ? item : item.label)).join(", ")}`);
+    if (!found)
+      throw new Error(`No quick pick item "${String(wanted)}" among ${list.map((item) => (typeof item === "string" ? item : item.label)).join(", ")}`);
     return found;
   };
   window.showInputBox = async (options?: vscode.InputBoxOptions) => {
@@ -139,7 +140,10 @@ describe("Durable Devkit in the extension host", () => {
     restore();
     restore = answering(["helloSequence", "{not json"]);
     await vscode.commands.executeCommand("durableDevkit.runOrchestration");
-    assert.ok(messages.some((message) => /Not JSON/.test(message)), `the input box refuses bad JSON: ${JSON.stringify(messages)}`);
+    assert.ok(
+      messages.some((message) => /Not JSON/.test(message)),
+      `the input box refuses bad JSON: ${JSON.stringify(messages)}`,
+    );
   });
 
   it("Run Orchestration… says what a waiting instance waits for, and its Raise button asks only for the event's data", async () => {
@@ -150,7 +154,8 @@ describe("Durable Devkit in the extension host", () => {
     await running;
     const notice = messages.find((message) => / is waiting for /.test(message));
     assert.ok(notice, `a waiting notice among ${JSON.stringify(messages)}`);
-    const [, instanceId] = /^approvalWorkflow (\S+) is waiting for event `Approval` or a timer at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d \(local time\)$/.exec(notice) ?? [];
+    const [, instanceId] =
+      /^approvalWorkflow (\S+) is waiting for event `Approval` or a timer at (?:\d{4}-\d\d-\d\d )?\d\d:\d\d \(local time\)$/.exec(notice) ?? [];
     assert.ok(instanceId, notice);
     assert.equal(done, `approvalWorkflow ${instanceId}: Completed → {"request":"chair","outcome":"approved by Bo"}`);
     assert.ok(messages.indexOf(notice) < messages.indexOf(done), "the notice came while it waited");
@@ -216,7 +221,9 @@ describe("Durable Devkit in the extension host", () => {
     assert.ok(done);
     await vscode.commands.executeCommand("durableDevkit.showHistory", await instanceNode(done.instanceId));
     await until("the history webview's tab", () =>
-      vscode.window.tabGroups.all.flatMap((group) => group.tabs).some((tab) => tab.label === `History ${done.instanceId.slice(0, 8)}` && tab.input instanceof vscode.TabInputWebview),
+      vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .some((tab) => tab.label === `History ${done.instanceId.slice(0, 8)}` && tab.input instanceof vscode.TabInputWebview),
     );
 
     const target = vscode.Uri.file(path.join(workspace(), "histories", "chain.json"));
@@ -244,13 +251,28 @@ describe("Durable Devkit in the extension host", () => {
 
   it("the debug configuration provider offers launch, replay and attach once each, asks each orchestrator's input, and makes F5 work without a launch.json", async () => {
     // VS Code lists package.json's initialConfigurations and the provider's together: only the provider has them.
-    const debuggers = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { debuggers: { initialConfigurations?: unknown; configurationSnippets: { body: Record<string, unknown> }[] }[] } }).contributes.debuggers;
+    const debuggers = (
+      vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
+        contributes: { debuggers: { initialConfigurations?: unknown; configurationSnippets: { body: Record<string, unknown> }[] }[] };
+      }
+    ).contributes.debuggers;
     assert.equal(debuggers[0].initialConfigurations, undefined);
-    assert.deepEqual(debuggers[0].configurationSnippets.filter((snippet) => "port" in snippet.body), [], "no snippet fixes a port");
+    assert.deepEqual(
+      debuggers[0].configurationSnippets.filter((snippet) => "port" in snippet.body),
+      [],
+      "no snippet fixes a port",
+    );
     const provider = new DurableConfigurationProvider(context);
     const initial = provider.provideDebugConfigurations();
-    assert.deepEqual(initial.map((config) => `${config.request}:${config.mode ?? "run"}`), ["launch:run", "launch:replay", "attach:run"]);
-    assert.deepEqual(initial.filter((config) => "port" in config || "input" in config), [], "no fixed port, no fixed input");
+    assert.deepEqual(
+      initial.map((config) => `${config.request}:${config.mode ?? "run"}`),
+      ["launch:run", "launch:replay", "attach:run"],
+    );
+    assert.deepEqual(
+      initial.filter((config) => "port" in config || "input" in config),
+      [],
+      "no fixed port, no fixed input",
+    );
 
     // F5 without a launch.json: the orchestrator, then its input, prefilled with the last one Run Orchestration… used.
     restore = answering(["helloSequence", '["Tokyo"]']);
@@ -270,7 +292,15 @@ describe("Durable Devkit in the extension host", () => {
     prefilled.length = 0;
     restore = answering(['{"request": "a desk"}', "null"]);
     const launch = (orchestrator: string, extra: Record<string, unknown> = {}) =>
-      provider.resolveDebugConfigurationWithSubstitutedVariables(undefined, { type: "durable", request: "launch", name: orchestrator, orchestrator, app: workspace(), attachJavaScriptDebugger: false, ...extra });
+      provider.resolveDebugConfigurationWithSubstitutedVariables(undefined, {
+        type: "durable",
+        request: "launch",
+        name: orchestrator,
+        orchestrator,
+        app: workspace(),
+        attachJavaScriptDebugger: false,
+        ...extra,
+      });
     assert.deepEqual((await launch("approvalWorkflow"))?.input, { request: "a desk" });
     assert.deepEqual((await launch("helloSequence"))?.input, null);
     assert.deepEqual(prefilled, ['{ "request": "chair", "timeoutHours": 24 }', '["Tokyo"]']);
@@ -339,19 +369,24 @@ describe("Durable Devkit in the extension host", () => {
       // Time is held at the 72-hour timer, so it waits for the approval as the window's runs do.
       const node = await until("the session's instance waiting for Approval", () => {
         const [child] = context.instancesView.getChildren(group);
-        return child && /^Running · \S+ · waiting for event `Approval` or a timer at /.test(String(context.instancesView.getTreeItem(child).description)) && child;
+        return (
+          child && /^Running · \S+ · waiting for event `Approval` or a timer at /.test(String(context.instancesView.getTreeItem(child).description)) && child
+        );
       });
       assert.ok("instance" in node && node.debugSessionId === session.id);
       const instanceId = node.instance.instanceId;
       assert.equal(node.instance.name, "approvalWorkflow");
       const windowEmulator = context.emulator.state;
       assert.equal(windowEmulator.kind, "running");
-      if (windowEmulator.kind === "running") assert.ok(!(await windowEmulator.client.instances()).some((instance) => instance.instanceId === instanceId), "not in the window's emulator");
+      if (windowEmulator.kind === "running")
+        assert.ok(!(await windowEmulator.client.instances()).some((instance) => instance.instanceId === instanceId), "not in the window's emulator");
 
       // Its history opens from the session's emulator (the window's has no such instance).
       await vscode.commands.executeCommand("durableDevkit.showHistory", node);
       await until("the debug instance's history webview", () =>
-        vscode.window.tabGroups.all.flatMap((tabs) => tabs.tabs).some((tab) => tab.label === `History ${instanceId.slice(0, 8)}` && tab.input instanceof vscode.TabInputWebview),
+        vscode.window.tabGroups.all
+          .flatMap((tabs) => tabs.tabs)
+          .some((tab) => tab.label === `History ${instanceId.slice(0, 8)}` && tab.input instanceof vscode.TabInputWebview),
       );
       assert.deepEqual(messages, [], "no error");
 
@@ -397,7 +432,10 @@ describe("Durable Devkit in the extension host", () => {
    */
   async function javaScriptStopsOnLoopLine(): Promise<{ line: number; city: string; isReplaying: string }[]> {
     const file = path.join(workspace(), "src", "functions", "helloSequence.js");
-    const line = fs.readFileSync(file, "utf8").split("\n").findIndex((text) => text.includes("outputs.push(yield"));
+    const line = fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .findIndex((text) => text.includes("outputs.push(yield"));
     assert.ok(line >= 0, "the template's loop line");
     const breakpoint = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(file), new vscode.Position(line, 0)));
     const stops: { line: number; city: string; isReplaying: string }[] = [];
@@ -407,7 +445,11 @@ describe("Durable Devkit in the extension host", () => {
       onDidSendMessage: (message: { type: string; event?: string; body?: { threadId?: number } }) => {
         if (message.type === "event" && message.event === "stopped" && message.body?.threadId !== undefined) {
           const threadId = message.body.threadId;
-          handling.push(handle(threadId).catch((error: unknown) => stops.push({ line: -1, city: String(error), isReplaying: "" })).then(() => session.customRequest("continue", { threadId })));
+          handling.push(
+            handle(threadId)
+              .catch((error: unknown) => stops.push({ line: -1, city: String(error), isReplaying: "" }))
+              .then(() => session.customRequest("continue", { threadId })),
+          );
         }
       },
     });
@@ -415,8 +457,11 @@ describe("Durable Devkit in the extension host", () => {
       vscode.debug.registerDebugAdapterTrackerFactory("pwa-node", {
         createDebugAdapterTracker: (session) =>
           onStopped(session, async (threadId) => {
-            const [frame] = ((await session.customRequest("stackTrace", { threadId, startFrame: 0, levels: 1 })) as { stackFrames: { id: number; line: number }[] }).stackFrames;
-            const evaluate = (expression: string) => session.customRequest("evaluate", { expression, frameId: frame.id, context: "repl" }) as Thenable<{ result: string }>;
+            const [frame] = (
+              (await session.customRequest("stackTrace", { threadId, startFrame: 0, levels: 1 })) as { stackFrames: { id: number; line: number }[] }
+            ).stackFrames;
+            const evaluate = (expression: string) =>
+              session.customRequest("evaluate", { expression, frameId: frame.id, context: "repl" }) as Thenable<{ result: string }>;
             stops.push({ line: frame.line, city: value(await evaluate("city")), isReplaying: value(await evaluate("String(context.df.isReplaying)")) });
           }),
       }),
@@ -431,10 +476,22 @@ describe("Durable Devkit in the extension host", () => {
       const starting = new Promise<vscode.DebugSession>((resolve) => {
         const listener = vscode.debug.onDidStartDebugSession((session) => session.type === "durable" && (listener.dispose(), resolve(session)));
       });
-      const config = { type: "durable", request: "launch", name: "Durable: helloSequence (breakpoints)", orchestrator: "helloSequence", input: null, stopOnEntry: false };
+      const config = {
+        type: "durable",
+        request: "launch",
+        name: "Durable: helloSequence (breakpoints)",
+        orchestrator: "helloSequence",
+        input: null,
+        stopOnEntry: false,
+      };
       assert.ok(await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], config), "the durable session started");
       durable = await starting;
-      await Promise.race([ended, new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`the session did not reach the end of the history; JavaScript stops so far: ${JSON.stringify(stops)}`)), 90_000))]);
+      await Promise.race([
+        ended,
+        new Promise((_resolve, reject) =>
+          setTimeout(() => reject(new Error(`the session did not reach the end of the history; JavaScript stops so far: ${JSON.stringify(stops)}`)), 90_000),
+        ),
+      ]);
       await Promise.all(handling);
       for (const stop of stops) assert.equal(stop.line, line + 1, `a stop on the breakpoint's line: ${JSON.stringify(stop)}`);
       return stops;
@@ -447,7 +504,14 @@ describe("Durable Devkit in the extension host", () => {
   it("a JavaScript breakpoint in an orchestrator stops where its code runs for the first time: once per call, not in every replay; durableDevkit.debug.stopInReplay stops in replays too", async () => {
     // By default: three stops, one per activity call, each where the line runs for the first time.
     const first = await javaScriptStopsOnLoopLine();
-    assert.deepEqual(first.map((stop) => [stop.city, stop.isReplaying]), [["Tokyo", "false"], ["Seattle", "false"], ["London", "false"]]);
+    assert.deepEqual(
+      first.map((stop) => [stop.city, stop.isReplaying]),
+      [
+        ["Tokyo", "false"],
+        ["Seattle", "false"],
+        ["London", "false"],
+      ],
+    );
     const settings = vscode.workspace.getConfiguration("durableDevkit");
     await settings.update("debug.stopInReplay", true, vscode.ConfigurationTarget.Workspace);
     try {
@@ -456,8 +520,14 @@ describe("Durable Devkit in the extension host", () => {
       assert.ok(every.length >= 9, `stops in replays too: ${JSON.stringify(every)}`);
       assert.ok(every.filter((stop) => stop.isReplaying === "true").length >= 6, `replays among them: ${JSON.stringify(every)}`);
       assert.deepEqual([every[0].city, every[0].isReplaying], ["Tokyo", "false"], "the first episode's call");
-      for (const city of ["Tokyo", "Seattle", "London"]) assert.ok(every.some((stop) => stop.city === city && stop.isReplaying === "true"), `${city} replayed: ${JSON.stringify(every)}`);
-      console.log(`[measured] js-debug stops on the loop line: ${first.length} by default, ${every.length} with durableDevkit.debug.stopInReplay (${every.filter((stop) => stop.isReplaying === "true").length} of them in replays)`);
+      for (const city of ["Tokyo", "Seattle", "London"])
+        assert.ok(
+          every.some((stop) => stop.city === city && stop.isReplaying === "true"),
+          `${city} replayed: ${JSON.stringify(every)}`,
+        );
+      console.log(
+        `[measured] js-debug stops on the loop line: ${first.length} by default, ${every.length} with durableDevkit.debug.stopInReplay (${every.filter((stop) => stop.isReplaying === "true").length} of them in replays)`,
+      );
     } finally {
       await settings.update("debug.stopInReplay", undefined, vscode.ConfigurationTarget.Workspace);
     }
@@ -470,7 +540,11 @@ describe("Durable Devkit in the extension host", () => {
     assert.ok(fs.existsSync(file), "the JavaScript app got a JavaScript orchestrator");
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file);
     // The running emulator watches the app: the new orchestrator appears without a restart.
-    await until("resizeImages in the Functions view", async () => (await context.refresh(), context.functionsView.orchestrators.includes("resizeImages")), 30_000);
+    await until(
+      "resizeImages in the Functions view",
+      async () => (await context.refresh(), context.functionsView.orchestrators.includes("resizeImages")),
+      30_000,
+    );
   });
 
   it("New Orchestration from Pattern… → Help me choose walks the questions to a pattern", async () => {
