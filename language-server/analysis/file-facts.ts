@@ -207,10 +207,8 @@ export class ProgramFacts {
     return file && isTrackedFile(file.fileName) ? this.of(file).placeOf(node) : undefined;
   }
 
-  /** The signature of everything the checker can see from a file: its own and its imports', transitively, and the globals. */
-  closureOf(fileName: string): string {
-    let closure = this.closures.get(fileName);
-    if (closure !== undefined) return closure;
+  /** The workspace files the checker can see from a file: it, its imports transitively, and the files declaring globals. */
+  private filesSeenFrom(fileName: string): Set<string> {
     const seen = new Set<string>();
     const queue = [fileName, ...this.globals];
     while (queue.length) {
@@ -220,6 +218,14 @@ export class ProgramFacts {
       const facts = this.ofName(next);
       if (facts) for (const imported of this.importsOf(facts)) if (!seen.has(imported)) queue.push(imported);
     }
+    return seen;
+  }
+
+  /** The signature of everything the checker can see from a file: its own and its imports', transitively, and the globals. */
+  closureOf(fileName: string): string {
+    let closure = this.closures.get(fileName);
+    if (closure !== undefined) return closure;
+    const seen = this.filesSeenFrom(fileName);
     closure = hash(
       [...seen]
         .sort()
@@ -237,15 +243,7 @@ export class ProgramFacts {
   versionClosureOf(fileName: string): string {
     let versions = this.versionClosures.get(fileName);
     if (versions !== undefined) return versions;
-    const seen = new Set<string>();
-    const queue = [fileName, ...this.globals];
-    while (queue.length) {
-      const next = queue.pop() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      const facts = this.ofName(next);
-      if (facts) for (const imported of this.importsOf(facts)) if (!seen.has(imported)) queue.push(imported);
-    }
+    const seen = this.filesSeenFrom(fileName);
     versions = [...seen]
       .sort()
       .map((name) => {

@@ -19,6 +19,7 @@ import * as path from "node:path";
 import { HistoryEventType as T, isTerminal, startServer, type EmulatorServer, type Engine, type InstanceStatus } from "../../emulator";
 import { request, type Answer } from "../http/http-client";
 import { devNull, tempDir, waitFor, type StoreKind } from "./harness";
+import { assertDocTable, conformanceTable } from "../conformance-table";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const APP = path.join(ROOT, "test", "fixtures", "conformance");
@@ -1614,22 +1615,7 @@ describe("runtime conformance with Azure (real apps in test/fixtures/conformance
         );
       const missing = cases.filter((c) => (passed.get(c)?.size ?? 0) !== (c.sqljs ? 2 : 1)).map((c) => c.title);
       assert.deepEqual(missing, [], "every case above must pass (on each of its stores) before the table means anything");
-      const rows = AREAS.map((area) => {
-        const inArea = cases.filter((c) => c.area === area);
-        return `| ${area} | ${inArea.length} | ${inArea.filter((c) => !c.differs).length} |`;
-      });
-      const total = `| **Runtime** | **${cases.length}** | **${cases.filter((c) => !c.differs).length}** |`;
-      const table = ["| Area | Cases | Match |", "| --- | --- | --- |", ...rows, total].join("\n");
-      console.log(`\n${table.replace(/^/gm, "      ")}\n`);
-      const doc = fs.readFileSync(DOC, "utf8");
-      const start = doc.indexOf(TABLE_START);
-      const end = doc.indexOf(TABLE_END);
-      assert.ok(start >= 0 && end > start, `${DOC} has the table markers`);
-      assert.equal(
-        doc.slice(start + TABLE_START.length, end).trim(),
-        table,
-        "docs/fidelity.md's runtime table is out of date: paste the table printed above between its markers",
-      );
+      assertDocTable(DOC, { start: TABLE_START, end: TABLE_END }, conformanceTable(AREAS, cases, "Runtime"), "runtime table");
     });
   });
 });

@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { startServer, type EmulatorServer, type EngineEvent } from "../../emulator";
 import { KITCHEN_SINK, devNull, tempDir } from "../emulator/harness";
 import { request, type Answer } from "./http-client";
+import { assertDocTable, conformanceTable } from "../conformance-table";
 
 interface Case {
   area: string;
@@ -1056,23 +1057,7 @@ describe("the Durable HTTP API against Azure's (conformance)", function () {
         [],
         "every case above must pass before the table means anything",
       );
-      const rows = AREAS.map((area) => {
-        const inArea = cases.filter((c) => c.area === area);
-        const matching = inArea.filter((c) => !c.differs).length;
-        return `| ${area} | ${inArea.length} | ${matching} |`;
-      });
-      const total = `| **HTTP API** | **${cases.length}** | **${cases.filter((c) => !c.differs).length}** |`;
-      const table = ["| Area | Cases | Match |", "| --- | --- | --- |", ...rows, total].join("\n");
-      console.log(`\n${table.replace(/^/gm, "      ")}\n`);
-      const doc = fs.readFileSync(DOC, "utf8");
-      const start = doc.indexOf(TABLE_START);
-      const end = doc.indexOf(TABLE_END);
-      assert.ok(start >= 0 && end > start, `${DOC} has the table markers`);
-      assert.equal(
-        doc.slice(start + TABLE_START.length, end).trim(),
-        table,
-        "docs/fidelity.md's table is out of date: paste the table printed above between its markers",
-      );
+      assertDocTable(DOC, { start: TABLE_START, end: TABLE_END }, conformanceTable(AREAS, cases, "HTTP API"), "table");
     });
   });
 });
