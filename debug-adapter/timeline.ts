@@ -256,6 +256,8 @@ export function callText(task: TracedTask): string {
       return `Task.all(${role.childIds.length} tasks)`;
     case "whenAny":
       return `Task.any(${role.childIds.length} tasks)`;
+    case "event":
+      return `sendEvent(${role.instanceId}, "${role.name}")`;
     default:
       return role.description;
   }

@@ -33,23 +33,25 @@ export interface ErrorCodeInfo {
   http: number;
   /** The CLI's exit code (cli/cli-error.ts EXIT): 2 for a mistake in how the command was called, 1 for a refusal. */
   exit: 1 | 2;
+  /** The gRPC status code the Durable Task sidecar answers (grpc/status codes: 3 INVALID_ARGUMENT, 5 NOT_FOUND, 6 ALREADY_EXISTS, 9 FAILED_PRECONDITION, 12 UNIMPLEMENTED, 13 INTERNAL). */
+  grpc: 3 | 5 | 6 | 9 | 12 | 13;
 }
 
 /** The one table from codes to what each surface answers. */
 export const ERROR_CODES: Readonly<Record<DurableErrorCode, ErrorCodeInfo>> = {
-  InstanceNotFound: { http: 404, exit: 1 },
+  InstanceNotFound: { http: 404, exit: 1, grpc: 5 },
   // OrchestrationAlreadyExistsException is an InvalidOperationException (DurableTask.Core
   // Exceptions/OrchestrationAlreadyExistsException.cs:23): not an ArgumentException, so 500.
-  InstanceAlreadyExists: { http: 500, exit: 1 },
-  InstanceFinished: { http: 410, exit: 1 },
+  InstanceAlreadyExists: { http: 500, exit: 1, grpc: 6 },
+  InstanceFinished: { http: 410, exit: 1, grpc: 9 },
   // DurableClient.SuspendAsync/ResumeAsync/RewindAsync throw InvalidOperationException (DurableClient.cs:420, 441, 451).
-  InvalidState: { http: 500, exit: 1 },
+  InvalidState: { http: 500, exit: 1, grpc: 9 },
   // DurableTaskExtension.ThrowIfFunctionDoesNotExist throws ArgumentException (DurableTaskExtension.cs:1340).
-  UnknownFunction: { http: 400, exit: 2 },
-  BadRequest: { http: 400, exit: 2 },
-  NotAnOrchestration: { http: 400, exit: 2 },
-  RouteNotFound: { http: 404, exit: 2 },
-  Internal: { http: 500, exit: 1 },
+  UnknownFunction: { http: 400, exit: 2, grpc: 3 },
+  BadRequest: { http: 400, exit: 2, grpc: 3 },
+  NotAnOrchestration: { http: 400, exit: 2, grpc: 3 },
+  RouteNotFound: { http: 404, exit: 2, grpc: 12 },
+  Internal: { http: 500, exit: 1, grpc: 13 },
 };
 
 export class DurableError extends Error {

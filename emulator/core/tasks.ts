@@ -16,6 +16,8 @@ export type TrackedTaskRole =
   /** A critical section: lock (the entity ids of the lock set, in the order they are locked) or one entity's release. */
   | { role: "entityLock"; operation: "lock"; entityInstanceIds: string[] }
   | { role: "entityLock"; operation: "release"; entityInstanceId: string }
+  /** An event sent to another orchestration instance (a Durable Task SDK's sendEvent). */
+  | { role: "event"; instanceId: string; name: string; input: unknown }
   | { role: "unknown"; description: string };
 
 export interface TrackedTask {

@@ -35,10 +35,16 @@ export interface OrchestrationDecision {
   /** The orchestrator function returned (with `output`, or having asked for `continueAsNew`). */
   done: boolean;
   output?: unknown;
-  /** The orchestrator function threw. */
-  failure?: { message: string; stack?: string };
-  /** ContinueAsNew, and the index of the history event during whose replay it was called (later events carry over). */
-  continueAsNew?: { input: unknown; calledAtEvent: number };
+  /**
+   * The orchestrator function threw. A worker whose SDK describes its own failures (a Durable Task SDK's
+   * failureDetails) sets errorType; the message is then stored as it is, as the Durable Task Scheduler stores it.
+   */
+  failure?: { message: string; stack?: string; errorType?: string };
+  /**
+   * ContinueAsNew, and the index of the history event during whose replay it was called (later events carry over),
+   * or the events to carry over when the worker names them itself (a Durable Task SDK's carryoverEvents).
+   */
+  continueAsNew?: { input: unknown; calledAtEvent: number; carryover?: HistoryEvent[] };
   customStatus?: unknown;
   /** External events it waits for. */
   waitingForEvents: string[];
@@ -105,6 +111,12 @@ export interface EntityBatchResult {
 export interface WorkerPort {
   /** The functions this worker registered (it may change: a reload). */
   readonly functions: readonly RegisteredFunction[];
+  /**
+   * The worker does not say which functions it has (a Durable Task SDK connected without work-item filters): work for
+   * names no worker registered goes to it, and the engine does not refuse such names up front. The worker's SDK
+   * answers for a name it lacks, as it would against the Durable Task Scheduler.
+   */
+  readonly servesAnyFunction?: boolean;
   orchestrate(request: OrchestrationRequest): Promise<OrchestrationDecision>;
   runActivity(request: ActivityRequest): Promise<ActivityResult>;
   runEntityBatch(request: EntityBatchRequest): Promise<EntityBatchResult>;

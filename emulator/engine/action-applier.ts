@@ -18,7 +18,7 @@ import { json, type ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
 import type { ActivityRunner } from "./activity-runner";
 import type { EntityRunner } from "./entity-runner";
-import { eventSent, subOrchestrationCreated, subOrchestrationFailed, taskScheduled, timerCreated, timerFired } from "../core/history-events";
+import { eventRaised, eventSent, subOrchestrationCreated, subOrchestrationFailed, taskScheduled, timerCreated, timerFired } from "../core/history-events";
 
 /** One task of an episode, and where what it produces goes. */
 interface ActionStep {
@@ -70,6 +70,8 @@ export class ActionApplier {
         return this.sendEntityOperation(step, task);
       case "entityLock":
         return this.lockOrRelease(step, task);
+      case "event":
+        return this.sendEvent(step, task);
       default:
         return {
           message: `Orchestrator function '${record.name}' failed: the emulator does not know how to run ${task.description}.`,
@@ -82,7 +84,7 @@ export class ActionApplier {
   private scheduleActivity(step: ActionStep, task: Extract<TrackedTaskRole, { role: "activity" }>): FailureInfo | undefined {
     const { batch, instance, record, id, timestamp, produced, eagerOutcome } = step;
     const activities = this.state.workers.functions.filter((fn) => fn.kind === "activity").map((fn) => fn.name);
-    if (!activities.includes(task.name)) {
+    if (!activities.includes(task.name) && !this.state.workers.servesAnyFunction) {
       return {
         message:
           `Orchestrator function '${record.name}' failed: The function '${task.name}' doesn't exist, is disabled, or is not an activity or orchestrator function. ` +
@@ -181,7 +183,7 @@ export class ActionApplier {
   private startSubOrchestration(step: ActionStep, task: Extract<TrackedTaskRole, { role: "subOrchestration" }>): FailureInfo | undefined {
     const { batch, record, id, timestamp, produced } = step;
     const orchestrations = this.state.workers.functions.filter((fn) => fn.kind === "orchestration").map((fn) => fn.name);
-    if (!orchestrations.includes(task.name)) {
+    if (!orchestrations.includes(task.name) && !this.state.workers.servesAnyFunction) {
       return {
         message:
           `Orchestrator function '${record.name}' failed: The function '${task.name}' doesn't exist, is disabled, or is not an activity or orchestrator function. ` +
@@ -241,6 +243,19 @@ export class ActionApplier {
       parent: { instanceId: record.instanceId, executionId: record.executionId, taskId: id, name: record.name },
       reuse: existing !== undefined,
     });
+    return undefined;
+  }
+
+  /**
+   * An event for another instance: EventSent in the sender's history and EventRaised in the target's queue, as
+   * DurableTask.Core's dispatcher turns a SendEventOrchestratorAction into (TaskOrchestrationDispatcher.cs,
+   * ProcessSendEventDecision). A target that does not exist or has finished never reads it.
+   */
+  private sendEvent(step: ActionStep, task: Extract<TrackedTaskRole, { role: "event" }>): FailureInfo | undefined {
+    const { batch, id, timestamp, produced } = step;
+    const input = json(task.input);
+    produced.push(eventSent(id, task.instanceId, task.name, input ?? "null", timestamp));
+    this.state.enqueue(batch, { id: this.state.nextId(), instanceId: task.instanceId, event: eventRaised(task.name, input, timestamp) });
     return undefined;
   }
 

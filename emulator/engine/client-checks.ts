@@ -1,13 +1,17 @@
 /** The checks the client API makes before it acts, each refusing with the DurableError the Durable extension's answer maps from. */
 import type { Store } from "../store/store";
-import type { RegisteredFunction } from "../core/functions";
+import type { WorkerPort } from "../core/worker-port";
 import { isTerminal, type InstanceRecord } from "../api/types";
 import { DurableError, instanceNotFound, notAnOrchestration, unknownFunction } from "../core/errors";
 import { isEntityInstanceId } from "./entity-batch";
 
-/** A function of that kind the app registered, or an unknown-function error listing those it did. */
-export function requireFunction(registered: readonly RegisteredFunction[], name: string, kind: "orchestration" | "activity"): void {
-  const functions = registered.filter((fn) => fn.kind === kind);
+/**
+ * A function of that kind a worker registered, or an unknown-function error listing those they did. With a worker
+ * that serves any name (a Durable Task SDK), every name is taken, as the Durable Task Scheduler takes it.
+ */
+export function requireFunction(workers: WorkerPort, name: string, kind: "orchestration" | "activity"): void {
+  if (workers.servesAnyFunction) return;
+  const functions = workers.functions.filter((fn) => fn.kind === kind);
   if (!functions.some((fn) => fn.name === name))
     throw unknownFunction(
       kind,

@@ -167,7 +167,7 @@ export class Engine {
   }
 
   async startNew(name: string, options: StartOptions = {}): Promise<string> {
-    requireFunction(this.state.workers.functions, name, "orchestration");
+    requireFunction(this.state.workers, name, "orchestration");
     const instanceId = options.instanceId ?? randomUUID().replace(/-/g, "");
     // As DurableClient.StartNewAsync (DurableClient.cs:185-201): no "@" first, none of / \ # ? or control
     // characters, at most 256 characters.
@@ -294,7 +294,7 @@ export class Engine {
         { instanceId, runtimeStatus: record.runtimeStatus },
       );
     }
-    requireFunction(this.state.workers.functions, record.name, "orchestration");
+    requireFunction(this.state.workers, record.name, "orchestration");
     const newId = options.newInstanceId ? randomUUID().replace(/-/g, "") : instanceId;
     const batch: StoreBatch = {};
     this.state.createInstance(batch, {

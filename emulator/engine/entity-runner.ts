@@ -59,7 +59,8 @@ export class EntityRunner {
   entityFunctionFor(entityInstanceId: string): string | undefined {
     if (!isEntityInstanceId(entityInstanceId)) return undefined;
     const { name } = parseEntityInstanceId(entityInstanceId);
-    return this.state.workers.functions.find((fn) => fn.kind === "entity" && fn.name.toLowerCase() === name.toLowerCase())?.name;
+    const registered = this.state.workers.functions.find((fn) => fn.kind === "entity" && fn.name.toLowerCase() === name.toLowerCase())?.name;
+    return registered ?? (this.state.workers.servesAnyFunction ? name : undefined);
   }
 
   /** Queues a message of another kind (a lock release) for an entity. */

@@ -275,7 +275,9 @@ export class EpisodeRunner {
         batch,
         instance,
         record,
-        { message: `Orchestrator function '${record.name}' failed: ${result.failure.message}`, stack: result.failure.stack, errorType: "Error" },
+        result.failure.errorType === undefined
+          ? { message: `Orchestrator function '${record.name}' failed: ${result.failure.message}`, stack: result.failure.stack, errorType: "Error" }
+          : { message: result.failure.message, stack: result.failure.stack, errorType: result.failure.errorType },
         timestamp,
       );
       return;
@@ -283,7 +285,9 @@ export class EpisodeRunner {
     if (result.done) {
       this.entities.releaseLocksAtEnd(batch, instance, record, timestamp, "completed");
       if (result.continueAsNew) {
-        const carryover = instance.history.slice(result.continueAsNew.calledAtEvent + 1).filter((e) => e.EventType === HistoryEventType.EventRaised);
+        const carryover =
+          result.continueAsNew.carryover ??
+          instance.history.slice(result.continueAsNew.calledAtEvent + 1).filter((e) => e.EventType === HistoryEventType.EventRaised);
         this.end.continueAsNew(batch, instance, record, result.continueAsNew.input, timestamp, carryover);
       } else {
         const output = json(result.output) ?? "null";

@@ -1,7 +1,8 @@
 /**
  * The workers connected to the engine, as one WorkerPort: each call goes to the worker that registered the function
  * (the first one, when several did), the function catalog is all of theirs together. With one worker, everything
- * goes to it, registered or not: it answers for a name it does not know as the Functions host would.
+ * goes to it, registered or not: it answers for a name it does not know as the Functions host would. A name nobody
+ * registered goes to a worker that serves any function (a Durable Task SDK that does not list its functions).
  */
 import type { RegisteredFunction } from "../core/functions";
 import type {
@@ -37,9 +38,18 @@ export class WorkerRouter implements WorkerPort {
     return this.workers.length === 1 ? this.workers[0].functions : this.workers.flatMap((worker) => worker.functions);
   }
 
+  get servesAnyFunction(): boolean {
+    return this.workers.some((worker) => worker.servesAnyFunction === true);
+  }
+
+  /** The worker that registered the function, else one that serves any name, else the first. */
   private workerFor(kind: RegisteredFunction["kind"], name: string): WorkerPort {
     if (this.workers.length === 1) return this.workers[0];
-    return this.workers.find((worker) => worker.functions.some((fn) => fn.kind === kind && fn.name === name)) ?? this.workers[0];
+    return (
+      this.workers.find((worker) => worker.functions.some((fn) => fn.kind === kind && fn.name === name)) ??
+      this.workers.find((worker) => worker.servesAnyFunction === true) ??
+      this.workers[0]
+    );
   }
 
   orchestrate(request: OrchestrationRequest): Promise<OrchestrationDecision> {

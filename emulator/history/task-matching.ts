@@ -38,6 +38,7 @@ export function expectedEventFor(role: TrackedTaskRole): { type: HistoryEventTyp
       return { type: HistoryEventType.TimerCreated };
     case "entity":
     case "entityLock":
+    case "event":
       return { type: HistoryEventType.EventSent };
     default:
       return undefined;
@@ -60,6 +61,8 @@ export function describeTask(role: TrackedTaskRole): string {
       return `entity ${role.operation} of '${role.operationName}' on ${role.entityInstanceId}`;
     case "entityLock":
       return `entity ${role.operation}`;
+    case "event":
+      return `event '${role.name}' sent to ${role.instanceId}`;
     default:
       return role.description;
   }

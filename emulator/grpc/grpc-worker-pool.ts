@@ -1,0 +1,346 @@
+/**
+ * The Durable Task SDK workers connected over gRPC, as one worker of the engine (core/worker-port.ts). Work waits
+ * here until a worker pulls it over its GetWorkItems stream, as on the Durable Task Scheduler: nothing fails because
+ * no worker is connected yet. Each item goes to a stream whose work-item filters take its name (any stream when it
+ * sent none), carries a completion token the worker echoes, and goes back in the queue when its stream drops or the
+ * worker abandons it: at-least-once, as DTS redelivers a work item whose worker is gone.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import type { RegisteredFunction } from "../core/functions";
+import type {
+  ActivityRequest,
+  ActivityResult,
+  EntityBatchRequest,
+  EntityBatchResult,
+  OrchestrationDecision,
+  OrchestrationRequest,
+  WorkerPort,
+} from "../core/worker-port";
+import { HistoryEventType } from "../history/history-event";
+import { decisionOf } from "./decision-translation";
+import { failureDetailsFrom, toProtoEvents } from "./history-translation";
+import { pb, stringValue, textOf } from "./protocol";
+
+type WorkKind = "orchestration" | "activity";
+
+/** A work item waiting for a worker, or out with one. */
+interface Work {
+  kind: WorkKind;
+  name: string;
+  /** How the work is matched when a worker does not echo the completion token (@dapr/durabletask-js 1.0). */
+  key: string;
+  token: string;
+  build(): pb.WorkItem;
+  settle(response: pb.OrchestratorResponse | pb.ActivityResponse): void;
+  fail(error: Error): void;
+  stream?: WorkerStream;
+}
+
+/** One worker's GetWorkItems stream and what it said it takes. */
+export interface WorkerStream {
+  readonly call: grpc.ServerWritableStream<pb.GetWorkItemsRequest, pb.WorkItem>;
+  /** Function names by kind from its work-item filters; undefined: it takes everything. */
+  readonly filters?: { orchestration: Set<string>; activity: Set<string>; entity: Set<string> };
+  readonly maxOut: { orchestration: number; activity: number };
+  out: Set<Work>;
+}
+
+/** How often a stream gets a health ping when idle: the .NET SDK drops a connection after 120 s without a message. */
+const HEALTH_PING_MS = 30_000;
+
+export class GrpcWorkerPool implements WorkerPort {
+  readonly servesAnyFunction = true;
+  private readonly streams: WorkerStream[] = [];
+  private readonly waiting: Work[] = [];
+  private readonly byToken = new Map<string, Work>();
+  private readonly byKey = new Map<string, Work>();
+  /** Chunks of an orchestrator response sent with isPartial, by completion token, until the last one. */
+  private readonly partial = new Map<string, pb.OrchestratorAction[]>();
+  private nextToken = 1;
+  private nextStream = 0;
+  private closed = false;
+  private readonly pinger: NodeJS.Timeout;
+
+  constructor(private readonly onWarning: (message: string) => void = () => undefined) {
+    this.pinger = setInterval(() => this.ping(), HEALTH_PING_MS);
+    this.pinger.unref();
+  }
+
+  /** The functions the connected workers named in their filters (workers without filters name none). */
+  get functions(): readonly RegisteredFunction[] {
+    const named: RegisteredFunction[] = [];
+    for (const stream of this.streams) {
+      if (!stream.filters) continue;
+      for (const kind of ["orchestration", "activity", "entity"] as const)
+        for (const name of stream.filters[kind]) named.push({ name, kind, triggerType: `${kind}Trigger`, bindings: {} });
+    }
+    return named;
+  }
+
+  get connectedWorkers(): number {
+    return this.streams.length;
+  }
+
+  // ------------------------------------------------------------------ the engine's side
+
+  orchestrate(request: OrchestrationRequest): Promise<OrchestrationDecision> {
+    const history = request.history;
+    let lastStart = history.length;
+    for (let i = history.length - 1; i >= 0; i--) {
+      if (history[i].EventType === HistoryEventType.OrchestratorStarted) {
+        lastStart = i;
+        break;
+      }
+    }
+    const past = toProtoEvents(history.slice(0, lastStart));
+    const fresh = toProtoEvents(history.slice(lastStart));
+    return new Promise((resolve, reject) => {
+      this.add({
+        kind: "orchestration",
+        name: request.functionName,
+        key: `o|${request.instanceId}`,
+        token: "",
+        build: () => {
+          const orchestration = new pb.OrchestratorRequest();
+          orchestration.setInstanceid(request.instanceId);
+          orchestration.setExecutionid(stringValue(request.executionId));
+          orchestration.setPasteventsList(past);
+          orchestration.setNeweventsList(fresh);
+          const item = new pb.WorkItem();
+          item.setOrchestratorrequest(orchestration);
+          return item;
+        },
+        settle: (response) => resolve(decisionOf(response as pb.OrchestratorResponse, history.length)),
+        fail: reject,
+      });
+    });
+  }
+
+  runActivity(request: ActivityRequest): Promise<ActivityResult> {
+    return new Promise((resolve, reject) => {
+      this.add({
+        kind: "activity",
+        name: request.functionName,
+        key: `a|${request.instanceId}|${request.taskId}`,
+        token: "",
+        build: () => {
+          const activity = new pb.ActivityRequest();
+          activity.setName(request.functionName);
+          activity.setTaskid(request.taskId);
+          activity.setInput(stringValue(request.input === undefined ? undefined : JSON.stringify(request.input)));
+          const instance = new pb.OrchestrationInstance();
+          instance.setInstanceid(request.instanceId);
+          activity.setOrchestrationinstance(instance);
+          const item = new pb.WorkItem();
+          item.setActivityrequest(activity);
+          return item;
+        },
+        settle: (response) => resolve(activityResultOf(response as pb.ActivityResponse)),
+        fail: reject,
+      });
+    });
+  }
+
+  runEntityBatch(request: EntityBatchRequest): Promise<EntityBatchResult> {
+    return Promise.reject(new Error(`Entity '${request.functionName}' cannot run yet: the gRPC sidecar does not dispatch entity work items in this version.`));
+  }
+
+  forget(): void {
+    // A Durable Task SDK worker keeps nothing between episodes: each request carries the whole history.
+  }
+
+  // ------------------------------------------------------------------ the workers' side
+
+  /** A worker opened its GetWorkItems stream: it gets waiting work now, and whatever comes later. */
+  connect(call: grpc.ServerWritableStream<pb.GetWorkItemsRequest, pb.WorkItem>): WorkerStream {
+    const request = call.request;
+    const filters = request.getWorkitemfilters();
+    const stream: WorkerStream = {
+      call,
+      filters: filters && {
+        orchestration: new Set(filters.getOrchestrationsList().map((f) => f.getName())),
+        activity: new Set(filters.getActivitiesList().map((f) => f.getName())),
+        entity: new Set(filters.getEntitiesList().map((f) => f.getName())),
+      },
+      maxOut: {
+        orchestration: request.getMaxconcurrentorchestrationworkitems() || Infinity,
+        activity: request.getMaxconcurrentactivityworkitems() || Infinity,
+      },
+      out: new Set(),
+    };
+    this.streams.push(stream);
+    const gone = () => this.disconnect(stream);
+    call.on("cancelled", gone);
+    call.on("close", gone);
+    call.on("error", gone);
+    this.dispatch();
+    return stream;
+  }
+
+  completeOrchestration(response: pb.OrchestratorResponse): boolean {
+    const token = response.getCompletiontoken();
+    if (response.getIspartial()) {
+      // A large response in chunks (OrchestratorResponse.isPartial): the actions add up until the last chunk.
+      const key = token || `o|${response.getInstanceid()}`;
+      this.partial.set(key, [...(this.partial.get(key) ?? []), ...response.getActionsList()]);
+      return this.findWork(token, `o|${response.getInstanceid()}`) !== undefined;
+    }
+    const key = token || `o|${response.getInstanceid()}`;
+    const earlier = this.partial.get(key);
+    if (earlier) {
+      this.partial.delete(key);
+      response.setActionsList([...earlier, ...response.getActionsList()]);
+    }
+    return this.finish(this.findWork(token, `o|${response.getInstanceid()}`), response);
+  }
+
+  completeActivity(response: pb.ActivityResponse): boolean {
+    return this.finish(this.findWork(response.getCompletiontoken(), `a|${response.getInstanceid()}|${response.getTaskid()}`), response);
+  }
+
+  /** The worker gave the work item back (AbandonTask*): it goes to the next worker. */
+  abandon(token: string): boolean {
+    const work = this.byToken.get(token);
+    if (!work) return false;
+    this.requeue(work);
+    this.dispatch();
+    return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.pinger);
+    for (const work of [...this.waiting, ...this.byToken.values()]) work.fail(new Error("The emulator is stopping."));
+    this.waiting.length = 0;
+    this.byToken.clear();
+    this.byKey.clear();
+    for (const stream of this.streams.splice(0)) stream.call.end();
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  private add(work: Work): void {
+    if (this.closed) {
+      work.fail(new Error("The emulator is stopping."));
+      return;
+    }
+    this.waiting.push(work);
+    this.dispatch();
+  }
+
+  private findWork(token: string, key: string): Work | undefined {
+    return (token ? this.byToken.get(token) : undefined) ?? this.byKey.get(key);
+  }
+
+  private finish(work: Work | undefined, response: pb.OrchestratorResponse | pb.ActivityResponse): boolean {
+    if (!work) return false; // already completed by another worker, or for an episode that was given up
+    this.release(work);
+    work.settle(response);
+    this.dispatch();
+    return true;
+  }
+
+  private release(work: Work): void {
+    this.byToken.delete(work.token);
+    if (this.byKey.get(work.key) === work) this.byKey.delete(work.key);
+    work.stream?.out.delete(work);
+    work.stream = undefined;
+  }
+
+  private requeue(work: Work): void {
+    this.release(work);
+    this.waiting.unshift(work);
+  }
+
+  private disconnect(stream: WorkerStream): void {
+    const index = this.streams.indexOf(stream);
+    if (index < 0) return;
+    this.streams.splice(index, 1);
+    const lost = [...stream.out];
+    for (const work of lost) this.requeue(work);
+    if (lost.length && !this.closed) {
+      this.onWarning(
+        `A Durable Task worker disconnected with ${lost.length} work item${lost.length === 1 ? "" : "s"} in progress; ` +
+          (this.streams.length ? "they go to another connected worker." : "they wait for a worker to connect."),
+      );
+    }
+    this.dispatch();
+  }
+
+  private takes(stream: WorkerStream, work: Work): boolean {
+    if (stream.filters && !stream.filters[work.kind].has(work.name)) return false;
+    let out = 0;
+    for (const item of stream.out) if (item.kind === work.kind) out++;
+    return out < stream.maxOut[work.kind];
+  }
+
+  /** Hands waiting work to streams, round robin among those that take it. */
+  private dispatch(): void {
+    if (!this.streams.length) return;
+    for (let i = 0; i < this.waiting.length;) {
+      const work = this.waiting[i];
+      const stream = this.pickStream(work);
+      if (!stream) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      work.token = String(this.nextToken++);
+      work.stream = stream;
+      stream.out.add(work);
+      this.byToken.set(work.token, work);
+      this.byKey.set(work.key, work);
+      const item = work.build();
+      item.setCompletiontoken(work.token);
+      stream.call.write(item);
+    }
+  }
+
+  private pickStream(work: Work): WorkerStream | undefined {
+    for (let n = 0; n < this.streams.length; n++) {
+      const stream = this.streams[(this.nextStream + n) % this.streams.length];
+      if (this.takes(stream, work)) {
+        this.nextStream = (this.nextStream + n + 1) % this.streams.length;
+        return stream;
+      }
+    }
+    return undefined;
+  }
+
+  private ping(): void {
+    for (const stream of this.streams) {
+      const item = new pb.WorkItem();
+      item.setHealthping(new pb.HealthPing());
+      stream.call.write(item);
+    }
+  }
+}
+
+function activityResultOf(response: pb.ActivityResponse): ActivityResult {
+  const failure = response.getFailuredetails();
+  if (!failure) {
+    const text = textOf(response.getResult());
+    let result: unknown;
+    try {
+      result = text === undefined || text === "" ? undefined : JSON.parse(text);
+    } catch {
+      result = text;
+    }
+    return { ok: true, result };
+  }
+  const details = failureDetailsFrom(failure);
+  return {
+    ok: false,
+    error: {
+      name: details.ErrorType,
+      message: details.ErrorMessage,
+      stack: details.StackTrace,
+      failureDetailsJson: JSON.stringify({
+        errorType: details.ErrorType,
+        errorMessage: details.ErrorMessage,
+        stackTrace: details.StackTrace,
+        isNonRetriable: details.IsNonRetriable,
+      }),
+    },
+  };
+}

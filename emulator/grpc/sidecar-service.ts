@@ -1,0 +1,265 @@
+/**
+ * TaskHubSidecarService on the engine: the client RPCs a Durable Task SDK's client calls become the engine's client
+ * API (the same one the Durable HTTP API and the CLI use), the worker RPCs go to the worker pool. A refusal answers
+ * the gRPC status its DurableError code maps to (core/errors.ts), with the engine's message as the details.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import type { Engine } from "../engine/engine";
+import { DurableError, ERROR_CODES, badRequest, errorCodeOf } from "../core/errors";
+import { isTerminal, type InstanceQuery, type RuntimeStatus } from "../api/types";
+import type { GrpcWorkerPool } from "./grpc-worker-pool";
+import { toProtoEvents } from "./history-translation";
+import { orchestrationStateOf, runtimeStatusOf } from "./instance-state-translation";
+import { isoOf, millisOf, pb, stringValue, textOf, type ITaskHubSidecarServiceServer } from "./protocol";
+
+/** History events per HistoryChunk of StreamInstanceHistory. */
+const HISTORY_CHUNK = 200;
+
+type Unary<Req, Res> = (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res> | Res;
+
+function unary<Req, Res>(handler: Unary<Req, Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => handler(call.request, call))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(statusOf(error)),
+      );
+  };
+}
+
+function statusOf(error: unknown): Partial<grpc.StatusObject> {
+  return { code: ERROR_CODES[errorCodeOf(error)].grpc as grpc.status, details: error instanceof Error ? error.message : String(error) };
+}
+
+/** JSON text from the wire as a value for the engine (which stores it as JSON again); not JSON: refused. */
+function jsonValue(text: string | undefined, what: string): unknown {
+  if (text === undefined || text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(
+      `The ${what} is not JSON text: ${text.slice(0, 80)}${text.length > 80 ? "…" : ""}. The SDK's client serialises it with JSON.stringify.`,
+      error,
+    );
+  }
+}
+
+function statusesOf(list: pb.OrchestrationStatus[]): RuntimeStatus[] | undefined {
+  const statuses = list.map(runtimeStatusOf).filter((s): s is RuntimeStatus => s !== undefined);
+  return statuses.length ? statuses : undefined;
+}
+
+function unimplemented(what: string): Unary<unknown, never> {
+  return () => {
+    throw new DurableError("RouteNotFound", `${what} is not served by this version of the Durable Devkit sidecar.`);
+  };
+}
+
+export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSidecarServiceServer {
+  /** Resolves when the instance leaves Pending (or has finished), or rejects after the call's deadline. */
+  const waitFor = (instanceId: string, reached: (status: RuntimeStatus) => boolean, call: grpc.ServerUnaryCall<unknown, unknown>) =>
+    new Promise<void>((resolve, reject) => {
+      const current = engine.getRecord(instanceId);
+      if (!current) return reject(new DurableError("InstanceNotFound", `No orchestration instance has the id "${instanceId}".`, { instanceId }));
+      if (reached(current.runtimeStatus)) return resolve();
+      const off = engine.on((event) => {
+        if (event.kind === "instanceUpdated" && event.instance.instanceId === instanceId && reached(event.instance.runtimeStatus)) {
+          off();
+          resolve();
+        }
+      });
+      call.on("cancelled", () => {
+        off();
+        reject(new Error("The client gave up waiting."));
+      });
+    });
+
+  const instanceResponse = (instanceId: string, withPayloads: boolean) => {
+    const response = new pb.GetInstanceResponse();
+    const record = engine.getRecord(instanceId);
+    response.setExists(record !== undefined && !record.entity);
+    if (record && !record.entity) response.setOrchestrationstate(orchestrationStateOf(record, withPayloads));
+    return response;
+  };
+
+  return {
+    hello: unary(() => new Empty()),
+
+    startInstance: unary(async (request: pb.CreateInstanceRequest) => {
+      const scheduled = millisOf(request.getScheduledstarttimestamp());
+      if (scheduled !== undefined && scheduled > Date.now() + 1000)
+        engine.warn(`StartInstance asked for a scheduled start at ${new Date(scheduled).toISOString()}; the emulator starts the instance now.`);
+      const replaceable = request.getOrchestrationidreusepolicy()?.getReplaceablestatusList();
+      const existing = request.getInstanceid() ? engine.getRecord(request.getInstanceid()) : undefined;
+      if (existing && replaceable && replaceable.length && !statusesOf(replaceable)?.includes(existing.runtimeStatus)) {
+        throw new DurableError(
+          "InstanceAlreadyExists",
+          `An orchestration instance with the id "${existing.instanceId}" already exists and is ${existing.runtimeStatus}, which the id reuse policy does not replace.`,
+          { instanceId: existing.instanceId, runtimeStatus: existing.runtimeStatus },
+        );
+      }
+      const instanceId = await engine.startNew(request.getName(), {
+        instanceId: request.getInstanceid() || undefined,
+        input: jsonValue(textOf(request.getInput()), "orchestration input"),
+        version: textOf(request.getVersion()),
+      });
+      const response = new pb.CreateInstanceResponse();
+      response.setInstanceid(instanceId);
+      return response;
+    }),
+
+    getInstance: unary((request: pb.GetInstanceRequest) => instanceResponse(request.getInstanceid(), request.getGetinputsandoutputs())),
+
+    waitForInstanceStart: unary(async (request: pb.GetInstanceRequest, call) => {
+      await waitFor(request.getInstanceid(), (status) => status !== "Pending", call);
+      return instanceResponse(request.getInstanceid(), request.getGetinputsandoutputs());
+    }),
+
+    waitForInstanceCompletion: unary(async (request: pb.GetInstanceRequest, call) => {
+      // ContinuedAsNew is a passing state: the next execution starts under the same id.
+      await waitFor(request.getInstanceid(), isTerminal, call);
+      return instanceResponse(request.getInstanceid(), request.getGetinputsandoutputs());
+    }),
+
+    raiseEvent: unary(async (request: pb.RaiseEventRequest) => {
+      await engine.raiseEvent(request.getInstanceid(), request.getName(), jsonValue(textOf(request.getInput()), "event data"));
+      return new pb.RaiseEventResponse();
+    }),
+
+    terminateInstance: unary(async (request: pb.TerminateRequest) => {
+      const output = jsonValue(textOf(request.getOutput()), "termination output");
+      await engine.terminate(request.getInstanceid(), output === undefined ? undefined : typeof output === "string" ? output : JSON.stringify(output));
+      return new pb.TerminateResponse();
+    }),
+
+    suspendInstance: unary(async (request: pb.SuspendRequest) => {
+      await engine.suspend(request.getInstanceid(), textOf(request.getReason()));
+      return new pb.SuspendResponse();
+    }),
+
+    resumeInstance: unary(async (request: pb.ResumeRequest) => {
+      await engine.resume(request.getInstanceid(), textOf(request.getReason()));
+      return new pb.ResumeResponse();
+    }),
+
+    rewindInstance: unary(async (request: pb.RewindInstanceRequest) => {
+      await engine.rewind(request.getInstanceid(), textOf(request.getReason()));
+      return new pb.RewindInstanceResponse();
+    }),
+
+    restartInstance: unary(async (request: pb.RestartInstanceRequest) => {
+      const response = new pb.RestartInstanceResponse();
+      response.setInstanceid(await engine.restart(request.getInstanceid(), { newInstanceId: request.getRestartwithnewinstanceid() }));
+      return response;
+    }),
+
+    queryInstances: unary((request: pb.QueryInstancesRequest) => {
+      const query = request.getQuery();
+      const filter: InstanceQuery = {
+        runtimeStatus: statusesOf(query?.getRuntimestatusList() ?? []),
+        createdTimeFrom: isoOf(query?.getCreatedtimefrom()),
+        createdTimeTo: isoOf(query?.getCreatedtimeto()),
+        instanceIdPrefix: textOf(query?.getInstanceidprefix()) || undefined,
+        top: query?.getMaxinstancecount() || undefined,
+        continuationToken: textOf(query?.getContinuationtoken()) || undefined,
+      };
+      const page = engine.list(filter);
+      const response = new pb.QueryInstancesResponse();
+      response.setOrchestrationstateList(page.instances.map((record) => orchestrationStateOf(record, query?.getFetchinputsandoutputs() === true)));
+      response.setContinuationtoken(stringValue(page.continuationToken));
+      return response;
+    }),
+
+    listInstanceIds: unary((request: pb.ListInstanceIdsRequest) => {
+      const from = millisOf(request.getCompletedtimefrom());
+      const to = millisOf(request.getCompletedtimeto());
+      const page = engine.list({
+        runtimeStatus: statusesOf(request.getRuntimestatusList()),
+        top: request.getPagesize() || undefined,
+        continuationToken: textOf(request.getLastinstancekey()) || undefined,
+      });
+      const completedIn = (iso: string) => (from === undefined || Date.parse(iso) >= from) && (to === undefined || Date.parse(iso) < to);
+      const response = new pb.ListInstanceIdsResponse();
+      response.setInstanceidsList(
+        page.instances
+          .filter((record) => (from === undefined && to === undefined) || (isTerminal(record.runtimeStatus) && completedIn(record.lastUpdatedTime)))
+          .map((record) => record.instanceId),
+      );
+      response.setLastinstancekey(stringValue(page.continuationToken));
+      return response;
+    }),
+
+    purgeInstances: unary(async (request: pb.PurgeInstancesRequest) => {
+      const response = new pb.PurgeInstancesResponse();
+      const filter = request.getPurgeinstancefilter();
+      const batch = request.getInstancebatch();
+      let deleted = 0;
+      if (filter) {
+        deleted = await engine.purgeWhere({
+          runtimeStatus: statusesOf(filter.getRuntimestatusList()),
+          createdTimeFrom: isoOf(filter.getCreatedtimefrom()),
+          createdTimeTo: isoOf(filter.getCreatedtimeto()),
+        });
+      } else {
+        const ids = batch ? batch.getInstanceidsList() : [request.getInstanceid()];
+        for (const id of ids) if (engine.getRecord(id) && (await engine.purge(id))) deleted++;
+      }
+      response.setDeletedinstancecount(deleted);
+      return response;
+    }),
+
+    streamInstanceHistory: (call) => {
+      try {
+        const events = toProtoEvents(engine.getHistory(call.request.getInstanceid()));
+        for (let i = 0; i < events.length; i += HISTORY_CHUNK) {
+          const chunk = new pb.HistoryChunk();
+          chunk.setEventsList(events.slice(i, i + HISTORY_CHUNK));
+          call.write(chunk);
+        }
+        call.end();
+      } catch (error) {
+        call.destroy(Object.assign(new Error(statusOf(error).details), statusOf(error)));
+      }
+    },
+
+    getWorkItems: (call) => {
+      pool.connect(call);
+    },
+
+    completeOrchestratorTask: unary((request: pb.OrchestratorResponse) => {
+      pool.completeOrchestration(request);
+      return new pb.CompleteTaskResponse();
+    }),
+
+    completeActivityTask: unary((request: pb.ActivityResponse) => {
+      pool.completeActivity(request);
+      return new pb.CompleteTaskResponse();
+    }),
+
+    abandonTaskOrchestratorWorkItem: unary((request: pb.AbandonOrchestrationTaskRequest) => {
+      pool.abandon(request.getCompletiontoken());
+      return new pb.AbandonOrchestrationTaskResponse();
+    }),
+
+    abandonTaskActivityWorkItem: unary((request: pb.AbandonActivityTaskRequest) => {
+      pool.abandon(request.getCompletiontoken());
+      return new pb.AbandonActivityTaskResponse();
+    }),
+
+    abandonTaskEntityWorkItem: unary((request: pb.AbandonEntityTaskRequest) => {
+      pool.abandon(request.getCompletiontoken());
+      return new pb.AbandonEntityTaskResponse();
+    }),
+
+    completeEntityTask: unary(unimplemented("CompleteEntityTask (entities over gRPC)")),
+    signalEntity: unary(unimplemented("SignalEntity (entities over gRPC)")),
+    getEntity: unary(unimplemented("GetEntity (entities over gRPC)")),
+    queryEntities: unary(unimplemented("QueryEntities (entities over gRPC)")),
+    cleanEntityStorage: unary(unimplemented("CleanEntityStorage (entities over gRPC)")),
+    createTaskHub: unary(() => new pb.CreateTaskHubResponse()),
+    deleteTaskHub: unary(unimplemented("DeleteTaskHub")),
+    skipGracefulOrchestrationTerminations: unary(unimplemented("SkipGracefulOrchestrationTerminations")),
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * The Durable Task gRPC sidecar driven by the real, unmodified @microsoft/durabletask-js 0.4.0: its client in this
+ * process, its worker in a child process running test/fixtures/durabletask-app/worker.js, as a user runs them. (The
+ * package declares Node >= 22; it works on the Node 20 these tests run on.) What each test expects is what the SDK
+ * reads back against the Durable Task Scheduler: outputs, failure details, custom status, statuses, history.
+ */
+import * as assert from "node:assert/strict";
+import { fork, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { NoOpLogger, OrchestrationStatus, TaskHubGrpcClient } from "@microsoft/durabletask-js";
+import { startDurableTaskEmulator, type DurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
+import { tempDir, waitFor } from "../emulator/harness";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const WORKER = path.join(ROOT, "test", "fixtures", "durabletask-app", "worker.js");
+
+function startWorker(port: number): ChildProcess & { started: Promise<void> } {
+  const child = fork(WORKER, [], { env: { ...process.env, DURABLE_TASK_HOST: `localhost:${port}` }, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  let output = "";
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("worker started")) resolve();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before it started: ${output}`)));
+  });
+  return Object.assign(child, { started });
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", function () {
+  this.timeout(120_000);
+  let emulator: DurableTaskEmulator;
+  let client: TaskHubGrpcClient;
+  let worker: ChildProcess & { started: Promise<void> };
+  const warnings: string[] = [];
+
+  before(async () => {
+    emulator = await startDurableTaskEmulator({
+      dir: tempDir("dd-grpc-"),
+      store: "memory",
+      port: 0,
+      onEvent: (event) => event.kind === "warning" && warnings.push(event.message),
+    });
+    client = new TaskHubGrpcClient({ hostAddress: `localhost:${emulator.sidecar.port}`, logger: new NoOpLogger() });
+    worker = startWorker(emulator.sidecar.port);
+    await worker.started;
+  });
+
+  after(async () => {
+    await stopWorker(worker);
+    await client?.stop();
+    await emulator?.close();
+  });
+
+  const run = async (name: string, input?: unknown) => {
+    const id = await client.scheduleNewOrchestration(name, input);
+    const state = await client.waitForOrchestrationCompletion(id, true, 60);
+    assert.ok(state, `no state for ${name}`);
+    return state;
+  };
+
+  it("runs a chain of activities and returns its output", async () => {
+    const state = await run("chain", "Tokyo");
+    assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED);
+    assert.deepEqual(JSON.parse(state.serializedOutput!), ["Hello, Tokyo 1!", "Hello, Tokyo 2!", "Hello, Tokyo 3!"]);
+    assert.deepEqual(JSON.parse(state.serializedInput!), "Tokyo");
+  });
+
+  it("fans out to 500 activities and in again with whenAll", async () => {
+    const state = await run("fanOut", 500);
+    assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED);
+    assert.equal(JSON.parse(state.serializedOutput!), 2 * ((499 * 500) / 2));
+  });
+
+  it("waits for an external event, showing its custom status meanwhile", async () => {
+    const id = await client.scheduleNewOrchestration("approval");
+    await waitFor(() => emulator.engine.getRecord(id)?.customStatus !== undefined);
+    const waiting = await client.getOrchestrationState(id, true);
+    assert.equal(waiting?.runtimeStatus, OrchestrationStatus.RUNNING);
+    assert.deepEqual(JSON.parse(waiting!.serializedCustomStatus!), { stage: "waiting" });
+    await client.raiseOrchestrationEvent(id, "approve", true);
+    const done = await client.waitForOrchestrationCompletion(id, true, 30);
+    assert.deepEqual(JSON.parse(done!.serializedOutput!), { approved: true });
+  });
+
+  it("fires a durable timer, then carries on", async () => {
+    const state = await run("timerThenHello");
+    assert.equal(JSON.parse(state.serializedOutput!), "Hello, after timer!");
+    const history = emulator.engine.getHistory(state.instanceId);
+    assert.ok(history.some((e) => e.EventType === 11 /* TimerFired */));
+  });
+
+  it("runs a sub-orchestration and returns its result", async () => {
+    const state = await run("parent", 7);
+    assert.deepEqual(JSON.parse(state.serializedOutput!), { child: ["Hello, child 7 1!", "Hello, child 7 2!", "Hello, child 7 3!"] });
+  });
+
+  it("continues as new until the counter reaches 3 (waiting for completion does not stop at ContinuedAsNew)", async () => {
+    const state = await run("counter", 0);
+    assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED);
+    assert.equal(JSON.parse(state.serializedOutput!), 3);
+  });
+
+  it("reports a failure with the SDK's own failure details (the message as thrown, not the Functions host's wording)", async () => {
+    const state = await run("failing");
+    assert.equal(state.runtimeStatus, OrchestrationStatus.FAILED);
+    // The SDK labels the task ("Activity task #1 failed: ..."); what follows is the activity's message as thrown.
+    assert.equal(state.failureDetails?.message, "orchestrator caught: Activity task #1 failed: activity says no");
+    assert.equal(state.failureDetails?.errorType, "Error");
+  });
+
+  it("delivers an event one orchestration sends another (sendEvent)", async () => {
+    const target = await client.scheduleNewOrchestration("approval");
+    await client.waitForOrchestrationStart(target, false, 30);
+    const sender = await run("pinger", target);
+    assert.equal(JSON.parse(sender.serializedOutput!), "sent");
+    const done = await client.waitForOrchestrationCompletion(target, true, 30);
+    assert.deepEqual(JSON.parse(done!.serializedOutput!), { approved: "sent by pinger" });
+  });
+
+  it("suspends, resumes and terminates an instance", async () => {
+    const id = await client.scheduleNewOrchestration("approval");
+    await client.waitForOrchestrationStart(id, false, 30);
+    await client.suspendOrchestration(id);
+    await waitFor(() => emulator.engine.getRecord(id)?.runtimeStatus === "Suspended");
+    assert.equal((await client.getOrchestrationState(id))?.runtimeStatus, OrchestrationStatus.SUSPENDED);
+    await client.resumeOrchestration(id);
+    await waitFor(() => emulator.engine.getRecord(id)?.runtimeStatus === "Running");
+    await client.terminateOrchestration(id, "enough");
+    const state = await client.waitForOrchestrationCompletion(id, true, 30);
+    assert.equal(state?.runtimeStatus, OrchestrationStatus.TERMINATED);
+  });
+
+  it("answers a missing instance as the SDK expects: no state, and NOT_FOUND for actions on it", async () => {
+    assert.equal(await client.getOrchestrationState("no-such-instance"), undefined);
+    await assert.rejects(client.raiseOrchestrationEvent("no-such-instance", "x"), /no-such-instance/);
+  });
+
+  it("queries, streams history and purges", async () => {
+    const state = await run("chain", "Purge");
+    const history = await client.getOrchestrationHistory(state.instanceId);
+    assert.deepEqual(
+      history.map((e) => e.type).filter((t, i, all) => all.indexOf(t) === i).length > 4,
+      true,
+      "the history has the kinds of a chain (started, scheduled, completed, ...)",
+    );
+    const ids: string[] = [];
+    for await (const instance of client.getAllInstances({ instanceIdPrefix: state.instanceId.slice(0, 8) })) ids.push(instance.instanceId);
+    assert.ok(ids.includes(state.instanceId));
+    const purged = await client.purgeOrchestration(state.instanceId);
+    assert.equal(purged?.deletedInstanceCount, 1);
+    assert.equal(await client.getOrchestrationState(state.instanceId), undefined);
+  });
+
+  it("gives work a killed worker held to the next worker: nothing is lost (kill -9)", async () => {
+    const gateFile = path.join(tempDir("dd-gate-"), "open");
+    const id = await client.scheduleNewOrchestration("gated", gateFile);
+    // The activity is out with the worker once the pool has handed it over.
+    await waitFor(() => emulator.engine.getHistory(id).some((e) => e.EventType === 4 /* TaskScheduled */));
+    await stopWorker(worker);
+    fs.writeFileSync(gateFile, "");
+    worker = startWorker(emulator.sidecar.port);
+    await worker.started;
+    const state = await client.waitForOrchestrationCompletion(id, true, 60);
+    assert.equal(JSON.parse(state!.serializedOutput!), "passed open");
+    assert.ok(
+      warnings.some((w) => /disconnected with 1 work item/.test(w)),
+      warnings.join("\n"),
+    );
+  });
+});
