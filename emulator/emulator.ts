@@ -12,6 +12,7 @@ import { MemoryStore } from "./store/memory-store";
 import { SqlJsStore } from "./store/sqljs-store";
 import type { Store } from "./store/store";
 import type { EngineEvent } from "./api/types";
+import type { WorkerPort } from "./core/worker-port";
 
 export interface EmulatorOptions {
   appDir: string;
@@ -33,6 +34,8 @@ export interface EmulatorOptions {
   nodePath?: string;
   /** How long orchestrator code may run without yielding before its instance fails (default 10 s). */
   episodeLimitMs?: number;
+  /** Workers besides the app's own (Durable Task SDK workers over gRPC): names the app does not register go to them. */
+  extraWorkers?: WorkerPort[];
 }
 
 export interface Emulator {
@@ -84,7 +87,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const store = createStore(options.store, app.appDir);
   const engine = new Engine({
     store,
-    workers: [new AppHostWorker(host)],
+    workers: [new AppHostWorker(host), ...(options.extraWorkers ?? [])],
     timeSkipping: options.timeSkipping,
     holdAtAwaitedEvents: options.holdAtAwaitedEvents,
     maxConcurrentActivityFunctions: durableTask.maxConcurrentActivityFunctions,

@@ -1,12 +1,16 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { FORWARDING_KEY_ENV, forwardingKeyProblem, startServer } from "../../emulator";
+import { GrpcWorkerPool } from "../../emulator/grpc/grpc-worker-pool";
+import { DEFAULT_GRPC_PORT, listenSidecar, type SidecarServer } from "../../emulator/grpc/sidecar-server";
+import { startDurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
 import { APP_OPTIONS, APP_OPTIONS_HELP, parse, writeLines, type Command } from "../command";
 import { EXIT, UsageError } from "../cli-error";
 
 export const startCommand: Command = {
   name: "start",
   summary: "serve the app's HTTP functions, the Durable HTTP API and a dashboard, like `func start`",
-  help: `Usage: durable-devkit start [--port 7071] [options]
+  help: `Usage: durable-devkit start [--port 7071] [--grpc [8080]] [options]
 
 Starts the emulator as a local Functions host for durable apps: the app's HTTP-triggered functions at
 http://127.0.0.1:PORT/api/<route> (the durableClient binding works unmodified), and the Durable HTTP management API at
@@ -16,8 +20,14 @@ can still trigger the app's GET functions. Through a forwarded port (another Hos
 opened the address it prints with ?key= (new each run; ${FORWARDING_KEY_ENV} sets it). Stop it with Ctrl+C; the
 store keeps everything.
 
+With --grpc it also serves the Durable Task gRPC protocol (TaskHubSidecarService) on 127.0.0.1:PORT for apps on
+the Durable Task SDKs (durabletask-js, -python, -dotnet, -java), as the Durable Task Scheduler emulator does, without
+Docker: connect with Endpoint=http://localhost:8080;Authentication=None;TaskHub=default (or host address
+localhost:8080). In a folder without host.json only the gRPC endpoint runs, on the same store.
+
 Options:
   --port, -p PORT      the port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free one)
+  --grpc [PORT]        serve the Durable Task gRPC protocol too (default port 8080)
   --watch, -w          reload the app when its sources change: instances carry on with the new code, and any
                        whose history the new code no longer matches fails with a nondeterminism report
 ${APP_OPTIONS_HELP.split("\n")
@@ -26,11 +36,18 @@ ${APP_OPTIONS_HELP.split("\n")
   async run(args, io) {
     const { values, help } = parse(
       "start",
-      args,
-      { ...APP_OPTIONS, port: { type: "string", short: "p" }, watch: { type: "boolean", short: "w" } },
+      withGrpcPort(args),
+      { ...APP_OPTIONS, port: { type: "string", short: "p" }, watch: { type: "boolean", short: "w" }, grpc: { type: "string" } },
       { min: 0, max: 0 },
     );
     if (help) return (io.stdout.write(`${this.help}\n`), EXIT.ok);
+    const grpcPort = values.grpc === undefined ? undefined : Number(values.grpc);
+    if (grpcPort !== undefined && (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535))
+      throw new UsageError(`--grpc takes a port number (0-65535), not "${values.grpc}".`);
+    const appDir = path.resolve(values.app ?? ".");
+    if (grpcPort !== undefined && !fs.existsSync(path.join(appDir, "host.json"))) {
+      return serveDurableTaskOnly(appDir, values.store, values["time-skip"] === true, grpcPort, io);
+    }
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
       throw new UsageError(`--port must be a port number (0-65535), not "${values.port}".`);
@@ -39,8 +56,10 @@ ${APP_OPTIONS_HELP.split("\n")
     if (keyProblem) throw new UsageError(`${FORWARDING_KEY_ENV} ${keyProblem}. Unset it and the emulator makes a random key for the run.`);
     // The app's process inherits this one's environment; the key is the browser's, not the app's.
     delete process.env[FORWARDING_KEY_ENV];
+    const pool = grpcPort === undefined ? undefined : new GrpcWorkerPool((message) => io.stderr.write(`warning: ${message}\n`));
     const server = await startServer({
-      appDir: path.resolve(values.app ?? "."),
+      appDir,
+      extraWorkers: pool ? [pool] : undefined,
       store: values.store,
       timeSkipping: values["time-skip"] === true,
       port,
@@ -53,6 +72,13 @@ ${APP_OPTIONS_HELP.split("\n")
         if (event.kind === "log") io.stdout.write(`[${event.functionName ?? "app"}] ${event.message}\n`);
       },
     });
+    let sidecar: SidecarServer | undefined;
+    try {
+      if (pool) sidecar = await listenSidecar(server.emulator.engine, pool, grpcPort);
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
     const functions = server.emulator.host.functions;
     const urls = server.http.functionUrls();
     writeLines(io.stdout, [
@@ -67,16 +93,62 @@ ${APP_OPTIONS_HELP.split("\n")
       "",
       `Durable HTTP API: ${server.http.origin}/runtime/webhooks/durabletask/instances`,
       `Dashboard:        ${server.http.origin}/_durable/`,
+      ...(sidecar ? [`Durable Task gRPC: ${grpcAddressLines(sidecar.port)}`] : []),
       `  through a forwarded port (code-server, Codespaces, a tunnel, SSH): <port ${server.http.port}'s forwarded address>${server.http.forwarded.keyedPath("/_durable")}`,
       "Press Ctrl+C to stop.",
     ]);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    await waitForStop();
     io.stdout.write("\nStopping. Unfinished instances stay in the store and carry on at the next start.\n");
+    await sidecar?.close();
     await server.close();
     return EXIT.ok;
   },
 };
+
+/** `--grpc` may come without its port: the Durable Task Scheduler emulator's 8080 then. */
+function withGrpcPort(args: string[]): string[] {
+  return args.flatMap((arg, i) => {
+    if (arg !== "--grpc") return [arg];
+    const next = args[i + 1];
+    if (next === undefined || next.startsWith("-")) return [`--grpc=${DEFAULT_GRPC_PORT}`];
+    if (!/^\d+$/.test(next)) throw new UsageError(`--grpc takes a port number (0-65535), not "${next}".`);
+    return [arg];
+  });
+}
+
+function grpcAddressLines(port: number): string {
+  return `127.0.0.1:${port} · connection string Endpoint=http://localhost:${port};Authentication=None;TaskHub=default`;
+}
+
+function waitForStop(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+/** A folder without a Functions app: only the Durable Task gRPC endpoint, for the SDKs' workers and clients. */
+async function serveDurableTaskOnly(dir: string, store: string | undefined, timeSkipping: boolean, port: number, io: Parameters<Command["run"]>[1]) {
+  const emulator = await startDurableTaskEmulator({
+    dir,
+    store,
+    port,
+    timeSkipping,
+    onEvent: (event) => {
+      if (event.kind === "warning") io.stderr.write(`warning: ${event.message}\n`);
+    },
+  });
+  writeLines(io.stdout, [
+    `Durable Devkit emulator for Durable Task SDK apps (no host.json in ${dir}: no Functions app is loaded)`,
+    `  store: ${emulator.store.description}${timeSkipping ? " · time skipping on" : ""}`,
+    "",
+    `Durable Task gRPC: ${grpcAddressLines(emulator.sidecar.port)}`,
+    `  Point your worker and client at it (durabletask-js: new TaskHubGrpcWorker("localhost:${emulator.sidecar.port}")).`,
+    "Press Ctrl+C to stop.",
+  ]);
+  await waitForStop();
+  io.stdout.write("\nStopping. Unfinished instances stay in the store and carry on at the next start.\n");
+  await emulator.close();
+  return EXIT.ok;
+}

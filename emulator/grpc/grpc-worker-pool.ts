@@ -6,6 +6,7 @@
  * worker abandons it: at-least-once, as DTS redelivers a work item whose worker is gone.
  */
 import type * as grpc from "@grpc/grpc-js";
+import { randomUUID } from "node:crypto";
 import type { RegisteredFunction } from "../core/functions";
 import type {
   ActivityRequest,
@@ -18,7 +19,7 @@ import type {
 } from "../core/worker-port";
 import { HistoryEventType } from "../history/history-event";
 import { decisionOf } from "./decision-translation";
-import { failureDetailsFrom, toProtoEvents } from "./history-translation";
+import { failureDetailsFrom, toProtoEvent } from "./history-translation";
 import { pb, stringValue, textOf } from "./protocol";
 
 type WorkKind = "orchestration" | "activity";
@@ -56,8 +57,12 @@ export class GrpcWorkerPool implements WorkerPort {
   private readonly byKey = new Map<string, Work>();
   /** Chunks of an orchestrator response sent with isPartial, by completion token, until the last one. */
   private readonly partial = new Map<string, pb.OrchestratorAction[]>();
+  /** Tokens differ across runs, so a worker that outlived a restarted emulator cannot complete the wrong item. */
+  private readonly tokenPrefix = `${randomUUID().slice(0, 8)}-`;
   private nextToken = 1;
   private nextStream = 0;
+  /** Each instance's history as converted for its last request (see protoHistory). */
+  private readonly converted = new Map<string, { executionId: string; messages: (pb.HistoryEvent | undefined)[]; lastEvent: unknown }>();
   private closed = false;
   private readonly pinger: NodeJS.Timeout;
 
@@ -92,8 +97,10 @@ export class GrpcWorkerPool implements WorkerPort {
         break;
       }
     }
-    const past = toProtoEvents(history.slice(0, lastStart));
-    const fresh = toProtoEvents(history.slice(lastStart));
+    const all = this.protoHistory(request);
+    const present = (message: pb.HistoryEvent | undefined): message is pb.HistoryEvent => message !== undefined;
+    const past = all.slice(0, lastStart).filter(present);
+    const fresh = all.slice(lastStart).filter(present);
     return new Promise((resolve, reject) => {
       this.add({
         kind: "orchestration",
@@ -145,8 +152,31 @@ export class GrpcWorkerPool implements WorkerPort {
     return Promise.reject(new Error(`Entity '${request.functionName}' cannot run yet: the gRPC sidecar does not dispatch entity work items in this version.`));
   }
 
-  forget(): void {
-    // A Durable Task SDK worker keeps nothing between episodes: each request carries the whole history.
+  forget(instanceId: string): void {
+    // A Durable Task SDK worker keeps nothing between episodes (each request carries the whole history); only the
+    // converted history cached here goes.
+    this.converted.delete(instanceId);
+  }
+
+  /**
+   * The history as protocol messages, one per engine event (undefined for kinds the protocol lacks, so indexes
+   * match). A history only grows within an execution, so the messages of the last request
+   * are reused when its last event is still in place; an undone or replaced history is converted afresh.
+   */
+  private protoHistory(request: OrchestrationRequest): (pb.HistoryEvent | undefined)[] {
+    const history = request.history;
+    const cached = this.converted.get(request.instanceId);
+    let messages: (pb.HistoryEvent | undefined)[] = [];
+    if (
+      cached &&
+      cached.executionId === request.executionId &&
+      cached.messages.length <= history.length &&
+      (cached.messages.length === 0 || history[cached.messages.length - 1] === cached.lastEvent)
+    )
+      messages = cached.messages;
+    for (let i = messages.length; i < history.length; i++) messages.push(toProtoEvent(history[i]));
+    this.converted.set(request.instanceId, { executionId: request.executionId, messages, lastEvent: history[history.length - 1] });
+    return messages;
   }
 
   // ------------------------------------------------------------------ the workers' side
@@ -285,7 +315,7 @@ export class GrpcWorkerPool implements WorkerPort {
         continue;
       }
       this.waiting.splice(i, 1);
-      work.token = String(this.nextToken++);
+      work.token = this.tokenPrefix + String(this.nextToken++);
       work.stream = stream;
       stream.out.add(work);
       this.byToken.set(work.token, work);

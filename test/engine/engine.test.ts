@@ -204,6 +204,34 @@ describe("engine on a fake worker", function () {
     assert.equal(activities.activityCalls.length, 1);
     assert.deepEqual(engine.functions.map((fn) => fn.name).sort(), ["greet", "hello"]);
   });
+
+  it("sends names no worker registered to a worker that serves any name, and refuses none of them up front", async () => {
+    const app = new FakeWorker().orchestration("greet", function* (context) {
+      return yield context.callActivity("unlistedHello", "Oslo");
+    });
+    const sdk = new FakeWorker()
+      .activity("unlistedHello", (input) => `Hej ${String(input)}`)
+      .orchestration("unlistedFlow", function* () {
+        return "ran on the SDK worker";
+      })
+      .unlisted();
+    engine = new Engine({ store: new MemoryStore(), workers: [app, sdk], timeSkipping: true });
+    await engine.start();
+    assert.equal((await engine.waitForCompletion(await engine.startNew("greet"), 5_000)).output, "Hej Oslo");
+    assert.equal(sdk.activityCalls.length, 1);
+    // startNew refuses unknown names only when no worker serves any name (a Durable Task SDK need not list them).
+    assert.equal((await engine.waitForCompletion(await engine.startNew("unlistedFlow"), 5_000)).output, "ran on the SDK worker");
+    assert.deepEqual(
+      engine.functions.map((fn) => fn.name),
+      ["greet"],
+    );
+  });
+
+  it("refuses an orchestrator name no worker registered when every worker lists its functions", async () => {
+    engine = new Engine({ store: new MemoryStore(), workers: [new FakeWorker().orchestration("greet", function* () {})], timeSkipping: true });
+    await engine.start();
+    await assert.rejects(engine.startNew("nope"), /no orchestration function named "nope"/);
+  });
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {

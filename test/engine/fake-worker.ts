@@ -52,6 +52,15 @@ export class FakeWorker implements WorkerPort {
   private readonly attempts = new Map<string, number>();
   /** Resolves when an orchestrate call starts (tests hold episodes open with it). */
   beforeEpisode: (request: OrchestrationRequest) => Promise<void> | void = () => undefined;
+  /** Set by unlisted(): the worker does not announce its functions, as a Durable Task SDK without filters. */
+  servesAnyFunction = false;
+
+  /** Hides what this worker registered: it lists no functions and serves any name (a Durable Task SDK's way). */
+  unlisted(): this {
+    this.functions.length = 0;
+    this.servesAnyFunction = true;
+    return this;
+  }
 
   orchestration(name: string, script: FakeOrchestration): this {
     this.orchestrations.set(name, script);

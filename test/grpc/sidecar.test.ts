@@ -15,8 +15,8 @@ import { tempDir, waitFor } from "../emulator/harness";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const WORKER = path.join(ROOT, "test", "fixtures", "durabletask-app", "worker.js");
 
-function startWorker(port: number): ChildProcess & { started: Promise<void> } {
-  const child = fork(WORKER, [], { env: { ...process.env, DURABLE_TASK_HOST: `localhost:${port}` }, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+function startWorker(port: number, env: Record<string, string> = {}): ChildProcess & { started: Promise<void> } {
+  const child = fork(WORKER, [], { env: { ...process.env, DURABLE_TASK_HOST: `localhost:${port}`, ...env }, stdio: ["ignore", "pipe", "pipe", "ipc"] });
   let output = "";
   const started = new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -168,10 +168,12 @@ describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", fu
     await waitFor(() => emulator.engine.getHistory(id).some((e) => e.EventType === 4 /* TaskScheduled */));
     await stopWorker(worker);
     fs.writeFileSync(gateFile, "");
-    worker = startWorker(emulator.sidecar.port);
+    // The next worker names its functions (work-item filters): the pool routes by them and lists them.
+    worker = startWorker(emulator.sidecar.port, { DURABLE_TASK_FILTERS: "auto" });
     await worker.started;
     const state = await client.waitForOrchestrationCompletion(id, true, 60);
     assert.equal(JSON.parse(state!.serializedOutput!), "passed open");
+    assert.ok(emulator.engine.functions.some((fn) => fn.kind === "activity" && fn.name === "gate"));
     assert.ok(
       warnings.some((w) => /disconnected with 1 work item/.test(w)),
       warnings.join("\n"),
