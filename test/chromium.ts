@@ -94,10 +94,36 @@ function packagedChromium(): ChromiumChoice {
     executablePath,
     env: {
       LD_LIBRARY_PATH: [libraries, process.env.LD_LIBRARY_PATH].filter(Boolean).join(path.delimiter),
-      FONTCONFIG_PATH: path.join(folder, "fonts"),
+      FONTCONFIG_FILE: fontConfigFor(folder),
     },
     source: `the headless Chromium from @sparticuz/chromium ${version} (${folder})`,
   };
+}
+
+/**
+ * The package's own fonts.conf names Lambda's folders (/var/task/fonts, /tmp/fonts), which do not exist here, so
+ * fontconfig found no font at all and Chromium aborted in its font fallback ("SkFontMgr_FontConfigInterface ... Not
+ * implemented") on the first page that needed one. Ours names the fonts the package inflated, then the system's.
+ */
+function fontConfigFor(folder: string): string {
+  const file = path.join(folder, "durable-devkit-fonts.conf");
+  const dirs = [path.join(folder, "fonts"), "/usr/share/fonts", "/usr/local/share/fonts", path.join(os.homedir(), ".fonts")];
+  const xml = [
+    '<?xml version="1.0"?>',
+    '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+    "<fontconfig>",
+    ...dirs.map((dir) => `  <dir>${dir}</dir>`),
+    `  <cachedir>${path.join(folder, "fontconfig-cache")}</cachedir>`,
+    "</fontconfig>",
+    "",
+  ].join("\n");
+  if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== xml) {
+    // Written beside, then renamed: a test run that starts at the same moment never reads half a file.
+    const staging = `${file}.${process.pid}`;
+    fs.writeFileSync(staging, xml);
+    fs.renameSync(staging, file);
+  }
+  return file;
 }
 
 export function chooseChromium(): ChromiumChoice {
