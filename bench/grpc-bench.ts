@@ -79,7 +79,6 @@ async function withConsoleSilenced<T>(run: () => Promise<T>): Promise<T> {
 }
 
 async function onTestBackend(): Promise<Figures> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fixture is the user's plain JavaScript app
   const app = require(path.join(APP, "orchestrations.js")) as { orchestrators: never[]; activities: never[] };
   const backend = new InMemoryOrchestrationBackend();
   const worker = new TestOrchestrationWorker(backend);

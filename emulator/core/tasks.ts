@@ -12,9 +12,19 @@ export type TrackedTaskRole =
   | { role: "timer"; fireAt: string; canceled: boolean; httpPoll?: boolean }
   | { role: "retryTimer"; firstAttemptId: number; failures: number; retryOptions: RetryOptionsDto }
   | { role: "http"; request: DurableHttpRequestDto; pollLocation?: string }
-  | { role: "entity"; operation: "call" | "signal"; entityInstanceId: string; operationName: string; input: unknown }
+  /** requestId: the id the worker chose for the request (a Durable Task SDK matches the answer by it); else the engine picks one. */
+  | {
+      role: "entity";
+      operation: "call" | "signal";
+      entityInstanceId: string;
+      operationName: string;
+      input: unknown;
+      requestId?: string;
+      /** A signal delivered no earlier than this time (ISO). */
+      scheduledTime?: string;
+    }
   /** A critical section: lock (the entity ids of the lock set, in the order they are locked) or one entity's release. */
-  | { role: "entityLock"; operation: "lock"; entityInstanceIds: string[] }
+  | { role: "entityLock"; operation: "lock"; entityInstanceIds: string[]; requestId?: string }
   | { role: "entityLock"; operation: "release"; entityInstanceId: string }
   /** An event sent to another orchestration instance (a Durable Task SDK's sendEvent). */
   | { role: "event"; instanceId: string; name: string; input: unknown }

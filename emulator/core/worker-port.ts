@@ -98,12 +98,24 @@ export interface EntityBatchRequest {
   operations: EntityOperation[];
 }
 
+/** How an entity operation failed, when the worker's SDK describes it (a Durable Task SDK's TaskFailureDetails). */
+export interface EntityOperationFailure {
+  errorType: string;
+  errorMessage: string;
+  stackTrace?: string;
+}
+
 /** What one batch of an entity's operations came to: the state after it, one result per operation, the signals sent. */
 export interface EntityBatchResult {
   entityExists: boolean;
   entityState?: string;
-  results: { isError: boolean; duration: number; startTime: number; result?: string }[];
-  signals: { target: { name: string; key: string }; name: string; input: string; requestId: string; requestTime: number }[];
+  results: { isError: boolean; duration: number; startTime: number; result?: string; failure?: EntityOperationFailure }[];
+  /** scheduledTime: a signal delivered no earlier than this time (ISO). */
+  signals: { target: { name: string; key: string }; name: string; input: string; requestId: string; requestTime: number; scheduledTime?: string }[];
+  /** Callers are answered as DurableTask.Core answers (a Durable Task SDK worker): see engine/entity-batch.ts responseMessage. */
+  coreResponses?: boolean;
+  /** Orchestrations the operations started (a Durable Task SDK entity's context.scheduleNewOrchestration). */
+  startedOrchestrations?: { name: string; instanceId?: string; input?: string; version?: string }[];
   /** What the failed operations threw (by index in the batch), for the engine's warnings. */
   thrown?: { index: number; description: string }[];
 }

@@ -18,6 +18,7 @@ import { json, type ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
 import type { ActivityRunner } from "./activity-runner";
 import type { EntityRunner } from "./entity-runner";
+import { lockRequestIdOf } from "./entity-locks";
 import { eventRaised, eventSent, subOrchestrationCreated, subOrchestrationFailed, taskScheduled, timerCreated, timerFired } from "../core/history-events";
 
 /** One task of an episode, and where what it produces goes. */
@@ -271,17 +272,19 @@ export class ActionApplier {
       };
     }
     const request: EntityRequest = {
-      id: randomUUID(),
+      id: task.requestId ?? randomUUID(),
       op: task.operationName,
       signal: task.operation === "signal",
       input: json(task.input),
       // The sender, for signals too (DurableOrchestrationContext.cs:679-687; the lock holder check); only calls are answered.
       parent: record.instanceId,
       parentExecution: record.executionId,
+      due: task.scheduledTime,
     };
     const input = encodeEntityRequest(request, this.entities.orchestrationLabel(instance, task.entityInstanceId, timestamp));
     produced.push(eventSent(id, task.entityInstanceId, ENTITY_OPERATION_EVENT, input, timestamp));
-    this.entities.sendToEntity(batch, task.entityInstanceId, entityFunction, input);
+    const due = task.scheduledTime === undefined ? undefined : Date.parse(task.scheduledTime);
+    this.entities.sendToEntity(batch, task.entityInstanceId, entityFunction, input, undefined, due);
     return undefined;
   }
 
@@ -290,7 +293,7 @@ export class ActionApplier {
     const { batch, instance, record, id, timestamp, produced } = step;
     if (task.operation === "release") {
       // DurableOrchestrationContext.ReleaseLocks: one release message per locked entity.
-      const release = { parent: record.instanceId, id: this.entities.lockRequestIdOf(instance, produced) };
+      const release = { parent: record.instanceId, id: lockRequestIdOf(instance.history, produced) };
       const input = JSON.stringify(release);
       produced.push(eventSent(id, task.entityInstanceId, ENTITY_RELEASE_EVENT, input, timestamp));
       this.entities.sendEntityMessage(batch, task.entityInstanceId, ENTITY_RELEASE_EVENT, input);
@@ -307,7 +310,7 @@ export class ActionApplier {
       };
     }
     const request: EntityRequest = {
-      id: randomUUID(),
+      id: task.requestId ?? randomUUID(),
       op: "",
       signal: false,
       parent: record.instanceId,

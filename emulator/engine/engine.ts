@@ -3,7 +3,7 @@
  * start, raise, terminate, suspend, resume, rewind, restart, purge, query, entities — over the parts that do the
  * work: the shared state and store plumbing (engine-state.ts), the scheduler (scheduler.ts), episodes
  * (episode-runner.ts) and what their tasks become (action-applier.ts), how executions end (execution-end.ts),
- * activities (activity-runner.ts), entities (entity-runner.ts), rewind (rewind.ts) and purge (purge.ts). Every step
+ * activities (activity-runner.ts), entities (entity-runner.ts; their client side entity-client.ts), rewind (rewind.ts) and purge (purge.ts). Every step
  * is committed to the store as one batch.
  */
 import { randomUUID } from "node:crypto";
@@ -11,12 +11,10 @@ import { availableParallelism } from "node:os";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
 import type { Store, StoreBatch } from "../store/store";
 import { isTerminal, type EngineEvent, type InstanceQuery, type InstancePage, type InstanceRecord, type InstanceStatus, type StartOptions } from "../api/types";
-import { DurableError, badRequest, instanceNotFound, unknownFunction } from "../core/errors";
-import { parseJsonText as parseJson } from "../api/json-text";
+import { DurableError, badRequest, instanceNotFound } from "../core/errors";
 import type { WorkerPort } from "../core/worker-port";
 import { WorkerRouter } from "./worker-router";
 import { Clock } from "./clock";
-import { entityInstanceId as entityInstanceId_ } from "./entity-batch";
 import { json, toInstanceStatus } from "./instance-state";
 import { EngineState } from "./engine-state";
 import { Scheduler } from "./scheduler";
@@ -27,10 +25,11 @@ import { ActionApplier } from "./action-applier";
 import { EpisodeRunner } from "./episode-runner";
 import { Rewinder } from "./rewind";
 import { Purger } from "./purge";
+import { EntityClient } from "./entity-client";
 import { requireFunction, requireOrchestration, requireRunning } from "./client-checks";
 
 export { toInstanceStatus } from "./instance-state";
-export { heldLocks } from "./entity-runner";
+export { heldLocks } from "./entity-locks";
 
 export interface EngineOptions {
   store: Store;
@@ -64,6 +63,7 @@ export class Engine {
   private readonly episodes: EpisodeRunner;
   private readonly rewinder: Rewinder;
   private readonly purger: Purger;
+  private readonly entityClient: EntityClient;
 
   constructor(options: EngineOptions) {
     const processors = Math.max(1, availableParallelism());
@@ -80,6 +80,7 @@ export class Engine {
     this.scheduler = new Scheduler(this.state, this.episodes, activities, options.holdAtAwaitedEvents === true);
     this.rewinder = new Rewinder(this.state, activities);
     this.purger = new Purger(this.state);
+    this.entityClient = new EntityClient(this.state, this.entities);
   }
 
   /** Opens the store and picks up every unfinished instance and its queued work (after a restart or crash). */
@@ -327,56 +328,34 @@ export class Engine {
     await this.state.store.close();
   }
 
-  /** Signals an entity from outside an orchestration (the CLI, the durable client, the management API). */
-  async signalEntity(name: string, key: string, operation: string, input?: unknown): Promise<void> {
-    // As the extension's EntityId (EntityScheduler/EntityId.cs:22-29): a name is needed; an empty key and an empty
-    // operation name are allowed (HttpApiHandler.cs:1060 signals "" when the request names no operation).
-    if (!name) throw badRequest("Invalid entity id: entity name must not be a null or empty string.");
-    const entityInstanceId = entityInstanceId_(name, key);
-    const entityFunction = this.entities.entityFunctionFor(entityInstanceId);
-    if (!entityFunction)
-      throw unknownFunction(
-        "entity",
-        name,
-        this.state.workers.functions.filter((fn) => fn.kind === "entity").map((fn) => fn.name),
-      );
-    const batch: StoreBatch = {};
-    this.entities.sendToEntity(batch, entityInstanceId, entityFunction, { id: randomUUID(), op: operation, signal: true, input: json(input) });
-    this.state.commit(batch);
-    await this.state.store.flush();
+  /** Signals an entity from outside an orchestration (the CLI, the durable client, the management API, a gRPC client). */
+  signalEntity(name: string, key: string, operation: string, input?: unknown, options: { scheduledTime?: string } = {}): Promise<void> {
+    return this.entityClient.signal(name, key, operation, input, options);
   }
 
-  /**
-   * An entity's state (JSON text parsed), or undefined when it does not exist. One whose operations only returned
-   * values exists to its next batch (isNewlyConstructed is false) but has no state, and a read finds no state as no
-   * entity, as in Azure: AzureStorageDurabilityProvider.cs:146-149 returns the state only when there is one, and
-   * DurableClient.cs:575-582 answers EntityExists = state != null.
-   */
+  /** An entity's state (JSON text parsed), or undefined when it does not exist (see entity-client.ts). */
   readEntity(name: string, key: string): { exists: boolean; state: unknown; lastUpdatedTime: string } | undefined {
-    const record = this.state.store.getInstance(entityInstanceId_(name, key));
-    if (!record?.entity?.exists || record.entity.state === undefined) return undefined;
-    return { exists: true, state: parseJson(record.entity.state), lastUpdatedTime: record.lastUpdatedTime };
+    return this.entityClient.read(name, key);
   }
 
   /** Every durable entity's record (existing or emptied). */
   listEntities(): InstanceRecord[] {
-    return this.state.store.listInstances({ entities: true }).instances;
+    return this.entityClient.list();
   }
 
   /** Removes the records of entities that no longer exist and have nothing queued, as Azure's clean entity storage. */
-  async cleanEntityStorage(): Promise<number> {
-    const empty = this.listEntities()
-      .filter((record) => !record.entity?.exists && !record.entity?.lockedBy)
-      .filter((record) => {
-        const instance = this.state.active.get(record.instanceId);
-        return !instance || (!instance.running && instance.inbox.length === 0);
-      })
-      .map((record) => record.instanceId);
-    if (!empty.length) return 0;
-    for (const id of empty) this.state.active.delete(id);
-    this.state.commit({ purgeInstances: empty });
-    await this.state.store.flush();
-    return empty.length;
+  cleanEntityStorage(): Promise<number> {
+    return this.entityClient.clean();
+  }
+
+  /** Releases the locks of entities whose holder has ended or is gone. Returns how many. */
+  releaseOrphanedLocks(): Promise<number> {
+    return this.entityClient.releaseOrphanedLocks();
+  }
+
+  /** Messages queued for an entity that no batch has taken yet. */
+  queuedMessages(entityInstanceId: string): number {
+    return this.entityClient.queuedMessages(entityInstanceId);
   }
 
   /**

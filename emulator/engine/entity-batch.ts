@@ -1,8 +1,9 @@
 /**
  * Durable entities: the messages that carry operations to them and answers back, and what a batch's result means.
  */
-import type { EntityBatchResult } from "../core/worker-port";
+import type { EntityBatchResult, EntityOperationFailure } from "../core/worker-port";
 import { HistoryEventType, type HistoryEvent } from "../history/history-event";
+import { newtonsoftDate } from "../core/azure-json";
 
 /** An operation on an entity, as the emulator queues it (the EventRaised "op" message's input). */
 export interface EntityRequest {
@@ -17,9 +18,13 @@ export interface EntityRequest {
   /** A lock request (RequestMessage.LockSet): the entities to lock, in order, and which one this message is for. */
   lockSet?: string[];
   pos?: number;
+  /** A scheduled signal's due time (RequestMessage.ScheduledTime, "due"): it is delivered no earlier. */
+  due?: string;
 }
 
 export const ENTITY_OPERATION_EVENT = "op";
+/** The answer that grants a lock (TaskEntityDispatcher.SendLockResponseMessage: ResponseMessage.LockAcquisitionCompletion). */
+export const LOCK_GRANTED_RESPONSE = JSON.stringify({ result: "Lock Acquisition Completed" });
 /** EntityMessageEventNames.ReleaseMessageEventName: a lock holder releases an entity. */
 export const ENTITY_RELEASE_EVENT = "release";
 
@@ -59,6 +64,7 @@ export function encodeEntityRequest(request: EntityRequest, label?: RequestLabel
   message.id = request.id;
   if (request.parent !== undefined) message.parent = request.parent;
   if (request.parentExecution !== undefined) message.parentExecution = request.parentExecution;
+  if (request.due !== undefined) message.due = newtonsoftDate(request.due);
   message.Timestamp = label?.timestamp ?? DOTNET_MIN_DATE;
   message.Predecessor = label?.predecessor ?? DOTNET_MIN_DATE;
   if (request.lockSet) message.lockset = request.lockSet.map((instanceId) => parseEntityInstanceId(instanceId));
@@ -117,6 +123,7 @@ export function parseEntityRequest(event: HistoryEvent): EntityRequest | { unusa
     input: candidate.input ?? undefined,
     parent: candidate.parent ?? undefined,
     parentExecution: candidate.parentExecution ?? undefined,
+    due: typeof (candidate as { due?: unknown }).due === "string" ? ((candidate as { due?: string }).due as string) : undefined,
     lockSet,
     pos: lockSet ? (typeof candidate.pos === "number" ? candidate.pos : 0) : undefined,
   };
@@ -146,11 +153,16 @@ export interface EntityOutcome {
   errorResult?: string;
   /** What the operation threw, described, for the warning (the package keeps no more than errorResult). */
   thrown?: string;
+  /** How it failed, when the worker's SDK describes failures (a Durable Task SDK): the answer carries it. */
+  failure?: EntityOperationFailure;
+  /** Answer as DurableTask.Core's entities do (a Durable Task SDK worker), not as the Durable extension does for durable-functions. */
+  coreResponse?: boolean;
 }
 
 export interface EntityBatchOutcome {
   outcomes: EntityOutcome[];
   signals: EntityBatchResult["signals"];
+  startedOrchestrations: NonNullable<EntityBatchResult["startedOrchestrations"]>;
   exists: boolean;
   state?: string;
 }
@@ -164,10 +176,17 @@ export function batchOutcome(requests: EntityRequest[], result: EntityBatchResul
   const thrown = new Map((result.thrown ?? []).map((entry) => [entry.index, entry.description]));
   const outcomes = requests.map((request, i): EntityOutcome => {
     const operation = result.results[i];
-    if (!operation?.isError) return { request, result: operation?.result };
-    return { request, failed: true, errorResult: operation.result, thrown: thrown.get(i) };
+    const coreResponse = result.coreResponses || undefined;
+    if (!operation?.isError) return { request, result: operation?.result, coreResponse };
+    return { request, failed: true, errorResult: operation.result, thrown: thrown.get(i), failure: operation.failure, coreResponse };
   });
-  return { outcomes, signals: result.signals, exists: result.entityExists, state: result.entityExists ? result.entityState : undefined };
+  return {
+    outcomes,
+    signals: result.signals,
+    startedOrchestrations: result.startedOrchestrations ?? [],
+    exists: result.entityExists,
+    state: result.entityExists ? result.entityState : undefined,
+  };
 }
 
 /**
@@ -185,9 +204,26 @@ export function callerErrorMessage(outcome: EntityOutcome): string {
 
 /**
  * The answer to a call, as the extension sends it (TaskEntityShim.cs:667-675): ResponseMessage { result: the
- * operation's result text, exceptionType: "Error" when it failed }.
+ * operation's result text, exceptionType: "Error" when it failed }. For a Durable Task SDK's entity, as
+ * DurableTask.Core sends it (TaskEntityDispatcher.cs:784-790, EventFormat/ResponseMessage.cs): `result` always (null
+ * when none), and on failure the error message as `exceptionType` and the FailureDetails, which the SDK decodes.
  */
 export function responseMessage(outcome: EntityOutcome): string {
+  if (outcome.coreResponse) {
+    if (!outcome.failed) return JSON.stringify({ result: outcome.result ?? null });
+    const failure = outcome.failure ?? { errorType: "Error", errorMessage: outcome.errorResult ?? "The entity operation failed." };
+    return JSON.stringify({
+      result: null,
+      exceptionType: failure.errorMessage,
+      failureDetails: {
+        ErrorType: failure.errorType,
+        ErrorMessage: failure.errorMessage,
+        StackTrace: failure.stackTrace ?? null,
+        InnerFailure: null,
+        IsNonRetriable: false,
+      },
+    });
+  }
   if (outcome.failed) return JSON.stringify({ result: outcome.errorResult ?? null, exceptionType: "Error" });
   return JSON.stringify(outcome.result === undefined ? {} : { result: outcome.result });
 }

@@ -6,11 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { HistoryEventType, nextSequenceId, type HistoryEvent } from "../history/history-event";
 import type { PendingMessage, StoreBatch } from "../store/store";
-import type { InstanceRecord } from "../api/types";
+import { isTerminal, type InstanceRecord } from "../api/types";
 import { newtonsoftDate, nextTick, notAfter } from "../core/azure-json";
 import {
   ENTITY_OPERATION_EVENT,
   ENTITY_RELEASE_EVENT,
+  LOCK_GRANTED_RESPONSE,
   batchOutcome,
   callerErrorMessage,
   encodeEntityRequest,
@@ -29,28 +30,7 @@ import {
 import type { ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
 import { eventRaised, eventSent } from "../core/history-events";
-
-/** The lock request an EventSent carries (its id and lock set), if it is one. */
-function lockRequestOf(event: HistoryEvent): { id: string; lockSet: string[] } | undefined {
-  if (event.EventType !== HistoryEventType.EventSent || event.Name !== ENTITY_OPERATION_EVENT || !/"lock[sS]et"/.test(event.Input ?? "")) return undefined;
-  const request = parseEntityRequest({ ...event, EventType: HistoryEventType.EventRaised });
-  return "unusable" in request || !request.lockSet ? undefined : { id: request.id, lockSet: request.lockSet };
-}
-
-/** The entities an orchestration holds locked at the end of its history: granted by the last answer, not yet released. */
-export function heldLocks(history: readonly HistoryEvent[]): string[] {
-  let pending: { id: string; lockSet: string[] } | undefined;
-  let held = new Set<string>();
-  for (const event of history) {
-    const lock = lockRequestOf(event);
-    if (lock) pending = lock;
-    else if (pending && event.EventType === HistoryEventType.EventRaised && event.Name === pending.id) {
-      held = new Set(pending.lockSet);
-      pending = undefined;
-    } else if (event.EventType === HistoryEventType.EventSent && event.Name === ENTITY_RELEASE_EVENT && event.InstanceId) held.delete(event.InstanceId);
-  }
-  return [...held];
-}
+import { heldLocks, lockRequestIdOf } from "./entity-locks";
 
 export class EntityRunner {
   constructor(private readonly state: EngineState) {}
@@ -73,17 +53,6 @@ export class EntityRunner {
       instanceId: entityInstanceId,
       event: eventRaised(name, input, new Date(this.state.clock.now()).toISOString()),
     });
-  }
-
-  /** The id of the orchestration's last lock request (its EventSent), which its releases name. */
-  lockRequestIdOf(instance: ActiveInstance, produced: HistoryEvent[]): string | undefined {
-    for (const events of [produced, instance.history]) {
-      for (let i = events.length - 1; i >= 0; i--) {
-        const lock = lockRequestOf(events[i]);
-        if (lock) return lock.id;
-      }
-    }
-    return undefined;
   }
 
   /**
@@ -110,7 +79,7 @@ export class EntityRunner {
       });
       return;
     }
-    const release = JSON.stringify({ parent: record.instanceId, id: this.lockRequestIdOf(instance, []) });
+    const release = JSON.stringify({ parent: record.instanceId, id: lockRequestIdOf(instance.history, []) });
     let nextId = nextSequenceId(instance.history);
     for (const entityId of held) {
       const event: HistoryEvent = eventSent(nextId++, entityId, ENTITY_RELEASE_EVENT, release, timestamp);
@@ -142,11 +111,20 @@ export class EntityRunner {
    * Queues an operation for an entity, creating the entity's record on its first operation. The message is the
    * request as encodeEntityRequest writes it (a request object is encoded here, unlabelled or labelled now).
    */
-  sendToEntity(batch: StoreBatch, entityInstanceId: string, entityFunction: string, request: EntityRequest | string, label?: RequestLabel): void {
+  sendToEntity(
+    batch: StoreBatch,
+    entityInstanceId: string,
+    entityFunction: string,
+    request: EntityRequest | string,
+    label?: RequestLabel,
+    visibleAt?: number,
+  ): void {
     this.ensureEntity(batch, entityInstanceId, entityFunction);
     this.state.enqueue(batch, {
       id: this.state.nextId(),
       instanceId: entityInstanceId,
+      // A scheduled signal waits in the timer queue until it is due, as the entity scheduler defers it (SendScheduledSelfMessage).
+      visibleAt: visibleAt ?? (typeof request !== "string" && request.due ? Date.parse(request.due) : undefined),
       event: eventRaised(ENTITY_OPERATION_EVENT, typeof request === "string" ? request : encodeEntityRequest(request, label), this.state.nowIso()),
     });
   }
@@ -246,7 +224,7 @@ export class EntityRunner {
               operations: requests.map((request) => ({ name: request.op, input: request.input, id: request.id, isSignal: request.signal })),
             }),
           )
-        : { outcomes: [], signals: [], exists: entity.exists, state: entity.state };
+        : { outcomes: [], signals: [], startedOrchestrations: [], exists: entity.exists, state: entity.state };
     } catch (error) {
       if (this.state.closed) return;
       if (!instance.purged && this.state.workerLoss.runAgain(lossKey, error)) {
@@ -259,6 +237,7 @@ export class EntityRunner {
       outcome = {
         outcomes: requests.map((request) => ({ request, failed: true, errorResult: JSON.stringify(`Error: ${reason}`) })),
         signals: [],
+        startedOrchestrations: [],
         exists: entity.exists,
         state: entity.state,
       };
@@ -270,7 +249,7 @@ export class EntityRunner {
     const batch: StoreBatch = { deleteMessages: taken.map((m) => m.id) };
     for (const result of outcome.outcomes) {
       const request = result.request;
-      if (result.thrown !== undefined) this.warnEntityOperationFailed(record.instanceId, result);
+      if (result.thrown !== undefined || result.failure) this.warnEntityOperationFailed(record.instanceId, result);
       if (request.signal || !request.parent) continue;
       this.state.enqueue(batch, {
         id: this.state.nextId(),
@@ -295,10 +274,11 @@ export class EntityRunner {
         batch,
         target,
         targetFunction,
-        { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId },
+        { id: randomUUID(), op: signal.name, signal: true, input: signal.input || undefined, parent: record.instanceId, due: signal.scheduledTime },
         { timestamp: newtonsoftDate(now) },
       );
     }
+    for (const start of outcome.startedOrchestrations) this.startOrchestration(batch, record.instanceId, start);
     if (instance.purged) {
       this.state.commit({ deleteMessages: batch.deleteMessages });
       return;
@@ -311,6 +291,32 @@ export class EntityRunner {
     instance.record = record;
     this.state.upsert(batch, record);
     this.state.commit(batch);
+  }
+
+  /**
+   * An orchestration an operation started (TaskEntityDispatcher.cs ProcessSendStartMessage: an ExecutionStarted for
+   * the new instance, with the entity as its parent only for tracing). An id in use by a running instance is refused
+   * there too, by the store; here it is said out loud and the start is dropped.
+   */
+  private startOrchestration(batch: StoreBatch, entityId: string, start: NonNullable<EntityBatchOutcome["startedOrchestrations"]>[number]): void {
+    const instanceId = start.instanceId || randomUUID().replace(/-/g, "");
+    const existing = this.state.store.getInstance(instanceId);
+    if (existing && !isTerminal(existing.runtimeStatus)) {
+      this.state.emit({
+        kind: "warning",
+        instanceId: entityId,
+        message: `Entity ${entityId} started orchestration '${start.name}' as ${instanceId}, but that instance exists and is ${existing.runtimeStatus}; the start is dropped.`,
+      });
+      return;
+    }
+    this.state.createInstance(batch, {
+      instanceId,
+      name: start.name,
+      input: undefined,
+      inputJson: start.input || undefined,
+      version: start.version,
+      reuse: existing !== undefined,
+    });
   }
 
   /** Who sent a queued entity message (the lock holder check of SchedulerState.MayDequeue). */
@@ -344,7 +350,7 @@ export class EntityRunner {
         id: this.state.nextId(),
         instanceId: request.parent,
         executionId: request.parentExecution,
-        event: eventRaised(request.id, JSON.stringify({ result: "Lock Acquisition Completed" }), now),
+        event: eventRaised(request.id, LOCK_GRANTED_RESPONSE, now),
       });
     }
     return request.parent;
@@ -357,6 +363,16 @@ export class EntityRunner {
    */
   private warnEntityOperationFailed(entityId: string, outcome: EntityOutcome): void {
     const request = outcome.request;
+    if (outcome.failure) {
+      // A Durable Task SDK rolls the operation back and tells the caller what it threw: only a signal's failure is unseen.
+      if (request.signal)
+        this.state.emit({
+          kind: "warning",
+          instanceId: entityId,
+          message: `Entity ${entityId} operation '${request.op}' (a signal) failed with ${outcome.failure.errorType}: ${outcome.failure.errorMessage}. Nobody sees the error of a signal; the SDK rolled the operation's state back.`,
+        });
+      return;
+    }
     const seen = callerErrorMessage(outcome);
     const caller = request.signal
       ? "It was a signal: nobody sees the error."

@@ -71,6 +71,9 @@ export function decisionOf(response: pb.OrchestratorResponse, historyLength: num
         );
         break;
       }
+      case Action.SENDENTITYMESSAGE:
+        decision.newTasks.push(newTask(id, entityTaskOf(action.getSendentitymessage()!)));
+        break;
       case Action.COMPLETEORCHESTRATION:
         complete(decision, action.getCompleteorchestration()!, historyLength);
         break;
@@ -81,6 +84,52 @@ export function decisionOf(response: pb.OrchestratorResponse, historyLength: num
     }
   }
   return decision;
+}
+
+const EntityMessage = pb.SendEntityMessageAction.EntitymessagetypeCase;
+
+/**
+ * An entity message, in the engine's terms: the engine sends it as the Durable Task framework's classic entity
+ * messages (an EventSent to the entity, answered by an EventRaised named by the request id), which the SDKs replay
+ * as DurableTask.Core's backends deliver them. The SDK's own request and critical-section ids name the messages, so
+ * its answers find their tasks.
+ */
+function entityTaskOf(message: pb.SendEntityMessageAction): TrackedTask["task"] {
+  switch (message.getEntitymessagetypeCase()) {
+    case EntityMessage.ENTITYOPERATIONCALLED: {
+      const call = message.getEntityoperationcalled()!;
+      return {
+        role: "entity",
+        operation: "call",
+        entityInstanceId: textOf(call.getTargetinstanceid()) ?? "",
+        operationName: call.getOperation(),
+        input: valueOf(textOf(call.getInput())),
+        requestId: call.getRequestid() || undefined,
+      };
+    }
+    case EntityMessage.ENTITYOPERATIONSIGNALED: {
+      const signal = message.getEntityoperationsignaled()!;
+      return {
+        role: "entity",
+        operation: "signal",
+        entityInstanceId: textOf(signal.getTargetinstanceid()) ?? "",
+        operationName: signal.getOperation(),
+        input: valueOf(textOf(signal.getInput())),
+        requestId: signal.getRequestid() || undefined,
+        scheduledTime: isoOf(signal.getScheduledtime()),
+      };
+    }
+    case EntityMessage.ENTITYLOCKREQUESTED: {
+      const lock = message.getEntitylockrequested()!;
+      return { role: "entityLock", operation: "lock", entityInstanceIds: lock.getLocksetList(), requestId: lock.getCriticalsectionid() || undefined };
+    }
+    case EntityMessage.ENTITYUNLOCKSENT: {
+      const unlock = message.getEntityunlocksent()!;
+      return { role: "entityLock", operation: "release", entityInstanceId: textOf(unlock.getTargetinstanceid()) ?? "" };
+    }
+    default:
+      return { role: "unknown", description: "an entity message of a kind this sidecar does not know" };
+  }
 }
 
 function complete(decision: OrchestrationDecision, action: pb.CompleteOrchestrationAction, historyLength: number): void {

@@ -19,10 +19,13 @@ import type {
 } from "../core/worker-port";
 import { HistoryEventType } from "../history/history-event";
 import { decisionOf } from "./decision-translation";
+import { entityBatchResultOf, entityWorkItemOf } from "./entity-translation";
+import { entityInstanceId } from "../engine/entity-batch";
 import { failureDetailsFrom, toProtoEvent } from "./history-translation";
 import { pb, stringValue, textOf } from "./protocol";
 
-type WorkKind = "orchestration" | "activity";
+type WorkKind = "orchestration" | "activity" | "entity";
+type WorkResponse = pb.OrchestratorResponse | pb.ActivityResponse | pb.EntityBatchResult;
 
 /** A work item waiting for a worker, or out with one. */
 interface Work {
@@ -32,7 +35,7 @@ interface Work {
   key: string;
   token: string;
   build(): pb.WorkItem;
-  settle(response: pb.OrchestratorResponse | pb.ActivityResponse): void;
+  settle(response: WorkResponse): void;
   fail(error: Error): void;
   stream?: WorkerStream;
 }
@@ -42,7 +45,7 @@ export interface WorkerStream {
   readonly call: grpc.ServerWritableStream<pb.GetWorkItemsRequest, pb.WorkItem>;
   /** Function names by kind from its work-item filters; undefined: it takes everything. */
   readonly filters?: { orchestration: Set<string>; activity: Set<string>; entity: Set<string> };
-  readonly maxOut: { orchestration: number; activity: number };
+  readonly maxOut: Record<WorkKind, number>;
   out: Set<Work>;
 }
 
@@ -149,7 +152,18 @@ export class GrpcWorkerPool implements WorkerPort {
   }
 
   runEntityBatch(request: EntityBatchRequest): Promise<EntityBatchResult> {
-    return Promise.reject(new Error(`Entity '${request.functionName}' cannot run yet: the gRPC sidecar does not dispatch entity work items in this version.`));
+    return new Promise((resolve, reject) => {
+      this.add({
+        kind: "entity",
+        name: request.functionName.toLowerCase(),
+        // The engine runs one batch per entity at a time, so the entity names the work.
+        key: `e|${entityInstanceId(request.entity.name, request.entity.key)}`,
+        token: "",
+        build: () => entityWorkItemOf(request),
+        settle: (response) => resolve(entityBatchResultOf(response as pb.EntityBatchResult, request, this.onWarning)),
+        fail: reject,
+      });
+    });
   }
 
   forget(instanceId: string): void {
@@ -190,11 +204,13 @@ export class GrpcWorkerPool implements WorkerPort {
       filters: filters && {
         orchestration: new Set(filters.getOrchestrationsList().map((f) => f.getName())),
         activity: new Set(filters.getActivitiesList().map((f) => f.getName())),
-        entity: new Set(filters.getEntitiesList().map((f) => f.getName())),
+        // Entity names are case-insensitive (EntityInstanceId lower-cases them).
+        entity: new Set(filters.getEntitiesList().map((f) => f.getName().toLowerCase())),
       },
       maxOut: {
         orchestration: request.getMaxconcurrentorchestrationworkitems() || Infinity,
         activity: request.getMaxconcurrentactivityworkitems() || Infinity,
+        entity: request.getMaxconcurrententityworkitems() || Infinity,
       },
       out: new Set(),
     };
@@ -226,6 +242,17 @@ export class GrpcWorkerPool implements WorkerPort {
 
   completeActivity(response: pb.ActivityResponse): boolean {
     return this.finish(this.findWork(response.getCompletiontoken(), `a|${response.getInstanceid()}|${response.getTaskid()}`), response);
+  }
+
+  /**
+   * An entity batch's result. It names no instance, so a worker that does not echo completion tokens can complete
+   * only the one entity batch it holds; with several out, the result cannot be placed and is refused.
+   */
+  completeEntity(response: pb.EntityBatchResult): boolean {
+    const token = response.getCompletiontoken();
+    if (token) return this.finish(this.byToken.get(token), response);
+    const out = [...this.byToken.values()].filter((work) => work.kind === "entity");
+    return out.length === 1 ? this.finish(out[0], response) : false;
   }
 
   /** The worker gave the work item back (AbandonTask*): it goes to the next worker. */
@@ -262,7 +289,7 @@ export class GrpcWorkerPool implements WorkerPort {
     return (token ? this.byToken.get(token) : undefined) ?? this.byKey.get(key);
   }
 
-  private finish(work: Work | undefined, response: pb.OrchestratorResponse | pb.ActivityResponse): boolean {
+  private finish(work: Work | undefined, response: WorkResponse): boolean {
     if (!work) return false; // already completed by another worker, or for an episode that was given up
     this.release(work);
     work.settle(response);

@@ -3,6 +3,7 @@
  * HistoryEvent messages: what a Durable Task SDK worker replays, and the carry-over events it hands back.
  */
 import { HistoryEventType as T, type FailureDetailsDto, type HistoryEvent } from "../history/history-event";
+import { LOCK_GRANTED_RESPONSE } from "../engine/entity-batch";
 import { isoOf, pb, stringValue, textOf, timestampOf } from "./protocol";
 
 function instanceOf(instanceId: string, executionId: string | undefined): pb.OrchestrationInstance {
@@ -151,6 +152,14 @@ export function toProtoEvent(event: HistoryEvent): pb.HistoryEvent | undefined {
       break;
     }
     case T.EventRaised: {
+      if (event.Input === LOCK_GRANTED_RESPONSE) {
+        // The SDKs take a lock grant only as EntityLockGranted (durabletask-js orchestration-executor.js
+        // handleEntityLockGranted); DurableTask.Core sends it as this ResponseMessage, named by the critical section.
+        const granted = new pb.EntityLockGrantedEvent();
+        granted.setCriticalsectionid(event.Name ?? "");
+        message.setEntitylockgranted(granted);
+        break;
+      }
       const raised = new pb.EventRaisedEvent();
       raised.setName(event.Name ?? "");
       raised.setInput(stringValue(event.Input));

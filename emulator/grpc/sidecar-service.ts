@@ -6,9 +6,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import type { Engine } from "../engine/engine";
-import { DurableError, ERROR_CODES, badRequest, errorCodeOf } from "../core/errors";
+import { DurableError } from "../core/errors";
 import { isTerminal, type InstanceQuery, type RuntimeStatus } from "../api/types";
 import type { GrpcWorkerPool } from "./grpc-worker-pool";
+import { entityRpcs } from "./entity-service";
+import { jsonValue, statusOf, unary, unimplemented } from "./rpc-answers";
 import { toProtoEvents } from "./history-translation";
 import { orchestrationStateOf, runtimeStatusOf } from "./instance-state-translation";
 import { isoOf, millisOf, pb, stringValue, textOf, type ITaskHubSidecarServiceServer } from "./protocol";
@@ -16,45 +18,9 @@ import { isoOf, millisOf, pb, stringValue, textOf, type ITaskHubSidecarServiceSe
 /** History events per HistoryChunk of StreamInstanceHistory. */
 const HISTORY_CHUNK = 200;
 
-type Unary<Req, Res> = (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res> | Res;
-
-function unary<Req, Res>(handler: Unary<Req, Res>): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    Promise.resolve()
-      .then(() => handler(call.request, call))
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(statusOf(error)),
-      );
-  };
-}
-
-function statusOf(error: unknown): Partial<grpc.StatusObject> {
-  return { code: ERROR_CODES[errorCodeOf(error)].grpc as grpc.status, details: error instanceof Error ? error.message : String(error) };
-}
-
-/** JSON text from the wire as a value for the engine (which stores it as JSON again); not JSON: refused. */
-function jsonValue(text: string | undefined, what: string): unknown {
-  if (text === undefined || text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw badRequest(
-      `The ${what} is not JSON text: ${text.slice(0, 80)}${text.length > 80 ? "…" : ""}. The SDK's client serialises it with JSON.stringify.`,
-      error,
-    );
-  }
-}
-
 function statusesOf(list: pb.OrchestrationStatus[]): RuntimeStatus[] | undefined {
   const statuses = list.map(runtimeStatusOf).filter((s): s is RuntimeStatus => s !== undefined);
   return statuses.length ? statuses : undefined;
-}
-
-function unimplemented(what: string): Unary<unknown, never> {
-  return () => {
-    throw new DurableError("RouteNotFound", `${what} is not served by this version of the Durable Devkit sidecar.`);
-  };
 }
 
 export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSidecarServiceServer {
@@ -253,11 +219,7 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
       return new pb.AbandonEntityTaskResponse();
     }),
 
-    completeEntityTask: unary(unimplemented("CompleteEntityTask (entities over gRPC)")),
-    signalEntity: unary(unimplemented("SignalEntity (entities over gRPC)")),
-    getEntity: unary(unimplemented("GetEntity (entities over gRPC)")),
-    queryEntities: unary(unimplemented("QueryEntities (entities over gRPC)")),
-    cleanEntityStorage: unary(unimplemented("CleanEntityStorage (entities over gRPC)")),
+    ...entityRpcs(engine, pool),
     createTaskHub: unary(() => new pb.CreateTaskHubResponse()),
     deleteTaskHub: unary(unimplemented("DeleteTaskHub")),
     skipGracefulOrchestrationTerminations: unary(unimplemented("SkipGracefulOrchestrationTerminations")),

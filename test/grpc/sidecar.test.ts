@@ -5,36 +5,13 @@
  * reads back against the Durable Task Scheduler: outputs, failure details, custom status, statuses, history.
  */
 import * as assert from "node:assert/strict";
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { NoOpLogger, OrchestrationStatus, TaskHubGrpcClient } from "@microsoft/durabletask-js";
 import { startDurableTaskEmulator, type DurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
 import { tempDir, waitFor } from "../emulator/harness";
-
-const ROOT = path.resolve(__dirname, "..", "..", "..");
-const WORKER = path.join(ROOT, "test", "fixtures", "durabletask-app", "worker.js");
-
-function startWorker(port: number, env: Record<string, string> = {}): ChildProcess & { started: Promise<void> } {
-  const child = fork(WORKER, [], { env: { ...process.env, DURABLE_TASK_HOST: `localhost:${port}`, ...env }, stdio: ["ignore", "pipe", "pipe", "ipc"] });
-  let output = "";
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("worker started")) resolve();
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before it started: ${output}`)));
-  });
-  return Object.assign(child, { started });
-}
-
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-}
+import { startWorker, stopWorker } from "./durabletask-worker";
 
 describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", function () {
   this.timeout(120_000);
