@@ -23,7 +23,7 @@ import { lintCommand } from "./commands/lint";
 import { lspCommand } from "./commands/lsp";
 import { replayCommand } from "./commands/replay";
 import { dapCommand } from "./commands/dap";
-import { AppLoadError, AppLoadFailedError, DurableError, ERROR_CODES, StoreFileError } from "../emulator";
+import { AppLoadError, AppLoadFailedError, DurableError, ERROR_CODES, PortInUseError, StoreFileError } from "../emulator";
 import { StoreBusyError } from "../emulator/store/store-errors";
 
 export const COMMANDS: Command[] = [
@@ -65,7 +65,7 @@ function usage(): string {
 }
 
 /** Errors a user can act on are printed as their message alone; anything else keeps its stack. */
-const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreBusyError];
+const EXPECTED_ERRORS = [AppLoadError, AppLoadFailedError, StoreBusyError, PortInUseError];
 
 /**
  * `durable-devkit list | head` closes our stdout early: the rest of the output has no reader, which is no error.

@@ -4,10 +4,12 @@
  */
 import { HttpHost } from "./http/http-host";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { loadApp, readAppSettings } from "./app/app-loader";
 import { watchApp } from "./app/app-watcher";
 import { sourceProblems } from "./app/reload-report";
 import { startEmulator, type Emulator, type EmulatorOptions } from "./emulator";
+import { startDurableTaskEmulator, type DurableTaskEmulator, type DurableTaskEmulatorOptions } from "./grpc/durable-task-emulator";
 
 export interface ServerOptions extends EmulatorOptions {
   /** Reload the app when its sources change, keeping every instance. */
@@ -60,6 +62,64 @@ export async function startServer(options: ServerOptions): Promise<EmulatorServe
     http,
     async close() {
       watcher?.close();
+      await http.close();
+      await emulator.close();
+    },
+  };
+}
+
+export interface DurableTaskServerOptions extends DurableTaskEmulatorOptions {
+  /** The dashboard's and the Durable HTTP API's port: default 8082, as the Durable Task Scheduler emulator's dashboard. */
+  httpPort?: number;
+  forwardingKey?: string;
+  onLog?: (line: string) => void;
+}
+
+export interface DurableTaskServer {
+  emulator: DurableTaskEmulator;
+  http: HttpHost;
+  close(): Promise<void>;
+}
+
+/** The default HTTP port beside the gRPC endpoint: the DTS emulator serves its dashboard on 8082. */
+export const DURABLE_TASK_DASHBOARD_PORT = 8082;
+
+/**
+ * A Durable Task SDK app's emulator with the same HTTP front door as a Functions app's: the dashboard and the Durable
+ * HTTP management API (what the extension and the CLI's remote commands use) on the engine the gRPC endpoint serves.
+ * There is no Functions app, so no HTTP functions: the function list is what the connected workers named.
+ */
+export async function startDurableTaskServer(options: DurableTaskServerOptions): Promise<DurableTaskServer> {
+  const http = await HttpHost.listen({
+    port: options.httpPort ?? DURABLE_TASK_DASHBOARD_PORT,
+    allowedOrigins: [],
+    taskHubName: "default",
+    forwardingKey: options.forwardingKey,
+    onLog: options.onLog,
+  });
+  let emulator: DurableTaskEmulator;
+  try {
+    emulator = await startDurableTaskEmulator(options);
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+  const engine = emulator.engine;
+  http.attach({
+    engine,
+    host: {
+      get functions() {
+        return engine.functions;
+      },
+      invokeHttp: () => Promise.reject(new Error("A Durable Task SDK app has no HTTP functions.")),
+    },
+    app: { appDir: path.resolve(options.dir) },
+    store: emulator.store,
+  });
+  return {
+    emulator,
+    http,
+    async close() {
       await http.close();
       await emulator.close();
     },

@@ -1,9 +1,11 @@
 import * as fs from "node:fs";
+import * as grpc from "@grpc/grpc-js";
 import * as path from "node:path";
 import { FORWARDING_KEY_ENV, forwardingKeyProblem, startServer } from "../../emulator";
 import { GrpcWorkerPool } from "../../emulator/grpc/grpc-worker-pool";
 import { DEFAULT_GRPC_PORT, listenSidecar, type SidecarServer } from "../../emulator/grpc/sidecar-server";
-import { startDurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
+import { startDurableTaskServer } from "../../emulator/server";
+import { durableTaskSdkOf } from "../../emulator/grpc/sdk-app";
 import { APP_OPTIONS, APP_OPTIONS_HELP, parse, writeLines, type Command } from "../command";
 import { EXIT, UsageError } from "../cli-error";
 
@@ -23,17 +25,23 @@ store keeps everything.
 With --grpc it also serves the Durable Task gRPC protocol (TaskHubSidecarService) on 127.0.0.1:PORT for apps on
 the Durable Task SDKs (durabletask-js, -python, -dotnet, -java), as the Durable Task Scheduler emulator does, without
 Docker: connect with Endpoint=http://localhost:8080;Authentication=None;TaskHub=default (or host address
-localhost:8080). In a folder without host.json only the gRPC endpoint runs, on the same store.
+localhost:8080). In a folder without host.json no Functions app is loaded: the gRPC endpoint runs with the dashboard
+and the Durable HTTP API on --port (default 8082, as the DTS emulator's dashboard). There --grpc is on by default
+when the folder's build names a Durable Task SDK (package.json, requirements.txt/pyproject.toml, a .csproj,
+pom.xml/build.gradle).
 
 Options:
-  --port, -p PORT      the port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 picks a free one)
-  --grpc [PORT]        serve the Durable Task gRPC protocol too (default port 8080)
+  --port, -p PORT      the HTTP port (default: local.settings.json Host.LocalHttpPort, else 7071; 8082 for a
+                       Durable Task SDK app; 0 picks a free one)
+  --grpc [PORT]        serve the Durable Task gRPC protocol too (default port 8080; on by default for an SDK app)
   --watch, -w          reload the app when its sources change: instances carry on with the new code, and any
                        whose history the new code no longer matches fails with a nondeterminism report
 ${APP_OPTIONS_HELP.split("\n")
   .filter((line) => !line.includes("--json"))
   .join("\n")}`,
   async run(args, io) {
+    // grpc-js logs its own line when a bind fails ("No address added..."); the emulator's message says it better.
+    grpc.setLogVerbosity(grpc.logVerbosity.NONE);
     const { values, help } = parse(
       "start",
       withGrpcPort(args),
@@ -45,9 +53,6 @@ ${APP_OPTIONS_HELP.split("\n")
     if (grpcPort !== undefined && (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535))
       throw new UsageError(`--grpc takes a port number (0-65535), not "${values.grpc}".`);
     const appDir = path.resolve(values.app ?? ".");
-    if (grpcPort !== undefined && !fs.existsSync(path.join(appDir, "host.json"))) {
-      return serveDurableTaskOnly(appDir, values.store, values["time-skip"] === true, grpcPort, io);
-    }
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
       throw new UsageError(`--port must be a port number (0-65535), not "${values.port}".`);
@@ -56,6 +61,23 @@ ${APP_OPTIONS_HELP.split("\n")
     if (keyProblem) throw new UsageError(`${FORWARDING_KEY_ENV} ${keyProblem}. Unset it and the emulator makes a random key for the run.`);
     // The app's process inherits this one's environment; the key is the browser's, not the app's.
     delete process.env[FORWARDING_KEY_ENV];
+    if (!fs.existsSync(path.join(appDir, "host.json"))) {
+      // Not a Functions app: an app on a Durable Task SDK needs only the gRPC endpoint, so it is on without --grpc.
+      const sdk = durableTaskSdkOf(appDir);
+      if (grpcPort !== undefined || sdk !== undefined)
+        return serveDurableTaskOnly(
+          {
+            dir: appDir,
+            store: values.store,
+            timeSkipping: values["time-skip"] === true,
+            port: grpcPort ?? DEFAULT_GRPC_PORT,
+            httpPort: port,
+            forwardingKey,
+            sdk,
+          },
+          io,
+        );
+    }
     const pool = grpcPort === undefined ? undefined : new GrpcWorkerPool((message) => io.stderr.write(`warning: ${message}\n`));
     const server = await startServer({
       appDir,
@@ -128,27 +150,39 @@ function waitForStop(): Promise<void> {
   });
 }
 
-/** A folder without a Functions app: only the Durable Task gRPC endpoint, for the SDKs' workers and clients. */
-async function serveDurableTaskOnly(dir: string, store: string | undefined, timeSkipping: boolean, port: number, io: Parameters<Command["run"]>[1]) {
-  const emulator = await startDurableTaskEmulator({
-    dir,
-    store,
-    port,
-    timeSkipping,
+/**
+ * A folder without a Functions app: the Durable Task gRPC endpoint for the SDKs' workers and clients, and the same
+ * dashboard and Durable HTTP API as for a Functions app (the extension reads the Dashboard line to connect).
+ */
+async function serveDurableTaskOnly(
+  options: { dir: string; store?: string; timeSkipping: boolean; port: number; httpPort?: number; forwardingKey?: string; sdk?: string },
+  io: Parameters<Command["run"]>[1],
+) {
+  const server = await startDurableTaskServer({
+    dir: options.dir,
+    store: options.store,
+    port: options.port,
+    timeSkipping: options.timeSkipping,
+    httpPort: options.httpPort,
+    forwardingKey: options.forwardingKey,
     onEvent: (event) => {
       if (event.kind === "warning") io.stderr.write(`warning: ${event.message}\n`);
     },
   });
+  const { emulator, http } = server;
   writeLines(io.stdout, [
-    `Durable Devkit emulator for Durable Task SDK apps (no host.json in ${dir}: no Functions app is loaded)`,
-    `  store: ${emulator.store.description}${timeSkipping ? " · time skipping on" : ""}`,
+    `Durable Devkit emulator for Durable Task SDK apps in ${options.dir} (no host.json: no Functions app is loaded${options.sdk ? `; the app uses ${options.sdk}` : ""})`,
+    `  store: ${emulator.store.description}${options.timeSkipping ? " · time skipping on" : ""}`,
     "",
     `Durable Task gRPC: ${grpcAddressLines(emulator.sidecar.port)}`,
-    `  Point your worker and client at it (durabletask-js: new TaskHubGrpcWorker("localhost:${emulator.sidecar.port}")).`,
+    `  Point your worker and client at it (durabletask-js: new TaskHubGrpcWorker({ hostAddress: "localhost:${emulator.sidecar.port}" })).`,
+    `Durable HTTP API: ${http.origin}/runtime/webhooks/durabletask/instances`,
+    `Dashboard:        ${http.origin}/_durable/`,
+    `  through a forwarded port (code-server, Codespaces, a tunnel, SSH): <port ${http.port}'s forwarded address>${http.forwarded.keyedPath("/_durable")}`,
     "Press Ctrl+C to stop.",
   ]);
   await waitForStop();
   io.stdout.write("\nStopping. Unfinished instances stay in the store and carry on at the next start.\n");
-  await emulator.close();
+  await server.close();
   return EXIT.ok;
 }

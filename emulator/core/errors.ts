@@ -110,3 +110,14 @@ export function notAnOrchestration(instanceId: string, action: string): DurableE
     { instanceId },
   );
 }
+
+/** A port the emulator must listen on is taken: the message names the port, who may hold it, and the option to change. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PortInUseError";
+  }
+}

@@ -5,6 +5,7 @@
  * cannot speak gRPC to it (browsers do not send cleartext HTTP/2), and other machines cannot reach it.
  */
 import * as grpc from "@grpc/grpc-js";
+import { PortInUseError } from "../core/errors";
 import type { Engine } from "../engine/engine";
 import { GrpcWorkerPool } from "./grpc-worker-pool";
 import { TaskHubSidecarServiceService } from "./protocol";
@@ -33,11 +34,12 @@ export async function listenSidecar(engine: Engine, pool: GrpcWorkerPool, port =
       if (error) {
         const inUse = /EADDRINUSE|address already in use/i.test(error.message);
         reject(
-          new Error(
-            inUse
-              ? `Port ${port} is in use (the Durable Task Scheduler emulator's Docker container, or another emulator?). Stop it, or pass another port: --grpc ${port + 1}.`
-              : `Could not listen for gRPC on 127.0.0.1:${port}: ${error.message}`,
-          ),
+          inUse
+            ? new PortInUseError(
+                port,
+                `Port ${port} is in use (the Durable Task Scheduler emulator's Docker container, or another emulator?). Stop it, or pass another port: --grpc ${port + 1}.`,
+              )
+            : new Error(`Could not listen for gRPC on 127.0.0.1:${port}: ${error.message}`),
         );
       } else resolve(actual);
     }),

@@ -10,6 +10,8 @@ import { constants as bufferConstants } from "node:buffer";
 import type { AddressInfo } from "node:net";
 import type { Engine } from "../engine/engine";
 import type { AppHostClient } from "../app-host/app-host-client";
+import type { RegisteredFunction } from "../core/functions";
+import { PortInUseError } from "../core/errors";
 import type { HttpRequestDto } from "../app-host/protocol";
 import { AppRoutes } from "./app-routes";
 import { durableClientBinding, WEBHOOK_PATH } from "./client-binding";
@@ -53,7 +55,8 @@ export interface RequestTimeouts {
 
 export interface AttachedEmulator {
   engine: Engine;
-  host: AppHostClient;
+  /** The app's functions and how its HTTP functions run; a Durable Task SDK app has no HTTP functions. */
+  host: { readonly functions: readonly RegisteredFunction[]; invokeHttp: AppHostClient["invokeHttp"] };
   app: { appDir: string };
   store: { description: string };
 }
@@ -91,7 +94,10 @@ export class HttpHost {
       server.once("error", (error: NodeJS.ErrnoException) =>
         reject(
           error.code === "EADDRINUSE"
-            ? new Error(`Port ${options.port} on 127.0.0.1 is in use (by \`func start\`, or another emulator?). Choose another with --port.`)
+            ? new PortInUseError(
+                options.port,
+                `Port ${options.port} on 127.0.0.1 is in use (by \`func start\`, or another emulator?). Choose another with --port.`,
+              )
             : error,
         ),
       );
@@ -131,7 +137,10 @@ export class HttpHost {
     const management = new ManagementApi(emulator.engine, this.origin, this.taskHubName, { onLog: this.options.onLog });
     const dashboard = new DashboardRoutes({
       engine: emulator.engine,
-      functions: emulator.host.functions,
+      // Read when asked: Durable Task workers connect, and name their functions, after the dashboard is up.
+      get functions() {
+        return emulator.host.functions;
+      },
       appDir: emulator.app.appDir,
       store: emulator.store.description,
       taskHubName: this.taskHubName,

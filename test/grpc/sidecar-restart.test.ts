@@ -4,47 +4,19 @@
  * store, and the same unmodified durabletask-js worker process reconnects by itself and finishes the work.
  */
 import * as assert from "node:assert/strict";
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { NoOpLogger, OrchestrationStatus, TaskHubGrpcClient } from "@microsoft/durabletask-js";
 import { tempDir } from "../emulator/harness";
+import { freePort, killProcess, startCliEmulator } from "./cli-emulator";
 
-const ROOT = path.resolve(__dirname, "..", "..", "..");
-const CLI = path.join(ROOT, "bin", "durable-devkit.js");
-const WORKER = path.join(ROOT, "test", "fixtures", "durabletask-app", "worker.js");
+const WORKER = path.join(path.resolve(__dirname, "..", "..", ".."), "test", "fixtures", "durabletask-app", "worker.js");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
-/** Starts the CLI and resolves once it prints its gRPC address. */
-function startEmulator(dir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, "start", "--grpc", String(port), "--store", path.join(dir, "store.sqlite")], { cwd: dir, stdio: "pipe" });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes(`Durable Task gRPC: 127.0.0.1:${port}`)) resolve(child);
-    });
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`the emulator exited (${code}): ${output}`)));
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
-}
+/** The CLI on the gRPC port, its dashboard on a free port, on an SQLite store file in dir. */
+const startEmulator = async (dir: string, port: number) =>
+  (await startCliEmulator(dir, port, ["--port", "0", "--store", path.join(dir, "store.sqlite")])).child;
+const kill = killProcess;
 
 describe("durable-devkit start --grpc survives kill -9 of the emulator (SQLite store)", function () {
   this.timeout(120_000);
