@@ -1,13 +1,19 @@
 /**
- * The scaffolding engine behind `durable-devkit new` (and, later, the extension's command palette): writes one of the
- * six orchestration patterns into src/functions/ of a Functions v4 app, and the app's skeleton when the folder has no
- * app yet. It checks everything before writing anything, never overwrites a file unless forced, and reports each
- * file it wrote.
+ * The scaffolding engine behind `durable-devkit new` (and the extension's command palette): writes one of the six
+ * orchestration patterns into src/functions/ of a Functions v4 app, and the app's skeleton when the folder has no
+ * app yet; or, with sdk "durabletask", into an app on the Durable Task SDK (templates/durabletask-app.ts). It checks
+ * everything before writing anything, never overwrites a file unless forced, and reports each file it wrote.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { durableTaskAppFiles } from "./durabletask-app";
+import { packageNameFor, render, ScaffoldError, TOOLCHAIN_VERSIONS, writePlanned, type Language } from "./template-files";
 
-export type Language = "ts" | "js";
+export { ScaffoldError, type Language } from "./template-files";
+
+/** functions: an Azure Functions app on durable-functions; durabletask: an app on @microsoft/durabletask-js. */
+export type Sdk = "functions" | "durabletask";
+export const SDKS: readonly Sdk[] = ["functions", "durabletask"];
 
 export interface Pattern {
   id: string;
@@ -32,14 +38,7 @@ export const PATTERNS: readonly Pattern[] = [
 ];
 
 /** Versions the templates are tested with (the emulator's own test suite runs them). */
-export const PINNED_VERSIONS = { "@azure/functions": "4.16.5", "durable-functions": "3.5.0", typescript: "^6.0.3", "@types/node": "^20.19.0" };
-
-export class ScaffoldError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ScaffoldError";
-  }
-}
+export const PINNED_VERSIONS = { "@azure/functions": "4.16.5", "durable-functions": "3.5.0", ...TOOLCHAIN_VERSIONS };
 
 export interface ScaffoldOptions {
   pattern: string;
@@ -49,10 +48,13 @@ export interface ScaffoldOptions {
   language?: Language;
   dir: string;
   force?: boolean;
+  /** Default: functions. */
+  sdk?: Sdk;
 }
 
 export interface ScaffoldResult {
   pattern: Pattern;
+  sdk: Sdk;
   name: string;
   language: Language;
   appCreated: boolean;
@@ -60,10 +62,6 @@ export interface ScaffoldResult {
   files: string[];
 }
 
-// dist/templates → templates/ in the repository and the npm package; out/ → templates/ inside the extension.
-const TEMPLATES =
-  [path.resolve(__dirname, "..", "..", "templates"), path.resolve(__dirname, "..", "templates")].find((dir) => fs.existsSync(path.join(dir, "patterns"))) ??
-  path.resolve(__dirname, "..", "..", "templates");
 const RESERVED = new Set(
   "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(
     " ",
@@ -84,19 +82,9 @@ function findPattern(id: string): Pattern {
   return pattern;
 }
 
-function render(template: string, name: string): string {
-  return fs.readFileSync(path.join(TEMPLATES, template), "utf8").replace(/\{\{name\}\}/g, name);
-}
-
-function packageJson(dir: string, language: Language): string {
-  const appName =
-    path
-      .basename(path.resolve(dir))
-      .toLowerCase()
-      .replace(/[^a-z0-9-]+/g, "-")
-      .replace(/^-+|-+$/g, "") || "durable-app";
+function functionsPackageJson(dir: string, language: Language): string {
   const manifest = {
-    name: appName,
+    name: packageNameFor(dir),
     version: "1.0.0",
     private: true,
     main: language === "ts" ? "dist/src/functions/*.js" : "src/functions/*.js",
@@ -110,13 +98,44 @@ function packageJson(dir: string, language: Language): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/**
+ * Which SDK the app already in dir is on: durabletask when its package.json depends on @microsoft/durabletask-js and
+ * there is no host.json, functions for any other package.json (as before there were two), none without one.
+ */
+function existingApp(dir: string): Sdk | undefined {
+  const manifestFile = path.join(dir, "package.json");
+  if (!fs.existsSync(manifestFile)) return undefined;
+  if (fs.existsSync(path.join(dir, "host.json"))) return "functions";
+  let manifest: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
+  } catch {
+    return "functions";
+  }
+  const dependsOn = { ...manifest.dependencies, ...manifest.devDependencies };
+  return "@microsoft/durabletask-js" in dependsOn ? "durabletask" : "functions";
+}
+
 export function scaffold(options: ScaffoldOptions): ScaffoldResult {
+  const sdk = options.sdk ?? "functions";
+  if (!SDKS.includes(sdk)) throw new ScaffoldError(`Unknown SDK "${sdk}": ${SDKS.join(" or ")}.`);
   const pattern = findPattern(options.pattern);
   const name = options.name ?? pattern.defaultName;
   validateName(name);
   const dir = path.resolve(options.dir);
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new ScaffoldError(`${dir} is a file, not a folder.`);
-  const hasApp = fs.existsSync(path.join(dir, "package.json"));
+  const appSdk = existingApp(dir);
+  const hasApp = appSdk !== undefined;
+  if (appSdk === "durabletask" && sdk === "functions") {
+    throw new ScaffoldError(
+      `The app in ${dir} is on the Durable Task SDK (its package.json depends on @microsoft/durabletask-js, and it has no host.json): add --sdk durabletask, or use a separate folder for a Functions app.`,
+    );
+  }
+  if (appSdk === "functions" && sdk === "durabletask") {
+    throw new ScaffoldError(
+      `The app in ${dir} is not on the Durable Task SDK (${fs.existsSync(path.join(dir, "host.json")) ? "it has host.json" : "its package.json does not depend on @microsoft/durabletask-js"}): use a new folder for --sdk durabletask.`,
+    );
+  }
   const appIsTypeScript = fs.existsSync(path.join(dir, "tsconfig.json"));
   const language = options.language ?? (hasApp && !appIsTypeScript ? "js" : "ts");
   if (hasApp && appIsTypeScript && language === "js") {
@@ -126,25 +145,24 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
     throw new ScaffoldError(`The app in ${dir} is JavaScript (no tsconfig.json): use --lang js, or a separate folder for TypeScript.`);
   }
 
+  const planned =
+    sdk === "durabletask"
+      ? durableTaskAppFiles({ patternId: pattern.id, name, language, dir, withApp: !hasApp })
+      : functionsAppFiles(pattern, name, language, dir, hasApp);
+  writePlanned(dir, planned, options.force === true);
+  return { pattern, sdk, name, language, appCreated: !hasApp, files: [...planned.keys()] };
+}
+
+function functionsAppFiles(pattern: Pattern, name: string, language: Language, dir: string, hasApp: boolean): Map<string, string> {
   const planned = new Map<string, string>();
   planned.set(path.join("src", "functions", `${name}.${language}`), render(path.join("patterns", `${pattern.id}.${language}.tmpl`), name));
   if (!hasApp) {
-    planned.set("package.json", packageJson(dir, language));
+    planned.set("package.json", functionsPackageJson(dir, language));
     planned.set("host.json", render(path.join("app", "host.json.tmpl"), name));
     planned.set("local.settings.json", render(path.join("app", "local.settings.json.tmpl"), name));
     planned.set(".gitignore", render(path.join("app", "gitignore.tmpl"), name));
     planned.set(".funcignore", render(path.join("app", `funcignore-${language}.tmpl`), name));
     if (language === "ts") planned.set("tsconfig.json", render(path.join("app", "tsconfig.json.tmpl"), name));
   }
-  const existing = [...planned.keys()].filter((file) => fs.existsSync(path.join(dir, file)));
-  if (existing.length && !options.force) {
-    throw new ScaffoldError(
-      `Nothing was written: ${existing.join(", ")} already exist${existing.length === 1 ? "s" : ""} in ${dir}. Choose another --name, or --force to overwrite.`,
-    );
-  }
-  for (const [file, content] of planned) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), content);
-  }
-  return { pattern, name, language, appCreated: !hasApp, files: [...planned.keys()] };
+  return planned;
 }
