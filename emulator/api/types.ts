@@ -129,6 +129,8 @@ export interface StartOptions {
   instanceId?: string;
   input?: unknown;
   version?: string;
+  /** Start no earlier than this time (ISO): the instance stays Pending until then (a Durable Task SDK's startAt). */
+  scheduledStartTime?: string;
 }
 
 /** What the engine reports as it works; the CLI progress, the dashboard and the debugger all listen to it. */

@@ -177,7 +177,16 @@ export class EngineState {
 
   createInstance(
     batch: StoreBatch,
-    spec: { instanceId: string; name: string; input: unknown; version?: string; parent?: InstanceRecord["parent"]; reuse: boolean; inputJson?: string },
+    spec: {
+      instanceId: string;
+      name: string;
+      input: unknown;
+      version?: string;
+      parent?: InstanceRecord["parent"];
+      reuse: boolean;
+      inputJson?: string;
+      scheduledStartTime?: string;
+    },
   ): void {
     const now = new Date(this.clock.now()).toISOString();
     const executionId = randomUUID().replace(/-/g, "");
@@ -200,7 +209,11 @@ export class EngineState {
     }
     this.upsert(batch, record);
     this.active.set(spec.instanceId, this.activeFrom(record, []));
-    this.enqueue(batch, { id: this.nextId(), instanceId: spec.instanceId, executionId, event: executionStarted(record, now) });
+    const started = executionStarted(record, now);
+    // As a scheduled start on DTS or Azure Storage: the start message is not visible before its time.
+    if (spec.scheduledStartTime) started.ScheduledStartTime = spec.scheduledStartTime;
+    const visibleAt = spec.scheduledStartTime ? Date.parse(spec.scheduledStartTime) : undefined;
+    this.enqueue(batch, { id: this.nextId(), instanceId: spec.instanceId, executionId, visibleAt, event: started });
   }
 
   /** The instance was purged while its episode ran: only the messages it took are deleted; nothing else is written. */

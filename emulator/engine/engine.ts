@@ -188,7 +188,14 @@ export class Engine {
       );
     }
     const batch: StoreBatch = {};
-    this.state.createInstance(batch, { instanceId, name, input: options.input, version: options.version, reuse: existing !== undefined });
+    this.state.createInstance(batch, {
+      instanceId,
+      name,
+      input: options.input,
+      version: options.version,
+      reuse: existing !== undefined,
+      scheduledStartTime: options.scheduledStartTime,
+    });
     this.state.commit(batch);
     await this.state.store.flush();
     return instanceId;

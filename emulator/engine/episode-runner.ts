@@ -53,6 +53,12 @@ export class EpisodeRunner {
   private takeInbox(instance: ActiveInstance): PendingMessage[] {
     instance.wakingMessages = 0;
     instance.waitingForAll = undefined;
+    if (!instance.history.length && !instance.inbox.some((m) => m.event.EventType === HistoryEventType.ExecutionStarted)) {
+      // Not started yet (a scheduled start): events wait for the start, as its queue holds them; a terminate goes ahead.
+      const terminate = instance.inbox.filter((m) => m.event.EventType === HistoryEventType.ExecutionTerminated);
+      instance.inbox = instance.inbox.filter((m) => !terminate.includes(m));
+      return terminate;
+    }
     if (instance.record.runtimeStatus !== "Suspended") return instance.inbox.splice(0);
     const taken = instance.inbox.filter(isControlMessage);
     instance.inbox = instance.inbox.filter((m) => !isControlMessage(m));

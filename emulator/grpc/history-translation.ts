@@ -50,6 +50,7 @@ export function toProtoEvent(event: HistoryEvent): pb.HistoryEvent | undefined {
       started.setName(event.Name ?? "");
       started.setVersion(stringValue(event.Version));
       started.setInput(stringValue(event.Input));
+      if (event.ScheduledStartTime) started.setScheduledstarttimestamp(timestampOf(event.ScheduledStartTime));
       if (event.OrchestrationInstance)
         started.setOrchestrationinstance(instanceOf(event.OrchestrationInstance.InstanceId, event.OrchestrationInstance.ExecutionId));
       if (event.ParentInstance) {

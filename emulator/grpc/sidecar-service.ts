@@ -10,6 +10,7 @@ import { DurableError } from "../core/errors";
 import { isTerminal, type InstanceQuery, type RuntimeStatus } from "../api/types";
 import type { GrpcWorkerPool } from "./grpc-worker-pool";
 import { entityRpcs } from "./entity-service";
+import { descendantsOf, purgeDescendants, terminateDescendants } from "./instance-tree";
 import { jsonValue, statusOf, unary, unimplemented } from "./rpc-answers";
 import { toProtoEvents } from "./history-translation";
 import { orchestrationStateOf, runtimeStatusOf } from "./instance-state-translation";
@@ -54,9 +55,6 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
     hello: unary(() => new Empty()),
 
     startInstance: unary(async (request: pb.CreateInstanceRequest) => {
-      const scheduled = millisOf(request.getScheduledstarttimestamp());
-      if (scheduled !== undefined && scheduled > Date.now() + 1000)
-        engine.warn(`StartInstance asked for a scheduled start at ${new Date(scheduled).toISOString()}; the emulator starts the instance now.`);
       const replaceable = request.getOrchestrationidreusepolicy()?.getReplaceablestatusList();
       const existing = request.getInstanceid() ? engine.getRecord(request.getInstanceid()) : undefined;
       if (existing && replaceable && replaceable.length && !statusesOf(replaceable)?.includes(existing.runtimeStatus)) {
@@ -70,6 +68,7 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
         instanceId: request.getInstanceid() || undefined,
         input: jsonValue(textOf(request.getInput()), "orchestration input"),
         version: textOf(request.getVersion()),
+        scheduledStartTime: isoOf(request.getScheduledstarttimestamp()),
       });
       const response = new pb.CreateInstanceResponse();
       response.setInstanceid(instanceId);
@@ -96,7 +95,9 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
 
     terminateInstance: unary(async (request: pb.TerminateRequest) => {
       const output = jsonValue(textOf(request.getOutput()), "termination output");
-      await engine.terminate(request.getInstanceid(), output === undefined ? undefined : typeof output === "string" ? output : JSON.stringify(output));
+      const reason = output === undefined ? undefined : typeof output === "string" ? output : JSON.stringify(output);
+      await engine.terminate(request.getInstanceid(), reason);
+      if (request.getRecursive()) await terminateDescendants(engine, request.getInstanceid(), reason);
       return new pb.TerminateResponse();
     }),
 
@@ -162,15 +163,27 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
       const filter = request.getPurgeinstancefilter();
       const batch = request.getInstancebatch();
       let deleted = 0;
+      // A recursive purge also takes the sub-orchestrations, found before their parents' records go.
+      const descendants = (ids: string[]) => (request.getRecursive() ? ids.flatMap((id) => descendantsOf(engine, id)) : []);
       if (filter) {
-        deleted = await engine.purgeWhere({
+        const query: InstanceQuery = {
           runtimeStatus: statusesOf(filter.getRuntimestatusList()),
           createdTimeFrom: isoOf(filter.getCreatedtimefrom()),
           createdTimeTo: isoOf(filter.getCreatedtimeto()),
-        });
+        };
+        const children = descendants(
+          engine
+            .list(query)
+            .instances.filter((record) => isTerminal(record.runtimeStatus))
+            .map((record) => record.instanceId),
+        );
+        deleted = await engine.purgeWhere(query);
+        deleted += await purgeDescendants(engine, children);
       } else {
         const ids = batch ? batch.getInstanceidsList() : [request.getInstanceid()];
+        const children = descendants(ids);
         for (const id of ids) if (engine.getRecord(id) && (await engine.purge(id))) deleted++;
+        deleted += await purgeDescendants(engine, children);
       }
       response.setDeletedinstancecount(deleted);
       return response;

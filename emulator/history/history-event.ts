@@ -63,6 +63,8 @@ export interface HistoryEvent {
   TaskScheduledId?: number;
   TimerId?: number;
   FireAt?: string;
+  /** An ExecutionStarted's scheduled start (ExecutionStartedEvent.ScheduledStartTime): the episode runs no earlier. */
+  ScheduledStartTime?: string;
   Reason?: string;
   Details?: string;
   FailureDetails?: FailureDetailsDto;

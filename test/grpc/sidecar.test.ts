@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { NoOpLogger, OrchestrationStatus, TaskHubGrpcClient } from "@microsoft/durabletask-js";
+import { NoOpLogger, OrchestrationStatus, TaskHubGrpcClient, terminateOptions } from "@microsoft/durabletask-js";
 import { startDurableTaskEmulator, type DurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
 import { tempDir, waitFor } from "../emulator/harness";
 import { startWorker, stopWorker } from "./durabletask-worker";
@@ -102,6 +102,53 @@ describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", fu
     assert.equal(JSON.parse(sender.serializedOutput!), "sent");
     const done = await client.waitForOrchestrationCompletion(target, true, 30);
     assert.deepEqual(JSON.parse(done!.serializedOutput!), { approved: "sent by pinger" });
+  });
+
+  it("starts an instance scheduled for later no earlier than its time: Pending until then, an event raised meanwhile waits for it", async () => {
+    const startAt = new Date(Date.now() + 500);
+    const id = await client.scheduleNewOrchestration("approval", undefined, "scheduled-1", startAt);
+    await client.raiseOrchestrationEvent(id, "approve", "early");
+    const before = await client.getOrchestrationState(id, false);
+    assert.equal(before?.runtimeStatus, OrchestrationStatus.PENDING);
+    const done = await client.waitForOrchestrationCompletion(id, true, 30);
+    assert.deepEqual(JSON.parse(done!.serializedOutput!), { approved: "early" });
+    const history = emulator.engine.getHistory(id);
+    const started = history.find((e) => e.EventType === 0 /* ExecutionStarted */);
+    assert.equal(started?.ScheduledStartTime, startAt.toISOString());
+    const firstEpisode = history.find((e) => e.EventType === 12 /* OrchestratorStarted */);
+    assert.ok(Date.parse(firstEpisode!.Timestamp) >= startAt.getTime() - 5, `ran at ${firstEpisode!.Timestamp}, scheduled for ${startAt.toISOString()}`);
+  });
+
+  it("terminates an instance scheduled for later before it starts", async () => {
+    const id = await client.scheduleNewOrchestration("chain", "never", "scheduled-2", new Date(Date.now() + 60_000));
+    await client.terminateOrchestration(id, "not needed");
+    const state = await client.waitForOrchestrationCompletion(id, true, 30);
+    assert.equal(state?.runtimeStatus, OrchestrationStatus.TERMINATED);
+    assert.equal(emulator.engine.pendingTimerCount(), 0, "its start is gone with it");
+  });
+
+  it("terminates and purges recursively: the sub-orchestrations go with their parent", async () => {
+    const id = await client.scheduleNewOrchestration("parentOfApproval", undefined, "tree-1");
+    await waitFor(() => emulator.engine.getRecord("tree-1-child")?.runtimeStatus === "Running");
+    await client.terminateOrchestration(id, terminateOptions({ output: "tree down", recursive: true }));
+    const parentState = await client.waitForOrchestrationCompletion(id, true, 30);
+    const childState = await client.waitForOrchestrationCompletion("tree-1-child", true, 30);
+    assert.equal(parentState?.runtimeStatus, OrchestrationStatus.TERMINATED);
+    assert.equal(childState?.runtimeStatus, OrchestrationStatus.TERMINATED);
+    assert.equal(JSON.parse(childState!.serializedOutput!), "tree down");
+
+    const purged = await client.purgeOrchestration(id, { recursive: true });
+    assert.equal(purged?.deletedInstanceCount, 2);
+    assert.equal(emulator.engine.getRecord("tree-1-child"), undefined);
+  });
+
+  it("terminates only the parent without recursive, as on DTS", async () => {
+    const id = await client.scheduleNewOrchestration("parentOfApproval", undefined, "tree-2");
+    await waitFor(() => emulator.engine.getRecord("tree-2-child")?.runtimeStatus === "Running");
+    await client.terminateOrchestration(id, "parent only");
+    await client.waitForOrchestrationCompletion(id, false, 30);
+    assert.equal((await client.getOrchestrationState("tree-2-child", false))?.runtimeStatus, OrchestrationStatus.RUNNING);
+    await client.terminateOrchestration("tree-2-child", "cleanup");
   });
 
   it("suspends, resumes and terminates an instance", async () => {
