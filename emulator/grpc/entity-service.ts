@@ -9,6 +9,7 @@ import { isEntityInstanceId, parseEntityInstanceId } from "../engine/entity-batc
 import type { GrpcWorkerPool } from "./grpc-worker-pool";
 import { isoOf, millisOf, pb, stringValue, timestampOf, textOf, type ITaskHubSidecarServiceServer } from "./protocol";
 import { jsonValue, unary } from "./rpc-answers";
+import type { PayloadLimits } from "./payload-limits";
 
 type EntityRpcs = Pick<ITaskHubSidecarServiceServer, "signalEntity" | "getEntity" | "queryEntities" | "cleanEntityStorage" | "completeEntityTask">;
 
@@ -36,10 +37,11 @@ function metadataOf(record: InstanceRecord, includeState: boolean, backlog: numb
   return metadata;
 }
 
-export function entityRpcs(engine: Engine, pool: GrpcWorkerPool): EntityRpcs {
+export function entityRpcs(engine: Engine, pool: GrpcWorkerPool, limits: PayloadLimits): EntityRpcs {
   return {
     signalEntity: unary(async (request: pb.SignalEntityRequest) => {
       const { name, key } = entityIdOf(request.getInstanceid());
+      limits.check(textOf(request.getInput()), `input of operation '${request.getName()}'`, request.getInstanceid());
       await engine.signalEntity(name, key, request.getName(), jsonValue(textOf(request.getInput()), "entity operation input"), {
         scheduledTime: isoOf(request.getScheduledtime()),
       });

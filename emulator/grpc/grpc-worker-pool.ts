@@ -20,6 +20,7 @@ import type {
 import { HistoryEventType } from "../history/history-event";
 import { decisionOf } from "./decision-translation";
 import { entityBatchResultOf, entityWorkItemOf } from "./entity-translation";
+import { PayloadLimits } from "./payload-limits";
 import { entityInstanceId } from "../engine/entity-batch";
 import { failureDetailsFrom, toProtoEvent } from "./history-translation";
 import { pb, stringValue, textOf } from "./protocol";
@@ -69,7 +70,10 @@ export class GrpcWorkerPool implements WorkerPort {
   private closed = false;
   private readonly pinger: NodeJS.Timeout;
 
+  private readonly limits: PayloadLimits;
+
   constructor(private readonly onWarning: (message: string) => void = () => undefined) {
+    this.limits = new PayloadLimits((message) => this.onWarning(message));
     this.pinger = setInterval(() => this.ping(), HEALTH_PING_MS);
     this.pinger.unref();
   }
@@ -120,7 +124,10 @@ export class GrpcWorkerPool implements WorkerPort {
           item.setOrchestratorrequest(orchestration);
           return item;
         },
-        settle: (response) => resolve(decisionOf(response as pb.OrchestratorResponse, history.length)),
+        settle: (response) => {
+          this.limits.checkOrchestratorResponse(response as pb.OrchestratorResponse);
+          resolve(decisionOf(response as pb.OrchestratorResponse, history.length));
+        },
         fail: reject,
       });
     });
@@ -145,7 +152,10 @@ export class GrpcWorkerPool implements WorkerPort {
           item.setActivityrequest(activity);
           return item;
         },
-        settle: (response) => resolve(activityResultOf(response as pb.ActivityResponse)),
+        settle: (response) => {
+          this.limits.checkActivityResponse(response as pb.ActivityResponse, request.functionName);
+          resolve(activityResultOf(response as pb.ActivityResponse));
+        },
         fail: reject,
       });
     });
@@ -160,7 +170,10 @@ export class GrpcWorkerPool implements WorkerPort {
         key: `e|${entityInstanceId(request.entity.name, request.entity.key)}`,
         token: "",
         build: () => entityWorkItemOf(request),
-        settle: (response) => resolve(entityBatchResultOf(response as pb.EntityBatchResult, request, this.onWarning)),
+        settle: (response) => {
+          this.limits.checkEntityResult(response as pb.EntityBatchResult, entityInstanceId(request.entity.name, request.entity.key));
+          resolve(entityBatchResultOf(response as pb.EntityBatchResult, request, this.onWarning));
+        },
         fail: reject,
       });
     });

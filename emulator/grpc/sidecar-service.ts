@@ -10,6 +10,7 @@ import { DurableError } from "../core/errors";
 import { isTerminal, type InstanceQuery, type RuntimeStatus } from "../api/types";
 import type { GrpcWorkerPool } from "./grpc-worker-pool";
 import { entityRpcs } from "./entity-service";
+import { PayloadLimits } from "./payload-limits";
 import { descendantsOf, purgeDescendants, terminateDescendants } from "./instance-tree";
 import { jsonValue, statusOf, unary, unimplemented } from "./rpc-answers";
 import { toProtoEvents } from "./history-translation";
@@ -25,6 +26,7 @@ function statusesOf(list: pb.OrchestrationStatus[]): RuntimeStatus[] | undefined
 }
 
 export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSidecarServiceServer {
+  const limits = new PayloadLimits((message, instanceId) => engine.warn(message, instanceId));
   /** Resolves when the instance leaves Pending (or has finished), or rejects after the call's deadline. */
   const waitFor = (instanceId: string, reached: (status: RuntimeStatus) => boolean, call: grpc.ServerUnaryCall<unknown, unknown>) =>
     new Promise<void>((resolve, reject) => {
@@ -64,6 +66,7 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
           { instanceId: existing.instanceId, runtimeStatus: existing.runtimeStatus },
         );
       }
+      limits.check(textOf(request.getInput()), "input", request.getInstanceid() || request.getName());
       const instanceId = await engine.startNew(request.getName(), {
         instanceId: request.getInstanceid() || undefined,
         input: jsonValue(textOf(request.getInput()), "orchestration input"),
@@ -89,6 +92,7 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
     }),
 
     raiseEvent: unary(async (request: pb.RaiseEventRequest) => {
+      limits.check(textOf(request.getInput()), `data of event '${request.getName()}'`, request.getInstanceid());
       await engine.raiseEvent(request.getInstanceid(), request.getName(), jsonValue(textOf(request.getInput()), "event data"));
       return new pb.RaiseEventResponse();
     }),
@@ -232,7 +236,7 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
       return new pb.AbandonEntityTaskResponse();
     }),
 
-    ...entityRpcs(engine, pool),
+    ...entityRpcs(engine, pool, limits),
     createTaskHub: unary(() => new pb.CreateTaskHubResponse()),
     deleteTaskHub: unary(unimplemented("DeleteTaskHub")),
     skipGracefulOrchestrationTerminations: unary(unimplemented("SkipGracefulOrchestrationTerminations")),

@@ -151,6 +151,16 @@ describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", fu
     await client.terminateOrchestration("tree-2-child", "cleanup");
   });
 
+  it("warns, once, of a payload larger than the Durable Task Scheduler takes (about 1 MB), and runs it", async () => {
+    const state = await run("bigResult", 1_200_000);
+    assert.equal(JSON.parse(state.serializedOutput!), 1_200_000);
+    const about = warnings.filter((w) => w.includes(state.instanceId) && w.includes("The Durable Task Scheduler refuses messages above about 1 MB"));
+    assert.equal(about.length, 1, about.join("\n"));
+    assert.match(about[0], /The result of activity 'big' of \S+ is 1\.20 MB/);
+    const started = await run("chain", "y".repeat(100_000));
+    assert.ok(!warnings.some((w) => w.includes(started.instanceId)), "a payload under the limit passes quietly");
+  });
+
   it("suspends, resumes and terminates an instance", async () => {
     const id = await client.scheduleNewOrchestration("approval");
     await client.waitForOrchestrationStart(id, false, 30);
