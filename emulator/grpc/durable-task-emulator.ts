@@ -10,6 +10,9 @@ import { createStore } from "../emulator";
 import { GrpcWorkerPool } from "./grpc-worker-pool";
 import { DEFAULT_GRPC_PORT, listenSidecar, type SidecarServer } from "./sidecar-server";
 
+/** Work items out at once across all workers: high enough that only the workers' own limits count. */
+const SCHEDULER_WORK_LIMIT = 100_000;
+
 export interface DurableTaskEmulatorOptions {
   /** The folder the default store file (.durable/emulator.sqlite) goes in. */
   dir: string;
@@ -31,7 +34,15 @@ export interface DurableTaskEmulator {
 export async function startDurableTaskEmulator(options: DurableTaskEmulatorOptions): Promise<DurableTaskEmulator> {
   const store = createStore(options.store, path.resolve(options.dir));
   const pool = new GrpcWorkerPool((message) => options.onEvent?.({ kind: "warning", message }));
-  const engine = new Engine({ store, workers: [pool], timeSkipping: options.timeSkipping });
+  const engine = new Engine({
+    store,
+    workers: [pool],
+    timeSkipping: options.timeSkipping,
+    // The workers set their own limits (GetWorkItemsRequest maxConcurrent*WorkItems), as on DTS, which hands out
+    // whatever they take: host.json's per-processor limits are the Functions host's, not the scheduler's.
+    maxConcurrentActivityFunctions: SCHEDULER_WORK_LIMIT,
+    maxConcurrentOrchestratorFunctions: SCHEDULER_WORK_LIMIT,
+  });
   if (options.onEvent) engine.on(options.onEvent);
   await engine.start();
   let sidecar: SidecarServer;
