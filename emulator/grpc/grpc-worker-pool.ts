@@ -126,11 +126,28 @@ export class GrpcWorkerPool implements WorkerPort {
         },
         settle: (response) => {
           this.limits.checkOrchestratorResponse(response as pb.OrchestratorResponse);
+          if (lastStart === 0 || history.slice(0, lastStart).every((e) => e.EventType !== HistoryEventType.OrchestratorStarted))
+            this.warnOfPlainGenerator(request, response as pb.OrchestratorResponse);
           resolve(decisionOf(response as pb.OrchestratorResponse, history.length));
         },
         fail: reject,
       });
     });
+  }
+
+  /**
+   * durabletask-js runs an orchestrator only when it returns an async generator (orchestration-executor.js: anything
+   * else is the output as it is): a plain `function*` completes at once, its generator object serialized as {}, and
+   * runs nothing. A first episode that ends that way is most likely that mistake, which would fail the same in Azure.
+   */
+  private warnOfPlainGenerator(request: OrchestrationRequest, response: pb.OrchestratorResponse): void {
+    const actions = response.getActionsList();
+    const complete = actions.length === 1 ? actions[0].getCompleteorchestration() : undefined;
+    if (complete?.getOrchestrationstatus() !== pb.OrchestrationStatus.ORCHESTRATION_STATUS_COMPLETED || textOf(complete.getResult()) !== "{}") return;
+    this.onWarning(
+      `Orchestrator '${request.functionName}' (${request.instanceId}) completed in its first episode with {} and scheduled nothing. ` +
+        "If it is a plain function* (not async function*), durabletask-js does not run it: it returns the generator object, serialized as {}, the same in Azure. Declare it async function*.",
+    );
   }
 
   runActivity(request: ActivityRequest): Promise<ActivityResult> {

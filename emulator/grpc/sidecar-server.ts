@@ -26,8 +26,42 @@ export interface SidecarServer {
   close(): Promise<void>;
 }
 
+/** The task hub the DTS emulator serves, and the one every connection string in its documentation names. */
+const DEFAULT_TASK_HUB = "default";
+
+/**
+ * The SDKs name their task hub in the `taskhub` call metadata (from the connection string's TaskHub). This endpoint
+ * serves one hub, on one store: calls naming another one reach the same instances, where on DTS each hub is a world of
+ * its own. Said once per hub name, as that would make two apps that share the endpoint see each other's work.
+ */
+function taskHubWatch(warn: (message: string) => void): grpc.ServerInterceptor {
+  const seen = new Set<string>();
+  return (_method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            const hub = metadata.get("taskhub")[0];
+            const name = typeof hub === "string" ? hub : hub?.toString();
+            if (name && name.toLowerCase() !== DEFAULT_TASK_HUB && !seen.has(name)) {
+              seen.add(name);
+              warn(
+                `A Durable Task client or worker names task hub '${name}'. This endpoint serves one task hub on one store, so every hub's instances are shared here, ` +
+                  "while on the Durable Task Scheduler each hub is separate. Run another emulator (another --grpc port and --store) per hub to keep them apart.",
+              );
+            }
+            nextMetadata(metadata);
+          },
+        }),
+    });
+}
+
 export async function listenSidecar(engine: Engine, pool: GrpcWorkerPool, port = DEFAULT_GRPC_PORT): Promise<SidecarServer> {
-  const server = new grpc.Server({ "grpc.max_receive_message_length": MAX_MESSAGE_BYTES, "grpc.max_send_message_length": MAX_MESSAGE_BYTES });
+  const server = new grpc.Server({
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+    interceptors: [taskHubWatch((message) => engine.warn(message))],
+  });
   server.addService(TaskHubSidecarServiceService, sidecarService(engine, pool));
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => {

@@ -5,6 +5,7 @@
  * reads back against the Durable Task Scheduler: outputs, failure details, custom status, statuses, history.
  */
 import * as assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -159,6 +160,41 @@ describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", fu
     assert.match(about[0], /The result of activity 'big' of \S+ is 1\.20 MB/);
     const started = await run("chain", "y".repeat(100_000));
     assert.ok(!warnings.some((w) => w.includes(started.instanceId)), "a payload under the limit passes quietly");
+  });
+
+  it("warns of an orchestrator that completes at once with {}: a plain function*, which durabletask-js never runs", async () => {
+    const state = await run("plainGenerator");
+    // What the SDK does in Azure too: the generator object is the output.
+    assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED);
+    assert.equal(state.serializedOutput, "{}");
+    assert.ok(
+      warnings.some(
+        (w) => w.includes(`Orchestrator 'plainGenerator' (${state.instanceId}) completed in its first episode with {}`) && w.includes("async function*"),
+      ),
+    );
+    const chain = await run("chain", "quiet");
+    assert.ok(!warnings.some((w) => w.includes(chain.instanceId)), "an orchestrator that runs is not warned about");
+  });
+
+  it("says once that a task hub other than 'default' shares this endpoint's one store", async () => {
+    const named = (hub: string) => async () => {
+      const metadata = new grpc.Metadata();
+      metadata.set("taskhub", hub);
+      return metadata;
+    };
+    const orders = new TaskHubGrpcClient({ hostAddress: `localhost:${emulator.sidecar.port}`, logger: new NoOpLogger(), metadataGenerator: named("orders") });
+    const usual = new TaskHubGrpcClient({ hostAddress: `localhost:${emulator.sidecar.port}`, logger: new NoOpLogger(), metadataGenerator: named("default") });
+    try {
+      await orders.getOrchestrationState("none-1");
+      await orders.getOrchestrationState("none-2");
+      await usual.getOrchestrationState("none-3");
+    } finally {
+      await orders.stop();
+      await usual.stop();
+    }
+    const about = warnings.filter((w) => w.includes("names task hub"));
+    assert.equal(about.length, 1, about.join("\n"));
+    assert.match(about[0], /task hub 'orders'.*one task hub on one store/);
   });
 
   it("suspends, resumes and terminates an instance", async () => {
