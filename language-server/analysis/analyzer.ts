@@ -582,7 +582,7 @@ export class Analyzer {
     const suggestion = closest && closest.distance <= Math.max(2, Math.floor(name.length / 3)) ? closest.candidate : undefined;
     const quote = ts.isStringLiteralLike(first) ? first.getText(file)[0] : undefined;
     const what = byFunction
-      ? `No ${kind} function named '${name}' (the name ${method}(${shortText(first)}) calls it by) is registered with the worker`
+      ? `No ${kind} function named '${name}' is registered with the worker (${method}(${shortText(first)}) calls the function by its name)`
       : `No ${kind} function named '${name}' is registered in this app`;
     this.report(
       findings,

@@ -323,9 +323,10 @@ export class FunctionCatalog {
     }
     if (!list) return undefined;
     list = skipOuter(list);
-    if (ts.isCallExpression(list) && list.expression.getText() === "Object.values") {
+    if (ts.isCallExpression(list) && list.expression.getText() === "Object.values" && list.arguments[0]) {
       const record = this.origins.objectOf(list.arguments[0]);
-      return record?.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : ts.isShorthandPropertyAssignment(p) ? [p.name] : []));
+      if (record) return record.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : ts.isShorthandPropertyAssignment(p) ? [p.name] : []));
+      return this.origins.exportedNames(list.arguments[0]);
     }
     const array = this.origins.arrayOf(list);
     return array?.elements.flatMap((element) => (ts.isSpreadElement(element) ? (this.origins.arrayOf(element.expression)?.elements ?? []) : [element]));

@@ -225,12 +225,12 @@ export function taskEntityOperations(
   if (!made || !ts.isNewExpression(made)) return undefined;
   // TaskEntity dispatches an operation to a method of the class (or a base class up to TaskEntity) whose name matches
   // it case-insensitively; "delete" it handles itself.
-  const found = new Set<string>(["delete"]);
+  const found = new Set<string>();
   let declaration: ts.Declaration | undefined = origins.declarationOf(made.expression);
   for (let depth = 0; depth < 8 && declaration; depth++) {
     if (!ts.isClassDeclaration(declaration) && !ts.isClassExpression(declaration)) return undefined;
     if (!inWorkspace(declaration.getSourceFile()))
-      return declaration.name?.text === "TaskEntity" && DURABLETASK_PATH.test(declaration.getSourceFile().fileName) ? found : undefined;
+      return declaration.name?.text === "TaskEntity" && DURABLETASK_PATH.test(declaration.getSourceFile().fileName) ? found.add("delete") : undefined;
     for (const member of declaration.members) {
       if (!ts.isMethodDeclaration(member) || !member.name || !(ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))) continue;
       // A class of its own dispatch (its own run) handles what it likes.
