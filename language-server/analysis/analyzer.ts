@@ -1,11 +1,11 @@
 /**
  * Finds nondeterministic code and durable API misuse in orchestrators with the TypeScript compiler API, for
- * durable-functions and for the Durable Task SDK durabletask-js alike (sdk.ts: what each SDK's APIs are and how its
- * messages and fixes name them): it finds the orchestrator functions (catalog.ts), walks each one and every workspace function it calls or hands out as a
- * callback (same file or imported, aliases included), matches what each expression denotes against the hazards
- * (origins.ts, builtins.ts), follows durable tasks to their yield (task-flow.ts), and reports each problem where it
- * happens, with the call path that reaches it from the orchestrator. A failure on one orchestrator is reported on it
- * (DD000) and costs no other its findings.
+ * durable-functions and the Durable Task SDK durabletask-js alike (sdk.ts: what each SDK's APIs are, and how its
+ * messages and fixes name them): it finds the orchestrator functions (catalog.ts), walks each one and every workspace
+ * function it calls or hands out as a callback (same file or imported, aliases included), matches what each
+ * expression denotes against the hazards (origins.ts, builtins.ts), follows durable tasks to their yield
+ * (task-flow.ts), and reports each problem where it happens, with the call path that reaches it from the
+ * orchestrator. A failure on one orchestrator is reported on it (DD000) and costs no other its findings.
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");

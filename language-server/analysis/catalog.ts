@@ -18,7 +18,7 @@ import type { FileRegistrations, FunctionKind, OrchestratorInfo, Registration } 
 export type { FileRegistrations, FunctionKind, Registration } from "./model";
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
 import type { AnalysisHook, CatalogRead, ReadListener } from "./reads";
-import { WORKER_REGISTRATIONS, runtimeNameOf, taskEntityOperations, type DurableApis, type Sdk } from "./sdk";
+import { runtimeNameOf, taskEntityOperations, workerRegistration, type DurableApis, type Sdk } from "./sdk";
 
 const KINDS = new Set<string>(["activity", "orchestration", "entity"]);
 const MAX_DEPTH = 8;
@@ -218,7 +218,7 @@ export class FunctionCatalog {
   private registerOnWorker(call: ts.CallExpression): void {
     if (!ts.isPropertyAccessExpression(call.expression)) return;
     const method = call.expression.name.text;
-    const registration = Object.prototype.hasOwnProperty.call(WORKER_REGISTRATIONS, method) ? WORKER_REGISTRATIONS[method] : undefined;
+    const registration = workerRegistration(method);
     if (!registration || !this.apis.isWorker(call.expression.expression)) return;
     const { kind, named } = registration;
     const [first, second] = call.arguments;
@@ -485,9 +485,7 @@ function mayRegister(body: ts.Node, file: ts.SourceFile): boolean {
     if (
       ts.isCallExpression(node) &&
       ts.isPropertyAccessExpression(node.expression) &&
-      (KINDS.has(node.expression.name.text) ||
-        node.expression.name.text === "orchestrator" ||
-        Object.prototype.hasOwnProperty.call(WORKER_REGISTRATIONS, node.expression.name.text))
+      (KINDS.has(node.expression.name.text) || node.expression.name.text === "orchestrator" || workerRegistration(node.expression.name.text) !== undefined)
     )
       found = true;
     else if (ts.isVariableDeclaration(node) && node.type && /\b(OrchestrationHandler|TOrchestrator)\b/.test(node.type.getText(file))) found = true;

@@ -9,7 +9,7 @@ import ts = require("typescript");
 import type { Fix, TextRange } from "./model";
 import { activityInputs, indentAt, isBare, newActivityName } from "./fixes";
 import { isFunctionLike, isRequireCall, skipOuter } from "./origins";
-import { DURABLETASK_MODULE, WORKER_REGISTRATIONS, type DurableApis } from "./sdk";
+import { DURABLETASK_MODULE, workerRegistration, type DurableApis } from "./sdk";
 
 type Edit = TextRange & { newText: string };
 
@@ -238,7 +238,7 @@ export function workerSiteIn(file: ts.SourceFile, apis: DurableApis): WorkerSite
       ts.isExpressionStatement(node) &&
       ts.isCallExpression(node.expression) &&
       ts.isPropertyAccessExpression(node.expression.expression) &&
-      Object.prototype.hasOwnProperty.call(WORKER_REGISTRATIONS, node.expression.expression.name.text) &&
+      workerRegistration(node.expression.expression.name.text) &&
       ts.isIdentifier(node.expression.expression.expression) &&
       apis.isWorker(node.expression.expression.expression)
     ) {

@@ -38,7 +38,7 @@ const DURABLETASK_ENTITY_TASKS = new Set(["callEntity", "lockEntities"]);
 export const DURABLETASK_VOID_METHODS = new Set(["continueAsNew", "setCustomStatus", "sendEvent", "signalEntity"]);
 
 /** The worker's registering methods (TaskHubGrpcWorker, and the SDK's in-memory TestOrchestrationWorker). */
-export const WORKER_REGISTRATIONS: Record<string, { kind: FunctionKind; named: boolean }> = {
+const WORKER_REGISTRATIONS: Record<string, { kind: FunctionKind; named: boolean }> = {
   addOrchestrator: { kind: "orchestration", named: false },
   addNamedOrchestrator: { kind: "orchestration", named: true },
   addActivity: { kind: "activity", named: false },
@@ -46,22 +46,21 @@ export const WORKER_REGISTRATIONS: Record<string, { kind: FunctionKind; named: b
   addEntity: { kind: "entity", named: false },
   addNamedEntity: { kind: "entity", named: true },
 };
+/** What a worker method of this name registers, and whether it takes the name first; undefined for other methods. */
+export function workerRegistration(method: string): { kind: FunctionKind; named: boolean } | undefined {
+  return Object.prototype.hasOwnProperty.call(WORKER_REGISTRATIONS, method) ? WORKER_REGISTRATIONS[method] : undefined;
+}
 const WORKER_TYPES = new Set(["TaskHubGrpcWorker", "TestOrchestrationWorker"]);
 const CONTEXT_TYPES = new Set(["OrchestrationContext"]);
 const ENTITY_FEATURE_TYPES = new Set(["OrchestrationEntityFeature"]);
 
 /** How an SDK spells its replay-safe APIs in messages (`context` unnamed) and fixes (the orchestrator's parameter). */
 export interface SdkSpelling {
-  sdk: Sdk;
-  /** What the user calls the package in messages. */
-  packageName: string;
   now(context?: string): string;
   newGuid(context?: string): string;
   createTimer(context?: string): string;
-  callActivity(context?: string): string;
-  /** The combinators, as a message names them (`context.df.Task.all`, `whenAll`). */
+  /** The combinator that waits for every task, as a message names it (`context.df.Task.all`, `whenAll`). */
   all(context?: string): string;
-  any(context?: string): string;
   isReplaying(context?: string): string;
   /** What to log with instead of console. */
   logger(context?: string): string;
@@ -73,14 +72,10 @@ export interface SdkSpelling {
 }
 
 const durableFunctions: SdkSpelling = {
-  sdk: "durable-functions",
-  packageName: "durable-functions",
   now: (c = "context") => `${c}.df.currentUtcDateTime`,
   newGuid: (c = "context") => `${c}.df.newGuid(${c}.df.instanceId)`,
   createTimer: (c = "context") => `${c}.df.createTimer`,
-  callActivity: (c = "context") => `${c}.df.callActivity`,
   all: (c = "context") => `${c}.df.Task.all`,
-  any: (c = "context") => `${c}.df.Task.any`,
   isReplaying: (c = "context") => `${c}.df.isReplaying`,
   logger: (c = "context") => `${c}.log`,
   continueAsNew: (c = "context") => `yield ${c}.df.continueAsNew(state)`,
@@ -89,14 +84,10 @@ const durableFunctions: SdkSpelling = {
 };
 
 const durableTask: SdkSpelling = {
-  sdk: "durabletask",
-  packageName: DURABLETASK_MODULE,
   now: (c = "ctx") => `${c}.currentUtcDateTime`,
   newGuid: (c = "ctx") => `${c}.newGuid()`,
   createTimer: (c = "ctx") => `${c}.createTimer`,
-  callActivity: (c = "ctx") => `${c}.callActivity`,
   all: () => "whenAll",
-  any: () => "whenAny",
   isReplaying: (c = "ctx") => `${c}.isReplaying`,
   logger: (c = "ctx") => `a logger from ${c}.createReplaySafeLogger(logger)`,
   continueAsNew: (c = "ctx") => `${c}.continueAsNew(state, false) and a return`,

@@ -439,6 +439,49 @@ describe("durabletask-js orchestrators through the language server", function ()
     await close(files);
   });
 
+  it("offers to move I/O into a new activity once the file registers with a worker (an edit inside a function body)", async () => {
+    const dir = tempDir("dd-durabletask-worker-");
+    fs.writeFileSync(path.join(dir, "package.json"), "{}");
+    fs.copyFileSync(path.join(FIXTURES, "fixes-ts", "tsconfig.json"), path.join(dir, "tsconfig.json"));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    fs.mkdirSync(path.join(dir, "src"));
+    const file = path.join(dir, "src", "flow.ts");
+    // main() declares its return type: its body is not part of what the checker sees of the file, so only the
+    // recorded answer to "which worker does this file register with" can tell the analysis that the fix changed.
+    const text = [
+      `import { TaskHubGrpcWorker, type OrchestrationContext, type TOrchestrator } from "@microsoft/durabletask-js";`,
+      ``,
+      `export const flow: TOrchestrator = async function* (ctx: OrchestrationContext, url: string) {`,
+      `  const response: Response = await fetch(url);`,
+      `  return response.status;`,
+      `};`,
+      ``,
+      `async function main(): Promise<void> {`,
+      `  const worker = new TaskHubGrpcWorker({ hostAddress: "localhost:4001" });`,
+      `  await worker.start();`,
+      `}`,
+      ``,
+      `void main();`,
+      ``,
+    ].join("\n");
+    fs.writeFileSync(file, text);
+    await open(file);
+    const fixTitles = async () => {
+      const list = await diagnosticsOf(file, (l) => l.some((d) => d.code === "DD004"));
+      const diagnostic = list.find((d) => d.code === "DD004") as Diagnostic;
+      const actions = (await connection.sendRequest("textDocument/codeAction", {
+        textDocument: { uri: uriOf(file) },
+        range: diagnostic.range,
+        context: { diagnostics: [diagnostic] },
+      })) as CodeAction[];
+      return actions.filter((action) => action.isPreferred).map((action) => action.title);
+    };
+    assert.deepEqual(await fixTitles(), []);
+    await change(file, text.replace("  await worker.start();", "  worker.addOrchestrator(flow);\n  await worker.start();"));
+    assert.deepEqual(await fixTitles(), ["Move fetch(url) into a new activity 'fetchActivity'"]);
+    await close([file]);
+  });
+
   it("follows edits: an activity no longer registered, an orchestrator made a plain generator and back", async () => {
     const dir = copyOf("clean-ts");
     const orchestrations = path.join(dir, "src", "orchestrations.ts");
