@@ -286,6 +286,11 @@ export class Analyzer {
   /** One function's own checks, and the walks of the functions it calls or hands out as callbacks. */
   private walkBody(fn: ts.FunctionLikeDeclaration, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
     const inOrchestratorBody = reach.path.length === 0 && !reach.inCallback;
+    // A durabletask-js sub-generator run with yield* (an async generator called from the orchestration): its awaits
+    // are the orchestration's too.
+    const awaitsAreTheOrchestrations =
+      inOrchestratorBody ||
+      (reach.sdk === "durabletask" && !reach.inCallback && !!fn.asteriskToken && !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword));
     // The reach as calls see it, guarded or not (made once, not per call).
     const guardedReach = reach.guarded ? reach : { ...reach, guarded: true };
     const unguardedReach = reach.guarded ? { ...reach, guarded: false } : reach;
@@ -300,7 +305,7 @@ export class Analyzer {
         }
         return;
       }
-      if (ts.isAwaitExpression(node) && inOrchestratorBody) this.checkAwait(node, reach, findings);
+      if (ts.isAwaitExpression(node) && awaitsAreTheOrchestrations) this.checkAwait(node, fn, reach, findings);
       if (ts.isIfStatement(node)) {
         const test = this.replayTest(node.expression);
         if (test !== undefined) {
@@ -377,7 +382,7 @@ export class Analyzer {
   }
 
   /** DD006: `await` in an orchestrator's body. */
-  private checkAwait(node: ts.AwaitExpression, reach: Reach, findings: Finding[]): void {
+  private checkAwait(node: ts.AwaitExpression, fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[]): void {
     if (reach.sdk === "durable-functions") {
       this.report(findings, "DD006", node, "await in an orchestrator: yield the durable task instead (yield context.df.callActivity(...)).", reach);
       return;
@@ -391,7 +396,7 @@ export class Analyzer {
         node,
         "await does not wait for a durable task (a Task is not a Promise: await gives back the task itself, not its result): yield it instead.",
         reach,
-        reach.orchestrator.asteriskToken ? [awaitToYieldFix(node, this.checker)] : [],
+        fn.asteriskToken ? [awaitToYieldFix(node, this.checker)] : [],
       );
       return;
     }
