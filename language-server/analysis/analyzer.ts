@@ -1,23 +1,26 @@
 /**
- * Finds nondeterministic code and durable API misuse in orchestrators with the TypeScript compiler API: it finds the
- * orchestrator functions (catalog.ts), walks each one and every workspace function it calls or hands out as a
- * callback (same file or imported, aliases included), matches what each expression denotes against the hazards
- * (origins.ts, builtins.ts), follows durable tasks to their yield (task-flow.ts), and reports each problem where it
- * happens, with the call path that reaches it from the orchestrator. A failure on one orchestrator is reported on it
- * (DD000) and costs no other its findings.
+ * Finds nondeterministic code and durable API misuse in orchestrators with the TypeScript compiler API, for
+ * durable-functions and the Durable Task SDK durabletask-js alike (sdk.ts: what each SDK's APIs are, and how its
+ * messages and fixes name them): it finds the orchestrator functions (catalog.ts), walks each one and every workspace
+ * function it calls or hands out as a callback (same file or imported, aliases included), matches what each
+ * expression denotes against the hazards (origins.ts, builtins.ts), follows durable tasks to their yield
+ * (task-flow.ts), and reports each problem where it happens, with the call path that reaches it from the
+ * orchestrator. A failure on one orchestrator is reported on it (DD000) and costs no other its findings.
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
 import * as path from "node:path";
 import { RULES, type Severity } from "./rules";
 import { FunctionCatalog } from "./catalog";
-import type { Finding, Fix, FunctionKind, Reach } from "./model";
+import type { Finding, Fix, FunctionKind, OrchestratorInfo, Reach } from "./model";
 
 export type { Finding, Fix, Reach, TextRange } from "./model";
 import { HAZARD_CODE, THREAD_IDENTITY, hazardOfCall, hazardOfRead, type Hazard } from "./builtins";
 import { Origins, isFunctionLike, moduleOf, skipOuter } from "./origins";
-import { TaskFlow, isDurableTaskCall, isTaskCombinator } from "./task-flow";
+import { TaskFlow } from "./task-flow";
 import { currentTimeFix, durableAppIn, durableTimerFix, moveToActivityFix, newGuidFix } from "./fixes";
+import { asyncGeneratorFix, awaitToYieldFix, moveToWorkerActivityFix, whenAllOfListFix, whenFix, workerSiteIn } from "./durabletask-fixes";
+import { DURABLETASK_MODULE, DURABLETASK_VOID_METHODS, DurableApis, SPELLING, runtimeNameOf, type Sdk, type SdkSpelling } from "./sdk";
 import type { AnalysisHook } from "./reads";
 
 export interface AnalyzerSettings {
@@ -25,16 +28,18 @@ export interface AnalyzerSettings {
   rules?: Record<string, Severity | "off">;
 }
 
-const HAZARD_MESSAGE: Record<Hazard, (text: string) => string> = {
-  time: (text) => `${text} reads the clock, which differs on every replay: use context.df.currentUtcDateTime.`,
-  random: (text) =>
-    `${text} gives a different value on every replay: use context.df.newGuid(context.df.instanceId) for ids, or get random values from an activity.`,
-  timer: (text) => `${text} is a real timer that replays do not see: use yield context.df.createTimer(fireAt).`,
-  io: (text) => `${text} does I/O in an orchestrator, again on every replay: move it into an activity (or use context.df.callHttp).`,
+/** Each hazard's message, naming the replay-safe API of the orchestrator's SDK. */
+const HAZARD_MESSAGE: Record<Hazard, (text: string, api: SdkSpelling) => string> = {
+  time: (text, api) => `${text} reads the clock, which differs on every replay: use ${api.now()}.`,
+  random: (text, api) => `${text} gives a different value on every replay: use ${api.newGuid()} for ids, or get random values from an activity.`,
+  timer: (text, api) => `${text} is a real timer that replays do not see: use yield ${api.createTimer()}(fireAt).`,
+  io: (text, api) => `${text} does I/O in an orchestrator, again on every replay: ${api.ioInstead()}.`,
   env: (text) => `${text} reads the machine's environment, which can differ between replays and hosts: read it in an activity or pass the value in as input.`,
-  thread: (text) => `${text} uses threads or processes in an orchestrator: do parallel work with activities and context.df.Task.all.`,
-  log: (text) => `${text} repeats on every replay: use context.log, or guard it with if (!context.df.isReplaying).`,
+  thread: (text, api) => `${text} uses threads or processes in an orchestrator: do parallel work with activities and ${api.all()}.`,
+  log: (text, api) => `${text} repeats on every replay: use ${api.logger()}, or guard it with if (!${api.isReplaying()}).`,
 };
+/** The package's client: it starts and queries orchestrations from outside, never from inside one. */
+const DURABLETASK_CLIENT = `module:${DURABLETASK_MODULE}|TaskHubGrpcClient`;
 
 /** ==, ===, != and !== (the tokens whose text is one of these). */
 const EQUALITY = new Set([
@@ -68,6 +73,7 @@ function shortText(node: ts.Node): string {
 export class Analyzer {
   private readonly checker: ts.TypeChecker;
   private readonly origins: Origins;
+  private readonly apis: DurableApis;
   private readonly flow: TaskFlow;
   private catalogCache?: FunctionCatalog;
   private readonly activityTypeProblems = new Map<ts.CallExpression, { node: ts.Node; message: string }[]>();
@@ -85,13 +91,14 @@ export class Analyzer {
       (file) => this.isWorkspaceFile(file),
       () => this.workspaceFiles(),
     );
-    this.flow = new TaskFlow(this.checker, this.origins);
+    this.apis = new DurableApis(this.checker, this.origins);
+    this.flow = new TaskFlow(this.checker, this.origins, this.apis);
     this.origins.listener = hook;
     this.flow.listener = hook;
     hook?.begin(program, JSON.stringify(settings.rules ?? {}), {
       returnsTask: (fn) => this.flow.returnsTaskOf(fn),
       catalog: (question) => this.catalog.ask(question),
-      durableApp: (file) => durableAppIn(file, this.origins),
+      durableApp: (file, sdk) => this.activityHostIn(file, sdk),
     });
   }
 
@@ -105,7 +112,7 @@ export class Analyzer {
   }
 
   private get catalog(): FunctionCatalog {
-    return (this.catalogCache ??= new FunctionCatalog(this.workspaceFiles(), this.origins, this.hook));
+    return (this.catalogCache ??= new FunctionCatalog(this.workspaceFiles(), this.origins, this.apis, this.hook));
   }
 
   /** Registered names by kind. */
@@ -113,15 +120,24 @@ export class Analyzer {
     return this.catalog.registeredNames();
   }
 
-  /** Orchestrator functions: registered handlers, OrchestrationHandler-typed declarations, df.orchestrator wrappers. */
-  orchestrators(): { name: string; fn: ts.FunctionLikeDeclaration }[] {
-    return [...this.catalog.orchestrators].map(([fn, name]) => ({ name, fn }));
+  /**
+   * Orchestrator functions: registered handlers (df.app.orchestration, a durabletask-js worker's addOrchestrator),
+   * OrchestrationHandler- and TOrchestrator-typed declarations, generators taking an OrchestrationContext,
+   * df.orchestrator wrappers.
+   */
+  orchestrators(): ({ fn: ts.FunctionLikeDeclaration } & OrchestratorInfo)[] {
+    return [...this.catalog.orchestrators].map(([fn, info]) => ({ fn, ...info }));
+  }
+
+  /** What a fix that moves I/O into a new activity registers it with in a file: durable-functions' app, a durabletask-js worker. */
+  private activityHostIn(file: ts.SourceFile, sdk: Sdk): string | undefined {
+    return sdk === "durabletask" ? workerSiteIn(file, this.apis)?.name : durableAppIn(file, this.origins);
   }
 
   /** Every finding in the workspace, or only those in `onlyFile`. */
   analyze(onlyFile?: string): Finding[] {
     const findings: Finding[] = [];
-    for (const { name, fn } of this.orchestrators()) findings.push(...this.analyzeOrchestrator(name, fn));
+    for (const { fn, ...info } of this.orchestrators()) findings.push(...this.analyzeOrchestrator(info.name, fn, info));
     const unique = new Map<string, Finding>();
     for (const finding of findings)
       if (!unique.has(`${finding.file}:${finding.start}:${finding.end}:${finding.code}`))
@@ -130,14 +146,28 @@ export class Analyzer {
   }
 
   /** One orchestrator's findings; an internal error becomes a DD000 finding on it instead of ending the analysis. */
-  analyzeOrchestrator(name: string, fn: ts.FunctionLikeDeclaration): Finding[] {
+  analyzeOrchestrator(
+    name: string,
+    fn: ts.FunctionLikeDeclaration,
+    info: Pick<OrchestratorInfo, "sdk" | "registered"> = { sdk: "durable-functions", registered: false },
+  ): Finding[] {
     const findings: Finding[] = [];
     const file = fn.getSourceFile();
     const contextParameter = fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? fn.parameters[0].name.text : undefined;
     const origin = { file: file.fileName, start: fn.getStart(file), end: fn.body ? fn.body.getStart(file) : fn.getEnd() };
-    const reach: Reach = { orchestratorName: name, orchestrator: fn, path: [], contextName: contextParameter, origin, guarded: false, inCallback: false };
+    const reach: Reach = {
+      orchestratorName: name,
+      orchestrator: fn,
+      sdk: info.sdk,
+      path: [],
+      contextName: contextParameter,
+      origin,
+      guarded: false,
+      inCallback: false,
+    };
     try {
-      if (fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) {
+      const isAsync = !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+      if (info.sdk === "durable-functions" && isAsync) {
         this.report(
           findings,
           "DD006",
@@ -146,6 +176,7 @@ export class Analyzer {
           reach,
         );
       }
+      if (info.sdk === "durabletask" && info.registered && isAsync !== !!fn.asteriskToken) this.checkDurableTaskShape(fn, isAsync, reach, findings);
       this.walk(fn, reach, new Map(), findings);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -159,6 +190,20 @@ export class Analyzer {
       });
     }
     return findings;
+  }
+
+  /**
+   * DD018: durabletask-js runs an orchestrator's result as an async generator only (it tests for Symbol.asyncIterator).
+   * A plain generator's result is not one: the SDK completes the orchestration at once with it (serialized `{}`), and
+   * never runs the body. An async function's promise it awaits once and completes with what it returns: its tasks are
+   * scheduled but never waited for (`await` of a task gives back the task).
+   */
+  private checkDurableTaskShape(fn: ts.FunctionLikeDeclaration, isAsync: boolean, reach: Reach, findings: Finding[]): void {
+    const name = reach.orchestratorName;
+    const message = isAsync
+      ? `Orchestrator '${name}' is an async function, not an async generator: durabletask-js awaits it once and completes the orchestration with what it returns, without waiting for any durable task (await of a task gives back the task, not its result). Make it an async function* that yields its tasks.`
+      : `Orchestrator '${name}' is a plain generator (function*): durabletask-js runs only async generators (async function*), and completes this orchestration at once with {} without running its body.`;
+    this.report(findings, "DD018", fn, message, reach, [asyncGeneratorFix(fn)]);
   }
 
   private suppressed(finding: Finding): boolean {
@@ -241,6 +286,11 @@ export class Analyzer {
   /** One function's own checks, and the walks of the functions it calls or hands out as callbacks. */
   private walkBody(fn: ts.FunctionLikeDeclaration, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
     const inOrchestratorBody = reach.path.length === 0 && !reach.inCallback;
+    // A durabletask-js sub-generator run with yield* (an async generator called from the orchestration): its awaits
+    // are the orchestration's too.
+    const awaitsAreTheOrchestrations =
+      inOrchestratorBody ||
+      (reach.sdk === "durabletask" && !reach.inCallback && !!fn.asteriskToken && !!fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword));
     // The reach as calls see it, guarded or not (made once, not per call).
     const guardedReach = reach.guarded ? reach : { ...reach, guarded: true };
     const unguardedReach = reach.guarded ? { ...reach, guarded: false } : reach;
@@ -255,9 +305,7 @@ export class Analyzer {
         }
         return;
       }
-      if (ts.isAwaitExpression(node) && inOrchestratorBody) {
-        this.report(findings, "DD006", node, "await in an orchestrator: yield the durable task instead (yield context.df.callActivity(...)).", reach);
-      }
+      if (ts.isAwaitExpression(node) && awaitsAreTheOrchestrations) this.checkAwait(node, fn, reach, findings);
       if (ts.isIfStatement(node)) {
         const test = this.replayTest(node.expression);
         if (test !== undefined) {
@@ -333,6 +381,34 @@ export class Analyzer {
     if (fn.body) visit(fn.body, reach.guarded);
   }
 
+  /** DD006: `await` in an orchestrator's body. */
+  private checkAwait(node: ts.AwaitExpression, fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[]): void {
+    if (reach.sdk === "durable-functions") {
+      this.report(findings, "DD006", node, "await in an orchestrator: yield the durable task instead (yield context.df.callActivity(...)).", reach);
+      return;
+    }
+    // durabletask-js runs async generators, so await is allowed, but a Task is not a Promise: awaiting one gives back the
+    // task at once; and a real Promise is work the history does not record, done again on every replay.
+    if (this.flow.kind(node.expression) === "task") {
+      this.report(
+        findings,
+        "DD006",
+        node,
+        "await does not wait for a durable task (a Task is not a Promise: await gives back the task itself, not its result): yield it instead.",
+        reach,
+        fn.asteriskToken ? [awaitToYieldFix(node, this.checker)] : [],
+      );
+      return;
+    }
+    this.report(
+      findings,
+      "DD006",
+      node,
+      "await in an orchestrator waits for a Promise that the history does not record, and runs again on every replay: do the work in an activity and yield ctx.callActivity(...).",
+      reach,
+    );
+  }
+
   private exits(statement: ts.Statement): boolean {
     if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement) || ts.isContinueStatement(statement) || ts.isBreakStatement(statement)) return true;
     return ts.isBlock(statement) && statement.statements.length > 0 && this.exits(statement.statements[statement.statements.length - 1]);
@@ -341,15 +417,23 @@ export class Analyzer {
   private checkNew(node: ts.NewExpression, reach: Reach, findings: Finding[]): void {
     const callee = this.origins.of(node.expression);
     if (callee === undefined) return;
+    if (callee === DURABLETASK_CLIENT) {
+      this.report(findings, "DD016", node, this.durableTaskClientMessage(`new ${shortText(node.expression)}()`), reach);
+      return;
+    }
     const hazard = hazardOfCall(callee, node.arguments?.length ?? 0, true);
     if (!hazard) return;
-    const fix = hazard === "time" && reach.contextName ? currentTimeFix(node, reach.contextName, callee) : undefined;
+    const fix = hazard === "time" && reach.contextName ? currentTimeFix(node, reach.contextName, callee, reach.sdk) : undefined;
     const text = hazard === "time" ? "new Date()" : `new ${shortText(node.expression)}()`;
-    this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](text), reach, [fix]);
+    this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](text, SPELLING[reach.sdk]), reach, [fix]);
+  }
+
+  private durableTaskClientMessage(text: string): string {
+    return `${text} in an orchestrator: a TaskHubGrpcClient is for code outside orchestrations; orchestrators use their context (ctx.callSubOrchestrator, ctx.sendEvent, ctx.entities.signalEntity...).`;
   }
 
   private checkCall(node: ts.CallExpression, reach: Reach, findings: Finding[]): void {
-    const callee = ts.isPropertyAccessExpression(node.expression) && isDurableTaskCall(node) ? undefined : this.origins.of(node.expression);
+    const callee = ts.isPropertyAccessExpression(node.expression) && this.apis.isTaskCall(node) ? undefined : this.origins.of(node.expression);
     if (callee !== undefined) {
       const hazard = hazardOfCall(callee, node.arguments.length, false);
       if (hazard && !(hazard === "log" && reach.guarded) && !this.innerLinkOfReportedChain(node, hazard)) {
@@ -357,7 +441,7 @@ export class Analyzer {
           findings,
           HAZARD_CODE[hazard],
           node,
-          HAZARD_MESSAGE[hazard](`${shortText(node.expression)}()`),
+          HAZARD_MESSAGE[hazard](`${shortText(node.expression)}()`, SPELLING[reach.sdk]),
           reach,
           this.hazardFixes(node, hazard, callee, reach),
         );
@@ -365,7 +449,12 @@ export class Analyzer {
       }
       if (/^Promise\.(all|race|any|allSettled)$/.test(callee)) {
         const fix = this.taskCombinatorFix(node, callee, reach);
-        this.report(findings, "DD007", node, `${callee} does not work on durable tasks: use yield ${fix.title.replace(/^Use /, "")}(tasks).`, reach, [fix]);
+        const instead = this.combinatorName(callee, reach);
+        this.report(findings, "DD007", node, `${callee} does not work on durable tasks: use yield ${instead}(tasks).`, reach, [fix]);
+        return;
+      }
+      if (callee.startsWith(`${DURABLETASK_CLIENT}.`)) {
+        this.report(findings, "DD016", node, this.durableTaskClientMessage(`${shortText(node.expression)}()`), reach);
         return;
       }
       if (callee === "module:durable-functions|getClient" || callee === "module:durable-functions|input.durableClient") {
@@ -399,20 +488,26 @@ export class Analyzer {
   private hazardFixes(node: ts.CallExpression, hazard: Hazard, callee: string, reach: Reach): (Fix | undefined)[] {
     const context = reach.contextName;
     if (!context) return [];
-    if (hazard === "time") return [currentTimeFix(node, context, callee)];
+    if (hazard === "time") return [currentTimeFix(node, context, callee, reach.sdk)];
     if (
       hazard === "random" &&
       !/random$|^Math\./.test(callee.replace(/.*\|/, "")) &&
       !/randomBytes|randomInt|getRandomValues|randomFill|shuffle|sample/.test(callee)
     )
-      return [newGuidFix(node, context)];
+      return [newGuidFix(node, context, reach.sdk)];
     const inOrchestratorBody = reach.path.length === 0 && !!reach.orchestrator.asteriskToken;
-    if (hazard === "timer") return [durableTimerFix(node, context, inOrchestratorBody && !reach.inCallback, moduleOf(callee) === "timers/promises")];
+    if (hazard === "timer") return [durableTimerFix(node, context, inOrchestratorBody && !reach.inCallback, moduleOf(callee) === "timers/promises", reach.sdk)];
     if (hazard === "io" && reach.path.length === 0 && !reach.inCallback) {
       const file = node.getSourceFile();
+      const taken = () => new Set(this.catalog.namesOf("activity"));
+      if (reach.sdk === "durabletask") {
+        const worker = workerSiteIn(file, this.apis);
+        this.hook?.durableApp(file, worker?.name, reach.sdk);
+        return [worker ? moveToWorkerActivityFix(node, reach.orchestrator, context, taken(), worker, this.checker) : undefined];
+      }
       const app = durableAppIn(file, this.origins);
-      this.hook?.durableApp(file, app);
-      return [app ? moveToActivityFix(node, reach.orchestrator, context, new Set(this.catalog.namesOf("activity")), app, this.checker) : undefined];
+      this.hook?.durableApp(file, app, reach.sdk);
+      return [app ? moveToActivityFix(node, reach.orchestrator, context, taken(), app, this.checker) : undefined];
     }
     return [];
   }
@@ -456,7 +551,25 @@ export class Analyzer {
         reach,
       );
     else if (hazard)
-      this.report(findings, HAZARD_CODE[hazard], node, HAZARD_MESSAGE[hazard](ts.isIdentifier(node) ? `${node.text} (process.env)` : node.getText()), reach);
+      this.report(
+        findings,
+        HAZARD_CODE[hazard],
+        node,
+        HAZARD_MESSAGE[hazard](ts.isIdentifier(node) ? `${node.text} (process.env)` : node.getText(), SPELLING[reach.sdk]),
+        reach,
+      );
+  }
+
+  /**
+   * The names a call's first argument gives the function it calls: a string (a literal, a constant...), or for
+   * durabletask-js a function, called by its own name (the SDK's getName). `byFunction` tells which.
+   */
+  private calledNames(first: ts.Expression, reach: Reach): { names: string[] | undefined; byFunction: boolean } {
+    const names = this.origins.strings(first);
+    if (names || reach.sdk !== "durabletask") return { names, byFunction: false };
+    const fn = this.origins.functionOf(first);
+    const name = fn && runtimeNameOf(fn);
+    return { names: name ? [name] : undefined, byFunction: true };
   }
 
   /** DD009: callActivity / callSubOrchestrator with a name (literal or constant) that no registration defines. */
@@ -465,7 +578,7 @@ export class Analyzer {
     const kind: FunctionKind = method.startsWith("callActivity") ? "activity" : "orchestration";
     const [first] = node.arguments;
     if (!first) return;
-    const names = this.origins.strings(first);
+    const { names, byFunction } = this.calledNames(first, reach);
     if (!names || names.length !== 1 || this.catalog.isOpen(kind) || this.catalog.count(kind) === 0 || this.catalog.isRegistered(kind, names[0])) return;
     const known = this.catalog.namesOf(kind);
     const name = names[0];
@@ -473,11 +586,14 @@ export class Analyzer {
     const closest = [...known].map((candidate) => ({ candidate, distance: levenshtein(candidate, name) })).sort((a, b) => a.distance - b.distance)[0];
     const suggestion = closest && closest.distance <= Math.max(2, Math.floor(name.length / 3)) ? closest.candidate : undefined;
     const quote = ts.isStringLiteralLike(first) ? first.getText(file)[0] : undefined;
+    const what = byFunction
+      ? `No ${kind} function named '${name}' is registered with the worker (${method}(${shortText(first)}) calls the function by its name)`
+      : `No ${kind} function named '${name}' is registered in this app`;
     this.report(
       findings,
       "DD009",
       first,
-      `No ${kind} function named '${name}' is registered in this app${suggestion ? `: did you mean '${suggestion}'?` : `. Registered: ${[...known].map((n) => `'${n}'`).join(", ")}.`}`,
+      `${what}${suggestion ? `: did you mean '${suggestion}'?` : `. Registered: ${[...known].map((n) => `'${n}'`).join(", ")}.`}`,
       reach,
       suggestion && quote
         ? [
@@ -500,21 +616,28 @@ export class Analyzer {
 
   /** DD014: the input is not what the activity's handler takes, or its result is not what the code stores it as. */
   private checkActivityTypes(node: ts.CallExpression, reach: Reach, findings: Finding[]): void {
-    if (!this.isTypedFile(node)) return;
-    const names = node.arguments[0] && this.origins.strings(node.arguments[0]);
+    if (!this.isTypedFile(node) || !node.arguments[0]) return;
+    const { names, byFunction } = this.calledNames(node.arguments[0], reach);
     const handler = names?.length === 1 ? this.catalog.handlerOf("activity", names[0]) : undefined;
     if (!handler || !this.isTypedFile(handler)) return;
     // The types are the call's, whatever the path that reached it: checked once (a helper is walked once per caller).
     let problems = this.activityTypeProblems.get(node);
-    if (!problems) this.activityTypeProblems.set(node, (problems = this.activityTypeProblemsOf(node, names![0], handler)));
+    if (!problems) this.activityTypeProblems.set(node, (problems = this.activityTypeProblemsOf(node, names![0], handler, reach.sdk, byFunction)));
     for (const problem of problems) this.report(findings, "DD014", problem.node, problem.message, reach);
   }
 
-  private activityTypeProblemsOf(node: ts.CallExpression, name: string, handler: ts.FunctionLikeDeclaration): { node: ts.Node; message: string }[] {
+  /** durabletask-js activities take (context, input); a call by function is type-checked by TypeScript itself (TActivity<TInput, TOutput>). */
+  private activityTypeProblemsOf(
+    node: ts.CallExpression,
+    name: string,
+    handler: ts.FunctionLikeDeclaration,
+    sdk: Sdk,
+    byFunction: boolean,
+  ): { node: ts.Node; message: string }[] {
     const problems: { node: ts.Node; message: string }[] = [];
     const withRetry = (node.expression as ts.PropertyAccessExpression).name.text.endsWith("WithRetry");
-    const input = node.arguments[withRetry ? 2 : 1];
-    const parameter = handler.parameters[0];
+    const input = byFunction ? undefined : node.arguments[withRetry ? 2 : 1];
+    const parameter = handler.parameters[sdk === "durabletask" ? 1 : 0];
     if (input && parameter?.type) {
       const expected = this.checker.getTypeFromTypeNode(parameter.type);
       // The input's type is the costly part (its call's signature is resolved for it): not needed for a loose parameter.
@@ -559,11 +682,11 @@ export class Analyzer {
     });
   }
 
-  /** The entity name in `new df.EntityId("Counter", key)`, directly or through a variable. */
+  /** The entity name in `new df.EntityId("Counter", key)` / `new EntityInstanceId("counter", key)`, directly or through a variable. */
   private entityNameOf(node: ts.Expression | undefined, depth = 0): string | undefined {
     if (!node || depth > 6) return undefined;
     node = skipOuter(node);
-    if (ts.isNewExpression(node) && /(^|\.)EntityId$/.test(node.expression.getText())) {
+    if (ts.isNewExpression(node) && /(^|\.)(EntityId|EntityInstanceId)$/.test(node.expression.getText())) {
       const names = this.origins.strings(node.arguments?.[0]);
       return names?.length === 1 ? names[0] : undefined;
     }
@@ -601,7 +724,10 @@ export class Analyzer {
     }
     const operations = this.catalog.operationsOf(registered);
     const names = operation && this.origins.strings(operation);
-    if (operations && names?.length === 1 && !operations.has(names[0])) {
+    // durabletask-js dispatches an operation to the method whose name matches it case-insensitively.
+    const handles = (op: string) =>
+      reach.sdk === "durabletask" ? [...(operations ?? [])].some((known) => known.toLowerCase() === op.toLowerCase()) : !!operations?.has(op);
+    if (operations && names?.length === 1 && !handles(names[0])) {
       this.report(
         findings,
         "DD015",
@@ -616,23 +742,15 @@ export class Analyzer {
   private checkYield(node: ts.YieldExpression, reach: Reach, findings: Finding[]): void {
     if (node.asteriskToken) return;
     const expression = node.expression;
+    const api = SPELLING[reach.sdk];
     if (!expression) {
-      this.report(
-        findings,
-        "DD010",
-        node,
-        "yield with nothing to wait for: yield a durable task (context.df.callActivity(...), createTimer, Task.all...).",
-        reach,
-      );
+      const examples =
+        reach.sdk === "durabletask" ? "ctx.callActivity(...), createTimer, whenAll..." : "context.df.callActivity(...), createTimer, Task.all...";
+      this.report(findings, "DD010", node, `yield with nothing to wait for: yield a durable task (${examples}).`, reach);
       return;
     }
     const inner = skipOuter(expression);
-    if (
-      ts.isCallExpression(inner) &&
-      ts.isPropertyAccessExpression(inner.expression) &&
-      /^(signalEntity|continueAsNew|setCustomStatus)$/.test(inner.expression.name.text) &&
-      /(\.df|^df)$/.test(inner.expression.expression.getText())
-    ) {
+    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && this.returnsNothing(inner.expression)) {
       this.report(
         findings,
         "DD010",
@@ -649,7 +767,7 @@ export class Analyzer {
       inner.kind === ts.SyntaxKind.TrueKeyword ||
       inner.kind === ts.SyntaxKind.FalseKeyword ||
       inner.kind === ts.SyntaxKind.NullKeyword;
-    if (isDurableTaskCall(inner) || isTaskCombinator(inner)) return;
+    if (this.apis.isTaskCall(inner) || this.apis.isCombinator(inner)) return;
     // A real timer, I/O, a Promise combinator: a Promise; the fix that makes it a durable task is offered here too.
     const hazard = this.yieldedHazard(inner, reach);
     if (hazard) {
@@ -657,7 +775,7 @@ export class Analyzer {
         findings,
         "DD010",
         expression,
-        `yield of a Promise (${hazard.what}): orchestrators may only yield durable tasks (context.df.callActivity(...), createTimer, waitForExternalEvent, Task.all/any).`,
+        `yield of a Promise (${hazard.what}): orchestrators may only yield durable tasks (${api.yieldables()}).`,
         reach,
         hazard.fixes,
       );
@@ -666,14 +784,10 @@ export class Analyzer {
     if (this.flow.kind(inner) === "task") return;
     // A list of tasks kept in a variable (`const work = items.map(...)`; `yield work`): the package waits for none of them.
     if (ts.isIdentifier(inner) && this.holdsTaskList(inner)) {
-      this.report(
-        findings,
-        "DD010",
-        expression,
-        `yield of an array of tasks: the package waits for no task in it. Use yield ${reach.contextName ?? "context"}.df.Task.all(${inner.text}).`,
-        reach,
-        [this.taskAllFix(inner, reach)],
-      );
+      const all = reach.sdk === "durabletask" ? "whenAll" : `${reach.contextName ?? "context"}.df.Task.all`;
+      this.report(findings, "DD010", expression, `yield of an array of tasks: the package waits for no task in it. Use yield ${all}(${inner.text}).`, reach, [
+        this.taskAllFix(inner, reach),
+      ]);
       return;
     }
     const type = this.checker.getTypeAtLocation(expression);
@@ -683,10 +797,19 @@ export class Analyzer {
         findings,
         "DD010",
         expression,
-        `yield ${promise ? "of a Promise" : this.checker.isArrayType(type) ? "of an array (yield context.df.Task.all(tasks) to wait for several tasks)" : "of a plain value"}: orchestrators may only yield durable tasks (context.df.callActivity(...), createTimer, waitForExternalEvent, Task.all/any). Do async work in an activity.`,
+        `yield ${promise ? "of a Promise" : this.checker.isArrayType(type) ? `of an array (yield ${api.all()}(tasks) to wait for several tasks)` : "of a plain value"}: orchestrators may only yield durable tasks (${api.yieldables()}). Do async work in an activity.`,
         reach,
       );
     }
+  }
+
+  /** `context.df.signalEntity(...)`, `ctx.continueAsNew(...)` and their kin: they return nothing, and the SDKs throw on a yield of it. */
+  private returnsNothing(callee: ts.PropertyAccessExpression): boolean {
+    const method = callee.name.text;
+    const receiver = skipOuter(callee.expression);
+    if (/^(signalEntity|continueAsNew|setCustomStatus)$/.test(method) && /(\.df|^df)$/.test(receiver.getText())) return true;
+    if (!DURABLETASK_VOID_METHODS.has(method)) return false;
+    return method === "signalEntity" ? this.apis.isEntityFeature(receiver) : this.apis.isDurableTaskContext(receiver);
   }
 
   private holdsTaskList(identifier: ts.Identifier): boolean {
@@ -701,10 +824,16 @@ export class Analyzer {
     );
   }
 
-  /** `Promise.all(...)` → `context.df.Task.all(...)` (allSettled → all; race, any → any): the callee only is replaced. */
-  private taskCombinatorFix(call: ts.CallExpression, callee: string, reach: Reach): Fix {
-    const combinator = callee.split(".")[1];
-    const replacement = `${reach.contextName ?? "context"}.df.Task.${combinator === "all" || combinator === "allSettled" ? "all" : "any"}`;
+  /** What replaces a Promise combinator: `context.df.Task.all` / `any` (allSettled → all; race, any → any), `whenAll` / `whenAny`. */
+  private combinatorName(callee: string, reach: Reach): string {
+    const all = /\.(all|allSettled)$/.test(callee);
+    return reach.sdk === "durabletask" ? (all ? "whenAll" : "whenAny") : `${reach.contextName ?? "context"}.df.Task.${all ? "all" : "any"}`;
+  }
+
+  /** `Promise.all(...)` → `context.df.Task.all(...)`, `whenAll(...)` (imported if need be): the callee only is replaced. */
+  private taskCombinatorFix(call: ts.CallExpression, callee: string, reach: Reach): Fix | undefined {
+    const replacement = this.combinatorName(callee, reach);
+    if (reach.sdk === "durabletask") return whenFix(call, replacement as "whenAll" | "whenAny");
     const file = call.getSourceFile();
     return {
       title: `Use ${replacement}`,
@@ -712,7 +841,8 @@ export class Analyzer {
     };
   }
 
-  private taskAllFix(list: ts.Expression, reach: Reach): Fix {
+  private taskAllFix(list: ts.Expression, reach: Reach): Fix | undefined {
+    if (reach.sdk === "durabletask") return whenAllOfListFix(list);
     const file = list.getSourceFile();
     const context = reach.contextName ?? "context";
     return {
@@ -767,9 +897,8 @@ export class Analyzer {
     if (!kind) return;
     // A task inside a Task.all / array / map is judged with its container.
     const parent = node.parent;
-    if (kind === "task" && (ts.isArrayLiteralExpression(parent) || (ts.isCallExpression(parent) && /(^|\.)Task\.(all|any)$/.test(parent.expression.getText()))))
-      return;
-    if (kind === "task" && !isDurableTaskCall(node) && reach.path.length > 0 && !reach.inCallback) return; // helpers' own returns are judged at their callers
+    if (kind === "task" && (ts.isArrayLiteralExpression(parent) || this.apis.isCombinator(parent))) return;
+    if (kind === "task" && !this.apis.isTaskCall(node) && reach.path.length > 0 && !reach.inCallback) return; // helpers' own returns are judged at their callers
     if (kind === "generator" && ts.isYieldExpression(parent) && parent.asteriskToken) return;
     if (kind === "generator" ? !ts.isExpressionStatement(parent) : this.flow.used(node)) return;
     if (kind === "task" && ts.isArrowFunction(parent) && parent.body === node && !this.forEachCallback(parent)) return;
@@ -784,12 +913,15 @@ export class Analyzer {
           },
         ]
       : [];
+    const durableTask = reach.sdk === "durabletask";
     const message =
       kind === "generator"
         ? `${method}() is a generator: calling it does nothing until it is run with yield* ${method}(...).`
         : ts.isExpressionStatement(parent)
-          ? `The task from ${method}() is never yielded, so the orchestrator does not wait for it (and its result is lost): yield it, or collect it for context.df.Task.all.`
-          : `The task from ${method}() is kept but never yielded (nor passed to a yielded context.df.Task.all/any), so durable-functions never schedules it: yield it.`;
+          ? `The task from ${method}() is never yielded, so the orchestrator does not wait for it (and its result is lost): yield it, or collect it for ${durableTask ? "whenAll" : "context.df.Task.all"}.`
+          : durableTask
+            ? `The task from ${method}() is kept but never yielded (nor passed to a yielded whenAll/whenAny): the orchestrator never waits for it, and its result or failure is lost: yield it.`
+            : `The task from ${method}() is kept but never yielded (nor passed to a yielded context.df.Task.all/any), so durable-functions never schedules it: yield it.`;
     this.report(findings, "DD008", node, message, reach, fixes);
   }
 
@@ -808,7 +940,7 @@ export class Analyzer {
         findings,
         "DD017",
         loop,
-        "An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with yield context.df.continueAsNew(state) instead of looping.",
+        `An endless loop in an orchestrator keeps every iteration in its history, which grows until replays slow down and fail: end each iteration with ${SPELLING[reach.sdk].continueAsNew()} instead of looping.`,
         reach,
       );
     }
@@ -882,7 +1014,7 @@ export class Analyzer {
 
   /** Follows a call into a workspace function, and named functions handed to it as callbacks (`items.map(addStamp)`). */
   private follow(node: ts.CallExpression, reach: Reach, visited: Map<ts.Node, Set<string>>, findings: Finding[]): void {
-    if (isDurableTaskCall(node)) return;
+    if (this.apis.isTaskCall(node)) return;
     const targets: { fn: ts.FunctionLikeDeclaration; label: string }[] = [];
     const target = this.origins.functionOf(node.expression);
     if (target) targets.push({ fn: target, label: target.name && ts.isIdentifier(target.name) ? target.name.text : shortText(node.expression) });

@@ -2,7 +2,10 @@
  * The app's durable functions as the checker sees them: what `df.app.orchestration/activity/entity` register (names
  * through constants, enums, records and loops; handlers inline, by name, in options objects, records of handlers,
  * wrapper functions, registering helpers), plus orchestrator code found by type (OrchestrationHandler,
- * OrchestrationContext) and the old `df.orchestrator(fn)` wrapper; and the operations each entity handles.
+ * OrchestrationContext) and the old `df.orchestrator(fn)` wrapper; what a durabletask-js worker registers
+ * (`addOrchestrator(fn)` by the function's name, `addNamedOrchestrator(name, fn)`, and the same for activities and
+ * entities, also in loops over lists of functions) and its orchestrator code found by type (TOrchestrator, its
+ * OrchestrationContext); and the operations each entity handles.
  *
  * Each file is scanned on its own into a list of what it registers (FileRegistrations), and the lists are applied in
  * the program's file order: the language server's incremental analysis keeps a file's list while nothing it was made
@@ -11,10 +14,11 @@
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
-import type { FileRegistrations, FunctionKind, Registration } from "./model";
+import type { FileRegistrations, FunctionKind, OrchestratorInfo, Registration } from "./model";
 export type { FileRegistrations, FunctionKind, Registration } from "./model";
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
 import type { AnalysisHook, CatalogRead, ReadListener } from "./reads";
+import { runtimeNameOf, taskEntityOperations, workerRegistration, type DurableApis, type Sdk } from "./sdk";
 
 const KINDS = new Set<string>(["activity", "orchestration", "entity"]);
 const MAX_DEPTH = 8;
@@ -25,8 +29,8 @@ const callsByFile = new WeakMap<ts.SourceFile, Map<string, ts.CallExpression[]>>
 export class FunctionCatalog {
   private readonly names: Record<FunctionKind, Set<string>> = { activity: new Set(), orchestration: new Set(), entity: new Set() };
   private readonly open: Record<FunctionKind, boolean> = { activity: false, orchestration: false, entity: false };
-  /** Orchestrator functions and the name each is known by. */
-  readonly orchestrators = new Map<ts.FunctionLikeDeclaration, string>();
+  /** Orchestrator functions, the name each is known by and its SDK. */
+  readonly orchestrators = new Map<ts.FunctionLikeDeclaration, OrchestratorInfo>();
   private readonly handlers: Record<FunctionKind, Map<string, ts.FunctionLikeDeclaration>> = {
     activity: new Map(),
     orchestration: new Map(),
@@ -40,6 +44,7 @@ export class FunctionCatalog {
   constructor(
     private readonly files: readonly ts.SourceFile[],
     private readonly origins: Origins,
+    private readonly apis: DurableApis,
     private readonly hook?: AnalysisHook,
   ) {
     for (const file of files) {
@@ -132,7 +137,8 @@ export class FunctionCatalog {
         if (!this.handlers[registration.kind].has(registration.name)) this.handlers[registration.kind].set(registration.name, registration.fn);
         break;
       case "orchestrator":
-        if (registration.replace || !this.orchestrators.has(registration.fn)) this.orchestrators.set(registration.fn, registration.name);
+        if (registration.replace || !this.orchestrators.has(registration.fn))
+          this.orchestrators.set(registration.fn, { name: registration.name, sdk: registration.sdk, registered: registration.replace });
         break;
     }
   }
@@ -152,8 +158,26 @@ export class FunctionCatalog {
     return { registrations };
   }
 
-  private addOrchestrator(fn: ts.FunctionLikeDeclaration, name: string, replace: boolean): void {
-    this.scanning.push({ op: "orchestrator", fn, name, replace });
+  private addOrchestrator(fn: ts.FunctionLikeDeclaration, name: string, replace: boolean, sdk: Sdk): void {
+    this.scanning.push({ op: "orchestrator", fn, name, replace, sdk });
+  }
+
+  /** Generators that take the orchestration context are orchestrator code, wherever they are registered from. */
+  private addTypedOrchestrator(node: ts.FunctionLikeDeclaration, file: ts.SourceFile): void {
+    const type = node.parameters[0]?.type;
+    if (!node.asteriskToken || !type || !/\bOrchestrationContext\b/.test(type.getText(file))) return;
+    const sdk = this.apis.contextTypeSdk(type);
+    const name = sdk === "durabletask" ? runtimeNameOf(node) : node.name && ts.isIdentifier(node.name) ? node.name.text : undefined;
+    this.addOrchestrator(node, name ?? "orchestrator", false, sdk);
+  }
+
+  /** `const x: OrchestrationHandler = ...` / `satisfies` (durable-functions), `TOrchestrator` (durabletask-js). */
+  private addTypedValue(value: ts.Expression | undefined, type: ts.TypeNode, name: string | undefined, file: ts.SourceFile): void {
+    const text = type.getText(file);
+    const sdk: Sdk | undefined = /\bOrchestrationHandler\b/.test(text) ? "durable-functions" : /\bTOrchestrator\b/.test(text) ? "durabletask" : undefined;
+    if (!sdk) return;
+    const fn = this.origins.functionOf(value);
+    if (fn) this.addOrchestrator(fn, name ?? "orchestrator", false, sdk);
   }
 
   private scan(file: ts.SourceFile): void {
@@ -161,38 +185,55 @@ export class FunctionCatalog {
       // A function body with nothing of the forms below (by syntax alone) registers nothing: not read node by node.
       if (isFunctionLike(node) && node.body && !mayRegister(node.body, file)) {
         visitOwnParts(node, visit);
-        if (node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file))) {
-          this.addOrchestrator(node, node.name && ts.isIdentifier(node.name) ? node.name.text : "orchestrator", false);
-        }
+        this.addTypedOrchestrator(node, file);
         return;
       }
       if (ts.isCallExpression(node)) {
         const kind = this.registrationKind(node);
         if (kind) this.register(kind, node);
+        else this.registerOnWorker(node);
         if (
           ts.isPropertyAccessExpression(node.expression) &&
           node.expression.name.text === "orchestrator" &&
           this.origins.of(node.expression) === "module:durable-functions|orchestrator"
         ) {
           const fn = this.origins.functionOf(node.arguments[0]);
-          if (fn) this.addOrchestrator(fn, "orchestrator", false);
+          if (fn) this.addOrchestrator(fn, "orchestrator", false, "durable-functions");
         }
       }
-      if (ts.isVariableDeclaration(node) && node.type && /\bOrchestrationHandler\b/.test(node.type.getText(file))) {
-        const fn = this.origins.functionOf(node.initializer);
-        if (fn) this.addOrchestrator(fn, ts.isIdentifier(node.name) ? node.name.text : "orchestrator", false);
-      }
-      if (ts.isSatisfiesExpression(node) && /\bOrchestrationHandler\b/.test(node.type.getText(file))) {
-        const fn = this.origins.functionOf(node.expression);
-        if (fn) this.addOrchestrator(fn, "orchestrator", false);
-      }
-      // Generators that take the orchestration context are orchestrator code, wherever they are registered from.
-      if (isFunctionLike(node) && node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file))) {
-        this.addOrchestrator(node, node.name && ts.isIdentifier(node.name) ? node.name.text : "orchestrator", false);
-      }
+      if (ts.isVariableDeclaration(node) && node.type)
+        this.addTypedValue(node.initializer, node.type, ts.isIdentifier(node.name) ? node.name.text : undefined, file);
+      if (ts.isSatisfiesExpression(node)) this.addTypedValue(node.expression, node.type, undefined, file);
+      if (isFunctionLike(node)) this.addTypedOrchestrator(node, file);
       ts.forEachChild(node, visit);
     };
     visit(file);
+  }
+
+  /**
+   * `worker.addOrchestrator(fn)` and its kin on a durabletask-js worker: the name is the function's own (the SDK's
+   * getName), or the one given; entity names are lowercased as the SDK does. A function without a name registers
+   * nothing (the SDK throws); functions that cannot be found make the kind's names unknowable.
+   */
+  private registerOnWorker(call: ts.CallExpression): void {
+    if (!ts.isPropertyAccessExpression(call.expression)) return;
+    const method = call.expression.name.text;
+    const registration = workerRegistration(method);
+    if (!registration || !this.apis.isWorker(call.expression.expression)) return;
+    const { kind, named } = registration;
+    const [first, second] = call.arguments;
+    const handlers = this.handlersOf(named ? second : first, 0);
+    const given = named ? this.registeredNamesOf(first) : undefined;
+    const normal = (name: string) => (kind === "entity" ? name.toLowerCase() : name);
+    if (named ? !given : !handlers.length) this.scanning.push({ op: "open", kind });
+    for (const name of given ?? []) this.scanning.push({ op: "name", kind, name: normal(name) });
+    for (const handler of handlers) {
+      const name = named ? (given?.length === 1 ? given[0] : undefined) : runtimeNameOf(handler);
+      if (!named && name) this.scanning.push({ op: "name", kind, name: normal(name) });
+      // Each function of a loop pairs with its own name; a named registration pairs only one with one.
+      if (name && (!named || handlers.length === 1)) this.scanning.push({ op: "handler", kind, name: normal(name), fn: handler });
+      if (kind === "orchestration") this.addOrchestrator(handler, name ?? given?.join("|") ?? "orchestrator", true, "durabletask");
+    }
   }
 
   private registrationKind(call: ts.CallExpression): FunctionKind | undefined {
@@ -213,7 +254,8 @@ export class FunctionCatalog {
     // Only an unambiguous name → handler pair is kept (type checks need the exact handler; a loop pairs many with many).
     if (names?.length === 1 && handlers.length === 1) this.scanning.push({ op: "handler", kind, name: names[0], fn: handlers[0] });
     for (const handler of handlers) {
-      if (kind === "orchestration") this.addOrchestrator(handler, names?.length === 1 ? names[0] : (names?.join("|") ?? "orchestrator"), true);
+      if (kind === "orchestration")
+        this.addOrchestrator(handler, names?.length === 1 ? names[0] : (names?.join("|") ?? "orchestrator"), true, "durable-functions");
     }
   }
 
@@ -262,10 +304,32 @@ export class FunctionCatalog {
         : [];
     }
     if (ts.isIdentifier(node)) {
-      const values = this.loopValues(node) ?? this.argumentsForParameter(node);
+      const values = this.loopValues(node) ?? this.listValues(node) ?? this.argumentsForParameter(node);
       return (values ?? []).flatMap((value) => this.handlersOf(value, depth + 1));
     }
     return [];
+  }
+
+  /** `for (const fn of orchestrators)`, `[chain, fanOut].forEach((fn) => ...)`, `Object.values(record)`: the list's elements. */
+  private listValues(identifier: ts.Identifier): ts.Expression[] | undefined {
+    const declaration = this.origins.declarationOf(identifier);
+    if (!declaration) return undefined;
+    let list: ts.Expression | undefined;
+    if (ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name) && ts.isVariableDeclarationList(declaration.parent)) {
+      const loop = declaration.parent.parent;
+      if (ts.isForOfStatement(loop)) list = loop.expression;
+    } else if (ts.isParameter(declaration) && ts.isIdentifier(declaration.name) && declaration.parent.parameters[0] === declaration) {
+      list = this.origins.callbackReceiver(declaration);
+    }
+    if (!list) return undefined;
+    list = skipOuter(list);
+    if (ts.isCallExpression(list) && list.expression.getText() === "Object.values" && list.arguments[0]) {
+      const record = this.origins.objectOf(list.arguments[0]);
+      if (record) return record.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : ts.isShorthandPropertyAssignment(p) ? [p.name] : []));
+      return this.origins.exportedNames(list.arguments[0]);
+    }
+    const array = this.origins.arrayOf(list);
+    return array?.elements.flatMap((element) => (ts.isSpreadElement(element) ? (this.origins.arrayOf(element.expression)?.elements ?? []) : [element]));
   }
 
   /** `withLogging(function* (context) {...})`: the functions the wrapper returns, and the functions handed to it. */
@@ -375,7 +439,10 @@ export class FunctionCatalog {
       ts.forEachChild(node, visit);
     };
     let dynamic = false;
-    if (handler?.body) visit(handler.body);
+    // A durabletask-js entity: a factory of a TaskEntity class, whose methods are its operations.
+    const entityClass = handler && taskEntityOperations(handler, this.origins, (file) => this.files.includes(file));
+    if (entityClass) found = entityClass;
+    else if (handler?.body) visit(handler.body);
     if (dynamic) found = undefined;
     this.operations.set(entity, found);
     return found;
@@ -418,11 +485,11 @@ function mayRegister(body: ts.Node, file: ts.SourceFile): boolean {
     if (
       ts.isCallExpression(node) &&
       ts.isPropertyAccessExpression(node.expression) &&
-      (KINDS.has(node.expression.name.text) || node.expression.name.text === "orchestrator")
+      (KINDS.has(node.expression.name.text) || node.expression.name.text === "orchestrator" || workerRegistration(node.expression.name.text) !== undefined)
     )
       found = true;
-    else if (ts.isVariableDeclaration(node) && node.type && /\bOrchestrationHandler\b/.test(node.type.getText(file))) found = true;
-    else if (ts.isSatisfiesExpression(node) && /\bOrchestrationHandler\b/.test(node.type.getText(file))) found = true;
+    else if (ts.isVariableDeclaration(node) && node.type && /\b(OrchestrationHandler|TOrchestrator)\b/.test(node.type.getText(file))) found = true;
+    else if (ts.isSatisfiesExpression(node) && /\b(OrchestrationHandler|TOrchestrator)\b/.test(node.type.getText(file))) found = true;
     else if (isFunctionLike(node) && node.asteriskToken && node.parameters[0]?.type && /\bOrchestrationContext\b/.test(node.parameters[0].type.getText(file)))
       found = true;
     else ts.forEachChild(node, visit);

@@ -7,12 +7,13 @@
  *
  * What a walk of function F depends on, and how it is checked (reads.ts states the analysis's side of it):
  * - F's text: an entry is keyed by the text of F's outermost function, F's offset in it, and the walk's reach (the
- *   orchestrator's name, the call path, the context's name, guarded/in a callback) and the rule settings;
+ *   orchestrator's name and SDK, the call path, the context's name, guarded/in a callback) and the rule settings;
  * - what the checker sees from F's file: the closure of that file (file-facts.ts);
  * - the functions F asks to walk: found again by their place (file-facts.ts), while their file's signature is the same;
  *   the replay asks for each again, and the analysis again looks whether it walked it already;
  * - the bodies of other functions it read (their outermost function's text), whether the functions it asked about
- *   return a task (asked again), the catalog's answers (asked again), the name a file gives durable-functions' app;
+ *   return a task (asked again), the catalog's answers (asked again), the name a file gives durable-functions' app or
+ *   its durabletask-js worker;
  * - files that findings or fixes point into outside F (other than F's file's end): the very same versions.
  * An orchestrator's whole walk is kept as it is (its findings, not replayed function by function) while the outermost
  * functions it went through have the same texts (their files the same signatures) and everything its functions read
@@ -24,6 +25,7 @@ import ts = require("typescript");
 import type { FileRegistrations, Finding, Reach, TextRange } from "./model";
 import { ProgramFacts, type Place } from "./file-facts";
 import type { AnalysisHook, CatalogRead, Rereader } from "./reads";
+import type { Sdk } from "./sdk";
 
 /** Where a range recorded in a walk of F is: the orchestrator's placeholder, inside F, F's file's end, or anywhere (exact). */
 type RangeTemplate = { at: "origin" } | { at: "fn"; start: number; end: number } | { at: "end" } | { at: "file"; file: string; start: number; end: number };
@@ -59,7 +61,8 @@ interface Dependencies {
   returnsTask: Map<string, { place: Place; value: boolean; versions: string }>;
   /** Catalog questions and their answers, as text. */
   catalog: Map<string, { read: CatalogRead; value: string }>;
-  durableApps: Map<string, string | undefined>;
+  /** By SDK and file name: the name the file gives the app (worker) then. */
+  durableApps: Map<string, { fileName: string; sdk: Sdk; value: string | undefined }>;
   /** Files that must be the very same version. */
   files: Map<string, ts.SourceFile | undefined>;
   /** Read something no check can cover: not kept. */
@@ -158,6 +161,7 @@ export class IncrementalCache implements AnalysisHook {
   /** This analysis's answers to recorded questions (the catalog's, the app's names in files). */
   private answers = new Map<string, string>();
   private durableApps = new Map<string, string | undefined>();
+
   stats: CacheStatistics = { orchestratorsKept: 0, walksReplayed: 0, walksRun: 0, walksStale: 0, scansKept: 0, scansRun: 0, entries: 0 };
 
   /** The set of workspace files changed (added or removed): imports may resolve elsewhere now. */
@@ -228,8 +232,8 @@ export class IncrementalCache implements AnalysisHook {
     deps.catalog.set(`${read.kind}\u0000${read.read}\u0000${"name" in read ? read.name : ""}`, { read, value: this.catalogValue(read) });
   }
 
-  durableApp(file: ts.SourceFile, value: string | undefined): void {
-    this.recording?.deps?.durableApps.set(file.fileName, value);
+  durableApp(file: ts.SourceFile, value: string | undefined, sdk: Sdk): void {
+    this.recording?.deps?.durableApps.set(`${sdk}\u0000${file.fileName}`, { fileName: file.fileName, sdk, value });
   }
 
   uncheckable(): void {
@@ -274,7 +278,7 @@ export class IncrementalCache implements AnalysisHook {
   walk(fn: ts.FunctionLikeDeclaration, reach: Reach, findings: Finding[], run: () => void, walk: (fn: ts.FunctionLikeDeclaration, reach: Reach) => void): void {
     const place = this.files.placeOf(fn);
     const key = place
-      ? `${place.fileName}\u0000${place.outerHash}\u0000${place.offset}\u0000${place.kind}\u0001${reach.orchestratorName}\u0001${reach.path.join("\u0002")}\u0001${reach.contextName ?? ""}\u0001${reach.guarded}\u0001${reach.inCallback}\u0001${this.settingsKey}`
+      ? `${place.fileName}\u0000${place.outerHash}\u0000${place.offset}\u0000${place.kind}\u0001${reach.orchestratorName}\u0001${reach.sdk}\u0001${reach.path.join("\u0002")}\u0001${reach.contextName ?? ""}\u0001${reach.guarded}\u0001${reach.inCallback}\u0001${this.settingsKey}`
       : undefined;
     if (this.collector || this.stack.length > 0 || !key) {
       const parent = this.recording;
@@ -551,11 +555,11 @@ export class IncrementalCache implements AnalysisHook {
     return value;
   }
 
-  private durableAppNow(fileName: string): string | undefined {
-    if (this.durableApps.has(fileName)) return this.durableApps.get(fileName);
+  private durableAppNow(key: string, fileName: string, sdk: Sdk): string | undefined {
+    if (this.durableApps.has(key)) return this.durableApps.get(key);
     const file = this.program.getSourceFile(fileName);
-    const value = file ? this.rereader.durableApp(file) : "\u0000no file";
-    this.durableApps.set(fileName, value);
+    const value = file ? this.rereader.durableApp(file, sdk) : "\u0000no file";
+    this.durableApps.set(key, value);
     return value;
   }
 
@@ -568,7 +572,7 @@ export class IncrementalCache implements AnalysisHook {
       const facts = this.files.ofName(place.fileName);
       if (!facts?.outer[place.ordinal] || facts.outerHash(place.ordinal) !== place.outerHash) return false;
     }
-    for (const [fileName, value] of deps.durableApps) if (this.durableAppNow(fileName) !== value) return false;
+    for (const [key, { fileName, sdk, value }] of deps.durableApps) if (this.durableAppNow(key, fileName, sdk) !== value) return false;
     for (const [question, { read, value }] of deps.catalog) if (this.answer(question, read) !== value) return false;
     for (const { place, value, versions } of deps.returnsTask.values()) {
       if (versions === this.files.versionClosureOf(place.fileName)) continue;

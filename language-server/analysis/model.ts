@@ -4,6 +4,7 @@
  */
 import ts = require("typescript");
 import type { Severity } from "./rules";
+import type { Sdk } from "./sdk";
 
 export interface TextRange {
   file: string;
@@ -27,12 +28,14 @@ export interface Finding extends TextRange {
 export interface Reach {
   orchestratorName: string;
   orchestrator: ts.FunctionLikeDeclaration;
+  /** The SDK the orchestrator is written for: what its APIs are called, what its messages and fixes name. */
+  sdk: Sdk;
   /** Function names from the orchestrator down to the current function. */
   path: string[];
   /** The orchestrator's context parameter name, while the code can see it (its body and its inline callbacks). */
   contextName?: string;
   origin: TextRange;
-  /** Under `if (!context.df.isReplaying)` (or a helper called there): logging is fine. */
+  /** Under `if (!context.df.isReplaying)` / `if (!ctx.isReplaying)` (or a helper called there): logging is fine. */
   guarded: boolean;
   /** Inside a callback (map/forEach/...): its yields and awaits are not the orchestrator's. */
   inCallback: boolean;
@@ -46,8 +49,19 @@ export type Registration =
   /** A registration whose name cannot be known statically: its kind's names are not checked (no false alarms). */
   | { op: "open"; kind: FunctionKind }
   | { op: "handler"; kind: FunctionKind; name: string; fn: ts.FunctionLikeDeclaration }
-  /** An orchestrator function and its name: `replace` for a registration, else only if it is not known yet. */
-  | { op: "orchestrator"; fn: ts.FunctionLikeDeclaration; name: string; replace: boolean };
+  /**
+   * An orchestrator function, its name and SDK: `replace` for a registration (the function is registered as an
+   * orchestrator), else (found by its type) only if it is not known yet.
+   */
+  | { op: "orchestrator"; fn: ts.FunctionLikeDeclaration; name: string; replace: boolean; sdk: Sdk };
+
+/** What the catalog knows of an orchestrator function. */
+export interface OrchestratorInfo {
+  name: string;
+  sdk: Sdk;
+  /** Registered as an orchestrator (not only found by its type): the SDK runs it as it is. */
+  registered: boolean;
+}
 
 export interface FileRegistrations {
   registrations: Registration[];

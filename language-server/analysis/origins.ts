@@ -316,6 +316,21 @@ export class Origins {
     return value ? this.objectOf(value, depth + 1) : undefined;
   }
 
+  /**
+   * The names a workspace module value exports (`require("./orchestrations")`, `import * as orchestrations`), each
+   * standing for its value (`Object.values(orchestrations)`); undefined if one is not a workspace declaration's.
+   */
+  exportedNames(node: ts.Expression): ts.Identifier[] | undefined {
+    const properties = this.checker.getTypeAtLocation(node).getProperties();
+    const names = properties.flatMap((property) => {
+      // JavaScript's `module.exports = { a }` exports are aliases, with declarations but no value declaration.
+      const declaration = property.valueDeclaration ?? property.declarations?.[0];
+      const name = declaration && (declaration as ts.NamedDeclaration).name;
+      return declaration && name && ts.isIdentifier(name) && this.inWorkspace(declaration.getSourceFile()) ? [name] : [];
+    });
+    return names.length && names.length === properties.length ? names : undefined;
+  }
+
   /** The array literal a name holds (`const names = ["a", "b"] as const`). */
   arrayOf(node: ts.Expression | undefined, depth = 0): ts.ArrayLiteralExpression | undefined {
     if (!node || depth > MAX_DEPTH) return undefined;

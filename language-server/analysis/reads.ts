@@ -8,11 +8,12 @@
  * is nested in), what the checker sees from F's file (its imports, transitively, with the bodies of functions whose
  * type does not come from their body left out), and nothing else unless it is reported here: another function's body
  * (`body`), whether a function returns a durable task (`returnsTask`), the catalog (`catalog`), the name a file gives
- * durable-functions' app (`durableApp`). It writes nothing but its findings and the walks it starts (through walk()).
+ * durable-functions' app or its durabletask-js worker (`durableApp`). It writes nothing but its findings and the walks it starts (through walk()).
  * A cache in the analysis that keeps a value across walks must report, on a hit, what computing the value reported.
  */
 import ts = require("typescript");
 import type { FileRegistrations, Finding, FunctionKind, Reach } from "./model";
+import type { Sdk } from "./sdk";
 
 /** What a walk read of the catalog, with the answer it got. */
 export type CatalogRead =
@@ -29,8 +30,8 @@ export interface ReadListener {
   /** Whether `fn` returns a durable task was asked (its answer depends on its body, and on the functions it calls). */
   returnsTask(fn: ts.FunctionLikeDeclaration, value: boolean): void;
   catalog(read: CatalogRead): void;
-  /** The name `file` gives durable-functions' app (the move-to-activity fix registers with it). */
-  durableApp(file: ts.SourceFile, value: string | undefined): void;
+  /** The name `file` gives durable-functions' app, or its durabletask-js worker (the move-to-activity fix registers with it). */
+  durableApp(file: ts.SourceFile, value: string | undefined, sdk: Sdk): void;
   /** Something was read that the hook cannot check again (the whole workspace's calls): not to be replayed. */
   uncheckable(): void;
 }
@@ -40,7 +41,7 @@ export interface Rereader {
   returnsTask(fn: ts.FunctionLikeDeclaration): boolean;
   /** The current catalog's answer to the question a recorded read asked. */
   catalog(question: CatalogRead): CatalogRead;
-  durableApp(file: ts.SourceFile): string | undefined;
+  durableApp(file: ts.SourceFile, sdk: Sdk): string | undefined;
 }
 
 /** The incremental analysis's side of the hook (see incremental.ts). */

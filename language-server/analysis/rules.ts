@@ -26,6 +26,7 @@ export const RULES: Record<string, Rule> = {
   DD015: { code: "DD015", severity: "error", title: "Calls an entity or an entity operation the app does not define" },
   DD016: { code: "DD016", severity: "error", title: "A durable client or other binding used in an orchestrator" },
   DD017: { code: "DD017", severity: "warning", title: "An endless loop without continueAsNew: the history grows forever" },
+  DD018: { code: "DD018", severity: "error", title: "A durabletask-js orchestrator that is not an async generator (async function*)" },
 };
 
 export const DOCS_URL = "https://github.com/durable-devkit/durable-devkit/blob/main/docs/rules.md";

@@ -1,47 +1,21 @@
 /**
  * Where a durable task goes after it is created. durable-functions 3 schedules a task only when the orchestrator yields
  * it (alone or inside Task.all/any): a task stored in a variable or an array that is never yielded, a bare call, a
- * helper's task whose result is dropped, a task returned from a forEach callback, all silently never run. This follows
- * a task value through variables, arrays, `push`, `map` and helpers; wherever it cannot tell, it assumes the task is
- * used (no false alarms).
+ * helper's task whose result is dropped, a task returned from a forEach callback, all silently never run.
+ * (durabletask-js schedules it when it is made, but then nothing waits for it and its result or failure is lost.) This
+ * follows a task value through variables, arrays, `push`, `map` and helpers; wherever it cannot tell, it assumes the
+ * task is used (no false alarms). What makes a task, in either SDK, is sdk.ts's.
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
 import { isFunctionLike, skipOuter, type Origins } from "./origins";
 import type { ReadListener } from "./reads";
+import type { DurableApis } from "./sdk";
 
-export const DURABLE_TASK_METHODS = new Set([
-  "callActivity",
-  "callActivityWithRetry",
-  "callSubOrchestrator",
-  "callSubOrchestratorWithRetry",
-  "createTimer",
-  "waitForExternalEvent",
-  "callEntity",
-  "callHttp",
-]);
 const MAX_DEPTH = 10;
 // A timer that is cancelled counts as handled: Microsoft's cancelTimer sample creates one, never yields it, and cancels it.
 const NOT_A_USE = new Set(["push", "unshift", "length", "isCompleted", "isFaulted", "result"]);
 const ARRAY_COPIES = new Set(["slice", "concat", "filter", "reverse", "flat", "splice", "toReversed", "toSpliced", "at"]);
-
-/** `context.df.callActivity(...)`, `df.createTimer(...)` (a destructured df). */
-export function isDurableTaskCall(node: ts.Node): node is ts.CallExpression & { expression: ts.PropertyAccessExpression } {
-  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression) || !DURABLE_TASK_METHODS.has(node.expression.name.text)) return false;
-  return /(\.df|^df)$/.test(skipOuter(node.expression.expression).getText());
-}
-
-/** `context.df.Task.all(...)` / `Task.any(...)`. */
-export function isTaskCombinator(node: ts.Node): node is ts.CallExpression {
-  // The callee's name first: its text is read only for the calls that may be one (most calls are not).
-  if (
-    !ts.isCallExpression(node) ||
-    !ts.isPropertyAccessExpression(node.expression) ||
-    (node.expression.name.text !== "all" && node.expression.name.text !== "any")
-  )
-    return false;
-  return /(^|\.)Task\.(all|any)$/.test(node.expression.getText());
-}
 
 export type TaskKind = "task" | "generator";
 
@@ -56,13 +30,14 @@ export class TaskFlow {
   constructor(
     private readonly checker: ts.TypeChecker,
     private readonly origins: Origins,
+    private readonly apis: DurableApis,
   ) {}
 
   /** Whether an expression makes a durable task (or a list of them), or runs a sub-generator that needs `yield*`. */
   kind(node: ts.Expression, depth = 0): TaskKind | undefined {
     if (depth > MAX_DEPTH) return undefined;
     node = skipOuter(node);
-    if (isDurableTaskCall(node) || isTaskCombinator(node)) return "task";
+    if (this.apis.isTaskCall(node) || this.apis.isCombinator(node)) return "task";
     if (ts.isArrayLiteralExpression(node) && node.elements.some((element) => this.kind(element, depth + 1) === "task")) return "task";
     if (!ts.isCallExpression(node)) return undefined;
     // items.map((item) => context.df.callActivity(...)): a list of tasks.
@@ -137,7 +112,7 @@ export class TaskFlow {
         const target = skipOuter(parent.expression.expression);
         return ts.isIdentifier(target) && this.isLocal(target) ? this.referencesUsed(target, depth) : true;
       }
-      return isTaskCombinator(parent) ? this.used(parent, depth + 1) : true;
+      return this.apis.isCombinator(parent) ? this.used(parent, depth + 1) : true;
     }
     return true;
   }
