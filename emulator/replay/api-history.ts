@@ -17,7 +17,8 @@ export interface RebuiltHistory {
   divergence?: { eventIndex: number; expected: string; actual: string; message: string };
 }
 
-type Replay = (history: HistoryEvent[]) => Promise<ReplayTrace>;
+/** A replay of the history so far; only the calls the code makes beyond it are read (so any replay can rebuild). */
+type Replay = (history: HistoryEvent[]) => Promise<Pick<ReplayTrace, "newTasks">>;
 
 const SKIPPED = new Set([
   "OrchestratorStarted",
