@@ -20,7 +20,7 @@ import { decisionOf } from "../grpc/decision-translation";
 import { toProtoEvent } from "../grpc/history-translation";
 import { pb, stringValue, textOf } from "../grpc/protocol";
 import { rebuildFromApi } from "./api-history";
-import type { HistorySource } from "./history-source";
+import { HistoryFileError, type HistorySource } from "./history-source";
 import type { Divergence, ReplayReport } from "./replay-check";
 import type { SdkReplayHost } from "./sdk-replay-host";
 import { sourceLineOfError } from "./source-line";
@@ -50,6 +50,12 @@ export async function replaySdkHistory(host: SdkReplayHost, source: HistorySourc
   let divergence: Divergence | undefined;
   if (!events) {
     // The management API's folded history: its task ids are recovered by replaying the code (api-history.ts).
+    if (source.apiEvents?.some((event) => event.EventType === "EventSent" && typeof event.InstanceId === "string" && event.InstanceId.startsWith("@")))
+      throw new HistoryFileError(
+        `${source.origin} is the management API's history of an orchestration that calls entities. The SDK names each entity call ` +
+          "after the time its episode started, which that history leaves out, so the calls cannot be matched to their answers. " +
+          "Replay the full history `durable-devkit export <instanceId> --out FILE` writes.",
+      );
     const rebuilt = await rebuildFromApi(source, (history) => replayEvents(host, source, history));
     events = rebuilt.events;
     divergence = rebuilt.divergence;
