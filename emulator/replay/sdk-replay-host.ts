@@ -54,7 +54,8 @@ export async function openSdkReplayHost(appDir: string, entry: WorkerEntry, opti
 
   const pending = new Map<number, { resolve: (answer: SdkReplayAnswer) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
   let nextId = 1;
-  let exited: string | undefined;
+  /** Why the worker can replay no more: it exited, or was killed when a replay overran. */
+  let gone: string | undefined;
   const failAll = (error: Error) => {
     for (const [id, request] of pending) {
       clearTimeout(request.timer);
@@ -129,8 +130,13 @@ export async function openSdkReplayHost(appDir: string, entry: WorkerEntry, opti
     else request.reject(new SdkWorkerError(`The SDK could not replay the history: ${message.message}`));
   });
   child.once("exit", (code, signal) => {
-    exited = signal ?? `code ${code}`;
-    failAll(new SdkWorkerError(`The worker entry ${entryLabel} exited (${exited}) during the replay${stderrTail.trim() ? `:\n${stderrTail.trim()}` : "."}`));
+    if (gone) return failAll(new SdkWorkerError(`The worker entry ${entryLabel} is no longer running (${gone}).`));
+    gone = `it exited (${signal ?? `code ${code}`})`;
+    failAll(
+      new SdkWorkerError(
+        `The worker entry ${entryLabel} exited (${signal ?? `code ${code}`}) during the replay${stderrTail.trim() ? `:\n${stderrTail.trim()}` : "."}`,
+      ),
+    );
   });
 
   return {
@@ -138,7 +144,7 @@ export async function openSdkReplayHost(appDir: string, entry: WorkerEntry, opti
     entryLabel,
     appDir,
     replay(orchestrator, request) {
-      if (exited) return Promise.reject(new SdkWorkerError(`The worker entry ${entryLabel} is no longer running (${exited}).`));
+      if (gone) return Promise.reject(new SdkWorkerError(`The worker entry ${entryLabel} is no longer running (${gone}).`));
       const id = nextId++;
       const message: ReplayParentMessage = { type: "replay", id, orchestrator, request: Buffer.from(request.serializeBinary()).toString("base64") };
       return new Promise<SdkReplayAnswer>((resolve, reject) => {
@@ -152,6 +158,7 @@ export async function openSdkReplayHost(appDir: string, entry: WorkerEntry, opti
             ),
           );
           // A worker stuck in the orchestrator's code cannot answer anything else: the next history fails fast.
+          gone = `it was stopped when ${orchestrator} overran its replay`;
           void kill(child);
         }, timeoutMs);
         pending.set(id, { resolve, reject, timer });
