@@ -89,7 +89,7 @@ async function replayEvents(host: SdkReplayHost, source: HistorySource, events: 
   }
   // The SDK's answer when the registry has no such orchestrator (the preload checks first; a registry it cannot read
   // leaves it to the SDK).
-  if (completion?.failure?.errorType === "OrchestratorNotRegisteredError") throw unknownOrchestrator(host, source.name, []);
+  if (completion?.failure?.errorType === "OrchestratorNotRegisteredError") throw unknownOrchestrator(host, source.name, undefined);
   if (completion?.status === Status.ORCHESTRATION_STATUS_FAILED && completion.failure?.errorType === "NonDeterminismError")
     return { newTasks: [], nondeterminism: completion.failure.message };
   return { newTasks: decisionOf(response, events.length).newTasks, completion };
@@ -113,12 +113,11 @@ function requestOf(source: HistorySource, events: HistoryEvent[]): pb.Orchestrat
   return request;
 }
 
-function unknownOrchestrator(host: SdkReplayHost, name: string, registered: string[]): DurableError {
-  return new DurableError(
-    "UnknownFunction",
-    `The worker ${host.entryLabel} registers no orchestrator named "${name}". ` +
-      (registered.length ? `It registers: ${registered.map((n) => `"${n}"`).join(", ")}.` : "It registers no orchestrators."),
-  );
+/** `registered` is undefined when the worker's registry could not be listed. */
+function unknownOrchestrator(host: SdkReplayHost, name: string, registered: string[] | undefined): DurableError {
+  const known =
+    registered === undefined ? "" : registered.length ? `It registers: ${registered.map((n) => `"${n}"`).join(", ")}.` : "It registers no orchestrators.";
+  return new DurableError("UnknownFunction", `The worker ${host.entryLabel} registers no orchestrator named "${name}". ${known}`.trim());
 }
 
 /**
