@@ -28,6 +28,8 @@ await Promise.all([
   // The emulator the extension runs as a child process (`node out/cli.js start …`), and the app host it forks.
   build({ ...node, entryPoints: ["cli/run.ts"], outfile: join(OUT, "cli.js") }),
   build({ ...node, entryPoints: ["emulator/app-host/worker-main.ts"], outfile: join(OUT, "worker-main.js") }),
+  // What `replay` preloads into a Durable Task SDK app's worker (it requires the app's own SDK, never a bundled one).
+  build({ ...node, entryPoints: ["emulator/replay/sdk-replay-preload.ts"], outfile: join(OUT, "sdk-replay-preload.js") }),
   // Browser code: the history webview and the emulator's dashboard.
   build({
     entryPoints: ["extension/webview/history-view.ts"],

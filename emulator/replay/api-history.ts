@@ -17,7 +17,8 @@ export interface RebuiltHistory {
   divergence?: { eventIndex: number; expected: string; actual: string; message: string };
 }
 
-type Replay = (history: HistoryEvent[]) => Promise<ReplayTrace>;
+/** A replay of the history so far; only the calls the code makes beyond it are read (so any replay can rebuild). */
+type Replay = (history: HistoryEvent[]) => Promise<Pick<ReplayTrace, "newTasks">>;
 
 const SKIPPED = new Set([
   "OrchestratorStarted",
@@ -107,7 +108,10 @@ export async function rebuildFromApi(source: HistorySource, replay: Replay): Pro
       open.delete(id);
       completion = { ...event(type, at), TimerId: id, FireAt: item.FireAt };
     } else {
-      completion = { ...event(type, at), Name: item.Name, Input: jsonText(item.Input), Reason: item.Reason };
+      // An EventRaised's Input is shown as the JSON text it carries (renderHistory keeps inputs raw): it stays that
+      // text, not encoded again (the code would receive the string "true" for the event's true).
+      const input = typeof item.Input === "string" ? item.Input : jsonText(item.Input);
+      completion = { ...event(type, at), Name: item.Name, Input: input, Reason: item.Reason };
     }
     events.push(event(HistoryEventType.OrchestratorStarted, at), completion);
     await episode(at);

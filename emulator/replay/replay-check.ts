@@ -10,6 +10,7 @@ import type { AppHostClient } from "../app-host/app-host-client";
 import type { ReplayTrace } from "../app-host/protocol";
 import { unknownFunction } from "../core/errors";
 import { rebuildFromApi } from "./api-history";
+import { sourceLineOfError } from "./source-line";
 import type { HistorySource } from "./history-source";
 
 export interface Divergence {
@@ -24,14 +25,20 @@ export interface Divergence {
   message: string;
 }
 
-export interface ReplayVerdict {
+/** What every replay reports, whichever code ran it: the Functions app host here, a Durable Task SDK's worker in sdk-replay-check.ts. */
+export interface ReplayReport {
   source: HistorySource;
   /** The history that was replayed (rebuilt when the source was the management API's folded history). */
   events: HistoryEvent[];
   divergence?: Divergence;
+  /** What the code does next, when the history ends with events the orchestrator has not answered yet. */
+  next?: string[];
+  durationMs: number;
+}
+
+export interface ReplayVerdict extends ReplayReport {
   /** The record of the replay (detailed when it diverged, so the source line is known). */
   trace: ReplayTrace;
-  durationMs: number;
 }
 
 /** Replays one history; throws an UnknownFunction DurableError when the app has no such orchestrator. */
@@ -103,16 +110,6 @@ export function judgeReplay(events: HistoryEvent[], trace: ReplayTrace, appDir: 
         `Non-deterministic workflow detected: the history ends with the orchestration Completed (${eventTypeName(end.EventType)} #${endIndex}), ` +
         `but the current code does not finish there: it makes ${actual}${frame ? ` (at ${path.relative(appDir, frame.file)}:${frame.line})` : ""}.`,
     };
-  }
-  return undefined;
-}
-
-function sourceLineOfError(stack: string | undefined, appDir: string): string | undefined {
-  if (!stack) return undefined;
-  for (const line of stack.split("\n").slice(1)) {
-    const match = /\(?([^()\s]+):(\d+):(\d+)\)?$/.exec(line.trim());
-    if (match && match[1].startsWith(appDir) && !match[1].includes(`${path.sep}node_modules${path.sep}`))
-      return `${path.relative(appDir, match[1])}:${match[2]}:${match[3]}`;
   }
   return undefined;
 }
