@@ -97,8 +97,9 @@ export class DevkitContext implements vscode.Disposable {
     const settings = vscode.workspace.getConfiguration("durableDevkit");
     const timeSkipping = settings.get<boolean>("timeSkipping") ?? false;
     const watch = settings.get<boolean>("watch") ?? true;
+    const grpcPort = settings.get<number | null>("grpcPort") ?? undefined;
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Starting the Durable emulator…" }, async () => {
-      const client = await this.emulator.start(appDir, runtime, { timeSkipping, watch });
+      const client = await this.emulator.start(appDir, runtime, { timeSkipping, watch, grpcPort });
       await this.refresh(client);
       return client;
     });

@@ -34,7 +34,7 @@ export class EmulatorProcess implements vscode.Disposable {
   }
 
   /** Starts the emulator on the app folder (once); resolves with its client when it answers. */
-  async start(appDir: string, runtime: NodeRuntime, options: { timeSkipping: boolean; watch: boolean }): Promise<EmulatorClient> {
+  async start(appDir: string, runtime: NodeRuntime, options: { timeSkipping: boolean; watch: boolean; grpcPort?: number }): Promise<EmulatorClient> {
     if (this.stateValue.kind === "running") return this.stateValue.client;
     this.set({ kind: "starting" });
     const args = [
@@ -46,6 +46,7 @@ export class EmulatorProcess implements vscode.Disposable {
       "0",
       ...(options.timeSkipping ? ["--time-skip"] : []),
       ...(options.watch ? ["--watch"] : []),
+      ...(options.grpcPort !== undefined ? ["--grpc", String(options.grpcPort)] : []),
     ];
     this.output.appendLine(`> ${runtime.path} ${args.map((a) => (a.includes(" ") ? `"${a}"` : a)).join(" ")}`);
     // Made here, not read from the output, so the dashboard's key never depends on what the emulator prints.
