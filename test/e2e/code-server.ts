@@ -2,6 +2,7 @@
  * code-server for the end-to-end tests: installed (once, cached) by scripts/e2e/install-code-server.sh, started on a
  * free loopback port with a fresh profile, and Chromium to look at it.
  */
+import { strict as assert } from "node:assert";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -88,4 +89,24 @@ export async function startCodeServer(entry: string, options: { userData: string
   const origin = `http://127.0.0.1:${port}`;
   await until("code-server to answer", async () => (await fetch(`${origin}/healthz`)).ok, 60_000);
   return { origin, port, log, stop: () => child.kill() };
+}
+
+function builtVsix(): string {
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
+  const vsix = path.join(ROOT, ".vsix", `${name}-${version}.vsix`);
+  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first (npm run test:e2e does).`);
+  return vsix;
+}
+
+/** Installs the built VSIX into a code-server profile as a user does (`--install-extension`), and checks it is listed. */
+export function installVsix(entry: string, userData: string, extensions: string): void {
+  const install = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", builtVsix()], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.match(install, /durable-devkit.*(successfully installed|was successfully installed)/i, install);
+  const listed = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--list-extensions"], {
+    encoding: "utf8",
+  });
+  assert.match(listed, /durable-devkit\.durable-devkit/);
 }

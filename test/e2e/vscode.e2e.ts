@@ -12,22 +12,14 @@
  * Run it with `npm run test:e2e` (it builds the VSIX and installs code-server once, cached in ~/.cache/durable-devkit).
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../chromium";
-import { ROOT, installCodeServer, startCodeServer, until, writeUserSettings, type CodeServer } from "./code-server";
+import { ROOT, installCodeServer, installVsix, startCodeServer, until, writeUserSettings, type CodeServer } from "./code-server";
 
 const SHOTS = path.join(ROOT, ".test-output", "e2e");
-
-function builtVsix(): string {
-  const { name, version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
-  const vsix = path.join(ROOT, ".vsix", `${name}-${version}.vsix`);
-  if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first (npm run test:e2e does).`);
-  return vsix;
-}
 
 describe("the extension in a real VS Code (code-server + Chromium)", function () {
   this.timeout(900_000);
@@ -140,15 +132,7 @@ describe("the extension in a real VS Code (code-server + Chromium)", function ()
       "editor.suggestOnTriggerCharacters": false,
       "editor.acceptSuggestionOnEnter": "off",
     });
-    const install = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--install-extension", builtVsix()], {
-      encoding: "utf8",
-      timeout: 120_000,
-    });
-    assert.match(install, /durable-devkit.*(successfully installed|was successfully installed)/i, install);
-    const listed = execFileSync(process.execPath, [entry, "--user-data-dir", userData, "--extensions-dir", extensions, "--list-extensions"], {
-      encoding: "utf8",
-    });
-    assert.match(listed, /durable-devkit\.durable-devkit/);
+    installVsix(entry, userData, extensions);
 
     server = await startCodeServer(entry, { userData, extensions, folder: workspace });
 
