@@ -67,6 +67,8 @@ export class GrpcWorkerPool implements WorkerPort {
   private nextStream = 0;
   /** Each instance's history as converted for its last request (see protoHistory). */
   private readonly converted = new Map<string, { executionId: string; messages: (pb.HistoryEvent | undefined)[]; lastEvent: unknown }>();
+  /** `kind|name` of the functions a worker ran without failing (an unregistered name fails). */
+  private readonly served = new Set<string>();
   private closed = false;
   private readonly pinger: NodeJS.Timeout;
 
@@ -78,15 +80,19 @@ export class GrpcWorkerPool implements WorkerPort {
     this.pinger.unref();
   }
 
-  /** The functions the connected workers named in their filters (workers without filters name none). */
+  /**
+   * The functions the connected workers named in their filters, and those a worker has run (a worker without filters
+   * names none up front: what it served is what the dashboard and the extension can list).
+   */
   get functions(): readonly RegisteredFunction[] {
-    const named: RegisteredFunction[] = [];
+    const named = new Map<string, RegisteredFunction>();
+    const add = (kind: RegisteredFunction["kind"], name: string) => named.set(`${kind}|${name}`, { name, kind, triggerType: `${kind}Trigger`, bindings: {} });
     for (const stream of this.streams) {
       if (!stream.filters) continue;
-      for (const kind of ["orchestration", "activity", "entity"] as const)
-        for (const name of stream.filters[kind]) named.push({ name, kind, triggerType: `${kind}Trigger`, bindings: {} });
+      for (const kind of ["orchestration", "activity", "entity"] as const) for (const name of stream.filters[kind]) add(kind, name);
     }
-    return named;
+    for (const key of this.served) add(key.slice(0, key.indexOf("|")) as RegisteredFunction["kind"], key.slice(key.indexOf("|") + 1));
+    return [...named.values()];
   }
 
   get connectedWorkers(): number {
@@ -126,6 +132,7 @@ export class GrpcWorkerPool implements WorkerPort {
         },
         settle: (response) => {
           this.limits.checkOrchestratorResponse(response as pb.OrchestratorResponse);
+          if (!failedOrchestration(response as pb.OrchestratorResponse)) this.served.add(`orchestration|${request.functionName}`);
           if (lastStart === 0 || history.slice(0, lastStart).every((e) => e.EventType !== HistoryEventType.OrchestratorStarted))
             this.warnOfPlainGenerator(request, response as pb.OrchestratorResponse);
           resolve(decisionOf(response as pb.OrchestratorResponse, history.length));
@@ -171,6 +178,7 @@ export class GrpcWorkerPool implements WorkerPort {
         },
         settle: (response) => {
           this.limits.checkActivityResponse(response as pb.ActivityResponse, request.functionName);
+          if (!(response as pb.ActivityResponse).getFailuredetails()) this.served.add(`activity|${request.functionName}`);
           resolve(activityResultOf(response as pb.ActivityResponse));
         },
         fail: reject,
@@ -189,6 +197,7 @@ export class GrpcWorkerPool implements WorkerPort {
         build: () => entityWorkItemOf(request),
         settle: (response) => {
           this.limits.checkEntityResult(response as pb.EntityBatchResult, entityInstanceId(request.entity.name, request.entity.key));
+          if (!(response as pb.EntityBatchResult).getFailuredetails()) this.served.add(`entity|${request.functionName}`);
           resolve(entityBatchResultOf(response as pb.EntityBatchResult, request, this.onWarning));
         },
         fail: reject,
@@ -401,6 +410,13 @@ export class GrpcWorkerPool implements WorkerPort {
       stream.call.write(item);
     }
   }
+}
+
+/** The orchestration failed in this episode (an unregistered name fails so too). */
+function failedOrchestration(response: pb.OrchestratorResponse): boolean {
+  return response
+    .getActionsList()
+    .some((action) => action.getCompleteorchestration()?.getOrchestrationstatus() === pb.OrchestrationStatus.ORCHESTRATION_STATUS_FAILED);
 }
 
 function activityResultOf(response: pb.ActivityResponse): ActivityResult {

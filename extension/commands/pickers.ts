@@ -4,6 +4,7 @@ import type { DevkitContext } from "../devkit-context";
 import type { InstanceNode } from "../views/instances-view";
 import type { EmulatorClient } from "../emulator-client";
 import { describeWaits } from "../wait-description";
+import { durableTaskSdkOf } from "../../emulator/grpc/sdk-app";
 
 /** An instance, and the emulator it is in (this window's, or a debug session's). */
 export interface PickedInstance {
@@ -59,11 +60,30 @@ export async function pickInstance(
 export async function pickOrchestrator(context: DevkitContext, title = "Run which orchestrator?"): Promise<string | undefined> {
   await context.ensureEmulator();
   const names = context.functionsView.orchestrators;
+  // A Durable Task SDK app's worker registers its orchestrators in its own process: the emulator knows only those it ran.
+  if (durableTaskSdkOf(context.appDir())) return pickSdkOrchestrator(names, title);
   if (!names.length) {
     void vscode.window.showWarningMessage("The app registers no orchestrators. Durable: New Orchestration from Pattern… scaffolds one.");
     return undefined;
   }
   return names.length === 1 ? names[0] : vscode.window.showQuickPick(names, { title, ignoreFocusOut: true });
+}
+
+const OTHER_ORCHESTRATOR = "Another orchestrator…";
+
+/** The ones the worker has run, and any name typed (as the worker registers it). */
+async function pickSdkOrchestrator(known: readonly string[], title: string): Promise<string | undefined> {
+  if (known.length) {
+    const picked = await vscode.window.showQuickPick([...known, OTHER_ORCHESTRATOR], { title, ignoreFocusOut: true });
+    if (picked !== OTHER_ORCHESTRATOR) return picked;
+  }
+  const typed = await vscode.window.showInputBox({
+    title,
+    prompt: "The orchestrator's name, as your worker registers it (addOrchestrator uses the function's name)",
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() ? undefined : "Name the orchestrator"),
+  });
+  return typed?.trim() || undefined;
 }
 
 const OTHER_EVENT = "Other…";

@@ -120,6 +120,13 @@ describe("the extension on a Durable Task SDK app (code-server + Chromium)", fun
     assert.match((await row.textContent()) ?? "", /chain\s*sdk-e2e-chain/);
     // The view may first show it as it was when it appeared (Pending); the emulator's push brings it to Completed.
     await until("the instance under Completed in the Instances view", async () => /Completed \(1\)/.test((await instances.textContent()) ?? ""), 60_000);
+    // The Functions view lists what the worker ran: the orchestrator and its activity.
+    const functions = page.locator(".pane", { has: page.locator(".pane-header", { hasText: "Functions" }) });
+    await until(
+      "the worker's functions in the Functions view",
+      async () => /Orchestrators.*chain.*Activities.*hello/s.test((await functions.textContent()) ?? ""),
+      60_000,
+    );
     await shot("instances-view");
   });
 });

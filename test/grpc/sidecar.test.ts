@@ -51,6 +51,9 @@ describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", fu
     assert.equal(state.runtimeStatus, OrchestrationStatus.COMPLETED);
     assert.deepEqual(JSON.parse(state.serializedOutput!), ["Hello, Tokyo 1!", "Hello, Tokyo 2!", "Hello, Tokyo 3!"]);
     assert.deepEqual(JSON.parse(state.serializedInput!), "Tokyo");
+    // A worker without work-item filters names nothing up front: what it ran is what the dashboard and the extension list.
+    const listed = emulator.engine.functions.map((fn) => `${fn.kind} ${fn.name}`);
+    assert.ok(listed.includes("orchestration chain") && listed.includes("activity hello"), listed.join(", "));
   });
 
   it("fans out to 500 activities and in again with whenAll", async () => {
