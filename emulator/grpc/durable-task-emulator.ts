@@ -22,6 +22,8 @@ export interface DurableTaskEmulatorOptions {
   port?: number;
   timeSkipping?: boolean;
   onEvent?: (event: EngineEvent) => void;
+  /** How often each worker's stream gets a health ping (default 30 s; tests shorten it). */
+  healthPingMs?: number;
 }
 
 export interface DurableTaskEmulator {
@@ -33,7 +35,7 @@ export interface DurableTaskEmulator {
 
 export async function startDurableTaskEmulator(options: DurableTaskEmulatorOptions): Promise<DurableTaskEmulator> {
   const store = createStore(options.store, path.resolve(options.dir));
-  const pool = new GrpcWorkerPool((message) => options.onEvent?.({ kind: "warning", message }));
+  const pool = new GrpcWorkerPool((message) => options.onEvent?.({ kind: "warning", message }), { healthPingMs: options.healthPingMs });
   const engine = new Engine({
     store,
     workers: [pool],

@@ -74,9 +74,12 @@ export class GrpcWorkerPool implements WorkerPort {
 
   private readonly limits: PayloadLimits;
 
-  constructor(private readonly onWarning: (message: string) => void = () => undefined) {
+  constructor(
+    private readonly onWarning: (message: string) => void = () => undefined,
+    options: { healthPingMs?: number } = {},
+  ) {
     this.limits = new PayloadLimits((message) => this.onWarning(message));
-    this.pinger = setInterval(() => this.ping(), HEALTH_PING_MS);
+    this.pinger = setInterval(() => this.ping(), options.healthPingMs ?? HEALTH_PING_MS);
     this.pinger.unref();
   }
 

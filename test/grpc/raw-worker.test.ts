@@ -146,6 +146,26 @@ describe("the worker side of the gRPC protocol, spoken by hand", function () {
     return { id, status };
   };
 
+  it("sends every worker's stream a health ping while it is idle (the .NET SDK drops a connection after 120 s of silence)", async () => {
+    await emulator.close();
+    emulator = await startDurableTaskEmulator({ dir: tempDir("dd-grpc-ping-"), store: "memory", port: 0, healthPingMs: 50 });
+    const client = new TaskHubSidecarServiceClient(`localhost:${emulator.sidecar.port}`, grpc.credentials.createInsecure());
+    const stream = client.getWorkItems(new pb.GetWorkItemsRequest());
+    try {
+      const pings = await new Promise<number>((resolve) => {
+        let count = 0;
+        stream.on("data", (item: pb.WorkItem) => {
+          if (item.hasHealthping() && ++count === 2) resolve(count);
+        });
+      });
+      assert.equal(pings, 2);
+    } finally {
+      stream.on("error", () => undefined);
+      stream.cancel();
+      client.close();
+    }
+  });
+
   it("adds up an orchestrator response sent in chunks (isPartial) before applying it", async () => {
     const { id, status } = await runWith({ echoTokens: true, chunked: true, abandonFirstActivity: false });
     assert.equal(status.runtimeStatus, "Completed");
