@@ -26,7 +26,7 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import type { InstanceTimeline } from "./timeline";
 import { verifyLines, type JavaScriptDebuggerBeside } from "./breakpoints";
 import { evaluatePath, ExpressionError } from "./expressions";
-import { attachToServer, replaySaved, runInEmulator, type InstanceSource, type TimeSkipping } from "./instance-sources";
+import { attachToServer, durableTaskJsAppOf, replaySaved, runInEmulator, type InstanceSource, type TimeSkipping } from "./instance-sources";
 import { parseDuration } from "./duration";
 import type { SourceFrame } from "../emulator/core/functions";
 import { ReplayRuntime, type DebugThread, type OutputCategory } from "./replay-runtime";
@@ -36,8 +36,13 @@ import { EXCEPTION_FILTERS, normalizePath } from "./stop-policy";
 export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** "run" (default): start a new instance in an emulator. "replay": replay a saved history without running anything. */
   mode?: "run" | "replay";
-  /** The Functions app folder (default: the current folder). */
+  /** The app folder (default: the current folder): a Functions app, or a Durable Task SDK app (no host.json). */
   app?: string;
+  /**
+   * replay, for a Durable Task SDK app (@microsoft/durabletask-js): the file that starts its TaskHubGrpcWorker,
+   * relative to the app folder (default: its package.json's main, else the file its start script runs).
+   */
+  worker?: string;
   /** run: the orchestrator to start. replay: checked against the history's orchestrator when given. */
   orchestrator?: string;
   input?: unknown;
@@ -145,11 +150,17 @@ export class DurableDebugSession extends LoggingDebugSession {
           instanceId: args.instanceId,
           store: args.store,
           orchestrator: args.orchestrator,
+          worker: args.worker,
           nodePath: args.nodePath,
           onLog: (entry) => this.liveLog(entry),
           appOutput: this.consoleStream(),
         });
       }
+      if (durableTaskJsAppOf(appDir, args.worker) !== undefined)
+        throw new Error(
+          `The app in ${appDir} is a Durable Task SDK app: the debugger steps its saved histories ("mode": "replay" with "history", or "instanceId" ` +
+            "of an instance in the store); a launch that runs a new instance of it is not supported yet. Run it on `durable-devkit start`, then replay it.",
+        );
       if (!args.orchestrator)
         throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
       if (args.timeSkipping !== undefined && typeof args.timeSkipping !== "boolean" && args.timeSkipping !== "always") {
