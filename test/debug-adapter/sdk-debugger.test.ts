@@ -1,0 +1,274 @@
+/**
+ * The replay debugger on a Durable Task SDK app (@microsoft/durabletask-js 0.4.0), through a real DAP client over stdio
+ * (`durable-devkit dap`): histories of real instances of the fixture app (its worker on the in-process gRPC sidecar,
+ * exported with the real CLI), stepped forwards and back with the line of each durable call in the app's
+ * orchestrations.js, stopped at line breakpoints, and stopped at the event where changed code no longer matches.
+ */
+import { strict as assert } from "node:assert";
+import type { ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { NoOpLogger, TaskHubGrpcClient } from "@microsoft/durabletask-js";
+import { DebugClient } from "@vscode/debugadapter-testsupport";
+import type { DebugProtocol } from "@vscode/debugprotocol";
+import { startDurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
+import { cli } from "../emulator/cli-runner";
+import { tempDir } from "../emulator/harness";
+import { startWorker, stopWorker } from "../grpc/durabletask-worker";
+import { dapLauncher } from "./dap-launcher";
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const FIXTURE = path.join(ROOT, "test", "fixtures", "durabletask-app");
+
+/** The fixture app in a folder of its own (package.json naming the SDK, no host.json), optionally with changed code. */
+function sdkApp(edit?: (code: string) => string): string {
+  const dir = tempDir("dd-sdk-debug-app-");
+  fs.copyFileSync(path.join(FIXTURE, "worker.js"), path.join(dir, "worker.js"));
+  const code = fs.readFileSync(path.join(FIXTURE, "orchestrations.js"), "utf8");
+  const edited = edit ? edit(code) : code;
+  if (edit) assert.notEqual(edited, code, "the edit changes the code");
+  fs.writeFileSync(path.join(dir, "orchestrations.js"), edited);
+  fs.writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "debugged", private: true, main: "worker.js", dependencies: { "@microsoft/durabletask-js": "0.4.0" } }),
+  );
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** The fixture's line of a piece of code (so the assertions follow the fixture if it moves). */
+function lineOf(text: string): number {
+  const lines = fs.readFileSync(path.join(FIXTURE, "orchestrations.js"), "utf8").split("\n");
+  const index = lines.findIndex((line) => line.includes(text));
+  assert.ok(index >= 0, `the fixture has ${text}`);
+  return index + 1;
+}
+
+describe("replay debugger on a Durable Task SDK app (durabletask-js) over DAP", function () {
+  this.timeout(180_000);
+  let app: string;
+  let dapFile: string;
+  let client: DebugClient;
+  const histories = new Map<string, string>();
+  const ids = new Map<string, string>();
+
+  before(async () => {
+    app = sdkApp();
+    dapFile = dapLauncher();
+    const emulator = await startDurableTaskEmulator({ dir: app, port: 0 });
+    const worker: ChildProcess & { started: Promise<void> } = startWorker(emulator.sidecar.port, { DURABLE_TASK_QUIET: "1" });
+    const sdkClient = new TaskHubGrpcClient({ hostAddress: `localhost:${emulator.sidecar.port}`, logger: new NoOpLogger() });
+    try {
+      await worker.started;
+      for (const [label, name, input] of [
+        ["chain", "chain", "Lima"],
+        ["useTally", "useTally", "dbg"],
+        ["timerThenHello", "timerThenHello", undefined],
+      ] as const) {
+        const id = await sdkClient.scheduleNewOrchestration(name, input);
+        assert.ok(await sdkClient.waitForOrchestrationCompletion(id, true, 60), `${label} finished`);
+        ids.set(label, id);
+      }
+    } finally {
+      await stopWorker(worker);
+      await sdkClient.stop();
+      await emulator.close();
+    }
+    const folder = tempDir("dd-sdk-debug-histories-");
+    for (const [label, id] of ids) {
+      const file = path.join(folder, `${label}.json`);
+      const exported = cli(["export", id, "--out", file, "--app", app]);
+      assert.equal(exported.code, 0, exported.stderr);
+      histories.set(label, file);
+    }
+  });
+
+  beforeEach(async () => {
+    client = new DebugClient(process.execPath, dapFile, "durable", undefined, !!process.env.DD_DAP_STDERR);
+    client.defaultTimeout = 60_000;
+    await client.start();
+  });
+
+  afterEach(() => client.stop().catch(() => undefined));
+
+  const stopped = async () => (await client.waitForEvent("stopped")) as DebugProtocol.StoppedEvent;
+
+  async function top(threadId: number): Promise<DebugProtocol.StackFrame> {
+    return (await client.stackTraceRequest({ threadId })).body.stackFrames[0];
+  }
+
+  async function scope(name: string, threadId: number): Promise<Record<string, string>> {
+    const stack = await client.stackTraceRequest({ threadId });
+    const scopes = await client.scopesRequest({ frameId: stack.body.stackFrames[0].id });
+    const found = scopes.body.scopes.find((candidate) => candidate.name === name);
+    assert.ok(found, `scope ${name}`);
+    const variables = await client.variablesRequest({ variablesReference: found.variablesReference });
+    return Object.fromEntries(variables.body.variables.map((variable) => [variable.name, variable.value]));
+  }
+
+  async function evaluate(expression: string, threadId: number): Promise<string> {
+    const frameId = (await client.stackTraceRequest({ threadId })).body.stackFrames[0].id;
+    return (await client.evaluateRequest({ expression, frameId, context: "watch" })).body.result;
+  }
+
+  async function launch(args: Record<string, unknown>): Promise<void> {
+    await Promise.all([client.configurationSequence(), client.launch({ app, mode: "replay", ...args })]);
+  }
+
+  /** Steps with `next` from the entry to the end of the history: each stop's event type, line and frame name. */
+  async function stepThrough(threadId: number): Promise<{ type: string; line: number; name: string; file?: string }[]> {
+    const seen: { type: string; line: number; name: string; file?: string }[] = [];
+    for (;;) {
+      const frame = await top(threadId);
+      const type = JSON.parse((await scope("Event", threadId)).type) as string;
+      seen.push({ type, line: frame.line, name: frame.name, file: frame.source?.path });
+      if (type === "ExecutionCompleted") return seen;
+      const next = stopped();
+      await client.nextRequest({ threadId });
+      await next;
+    }
+  }
+
+  it("steps a saved chain history event by event with the line of each ctx.callActivity, then back and forth identically", async () => {
+    const orchestrations = path.join(app, "orchestrations.js");
+    const entry = stopped();
+    await launch({ history: histories.get("chain"), stopOnEntry: true });
+    const first = await entry;
+    assert.equal(first.body.reason, "entry");
+    const threadId = first.body.threadId as number;
+    const threads = await client.threadsRequest();
+    assert.equal(threads.body.threads.length, 1);
+    assert.match(threads.body.threads[0].name, /chain/);
+
+    const seen = await stepThrough(threadId);
+    const [l1, l2, l3] = [lineOf("`${name} 1`"), lineOf("`${name} 2`"), lineOf("`${name} 3`")];
+    assert.deepEqual(
+      seen.map((s) => `${s.type}@${s.line}`),
+      [
+        `ExecutionStarted@${l1}`,
+        `TaskScheduled@${l1}`,
+        `TaskCompleted@${l1}`,
+        `TaskScheduled@${l2}`,
+        `TaskCompleted@${l2}`,
+        `TaskScheduled@${l3}`,
+        `TaskCompleted@${l3}`,
+        `ExecutionCompleted@${l3}`,
+      ],
+    );
+    for (const s of seen) assert.equal(s.file, orchestrations, `${s.type}'s frame is in the app's orchestrations.js`);
+    assert.match(seen[1].name, /^callActivity\("hello"\) ← TaskScheduled #\d+ \(replaying\)$/);
+    const atEnd = await scope("Orchestration", threadId);
+    assert.equal(atEnd.status, '"Completed"');
+    assert.equal(atEnd.output, "Array(3)");
+    assert.equal(await evaluate("orchestration.output[0]", threadId), '"Hello, Lima 1!"');
+
+    // Back to the second call's scheduling, and forward again: the same frames and state.
+    for (let i = 0; i < 4; i++) {
+      const back = stopped();
+      await client.stepBackRequest({ threadId });
+      await back;
+    }
+    assert.equal((await top(threadId)).line, l2);
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "TaskScheduled");
+    assert.equal(await evaluate("orchestration.pendingTasks[0].call", threadId), '"callActivity(\\"hello\\")"');
+    assert.equal(await evaluate("orchestration.pendingTasks[0].line", threadId), `"orchestrations.js:${l2}"`);
+    const event = await scope("Event", threadId);
+    assert.equal(event.input, '"Lima 2"');
+    for (let i = 0; i < 4; i++) {
+      const forward = stopped();
+      await client.nextRequest({ threadId });
+      await forward;
+    }
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "ExecutionCompleted");
+    assert.deepEqual(await scope("Orchestration", threadId), atEnd);
+  });
+
+  it("stops at a line breakpoint on a durable call, and continues to the next event of that line", async () => {
+    const orchestrations = path.join(app, "orchestrations.js");
+    const line = lineOf("`${name} 2`");
+    await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    const placed = await client.setBreakpointsRequest({ source: { path: orchestrations }, breakpoints: [{ line }] });
+    assert.equal(placed.body.breakpoints[0].verified, true);
+    assert.equal(placed.body.breakpoints[0].line, line);
+    await client.configurationDoneRequest();
+    const hit = stopped();
+    await client.launch({ app, mode: "replay", history: histories.get("chain") });
+    const event = await hit;
+    assert.equal(event.body.reason, "breakpoint");
+    const threadId = event.body.threadId as number;
+    assert.equal((await top(threadId)).line, line);
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "TaskScheduled");
+    const again = stopped();
+    await client.continueRequest({ threadId });
+    await again;
+    assert.equal((await top(threadId)).line, line);
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "TaskCompleted");
+    assert.equal((await scope("Event", threadId)).result, '"Hello, Lima 2!"');
+  });
+
+  it("steps entity calls and a timer with their lines (a history from the store by instance id, and a file)", async () => {
+    const entry = stopped();
+    // From the app folder's store, by id, as `replay <id>` reads it.
+    await launch({ instanceId: ids.get("useTally"), stopOnEntry: true });
+    const threadId = (await entry).body.threadId as number;
+    const seen = await stepThrough(threadId);
+    const lines = new Set(seen.map((s) => s.line));
+    for (const text of ['ctx.entities.signalEntity(id, "add", 5)', 'callEntity(id, "add", 10)', 'callEntity(id, "refuse", 1000)', 'callEntity(id, "get")'])
+      assert.ok(lines.has(lineOf(text)), `a stop on the line of ${text}: ${JSON.stringify(seen)}`);
+    const signal = seen.find((s) => s.line === lineOf('ctx.entities.signalEntity(id, "add", 5)'));
+    assert.match(signal?.name ?? "", /^signalEntity\(@tally@dbg, "add"\) ← EventSent/);
+    assert.ok(seen.some((s) => /^callEntity\(@tally@dbg, "get"\)/.test(s.name)));
+    await client.stop();
+
+    client = new DebugClient(process.execPath, dapFile, "durable", undefined, !!process.env.DD_DAP_STDERR);
+    client.defaultTimeout = 60_000;
+    await client.start();
+    const timerEntry = stopped();
+    await launch({ history: histories.get("timerThenHello"), stopOnEntry: true });
+    const timerThread = (await timerEntry).body.threadId as number;
+    const timer = await stepThrough(timerThread);
+    const timerLine = lineOf("yield ctx.createTimer(");
+    const helloLine = lineOf('callActivity(hello, "after timer")');
+    assert.deepEqual(
+      timer.map((s) => `${s.type}@${s.line}`),
+      [
+        `ExecutionStarted@${timerLine}`,
+        `TimerCreated@${timerLine}`,
+        `TimerFired@${timerLine}`,
+        `TaskScheduled@${helloLine}`,
+        `TaskCompleted@${helloLine}`,
+        `ExecutionCompleted@${helloLine}`,
+      ],
+    );
+    assert.match(timer[1].name, /^createTimer\(/);
+  });
+
+  it("stops with the nondeterminism reason where changed code no longer matches the history, at the changed call's line", async () => {
+    const changed = sdkApp((code) => code.replace("const b = yield ctx.callActivity(hello, `${name} 2`);", "const b = yield ctx.callActivity(double, 2);"));
+    const hit = stopped();
+    await launch({ app: changed, history: histories.get("chain") });
+    const event = await hit;
+    assert.equal(event.body.reason, "exception");
+    assert.equal(event.body.description, "Nondeterminism");
+    const threadId = event.body.threadId as number;
+    const frame = await top(threadId);
+    assert.equal(frame.source?.path, path.join(changed, "orchestrations.js"));
+    assert.equal(frame.line, lineOf("`${name} 2`"));
+    assert.match(frame.name, /call of activity 'double' ≠ history: call of activity 'hello'/);
+    const info = await client.exceptionInfoRequest({ threadId });
+    assert.match(info.body.details?.message ?? "", /Non-deterministic workflow detected/);
+    assert.match(info.body.details?.stackTrace ?? "", /history: call of activity 'hello'\ncode: {4}call of activity 'double'/);
+  });
+
+  it("says a live launch of an SDK app is not supported yet, and ends the session", async () => {
+    const output: string[] = [];
+    client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
+    const terminated = client.waitForEvent("terminated");
+    await assert.rejects(
+      Promise.all([client.configurationSequence(), client.launch({ app, orchestrator: "chain", input: "x" })]),
+      /Durable Task SDK app: the debugger steps its saved histories/,
+    );
+    await terminated;
+    assert.match(output.join(""), /not supported yet/);
+  });
+});
