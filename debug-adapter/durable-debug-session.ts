@@ -29,6 +29,7 @@ import { evaluatePath, ExpressionError } from "./expressions";
 import { attachToServer, durableTaskJsAppOf, replaySaved, runInEmulator, type InstanceSource, type TimeSkipping } from "./instance-sources";
 import { parseDuration } from "./duration";
 import type { SourceFrame } from "../emulator/core/functions";
+import { runSdkApp } from "./sdk-live-source";
 import { ReplayRuntime, type DebugThread, type OutputCategory } from "./replay-runtime";
 import { EXCEPTION_FILTERS, normalizePath } from "./stop-policy";
 
@@ -39,10 +40,14 @@ export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArgum
   /** The app folder (default: the current folder): a Functions app, or a Durable Task SDK app (no host.json). */
   app?: string;
   /**
-   * replay, for a Durable Task SDK app (@microsoft/durabletask-js): the file that starts its TaskHubGrpcWorker,
+   * A Durable Task SDK app (@microsoft/durabletask-js): the file that starts its TaskHubGrpcWorker,
    * relative to the app folder (default: its package.json's main, else the file its start script runs).
    */
   worker?: string;
+  /** run, for a Durable Task SDK app: the port of the session's gRPC sidecar (default 8080, where SDK apps look). */
+  grpcPort?: number;
+  /** run, for a Durable Task SDK app: more environment variables for its worker. */
+  env?: Record<string, string>;
   /** run: the orchestrator to start. replay: checked against the history's orchestrator when given. */
   orchestrator?: string;
   input?: unknown;
@@ -156,15 +161,29 @@ export class DurableDebugSession extends LoggingDebugSession {
           appOutput: this.consoleStream(),
         });
       }
-      if (durableTaskJsAppOf(appDir, args.worker) !== undefined)
-        throw new Error(
-          `The app in ${appDir} is a Durable Task SDK app: the debugger steps its saved histories ("mode": "replay" with "history", or "instanceId" ` +
-            "of an instance in the store); a launch that runs a new instance of it is not supported yet. Run it on `durable-devkit start`, then replay it.",
-        );
       if (!args.orchestrator)
         throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
       if (args.timeSkipping !== undefined && typeof args.timeSkipping !== "boolean" && args.timeSkipping !== "always") {
         throw new Error(`"timeSkipping" is true (skip timers, but hold at awaited events), "always" or false, not ${JSON.stringify(args.timeSkipping)}.`);
+      }
+      const sdk = durableTaskJsAppOf(appDir, args.worker);
+      if (sdk !== undefined) {
+        if (args.inspectPort !== undefined)
+          throw new Error('"inspectPort" is for durable-functions apps; a Durable Task SDK app\'s worker runs without it for now.');
+        return runSdkApp({
+          appDir,
+          orchestrator: args.orchestrator,
+          input: args.input,
+          instanceId: args.instanceId,
+          store: args.store,
+          grpcPort: args.grpcPort,
+          worker: args.worker,
+          env: args.env,
+          timeSkipping: args.timeSkipping !== false,
+          sdkPackage: sdk || undefined,
+          onLog: (entry) => this.liveLog(entry),
+          appOutput: this.consoleStream(),
+        });
       }
       const beforeStart = args.waitForJavaScriptDebugger && args.inspectPort !== undefined ? () => this.javaScriptDebuggerAttached() : undefined;
       return runInEmulator({
