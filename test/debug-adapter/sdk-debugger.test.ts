@@ -7,6 +7,7 @@
 import { strict as assert } from "node:assert";
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import { NoOpLogger, TaskHubGrpcClient } from "@microsoft/durabletask-js";
 import { DebugClient } from "@vscode/debugadapter-testsupport";
@@ -34,6 +35,18 @@ function sdkApp(edit?: (code: string) => string): string {
   );
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
+}
+
+/** A port nothing listens on now, for the session's sidecar. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** The fixture's line of a piece of code (so the assertions follow the fixture if it moves). */
@@ -90,6 +103,24 @@ describe("replay debugger on a Durable Task SDK app (durabletask-js) over DAP", 
   });
 
   afterEach(() => client.stop().catch(() => undefined));
+
+  after(async () => {
+    // No worker of the app outlives its sessions: neither the one that ran the instances nor the replaying one.
+    const running = () =>
+      fs
+        .readdirSync("/proc")
+        .filter((name) => /^\d+$/.test(name))
+        .filter((pid) => {
+          try {
+            return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(app);
+          } catch {
+            return false;
+          }
+        });
+    if (process.platform !== "linux") return;
+    for (const deadline = Date.now() + 10_000; running().length && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(running(), [], "no process of the app is left");
+  });
 
   const stopped = async () => (await client.waitForEvent("stopped")) as DebugProtocol.StoppedEvent;
 
@@ -260,15 +291,44 @@ describe("replay debugger on a Durable Task SDK app (durabletask-js) over DAP", 
     assert.match(info.body.details?.stackTrace ?? "", /history: call of activity 'hello'\ncode: {4}call of activity 'double'/);
   });
 
-  it("says a live launch of an SDK app is not supported yet, and ends the session", async () => {
+  it("launches a new instance of the SDK app on the session's own sidecar and steps it live, its worker run as the user runs it", async () => {
+    const port = await freePort();
+    const entry = stopped();
+    await launch({ mode: "run", orchestrator: "chain", input: "Live", stopOnEntry: true, grpcPort: port, env: { DURABLE_TASK_HOST: `localhost:${port}` } });
+    const threadId = (await entry).body.threadId as number;
+    const seen = await stepThrough(threadId);
+    const [l1, l2, l3] = [lineOf("`${name} 1`"), lineOf("`${name} 2`"), lineOf("`${name} 3`")];
+    assert.deepEqual(
+      seen.map((s) => `${s.type}@${s.line}`),
+      [
+        `ExecutionStarted@${l1}`,
+        `TaskScheduled@${l1}`,
+        `TaskCompleted@${l1}`,
+        `TaskScheduled@${l2}`,
+        `TaskCompleted@${l2}`,
+        `TaskScheduled@${l3}`,
+        `TaskCompleted@${l3}`,
+        `ExecutionCompleted@${l3}`,
+      ],
+    );
+    assert.equal(await evaluate("orchestration.output[2]", threadId), '"Hello, Live 3!"');
+
+    // A second session, where the orchestrator waits for an event: raised from the debug console, it goes on.
+    await client.stop();
+    client = new DebugClient(process.execPath, dapFile, "durable", undefined, !!process.env.DD_DAP_STDERR);
+    client.defaultTimeout = 60_000;
+    await client.start();
+    const waiting = stopped();
+    await launch({ mode: "run", orchestrator: "approval", grpcPort: port, env: { DURABLE_TASK_HOST: `localhost:${port}` }, stopOnEntry: true });
+    const approvalThread = (await waiting).body.threadId as number;
+    assert.equal((await top(approvalThread)).line, lineOf('ctx.waitForExternalEvent("approve")'));
+    const frameId = (await client.stackTraceRequest({ threadId: approvalThread })).body.stackFrames[0].id;
+    await client.evaluateRequest({ expression: "raise approve true", frameId, context: "repl" });
     const output: string[] = [];
     client.on("output", (event: DebugProtocol.OutputEvent) => output.push(event.body.output));
-    const terminated = client.waitForEvent("terminated");
-    await assert.rejects(
-      Promise.all([client.configurationSequence(), client.launch({ app, orchestrator: "chain", input: "x" })]),
-      /Durable Task SDK app: the debugger steps its saved histories/,
-    );
-    await terminated;
-    assert.match(output.join(""), /not supported yet/);
+    const end = client.waitForEvent("terminated");
+    await client.continueRequest({ threadId: approvalThread });
+    await end;
+    assert.match(output.join(""), /approval \S+: end of the history \(Completed\)/);
   });
 });
