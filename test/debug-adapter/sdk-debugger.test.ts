@@ -77,6 +77,7 @@ describe("replay debugger on a Durable Task SDK app (durabletask-js) over DAP", 
         ["chain", "chain", "Lima"],
         ["useTally", "useTally", "dbg"],
         ["timerThenHello", "timerThenHello", undefined],
+        ["parent", "parent", 7],
       ] as const) {
         const id = await sdkClient.scheduleNewOrchestration(name, input);
         assert.ok(await sdkClient.waitForOrchestrationCompletion(id, true, 60), `${label} finished`);
@@ -272,6 +273,32 @@ describe("replay debugger on a Durable Task SDK app (durabletask-js) over DAP", 
       ],
     );
     assert.match(timer[1].name, /^createTimer\(/);
+  });
+
+  it("steps into a sub-orchestration of an instance from the store: its own thread, with the child's lines", async () => {
+    const entry = stopped();
+    await launch({ instanceId: ids.get("parent"), stopOnEntry: true });
+    const threadId = (await entry).body.threadId as number;
+    const subLine = lineOf("yield ctx.callSubOrchestrator(chain");
+    assert.equal((await top(threadId)).line, subLine);
+    const next = stopped();
+    await client.nextRequest({ threadId });
+    await next;
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "SubOrchestrationInstanceCreated");
+    assert.match((await top(threadId)).name, /^callSubOrchestrator\("chain"\) ← SubOrchestrationInstanceCreated/);
+    const into = stopped();
+    await client.stepInRequest({ threadId });
+    const child = (await into).body.threadId as number;
+    assert.notEqual(child, threadId);
+    assert.equal((await client.threadsRequest()).body.threads.length, 2);
+    assert.equal((await top(child)).line, lineOf("`${name} 1`"));
+    assert.equal(JSON.parse((await scope("Event", child)).type), "ExecutionStarted");
+    assert.equal(await evaluate("orchestration.input", child), '"child 7"');
+    const out = stopped();
+    await client.stepOutRequest({ threadId: child });
+    assert.equal((await out).body.threadId, threadId);
+    assert.equal(JSON.parse((await scope("Event", threadId)).type), "SubOrchestrationInstanceCompleted");
+    assert.equal((await top(threadId)).line, subLine);
   });
 
   it("stops with the nondeterminism reason where changed code no longer matches the history, at the changed call's line", async () => {
