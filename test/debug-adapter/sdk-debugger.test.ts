@@ -78,6 +78,7 @@ describe("replay debugger on a Durable Task SDK app (durabletask-js) over DAP", 
         ["useTally", "useTally", "dbg"],
         ["timerThenHello", "timerThenHello", undefined],
         ["parent", "parent", 7],
+        ["fanOut", "fanOut", 3],
       ] as const) {
         const id = await sdkClient.scheduleNewOrchestration(name, input);
         assert.ok(await sdkClient.waitForOrchestrationCompletion(id, true, 60), `${label} finished`);
@@ -273,6 +274,30 @@ describe("replay debugger on a Durable Task SDK app (durabletask-js) over DAP", 
       ],
     );
     assert.match(timer[1].name, /^createTimer\(/);
+  });
+
+  it("steps a whenAll fan-out (every call on its line) and stops at a function breakpoint on the activity", async () => {
+    await client.initializeRequest({ adapterID: "durable", linesStartAt1: true, columnsStartAt1: true, pathFormat: "path" });
+    const placed = await client.setFunctionBreakpointsRequest({ breakpoints: [{ name: "double" }] });
+    assert.equal(placed.body.breakpoints.length, 1);
+    await client.configurationDoneRequest();
+    const hit = stopped();
+    await client.launch({ app, mode: "replay", history: histories.get("fanOut") });
+    const event = await hit;
+    assert.equal(event.body.reason, "function breakpoint");
+    const threadId = event.body.threadId as number;
+    const callLine = lineOf("tasks.push(ctx.callActivity(double, i))");
+    assert.equal((await top(threadId)).line, callLine);
+    assert.match((await top(threadId)).name, /^callActivity\("double"\) ← TaskScheduled/);
+    assert.equal(await evaluate("event.input", threadId), "0");
+    assert.equal(await evaluate("orchestration.pendingTasks.length", threadId), "3");
+    const seen = await stepThrough(threadId);
+    assert.deepEqual(
+      seen.map((s) => s.type),
+      ["TaskScheduled", "TaskScheduled", "TaskScheduled", "TaskCompleted", "TaskCompleted", "TaskCompleted", "ExecutionCompleted"],
+    );
+    for (const s of seen) assert.equal(s.line, callLine, `${s.type} on the line of the fan-out's call`);
+    assert.equal(await evaluate("orchestration.output", threadId), "6");
   });
 
   it("steps into a sub-orchestration of an instance from the store: its own thread, with the child's lines", async () => {
