@@ -16,6 +16,9 @@ const DURABLE_METHODS = new Set([
   "signalEntity",
   "createTimer",
   "waitForExternalEvent",
+  // A Durable Task SDK orchestration's (ctx.sendEvent, ctx.entities.lockEntities).
+  "sendEvent",
+  "lockEntities",
   "continueAsNew",
   "all",
   "any",

@@ -26,9 +26,10 @@ import type { DebugProtocol } from "@vscode/debugprotocol";
 import type { InstanceTimeline } from "./timeline";
 import { verifyLines, type JavaScriptDebuggerBeside } from "./breakpoints";
 import { evaluatePath, ExpressionError } from "./expressions";
-import { attachToServer, replaySaved, runInEmulator, type InstanceSource, type TimeSkipping } from "./instance-sources";
+import { attachToServer, durableTaskJsAppOf, replaySaved, runInEmulator, type InstanceSource, type TimeSkipping } from "./instance-sources";
 import { parseDuration } from "./duration";
 import type { SourceFrame } from "../emulator/core/functions";
+import { runSdkApp } from "./sdk-live-source";
 import { ReplayRuntime, type DebugThread, type OutputCategory } from "./replay-runtime";
 import { EXCEPTION_FILTERS, normalizePath } from "./stop-policy";
 
@@ -36,8 +37,17 @@ import { EXCEPTION_FILTERS, normalizePath } from "./stop-policy";
 export interface DurableLaunchArguments extends DebugProtocol.LaunchRequestArguments {
   /** "run" (default): start a new instance in an emulator. "replay": replay a saved history without running anything. */
   mode?: "run" | "replay";
-  /** The Functions app folder (default: the current folder). */
+  /** The app folder (default: the current folder): a Functions app, or a Durable Task SDK app (no host.json). */
   app?: string;
+  /**
+   * A Durable Task SDK app (@microsoft/durabletask-js): the file that starts its TaskHubGrpcWorker,
+   * relative to the app folder (default: its package.json's main, else the file its start script runs).
+   */
+  worker?: string;
+  /** run, for a Durable Task SDK app: the port of the session's gRPC sidecar (default 8080, where SDK apps look). */
+  grpcPort?: number;
+  /** run, for a Durable Task SDK app: more environment variables for its worker. */
+  env?: Record<string, string>;
   /** run: the orchestrator to start. replay: checked against the history's orchestrator when given. */
   orchestrator?: string;
   input?: unknown;
@@ -145,6 +155,7 @@ export class DurableDebugSession extends LoggingDebugSession {
           instanceId: args.instanceId,
           store: args.store,
           orchestrator: args.orchestrator,
+          worker: args.worker,
           nodePath: args.nodePath,
           onLog: (entry) => this.liveLog(entry),
           appOutput: this.consoleStream(),
@@ -154,6 +165,25 @@ export class DurableDebugSession extends LoggingDebugSession {
         throw new Error('A "durable" launch needs "orchestrator": the name of the orchestrator function to run (or "mode": "replay" with a "history").');
       if (args.timeSkipping !== undefined && typeof args.timeSkipping !== "boolean" && args.timeSkipping !== "always") {
         throw new Error(`"timeSkipping" is true (skip timers, but hold at awaited events), "always" or false, not ${JSON.stringify(args.timeSkipping)}.`);
+      }
+      const sdk = durableTaskJsAppOf(appDir, args.worker);
+      if (sdk !== undefined) {
+        if (args.inspectPort !== undefined)
+          throw new Error('"inspectPort" is for durable-functions apps; a Durable Task SDK app\'s worker runs without it for now.');
+        return runSdkApp({
+          appDir,
+          orchestrator: args.orchestrator,
+          input: args.input,
+          instanceId: args.instanceId,
+          store: args.store,
+          grpcPort: args.grpcPort,
+          worker: args.worker,
+          env: args.env,
+          timeSkipping: args.timeSkipping !== false,
+          sdkPackage: sdk || undefined,
+          onLog: (entry) => this.liveLog(entry),
+          appOutput: this.consoleStream(),
+        });
       }
       const beforeStart = args.waitForJavaScriptDebugger && args.inspectPort !== undefined ? () => this.javaScriptDebuggerAttached() : undefined;
       return runInEmulator({

@@ -7,10 +7,10 @@
  * The session only sees this interface, so stepping works the same on all three.
  */
 import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { startServer, createStore, type EmulatorServer } from "../emulator";
-import type { AppHostClient } from "../emulator/app-host/app-host-client";
-import { openReplayHost, type ReplayHost } from "../emulator/replay/replay-host";
+import { openReplayHost } from "../emulator/replay/replay-host";
 import { historyFromInstance, readHistoryFile, type HistorySource } from "../emulator/replay/history-source";
 import { rebuildFromApi } from "../emulator/replay/api-history";
 import { requireOrchestrator } from "../emulator/replay/replay-check";
@@ -23,6 +23,12 @@ import { EmulatorRequestError } from "../emulator/api/emulator-client";
 import { emulatorClientAt } from "../emulator/api/loopback-client";
 import type { EmulatorInfo, InstanceHistoryAnswer } from "../emulator/api/http-contract";
 import { watchEmulator } from "../emulator/api/emulator-watch";
+import type { AppHostClient } from "../emulator/app-host/app-host-client";
+import { durableTaskSdkOf } from "../emulator/grpc/sdk-app";
+import { openSdkReplayHost } from "../emulator/replay/sdk-replay-host";
+import { findWorkerEntry } from "../emulator/replay/sdk-worker-entry";
+import { functionsTimelineHost, type TimelineHost } from "./timeline-host";
+import { sdkTimelineHost } from "./sdk-timeline-host";
 
 export type LogListener = (entry: { level: string; functionName?: string; message: string }) => void;
 
@@ -44,8 +50,8 @@ export type TimeSkipping = boolean | "always";
 export interface InstanceSource {
   /** Whether the instances can still change while the session runs. */
   readonly live: boolean;
-  /** The app host that replays histories for the timeline. */
-  readonly host: AppHostClient;
+  /** What replays histories for the timeline: the Functions app host, or a Durable Task SDK app's worker. */
+  readonly host: TimelineHost;
   /** The instance the session is about. */
   readonly mainInstanceId: string;
   /** Resolves once the main instance exists (a launch may hold it back for a JavaScript debugger); rejects if it cannot start. */
@@ -135,7 +141,7 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
     }
     return {
       live: true,
-      host: emulator.host,
+      host: functionsTimelineHost(emulator.host),
       mainInstanceId: instanceId,
       started,
       async load(id) {
@@ -179,9 +185,54 @@ export interface ReplayOptions {
   store?: string;
   /** The orchestrator the user expects the history to belong to (checked when given). */
   orchestrator?: string;
+  /** The file that starts a Durable Task SDK app's worker (default: its package.json's main or start script). */
+  worker?: string;
   nodePath?: string;
   onLog: LogListener;
   appOutput: NodeJS.WritableStream;
+}
+
+/**
+ * The Durable Task SDK for JavaScript the app is on, when it is one (no host.json, the SDK named in its package.json,
+ * as `replay` tells), or "" when `worker` names its entry; undefined for a Functions app.
+ */
+export function durableTaskJsAppOf(appDir: string, worker: string | undefined): string | undefined {
+  const sdk = fs.existsSync(path.join(appDir, "host.json")) ? undefined : durableTaskSdkOf(appDir);
+  if (worker) return sdk === "@dapr/durabletask-js" ? sdk : "";
+  if (!sdk) return undefined;
+  if (!sdk.includes("durabletask-js"))
+    throw new Error(
+      `The app in ${appDir} is on ${sdk}; the replay debugger runs the Durable Task SDK for JavaScript (@microsoft/durabletask-js) and durable-functions apps only.`,
+    );
+  return sdk === "@dapr/durabletask-js" ? sdk : "";
+}
+
+interface OpenedTimelineHost {
+  host: TimelineHost;
+  /** The Functions app host, which can also rebuild the management API's folded histories (an SDK app's cannot: see replay). */
+  functionsHost?: AppHostClient;
+  close(): Promise<void>;
+}
+
+/** The replaying side of a saved-history session: the Functions app host, or the SDK app's worker. */
+async function openTimelineHost(options: ReplayOptions, name: string): Promise<OpenedTimelineHost> {
+  const sdk = durableTaskJsAppOf(options.appDir, options.worker);
+  if (sdk !== undefined) {
+    // @dapr/durabletask-js is its own package; the others (…-azuremanaged) build on @microsoft/durabletask-js's worker.
+    const worker = await openSdkReplayHost(options.appDir, findWorkerEntry(options.appDir, options.worker && path.resolve(options.appDir, options.worker)), {
+      appOutput: options.appOutput,
+      sdkPackage: sdk || undefined,
+    });
+    return { host: sdkTimelineHost(worker), close: () => worker.close() };
+  }
+  const replayHost = await openReplayHost(options.appDir, { appOutput: options.appOutput, onLog: options.onLog, nodePath: options.nodePath });
+  try {
+    requireOrchestrator(replayHost.host, name);
+  } catch (error) {
+    await replayHost.close();
+    throw error;
+  }
+  return { host: functionsTimelineHost(replayHost.host), functionsHost: replayHost.host, close: () => replayHost.close() };
 }
 
 /** `launch` in mode "replay": a saved history against the current code. */
@@ -209,33 +260,39 @@ export async function replaySaved(options: ReplayOptions): Promise<InstanceSourc
       `${main.origin} is a history of the orchestrator "${main.name}", not "${options.orchestrator}". Pick the history of "${options.orchestrator}", or remove "orchestrator" from the configuration.`,
     );
   }
-  let replayHost: ReplayHost;
+  let opened: OpenedTimelineHost;
   try {
-    replayHost = await openReplayHost(options.appDir, { appOutput: options.appOutput, onLog: options.onLog, nodePath: options.nodePath });
+    opened = await openTimelineHost(options, main.name);
   } catch (error) {
     await store?.close();
     throw error;
   }
   try {
-    requireOrchestrator(replayHost.host, main.name);
-    if (!main.events)
+    if (!main.events) {
+      const functionsHost = opened.functionsHost;
+      if (!functionsHost)
+        throw new Error(
+          `${main.origin} is the management API's folded history; the debugger steps a Durable Task SDK orchestration through its full history: ` +
+            "`durable-devkit export <instanceId> --out FILE` writes it, or give the instance's id.",
+        );
       main = {
         ...main,
         events: (
           await rebuildFromApi(main, (history) =>
-            replayHost.host.trace({ functionName: main.name, instanceId: main.instanceId, history, input: main.input, detailed: false }),
+            functionsHost.trace({ functionName: main.name, instanceId: main.instanceId, history, input: main.input, detailed: false }),
           )
         ).events,
       };
+    }
   } catch (error) {
-    await replayHost.close();
+    await opened.close();
     await store?.close();
     throw error;
   }
   const saved = main;
   return {
     live: false,
-    host: replayHost.host,
+    host: opened.host,
     mainInstanceId: saved.instanceId,
     async load(id) {
       if (id === saved.instanceId)
@@ -256,7 +313,7 @@ export async function replaySaved(options: ReplayOptions): Promise<InstanceSourc
     terminate: () => Promise.reject(new NotLiveError("terminate")),
     advance: () => Promise.reject(new NotLiveError("advance")),
     async close() {
-      await replayHost.close();
+      await opened.close();
       await store?.close();
     },
   };
@@ -324,7 +381,7 @@ export async function attachToServer(options: AttachOptions): Promise<InstanceSo
   });
   return {
     live: true,
-    host: replayHost.host,
+    host: functionsTimelineHost(replayHost.host),
     mainInstanceId: options.instanceId ?? "",
     listInstances,
     async load(id) {

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from "node:events";
 import { HistoryEventType } from "../emulator/history/history-event";
-import { judgeReplay } from "../emulator/replay/replay-check";
+import type { Divergence } from "../emulator/replay/replay-check";
 import type { ReplayTrace } from "../emulator/app-host/protocol";
 import type { SourceFrame } from "../emulator/core/functions";
 import { parseJsonText } from "../emulator/api/json-text";
@@ -250,17 +250,10 @@ export class ReplayRuntime extends EventEmitter<ReplayRuntimeEvents> {
     if (!facts) throw new Error(`The instance "${thread.instanceId}" is not there any more.`);
     if (!force && thread.timeline && facts.history.length === thread.builtFrom && facts.runtimeStatus === thread.timeline.facts.runtimeStatus) return;
     // A new instance has no history until its first episode: nothing to replay yet.
-    const trace: ReplayTrace = facts.history.length
-      ? await source.host.trace({
-          functionName: facts.name,
-          instanceId: facts.instanceId,
-          history: facts.history,
-          input: facts.input,
-          parentInstanceId: facts.parentInstanceId,
-          detailed: true,
-        })
-      : { steps: [], tasks: [], state: { isDone: false }, newTasks: [] };
-    thread.timeline = new InstanceTimeline(facts, trace, judgeReplay(facts.history, trace, source.host.appDir));
+    const replayed: { trace: ReplayTrace; divergence?: Divergence } = facts.history.length
+      ? await source.host.traceInstance(facts)
+      : { trace: { steps: [], tasks: [], state: { isDone: false }, newTasks: [] } };
+    thread.timeline = new InstanceTimeline(facts, replayed.trace, replayed.divergence);
     thread.builtFrom = facts.history.length;
     if (facts.parentInstanceId && thread.parentThreadId === undefined) {
       for (const candidate of this.threads.values()) if (candidate.instanceId === facts.parentInstanceId) thread.parentThreadId = candidate.id;

@@ -95,7 +95,8 @@ async function replayEvents(host: SdkReplayHost, source: HistorySource, events: 
   return { newTasks: decisionOf(response, events.length).newTasks, completion };
 }
 
-function requestOf(source: HistorySource, events: HistoryEvent[]): pb.OrchestratorRequest {
+/** The request the sidecar sends a worker for the last episode of `events` (see the top of this file). */
+export function requestOf(source: HistorySource, events: HistoryEvent[]): pb.OrchestratorRequest {
   let lastStart = 0;
   for (let i = events.length - 1; i >= 0; i--) {
     if (events[i].EventType === T.OrchestratorStarted) {

@@ -9,17 +9,25 @@ import * as path from "node:path";
 import { pb } from "../grpc/protocol";
 import { SdkWorkerError } from "./sdk-worker-error";
 import { sourceLineOfError } from "./source-line";
-import { SDK_REPLAY_ENTRY_VARIABLE, SDK_REPLAY_PACKAGE_VARIABLE, type ReplayChildMessage, type ReplayParentMessage } from "./sdk-replay-protocol";
+import {
+  SDK_REPLAY_ENTRY_VARIABLE,
+  SDK_REPLAY_PACKAGE_VARIABLE,
+  type ReplayChildMessage,
+  type ReplayParentMessage,
+  type SdkReplayTraceRecord,
+} from "./sdk-replay-protocol";
 import type { WorkerEntry } from "./sdk-worker-entry";
 
-export type SdkReplayAnswer = { kind: "response"; response: pb.OrchestratorResponse } | { kind: "unknownOrchestrator"; registered: string[] };
+export type SdkReplayAnswer =
+  /** trace: what the orchestrator did event by event, when asked for and the SDK could be traced. */
+  { kind: "response"; response: pb.OrchestratorResponse; trace?: SdkReplayTraceRecord } | { kind: "unknownOrchestrator"; registered: string[] };
 
 export interface SdkReplayHost {
   entry: WorkerEntry;
   /** The entry's path relative to the app folder, for messages. */
   entryLabel: string;
   appDir: string;
-  replay(orchestrator: string, request: pb.OrchestratorRequest): Promise<SdkReplayAnswer>;
+  replay(orchestrator: string, request: pb.OrchestratorRequest, options?: { trace?: boolean }): Promise<SdkReplayAnswer>;
   close(): Promise<void>;
 }
 
@@ -125,7 +133,7 @@ export async function openSdkReplayHost(appDir: string, entry: WorkerEntry, opti
     pending.delete(message.id);
     clearTimeout(request.timer);
     if (message.type === "replayed")
-      request.resolve({ kind: "response", response: pb.OrchestratorResponse.deserializeBinary(Buffer.from(message.response, "base64")) });
+      request.resolve({ kind: "response", response: pb.OrchestratorResponse.deserializeBinary(Buffer.from(message.response, "base64")), trace: message.trace });
     else if (message.type === "unknownOrchestrator") request.resolve({ kind: "unknownOrchestrator", registered: message.registered });
     else request.reject(new SdkWorkerError(`The SDK could not replay the history: ${message.message}`));
   });
@@ -143,10 +151,16 @@ export async function openSdkReplayHost(appDir: string, entry: WorkerEntry, opti
     entry,
     entryLabel,
     appDir,
-    replay(orchestrator, request) {
+    replay(orchestrator, request, replayOptions = {}) {
       if (gone) return Promise.reject(new SdkWorkerError(`The worker entry ${entryLabel} is no longer running (${gone}).`));
       const id = nextId++;
-      const message: ReplayParentMessage = { type: "replay", id, orchestrator, request: Buffer.from(request.serializeBinary()).toString("base64") };
+      const message: ReplayParentMessage = {
+        type: "replay",
+        id,
+        orchestrator,
+        request: Buffer.from(request.serializeBinary()).toString("base64"),
+        trace: replayOptions.trace,
+      };
       return new Promise<SdkReplayAnswer>((resolve, reject) => {
         const timeoutMs = options.replayTimeoutMs ?? 30_000;
         const timer = setTimeout(() => {

@@ -11,6 +11,7 @@
  * so it loads nothing of ours but the protocol's constants.
  */
 import { createRequire } from "node:module";
+import * as path from "node:path";
 import type { TaskHubGrpcWorker } from "@microsoft/durabletask-js";
 import {
   DEFAULT_SDK_PACKAGE,
@@ -19,6 +20,7 @@ import {
   type ReplayChildMessage,
   type ReplayParentMessage,
 } from "./sdk-replay-protocol";
+import { installTracer, traced } from "./sdk-replay-tracer";
 
 /** What the preload reads of a worker beyond its public API: its registry (to route and to name what it registered). */
 interface WorkerInternals {
@@ -103,11 +105,41 @@ async function replay(message: ReplayParentMessage): Promise<void> {
     return;
   }
   try {
-    const response = await worker.processOrchestratorRequest(Buffer.from(message.request, "base64"));
+    const run = () => worker.processOrchestratorRequest(Buffer.from(message.request, "base64"));
+    if (message.trace && tracerReady()) {
+      const { result, trace } = await traced(run);
+      send({ type: "replayed", id: message.id, response: Buffer.from(result).toString("base64"), trace });
+      return;
+    }
+    const response = await run();
     send({ type: "replayed", id: message.id, response: Buffer.from(response).toString("base64") });
   } catch (error) {
     send({ type: "replayFailed", id: message.id, message: describe(error).message });
   }
+}
+
+let tracerInstalled: boolean | undefined;
+
+/**
+ * Installs the debugger's tracer on the SDK's OrchestrationExecutor, found beside the package's main file (the SDK
+ * exports no executor; 0.4.0 keeps it in dist/worker/orchestration-executor.js). An SDK laid out otherwise replays
+ * untraced, and the debugger says the events have no source lines.
+ */
+function tracerReady(): boolean {
+  if (tracerInstalled !== undefined) return tracerInstalled;
+  tracerInstalled = false;
+  try {
+    const main = createRequire(process.env[SDK_REPLAY_ENTRY_VARIABLE] ?? __filename).resolve(process.env[SDK_REPLAY_PACKAGE_VARIABLE] || DEFAULT_SDK_PACKAGE);
+    const executor = (require(path.join(path.dirname(main), "worker", "orchestration-executor.js")) as { OrchestrationExecutor?: { prototype: object } })
+      .OrchestrationExecutor;
+    if (executor) {
+      installTracer(executor.prototype);
+      tracerInstalled = true;
+    }
+  } catch {
+    // left untraced (see above)
+  }
+  return tracerInstalled;
 }
 
 const entry = process.env[SDK_REPLAY_ENTRY_VARIABLE];
