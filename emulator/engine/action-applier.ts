@@ -12,7 +12,7 @@ import type { TrackedTask, TrackedTaskRole } from "../core/tasks";
 import type { ActivityResult } from "../core/worker-port";
 import { nextRetry } from "./retry-policy";
 import { pollTarget, type HttpActivityInput } from "./http-activity";
-import { ENTITY_OPERATION_EVENT, ENTITY_RELEASE_EVENT, encodeEntityRequest, type EntityRequest } from "./entity-batch";
+import { ENTITY_OPERATION_EVENT, ENTITY_RELEASE_EVENT, encodeEntityRequest, isEntityInstanceId, type EntityRequest } from "./entity-batch";
 import { randomUUID } from "node:crypto";
 import { json, type ActiveInstance } from "./instance-state";
 import type { EngineState } from "./engine-state";
@@ -250,13 +250,20 @@ export class ActionApplier {
   /**
    * An event for another instance: EventSent in the sender's history and EventRaised in the target's queue, as
    * DurableTask.Core's dispatcher turns a SendEventOrchestratorAction into (TaskOrchestrationDispatcher.cs,
-   * ProcessSendEventDecision). A target that does not exist or has finished never reads it.
+   * ProcessSendEventDecision). A target that does not exist or has finished never reads it. An event to an entity is
+   * one of the classic entity messages (the .NET SDK on plain gRPC sends its entity calls so: "op" and "release" with
+   * the RequestMessage JSON): it goes to the entity's queue, which it creates, as DurableTask.Core's entity backend does.
    */
   private sendEvent(step: ActionStep, task: Extract<TrackedTaskRole, { role: "event" }>): FailureInfo | undefined {
     const { batch, id, timestamp, produced } = step;
     const input = json(task.input);
     produced.push(eventSent(id, task.instanceId, task.name, input ?? "null", timestamp));
-    this.state.enqueue(batch, { id: this.state.nextId(), instanceId: task.instanceId, event: eventRaised(task.name, input, timestamp) });
+    const entityFunction = isEntityInstanceId(task.instanceId) ? this.entities.entityFunctionFor(task.instanceId) : undefined;
+    // The message is the SDK's RequestMessage text, as it sent it (its input is a JSON string of that text).
+    const message = typeof task.input === "string" ? task.input : (input ?? "");
+    if (entityFunction && task.name === ENTITY_OPERATION_EVENT) this.entities.sendToEntity(batch, task.instanceId, entityFunction, message);
+    else if (entityFunction && task.name === ENTITY_RELEASE_EVENT) this.entities.sendEntityMessage(batch, task.instanceId, ENTITY_RELEASE_EVENT, message);
+    else this.state.enqueue(batch, { id: this.state.nextId(), instanceId: task.instanceId, event: eventRaised(task.name, input, timestamp) });
     return undefined;
   }
 

@@ -44,8 +44,12 @@ interface Work {
 /** One worker's GetWorkItems stream and what it said it takes. */
 export interface WorkerStream {
   readonly call: grpc.ServerWritableStream<pb.GetWorkItemsRequest, pb.WorkItem>;
-  /** Function names by kind from its work-item filters; undefined: it takes everything. */
-  readonly filters?: { orchestration: Set<string>; activity: Set<string>; entity: Set<string> };
+  /**
+   * Function names by kind from its work-item filters. A kind the filters list nothing for is not filtered: the .NET
+   * SDK sends an empty WorkItemFilters message by default (GrpcDurableTaskWorker.Processor.cs), and the Java SDK's
+   * filters cannot list entities, yet both take that work.
+   */
+  readonly filters: Record<WorkKind, Set<string> | undefined>;
   readonly maxOut: Record<WorkKind, number>;
   out: Set<Work>;
 }
@@ -91,8 +95,7 @@ export class GrpcWorkerPool implements WorkerPort {
     const named = new Map<string, RegisteredFunction>();
     const add = (kind: RegisteredFunction["kind"], name: string) => named.set(`${kind}|${name}`, { name, kind, triggerType: `${kind}Trigger`, bindings: {} });
     for (const stream of this.streams) {
-      if (!stream.filters) continue;
-      for (const kind of ["orchestration", "activity", "entity"] as const) for (const name of stream.filters[kind]) add(kind, name);
+      for (const kind of ["orchestration", "activity", "entity"] as const) for (const name of stream.filters[kind] ?? []) add(kind, name);
     }
     for (const key of this.served) add(key.slice(0, key.indexOf("|")) as RegisteredFunction["kind"], key.slice(key.indexOf("|") + 1));
     return [...named.values()];
@@ -243,11 +246,11 @@ export class GrpcWorkerPool implements WorkerPort {
     const filters = request.getWorkitemfilters();
     const stream: WorkerStream = {
       call,
-      filters: filters && {
-        orchestration: new Set(filters.getOrchestrationsList().map((f) => f.getName())),
-        activity: new Set(filters.getActivitiesList().map((f) => f.getName())),
+      filters: {
+        orchestration: namesOf(filters?.getOrchestrationsList().map((f) => f.getName())),
+        activity: namesOf(filters?.getActivitiesList().map((f) => f.getName())),
         // Entity names are case-insensitive (EntityInstanceId lower-cases them).
-        entity: new Set(filters.getEntitiesList().map((f) => f.getName().toLowerCase())),
+        entity: namesOf(filters?.getEntitiesList().map((f) => f.getName().toLowerCase())),
       },
       maxOut: {
         orchestration: request.getMaxconcurrentorchestrationworkitems() || Infinity,
@@ -367,7 +370,8 @@ export class GrpcWorkerPool implements WorkerPort {
   }
 
   private takes(stream: WorkerStream, work: Work): boolean {
-    if (stream.filters && !stream.filters[work.kind].has(work.name)) return false;
+    const names = stream.filters[work.kind];
+    if (names && !names.has(work.name)) return false;
     let out = 0;
     for (const item of stream.out) if (item.kind === work.kind) out++;
     return out < stream.maxOut[work.kind];
@@ -413,6 +417,11 @@ export class GrpcWorkerPool implements WorkerPort {
       stream.call.write(item);
     }
   }
+}
+
+/** A filter's names, or undefined when it lists none (no filtering of that kind). */
+function namesOf(names: string[] | undefined): Set<string> | undefined {
+  return names?.length ? new Set(names) : undefined;
 }
 
 /** The orchestration failed in this episode (an unregistered name fails so too). */

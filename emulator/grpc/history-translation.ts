@@ -3,7 +3,7 @@
  * HistoryEvent messages: what a Durable Task SDK worker replays, and the carry-over events it hands back.
  */
 import { HistoryEventType as T, type FailureDetailsDto, type HistoryEvent } from "../history/history-event";
-import { LOCK_GRANTED_RESPONSE } from "../engine/entity-batch";
+import { ENTITY_OPERATION_EVENT, ENTITY_RELEASE_EVENT, LOCK_GRANTED_RESPONSE, parseEntityRelease, parseEntityRequest } from "../engine/entity-batch";
 import { isoOf, pb, stringValue, textOf, timestampOf } from "./protocol";
 
 function instanceOf(instanceId: string, executionId: string | undefined): pb.OrchestrationInstance {
@@ -11,6 +11,35 @@ function instanceOf(instanceId: string, executionId: string | undefined): pb.Orc
   instance.setInstanceid(instanceId);
   instance.setExecutionid(stringValue(executionId));
   return instance;
+}
+
+/**
+ * A critical section's messages as the SDKs take them: a lock request as EntityLockRequested and a release as
+ * EntityUnlockSent, as the Durable Task Scheduler records them. durabletask-python grants a lock only against an
+ * EntityLockRequested in the history (worker.py), durabletask-js takes both forms. (The .NET SDK on plain gRPC, which
+ * sends its entity messages the classic way, is not served for critical sections: see the README.) Calls and signals
+ * stay EventSent, which every SDK confirms them by.
+ */
+function criticalSectionEvent(event: HistoryEvent, message: pb.HistoryEvent): boolean {
+  if (event.Name === ENTITY_RELEASE_EVENT && event.InstanceId) {
+    const release = parseEntityRelease({ ...event, EventType: T.EventRaised });
+    const unlock = new pb.EntityUnlockSentEvent();
+    unlock.setCriticalsectionid(release?.id ?? "");
+    unlock.setParentinstanceid(stringValue(release?.parent));
+    unlock.setTargetinstanceid(stringValue(event.InstanceId));
+    message.setEntityunlocksent(unlock);
+    return true;
+  }
+  if (event.Name !== ENTITY_OPERATION_EVENT || !/"lock[sS]et"/.test(event.Input ?? "")) return false;
+  const request = parseEntityRequest({ ...event, EventType: T.EventRaised });
+  if ("unusable" in request || !request.lockSet) return false;
+  const lock = new pb.EntityLockRequestedEvent();
+  lock.setCriticalsectionid(request.id);
+  lock.setLocksetList(request.lockSet);
+  lock.setPosition(request.pos ?? 0);
+  lock.setParentinstanceid(stringValue(request.parent));
+  message.setEntitylockrequested(lock);
+  return true;
 }
 
 export function failureDetailsOf(details: FailureDetailsDto): pb.TaskFailureDetails {
@@ -145,6 +174,7 @@ export function toProtoEvent(event: HistoryEvent): pb.HistoryEvent | undefined {
       message.setOrchestratorcompleted(new pb.OrchestratorCompletedEvent());
       break;
     case T.EventSent: {
+      if (criticalSectionEvent(event, message)) break;
       const sent = new pb.EventSentEvent();
       sent.setInstanceid(event.InstanceId ?? "");
       sent.setName(event.Name ?? "");

@@ -5,6 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import type { Timestamp } from "google-protobuf/google/protobuf/timestamp_pb";
 import type { Engine } from "../engine/engine";
 import { DurableError } from "../core/errors";
 import { isTerminal, type InstanceQuery, type RuntimeStatus } from "../api/types";
@@ -23,6 +24,15 @@ const HISTORY_CHUNK = 200;
 function statusesOf(list: pb.OrchestrationStatus[]): RuntimeStatus[] | undefined {
   const statuses = list.map(runtimeStatusOf).filter((s): s is RuntimeStatus => s !== undefined);
   return statuses.length ? statuses : undefined;
+}
+
+/**
+ * A start time still to come, else none: durabletask-js 0.4.0 sends the Unix epoch when no start time is given
+ * (client.ts scheduleNewOrchestration), and a time already past means now.
+ */
+function futureStart(stamp: Timestamp | undefined): string | undefined {
+  const ms = millisOf(stamp);
+  return ms !== undefined && ms > Date.now() ? new Date(ms).toISOString() : undefined;
 }
 
 export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSidecarServiceServer {
@@ -71,7 +81,7 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
         instanceId: request.getInstanceid() || undefined,
         input: jsonValue(textOf(request.getInput()), "orchestration input"),
         version: textOf(request.getVersion()),
-        scheduledStartTime: isoOf(request.getScheduledstarttimestamp()),
+        scheduledStartTime: futureStart(request.getScheduledstarttimestamp()),
       });
       const response = new pb.CreateInstanceResponse();
       response.setInstanceid(instanceId);
@@ -238,7 +248,12 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
 
     ...entityRpcs(engine, pool, limits),
     createTaskHub: unary(() => new pb.CreateTaskHubResponse()),
-    deleteTaskHub: unary(unimplemented("DeleteTaskHub")),
+    // The Java SDK's client.deleteTaskHub(): the hub's instances and entities go, running ones too, as the hub goes.
+    deleteTaskHub: unary(async () => {
+      const deleted = await engine.purgeWhere({}, { includeUnfinished: true, includeEntities: true });
+      engine.warn(`DeleteTaskHub: the task hub's ${deleted} instance${deleted === 1 ? "" : "s"} and entities were deleted, running ones too.`);
+      return new pb.DeleteTaskHubResponse();
+    }),
     skipGracefulOrchestrationTerminations: unary(unimplemented("SkipGracefulOrchestrationTerminations")),
   };
 }

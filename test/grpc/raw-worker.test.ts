@@ -10,7 +10,7 @@ import { TaskHubSidecarServiceClient } from "@microsoft/durabletask-js/dist/prot
 import { startDurableTaskEmulator, type DurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
 import { pb, stringValue, textOf } from "../../emulator/grpc/protocol";
 import { HistoryEventType } from "../../emulator";
-import { tempDir } from "../emulator/harness";
+import { tempDir, waitFor as until } from "../emulator/harness";
 
 type Unary<Req> = (request: Req, callback: (error: grpc.ServiceError | null) => void) => grpc.ClientUnaryCall;
 
@@ -59,13 +59,16 @@ class HandWrittenWorker {
 
   constructor(
     port: number,
-    private readonly options: { echoTokens: boolean; chunked: boolean; abandonFirstActivity: boolean },
+    private readonly options: { echoTokens: boolean; chunked: boolean; abandonFirstActivity: boolean; emptyFilters?: boolean },
   ) {
     this.client = new TaskHubSidecarServiceClient(`localhost:${port}`, grpc.credentials.createInsecure());
   }
 
   start(): void {
-    this.stream = this.client.getWorkItems(new pb.GetWorkItemsRequest());
+    const request = new pb.GetWorkItemsRequest();
+    // The .NET SDK's default: a WorkItemFilters message that lists nothing (GrpcDurableTaskWorker.Processor.cs).
+    if (this.options.emptyFilters) request.setWorkitemfilters(new pb.WorkItemFilters());
+    this.stream = this.client.getWorkItems(request);
     this.stream.on("data", (item: pb.WorkItem) => void this.handle(item));
     this.stream.on("error", () => undefined); // cancelled at stop()
   }
@@ -118,6 +121,73 @@ class HandWrittenWorker {
   }
 }
 
+function sendEvent(id: number, instanceId: string, name: string, data: unknown): pb.OrchestratorAction {
+  const send = new pb.SendEventAction();
+  const target = new pb.OrchestrationInstance();
+  target.setInstanceid(instanceId);
+  send.setInstance(target);
+  send.setName(name);
+  send.setData(stringValue(JSON.stringify(data)));
+  const action = new pb.OrchestratorAction();
+  action.setId(id);
+  action.setSendevent(send);
+  return action;
+}
+
+/**
+ * The .NET SDK on plain gRPC (UseGrpc, no Scheduler) sends entity operations as classic messages: a sendEvent named
+ * "op" to the entity's id with DurableTask.Core's RequestMessage (InternalOptionsExtensions.cs leaves entity events
+ * off). This worker signals a counter twice that way and runs the counter's batches (entityRequest work items).
+ */
+class ClassicEntityWorker {
+  readonly client: TaskHubSidecarServiceClient;
+  private stream: grpc.ClientReadableStream<pb.WorkItem> | undefined;
+
+  constructor(port: number) {
+    this.client = new TaskHubSidecarServiceClient(`localhost:${port}`, grpc.credentials.createInsecure());
+  }
+
+  start(): void {
+    this.stream = this.client.getWorkItems(new pb.GetWorkItemsRequest());
+    this.stream.on("data", (item: pb.WorkItem) => void this.handle(item));
+    this.stream.on("error", () => undefined);
+  }
+
+  stop(): void {
+    this.stream?.cancel();
+    this.client.close();
+  }
+
+  private async handle(item: pb.WorkItem): Promise<void> {
+    const orchestration = item.getOrchestratorrequest();
+    const entity = item.getEntityrequest();
+    if (orchestration) {
+      const response = new pb.OrchestratorResponse();
+      response.setInstanceid(orchestration.getInstanceid());
+      response.setCompletiontoken(item.getCompletiontoken());
+      const signal = (id: number, amount: number) =>
+        sendEvent(id, "@counter@classic", "op", { op: "add", signal: true, input: String(amount), id: `00000000-0000-0000-0000-00000000000${id}` });
+      response.setActionsList([signal(0, 2), signal(1, 3), completeWith(2, "signalled")]);
+      await call(this.client.completeOrchestratorTask.bind(this.client), response);
+    } else if (entity) {
+      let state = Number(textOf(entity.getEntitystate()) ?? "0");
+      const result = new pb.EntityBatchResult();
+      result.setResultsList(
+        entity.getOperationsList().map((operation) => {
+          state += Number(textOf(operation.getInput()) ?? "0");
+          const success = new pb.OperationResultSuccess();
+          const outcome = new pb.OperationResult();
+          outcome.setSuccess(success);
+          return outcome;
+        }),
+      );
+      result.setEntitystate(stringValue(String(state)));
+      result.setCompletiontoken(item.getCompletiontoken());
+      await call(this.client.completeEntityTask.bind(this.client), result);
+    }
+  }
+}
+
 describe("the worker side of the gRPC protocol, spoken by hand", function () {
   this.timeout(60_000);
   let emulator: DurableTaskEmulator;
@@ -166,6 +236,27 @@ describe("the worker side of the gRPC protocol, spoken by hand", function () {
     }
   });
 
+  it("takes classic entity messages (sendEvent 'op' to @name@key, as the .NET SDK sends on plain gRPC) to the entity's queue", async () => {
+    const classic = new ClassicEntityWorker(emulator.sidecar.port);
+    classic.start();
+    try {
+      const id = await emulator.engine.startNew("signalCounter");
+      const status = await emulator.engine.waitForCompletion(id, 30_000);
+      assert.equal(status.output, "signalled");
+      await until(() => emulator.engine.getRecord("@counter@classic")?.entity?.state === "5");
+      const sent = emulator.engine.getHistory(id).filter((e) => e.EventType === HistoryEventType.EventSent);
+      assert.deepEqual(
+        sent.map((e) => [e.Name, e.InstanceId]),
+        [
+          ["op", "@counter@classic"],
+          ["op", "@counter@classic"],
+        ],
+      );
+    } finally {
+      classic.stop();
+    }
+  });
+
   it("adds up an orchestrator response sent in chunks (isPartial) before applying it", async () => {
     const { id, status } = await runWith({ echoTokens: true, chunked: true, abandonFirstActivity: false });
     assert.equal(status.runtimeStatus, "Completed");
@@ -178,6 +269,23 @@ describe("the worker side of the gRPC protocol, spoken by hand", function () {
         [1, "upper"],
       ],
     );
+  });
+
+  it("gives a worker whose work-item filters list nothing all the work, as the .NET SDK's default filters expect", async () => {
+    const { status } = await runWith({ echoTokens: true, chunked: false, abandonFirstActivity: false, emptyFilters: true });
+    assert.equal(status.output, "A+B");
+  });
+
+  it("deletes the task hub's instances, running ones too, when a client asks (the Java SDK's deleteTaskHub), with a warning", async () => {
+    await emulator.engine.startNew("joinUpper", { instanceId: "left-running" });
+    const client = new TaskHubSidecarServiceClient(`localhost:${emulator.sidecar.port}`, grpc.credentials.createInsecure());
+    try {
+      await call(client.deleteTaskHub.bind(client), new pb.DeleteTaskHubRequest());
+    } finally {
+      client.close();
+    }
+    assert.equal(emulator.engine.getRecord("left-running"), undefined);
+    assert.ok(warnings.some((w) => /DeleteTaskHub: the task hub's 1 instance and entities were deleted, running ones too/.test(w)));
   });
 
   it("hands an abandoned activity out again, under a new completion token", async () => {

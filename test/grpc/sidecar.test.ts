@@ -123,6 +123,14 @@ describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", fu
     assert.ok(Date.parse(firstEpisode!.Timestamp) >= startAt.getTime() - 5, `ran at ${firstEpisode!.Timestamp}, scheduled for ${startAt.toISOString()}`);
   });
 
+  it("starts at once when the start time is the Unix epoch, as durabletask-js 0.4.0 sends when none is given", async () => {
+    const id = await client.scheduleNewOrchestration("chain", "now", "epoch-start", new Date(0));
+    const state = await client.waitForOrchestrationCompletion(id, true, 30);
+    assert.equal(state?.runtimeStatus, OrchestrationStatus.COMPLETED);
+    const started = emulator.engine.getHistory(id).find((e) => e.EventType === 0 /* ExecutionStarted */);
+    assert.equal(started?.ScheduledStartTime, undefined, "no scheduled start recorded");
+  });
+
   it("terminates an instance scheduled for later before it starts", async () => {
     const id = await client.scheduleNewOrchestration("chain", "never", "scheduled-2", new Date(Date.now() + 60_000));
     await client.terminateOrchestration(id, "not needed");
