@@ -1,29 +1,47 @@
 /**
  * An entity's batch of operations between the engine (core/worker-port.ts) and a Durable Task SDK: the
- * EntityBatchRequest work item it runs and the EntityBatchResult it completes with (CompleteEntityTask). The SDK runs
+ * EntityRequest (V2) work item it runs and the EntityBatchResult it completes with (CompleteEntityTask). The SDK runs
  * each operation transactionally (a failed one is rolled back) and describes failures itself, so callers get its
  * failure details, answered as DurableTask.Core answers them.
  */
 import { randomUUID } from "node:crypto";
 import type { EntityBatchRequest, EntityBatchResult, EntityOperationFailure } from "../core/worker-port";
 import { entityInstanceId, parseEntityInstanceId } from "../engine/entity-batch";
-import { isoOf, millisOf, pb, stringValue, textOf } from "./protocol";
+import { isoOf, millisOf, pb, stringValue, textOf, timestampOf } from "./protocol";
 
+/**
+ * The batch as an `entityRequestV2` work item (EntityRequest: the operations as history events), as the Durable Task
+ * Scheduler sends it. Every SDK with entities takes it (docs/durable-task-sdks.md), and the .NET worker echoes an
+ * entity batch's completion token only for this form: an EntityBatchResult names no instance, so the token is what
+ * places it.
+ */
 export function entityWorkItemOf(request: EntityBatchRequest): pb.WorkItem {
-  const batch = new pb.EntityBatchRequest();
+  const batch = new pb.EntityRequest();
   batch.setInstanceid(entityInstanceId(request.entity.name, request.entity.key));
   if (request.exists && request.state !== undefined) batch.setEntitystate(stringValue(request.state));
-  batch.setOperationsList(
+  batch.setOperationrequestsList(
     request.operations.map((operation) => {
-      const message = new pb.OperationRequest();
-      message.setOperation(operation.name);
-      message.setRequestid(operation.id);
-      if (operation.input !== undefined) message.setInput(stringValue(operation.input));
-      return message;
+      const event = new pb.HistoryEvent();
+      event.setEventid(-1);
+      event.setTimestamp(timestampOf(Date.now()));
+      if (operation.isSignal) {
+        const signaled = new pb.EntityOperationSignaledEvent();
+        signaled.setRequestid(operation.id);
+        signaled.setOperation(operation.name);
+        if (operation.input !== undefined) signaled.setInput(stringValue(operation.input));
+        event.setEntityoperationsignaled(signaled);
+      } else {
+        const called = new pb.EntityOperationCalledEvent();
+        called.setRequestid(operation.id);
+        called.setOperation(operation.name);
+        if (operation.input !== undefined) called.setInput(stringValue(operation.input));
+        event.setEntityoperationcalled(called);
+      }
+      return event;
     }),
   );
   const item = new pb.WorkItem();
-  item.setEntityrequest(batch);
+  item.setEntityrequestv2(batch);
   return item;
 }
 

@@ -137,7 +137,8 @@ function sendEvent(id: number, instanceId: string, name: string, data: unknown):
 /**
  * The .NET SDK on plain gRPC (UseGrpc, no Scheduler) sends entity operations as classic messages: a sendEvent named
  * "op" to the entity's id with DurableTask.Core's RequestMessage (InternalOptionsExtensions.cs leaves entity events
- * off). This worker signals a counter twice that way and runs the counter's batches (entityRequest work items).
+ * off). This worker signals a counter twice that way and runs the counter's batches (entityRequestV2 work items, the
+ * form the .NET worker echoes completion tokens for).
  */
 class ClassicEntityWorker {
   readonly client: TaskHubSidecarServiceClient;
@@ -160,7 +161,7 @@ class ClassicEntityWorker {
 
   private async handle(item: pb.WorkItem): Promise<void> {
     const orchestration = item.getOrchestratorrequest();
-    const entity = item.getEntityrequest();
+    const entity = item.getEntityrequestv2();
     if (orchestration) {
       const response = new pb.OrchestratorResponse();
       response.setInstanceid(orchestration.getInstanceid());
@@ -173,8 +174,9 @@ class ClassicEntityWorker {
       let state = Number(textOf(entity.getEntitystate()) ?? "0");
       const result = new pb.EntityBatchResult();
       result.setResultsList(
-        entity.getOperationsList().map((operation) => {
-          state += Number(textOf(operation.getInput()) ?? "0");
+        entity.getOperationrequestsList().map((operation) => {
+          const request = operation.getEntityoperationsignaled() ?? operation.getEntityoperationcalled();
+          state += Number(textOf(request?.getInput()) ?? "0");
           const success = new pb.OperationResultSuccess();
           const outcome = new pb.OperationResult();
           outcome.setSuccess(success);
