@@ -29,6 +29,7 @@ import { openSdkReplayHost } from "../emulator/replay/sdk-replay-host";
 import { findWorkerEntry } from "../emulator/replay/sdk-worker-entry";
 import { functionsTimelineHost, type TimelineHost } from "./timeline-host";
 import { sdkTimelineHost } from "./sdk-timeline-host";
+import { engineControls } from "./engine-controls";
 
 export type LogListener = (entry: { level: string; functionName?: string; message: string }) => void;
 
@@ -144,30 +145,8 @@ export async function runInEmulator(options: RunOptions): Promise<InstanceSource
       host: functionsTimelineHost(emulator.host),
       mainInstanceId: instanceId,
       started,
-      async load(id) {
-        const record = emulator.engine.getRecord(id);
-        if (!record) return undefined;
-        return {
-          instanceId: id,
-          name: record.name,
-          input: parseJsonText(record.input),
-          runtimeStatus: record.runtimeStatus,
-          history: emulator.engine.getHistory(id),
-          parentInstanceId: record.parent?.instanceId,
-        };
-      },
+      ...engineControls(emulator.engine),
       onHistoryChanged: (listener) => void listeners.push(listener),
-      raise: (id, name, data) => emulator.engine.raiseEvent(id, name, data),
-      terminate: (id, reason) => emulator.engine.terminate(id, reason),
-      async advance(ms) {
-        if (ms === undefined) {
-          const next = emulator.engine.advanceClockToNextTimer();
-          if (!next) throw new Error("No timer is pending, so there is nothing to advance to. Give a duration (advance 2h) to move the clock anyway.");
-          return `The clock is now ${new Date(emulator.engine.clock.now()).toISOString()}: the timer due at ${new Date(next.fireAt).toISOString()} fires.`;
-        }
-        emulator.engine.advanceClock(ms);
-        return `The clock is now ${new Date(emulator.engine.clock.now()).toISOString()}.`;
-      },
       served: { origin: server.http.origin, forwardingKey: server.http.forwarded.key },
       close: () => server.close(),
     };

@@ -14,9 +14,9 @@ import * as path from "node:path";
 import { startDurableTaskEmulator } from "../emulator/grpc/durable-task-emulator";
 import { openSdkReplayHost, type SdkReplayHost } from "../emulator/replay/sdk-replay-host";
 import { findWorkerEntry } from "../emulator/replay/sdk-worker-entry";
-import { parseJsonText } from "../emulator/api/json-text";
 import type { InstanceSource, LogListener } from "./instance-sources";
 import { sdkTimelineHost } from "./sdk-timeline-host";
+import { engineControls } from "./engine-controls";
 
 export interface SdkRunOptions {
   appDir: string;
@@ -80,30 +80,8 @@ export async function runSdkApp(options: SdkRunOptions): Promise<InstanceSource>
       host: sdkTimelineHost(replaying),
       mainInstanceId: instanceId,
       started: Promise.resolve(),
-      async load(id) {
-        const record = emulator.engine.getRecord(id);
-        if (!record) return undefined;
-        return {
-          instanceId: id,
-          name: record.name,
-          input: parseJsonText(record.input),
-          runtimeStatus: record.runtimeStatus,
-          history: emulator.engine.getHistory(id),
-          parentInstanceId: record.parent?.instanceId,
-        };
-      },
+      ...engineControls(emulator.engine),
       onHistoryChanged: (listener) => void listeners.push(listener),
-      raise: (id, name, data) => emulator.engine.raiseEvent(id, name, data),
-      terminate: (id, reason) => emulator.engine.terminate(id, reason),
-      async advance(ms) {
-        if (ms === undefined) {
-          const next = emulator.engine.advanceClockToNextTimer();
-          if (!next) throw new Error("No timer is pending, so there is nothing to advance to. Give a duration (advance 2h) to move the clock anyway.");
-          return `The clock is now ${new Date(emulator.engine.clock.now()).toISOString()}: the timer due at ${new Date(next.fireAt).toISOString()} fires.`;
-        }
-        emulator.engine.advanceClock(ms);
-        return `The clock is now ${new Date(emulator.engine.clock.now()).toISOString()}.`;
-      },
       async close() {
         await stop(running);
         await replaying.close();

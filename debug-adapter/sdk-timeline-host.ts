@@ -25,6 +25,7 @@ import type { SdkReplayHost } from "../emulator/replay/sdk-replay-host";
 import type { SdkReplayTraceRecord } from "../emulator/replay/sdk-replay-protocol";
 import type { HistorySource } from "../emulator/replay/history-source";
 import type { TimelineHost } from "./timeline-host";
+import { wireJsonValue } from "../emulator/api/json-text";
 
 const SCHEDULING = new Set([T.TaskScheduled, T.TimerCreated, T.SubOrchestrationInstanceCreated, T.EventSent]);
 
@@ -89,7 +90,7 @@ export function traceOf(history: HistoryEvent[], response: pb.OrchestratorRespon
       eventIndex,
       isReplaying: step.isReplaying,
       currentUtcDateTime: step.currentUtcDateTime ?? event?.Timestamp ?? "",
-      customStatus: parse(step.customStatus),
+      customStatus: wireJsonValue(step.customStatus),
       eventTask,
       waitingOn: step.complete ? undefined : step.waitingOn,
       created: tasks.flatMap((task, index) => (record.calls[index].atEvent === step.event ? [index] : [])),
@@ -106,7 +107,12 @@ export function traceOf(history: HistoryEvent[], response: pb.OrchestratorRespon
   return {
     steps: steps.filter((step) => step.eventIndex >= 0),
     tasks,
-    state: { isDone: finished !== undefined, output: finished?.output, error: finished?.error, customStatus: parse(textOf(response.getCustomstatus())) },
+    state: {
+      isDone: finished !== undefined,
+      output: finished?.output,
+      error: finished?.error,
+      customStatus: wireJsonValue(textOf(response.getCustomstatus())),
+    },
     newTasks: decision.newTasks,
   };
 }
@@ -129,7 +135,7 @@ function finishedOf(response: pb.OrchestratorResponse): { output?: unknown; erro
     const failure = complete.getFailuredetails();
     if (complete.getOrchestrationstatus() === pb.OrchestrationStatus.ORCHESTRATION_STATUS_FAILED)
       return { error: failure ? `${failure.getErrortype()}: ${failure.getErrormessage()}` : "failed" };
-    return { output: parse(textOf(complete.getResult())) };
+    return { output: wireJsonValue(textOf(complete.getResult())) };
   }
   return undefined;
 }
@@ -142,13 +148,4 @@ function withSourceLine(divergence: Divergence | undefined, history: HistoryEven
   if (!task && trace.newTasks[0]) task = trace.tasks.find((candidate) => candidate.id === trace.newTasks[0].id);
   const frame = task?.stack[0];
   return frame ? { ...divergence, sourceLine: `${path.relative(appDir, frame.file)}:${frame.line}:${frame.column}` } : divergence;
-}
-
-function parse(text: string | undefined): unknown {
-  if (text === undefined || text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -7,3 +7,8 @@ export function parseJsonText(text: string | undefined): unknown {
     return text;
   }
 }
+
+/** JSON text from a Durable Task SDK (a protocol StringValue) as a value: none or empty is undefined, text that is not JSON stays text. */
+export function wireJsonValue(text: string | undefined): unknown {
+  return text === "" ? undefined : parseJsonText(text);
+}

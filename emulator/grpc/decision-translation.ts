@@ -9,19 +9,10 @@ import type { TrackedTask } from "../core/tasks";
 import type { OrchestrationDecision } from "../core/worker-port";
 import { fromProtoEvent } from "./history-translation";
 import { isoOf, pb, textOf } from "./protocol";
+import { wireJsonValue } from "../api/json-text";
 
 const Action = pb.OrchestratorAction.OrchestratoractiontypeCase;
 const Status = pb.OrchestrationStatus;
-
-/** JSON text as a value (the engine serialises inputs again); text that is not JSON stays a string. */
-function valueOf(text: string | undefined): unknown {
-  if (text === undefined || text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 function newTask(id: number, task: TrackedTask["task"]): TrackedTask {
   return { id, open: true, task };
@@ -33,7 +24,7 @@ export function decisionOf(response: pb.OrchestratorResponse, historyLength: num
     newTasks: [],
     openTaskIds: [],
     done: false,
-    customStatus: valueOf(textOf(response.getCustomstatus())),
+    customStatus: wireJsonValue(textOf(response.getCustomstatus())),
     waitingForEvents: [],
     canceledTimerIds: [],
     eagerActivities: new Map(),
@@ -43,7 +34,7 @@ export function decisionOf(response: pb.OrchestratorResponse, historyLength: num
     switch (action.getOrchestratoractiontypeCase()) {
       case Action.SCHEDULETASK: {
         const task = action.getScheduletask()!;
-        decision.newTasks.push(newTask(id, { role: "activity", name: task.getName(), input: valueOf(textOf(task.getInput())) }));
+        decision.newTasks.push(newTask(id, { role: "activity", name: task.getName(), input: wireJsonValue(textOf(task.getInput())) }));
         break;
       }
       case Action.CREATETIMER: {
@@ -57,7 +48,7 @@ export function decisionOf(response: pb.OrchestratorResponse, historyLength: num
           newTask(id, {
             role: "subOrchestration",
             name: sub.getName(),
-            input: valueOf(textOf(sub.getInput())),
+            input: wireJsonValue(textOf(sub.getInput())),
             instanceId: sub.getInstanceid() || undefined,
             version: textOf(sub.getVersion()),
           }),
@@ -67,7 +58,12 @@ export function decisionOf(response: pb.OrchestratorResponse, historyLength: num
       case Action.SENDEVENT: {
         const send = action.getSendevent()!;
         decision.newTasks.push(
-          newTask(id, { role: "event", instanceId: send.getInstance()?.getInstanceid() ?? "", name: send.getName(), input: valueOf(textOf(send.getData())) }),
+          newTask(id, {
+            role: "event",
+            instanceId: send.getInstance()?.getInstanceid() ?? "",
+            name: send.getName(),
+            input: wireJsonValue(textOf(send.getData())),
+          }),
         );
         break;
       }
@@ -103,7 +99,7 @@ function entityTaskOf(message: pb.SendEntityMessageAction): TrackedTask["task"] 
         operation: "call",
         entityInstanceId: textOf(call.getTargetinstanceid()) ?? "",
         operationName: call.getOperation(),
-        input: valueOf(textOf(call.getInput())),
+        input: wireJsonValue(textOf(call.getInput())),
         requestId: call.getRequestid() || undefined,
       };
     }
@@ -114,7 +110,7 @@ function entityTaskOf(message: pb.SendEntityMessageAction): TrackedTask["task"] 
         operation: "signal",
         entityInstanceId: textOf(signal.getTargetinstanceid()) ?? "",
         operationName: signal.getOperation(),
-        input: valueOf(textOf(signal.getInput())),
+        input: wireJsonValue(textOf(signal.getInput())),
         requestId: signal.getRequestid() || undefined,
         scheduledTime: isoOf(signal.getScheduledtime()),
       };
@@ -151,11 +147,11 @@ function complete(decision: OrchestrationDecision, action: pb.CompleteOrchestrat
         if (event) carryover.push(event);
       }
       decision.done = true;
-      decision.continueAsNew = { input: valueOf(result), calledAtEvent: historyLength - 1, carryover };
+      decision.continueAsNew = { input: wireJsonValue(result), calledAtEvent: historyLength - 1, carryover };
       return;
     }
     default:
       decision.done = true;
-      decision.output = valueOf(result);
+      decision.output = wireJsonValue(result);
   }
 }

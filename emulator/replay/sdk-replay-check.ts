@@ -24,6 +24,7 @@ import { HistoryFileError, type HistorySource } from "./history-source";
 import type { Divergence, ReplayReport } from "./replay-check";
 import type { SdkReplayHost } from "./sdk-replay-host";
 import { sourceLineOfError } from "./source-line";
+import { wireJsonValue } from "../api/json-text";
 
 const Status = pb.OrchestrationStatus;
 
@@ -218,16 +219,7 @@ function failureMessageOf(end: HistoryEvent): string | undefined {
 }
 
 function sameJson(a: string | undefined, b: string | undefined): boolean {
-  return isDeepStrictEqual(parse(a), parse(b));
-}
-
-function parse(text: string | undefined): unknown {
-  if (text === undefined || text === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return isDeepStrictEqual(wireJsonValue(a), wireJsonValue(b));
 }
 
 const MAX_SHOWN = 120;
@@ -280,7 +272,7 @@ function actualVerb(actual: string): string {
  */
 function describeEvent(event: HistoryEvent): string {
   if (event.EventType === T.EventSent && event.Name === "op" && event.InstanceId?.startsWith("@")) {
-    const message = parse(event.Input) as { op?: string; signal?: boolean } | undefined;
+    const message = wireJsonValue(event.Input) as { op?: string; signal?: boolean } | undefined;
     if (message && typeof message === "object" && message.op) return `entity ${message.signal ? "signal" : "call"} of '${message.op}' on ${event.InstanceId}`;
   }
   return describeScheduledEvent(event);

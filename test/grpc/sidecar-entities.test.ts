@@ -6,42 +6,26 @@
  * handleEntityResponseFromEventRaised), and takes a lock grant only as EntityLockGranted.
  */
 import * as assert from "node:assert/strict";
-import { EntityInstanceId, NoOpLogger, OrchestrationStatus, TaskHubGrpcClient } from "@microsoft/durabletask-js";
-import { startDurableTaskEmulator, type DurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
-import { tempDir, waitFor } from "../emulator/harness";
-import { startWorker, stopWorker } from "./durabletask-worker";
+import { EntityInstanceId, OrchestrationStatus, type TaskHubGrpcClient } from "@microsoft/durabletask-js";
+import type { DurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
+import { waitFor } from "../emulator/harness";
+import { startSidecarRig, type SidecarRig } from "./durabletask-worker";
 
 describe("Durable entities over the gRPC sidecar (real durabletask-js client and worker)", function () {
   this.timeout(120_000);
   let emulator: DurableTaskEmulator;
   let client: TaskHubGrpcClient;
-  let worker: Awaited<ReturnType<typeof startWorker>>;
-  const warnings: string[] = [];
+  let rig: SidecarRig;
+  let warnings: string[] = [];
 
   before(async () => {
-    emulator = await startDurableTaskEmulator({
-      dir: tempDir("dd-grpc-entities-"),
-      store: "memory",
-      port: 0,
-      onEvent: (event) => event.kind === "warning" && warnings.push(event.message),
-    });
-    client = new TaskHubGrpcClient({ hostAddress: `localhost:${emulator.sidecar.port}`, logger: new NoOpLogger() });
-    worker = startWorker(emulator.sidecar.port, { DURABLE_TASK_QUIET: "1" });
-    await worker.started;
+    rig = await startSidecarRig("dd-grpc-entities-", { DURABLE_TASK_QUIET: "1" });
+    ({ emulator, client, warnings } = rig);
   });
 
-  after(async () => {
-    await stopWorker(worker);
-    await client?.stop();
-    await emulator?.close();
-  });
+  after(() => rig?.close());
 
-  const run = async (name: string, input?: unknown) => {
-    const id = await client.scheduleNewOrchestration(name, input);
-    const state = await client.waitForOrchestrationCompletion(id, true, 60);
-    assert.ok(state, `no state for ${name}`);
-    return state;
-  };
+  const run = (name: string, input?: unknown) => rig.run(name, input);
 
   /** The entity's state as the client reads it, once `reached` holds (entity batches run in the worker process). */
   const stateWhen = async (id: EntityInstanceId, reached: (state: unknown) => boolean) => {

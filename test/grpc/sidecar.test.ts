@@ -10,41 +10,26 @@ import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { NoOpLogger, OrchestrationStatus, TaskHubGrpcClient, terminateOptions } from "@microsoft/durabletask-js";
-import { startDurableTaskEmulator, type DurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
+import type { DurableTaskEmulator } from "../../emulator/grpc/durable-task-emulator";
 import { tempDir, waitFor } from "../emulator/harness";
-import { startWorker, stopWorker } from "./durabletask-worker";
+import { startSidecarRig, startWorker, stopWorker, type SidecarRig } from "./durabletask-worker";
 
 describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", function () {
   this.timeout(120_000);
   let emulator: DurableTaskEmulator;
   let client: TaskHubGrpcClient;
   let worker: ChildProcess & { started: Promise<void> };
-  const warnings: string[] = [];
+  let rig: SidecarRig;
+  let warnings: string[] = [];
 
   before(async () => {
-    emulator = await startDurableTaskEmulator({
-      dir: tempDir("dd-grpc-"),
-      store: "memory",
-      port: 0,
-      onEvent: (event) => event.kind === "warning" && warnings.push(event.message),
-    });
-    client = new TaskHubGrpcClient({ hostAddress: `localhost:${emulator.sidecar.port}`, logger: new NoOpLogger() });
-    worker = startWorker(emulator.sidecar.port);
-    await worker.started;
+    rig = await startSidecarRig("dd-grpc-");
+    ({ emulator, client, worker, warnings } = rig);
   });
 
-  after(async () => {
-    await stopWorker(worker);
-    await client?.stop();
-    await emulator?.close();
-  });
+  after(() => rig?.close());
 
-  const run = async (name: string, input?: unknown) => {
-    const id = await client.scheduleNewOrchestration(name, input);
-    const state = await client.waitForOrchestrationCompletion(id, true, 60);
-    assert.ok(state, `no state for ${name}`);
-    return state;
-  };
+  const run = (name: string, input?: unknown) => rig.run(name, input);
 
   it("runs a chain of activities and returns its output", async () => {
     const state = await run("chain", "Tokyo");
