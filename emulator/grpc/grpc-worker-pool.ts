@@ -35,7 +35,8 @@ interface Work {
   /** How the work is matched when a worker does not echo the completion token (@dapr/durabletask-js 1.0). */
   key: string;
   token: string;
-  build(): pb.WorkItem;
+  /** The work item for the stream it goes out on (what the worker said it can take shapes it). */
+  build(stream: WorkerStream): pb.WorkItem;
   settle(response: WorkResponse): void;
   fail(error: Error): void;
   stream?: WorkerStream;
@@ -51,8 +52,17 @@ export interface WorkerStream {
    */
   readonly filters: Record<WorkKind, Set<string> | undefined>;
   readonly maxOut: Record<WorkKind, number>;
+  /** It said it can fetch an episode's past with StreamInstanceHistory (WORKER_CAPABILITY_HISTORY_STREAMING). */
+  readonly historyStreaming: boolean;
   out: Set<Work>;
 }
+
+/**
+ * Past events over this many bytes go by StreamInstanceHistory to a worker that can take them so (the .NET SDK), as
+ * Microsoft's in-process test sidecar does (TaskHubGrpcServer.cs: 1 MiB): the .NET worker sets no higher gRPC
+ * receive limit than its library's default, so a large history inline would be refused.
+ */
+const HISTORY_STREAMING_BYTES = 1024 * 1024;
 
 /** How often a stream gets a health ping when idle: the .NET SDK drops a connection after 120 s without a message. */
 const HEALTH_PING_MS = 30_000;
@@ -71,6 +81,8 @@ export class GrpcWorkerPool implements WorkerPort {
   private nextStream = 0;
   /** Each instance's history as converted for its last request (see protoHistory). */
   private readonly converted = new Map<string, { executionId: string; messages: (pb.HistoryEvent | undefined)[]; lastEvent: unknown }>();
+  /** The past events of episodes out with a worker that streams them, by instance (see HISTORY_STREAMING_BYTES). */
+  private readonly streamingPast = new Map<string, pb.HistoryEvent[]>();
   /** `kind|name` of the functions a worker ran without failing (an unregistered name fails). */
   private readonly served = new Set<string>();
   private closed = false;
@@ -126,24 +138,32 @@ export class GrpcWorkerPool implements WorkerPort {
         name: request.functionName,
         key: `o|${request.instanceId}`,
         token: "",
-        build: () => {
+        build: (stream) => {
           const orchestration = new pb.OrchestratorRequest();
           orchestration.setInstanceid(request.instanceId);
           orchestration.setExecutionid(stringValue(request.executionId));
-          orchestration.setPasteventsList(past);
+          if (stream.historyStreaming && sizeOf(past) > HISTORY_STREAMING_BYTES) {
+            // A worker that streams history fetches the past with StreamInstanceHistory (forWorkItemProcessing).
+            orchestration.setRequireshistorystreaming(true);
+            this.streamingPast.set(request.instanceId, past);
+          } else orchestration.setPasteventsList(past);
           orchestration.setNeweventsList(fresh);
           const item = new pb.WorkItem();
           item.setOrchestratorrequest(orchestration);
           return item;
         },
         settle: (response) => {
+          this.streamingPast.delete(request.instanceId);
           this.limits.checkOrchestratorResponse(response as pb.OrchestratorResponse);
           if (!failedOrchestration(response as pb.OrchestratorResponse)) this.served.add(`orchestration|${request.functionName}`);
           if (lastStart === 0 || history.slice(0, lastStart).every((e) => e.EventType !== HistoryEventType.OrchestratorStarted))
             this.warnOfPlainGenerator(request, response as pb.OrchestratorResponse);
           resolve(decisionOf(response as pb.OrchestratorResponse, history.length));
         },
-        fail: reject,
+        fail: (error) => {
+          this.streamingPast.delete(request.instanceId);
+          reject(error);
+        },
       });
     });
   }
@@ -257,6 +277,7 @@ export class GrpcWorkerPool implements WorkerPort {
         activity: request.getMaxconcurrentactivityworkitems() || Infinity,
         entity: request.getMaxconcurrententityworkitems() || Infinity,
       },
+      historyStreaming: request.getCapabilitiesList().includes(pb.WorkerCapability.WORKER_CAPABILITY_HISTORY_STREAMING),
       out: new Set(),
     };
     this.streams.push(stream);
@@ -298,6 +319,11 @@ export class GrpcWorkerPool implements WorkerPort {
     if (token) return this.finish(this.byToken.get(token), response);
     const out = [...this.byToken.values()].filter((work) => work.kind === "entity");
     return out.length === 1 ? this.finish(out[0], response) : false;
+  }
+
+  /** The past events of the episode out with a history-streaming worker, which it asks for with StreamInstanceHistory. */
+  pastEventsFor(instanceId: string): pb.HistoryEvent[] | undefined {
+    return this.streamingPast.get(instanceId);
   }
 
   /** The worker gave the work item back (AbandonTask*): it goes to the next worker. */
@@ -393,7 +419,7 @@ export class GrpcWorkerPool implements WorkerPort {
       stream.out.add(work);
       this.byToken.set(work.token, work);
       this.byKey.set(work.key, work);
-      const item = work.build();
+      const item = work.build(stream);
       item.setCompletiontoken(work.token);
       stream.call.write(item);
     }
@@ -417,6 +443,15 @@ export class GrpcWorkerPool implements WorkerPort {
       stream.call.write(item);
     }
   }
+}
+
+function sizeOf(events: readonly pb.HistoryEvent[]): number {
+  let bytes = 0;
+  for (const event of events) {
+    bytes += event.serializeBinary().length;
+    if (bytes > HISTORY_STREAMING_BYTES) break;
+  }
+  return bytes;
 }
 
 /** A filter's names, or undefined when it lists none (no filtering of that kind). */

@@ -205,7 +205,9 @@ export function sidecarService(engine: Engine, pool: GrpcWorkerPool): ITaskHubSi
 
     streamInstanceHistory: (call) => {
       try {
-        const events = toProtoEvents(engine.getHistory(call.request.getInstanceid()));
+        // For a worker processing an episode: that episode's past, as it was handed out (pastEvents left empty).
+        const episodePast = call.request.getForworkitemprocessing() ? pool.pastEventsFor(call.request.getInstanceid()) : undefined;
+        const events = episodePast ?? toProtoEvents(engine.getHistory(call.request.getInstanceid()));
         for (let i = 0; i < events.length; i += HISTORY_CHUNK) {
           const chunk = new pb.HistoryChunk();
           chunk.setEventsList(events.slice(i, i + HISTORY_CHUNK));

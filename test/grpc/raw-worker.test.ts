@@ -190,6 +190,59 @@ class ClassicEntityWorker {
   }
 }
 
+/**
+ * A worker that says it streams history (as the .NET SDK does): it runs three activities in turn whose results are
+ * 600 KB each, and when a request says requiresHistoryStreaming it fetches the episode's past with StreamInstanceHistory.
+ */
+function historyStreamingWorker(port: number): { stop(): void; streamedEpisodes: number } {
+  const client = new TaskHubSidecarServiceClient(`localhost:${port}`, grpc.credentials.createInsecure());
+  const request = new pb.GetWorkItemsRequest();
+  request.setCapabilitiesList([pb.WorkerCapability.WORKER_CAPABILITY_HISTORY_STREAMING]);
+  const stream = client.getWorkItems(request);
+  const state = { streamedEpisodes: 0, stop: () => (stream.cancel(), client.close()) };
+  const pastOf = (orchestration: pb.OrchestratorRequest) =>
+    new Promise<pb.HistoryEvent[]>((resolve, reject) => {
+      if (!orchestration.getRequireshistorystreaming()) return resolve(orchestration.getPasteventsList());
+      state.streamedEpisodes++;
+      const ask = new pb.StreamInstanceHistoryRequest();
+      ask.setInstanceid(orchestration.getInstanceid());
+      ask.setForworkitemprocessing(true);
+      const events: pb.HistoryEvent[] = [];
+      const chunks = client.streamInstanceHistory(ask);
+      chunks.on("data", (chunk: pb.HistoryChunk) => events.push(...chunk.getEventsList()));
+      chunks.on("end", () => resolve(events));
+      chunks.on("error", reject);
+    });
+  stream.on("error", () => undefined);
+  stream.on("data", (item: pb.WorkItem) => {
+    void (async () => {
+      const orchestration = item.getOrchestratorrequest();
+      const activity = item.getActivityrequest();
+      if (orchestration) {
+        const history = new pb.OrchestratorRequest();
+        history.setPasteventsList([...(await pastOf(orchestration)), ...orchestration.getNeweventsList()]);
+        const done = completedResults(history);
+        const response = new pb.OrchestratorResponse();
+        response.setInstanceid(orchestration.getInstanceid());
+        response.setCompletiontoken(item.getCompletiontoken());
+        // One after another, so that the last episode's past holds two results (1.2 MB).
+        const lengths = [...done.values()].map((text) => String(text).length);
+        if (done.size === 3) response.setActionsList([completeWith(3, lengths)]);
+        else response.setActionsList([scheduleTask(done.size, "blob", 600_000)]);
+        await call(client.completeOrchestratorTask.bind(client), response);
+      } else if (activity) {
+        const response = new pb.ActivityResponse();
+        response.setInstanceid(activity.getOrchestrationinstance()?.getInstanceid() ?? "");
+        response.setTaskid(activity.getTaskid());
+        response.setCompletiontoken(item.getCompletiontoken());
+        response.setResult(stringValue(JSON.stringify("z".repeat(Number(textOf(activity.getInput()))))));
+        await call(client.completeActivityTask.bind(client), response);
+      }
+    })();
+  });
+  return state;
+}
+
 describe("the worker side of the gRPC protocol, spoken by hand", function () {
   this.timeout(60_000);
   let emulator: DurableTaskEmulator;
@@ -256,6 +309,18 @@ describe("the worker side of the gRPC protocol, spoken by hand", function () {
       );
     } finally {
       classic.stop();
+    }
+  });
+
+  it("streams an episode's past of over 1 MiB to a worker that says it can take it so (requiresHistoryStreaming, as .NET)", async () => {
+    const streaming = historyStreamingWorker(emulator.sidecar.port);
+    try {
+      const id = await emulator.engine.startNew("bigPair");
+      const status = await emulator.engine.waitForCompletion(id, 30_000);
+      assert.deepEqual(status.output, [600_000, 600_000, 600_000]);
+      assert.equal(streaming.streamedEpisodes, 1, "the last episode's past (1.2 MB) came by StreamInstanceHistory, the smaller ones inline");
+    } finally {
+      streaming.stop();
     }
   });
 
