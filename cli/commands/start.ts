@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { FORWARDING_KEY_ENV, forwardingKeyProblem, startServer } from "../../emulator";
 import { GrpcWorkerPool } from "../../emulator/grpc/grpc-worker-pool";
 import { DEFAULT_GRPC_PORT, listenSidecar, type SidecarServer } from "../../emulator/grpc/sidecar-server";
+import { DEFAULT_TASK_HUB, SDK_WORK_LIMITS, TaskHubs, sdkHubOpener } from "../../emulator/grpc/task-hubs";
 import { startDurableTaskServer } from "../../emulator/server";
 import { durableTaskSdkOf } from "../../emulator/grpc/sdk-app";
 import { APP_OPTIONS, APP_OPTIONS_HELP, parse, writeLines, type Command } from "../command";
@@ -96,7 +97,12 @@ ${APP_OPTIONS_HELP.split("\n")
     });
     let sidecar: SidecarServer | undefined;
     try {
-      if (pool) sidecar = await listenSidecar(server.emulator.engine, pool, grpcPort);
+      if (pool) {
+        const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
+        // Other hubs run on SDK workers alone, with the workers' own limits, as in a folder without a Functions app.
+        const opener = sdkHubOpener(appDir, values.store, { timeSkipping: values["time-skip"] === true, ...SDK_WORK_LIMITS }, warn);
+        sidecar = await listenSidecar(new TaskHubs({ name: DEFAULT_TASK_HUB, engine: server.emulator.engine, pool }, opener), grpcPort);
+      }
     } catch (error) {
       await server.close();
       throw error;

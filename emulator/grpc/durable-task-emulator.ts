@@ -9,9 +9,7 @@ import type { EngineEvent } from "../api/types";
 import { createStore } from "../emulator";
 import { GrpcWorkerPool } from "./grpc-worker-pool";
 import { DEFAULT_GRPC_PORT, listenSidecar, type SidecarServer } from "./sidecar-server";
-
-/** Work items out at once across all workers: high enough that only the workers' own limits count. */
-const SCHEDULER_WORK_LIMIT = 100_000;
+import { DEFAULT_TASK_HUB, SDK_WORK_LIMITS, TaskHubs, sdkHubOpener } from "./task-hubs";
 
 export interface DurableTaskEmulatorOptions {
   /** The folder the default store file (.durable/emulator.sqlite) goes in. */
@@ -36,20 +34,18 @@ export interface DurableTaskEmulator {
 export async function startDurableTaskEmulator(options: DurableTaskEmulatorOptions): Promise<DurableTaskEmulator> {
   const store = createStore(options.store, path.resolve(options.dir));
   const pool = new GrpcWorkerPool((message) => options.onEvent?.({ kind: "warning", message }), { healthPingMs: options.healthPingMs });
-  const engine = new Engine({
-    store,
-    workers: [pool],
-    timeSkipping: options.timeSkipping,
-    // The workers set their own limits (GetWorkItemsRequest maxConcurrent*WorkItems), as on DTS, which hands out
-    // whatever they take: host.json's per-processor limits are the Functions host's, not the scheduler's.
-    maxConcurrentActivityFunctions: SCHEDULER_WORK_LIMIT,
-    maxConcurrentOrchestratorFunctions: SCHEDULER_WORK_LIMIT,
-  });
+  const engineOptions = { timeSkipping: options.timeSkipping, ...SDK_WORK_LIMITS };
+  const engine = new Engine({ ...engineOptions, store, workers: [pool] });
   if (options.onEvent) engine.on(options.onEvent);
   await engine.start();
   let sidecar: SidecarServer;
   try {
-    sidecar = await listenSidecar(engine, pool, options.port ?? DEFAULT_GRPC_PORT);
+    const warn = (message: string) => options.onEvent?.({ kind: "warning", message });
+    const hubs = new TaskHubs(
+      { name: DEFAULT_TASK_HUB, engine, pool },
+      sdkHubOpener(options.dir, options.store, engineOptions, warn, { healthPingMs: options.healthPingMs }),
+    );
+    sidecar = await listenSidecar(hubs, options.port ?? DEFAULT_GRPC_PORT);
   } catch (error) {
     pool.close();
     await engine.close();

@@ -6,10 +6,11 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { PortInUseError } from "../core/errors";
-import type { Engine } from "../engine/engine";
-import { GrpcWorkerPool } from "./grpc-worker-pool";
-import { TaskHubSidecarServiceService } from "./protocol";
+import type { GrpcWorkerPool } from "./grpc-worker-pool";
+import { TaskHubSidecarServiceService, type ITaskHubSidecarServiceServer } from "./protocol";
 import { sidecarService } from "./sidecar-service";
+import { statusOf } from "./rpc-answers";
+import type { TaskHub, TaskHubs } from "./task-hubs";
 
 /** The Durable Task Scheduler emulator's gRPC port. */
 export const DEFAULT_GRPC_PORT = 8080;
@@ -26,43 +27,43 @@ export interface SidecarServer {
   close(): Promise<void>;
 }
 
-/** The task hub the DTS emulator serves, and the one every connection string in its documentation names. */
-const DEFAULT_TASK_HUB = "default";
+type Service = ITaskHubSidecarServiceServer;
+type Handler = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => void;
 
 /**
- * The SDKs name their task hub in the `taskhub` call metadata (from the connection string's TaskHub). This endpoint
- * serves one hub, on one store: calls naming another one reach the same instances, where on DTS each hub is a world of
- * its own. Said once per hub name, as that would make two apps that share the endpoint see each other's work.
+ * TaskHubSidecarService for every hub: each call goes to the service of the hub its `taskhub` metadata names (one
+ * per hub, made on its first call). A hub that cannot be opened answers the call with its error.
  */
-function taskHubWatch(warn: (message: string) => void): grpc.ServerInterceptor {
-  const seen = new Set<string>();
-  return (_method, call) =>
-    new grpc.ServerInterceptingCall(call, {
-      start: (next) =>
-        next({
-          onReceiveMetadata: (metadata, nextMetadata) => {
-            const hub = metadata.get("taskhub")[0];
-            const name = typeof hub === "string" ? hub : hub?.toString();
-            if (name && name.toLowerCase() !== DEFAULT_TASK_HUB && !seen.has(name)) {
-              seen.add(name);
-              warn(
-                `A Durable Task client or worker names task hub '${name}'. This endpoint serves one task hub on one store, so every hub's instances are shared here, ` +
-                  "while on the Durable Task Scheduler each hub is separate. Run another emulator (another --grpc port and --store) per hub to keep them apart.",
-              );
-            }
-            nextMetadata(metadata);
-          },
-        }),
-    });
+function routedService(hubs: TaskHubs): Service {
+  const services = new Map<TaskHub, Service>();
+  const serviceOf = (hub: TaskHub) => {
+    let service = services.get(hub);
+    if (!service) services.set(hub, (service = sidecarService(hub.engine, hub.pool)));
+    return service;
+  };
+  const routed: Record<string, Handler> = {};
+  for (const [name, method] of Object.entries(TaskHubSidecarServiceService)) {
+    routed[name] = (call, callback) => {
+      const hubName = call.metadata.get("taskhub")[0];
+      hubs.get(hubName === undefined ? undefined : hubName.toString()).then(
+        (hub) => (serviceOf(hub) as unknown as Record<string, Handler>)[name](call, callback),
+        (error: unknown) => {
+          const status = statusOf(error);
+          if (method.responseStream) (call as grpc.ServerWritableStream<unknown, unknown>).destroy(Object.assign(new Error(status.details), status));
+          else callback?.(status as grpc.ServiceError);
+        },
+      );
+    };
+  }
+  return routed as unknown as Service;
 }
 
-export async function listenSidecar(engine: Engine, pool: GrpcWorkerPool, port = DEFAULT_GRPC_PORT): Promise<SidecarServer> {
+export async function listenSidecar(hubs: TaskHubs, port = DEFAULT_GRPC_PORT): Promise<SidecarServer> {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
-    interceptors: [taskHubWatch((message) => engine.warn(message))],
   });
-  server.addService(TaskHubSidecarServiceService, sidecarService(engine, pool));
+  server.addService(TaskHubSidecarServiceService, routedService(hubs));
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, actual) => {
       if (error) {
@@ -80,13 +81,15 @@ export async function listenSidecar(engine: Engine, pool: GrpcWorkerPool, port =
   );
   return {
     port: bound,
-    pool,
-    close: () =>
-      new Promise<void>((resolve) => {
-        pool.close();
+    pool: hubs.defaultHub.pool,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        hubs.defaultHub.pool.close();
         server.tryShutdown(() => resolve());
         // Streams a worker keeps open would hold a graceful shutdown forever.
         setTimeout(() => server.forceShutdown(), 2000).unref();
-      }),
+      });
+      await hubs.close();
+    },
   };
 }
