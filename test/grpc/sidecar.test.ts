@@ -207,6 +207,17 @@ describe("Durable Task gRPC sidecar (real durabletask-js client and worker)", fu
     }
   });
 
+  it("rewinds a failed instance: the failed activity runs again and the orchestration completes (RewindInstance)", async () => {
+    const file = path.join(tempDir("dd-rewind-"), "up");
+    const failed = await run("callFlaky", file);
+    assert.equal(failed.runtimeStatus, OrchestrationStatus.FAILED);
+    fs.writeFileSync(file, "");
+    await client.rewindInstance(failed.instanceId, "the service is back");
+    const done = await client.waitForOrchestrationCompletion(failed.instanceId, true, 60);
+    assert.equal(done?.runtimeStatus, OrchestrationStatus.COMPLETED, done?.failureDetails?.message);
+    assert.equal(JSON.parse(done!.serializedOutput!), "the service answered");
+  });
+
   it("suspends, resumes and terminates an instance", async () => {
     const id = await client.scheduleNewOrchestration("approval");
     await client.waitForOrchestrationStart(id, false, 30);
