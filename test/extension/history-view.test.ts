@@ -55,7 +55,15 @@ async function servePage(message: HistoryMessage): Promise<{ url: string; close(
     }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    // The browser keeps its connections open: without closing them, close() waits on the browser's whim.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 describe("the history webview in a browser, under its content security policy", function () {
