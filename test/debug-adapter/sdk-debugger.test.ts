@@ -7,7 +7,6 @@
 import { strict as assert } from "node:assert";
 import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { NoOpLogger, TaskHubGrpcClient } from "@microsoft/durabletask-js";
 import { DebugClient } from "@vscode/debugadapter-testsupport";
@@ -17,6 +16,7 @@ import { cli } from "../emulator/cli-runner";
 import { tempDir } from "../emulator/harness";
 import { startWorker, stopWorker } from "../grpc/durabletask-worker";
 import { dapLauncher } from "./dap-launcher";
+import { freePort } from "../grpc/cli-emulator";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const FIXTURE = path.join(ROOT, "test", "fixtures", "durabletask-app");
@@ -35,18 +35,6 @@ function sdkApp(edit?: (code: string) => string): string {
   );
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
-}
-
-/** A port nothing listens on now, for the session's sidecar. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The fixture's line of a piece of code (so the assertions follow the fixture if it moves). */

@@ -8,26 +8,16 @@
 import { strict as assert } from "node:assert";
 import { fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { NoOpLogger, OrchestrationStatus, TaskHubGrpcClient } from "@microsoft/durabletask-js";
 import { launchChromium } from "../chromium";
 import { ROOT, installCodeServer, installVsix, startCodeServer, until, writeUserSettings, type CodeServer } from "./code-server";
+import { freePort } from "../grpc/cli-emulator";
 
 const SHOTS = path.join(ROOT, ".test-output", "e2e");
 const FIXTURE = path.join(ROOT, "test", "fixtures", "durabletask-app");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 describe("the extension on a Durable Task SDK app (code-server + Chromium)", function () {
   this.timeout(600_000);
