@@ -444,6 +444,31 @@ const CASES: Case[] = [
     },
     codes: ["DD014", "DD014"],
   },
+  // DD014 first tries the type the code declares (declared-types.ts), then the precise, narrowed one.
+  {
+    name: "activity input declared wider than the handler takes, narrowed to fit",
+    files: {
+      "a.ts":
+        'import * as df from "durable-functions";\ndf.app.activity("greet", { handler: (name: string) => name });\ndf.app.orchestration("flow", function* (context) {\n  const name: string | undefined = context.df.getInput<string>();\n  if (name !== undefined) yield context.df.callActivity("greet", name);\n});\n',
+    },
+    codes: [],
+  },
+  {
+    name: "activity input declared with the wrong type, and returned by a helper with the wrong type",
+    files: {
+      "a.ts":
+        'import * as df from "durable-functions";\ninterface Order { id: string; total: number }\nfunction orderId(order: Order): string { return order.id; }\ndf.app.activity("charge", { handler: (order: Order) => order.total });\ndf.app.orchestration("flow", function* (context) {\n  const order: Order = { id: "1", total: 2 };\n  const id: string = orderId(order);\n  yield context.df.callActivity("charge", id);\n  yield context.df.callActivity("charge", orderId(order));\n  yield context.df.callActivity("charge", order);\n});\n',
+    },
+    codes: ["DD014", "DD014"],
+  },
+  {
+    name: "activity input from an overloaded helper: the overload the call picks decides",
+    files: {
+      "a.ts":
+        'import * as df from "durable-functions";\nfunction make(kind: "n"): number;\nfunction make(kind: "s"): string;\nfunction make(kind: string): unknown { return kind === "n" ? 1 : "s"; }\ndf.app.activity("count", { handler: (n: number) => n });\ndf.app.orchestration("flow", function* (context) {\n  yield context.df.callActivity("count", make("n"));\n  yield context.df.callActivity("count", make("s"));\n});\n',
+    },
+    codes: ["DD014"],
+  },
   {
     name: "unknown entity and operation",
     files: {
