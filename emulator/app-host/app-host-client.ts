@@ -206,6 +206,11 @@ export class AppHostClient {
         const limitMs = this.episodeLimitMs;
         if (entry?.orchestrator !== undefined && limitMs !== undefined && this.child === child) {
           this.failForOverrun(report.stuckRequest, new FunctionTimeoutError("orchestration", entry.orchestrator, limitMs));
+        } else if (report.stuckRequest < 0 && limitMs !== undefined && this.child === child) {
+          // A replay ahead of its request (app-host/speculation.ts) would not yield: the process can do nothing else.
+          // The work in flight runs again on a new one, where the episode's own request meets the same limit.
+          this.restartReasons.set(child, `an orchestrator replayed ahead of its episode ran past the ${limitMs} ms limit`);
+          child.kill("SIGKILL");
         }
       }
     });

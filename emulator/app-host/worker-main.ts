@@ -7,11 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { format, inspect } from "node:util";
 import { installFunctionsCore, type CapturedFunction, type CapturedRegistrations, type FunctionHandler } from "./functions-core";
-import { installReplayObserver, recordReplay, setAppRoot } from "./replay-observer";
+import { installReplayObserver, recordReplay, setAppRoot, type ReplayAnalysis } from "./replay-observer";
 import { createTracer } from "./replay-tracer";
 import { isRecordedRole, type ChildToParent, type EntityBatchResultDto, type ErrorDto, type ParentToChild, type AppHostStartOptions } from "./protocol";
 import { SCHEDULING_EVENT_TYPES, type HistoryEvent } from "../history/history-event";
 import { mismatch } from "../history/task-matching";
+import { predictedEvents, sameEventsApartFromTime, speculativeStartTime, watchClockReads } from "./speculation";
 import { describeSerializationError, sendBatch, type SendFunction } from "./ipc-batch";
 import { startEpisodeWatchdog, type EpisodeWatchdog } from "./episode-watchdog";
 import { captureEntityErrors, installEntityErrorCapture } from "./entity-errors";
@@ -165,7 +166,14 @@ interface CachedExecution {
   scheduled: Map<number, HistoryEvent>;
   /** How many events at the start of the history are marked as played. */
   played: number;
+  /** The next episode, replayed ahead of its request (speculation.ts), while it runs or until the request comes. */
+  ahead?: Promise<Speculation | undefined>;
+  /** Replays ahead in a row that could not be used: an orchestration that reads the time each step gets none. */
+  aheadMisses: number;
 }
+
+/** After this many replays ahead in a row that could not be used, an execution gets no more (each costs a replay). */
+const MAX_AHEAD_MISSES = 2;
 
 const executions = new Map<string, CachedExecution>();
 
@@ -178,11 +186,40 @@ interface RawState {
   schemaVersion: number;
 }
 
-async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate" }>): Promise<void> {
+type OrchestrateMessage = Extract<ParentToChild, { type: "orchestrate" }>;
+
+/** What one replay decided, before the emulator's eager slots say which activities may start. */
+interface Episode {
+  state: RawState;
+  failure?: { message: string; stack?: string };
+  flatActions: RawAction[];
+  match: ReplayAnalysis;
+  waitingForEvents: string[];
+  waitingForAll: number[] | undefined;
+  continueAsNewAt: number | undefined;
+}
+
+interface Speculation {
+  /** The history's length when it was replayed ahead, and the events the request must bring for it to stand. */
+  base: number;
+  events: HistoryEvent[];
+  episode: Episode;
+  /** What the orchestrator logged, sent only if the episode is used. */
+  logs: HeldLog[];
+}
+
+type HeldLog = { kind: "context"; level: string; message: string } | { kind: "console"; method: string; message: string };
+
+/** Replay requests are marked for the watchdog by id; one replayed ahead has none of its own. */
+let speculationMarks = 0;
+
+async function orchestrate(message: OrchestrateMessage): Promise<void> {
   const key = `${message.instanceId}|${message.executionId}`;
+  const ahead = await executions.get(key)?.ahead;
   let execution = executions.get(key);
+  if (execution) execution.ahead = undefined;
   if (message.knownEvents === 0) {
-    execution = { history: [], scheduled: new Map(), played: 0 };
+    execution = { history: [], scheduled: new Map(), played: 0, aheadMisses: 0 };
     executions.set(key, execution);
   } else if (!execution || execution.history.length !== message.knownEvents) {
     send({ type: "needHistory", requestId: message.requestId });
@@ -192,30 +229,103 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
   // Events of earlier episodes count as played (context.df.isReplaying); only the last batch still needs marking.
   for (let i = execution.played; i < history.length; i++) history[i].IsPlayed = true;
   execution.played = history.length;
+  const used = ahead && !message.check && ahead.base === message.knownEvents && sameEventsApartFromTime(message.newEvents, ahead.events) ? ahead : undefined;
+  if (ahead) execution.aheadMisses = used ? 0 : execution.aheadMisses + 1;
   for (const event of message.newEvents) {
     history.push(event);
     if (SCHEDULING_EVENT_TYPES.has(event.EventType)) scheduled.set(event.EventId, event);
   }
-
   const fn = lookup(message.functionName, "orchestration");
+  if (used) for (const held of used.logs) emitHeldLog(held, fn.name);
+  const episode = used?.episode ?? (await replayEpisode(fn, message, history, scheduled, message.newEvents.length, message.requestId, newContext(fn)));
+  const { state, failure, flatActions, match } = episode;
+  const continueAction = flatActions.find((action) => action.actionType === 4);
+  const eager =
+    failure || match.nondeterminism
+      ? []
+      : match.newTasks
+          .filter((t) => t.task.role === "activity" && registrations.functions.get(t.task.name)?.kind === "activity")
+          .slice(0, message.eagerActivitySlots);
+  send({
+    type: "orchestrationResult",
+    requestId: message.requestId,
+    result: {
+      instanceId: message.instanceId,
+      executionId: message.executionId,
+      state: {
+        isDone: state.isDone,
+        output: state.output,
+        error: state.error,
+        customStatus: state.customStatus,
+        schemaVersion: state.schemaVersion,
+        actionCount: flatActions.length,
+      },
+      failure,
+      newTasks: match.newTasks,
+      waitingForEvents: episode.waitingForEvents,
+      waitingForAll: episode.waitingForAll,
+      openTaskIds: match.openTaskIds,
+      canceledTimerIds: match.canceledTimerIds,
+      timerCancellations: match.timerCancellations,
+      nondeterminism: match.nondeterminism,
+      eagerTaskIds: eager.map((t) => t.id),
+      continueAsNew: continueAction ? { input: decodeInput(continueAction.input), calledAtEvent: episode.continueAsNewAt ?? history.length - 1 } : undefined,
+    },
+  });
+  const ends = state.isDone || failure !== undefined || match.nondeterminism !== undefined;
+  if (ends) executions.delete(key);
+  // The episode's result goes out before any eager activity runs: one that crashes the process must not take it along.
+  if (eager.length) flush();
+  // A chain's step: this activity is all the orchestration waits on, so its completion alone makes the next episode.
+  const chainStep =
+    !ends &&
+    eager.length === 1 &&
+    match.newTasks.length === 1 &&
+    sameIds(match.openTaskIds, [eager[0].id]) &&
+    execution.aheadMisses < MAX_AHEAD_MISSES &&
+    !hasInvocationHooks();
+  const lengthAfterEpisode = history.length;
+  for (const { id, task } of eager) {
+    if (task.role !== "activity") continue;
+    void invokeActivity(task.name, task.input).then((outcome) => {
+      send({ type: "eagerActivityResult", instanceId: message.instanceId, executionId: message.executionId, taskId: id, ...outcome });
+      // Not when another episode came in between: the prediction would not hold.
+      if (!chainStep || !outcome.ok || executions.get(key) !== execution || history.length !== lengthAfterEpisode) return;
+      flush();
+      execution.ahead = replayAhead(fn, message, execution, (at) => predictedEvents(id, task.name, task.input, outcome.result, at));
+    });
+  }
+}
+
+/** The orchestrator's replay on `history`, of which the last `newEventCount` events are new. */
+async function replayEpisode(
+  fn: CapturedFunction,
+  message: OrchestrateMessage,
+  history: HistoryEvent[],
+  scheduled: Map<number, HistoryEvent>,
+  newEventCount: number,
+  watchdogMark: number,
+  context: object,
+  /** Wraps the synchronous replays (a replay ahead holds their logs). */
+  around: <T>(body: () => T) => T = (body) => body(),
+): Promise<Episode> {
   const trigger = {
     history,
     // "input": null without an input, as the extension's OrchestrationContextToString writes it.
     input: message.input === undefined ? null : message.input,
     instanceId: message.instanceId,
-    isReplaying: history.length > message.newEvents.length,
+    isReplaying: history.length > newEventCount,
     parentInstanceId: message.parentInstanceId,
     upperSchemaVersion: message.upperSchemaVersion,
     upperSchemaVersionNew: message.upperSchemaVersion,
     ...message.timerSettings,
   };
-  const context = newContext(fn);
   // The invocation hooks run around the orchestrator as around any function; the replay itself stays synchronous.
   const invocation = message.check
     ? { callback: fn.handler, inputs: [trigger] as unknown[], finish: async (outcome: { result: unknown } | { error: unknown }) => outcome }
     : await prepareInvocation(registrations, context, fn.handler, [trigger]);
-  const { value, analyze, thrown, waitingForEvents, continueAsNewAt, waitingForAll } = watchdog.around(message.requestId, () =>
-    recordReplay(() => invocation.callback(...invocation.inputs, context) as Promise<RawState>),
+  const { value, analyze, thrown, waitingForEvents, continueAsNewAt, waitingForAll } = around(() =>
+    watchdog.around(watchdogMark, () => recordReplay(() => invocation.callback(...invocation.inputs, context) as Promise<RawState>)),
   );
   let outcome: { result: unknown } | { error: unknown };
   try {
@@ -240,58 +350,90 @@ async function orchestrate(message: Extract<ParentToChild, { type: "orchestrate"
       stack: original instanceof Error ? original.stack : undefined,
     };
   }
-  const flatActions = flattenActions(state.actions);
-  const continueAction = flatActions.find((action) => action.actionType === 4);
   let match = analyze(scheduled, failure !== undefined);
   if (match.nondeterminism && !match.nondeterminism.sourceLine) {
     // Replay once more, noting where the app makes each call, to point at the line that diverged.
-    const diagnostic = watchdog.around(message.requestId, () =>
-      recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true, rerun: true }),
+    const diagnostic = around(() =>
+      watchdog.around(watchdogMark, () =>
+        recordReplay(() => fn.handler(trigger, newContext(fn)) as Promise<RawState>, { captureCallSites: true, rerun: true }),
+      ),
     );
     await Promise.resolve(diagnostic.value).catch(() => undefined);
     match = diagnostic.analyze(scheduled, failure !== undefined);
   }
-  const eager =
-    failure || match.nondeterminism
-      ? []
-      : match.newTasks
-          .filter((t) => t.task.role === "activity" && registrations.functions.get(t.task.name)?.kind === "activity")
-          .slice(0, message.eagerActivitySlots);
-  send({
-    type: "orchestrationResult",
-    requestId: message.requestId,
-    result: {
-      instanceId: message.instanceId,
-      executionId: message.executionId,
-      state: {
-        isDone: state.isDone,
-        output: state.output,
-        error: state.error,
-        customStatus: state.customStatus,
-        schemaVersion: state.schemaVersion,
-        actionCount: flatActions.length,
-      },
-      failure,
-      newTasks: match.newTasks,
-      waitingForEvents: waitingForEvents(),
-      waitingForAll: waitingForAll(),
-      openTaskIds: match.openTaskIds,
-      canceledTimerIds: match.canceledTimerIds,
-      timerCancellations: match.timerCancellations,
-      nondeterminism: match.nondeterminism,
-      eagerTaskIds: eager.map((t) => t.id),
-      continueAsNew: continueAction ? { input: decodeInput(continueAction.input), calledAtEvent: continueAsNewAt() ?? history.length - 1 } : undefined,
-    },
-  });
-  if (state.isDone || failure || match.nondeterminism) executions.delete(key);
-  // The episode's result goes out before any eager activity runs: one that crashes the process must not take it along.
-  if (eager.length) flush();
-  for (const { id, task } of eager) {
-    if (task.role !== "activity") continue;
-    void invokeActivity(task.name, task.input).then((outcome) =>
-      send({ type: "eagerActivityResult", instanceId: message.instanceId, executionId: message.executionId, taskId: id, ...outcome }),
+  return {
+    state,
+    failure,
+    flatActions: flattenActions(state.actions),
+    match,
+    waitingForEvents: waitingForEvents(),
+    waitingForAll: waitingForAll(),
+    continueAsNewAt: continueAsNewAt(),
+  };
+}
+
+/**
+ * Replays the next episode on the predicted events, with the orchestrator's logs held back. Undefined when the
+ * decision depends on the episode's time or the replay failed: the request then replays as usual.
+ */
+async function replayAhead(
+  fn: CapturedFunction,
+  message: OrchestrateMessage,
+  execution: CachedExecution,
+  predict: (at: string) => HistoryEvent[] | undefined,
+): Promise<Speculation | undefined> {
+  const base = execution.history.length;
+  const startMs = speculativeStartTime(execution.history, Date.now());
+  const events = predict(new Date(startMs).toISOString());
+  if (!events) return undefined;
+  // Marked as played as the request would mark them (the same objects: harmless when the request replays anew).
+  for (let i = execution.played; i < base; i++) execution.history[i].IsPlayed = true;
+  execution.played = base;
+  const history = [...execution.history, ...events.map((event) => ({ ...event }))];
+  const scheduled = new Map(execution.scheduled);
+  for (const event of history.slice(base)) if (SCHEDULING_EVENT_TYPES.has(event.EventType)) scheduled.set(event.EventId, event);
+  const context = newContext(fn);
+  const timeWasRead = watchClockReads(context, startMs);
+  const logs: HeldLog[] = [];
+  try {
+    const episode = await replayEpisode(fn, { ...message, check: undefined }, history, scheduled, events.length, --speculationMarks, context, (body) =>
+      holdingLogs(logs, body),
     );
+    if (!timeWasRead()) return { base, events, episode, logs };
+  } catch {
+    // The request replays it again and reports what went wrong.
   }
+  execution.aheadMisses++;
+  return undefined;
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, index) => id === b[index]);
+}
+
+/** preInvocation/postInvocation hooks would run for an episode that may never be asked for: no replay ahead then. */
+function hasInvocationHooks(): boolean {
+  return registrations.hooks.some((hook) => hook.type === "preInvocation" || hook.type === "postInvocation");
+}
+
+/** Runs `body` (a synchronous replay) with what the orchestrator logs, by context.log or console, held in `logs`. */
+function holdingLogs<T>(logs: HeldLog[], body: () => T): T {
+  const saved = Object.keys(CONSOLE_LEVELS).map((name) => [name, (console as unknown as Record<string, unknown>)[name]] as const);
+  for (const name of Object.keys(CONSOLE_LEVELS)) {
+    (console as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => logs.push({ kind: "console", method: name, message: format(...args) });
+  }
+  logSink = (level, message) => logs.push({ kind: "context", level, message });
+  try {
+    return body();
+  } finally {
+    logSink = undefined;
+    for (const [name, original] of saved) (console as unknown as Record<string, unknown>)[name] = original;
+  }
+}
+
+function emitHeldLog(held: HeldLog, functionName: string): void {
+  if (held.kind === "context") log(held.level, held.message, functionName);
+  else (console as unknown as Record<string, (text: string) => void>)[held.method](held.message);
 }
 
 /** The events of a history file the parent has already validated (an export file or a bare event array). */
