@@ -9,7 +9,7 @@
  */
 // A plain require, not `import * as`: esbuild would turn every ts.* lookup into a getter call (a second of a big analysis).
 import ts = require("typescript");
-import { declaredTypeOf } from "./declared-types";
+import { declaredTypeOf, literalFitsDeclared } from "./declared-types";
 import * as path from "node:path";
 import { RULES, type Severity } from "./rules";
 import { FunctionCatalog } from "./catalog";
@@ -644,7 +644,11 @@ export class Analyzer {
       // The input's type is the costly part (its call's signature is resolved for it): not needed for a loose parameter,
       // nor when the type the code declares for it already fits (declared-types.ts).
       const declared = this.isLooseType(expected) ? undefined : declaredTypeOf(this.checker, input);
-      const fitsAsDeclared = declared !== undefined && !this.isLooseType(declared) && this.assignable(declared, expected, skipOuter(input));
+      const literal = skipOuter(input);
+      const fitsAsDeclared =
+        declared !== undefined
+          ? !this.isLooseType(declared) && this.assignable(declared, expected, literal)
+          : ts.isObjectLiteralExpression(literal) && literal === input && literalFitsDeclared(this.checker, literal, expected);
       const actual = this.isLooseType(expected) || fitsAsDeclared ? undefined : this.checker.getTypeAtLocation(input);
       if (actual && !this.isLooseType(actual) && !this.assignable(actual, expected, skipOuter(input))) {
         problems.push({

@@ -470,6 +470,14 @@ const CASES: Case[] = [
     codes: ["DD014"],
   },
   {
+    name: "activity inputs built from a spread, an array callback's parameters and nested literals",
+    files: {
+      "a.ts":
+        'import * as df from "durable-functions";\ninterface Line { sku: string }\ninterface Step { id: string; lines: Line[]; payload: Record<string, unknown>; meta: { n: number; tag?: string } }\nfunction base(id: string): { id: string } { return { id }; }\nfunction batches(): Line[][] { return [[{ sku: "a" }]]; }\nfunction counts(): number[][] { return [[1]]; }\ndf.app.activity("step", { handler: (step: Step) => step.id });\ndf.app.orchestration("flow", function* (context) {\n  yield context.df.Task.all(batches().map((lines, batch) => context.df.callActivity("step", { ...base("x"), lines, payload: { batch }, meta: { n: batch } })));\n  yield context.df.Task.all(counts().map((lines, batch) => context.df.callActivity("step", { ...base("x"), lines, payload: { batch }, meta: { n: batch } })));\n  yield context.df.callActivity("step", { ...base("x"), lines: [], payload: {}, meta: { n: "one" } });\n  yield context.df.callActivity("step", { id: "x", lines: [], payload: {} });\n});\n',
+    },
+    codes: ["DD014", "DD014", "DD014"],
+  },
+  {
     name: "unknown entity and operation",
     files: {
       "a.js":
